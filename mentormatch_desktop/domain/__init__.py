@@ -1,0 +1,1 @@
+"""Pure domain types: enums, value objects and validation. No SQLAlchemy, no Qt."""

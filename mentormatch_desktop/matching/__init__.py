@@ -1,0 +1,1 @@
+"""Matching pipeline: cohort features → criterion matrices → score → candidates → solver."""

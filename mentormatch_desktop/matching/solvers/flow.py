@@ -1,0 +1,162 @@
+"""The assignment as a min-cost flow (OR-Tools ``SimpleMinCostFlow``).
+
+Network: source → mentee (capacity = mentor slots the mentee has left) → [quota node
+(mentor, attribute value), capacity = quota left] → mentor (capacity left) → sink. Pair arcs
+carry cost ``-round(score × scale)``; ``solve_max_flow_with_min_cost`` then maximises the
+number of assignments first and the total score second — exactly the optimizer's
+lexicographic objective, with no big-M. Integer costs make the answer exact up to the
+rounding of scores to ``1/scale`` (scale is 10⁶ / max |score|).
+
+One attribute quota fits as an extra layer; two quotas on different attributes do not nest,
+so those problems go to CP-SAT. Everything is built with vectorised numpy calls: the Python
+side never loops over pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.graph.python import max_flow, min_cost_flow
+
+from mentormatch_desktop.matching.solvers.common import Prepared, attribute_values
+
+COST_RANGE = 1_000_000
+
+
+class FlowError(RuntimeError):
+    """OR-Tools reported something other than an optimal flow (overflow, bad input)."""
+
+
+@dataclass
+class FlowResult:
+    pairs: np.ndarray  # chosen free pair indices
+    flow_value: int
+    cost: int
+
+
+def score_scale(scores: np.ndarray) -> float:
+    """The multiplier turning scores into integer costs with ~6 significant digits."""
+    top = float(np.max(np.abs(scores))) if len(scores) else 0.0
+    return COST_RANGE / top if top > 0 else 1.0
+
+
+def flow_expressible(prep: Prepared) -> bool:
+    """Whether the constraints keep the network-flow structure (at most one quota layer)."""
+    c = prep.problem.constraints
+    return len({q.attribute for q in c.max_per_mentor_by_attribute}) <= 1 and not (
+        c.min_cross_attribute_share
+    )
+
+
+@dataclass
+class Network:
+    """Arrays describing the flow network, so callers can tweak costs and re-solve."""
+
+    tails: np.ndarray
+    heads: np.ndarray
+    caps: np.ndarray
+    n_nodes: int
+    source: int
+    sink: int
+    pair_arc_start: int  # pair arcs are arcs [start, start + len(pairs))
+    pairs: np.ndarray
+
+
+def build_network(prep: Prepared, pairs: np.ndarray) -> Network:
+    """Nodes and arcs for choosing among ``pairs`` (free pair indices)."""
+    problem = prep.problem
+    n_e, n_m = problem.n_mentees, problem.n_mentors
+    source, sink = 0, 1
+    mentee_node = 2 + np.arange(n_e)
+    mentor_node = 2 + n_e + np.arange(n_m)
+    n_nodes = 2 + n_e + n_m
+    pe = problem.pair_mentee[pairs].astype(np.int64)
+    pm = problem.pair_mentor[pairs].astype(np.int64)
+
+    tails = [np.full(n_e, source), np.asarray(mentor_node)]
+    heads = [mentee_node, np.full(n_m, sink)]
+    caps = [prep.mentee_room, prep.mentor_room]
+    pair_head = mentor_node[pm]
+    quotas = problem.constraints.max_per_mentor_by_attribute
+    if quotas:
+        # the tightest quota on the (single) attribute wins
+        attribute = quotas[0].attribute
+        room = {}
+        for q, quota in enumerate(quotas):
+            for key, left in prep.quota_room[q].items():
+                room[key] = min(room.get(key, left), left)
+        default = min(q.max for q in quotas)
+        values = attribute_values(problem, attribute)
+        codes = {v: i for i, v in enumerate(sorted({v for v in values if v is not None}, key=str))}
+        code_of = np.array([codes.get(v, -1) if v is not None else -1 for v in values], dtype=np.int64)
+        pc = code_of[pe]
+        counted = pc >= 0
+        group_key = pm[counted] * max(1, len(codes)) + pc[counted]
+        uniq, inverse = np.unique(group_key, return_inverse=True)
+        group_node = n_nodes + np.arange(len(uniq))
+        n_nodes += len(uniq)
+        inv_codes = {i: v for v, i in codes.items()}
+        group_mentor = uniq // max(1, len(codes))
+        group_cap = np.array(
+            [
+                max(0, room.get((int(gm), inv_codes[int(gc)]), default))
+                for gm, gc in zip(group_mentor, uniq % max(1, len(codes)), strict=True)
+            ],
+            dtype=np.int64,
+        )
+        pair_head = pair_head.copy()
+        pair_head[counted] = group_node[inverse]
+        tails.append(group_node)
+        heads.append(mentor_node[group_mentor])
+        caps.append(group_cap)
+    pair_arc_start = sum(len(t) for t in tails)
+    tails.append(mentee_node[pe])
+    heads.append(pair_head)
+    caps.append(np.ones(len(pairs), dtype=np.int64))
+    return Network(
+        np.concatenate(tails).astype(np.int32),
+        np.concatenate(heads).astype(np.int32),
+        np.concatenate(caps).astype(np.int64),
+        n_nodes,
+        source,
+        sink,
+        pair_arc_start,
+        np.asarray(pairs, dtype=np.int64),
+    )
+
+
+def solve_min_cost(net: Network, pair_costs: np.ndarray) -> FlowResult:
+    """Maximum flow of minimum cost; ``pair_costs`` are integer costs of the pair arcs."""
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    costs = np.zeros(len(net.tails), dtype=np.int64)
+    costs[net.pair_arc_start :] = pair_costs
+    arcs = smcf.add_arcs_with_capacity_and_unit_cost(net.tails, net.heads, net.caps, costs)
+    total = int(net.caps[net.tails == net.source].sum())
+    smcf.set_nodes_supplies(
+        np.array([net.source, net.sink], dtype=np.int32), np.array([total, -total], dtype=np.int64)
+    )
+    status = smcf.solve_max_flow_with_min_cost()
+    if status != smcf.OPTIMAL:
+        raise FlowError(f"min-cost flow failed with status {status}")
+    flows = smcf.flows(arcs[net.pair_arc_start :])
+    chosen = net.pairs[flows > 0]
+    return FlowResult(chosen, int(smcf.maximum_flow()), int(smcf.optimal_cost()))
+
+
+def max_flow_value(net: Network, keep: np.ndarray | None = None) -> int:
+    """Most assignments possible using only the pair arcs where ``keep`` is True."""
+    smf = max_flow.SimpleMaxFlow()
+    caps = net.caps.copy()
+    if keep is not None:
+        caps[net.pair_arc_start :] = np.where(keep, caps[net.pair_arc_start :], 0)
+    smf.add_arcs_with_capacity(net.tails, net.heads, caps)
+    status = smf.solve(net.source, net.sink)
+    if status != smf.OPTIMAL:
+        raise FlowError(f"max flow failed with status {status}")
+    return int(smf.optimal_flow())
+
+
+def score_costs(scores: np.ndarray, scale: float) -> np.ndarray:
+    """Integer arc costs for maximising ``scores`` (costs are minimised)."""
+    return -np.rint(scores * scale).astype(np.int64)

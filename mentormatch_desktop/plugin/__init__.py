@@ -1,0 +1,1 @@
+"""The plugin host: hook specifications and the typed facade the core talks to."""

@@ -1,0 +1,83 @@
+"""The whole MentorMatch plugin API, in one file.
+
+Every hook here is documented in ``docs/plugins.md`` with the same arguments (a test keeps
+the two in step). Plugins are modules or objects registered through the ``mentormatch``
+entry-point group; they implement any subset of these hooks with ``@hookimpl``.
+
+The ``register_*`` hooks *add things*: each returns a list of objects that satisfy a small
+protocol (see :mod:`mentormatch_desktop.plugin.contracts`). The host calls every plugin
+separately, so one broken plugin is disabled and reported without hiding the others.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from mentormatch_desktop.plugin.contracts import (
+        CalendarConnector,
+        MatchCriterion,
+        MatchStrategy,
+        MessagingChannel,
+    )
+    from mentormatch_desktop.plugin.host import PluginHost
+
+PROJECT_NAME = "mentormatch"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def register_match_criteria() -> list[MatchCriterion]:
+    """Return the scoring criteria this plugin adds to matching.
+
+    Called once when the host loads plugins. A criterion turns a cohort (the profiles of
+    the mentees and mentors of one program) into a matrix of values in [0, 1], one per
+    pair, plus a short human explanation per pair. The program's weights combine the
+    criteria into the score the solvers optimise, so a learned or semantic criterion
+    feeds every strategy without either knowing about the other.
+    """
+
+
+@hookspec
+def register_match_strategies() -> list[MatchStrategy]:
+    """Return the matching strategies (solvers) this plugin adds.
+
+    Called once when the host loads plugins. A strategy receives a fully scored
+    :class:`~mentormatch_desktop.matching.problem.MatchProblem` and returns a
+    :class:`~mentormatch_desktop.matching.problem.MatchSolution`; it never reads the
+    database. Strategy names must be unique across plugins: the first registered wins and
+    a duplicate is reported as a failure of the later plugin.
+    """
+
+
+@hookspec
+def register_calendar_connectors() -> list[CalendarConnector]:
+    """Return the calendar connectors (ICS, CalDAV, Google, Microsoft Graph…) this plugin adds.
+
+    Called once when the host loads plugins. A connector reads a participant's busy
+    periods and writes mentoring sessions as events; credentials come from the OS keyring.
+    """
+
+
+@hookspec
+def register_messaging_channels() -> list[MessagingChannel]:
+    """Return the messaging channels (in-app, e-mail, chat…) this plugin adds.
+
+    Called once when the host loads plugins. The outbox hands each queued delivery to the
+    channel named on it, after the message's transaction has committed, with an
+    idempotency key the channel must honour so a retry never sends twice.
+    """
+
+
+@hookspec(historic=True)
+def mentormatch_started(host: PluginHost) -> None:
+    """Announce that the plugin host finished loading.
+
+    Historic: a plugin registered later still receives the call. Use it for one-off set-up
+    that needs the other plugins (e.g. a plugin that wraps another's strategy). The return
+    value is ignored; an exception disables the plugin.
+    """

@@ -1,0 +1,269 @@
+"""Loading plugins from entry points and the typed facade the core talks to.
+
+The host iterates ``importlib.metadata`` entry points of the group ``mentormatch`` itself
+(pluggy's own loader stops at the first broken plugin). Built-ins ship in the
+``mentormatch-desktop`` distribution and are declared in its ``pyproject.toml`` like any
+third-party plugin; the only difference is what happens when one fails: a broken built-in
+is a bug and raises, a broken third-party plugin is disabled and reported.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from mentormatch_desktop.plugin import contracts, hookspecs
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "mentormatch"
+BUILTIN_DISTRIBUTION = "mentormatch-desktop"
+DISABLE_AUTOLOAD_ENV = "MENTORMATCH_DISABLE_PLUGIN_AUTOLOAD"
+
+_REQUIRED_ATTRIBUTES: dict[str, tuple[type, tuple[str, ...]]] = {
+    "register_match_criteria": (
+        contracts.MatchCriterion,
+        ("name", "label", "description", "default_weight", "compute", "explain"),
+    ),
+    "register_match_strategies": (
+        contracts.MatchStrategy,
+        ("name", "label", "description", "kinds", "solve"),
+    ),
+    "register_calendar_connectors": (
+        contracts.CalendarConnector,
+        ("name", "label", "busy_periods", "publish_event"),
+    ),
+    "register_messaging_channels": (
+        contracts.MessagingChannel,
+        ("name", "label", "deliver"),
+    ),
+}
+
+
+class PluginError(RuntimeError):
+    """A built-in plugin failed: that is a bug in MentorMatch, not something to hide."""
+
+
+@dataclass
+class PluginInfo:
+    """What the plugins view and ``mentormatch plugins`` show for one plugin."""
+
+    name: str
+    source: str  # "built-in" or "third-party"
+    distribution: str
+    version: str
+    module: str
+    hooks: list[str] = field(default_factory=list)
+    status: str = "loaded"  # "loaded" | "failed" | "blocked"
+    error: str | None = None
+
+    @property
+    def builtin(self) -> bool:
+        return self.source == "built-in"
+
+
+class PluginHost:
+    """Owns a pluggy ``PluginManager`` and exposes typed accessors for what plugins add.
+
+    Create one per application (or per test); nothing here is global. Call :meth:`load`
+    once; the ``register_*`` results are collected then and cached.
+    """
+
+    def __init__(self, *, autoload: bool | None = None) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self.pm.add_hookspecs(hookspecs)
+        if autoload is None:
+            autoload = os.environ.get(DISABLE_AUTOLOAD_ENV, "") not in ("1", "true", "yes")
+        self.autoload_third_party = autoload
+        self._infos: dict[str, PluginInfo] = {}
+        self._provided: dict[str, dict[str, tuple[str, Any]]] = {}
+        self._loaded = False
+
+    # ------------------------------------------------------------------ loading
+    def load(self) -> PluginHost:
+        """Discover and register every plugin from entry points, then collect what they add."""
+        if self._loaded:
+            return self
+        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=_ep_sort_key):
+            dist = ep.dist.name if ep.dist is not None else "unknown"
+            builtin = _normalise(dist) == _normalise(BUILTIN_DISTRIBUTION)
+            if not builtin and not self.autoload_third_party:
+                continue
+            version = ep.dist.version if ep.dist is not None else "?"
+            self._load_entry_point(ep, dist, version, builtin)
+        self._collect()
+        self.pm.hook.mentormatch_started.call_historic(kwargs={"host": self})
+        self._loaded = True
+        return self
+
+    def register(
+        self,
+        plugin: object,
+        name: str,
+        *,
+        source: str = "third-party",
+        distribution: str = "(registered in code)",
+        version: str = "",
+    ) -> None:
+        """Register a plugin object directly (tests, notebooks); collected on :meth:`load`."""
+        info = PluginInfo(name, source, distribution, version, getattr(plugin, "__name__", ""))
+        self._register(plugin, info)
+        if self._loaded:
+            self._collect(only=name)
+
+    def _load_entry_point(
+        self, ep: metadata.EntryPoint, dist: str, version: str, builtin: bool
+    ) -> None:
+        info = PluginInfo(
+            name=ep.name,
+            source="built-in" if builtin else "third-party",
+            distribution=dist,
+            version=version,
+            module=ep.value,
+        )
+        if ep.name in self._infos:
+            self._fail(info, f"another plugin is already registered as {ep.name!r}")
+            self._infos.setdefault(f"{ep.name} ({dist})", info)
+            return
+        try:
+            plugin = ep.load()
+        except Exception as exc:
+            self._infos[ep.name] = info
+            self._fail(info, _describe(exc))
+            return
+        self._register(plugin, info)
+
+    def _register(self, plugin: object, info: PluginInfo) -> None:
+        self._infos[info.name] = info
+        try:
+            self.pm.register(plugin, name=info.name)
+            info.hooks = sorted(
+                impl_name
+                for impl_name, caller in vars(self.pm.hook).items()
+                if not impl_name.startswith("_")
+                and any(i.plugin is plugin for i in caller.get_hookimpls())
+            )
+            self.pm.check_pending()
+        except Exception as exc:
+            if self.pm.is_registered(plugin):
+                self.pm.unregister(plugin)
+            self._fail(info, _describe(exc))
+
+    def _collect(self, only: str | None = None) -> None:
+        for hook_name, (protocol, attrs) in _REQUIRED_ATTRIBUTES.items():
+            bucket = self._provided.setdefault(hook_name, {})
+            for impl in getattr(self.pm.hook, hook_name).get_hookimpls():
+                if only is not None and impl.plugin_name != only:
+                    continue
+                info = self._infos[impl.plugin_name]
+                if info.status != "loaded":
+                    continue
+                try:
+                    items = list(impl.function() or [])
+                    for item in items:
+                        missing = [a for a in attrs if not hasattr(item, a)]
+                        if missing:
+                            raise TypeError(
+                                f"{hook_name} returned {item!r}, which lacks {', '.join(missing)}"
+                                f" required by {protocol.__name__}"
+                            )
+                        if item.name in bucket and bucket[item.name][0] != info.name:
+                            raise ValueError(
+                                f"{item.name!r} is already provided by plugin "
+                                f"{bucket[item.name][0]!r}"
+                            )
+                    for item in items:
+                        bucket[item.name] = (info.name, item)
+                except Exception as exc:
+                    self._fail(info, _describe(exc))
+
+    def _fail(self, info: PluginInfo, reason: str) -> None:
+        info.status = "failed"
+        info.error = reason
+        for bucket in self._provided.values():
+            for key in [k for k, (owner, _) in bucket.items() if owner == info.name]:
+                del bucket[key]
+        plugin = self.pm.get_plugin(info.name)
+        if plugin is not None:
+            self.pm.unregister(plugin)
+        if info.builtin:
+            raise PluginError(f"built-in plugin {info.name!r} failed: {reason}")
+        log.warning("plugin %s (%s) disabled: %s", info.name, info.distribution, reason)
+
+    # ---------------------------------------------------------------- accessors
+    def plugins(self) -> list[PluginInfo]:
+        """Every plugin seen, loaded or failed, built-ins first."""
+        return sorted(self._infos.values(), key=lambda i: (not i.builtin, i.name))
+
+    def _items(self, hook_name: str) -> dict[str, Any]:
+        self.load()
+        return {name: item for name, (_, item) in self._provided.get(hook_name, {}).items()}
+
+    def criteria(self) -> dict[str, contracts.MatchCriterion]:
+        return self._items("register_match_criteria")
+
+    def strategies(self) -> dict[str, contracts.MatchStrategy]:
+        return self._items("register_match_strategies")
+
+    def calendar_connectors(self) -> dict[str, contracts.CalendarConnector]:
+        return self._items("register_calendar_connectors")
+
+    def messaging_channels(self) -> dict[str, contracts.MessagingChannel]:
+        return self._items("register_messaging_channels")
+
+    def strategy(self, name: str) -> contracts.MatchStrategy:
+        strategies = self.strategies()
+        if name not in strategies:
+            known = ", ".join(sorted(strategies)) or "none"
+            raise KeyError(f"no matching strategy named {name!r} (available: {known})")
+        return strategies[name]
+
+    def owner_of(self, hook_name: str, item_name: str) -> PluginInfo | None:
+        """The plugin that provided ``item_name`` through ``hook_name``."""
+        entry = self._provided.get(hook_name, {}).get(item_name)
+        return self._infos[entry[0]] if entry else None
+
+    @contextmanager
+    def guard(self, hook_name: str, item_name: str) -> Iterator[None]:
+        """Run plugin code; if a third-party plugin raises, disable it and re-raise.
+
+        The caller (a service) turns the exception into a message for the user; the plugin
+        stays disabled for the rest of the session and the plugins view says why.
+        """
+        try:
+            yield
+        except Exception as exc:
+            info = self.owner_of(hook_name, item_name)
+            if info is not None and not info.builtin:
+                self._fail(info, _describe(exc))
+            raise
+
+    def call_safely(
+        self, hook_name: str, item_name: str, fn: Callable[..., Any], *a: Any, **k: Any
+    ) -> Any:
+        """Call ``fn`` under :meth:`guard`."""
+        with self.guard(hook_name, item_name):
+            return fn(*a, **k)
+
+
+def _describe(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{where}"
+
+
+def _normalise(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
+
+
+def _ep_sort_key(ep: metadata.EntryPoint) -> tuple[int, str]:
+    dist = ep.dist.name if ep.dist is not None else ""
+    return (0 if _normalise(dist) == _normalise(BUILTIN_DISTRIBUTION) else 1, ep.name)

@@ -1,0 +1,69 @@
+"""All models, re-exported so ``from mentormatch_desktop.storage.models import Person`` works."""
+
+from mentormatch_desktop.storage.models.activity import AuditLog, EngagementEvent
+from mentormatch_desktop.storage.models.base import Base
+from mentormatch_desktop.storage.models.calendar import BusyBlock, CalendarConnection
+from mentormatch_desktop.storage.models.embeddings import TextEmbedding
+from mentormatch_desktop.storage.models.goals import Goal
+from mentormatch_desktop.storage.models.matching import MatchProposal, MatchRun
+from mentormatch_desktop.storage.models.mentorships import Feedback, Meeting, Mentorship, Milestone
+from mentormatch_desktop.storage.models.messaging import (
+    Message,
+    MessageDelivery,
+    Thread,
+    ThreadParticipant,
+)
+from mentormatch_desktop.storage.models.people import (
+    AvailabilitySlot,
+    ContactChannel,
+    Department,
+    Person,
+    PersonLanguage,
+)
+from mentormatch_desktop.storage.models.programs import (
+    Enrolment,
+    PairPreference,
+    Program,
+    WeightSet,
+)
+from mentormatch_desktop.storage.models.skills import (
+    PersonSkill,
+    Skill,
+    SkillAlias,
+    SkillCategory,
+    SkillMergeSuggestion,
+)
+
+__all__ = [
+    "AuditLog",
+    "AvailabilitySlot",
+    "Base",
+    "BusyBlock",
+    "CalendarConnection",
+    "ContactChannel",
+    "Department",
+    "EngagementEvent",
+    "Enrolment",
+    "Feedback",
+    "Goal",
+    "MatchProposal",
+    "MatchRun",
+    "Meeting",
+    "Mentorship",
+    "Message",
+    "MessageDelivery",
+    "Milestone",
+    "PairPreference",
+    "Person",
+    "PersonLanguage",
+    "PersonSkill",
+    "Program",
+    "Skill",
+    "SkillAlias",
+    "SkillCategory",
+    "SkillMergeSuggestion",
+    "TextEmbedding",
+    "Thread",
+    "ThreadParticipant",
+    "WeightSet",
+]

@@ -1,0 +1,116 @@
+"""Mentorships and their life: milestones, sessions (meetings) and feedback."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus
+from mentormatch_desktop.storage.models.base import Base, created_at, enum_column, intpk
+
+if TYPE_CHECKING:
+    from mentormatch_desktop.storage.models.people import Person
+
+
+class Mentorship(Base):
+    """An approved pairing. Group programs hold one row per mentee, sharing ``group_key``."""
+
+    __tablename__ = "mentorships"
+    __table_args__ = (
+        Index("ix_mentorships_program_status", "program_id", "status"),
+        Index("ix_mentorships_last_activity", "status", "last_activity_at"),
+    )
+
+    id: Mapped[intpk]
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    proposal_id: Mapped[int | None] = mapped_column(
+        ForeignKey("match_proposals.id", ondelete="SET NULL")
+    )
+    group_key: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[MentorshipStatus] = enum_column(
+        MentorshipStatus, default=MentorshipStatus.ACTIVE
+    )
+    match_score: Mapped[float | None] = mapped_column(Float)
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str] = mapped_column(default="", server_default="")
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    last_activity_at: Mapped[datetime | None]  # kept current by services; drives at-risk views
+    created_at: Mapped[created_at]
+
+    mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
+    mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id])
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="mentorship", cascade="all, delete-orphan", order_by="Milestone.due_on"
+    )
+    meetings: Mapped[list[Meeting]] = relationship(
+        back_populates="mentorship", cascade="all, delete-orphan", order_by="Meeting.starts_at"
+    )
+
+
+class Milestone(Base):
+    __tablename__ = "milestones"
+    __table_args__ = (Index("ix_milestones_mentorship_due", "mentorship_id", "due_on"),)
+
+    id: Mapped[intpk]
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(default="", server_default="")
+    due_on: Mapped[date | None]
+    completed_at: Mapped[datetime | None]
+    created_at: Mapped[created_at]
+
+    mentorship: Mapped[Mentorship] = relationship(back_populates="milestones")
+
+
+class Meeting(Base):
+    """A mentoring session. ``rrule`` (RFC 5545) is set on the first of a recurring series."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        Index("ix_meetings_mentorship_starts", "mentorship_id", "starts_at"),
+        Index("ix_meetings_starts_status", "starts_at", "status"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[intpk]
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id", ondelete="CASCADE"))
+    organiser_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")  # zone the series recurs in
+    status: Mapped[MeetingStatus] = enum_column(MeetingStatus, default=MeetingStatus.SCHEDULED)
+    location: Mapped[str] = mapped_column(default="", server_default="")
+    agenda: Mapped[str] = mapped_column(default="", server_default="")
+    notes: Mapped[str] = mapped_column(default="", server_default="")
+    rrule: Mapped[str | None] = mapped_column(String(200))
+    series_uid: Mapped[str | None] = mapped_column(String(80), index=True)
+    external_refs: Mapped[dict[str, Any]] = mapped_column(default=dict)  # provider → event id
+    created_at: Mapped[created_at]
+
+    mentorship: Mapped[Mentorship] = relationship(back_populates="meetings")
+
+
+class Feedback(Base):
+    """A rating (1–5) and comment by one side of a mentorship, optionally about one meeting."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        Index("ix_feedback_mentorship_created", "mentorship_id", "created_at"),
+    )
+
+    id: Mapped[intpk]
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorships.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(default="", server_default="")
+    created_at: Mapped[created_at]

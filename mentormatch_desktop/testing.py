@@ -1,0 +1,175 @@
+"""Pytest fixtures for MentorMatch and its plugin authors (loaded through ``pytest11``).
+
+Every storage-facing test takes ``engine`` or ``session`` and runs twice: on SQLite and on
+PostgreSQL. Each test gets a database of its own, cloned from a template migrated once per
+test run (``CREATE DATABASE … TEMPLATE`` on PostgreSQL, a file copy on SQLite), so services
+may commit freely and nothing leaks between tests. All databases created are dropped.
+
+PostgreSQL is found at ``MENTORMATCH_TEST_DATABASE_URL`` (default
+``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``). When it does not answer, the
+PostgreSQL variants skip with a one-line hint, unless ``MENTORMATCH_REQUIRE_POSTGRES=1``
+(set by CI), which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.orm import Session
+
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.storage.db import create_engine, normalise_url
+from mentormatch_desktop.storage.migrations import upgrade
+
+TEST_DATABASE_ENV = "MENTORMATCH_TEST_DATABASE_URL"
+REQUIRE_POSTGRES_ENV = "MENTORMATCH_REQUIRE_POSTGRES"
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def postgres_admin_url() -> URL:
+    return normalise_url(os.environ.get(TEST_DATABASE_ENV, DEFAULT_POSTGRES_URL))
+
+
+def _postgres_unavailable_reason() -> str | None:
+    url = postgres_admin_url()
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure means: no usable server
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return (
+            f"PostgreSQL not reachable at {url.render_as_string(hide_password=True)} "
+            f"({first_line}); "
+            f"start it or set {TEST_DATABASE_ENV} to enable the PostgreSQL tests"
+        )
+    return None
+
+
+class DatabaseFactory:
+    """Creates uniquely named databases for one backend and drops them all at the end."""
+
+    def __init__(self, backend: str, workdir: Path) -> None:
+        self.backend = backend
+        self.workdir = workdir
+        self._created: list[str] = []
+        self._templates: dict[str, str] = {}
+        if backend == "postgresql":
+            self._admin = sa.create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+
+    def _new_name(self, prefix: str) -> str:
+        return f"mm_{prefix}_{uuid.uuid4().hex[:12]}"
+
+    def url_for(self, name: str) -> str:
+        if self.backend == "sqlite":
+            return f"sqlite:///{self.workdir / (name + '.sqlite3')}"
+        return postgres_admin_url().set(database=name).render_as_string(hide_password=False)
+
+    def create(self, template: str | None = None, prefix: str = "test") -> str:
+        """A new database (a copy of ``template`` if given); returns its URL."""
+        name = self._new_name(prefix)
+        if self.backend == "sqlite":
+            target = self.workdir / f"{name}.sqlite3"
+            if template is not None:
+                shutil.copyfile(self.workdir / f"{template}.sqlite3", target)
+        else:
+            clause = f' TEMPLATE "{template}"' if template else ""
+            with self._admin.connect() as conn:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"{clause}'))
+        self._created.append(name)
+        return self.url_for(name)
+
+    def template(self, key: str, build: Callable[[str], None]) -> str:
+        """A database built once by ``build(url)`` and reused as a template; returns its name."""
+        if key not in self._templates:
+            url = self.create(prefix=f"tpl_{key}")
+            build(url)
+            self._templates[key] = (
+                make_url(url).database.rsplit("/", 1)[-1].removesuffix(".sqlite3")
+            )
+        return self._templates[key]
+
+    def drop_all(self) -> None:
+        if self.backend == "sqlite":
+            return  # the files live in pytest's tmp dir
+        with self._admin.connect() as conn:
+            for name in reversed(self._created):
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._admin.dispose()
+
+
+def _migrate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        upgrade(url, engine=engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_factories(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    """One :class:`DatabaseFactory` per available backend; a string explains a missing one."""
+    factories: dict[str, object] = {
+        "sqlite": DatabaseFactory("sqlite", tmp_path_factory.mktemp("sqlite-dbs"))
+    }
+    reason = _postgres_unavailable_reason()
+    factories["postgresql"] = reason or DatabaseFactory("postgresql", Path("."))
+    yield factories
+    for factory in factories.values():
+        if isinstance(factory, DatabaseFactory):
+            factory.drop_all()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_factory(
+    request: pytest.FixtureRequest, database_factories: dict[str, object]
+) -> DatabaseFactory:
+    """The factory for this test's backend; skips (or fails under CI) without PostgreSQL."""
+    factory = database_factories[request.param]
+    if isinstance(factory, str):
+        if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+            pytest.fail(factory)
+        pytest.skip(factory)
+    assert isinstance(factory, DatabaseFactory)
+    return factory
+
+
+@pytest.fixture
+def db_url(database_factory: DatabaseFactory) -> str:
+    """URL of a fresh, fully migrated database of its own for this test."""
+    template = database_factory.template("schema", _migrate)
+    return database_factory.create(template=template)
+
+
+@pytest.fixture
+def empty_db_url(database_factory: DatabaseFactory) -> str:
+    """URL of a fresh database with no tables at all (for migration tests)."""
+    return database_factory.create(prefix="empty")
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    eng = create_engine(db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as s:
+        yield s
+
+
+@pytest.fixture
+def plugin_host() -> PluginHost:
+    """A fresh plugin host with every installed plugin loaded."""
+    return PluginHost().load()
