@@ -142,7 +142,9 @@ def prepare(problem: MatchProblem) -> Prepared:
     conflicts.extend(fixed_pair_conflicts(problem, fixed, forbidden_idx, mentee_room, mentor_room))
     conflicts.extend(_quota_conflicts(problem, fixed, quota_room))
     # a fixed pair may be free in no other sense: remove free pairs whose mentee/mentor is full
-    free = free[(mentee_room[problem.pair_mentee[free]] > 0) & (mentor_room[problem.pair_mentor[free]] > 0)]
+    free = free[
+        (mentee_room[problem.pair_mentee[free]] > 0) & (mentor_room[problem.pair_mentor[free]] > 0)
+    ]
     return Prepared(
         problem,
         fixed,
@@ -158,7 +160,9 @@ def _quota_conflicts(
     problem: MatchProblem, fixed: np.ndarray, quota_room: list[dict[tuple[int, Any], int]]
 ) -> list[Conflict]:
     out = []
-    for quota, room in zip(problem.constraints.max_per_mentor_by_attribute, quota_room, strict=True):
+    for quota, room in zip(
+        problem.constraints.max_per_mentor_by_attribute, quota_room, strict=True
+    ):
         values = attribute_values(problem, quota.attribute)
         for (mentor, value), left in room.items():
             if left >= 0:
@@ -213,7 +217,9 @@ def build_solution(
         idx = idx[np.lexsort((problem.pair_mentor[idx], problem.pair_mentee[idx]))]
     scores = problem.pair_score[idx]
     assignments = [
-        Assignment(int(problem.pair_mentee[p]), int(problem.pair_mentor[p]), float(problem.pair_score[p]))
+        Assignment(
+            int(problem.pair_mentee[p]), int(problem.pair_mentor[p]), float(problem.pair_score[p])
+        )
         for p in idx
     ]
     if problem.kind == "peer":

@@ -82,14 +82,17 @@ def build_network(prep: Prepared, pairs: np.ndarray) -> Network:
     if quotas:
         # the tightest quota on the (single) attribute wins
         attribute = quotas[0].attribute
-        room = {}
-        for q, quota in enumerate(quotas):
-            for key, left in prep.quota_room[q].items():
-                room[key] = min(room.get(key, left), left)
+        keys = {key for q in range(len(quotas)) for key in prep.quota_room[q]}
+        room = {
+            key: min(prep.quota_room[q].get(key, quotas[q].max) for q in range(len(quotas)))
+            for key in keys
+        }
         default = min(q.max for q in quotas)
         values = attribute_values(problem, attribute)
         codes = {v: i for i, v in enumerate(sorted({v for v in values if v is not None}, key=str))}
-        code_of = np.array([codes.get(v, -1) if v is not None else -1 for v in values], dtype=np.int64)
+        code_of = np.array(
+            [codes.get(v, -1) if v is not None else -1 for v in values], dtype=np.int64
+        )
         pc = code_of[pe]
         counted = pc >= 0
         group_key = pm[counted] * max(1, len(codes)) + pc[counted]

@@ -112,7 +112,7 @@ def solve_total_flow(
         pairs,
         "optimal",
         started,
-        details={"method": "min-cost flow", "arcs": int(len(net.tails))},
+        details={"method": "min-cost flow", "arcs": len(net.tails)},
     )
 
 

@@ -1,0 +1,1 @@
+"""Built-in matching plugins: strategies (greedy, stable, optimizer, peer) and scorers."""

@@ -1,0 +1,33 @@
+"""Built-in strategy ``greedy``: best-scoring pairs first, the baseline other tools ship."""
+
+from __future__ import annotations
+
+from mentormatch_desktop import hookimpl
+from mentormatch_desktop.domain.progress import CancelToken, Progress
+from mentormatch_desktop.matching.problem import MatchProblem, MatchSolution
+from mentormatch_desktop.matching.solvers.greedy import greedy
+
+
+class GreedyStrategy:
+    name = "greedy"
+    label = "Greedy (best pairs first)"
+    description = (
+        "Hands out the highest-scoring pairs first while mentors have room. Fast and "
+        "familiar; usually a few percent below the optimizer and may leave people unmatched."
+    )
+    kinds = frozenset({"one_to_one", "group", "peer"})
+
+    def solve(
+        self,
+        problem: MatchProblem,
+        *,
+        time_limit: float | None = None,
+        progress: Progress | None = None,
+        cancel: CancelToken | None = None,
+    ) -> MatchSolution:
+        return greedy(problem, progress=progress, cancel=cancel)
+
+
+@hookimpl
+def register_match_strategies() -> list[GreedyStrategy]:
+    return [GreedyStrategy()]

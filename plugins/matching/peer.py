@@ -1,0 +1,33 @@
+"""Built-in strategy ``peer``: pairs (or groups of 3–4) within one pool of participants."""
+
+from __future__ import annotations
+
+from mentormatch_desktop import hookimpl
+from mentormatch_desktop.domain.progress import CancelToken, Progress
+from mentormatch_desktop.matching.problem import MatchProblem, MatchSolution
+from mentormatch_desktop.matching.solvers.peer import peer_match
+
+
+class PeerStrategy:
+    name = "peer"
+    label = "Peer pairs and groups"
+    description = (
+        "Pairs people from one pool to maximise the total score (exact, with a certified "
+        "bound); groups of 3–4 are formed by a matching-based heuristic with its bound shown."
+    )
+    kinds = frozenset({"peer"})
+
+    def solve(
+        self,
+        problem: MatchProblem,
+        *,
+        time_limit: float | None = None,
+        progress: Progress | None = None,
+        cancel: CancelToken | None = None,
+    ) -> MatchSolution:
+        return peer_match(problem, time_limit=time_limit, progress=progress, cancel=cancel)
+
+
+@hookimpl
+def register_match_strategies() -> list[PeerStrategy]:
+    return [PeerStrategy()]

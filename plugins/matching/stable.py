@@ -1,0 +1,33 @@
+"""Built-in strategy ``stable``: mentee-proposing deferred acceptance with capacities."""
+
+from __future__ import annotations
+
+from mentormatch_desktop import hookimpl
+from mentormatch_desktop.domain.progress import CancelToken, Progress
+from mentormatch_desktop.matching.problem import MatchProblem, MatchSolution
+from mentormatch_desktop.matching.solvers.stable import stable
+
+
+class StableStrategy:
+    name = "stable"
+    label = "Stable (deferred acceptance)"
+    description = (
+        "No mentee and mentor would both rather be paired with each other than with whom "
+        "they got; best for mentees among all stable matchings. Gives up total score for it."
+    )
+    kinds = frozenset({"one_to_one", "group"})
+
+    def solve(
+        self,
+        problem: MatchProblem,
+        *,
+        time_limit: float | None = None,
+        progress: Progress | None = None,
+        cancel: CancelToken | None = None,
+    ) -> MatchSolution:
+        return stable(problem, progress=progress, cancel=cancel)
+
+
+@hookimpl
+def register_match_strategies() -> list[StableStrategy]:
+    return [StableStrategy()]
