@@ -35,6 +35,8 @@ def plugins_command(as_json: bool) -> None:
         click.echo(f"    hooks:  {', '.join(info.hooks) or '(none)'}")
         if info.error:
             click.echo(f"    reason: {info.error}")
+        if info.note:
+            click.echo(f"    note:   {info.note}")
     failed = sum(1 for i in infos if i.status != "loaded")
     click.echo(f"\n{len(infos)} plugins, {len(infos) - failed} loaded, {failed} failed.")
 

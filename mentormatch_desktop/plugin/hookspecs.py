@@ -73,6 +73,17 @@ def register_messaging_channels() -> list[MessagingChannel]:
     """
 
 
+@hookspec
+def plugin_status() -> str | None:
+    """Return a one-line note on this plugin's state, or ``None`` when all is as expected.
+
+    Called once when the host loads plugins, after the ``register_*`` hooks. Use it to say
+    why a plugin registered less than it could (an optional dependency is not installed,
+    say) or which of two alternatives is active. The plugins view and ``mentormatch
+    plugins`` show the note next to the plugin; an exception disables the plugin.
+    """
+
+
 @hookspec(historic=True)
 def mentormatch_started(host: PluginHost) -> None:
     """Announce that the plugin host finished loading.

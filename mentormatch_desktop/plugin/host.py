@@ -64,6 +64,7 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
     status: str = "loaded"  # "loaded" | "failed" | "blocked"
     error: str | None = None
+    note: str | None = None  # from the plugin's ``plugin_status`` hook
 
     @property
     def builtin(self) -> bool:
@@ -100,6 +101,7 @@ class PluginHost:
             version = ep.dist.version if ep.dist is not None else "?"
             self._load_entry_point(ep, dist, version, builtin)
         self._collect()
+        self._collect_notes()
         self.pm.hook.mentormatch_started.call_historic(kwargs={"host": self})
         self._loaded = True
         return self
@@ -184,6 +186,18 @@ class PluginHost:
                         bucket[item.name] = (info.name, item)
                 except Exception as exc:
                     self._fail(info, _describe(exc))
+
+    def _collect_notes(self) -> None:
+        """Ask each loaded plugin for its ``plugin_status`` note (shown in the plugins view)."""
+        for impl in self.pm.hook.plugin_status.get_hookimpls():
+            info = self._infos.get(impl.plugin_name)
+            if info is None or info.status != "loaded":
+                continue
+            try:
+                note = impl.function()
+                info.note = str(note) if note else None
+            except Exception as exc:
+                self._fail(info, _describe(exc))
 
     def _fail(self, info: PluginInfo, reason: str) -> None:
         info.status = "failed"
