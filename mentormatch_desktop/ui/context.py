@@ -1,0 +1,97 @@
+"""What every screen shares: settings, the database engine, plugins and connection state.
+
+Screens never open engines or plugin hosts themselves; they get an :class:`AppContext`,
+run services through :mod:`mentormatch_desktop.ui.workers` with ``context.engine``, and
+listen to ``data_changed`` to refresh when another screen changed something they show.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from PySide6.QtCore import QObject, Signal
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session
+
+from mentormatch_desktop.config import Settings
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.storage.db import create_engine, session_factory
+
+log = logging.getLogger(__name__)
+
+
+class AppContext(QObject):
+    """Shared application state; lives in the GUI thread, its engine is thread-safe."""
+
+    connection_changed = Signal(bool, str)  # connected?, message for the user
+    data_changed = Signal(str)  # topic: "participants", "programs", "matching", "mentorships"
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        engine: Engine | None = None,
+        plugin_host: PluginHost | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings
+        self.engine = engine or create_engine(settings.database_url)
+        self._plugins = plugin_host
+        self.connected: bool | None = None
+        self.last_error = ""
+        self._sessions = session_factory(self.engine)
+
+    # -- database ----------------------------------------------------------------------
+    @property
+    def database_url(self) -> str:
+        return self.settings.database_url
+
+    def database_label(self) -> str:
+        """Where the data lives, without the password ("SQLite · /path" or "PostgreSQL · …")."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite":
+            return f"SQLite · {url.database or 'in memory'}"
+        host = f"{url.host or 'localhost'}{':' + str(url.port) if url.port else ''}"
+        return f"PostgreSQL · {url.username + '@' if url.username else ''}{host}/{url.database}"
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session for one unit of work (use inside a worker, never on the GUI thread)."""
+        with self._sessions() as session:
+            yield session
+
+    def ping(self) -> None:
+        """Raise if the database does not answer (called from a worker)."""
+        with self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+    def mark_connected(self) -> None:
+        if self.connected is not True:
+            self.connected = True
+            self.last_error = ""
+            self.connection_changed.emit(True, "Connected")
+
+    def mark_unreachable(self, message: str) -> None:
+        self.last_error = message
+        if self.connected is not False:
+            log.warning("database unreachable: %s", message)
+        self.connected = False
+        self.connection_changed.emit(False, message)
+
+    # -- plugins -----------------------------------------------------------------------
+    @property
+    def plugins(self) -> PluginHost:
+        """The plugin host, loaded on first use (built-ins and installed plugins)."""
+        if self._plugins is None:
+            self._plugins = PluginHost()
+        return self._plugins.load()
+
+    def notify(self, topic: str) -> None:
+        """Tell every screen that data under ``topic`` changed."""
+        self.data_changed.emit(topic)
+
+    def close(self) -> None:
+        self.engine.dispose()

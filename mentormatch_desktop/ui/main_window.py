@@ -1,0 +1,278 @@
+"""The main window: navigation sidebar, one stacked screen per view, status bar, banners.
+
+The window owns what is shared between screens and outlives them: the connection banner
+(shown when the database cannot be reached, with Retry and automatic retries, so the user
+never needs to restart), the status bar (which database, connected or not), and the
+remembered geometry and last screen (``QSettings``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mentormatch_desktop import __version__
+from mentormatch_desktop.storage.migrations import upgrade
+from mentormatch_desktop.ui import theme
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.views import ViewSpec, available_views
+from mentormatch_desktop.ui.widgets import Banner
+from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
+
+log = logging.getLogger(__name__)
+
+RETRY_INTERVAL_MS = 10_000
+
+
+class MainWindow(QMainWindow):
+    screen_changed = Signal(str)
+    reconnected = Signal()
+
+    def __init__(
+        self,
+        context: AppContext,
+        *,
+        settings: QSettings | None = None,
+        views: list[ViewSpec] | None = None,
+    ) -> None:
+        super().__init__()
+        self.context = context
+        self.qsettings = settings or QSettings()
+        self.specs = views if views is not None else available_views()
+        self.screens: dict[str, QWidget] = {}
+        self._ready = False
+        self._reconnecting: Task | None = None
+        self.setWindowTitle("MentorMatch Desktop")
+        self.setWindowIcon(theme.icon("app", theme.current().accent, 64))
+        self.setMinimumSize(QSize(980, 640))
+        self._build()
+        self._build_status_bar()
+        context.connection_changed.connect(self._on_connection_changed)
+        Task.default_error_handler = self.report_error
+        self._retry_timer = QTimer(self, interval=RETRY_INTERVAL_MS)
+        self._retry_timer.timeout.connect(self.reconnect)
+        self._restore_geometry()
+
+    # -- layout ------------------------------------------------------------------------
+    def _build(self) -> None:
+        central = QWidget()
+        row = QHBoxLayout(central)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+
+        sidebar = QWidget(objectName="sidebarPanel")
+        sidebar.setFixedWidth(212)
+        side = QVBoxLayout(sidebar)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(0)
+        side.addWidget(QLabel("MentorMatch", objectName="brand"))
+        side.addWidget(QLabel("Coordinator workbench", objectName="brandSub"))
+        self.navigation = QListWidget(objectName="navigation")
+        self.navigation.setIconSize(QSize(20, 20))
+        self.navigation.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        for spec in self.specs:
+            item = QListWidgetItem(theme.icon(spec.icon, theme.current().muted), spec.title)
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            item.setSizeHint(QSize(180, 40))
+            self.navigation.addItem(item)
+        self.navigation.currentRowChanged.connect(self._on_row_changed)
+        side.addWidget(self.navigation, 1)
+        version = QLabel(f"Version {__version__}", objectName="hint")
+        version.setContentsMargins(18, 0, 0, 12)
+        side.addWidget(version)
+        row.addWidget(sidebar)
+
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.banner = Banner("error")
+        self.banner.action_clicked.connect(self.reconnect)
+        banner_box = QWidget()
+        banner_row = QVBoxLayout(banner_box)
+        banner_row.setContentsMargins(16, 12, 16, 0)
+        banner_row.addWidget(self.banner)
+        self.error_banner = Banner("warning")
+        self.error_banner.action_clicked.connect(self._show_error_details)
+        banner_row.addWidget(self.error_banner)
+        column.addWidget(banner_box)
+        self.stack = QStackedWidget()
+        self.placeholder = QLabel("Opening the database…", objectName="emptyText")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.placeholder)
+        column.addWidget(self.stack, 1)
+        row.addWidget(content, 1)
+        self.setCentralWidget(central)
+        self._last_error: TaskError | None = None
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        bar.setSizeGripEnabled(False)
+        db_icon = QLabel()
+        db_icon.setPixmap(theme.pixmap("database", theme.current().muted, 14))
+        self.database_label = QLabel(self.context.database_label())
+        self.connection_label = QLabel("Connecting…")
+        bar.addPermanentWidget(db_icon)
+        bar.addPermanentWidget(self.database_label)
+        bar.addPermanentWidget(self.connection_label)
+
+    # -- navigation ----------------------------------------------------------------------
+    def keys(self) -> list[str]:
+        return [spec.key for spec in self.specs]
+
+    def current_key(self) -> str | None:
+        row = self.navigation.currentRow()
+        return self.specs[row].key if 0 <= row < len(self.specs) else None
+
+    def navigate(self, key: str) -> QWidget | None:
+        """Show the screen ``key`` (creating it on first use); returns the screen widget."""
+        if key not in self.keys():
+            return None
+        row = self.keys().index(key)
+        if self.navigation.currentRow() != row:
+            self.navigation.setCurrentRow(row)  # → _on_row_changed
+        elif self._ready:
+            self._show(key)
+        return self.screens.get(key)
+
+    def screen(self, key: str) -> QWidget:
+        """The widget of screen ``key``, created on first use."""
+        if key not in self.screens:
+            spec = self.specs[self.keys().index(key)]
+            widget = spec.load()(self.context)
+            self.screens[key] = widget
+            self.stack.addWidget(widget)
+        return self.screens[key]
+
+    def _on_row_changed(self, row: int) -> None:
+        if 0 <= row < len(self.specs) and self._ready:
+            self._show(self.specs[row].key)
+
+    def _show(self, key: str) -> None:
+        widget = self.screen(key)
+        self.stack.setCurrentWidget(widget)
+        self.qsettings.setValue("main/last_screen", key)
+        activate = getattr(widget, "activate", None)
+        if callable(activate) and self.context.connected is not False:
+            activate()
+        self.screen_changed.emit(key)
+
+    def set_ready(self) -> None:
+        """The database is usable: open the remembered screen (Participants the first time)."""
+        self._ready = True
+        last = str(self.qsettings.value("main/last_screen", "") or "")
+        keys = self.keys()
+        start = last if last in keys else ("participants" if "participants" in keys else keys[0])
+        if self.current_key() == start:
+            self._show(start)
+        else:
+            self.navigate(start)
+
+    # -- connection state ----------------------------------------------------------------
+    def _on_connection_changed(self, connected: bool, message: str) -> None:
+        if connected:
+            self.connection_label.setText("● Connected")
+            self.connection_label.setObjectName("statusOk")
+            self.banner.hide()
+            self._retry_timer.stop()
+        else:
+            self.connection_label.setText("● Not connected")
+            self.connection_label.setObjectName("statusBad")
+            self.banner.show_message(
+                f"<b>Cannot reach the database.</b> {message}<br>"
+                "Nothing you saved is lost. MentorMatch retries every "
+                f"{RETRY_INTERVAL_MS // 1000} seconds, or retry now once the server is back.",
+                "error",
+                "Retry now",
+            )
+            self._retry_timer.start()
+        self.connection_label.style().unpolish(self.connection_label)
+        self.connection_label.style().polish(self.connection_label)
+
+    def reconnect(self) -> Task | None:
+        """Check the database again (in a worker); on success reload the visible screen."""
+        if self._reconnecting is not None and not self._reconnecting.done:
+            return self._reconnecting
+        self.banner.button.setEnabled(False)
+        self.banner.button.setText("Retrying…")
+        context = self.context
+
+        def check() -> None:
+            context.ping()
+            upgrade(context.database_url, engine=context.engine)
+
+        def ok(_: object) -> None:
+            was_ready = self._ready
+            self.context.mark_connected()
+            if not was_ready:
+                self.set_ready()
+            else:
+                for widget in self.screens.values():
+                    refresh = getattr(widget, "refresh", None)
+                    if callable(refresh) and widget is self.stack.currentWidget():
+                        refresh()
+            self.reconnected.emit()
+
+        def failed(error: TaskError) -> None:
+            self.context.mark_unreachable(error.message)
+
+        def done() -> None:
+            self.banner.button.setEnabled(True)
+            self.banner.button.setText("Retry now")
+
+        self._reconnecting = run_in_background(
+            check, on_success=ok, on_error=failed, on_finished=done
+        )
+        self._reconnecting.handles_errors = True
+        return self._reconnecting
+
+    def report_error(self, error: TaskError) -> None:
+        """Failures nobody else handled: outages go to the banner, anything else is shown."""
+        if error.is_connection_error:
+            self.context.mark_unreachable(error.message)
+            return
+        self._last_error = error
+        self.error_banner.show_message(
+            f"Something went wrong: {error.message}", "warning", "Details"
+        )
+
+    def _show_error_details(self) -> None:
+        if self._last_error is None:
+            return
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Error details")
+        box.setText(self._last_error.message)
+        box.setDetailedText(self._last_error.details)
+        box.finished.connect(lambda _=0: self.error_banner.hide())
+        box.open()
+
+    # -- geometry ----------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        geometry = self.qsettings.value("main/geometry")
+        if isinstance(geometry, QByteArray | bytes) and self.restoreGeometry(geometry):
+            return
+        self.resize(1360, 860)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.qsettings.setValue("main/geometry", self.saveGeometry())
+        key = self.current_key()
+        if key:
+            self.qsettings.setValue("main/last_screen", key)
+        self.qsettings.sync()
+        if Task.default_error_handler == self.report_error:
+            Task.default_error_handler = None
+        super().closeEvent(event)

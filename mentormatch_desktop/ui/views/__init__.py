@@ -1,0 +1,67 @@
+"""The screens of the main window, in navigation order.
+
+A screen is a ``QWidget`` subclass constructed as ``View(context, parent=None)`` where
+``context`` is the :class:`~mentormatch_desktop.ui.context.AppContext`. It may define
+``activate()`` (called every time it becomes the visible screen: load data lazily there,
+in a worker) and ``refresh()`` (called after the database reconnects). Deriving from
+:class:`~mentormatch_desktop.ui.views.base.View` gives both plus a ``run()`` helper.
+
+To add a screen, add one line to ``VIEWS``. A screen whose module is not present in this
+installation is left out of the navigation (no empty placeholders); a screen that fails to
+import for any other reason is a bug and raises.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from dataclasses import dataclass
+
+from PySide6.QtWidgets import QWidget
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    key: str  # stable id: remembered as the last screen, used for screenshots and tests
+    title: str  # navigation label
+    icon: str  # name of an SVG in resources/icons
+    target: str  # "package.module:ClassName"
+
+    @property
+    def module(self) -> str:
+        return self.target.partition(":")[0]
+
+    def available(self) -> bool:
+        return importlib.util.find_spec(self.module) is not None
+
+    def load(self) -> type[QWidget]:
+        module_name, _, class_name = self.target.partition(":")
+        return getattr(importlib.import_module(module_name), class_name)
+
+
+_PKG = "mentormatch_desktop.ui.views"
+
+VIEWS: list[ViewSpec] = [
+    ViewSpec("programs", "Programs", "programs", f"{_PKG}.programs:ProgramsView"),
+    ViewSpec(
+        "participants", "Participants", "participants", f"{_PKG}.participants:ParticipantsView"
+    ),
+    ViewSpec("matching", "Matching", "matching", f"{_PKG}.matching:MatchingView"),
+    ViewSpec("mentorships", "Mentorships", "mentorships", f"{_PKG}.mentorships:MentorshipsView"),
+    ViewSpec("dashboard", "Dashboard", "dashboard", f"{_PKG}.dashboard:DashboardView"),
+    ViewSpec("plugins", "Plugins", "plugins", f"{_PKG}.plugins:PluginsView"),
+]
+
+
+def available_views() -> list[ViewSpec]:
+    """The registered screens whose modules exist in this installation."""
+    found = []
+    for spec in VIEWS:
+        if spec.available():
+            found.append(spec)
+        else:
+            log.info("screen %s not installed (%s); left out of navigation", spec.key, spec.module)
+    return found

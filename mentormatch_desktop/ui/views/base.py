@@ -1,0 +1,74 @@
+"""A base class for screens: access to the context and a helper to run work in the background."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QWidget
+
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
+
+
+class View(QWidget):
+    """A main-window screen; subclasses load data in :meth:`reload` (a worker), not ``__init__``."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self._loaded_once = False
+        self._stale = True
+        context.data_changed.connect(self._on_data_changed)
+
+    #: topics (see ``AppContext.data_changed``) that make this screen reload when next shown
+    watches: tuple[str, ...] = ()
+
+    def activate(self) -> None:
+        """Called when the screen becomes visible; reloads if something it shows changed."""
+        if self._stale:
+            self._stale = False
+            self._loaded_once = True
+            self.reload()
+
+    def refresh(self) -> None:
+        """Called after the database reconnects."""
+        self._stale = False
+        self.reload()
+
+    def reload(self) -> None:
+        """Load what the screen shows (in a worker). Subclasses override."""
+
+    def _on_data_changed(self, topic: str) -> None:
+        if topic in self.watches or topic == "*":
+            self._stale = True
+            if self.isVisible():
+                self.activate()
+
+    def run(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_success: Callable[[Any], Any] | None = None,
+        on_error: Callable[[TaskError], Any] | None = None,
+        **kwargs: Any,
+    ) -> Task:
+        """Run ``fn(*args)`` in a worker; connection failures reach the main window banner."""
+
+        def succeeded(result: Any) -> None:
+            self.context.mark_connected()
+            if on_success is not None:
+                on_success(result)
+
+        return run_in_background(fn, *args, on_success=succeeded, on_error=on_error, **kwargs)
+
+    def in_session(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Wrap ``fn(session, *args)`` so a worker opens (and closes) its own session."""
+        context = self.context
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with context.session() as session:
+                return fn(session, *args, **kwargs)
+
+        call.__qualname__ = getattr(fn, "__qualname__", "call")
+        return call

@@ -1,0 +1,311 @@
+"""The Participants screen: a fast, filterable table of everyone, with import and editing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QTableView,
+    QWidget,
+)
+
+from mentormatch_desktop.domain.enums import EnrolmentRole
+from mentormatch_desktop.services import directory
+from mentormatch_desktop.services.directory import FilterOptions, ParticipantFilter
+from mentormatch_desktop.ui import theme
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.models.participants import ParticipantsTableModel
+from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.widgets import (
+    EmptyState,
+    PageHeader,
+    ProgressPanel,
+    make_button,
+    page_layout,
+)
+from mentormatch_desktop.ui.workers import Task
+
+ROLE_LABELS = {
+    EnrolmentRole.MENTOR: "Mentors",
+    EnrolmentRole.MENTEE: "Mentees",
+    EnrolmentRole.PEER: "Peers",
+}
+COLUMN_WIDTHS = (190, 230, 150, 170, 110, 200, 140, 220, 220)
+
+
+@dataclass(frozen=True)
+class ParticipantsState:
+    """What the coordinator narrowed the table to (kept out of the widgets)."""
+
+    filter: ParticipantFilter = field(default_factory=ParticipantFilter)
+    search: str = ""
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    table: directory.ParticipantTable
+    options: FilterOptions | None
+
+
+class ParticipantsView(View):
+    watches = ("participants", "programs", "*")
+    loaded = Signal()  # after every (re)load, for tests and screenshots
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.state = ParticipantsState()
+        self.options: FilterOptions | None = None
+        self._generation = 0
+        self._task: Task | None = None
+        layout = page_layout(self)
+
+        header = PageHeader(
+            "Participants",
+            "Everyone who can be matched: profiles, skills, availability and enrolments.",
+        )
+        self.import_button = header.add_action("Import…", "import")
+        self.import_button.clicked.connect(self.open_import_wizard)
+        self.new_button = header.add_action("New participant", "add", primary=True)
+        self.new_button.clicked.connect(lambda: self.open_profile(None))
+        layout.addWidget(header)
+
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
+        self.search = QLineEdit(placeholderText="Search name, e-mail, title, department or skill")
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(
+            theme.icon("search", theme.current().muted), QLineEdit.ActionPosition.LeadingPosition
+        )
+        self.search.setMinimumWidth(280)
+        self.search.textChanged.connect(self._on_search)
+        bar.addWidget(self.search, 2)
+        self.program_combo = self._combo("All programs")
+        self.role_combo = self._combo("All roles")
+        for role, label in ROLE_LABELS.items():
+            self.role_combo.addItem(label, role)
+        self.department_combo = self._combo("All departments")
+        self.skill_combo = self._combo("Any skill")
+        self.skill_combo.setEditable(True)
+        self.skill_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.skill_combo.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.skill_combo.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        for combo in (self.program_combo, self.role_combo, self.department_combo, self.skill_combo):
+            bar.addWidget(combo, 1)
+        layout.addLayout(bar)
+
+        status = QHBoxLayout()
+        self.count_label = QLabel(objectName="muted")
+        status.addWidget(self.count_label, 1)
+        self.progress = ProgressPanel()
+        self.progress.cancel_requested.connect(self._cancel_task)
+        status.addWidget(self.progress, 2)
+        layout.addLayout(status)
+
+        self.model = ParticipantsTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = self.table.verticalHeader()
+        vertical.hide()
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row measuring
+        vertical.setDefaultSectionSize(30)
+        horizontal = self.table.horizontalHeader()
+        horizontal.setHighlightSections(False)
+        horizontal.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        horizontal.setStretchLastSection(True)
+        for column, width in enumerate(COLUMN_WIDTHS):
+            self.table.setColumnWidth(column, width)
+        self.table.doubleClicked.connect(self._on_double_click)
+
+        self.empty = EmptyState(
+            "participants",
+            "No participants yet",
+            "Import a CSV or Excel file of your people, or load the demo organisation "
+            "to explore MentorMatch with realistic data.",
+        )
+        self.empty.add_button(
+            make_button("Import a CSV…", "import", primary=True, on_click=self.open_import_wizard)
+        )
+        self.demo_button = self.empty.add_button(
+            make_button("Load the demo", "demo", on_click=self.load_demo)
+        )
+        self.no_results = EmptyState(
+            "search", "No one matches these filters", "Try fewer words or another filter."
+        )
+        self.no_results.add_button(
+            make_button("Clear filters", "filter", on_click=self.clear_filters)
+        )
+        self.loading = EmptyState("participants", "Loading participants…")
+
+        self.pages = QStackedWidget()
+        for page in (self.loading, self.table, self.empty, self.no_results):
+            self.pages.addWidget(page)
+        layout.addWidget(self.pages, 1)
+
+        self._search_timer = QTimer(self, singleShot=True, interval=120)
+        self._search_timer.timeout.connect(self._apply_search)
+
+    def _combo(self, any_label: str) -> QComboBox:
+        combo = QComboBox()
+        combo.addItem(any_label, None)
+        combo.setMinimumWidth(150)
+        combo.currentIndexChanged.connect(self._on_filter_changed)
+        return combo
+
+    # -- loading -----------------------------------------------------------------------
+    def reload(self) -> None:
+        """Fetch rows (and filter choices) in a worker; stale answers are dropped."""
+        self._generation += 1
+        generation = self._generation
+        flt = self.state.filter
+        with_options = self.options is None or flt == ParticipantFilter()
+        context = self.context
+
+        def load() -> _Loaded:
+            with context.session() as session:
+                options = directory.filter_options(session) if with_options else None
+                return _Loaded(directory.participant_table(session, flt), options)
+
+        if self.model.total == 0:
+            self.pages.setCurrentWidget(self.loading)
+        self.progress.start("Loading participants…", cancellable=False)
+        self.run(load, on_success=lambda result: self._on_loaded(generation, result))
+
+    def _on_loaded(self, generation: int, loaded: _Loaded) -> None:
+        if generation != self._generation:
+            return  # a newer filter is already being loaded
+        self.progress.stop()
+        if loaded.options is not None:
+            self._fill_options(loaded.options)
+        self.model.set_table(loaded.table)
+        self._update_page()
+        self.loaded.emit()
+
+    def _fill_options(self, options: FilterOptions) -> None:
+        self.options = options
+        for combo, choices in (
+            (self.program_combo, options.programs),
+            (self.department_combo, options.departments),
+            (self.skill_combo, options.skills),
+        ):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            while combo.count() > 1:
+                combo.removeItem(1)
+            for choice in choices:
+                combo.addItem(choice.label, choice.id)
+            index = combo.findData(current)
+            combo.setCurrentIndex(max(0, index))
+            combo.blockSignals(False)
+
+    def _update_page(self) -> None:
+        shown, loaded = self.model.rowCount(), self.model.total
+        everyone = self.options.people_total if self.options else loaded
+        if everyone == 0:
+            self.pages.setCurrentWidget(self.empty)
+            self.count_label.setText("")
+            return
+        self.pages.setCurrentWidget(self.table if shown else self.no_results)
+        if shown == everyone:
+            self.count_label.setText(f"{everyone:,} participants")
+        else:
+            self.count_label.setText(f"{shown:,} of {everyone:,} participants")
+
+    # -- filters -----------------------------------------------------------------------
+    def _on_filter_changed(self, _index: int = 0) -> None:
+        role = self.role_combo.currentData()
+        flt = replace(
+            self.state.filter,
+            program_id=self.program_combo.currentData(),
+            role=EnrolmentRole(role) if role else None,
+            department_id=self.department_combo.currentData(),
+            skill_id=self.skill_combo.currentData(),
+        )
+        if flt != self.state.filter:
+            self.state = replace(self.state, filter=flt)
+            self.reload()
+
+    def _on_search(self, _text: str) -> None:
+        self._search_timer.start()
+
+    def _apply_search(self) -> None:
+        self.state = replace(self.state, search=self.search.text())
+        self.model.set_search(self.state.search)
+        self._update_page()
+
+    def set_search(self, text: str) -> None:
+        """Search immediately (tests, and callers that know what they want)."""
+        self.search.setText(text)
+        self._search_timer.stop()
+        self._apply_search()
+
+    def clear_filters(self) -> None:
+        for combo in (self.program_combo, self.role_combo, self.department_combo, self.skill_combo):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self.search.clear()
+        self._apply_search()
+        self._on_filter_changed()
+
+    # -- actions -----------------------------------------------------------------------
+    def _on_double_click(self, index: QModelIndex) -> None:
+        self.open_profile(self.model.person_id(index.row()))
+
+    def open_profile(self, person_id: int | None) -> QWidget:
+        from mentormatch_desktop.ui.views.profile_editor import ProfileEditor
+
+        editor = ProfileEditor(self.context, person_id, parent=self)
+        editor.saved.connect(lambda _pid: self.context.notify("participants"))
+        editor.open()
+        return editor
+
+    def open_import_wizard(self) -> QWidget:
+        from mentormatch_desktop.ui.views.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self.context, parent=self)
+        wizard.imported.connect(lambda _report: self.context.notify("participants"))
+        wizard.open()
+        return wizard
+
+    def load_demo(self) -> Task:
+        """Fill the (empty) database with the demo organisation, in a worker."""
+        from mentormatch_desktop.services.demo import ensure_demo_database
+
+        self.demo_button.setEnabled(False)
+        self.progress.start("Creating the demo organisation…")
+        self._task = self.run(
+            ensure_demo_database,
+            self.context.engine,
+            progress=self.progress.update_progress,
+            cancel=True,
+            on_success=lambda _r: self.context.notify("*"),
+        )
+        self._task.finished.connect(self._demo_finished)
+        return self._task
+
+    def _demo_finished(self) -> None:
+        self.progress.stop()
+        self.demo_button.setEnabled(True)
+        self._task = None
+
+    def _cancel_task(self) -> None:
+        if self._task is not None:
+            self._task.cancel()

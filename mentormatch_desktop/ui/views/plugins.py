@@ -1,0 +1,142 @@
+"""The Plugins screen: every plugin, where it came from, its hooks, version and status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from mentormatch_desktop.plugin.host import PluginHost, PluginInfo
+from mentormatch_desktop.ui import theme
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.widgets import EmptyState, PageHeader, page_layout
+
+_FACADE = (
+    ("register_match_criteria", "criteria", "criterion"),
+    ("register_match_strategies", "strategies", "strategy"),
+    ("register_calendar_connectors", "calendar_connectors", "calendar"),
+    ("register_messaging_channels", "messaging_channels", "channel"),
+)
+
+COLUMNS = ("Status", "Plugin", "Source", "Version", "Provides", "Hooks", "Failure reason")
+
+
+@dataclass(frozen=True)
+class PluginRow:
+    info: PluginInfo
+    provides: list[str]
+
+
+def plugin_rows(host: PluginHost) -> list[PluginRow]:
+    """Each plugin with what it contributes ("strategy: optimizer", …). Runs in a worker."""
+    host.load()
+    provided: dict[str, list[str]] = {}
+    for hook, accessor, label in _FACADE:
+        for name in getattr(host, accessor)():
+            owner = host.owner_of(hook, name)
+            if owner is not None:
+                provided.setdefault(owner.name, []).append(f"{label}: {name}")
+    return [PluginRow(info, sorted(provided.get(info.name, []))) for info in host.plugins()]
+
+
+class PluginsView(View):
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        layout = page_layout(self)
+        header = PageHeader(
+            "Plugins",
+            "Matching strategies and criteria, calendar connectors and messaging channels, "
+            "loaded through the “mentormatch” entry points. A third-party plugin that fails "
+            "is disabled and listed here with the reason; the app keeps working.",
+        )
+        self.reload_button = header.add_action("Refresh", "refresh")
+        self.reload_button.clicked.connect(self.reload)
+        layout.addWidget(header)
+        self.summary = QLabel(objectName="muted")
+        layout.addWidget(self.summary)
+        self.pages = QStackedWidget()
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setWordWrap(True)
+        self.table.setShowGrid(False)
+        head = self.table.horizontalHeader()
+        head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        head.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        self.empty = EmptyState(
+            "plugins",
+            "No plugins found",
+            "MentorMatch found no entry points in the “mentormatch” group. "
+            "Reinstall the package (pip install -e .) so the built-ins register.",
+        )
+        self.pages.addWidget(self.table)
+        self.pages.addWidget(self.empty)
+        layout.addWidget(self.pages, 1)
+        self.rows: list[PluginRow] = []
+
+    def reload(self) -> None:
+        self.reload_button.setEnabled(False)
+        context = self.context
+
+        def load() -> list[PluginRow]:
+            return plugin_rows(context.plugins)
+
+        task = self.run(load, on_success=self._show_rows)
+        task.finished.connect(lambda: self.reload_button.setEnabled(True))
+
+    def _show_rows(self, rows: list[PluginRow]) -> None:
+        self.rows = rows
+        self.pages.setCurrentWidget(self.table if rows else self.empty)
+        failed = sum(1 for r in rows if r.info.status != "loaded")
+        builtin = sum(1 for r in rows if r.info.builtin)
+        self.summary.setText(
+            f"{len(rows)} plugins · {builtin} built-in · {len(rows) - builtin} third-party"
+            + (f" · {failed} failed" if failed else " · all loaded")
+        )
+        palette = theme.current()
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            info = row.info
+            ok = info.status == "loaded"
+            status = QTableWidgetItem(
+                theme.icon(
+                    "check" if ok else "error", palette.success if ok else palette.error, 16
+                ),
+                info.status.capitalize(),
+            )
+            values = [
+                status,
+                QTableWidgetItem(info.name),
+                QTableWidgetItem(
+                    "Built-in" if info.builtin else f"Third-party ({info.distribution})"
+                ),
+                QTableWidgetItem(info.version or "—"),
+                QTableWidgetItem(", ".join(row.provides) or "—"),
+                QTableWidgetItem(", ".join(info.hooks) or "—"),
+                QTableWidgetItem(info.error or ""),
+            ]
+            values[1].setToolTip(info.module)
+            values[5].setToolTip("\n".join(info.hooks))
+            if info.error:
+                values[6].setToolTip(info.error)
+                values[6].setForeground(QColor(palette.error))
+            for c, item in enumerate(values):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+                self.table.setItem(r, c, item)
+        self.table.resizeRowsToContents()

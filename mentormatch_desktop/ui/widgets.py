@@ -1,0 +1,213 @@
+"""Small building blocks every screen uses, so spacing and wording stay consistent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mentormatch_desktop.ui import theme
+
+MARGIN = 24
+SPACING = 12
+
+
+def page_layout(widget: QWidget) -> QVBoxLayout:
+    """The outer layout of a screen: generous margins, one spacing unit between blocks."""
+    layout = QVBoxLayout(widget)
+    layout.setContentsMargins(MARGIN, MARGIN - 4, MARGIN, MARGIN - 8)
+    layout.setSpacing(SPACING)
+    return layout
+
+
+class PageHeader(QWidget):
+    """Title, one line saying what the screen is for, and action buttons on the right."""
+
+    def __init__(self, title: str, subtitle: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 4)
+        row.setSpacing(SPACING)
+        texts = QVBoxLayout()
+        texts.setSpacing(2)
+        self.title = QLabel(title, objectName="pageTitle")
+        self.subtitle = QLabel(subtitle, objectName="pageSubtitle")
+        self.subtitle.setWordWrap(True)
+        texts.addWidget(self.title)
+        if subtitle:
+            texts.addWidget(self.subtitle)
+        row.addLayout(texts, 1)
+        self.actions = QHBoxLayout()
+        self.actions.setSpacing(8)
+        row.addLayout(self.actions)
+
+    def add_action(
+        self, text: str, icon: str | None = None, *, primary: bool = False
+    ) -> QPushButton:
+        button = make_button(text, icon, primary=primary)
+        self.actions.addWidget(button)
+        return button
+
+
+def make_button(
+    text: str,
+    icon: str | None = None,
+    *,
+    primary: bool = False,
+    danger: bool = False,
+    on_click: Callable[[], object] | None = None,
+) -> QPushButton:
+    button = QPushButton(text)
+    if primary:
+        button.setObjectName("primary")
+    elif danger:
+        button.setObjectName("danger")
+    if icon:
+        colour = theme.current().on_accent if primary else None
+        button.setIcon(theme.icon(icon, colour, 18))
+        button.setIconSize(theme.icon_size(16))
+    button.setCursor(Qt.CursorShape.PointingHandCursor)
+    if on_click is not None:
+        button.clicked.connect(lambda _=False: on_click())
+    return button
+
+
+class EmptyState(QWidget):
+    """A centred icon, a sentence saying why the screen is empty, and what to do about it."""
+
+    def __init__(
+        self, icon: str, title: str, text: str = "", parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        picture = QLabel()
+        picture.setPixmap(theme.pixmap(icon, theme.current().muted, 56))
+        picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title = QLabel(title, objectName="emptyTitle")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text = QLabel(text, objectName="emptyText")
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text.setWordWrap(True)
+        outer.addWidget(picture)
+        outer.addSpacing(8)
+        outer.addWidget(self.title)
+        outer.addWidget(self.text)
+        outer.addSpacing(12)
+        self.buttons = QHBoxLayout()
+        self.buttons.addStretch(1)
+        self.buttons.addStretch(1)
+        outer.addLayout(self.buttons)
+        outer.addStretch(2)
+
+    def add_button(self, button: QPushButton) -> QPushButton:
+        self.buttons.insertWidget(self.buttons.count() - 1, button)
+        return button
+
+
+class Banner(QFrame):
+    """A coloured strip with a message and an optional action ("Retry", "Details")."""
+
+    action_clicked = Signal()
+
+    def __init__(self, kind: str = "info", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        self.setObjectName(f"banner_{kind}")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(12, 8, 8, 8)
+        row.setSpacing(10)
+        self.icon = QLabel()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.button = QPushButton()
+        self.button.clicked.connect(self.action_clicked)
+        self.button.hide()
+        row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.message, 1)
+        row.addWidget(self.button, 0)
+        self.set_kind(kind)
+        self.hide()
+
+    def set_kind(self, kind: str) -> None:
+        self.kind = kind
+        self.setObjectName(f"banner_{kind}")
+        colour = {"error": theme.current().error, "warning": theme.current().warning}.get(
+            kind, theme.current().accent
+        )
+        self.icon.setPixmap(theme.pixmap({"info": "info"}.get(kind, kind), colour, 20))
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    def show_message(self, message: str, kind: str | None = None, action: str = "") -> None:
+        if kind:
+            self.set_kind(kind)
+        self.message.setText(message)
+        self.button.setText(action)
+        self.button.setVisible(bool(action))
+        self.show()
+
+
+class ProgressPanel(QWidget):
+    """A progress bar with its message and a Cancel button, shown while a worker runs."""
+
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(10)
+        self.label = QLabel(objectName="muted")
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        self.bar.setTextVisible(False)
+        self.bar.setMaximumWidth(260)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.clicked.connect(self.cancel_requested)
+        row.addWidget(self.label, 1)
+        row.addWidget(self.bar)
+        row.addWidget(self.cancel)
+        self.hide()
+
+    def start(self, message: str, cancellable: bool = True) -> None:
+        self.label.setText(message)
+        self.bar.setRange(0, 0)  # busy until the first progress report
+        self.cancel.setVisible(cancellable)
+        self.cancel.setEnabled(True)
+        self.show()
+
+    def update_progress(self, fraction: float, message: str) -> None:
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(int(fraction * 1000))
+        if message:
+            self.label.setText(message)
+
+    def stop(self) -> None:
+        self.hide()
+
+
+def card(parent: QWidget | None = None) -> QFrame:
+    frame = QFrame(parent)
+    frame.setObjectName("card")
+    frame.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+    return frame
+
+
+def set_invalid(widget: QWidget, invalid: bool, message: str = "") -> None:
+    """Mark an input as invalid (red border via the style sheet) with the reason as tooltip."""
+    widget.setProperty("invalid", invalid)
+    widget.setToolTip(message if invalid else "")
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)

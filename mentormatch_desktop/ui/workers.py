@@ -1,0 +1,241 @@
+"""Running core work off the GUI thread, with progress, cancellation and error reporting.
+
+``run_in_background(fn, *args, progress=True, cancel=True)`` runs ``fn`` (usually a service)
+on the global ``QThreadPool``. The function stays plain Python: it receives a
+``progress(fraction, message)`` callable and a :class:`CancelToken` as keyword arguments
+when asked for, and knows nothing of Qt. Results come back through a :class:`Task`, whose
+signals are always emitted in the GUI thread (a relay object is connected with queued
+connections before the work starts), so callers may connect any callable without races.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from sqlalchemy import exc as sa_exc
+
+from mentormatch_desktop.domain.progress import Cancelled, CancelToken
+
+log = logging.getLogger(__name__)
+
+_PROGRESS_INTERVAL = 0.05  # seconds between progress signals; more would flood the event loop
+
+
+@dataclass(frozen=True)
+class TaskError:
+    """What went wrong in a background task, ready to show to the user."""
+
+    exception: BaseException
+    message: str
+    details: str
+
+    @property
+    def is_connection_error(self) -> bool:
+        """True when the database could not be reached (as opposed to a bug or bad input)."""
+        return is_connection_error(self.exception)
+
+
+def is_connection_error(exc: BaseException) -> bool:
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        text = str(exc).lower()
+        # SQLite reports schema problems as OperationalError too; those are not outages.
+        return not any(word in text for word in ("no such table", "no such column", "syntax"))
+    return isinstance(exc, ConnectionError | TimeoutError)
+
+
+def describe_error(exc: BaseException) -> str:
+    """One readable line for an exception: the database's first line, not a traceback."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.orig is not None:
+        text = str(exc.orig)
+    else:
+        text = str(exc)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return first
+
+
+class _Relay(QObject):
+    """Emitted from the worker thread; delivered to the task in the GUI thread (queued)."""
+
+    progress = Signal(float, str)
+    done = Signal(object)
+    error = Signal(object)
+    cancelled = Signal()
+
+
+class Task(QObject):
+    """A handle on one background computation. Signals fire in the GUI thread.
+
+    Exactly one of ``succeeded``, ``failed`` or ``cancelled`` is emitted, then ``finished``.
+    """
+
+    progress = Signal(float, str)
+    succeeded = Signal(object)
+    failed = Signal(object)  # TaskError
+    cancelled = Signal()
+    finished = Signal()
+
+    # Set by the main window: called for failures nobody else handles.
+    default_error_handler: ClassVar[Callable[[TaskError], None] | None] = None
+    _alive: ClassVar[set[Task]] = set()
+
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        *,
+        pass_progress: bool,
+        token: CancelToken | None,
+    ) -> None:
+        super().__init__()
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+        self.pass_progress = pass_progress
+        self.token = token
+        self.result: Any = None
+        self.error: TaskError | None = None
+        self.done = False
+        self.was_cancelled = False
+        self._relay = _Relay()
+        queued = Qt.ConnectionType.QueuedConnection
+        self._relay.progress.connect(self._on_progress, queued)
+        self._relay.done.connect(self._on_done, queued)
+        self._relay.error.connect(self._on_error, queued)
+        self._relay.cancelled.connect(self._on_cancelled, queued)
+        # False: failures also go to ``default_error_handler`` (set True when you handle them).
+        self.handles_errors = False
+
+    def start(self, pool: QThreadPool | None = None) -> Task:
+        Task._alive.add(self)
+        (pool or QThreadPool.globalInstance()).start(_Runnable(self))
+        return self
+
+    def cancel(self) -> None:
+        """Ask the work to stop at its next check; ``cancelled`` follows when it does."""
+        if self.token is not None:
+            self.token.cancel()
+
+    # -- worker side -------------------------------------------------------------------
+    def _run(self) -> None:
+        kwargs = dict(self.kwargs)
+        if self.pass_progress:
+            last = [0.0]
+
+            def progress(fraction: float, message: str) -> None:
+                now = time.monotonic()
+                if now - last[0] >= _PROGRESS_INTERVAL or fraction >= 1.0:
+                    last[0] = now
+                    self._relay.progress.emit(float(fraction), str(message))
+
+            kwargs["progress"] = progress
+        if self.token is not None:
+            kwargs["cancel"] = self.token
+        try:
+            result = self.fn(*self.args, **kwargs)
+        except Cancelled:
+            self._relay.cancelled.emit()
+        except BaseException as exc:  # reported to the user, never swallowed silently
+            details = "".join(traceback.format_exception(exc))
+            self._relay.error.emit(TaskError(exc, describe_error(exc), details))
+        else:
+            self._relay.done.emit(result)
+
+    # -- GUI side ----------------------------------------------------------------------
+    @Slot(float, str)
+    def _on_progress(self, fraction: float, message: str) -> None:
+        if not self.done:
+            self.progress.emit(fraction, message)
+
+    @Slot(object)
+    def _on_done(self, result: Any) -> None:
+        self.result = result
+        self._finish(lambda: self.succeeded.emit(result))
+
+    @Slot(object)
+    def _on_error(self, error: TaskError) -> None:
+        self.error = error
+        log.warning("background task %s failed: %s", _name(self.fn), error.details)
+        handler = Task.default_error_handler
+
+        def emit() -> None:
+            self.failed.emit(error)
+            if handler is not None and (not self.handles_errors or error.is_connection_error):
+                handler(error)
+
+        self._finish(emit)
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        self.was_cancelled = True
+        self._finish(self.cancelled.emit)
+
+    def _finish(self, emit: Callable[[], None]) -> None:
+        self.done = True
+        try:
+            emit()
+            self.finished.emit()
+        finally:
+            Task._alive.discard(self)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, task: Task) -> None:
+        super().__init__()
+        self.task = task
+        self.setAutoDelete(True)
+
+    def run(self) -> None:
+        self.task._run()
+
+
+def run_in_background(
+    fn: Callable[..., Any],
+    *args: Any,
+    progress: bool | Callable[[float, str], Any] = False,
+    cancel: bool | CancelToken = False,
+    on_success: Callable[[Any], Any] | None = None,
+    on_error: Callable[[TaskError], Any] | None = None,
+    on_cancelled: Callable[[], Any] | None = None,
+    on_finished: Callable[[], Any] | None = None,
+    pool: QThreadPool | None = None,
+    **kwargs: Any,
+) -> Task:
+    """Run ``fn(*args, **kwargs)`` on a pool thread and return its :class:`Task`.
+
+    ``progress``: True passes a ``progress`` callable to ``fn``; a callable also receives
+    every update (in the GUI thread). ``cancel``: True creates a token (``task.cancel()``),
+    or pass your own token; either way ``fn`` gets it as ``cancel=``. Callbacks are connected
+    before the work starts, so none can be missed.
+    """
+    token = cancel if isinstance(cancel, CancelToken) else (CancelToken() if cancel else None)
+    task = Task(fn, args, kwargs, pass_progress=bool(progress), token=token)
+    if callable(progress):
+        task.progress.connect(progress)
+    if on_success is not None:
+        task.succeeded.connect(on_success)
+    if on_error is not None:
+        task.failed.connect(on_error)
+        task.handles_errors = True
+    if on_cancelled is not None:
+        task.cancelled.connect(on_cancelled)
+    if on_finished is not None:
+        task.finished.connect(on_finished)
+    return task.start(pool)
+
+
+def running_tasks() -> int:
+    """How many tasks have not finished yet (screenshots and tests wait for zero)."""
+    return len(Task._alive)
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return getattr(fn, "__qualname__", repr(fn))
