@@ -1,0 +1,127 @@
+"""``mentormatch solve``: run a matching strategy on a problem file (no database needed).
+
+The file format is ``docs/solve-format.md``. Exit status: 0 when a solution was found
+(optimal or feasible), 1 when the problem is infeasible or the solver failed (the solution
+file is still written, with the diagnosis), 2 when the problem file is invalid.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mentormatch_desktop.matching.problem import MatchProblem
+from mentormatch_desktop.matching.solve_format import SolveFormatError, dump_solution, read_problem
+from mentormatch_desktop.plugin.host import PluginError, PluginHost
+
+
+class InvalidProblem(click.ClickException):
+    exit_code = 2
+
+
+@click.command("solve")
+@click.argument("problem_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--strategy",
+    "strategy_name",
+    default=None,
+    help="Strategy name (default: optimizer; peer for a peer pool).",
+)
+@click.option(
+    "--time-limit", type=click.FloatRange(min=0.1), default=None, help="Seconds the solver may use."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Solution file (default: standard output).",
+)
+@click.option(
+    "--compare",
+    "compare_names",
+    default=None,
+    metavar="A,B,…",
+    help="Also print a comparison of these strategies (to standard error).",
+)
+@click.option(
+    "--why-not",
+    "why_not_queries",
+    multiple=True,
+    metavar="MENTEE[,MENTOR]",
+    help="Explain why a mentee is unmatched, or not with MENTOR (repeatable).",
+)
+def solve_command(
+    problem_file: Path,
+    strategy_name: str | None,
+    time_limit: float | None,
+    output: Path | None,
+    compare_names: str | None,
+    why_not_queries: tuple[str, ...],
+) -> None:
+    """Solve PROBLEM_FILE (mentormatch.problem/1) and write a mentormatch.solution/1 document."""
+    try:
+        problem = read_problem(problem_file)
+    except SolveFormatError as exc:
+        raise InvalidProblem(str(exc)) from exc
+    host = PluginHost()
+    try:
+        host.load()
+    except PluginError as exc:
+        raise click.ClickException(str(exc)) from exc
+    name = strategy_name or ("peer" if problem.kind == "peer" else "optimizer")
+    try:
+        strategy = host.strategy(name)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--strategy") from exc
+    solution = host.call_safely(
+        "register_match_strategies", name, strategy.solve, problem, time_limit=time_limit
+    )
+    text = dump_solution(problem, solution, strategy=name)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+    if compare_names:
+        _print_comparison(host, problem, compare_names, time_limit)
+    for query in why_not_queries:
+        click.echo(_why_not(problem, solution, query), err=True)
+    if solution.status in ("infeasible", "error", "cancelled"):
+        click.echo(f"{solution.status}: {solution.diagnosis}", err=True)
+        sys.exit(1)
+
+
+def _print_comparison(
+    host: PluginHost, problem: MatchProblem, names: str, time_limit: float | None
+) -> None:
+    from mentormatch_desktop.matching.solvers.compare import compare_strategies, format_table
+
+    try:
+        strategies = [host.strategy(n.strip()) for n in names.split(",") if n.strip()]
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--compare") from exc
+    click.echo(
+        format_table(compare_strategies(problem, strategies, time_limit=time_limit)), err=True
+    )
+
+
+def _why_not(problem: MatchProblem, solution, query: str) -> str:
+    from mentormatch_desktop.matching.solvers.why_not import why_not
+
+    parts = [p.strip() for p in query.split(",")]
+    mentee_id = parts[0]
+    if mentee_id not in problem.mentee_ids:
+        raise click.BadParameter(f"unknown mentee id {mentee_id!r}", param_hint="--why-not")
+    mentor = None
+    if len(parts) > 1:
+        ids = problem.mentee_ids if problem.kind == "peer" else problem.mentor_ids
+        if parts[1] not in ids:
+            raise click.BadParameter(f"unknown mentor id {parts[1]!r}", param_hint="--why-not")
+        mentor = ids.index(parts[1])
+    return why_not(problem, solution, problem.mentee_ids.index(mentee_id), mentor).text
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(solve_command)
