@@ -91,7 +91,7 @@ def solve(
             model.add_hint(v, p in chosen)
     deadline = None if time_limit is None else started + time_limit
     proven = True
-    count = cp_model.LinearExpr.sum(x)
+    count = _matched_count(model, x, prep)
 
     def run() -> tuple[cp_model.CpSolver, int]:
         check(cancel)
@@ -142,6 +142,24 @@ def solve(
     if not proven:
         sol.diagnosis = f"time limit reached: within {gap:.4%} of the proven bound"
     return sol
+
+
+def _matched_count(model: cp_model.CpModel, x: list, prep: Prepared) -> cp_model.LinearExpr:
+    """Assignments, or with several mentors per mentee the people matched (free part)."""
+    problem = prep.problem
+    if problem.constraints.mentors_per_mentee <= 1:
+        return cp_model.LinearExpr.sum(x)
+    already = set(problem.pair_mentee[prep.fixed].tolist())
+    by_mentee: dict[int, list] = defaultdict(list)
+    for v, e in zip(x, problem.pair_mentee[prep.free].tolist(), strict=True):
+        if e not in already:
+            by_mentee[e].append(v)
+    ys = []
+    for e, vs in by_mentee.items():
+        y = model.new_bool_var(f"matched{e}")
+        model.add(y <= cp_model.LinearExpr.sum(vs))
+        ys.append(y)
+    return cp_model.LinearExpr.sum(ys)
 
 
 def _rehint(model: cp_model.CpModel, x: list, solver: cp_model.CpSolver) -> None:

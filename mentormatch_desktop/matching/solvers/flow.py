@@ -61,6 +61,7 @@ class Network:
     sink: int
     pair_arc_start: int  # pair arcs are arcs [start, start + len(pairs))
     pairs: np.ndarray
+    first_unit: np.ndarray | None = None  # arcs of each mentee's first mentor (k > 1)
 
 
 def build_network(prep: Prepared, pairs: np.ndarray) -> Network:
@@ -74,9 +75,22 @@ def build_network(prep: Prepared, pairs: np.ndarray) -> Network:
     pe = problem.pair_mentee[pairs].astype(np.int64)
     pm = problem.pair_mentor[pairs].astype(np.int64)
 
-    tails = [np.full(n_e, source), np.asarray(mentor_node)]
-    heads = [mentee_node, np.full(n_m, sink)]
-    caps = [prep.mentee_room, prep.mentor_room]
+    first_unit = None
+    if problem.constraints.mentors_per_mentee > 1:
+        # "mentees matched" counts people, not assignments: each mentee's first unit of
+        # flow (if no fixed pair matches them already) gets its own arc, rewarded in
+        # solve_min_cost, and further mentors are taken only for their score.
+        already = np.zeros(n_e, dtype=bool)
+        already[problem.pair_mentee[prep.fixed]] = True
+        first = np.where(already, 0, np.minimum(prep.mentee_room, 1))
+        first_unit = np.arange(n_e)  # the first n_e arcs
+        tails = [np.full(n_e, source), np.full(n_e, source), np.asarray(mentor_node)]
+        heads = [mentee_node, mentee_node, np.full(n_m, sink)]
+        caps = [first, prep.mentee_room - first, prep.mentor_room]
+    else:
+        tails = [np.full(n_e, source), np.asarray(mentor_node)]
+        heads = [mentee_node, np.full(n_m, sink)]
+        caps = [prep.mentee_room, prep.mentor_room]
     pair_head = mentor_node[pm]
     quotas = problem.constraints.max_per_mentor_by_attribute
     if quotas:
@@ -126,25 +140,39 @@ def build_network(prep: Prepared, pairs: np.ndarray) -> Network:
         sink,
         pair_arc_start,
         np.asarray(pairs, dtype=np.int64),
+        first_unit,
     )
 
 
 def solve_min_cost(net: Network, pair_costs: np.ndarray) -> FlowResult:
-    """Maximum flow of minimum cost; ``pair_costs`` are integer costs of the pair arcs."""
+    """Maximum flow of minimum cost; ``pair_costs`` are integer costs of the pair arcs.
+
+    With several mentors per mentee (``net.first_unit``), "maximum" means most mentees
+    matched: each mentee's first unit earns a reward above any total score, a free bypass
+    arc lets the rest of the supply go unused, and further mentors are added only when
+    their score pays.
+    """
     smcf = min_cost_flow.SimpleMinCostFlow()
     costs = np.zeros(len(net.tails), dtype=np.int64)
     costs[net.pair_arc_start :] = pair_costs
-    arcs = smcf.add_arcs_with_capacity_and_unit_cost(net.tails, net.heads, net.caps, costs)
+    tails, heads, caps = net.tails, net.heads, net.caps
     total = int(net.caps[net.tails == net.source].sum())
+    if net.first_unit is not None:
+        costs[net.first_unit] = -(int(np.abs(pair_costs).sum()) + 1)
+        tails = np.append(tails, np.int32(net.source))
+        heads = np.append(heads, np.int32(net.sink))
+        caps = np.append(caps, np.int64(total))
+        costs = np.append(costs, np.int64(0))
+    arcs = smcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     smcf.set_nodes_supplies(
         np.array([net.source, net.sink], dtype=np.int32), np.array([total, -total], dtype=np.int64)
     )
-    status = smcf.solve_max_flow_with_min_cost()
+    status = smcf.solve_max_flow_with_min_cost() if net.first_unit is None else smcf.solve()
     if status != smcf.OPTIMAL:
         raise FlowError(f"min-cost flow failed with status {status}")
-    flows = smcf.flows(arcs[net.pair_arc_start :])
+    flows = smcf.flows(arcs[net.pair_arc_start : net.pair_arc_start + len(net.pairs)])
     chosen = net.pairs[flows > 0]
-    return FlowResult(chosen, int(smcf.maximum_flow()), int(smcf.optimal_cost()))
+    return FlowResult(chosen, int(flows.sum()), int(smcf.optimal_cost()))
 
 
 def max_flow_value(net: Network, keep: np.ndarray | None = None) -> int:

@@ -8,7 +8,8 @@ Dispatch by what the constraints allow, fastest exact method first:
   bisection on a score threshold with max-flow checks, then one min-cost flow: exact;
 * a cohort-wide cross-attribute share → Lagrangian relaxation over min-cost flows with a
   certified gap (:mod:`.lagrangian`), closed by CP-SAT when the model is small enough;
-* anything else (several quota attributes, fair + share) → CP-SAT (:mod:`.cpsat`).
+* anything else (several quota attributes, fair + share, fair or a share with several
+  mentors per mentee) → CP-SAT (:mod:`.cpsat`).
 
 Every path returns ``optimal``, ``feasible`` with a proven ``bound``, or ``infeasible`` with a
 diagnosis naming the constraint and the people.
@@ -51,7 +52,8 @@ def optimize(
         return infeasible_solution(prep, started)
     check(cancel)
     c = problem.constraints
-    if flow.flow_expressible(prep):
+    several = c.mentors_per_mentee > 1  # "matched" then counts people, not assignments
+    if flow.flow_expressible(prep) and not (several and problem.objective == "fair"):
         if problem.objective == "fair":
             report(progress, 0.1, "Raising the worst assigned score")
             return solve_fair_flow(prep, started, cancel=cancel)
@@ -64,7 +66,8 @@ def optimize(
         prep.conflicts.append(conflict)
         return infeasible_solution(prep, started)
     single_layer = len({q.attribute for q in c.max_per_mentor_by_attribute}) <= 1
-    if problem.objective == "total" and single_layer and len(c.min_cross_attribute_share) == 1:
+    lagrangian_ok = single_layer and not several and len(c.min_cross_attribute_share) == 1
+    if problem.objective == "total" and lagrangian_ok:
         report(progress, 0.1, "Lagrangian relaxation of the cohort-wide share")
         sol = lagrangian.solve_share(prep, started, time_limit=time_limit, cancel=cancel)
         if sol is not None:
