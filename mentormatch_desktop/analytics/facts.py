@@ -23,6 +23,7 @@ from mentormatch_desktop.analytics.scope import (
     MENTORSHIPS,
     PEOPLE,
     mentorship_conditions,
+    scoped_mentorship_ids,
     seeker_enrolments,
 )
 from mentormatch_desktop.analytics.sql import UTC_DT, count_where, read_frame
@@ -70,6 +71,9 @@ def _event_totals(f: Filters, as_of: datetime) -> sa.Subquery:
     ]
     if f.program_id is not None:
         conds.append(ev.c.program_id == f.program_id)
+    if f.cohort is not None or f.department_id is not None:
+        # A narrow slice: aggregate only its mentorships' events (uses the index).
+        conds.append(ev.c.mentorship_id.in_(scoped_mentorship_ids(f)))
     return (
         sa.select(
             ev.c.mentorship_id,

@@ -113,3 +113,20 @@ def enrolment_conditions(f: Filters, table: sa.Table | Subquery) -> list[ColumnE
     if f.end_before is not None:
         conds.append(table.c.enrolled_at < f.end_before)
     return conds
+
+
+def scoped_mentorship_ids(f: Filters) -> sa.Select[tuple[int]]:
+    """Ids of the mentorships ``f`` selects, as a subquery for ``IN (…)``."""
+    m = MENTORSHIPS
+    mentee = PEOPLE.alias("mentee")
+    seeker = seeker_enrolments()
+    return (
+        sa.select(m.c.id)
+        .select_from(m)
+        .join(mentee, mentee.c.id == m.c.mentee_id)
+        .outerjoin(
+            seeker,
+            sa.and_(seeker.c.program_id == m.c.program_id, seeker.c.person_id == m.c.mentee_id),
+        )
+        .where(*mentorship_conditions(f, mentee, seeker))
+    )
