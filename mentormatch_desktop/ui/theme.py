@@ -7,10 +7,13 @@ fills them from the active :class:`Palette`. Icons are single-colour SVGs drawn 
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPixmap
@@ -119,9 +122,25 @@ def choose_palette(preference: str = "system") -> Palette:
     return DARK if system_prefers_dark() else LIGHT
 
 
+def _icon_file(name: str, colour: str) -> str:
+    """A tinted copy of an icon on disk, for style-sheet ``url()``s (which cannot tint)."""
+    directory = (
+        Path(tempfile.gettempdir())
+        / f"mentormatch-icons-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    )
+    directory.mkdir(exist_ok=True)
+    path = directory / f"{name}-{colour.lstrip('#')}.svg"
+    if not path.exists():
+        path.write_text(_svg_source(name).replace("currentColor", colour))
+    return path.as_posix()
+
+
 def style_sheet(palette: Palette) -> str:
     template = resources.files("mentormatch_desktop.resources").joinpath("style.qss").read_text()
     values = asdict(palette)
+    values["chevron_down"] = _icon_file("chevron-down", palette.muted)
+    values["chevron_up"] = _icon_file("chevron-up", palette.muted)
+    values["check_on_accent"] = _icon_file("check", palette.on_accent)
     return re.sub(r"@([a-z_]+)", lambda m: values.get(m.group(1), m.group(0)), template)
 
 

@@ -1,0 +1,455 @@
+"""The Programs screen: create and edit programs, weights as sliders with a live ranking preview."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mentormatch_desktop.domain.enums import ProgramKind, ProgramStatus
+from mentormatch_desktop.services import programs as program_service
+from mentormatch_desktop.services.programs import (
+    ProgramConstraints,
+    ProgramDetails,
+    ProgramError,
+    ProgramInput,
+    ProgramValidationError,
+)
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.views.ranking_preview import (
+    CriterionInfo,
+    RankingPreview,
+    WeightSliders,
+)
+from mentormatch_desktop.ui.widgets import (
+    Banner,
+    EmptyState,
+    PageHeader,
+    make_button,
+    page_layout,
+    set_invalid,
+)
+from mentormatch_desktop.ui.workers import TaskError
+
+KIND_LABELS = {
+    ProgramKind.ONE_TO_ONE: "1:1 mentoring",
+    ProgramKind.PEER: "Peer mentoring",
+    ProgramKind.GROUP: "Group mentoring",
+}
+STATUS_LABELS = {
+    ProgramStatus.DRAFT: "Draft",
+    ProgramStatus.ACTIVE: "Active",
+    ProgramStatus.CLOSED: "Closed",
+}
+
+
+class ProgramsView(View):
+    watches = ("programs", "participants", "mentorships", "*")
+    loaded = Signal()
+    saved = Signal(int)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.programs: list[ProgramDetails] = []
+        self.criteria: list[CriterionInfo] = []
+        self.current_id: int | None = None
+        layout = page_layout(self)
+        header = PageHeader(
+            "Programs",
+            "Each program has its own format, schedule, matching criteria and rules.",
+        )
+        self.new_button = header.add_action("New program", "add", primary=True)
+        self.new_button.clicked.connect(self.new_program)
+        layout.addWidget(header)
+
+        self.pages = QStackedWidget()
+        self.empty = EmptyState(
+            "programs",
+            "No programs yet",
+            "Create a program to enrol participants and match them, or load the demo "
+            "organisation from the Participants screen.",
+        )
+        self.empty.add_button(
+            make_button("New program", "add", primary=True, on_click=self.new_program)
+        )
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        self.list = QListWidget(objectName="cards")
+        self.list.setMinimumWidth(250)
+        self.list.setMaximumWidth(330)
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
+        self.list.currentRowChanged.connect(self._on_selected)
+        splitter.addWidget(self.list)
+        splitter.addWidget(self._build_editor())
+        splitter.setStretchFactor(1, 1)
+        self.pages.addWidget(splitter)
+        self.pages.addWidget(self.empty)
+        self.main_page = splitter
+        layout.addWidget(self.pages, 1)
+
+    # -- editor ------------------------------------------------------------------------
+    def _build_editor(self) -> QWidget:
+        editor = QWidget()
+        column = QVBoxLayout(editor)
+        column.setContentsMargins(12, 0, 0, 0)
+        column.setSpacing(10)
+        self.banner = Banner("error")
+        column.addWidget(self.banner)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        body = QWidget()
+        form_column = QVBoxLayout(body)
+        form_column.setContentsMargins(0, 0, 8, 0)
+        form_column.setSpacing(14)
+
+        details = QGroupBox("Program")
+        form = QFormLayout(details)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(10)
+        self.name = QLineEdit(placeholderText="e.g. Engineering mentoring 2026")
+        self.kind = QComboBox()
+        for kind, label in KIND_LABELS.items():
+            self.kind.addItem(label, kind)
+        self.kind.currentIndexChanged.connect(self._on_kind_changed)
+        self.status = QComboBox()
+        for status, label in STATUS_LABELS.items():
+            self.status.addItem(label, status)
+        dates = QHBoxLayout()
+        self.starts_on = _date_edit()
+        self.ends_on = _date_edit()
+        dates.addWidget(self.starts_on)
+        dates.addWidget(QLabel("to"))
+        dates.addWidget(self.ends_on)
+        dates.addStretch(1)
+        self.cadence = QSpinBox(minimum=1, maximum=365, suffix=" days")
+        self.group_size = QSpinBox(minimum=2, maximum=20)
+        self.group_size_label = QLabel("Group size")
+        self.description = QPlainTextEdit(placeholderText="What participants get out of it")
+        self.description.setFixedHeight(70)
+        form.addRow("Name", self.name)
+        form.addRow("Format", self.kind)
+        form.addRow("Status", self.status)
+        form.addRow("Runs", dates)
+        form.addRow("Meet every", self.cadence)
+        form.addRow(self.group_size_label, self.group_size)
+        form.addRow("Description", self.description)
+        form_column.addWidget(details)
+
+        matching = QHBoxLayout()
+        matching.setSpacing(14)
+        weights_box = QGroupBox("Criteria weights")
+        weights_layout = QVBoxLayout(weights_box)
+        hint = QLabel("How much each criterion counts when scoring a pair.", objectName="hint")
+        weights_layout.addWidget(hint)
+        self.sliders = WeightSliders()
+        weights_layout.addWidget(self.sliders)
+        weights_layout.addStretch(1)
+        matching.addWidget(weights_box, 1)
+        self.preview = RankingPreview(self.context)
+        self.sliders.weights_changed.connect(self._on_weights_changed)
+        matching.addWidget(self.preview, 1)
+        form_column.addLayout(matching)
+
+        rules = QGroupBox("Matching rules")
+        rules_form = QFormLayout(rules)
+        rules_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        rules_form.setHorizontalSpacing(14)
+        rules_form.setVerticalSpacing(10)
+        self.min_score_on = QCheckBox("Only propose pairs scoring at least")
+        self.min_score = QDoubleSpinBox(minimum=0, maximum=1, singleStep=0.05, decimals=2)
+        self.min_score_on.toggled.connect(self.min_score.setEnabled)
+        row = QHBoxLayout()
+        row.addWidget(self.min_score_on)
+        row.addWidget(self.min_score)
+        row.addStretch(1)
+        rules_form.addRow("Minimum score", row)
+        self.mentors_per_mentee = QSpinBox(minimum=1, maximum=5)
+        rules_form.addRow("Mentors per mentee", self.mentors_per_mentee)
+        self.dept_quota_on = QCheckBox("At most")
+        self.dept_quota = QSpinBox(minimum=1, maximum=20, suffix=" mentees from one department")
+        self.dept_quota_on.toggled.connect(self.dept_quota.setEnabled)
+        row = QHBoxLayout()
+        row.addWidget(self.dept_quota_on)
+        row.addWidget(self.dept_quota)
+        row.addStretch(1)
+        rules_form.addRow("Per mentor", row)
+        self.cross_share_on = QCheckBox("At least")
+        self.cross_share = QSpinBox(minimum=0, maximum=100, suffix=" % of pairs across departments")
+        self.cross_share_on.toggled.connect(self.cross_share.setEnabled)
+        row = QHBoxLayout()
+        row.addWidget(self.cross_share_on)
+        row.addWidget(self.cross_share)
+        row.addStretch(1)
+        rules_form.addRow("Cohort", row)
+        self.objective = QComboBox()
+        self.objective.addItem("Best total score", "total")
+        self.objective.addItem("Fairest: lift the weakest pairs", "fair")
+        rules_form.addRow("Optimise for", self.objective)
+        form_column.addWidget(rules)
+        form_column.addStretch(1)
+        scroll.setWidget(body)
+        column.addWidget(scroll, 1)
+
+        buttons = QHBoxLayout()
+        self.saved_label = QLabel(objectName="muted")
+        buttons.addWidget(self.saved_label, 1)
+        self.revert_button = make_button("Revert", on_click=self._revert)
+        self.save_button = make_button("Save program", "check", primary=True, on_click=self.save)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+        column.addLayout(buttons)
+        return editor
+
+    # -- loading -----------------------------------------------------------------------
+    def reload(self) -> None:
+        context = self.context
+
+        def load() -> tuple[list[ProgramDetails], list[CriterionInfo]]:
+            with context.session() as session:
+                programs = program_service.list_programs(session)
+            criteria = [
+                CriterionInfo(c.name, c.label, c.description, float(c.default_weight))
+                for c in context.plugins.criteria().values()
+            ]
+            return programs, criteria
+
+        self.run(load, on_success=self._on_loaded)
+
+    def _on_loaded(self, result: tuple[list[ProgramDetails], list[CriterionInfo]]) -> None:
+        self.programs, self.criteria = result
+        self.sliders.set_criteria(self.criteria)
+        self.list.blockSignals(True)
+        self.list.clear()
+        for program in self.programs:
+            item = QListWidgetItem(_list_text(program))
+            item.setData(Qt.ItemDataRole.UserRole, program.id)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        if not self.programs and self.current_id is None:
+            self.pages.setCurrentWidget(self.empty)
+        else:
+            self.pages.setCurrentWidget(self.main_page)
+            ids = [p.id for p in self.programs]
+            row = ids.index(self.current_id) if self.current_id in ids else 0
+            if self.programs:
+                self.list.setCurrentRow(row)
+                self._on_selected(row)
+        self.loaded.emit()
+
+    def _on_selected(self, row: int) -> None:
+        if 0 <= row < len(self.programs):
+            program = self.programs[row]
+            self.current_id = program.id
+            self._fill(program.to_input())
+            self.saved_label.setText(
+                f"{program.mentors} mentors · {program.mentees} mentees · {program.peers} peers · "
+                f"{program.active_mentorships} active mentorships"
+                + (f" · weights v{program.weights_version}" if program.weights_version else "")
+            )
+            self.preview.set_program(program.id, program.weights)
+            self.preview.request(self.sliders.weights(), immediately=True)
+
+    def new_program(self) -> None:
+        """An empty form with default weights; nothing is written until Save."""
+        self.current_id = None
+        self.list.clearSelection()
+        self.pages.setCurrentWidget(self.main_page)
+        defaults = {c.name: c.default_weight for c in self.criteria}
+        self._fill(ProgramInput(name="", weights=defaults, starts_on=date.today()))
+        self.saved_label.setText("New program: not saved yet")
+        self.preview.set_program(None)
+        self.name.setFocus()
+
+    def _fill(self, data: ProgramInput) -> None:
+        self.banner.hide()
+        for widget in (self.name, self.ends_on, self.cadence, self.group_size, self.min_score):
+            set_invalid(widget, False)
+        self.name.setText(data.name)
+        self.kind.setCurrentIndex(max(0, self.kind.findData(data.kind)))
+        self.status.setCurrentIndex(max(0, self.status.findData(data.status)))
+        self.starts_on.setDate(_qdate(data.starts_on))
+        self.ends_on.setDate(_qdate(data.ends_on))
+        self.cadence.setValue(data.session_cadence_days)
+        self.group_size.setValue(data.group_size)
+        self.description.setPlainText(data.description)
+        c = data.constraints
+        self.min_score_on.setChecked(c.min_score is not None)
+        self.min_score.setValue(c.min_score or 0.3)
+        self.min_score.setEnabled(c.min_score is not None)
+        self.mentors_per_mentee.setValue(c.mentors_per_mentee)
+        self.dept_quota_on.setChecked(c.max_per_mentor_same_department is not None)
+        self.dept_quota.setValue(c.max_per_mentor_same_department or 1)
+        self.dept_quota.setEnabled(c.max_per_mentor_same_department is not None)
+        self.cross_share_on.setChecked(c.min_cross_department_share is not None)
+        self.cross_share.setValue(round((c.min_cross_department_share or 0.5) * 100))
+        self.cross_share.setEnabled(c.min_cross_department_share is not None)
+        self.objective.setCurrentIndex(max(0, self.objective.findData(c.objective)))
+        weights = data.weights or {c.name: c.default_weight for c in self.criteria}
+        self.sliders.set_weights(weights)
+        self._on_kind_changed()
+
+    def form_input(self) -> ProgramInput:
+        """The form as a :class:`ProgramInput` (the screen's state, independent of widgets)."""
+        return ProgramInput(
+            name=self.name.text(),
+            kind=ProgramKind(self.kind.currentData()),
+            status=ProgramStatus(self.status.currentData()),
+            description=self.description.toPlainText(),
+            starts_on=_pydate(self.starts_on),
+            ends_on=_pydate(self.ends_on),
+            session_cadence_days=self.cadence.value(),
+            group_size=self.group_size.value(),
+            constraints=ProgramConstraints(
+                min_score=self.min_score.value() if self.min_score_on.isChecked() else None,
+                mentors_per_mentee=self.mentors_per_mentee.value(),
+                max_per_mentor_same_department=(
+                    self.dept_quota.value() if self.dept_quota_on.isChecked() else None
+                ),
+                min_cross_department_share=(
+                    self.cross_share.value() / 100 if self.cross_share_on.isChecked() else None
+                ),
+                objective=str(self.objective.currentData()),
+            ),
+            weights=self.sliders.weights(),
+        )
+
+    def _on_kind_changed(self, _index: int = 0) -> None:
+        kind = self.kind.currentData()
+        grouped = kind in (ProgramKind.PEER, ProgramKind.GROUP)
+        self.group_size.setVisible(grouped)
+        self.group_size_label.setVisible(grouped)
+        self.group_size_label.setText(
+            "People per group" if kind == ProgramKind.PEER else "Mentees per group"
+        )
+
+    def _on_weights_changed(self, weights: dict[str, float]) -> None:
+        self.preview.request(weights)
+
+    # -- saving ------------------------------------------------------------------------
+    def save(self) -> None:
+        data = self.form_input()
+        errors = program_service.validate_program(data)
+        if errors:
+            self._show_errors(errors)
+            return
+        program_id = self.current_id
+        context = self.context
+
+        def write() -> ProgramDetails:
+            with context.session() as session:
+                if program_id is None:
+                    return program_service.create_program(session, data)
+                return program_service.update_program(session, program_id, data)
+
+        self.save_button.setEnabled(False)
+        task = self.run(write, on_success=self._on_saved, on_error=self._on_save_failed)
+        task.finished.connect(lambda: self.save_button.setEnabled(True))
+
+    def _on_saved(self, program: ProgramDetails) -> None:
+        self.current_id = program.id
+        self.banner.show_message(f"Saved “{program.name}”.", "info")
+        self.saved.emit(program.id)
+        self.context.notify("programs")
+        if not self.isVisible():
+            self.reload()
+
+    def _on_save_failed(self, error: TaskError) -> None:
+        exc = error.exception
+        if isinstance(exc, ProgramValidationError):
+            self._show_errors(exc.errors)
+        elif isinstance(exc, ProgramError):
+            self._show_errors([exc])
+        else:
+            self.banner.show_message(f"Could not save the program: {error.message}", "error")
+
+    def _show_errors(self, errors: list[ProgramError]) -> None:
+        fields = {
+            "name": self.name,
+            "ends_on": self.ends_on,
+            "session_cadence_days": self.cadence,
+            "group_size": self.group_size,
+            "min_score": self.min_score,
+        }
+        for widget in fields.values():
+            set_invalid(widget, False)
+        for error in errors:
+            widget = fields.get(error.field)
+            if widget is not None:
+                set_invalid(widget, True, error.message)
+        lines = "<br>".join(f"• {_field_label(e.field)}: {e.message}" for e in errors)
+        self.banner.show_message(f"<b>Please fix before saving:</b><br>{lines}", "error")
+
+    def _revert(self) -> None:
+        if self.current_id is None:
+            self.new_program()
+        else:
+            self._on_selected(self.list.currentRow())
+
+    def select_program(self, program_id: int) -> None:
+        ids = [p.id for p in self.programs]
+        if program_id in ids:
+            self.list.setCurrentRow(ids.index(program_id))
+
+
+def _list_text(program: ProgramDetails) -> str:
+    when = program.starts_on.strftime("%b %Y") if program.starts_on else "no dates"
+    people = program.mentors + program.mentees + program.peers
+    return (
+        f"{program.name}\n{KIND_LABELS[program.kind]} · {STATUS_LABELS[program.status]} · "
+        f"{when} · {people} enrolled"
+    )
+
+
+def _field_label(name: str) -> str:
+    return {
+        "name": "Name",
+        "ends_on": "End date",
+        "session_cadence_days": "Cadence",
+        "group_size": "Group size",
+        "min_score": "Minimum score",
+        "weights": "Weights",
+    }.get(name, name.replace("_", " ").capitalize())
+
+
+def _date_edit() -> QDateEdit:
+    edit = QDateEdit()
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("d MMM yyyy")
+    edit.setSpecialValueText("not set")
+    edit.setMinimumDate(QDate(2000, 1, 1))
+    return edit
+
+
+def _qdate(value: date | None) -> QDate:
+    return QDate(value.year, value.month, value.day) if value else QDate(2000, 1, 1)
+
+
+def _pydate(edit: QDateEdit) -> date | None:
+    value = edit.date()
+    if value == edit.minimumDate():
+        return None
+    return date(value.year(), value.month(), value.day())

@@ -1,0 +1,65 @@
+"""Fixtures for the pytest-qt suite: a context on the test database, a main window, seed data."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from mentormatch_desktop.config import Settings
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.ui import theme
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.main_window import MainWindow
+from mentormatch_desktop.ui.screenshots import wait_idle
+
+
+def _load_seed():
+    spec = importlib.util.spec_from_file_location("mm_ui_seed", Path(__file__).with_name("seed.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(autouse=True)
+def themed(qapp: QApplication) -> Iterator[None]:
+    theme.apply_theme(qapp, "light")
+    yield
+    wait_idle(30)  # no worker may outlive its test
+
+
+@pytest.fixture
+def qsettings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture(scope="session")
+def shared_plugin_host() -> PluginHost:
+    """Loading plugins imports the solvers; once per session keeps the UI suite quick."""
+    return PluginHost().load()
+
+
+@pytest.fixture
+def ui_context(db_url: str, shared_plugin_host: PluginHost) -> Iterator[AppContext]:
+    context = AppContext(Settings(database_url=db_url), plugin_host=shared_plugin_host)
+    yield context
+    wait_idle(30)
+    context.close()
+
+
+@pytest.fixture
+def org(ui_context: AppContext) -> dict[str, int]:
+    return _load_seed().seed_small_org(ui_context.engine)
+
+
+@pytest.fixture
+def window(qtbot, ui_context: AppContext, qsettings: QSettings) -> MainWindow:
+    win = MainWindow(ui_context, settings=qsettings)
+    qtbot.addWidget(win)
+    win.show()
+    ui_context.mark_connected()
+    return win

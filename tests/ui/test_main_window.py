@@ -1,0 +1,64 @@
+"""Main window: navigation, remembered screen and geometry, and surviving a lost database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from mentormatch_desktop.config import Settings
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.main_window import MainWindow
+
+
+def test_navigation_lists_the_installed_screens_and_remembers_the_last(
+    qtbot, window: MainWindow, qsettings: QSettings, ui_context: AppContext
+) -> None:
+    keys = window.keys()
+    assert keys[:2] == ["programs", "participants"] and "plugins" in keys
+    window.set_ready()
+    assert window.current_key() == "participants"  # the first start opens Participants
+    window.navigation.setCurrentRow(keys.index("plugins"))
+    assert window.stack.currentWidget() is window.screens["plugins"]
+    window.resize(1000, 700)
+    closed_size = window.size()
+    window.close()
+    assert qsettings.value("main/geometry") is not None
+    assert qsettings.value("main/last_screen") == "plugins"
+
+    again = MainWindow(ui_context, settings=qsettings)
+    qtbot.addWidget(again)
+    again.set_ready()
+    assert again.current_key() == "plugins"
+    assert again.height() == closed_size.height() != 860  # restored, not the default size
+
+
+def test_status_bar_names_the_database(window: MainWindow, ui_context: AppContext) -> None:
+    assert window.database_label.text() == ui_context.database_label()
+    assert window.connection_label.text() == "● Connected"
+
+
+def test_unreachable_database_shows_a_banner_and_reconnects(
+    qtbot, tmp_path: Path, qsettings: QSettings, shared_plugin_host
+) -> None:
+    missing_dir = tmp_path / "not-yet"
+    url = f"sqlite:///{missing_dir / 'db.sqlite3'}"  # SQLite cannot create a file here
+    context = AppContext(Settings(database_url=url), plugin_host=shared_plugin_host)
+    win = MainWindow(context, settings=qsettings)
+    qtbot.addWidget(win)
+    win.show()
+    task = win.reconnect()
+    qtbot.waitUntil(lambda: task.done, timeout=10_000)
+    assert not context.connected
+    assert win.banner.isVisible()
+    assert "Cannot reach the database" in win.banner.message.text()
+    assert "Traceback" not in win.banner.message.text()
+    assert win.connection_label.text() == "● Not connected"
+
+    missing_dir.mkdir()  # the "server" is back
+    with qtbot.waitSignal(win.reconnected, timeout=20_000):
+        win.banner.button.click()
+    assert context.connected
+    assert not win.banner.isVisible()
+    assert win.current_key() == "participants"  # opened now that the database answers
+    context.close()

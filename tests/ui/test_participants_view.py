@@ -1,0 +1,52 @@
+"""The participants screen: empty state, loading, filtering and searching like a user."""
+
+from __future__ import annotations
+
+from mentormatch_desktop.ui.main_window import MainWindow
+from mentormatch_desktop.ui.views.participants import ParticipantsView
+
+
+def _open(qtbot, window: MainWindow) -> ParticipantsView:
+    view = window.screen("participants")
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        window.set_ready()
+    return view
+
+
+def test_empty_database_offers_import_and_demo(qtbot, window: MainWindow) -> None:
+    view = _open(qtbot, window)
+    assert view.pages.currentWidget() is view.empty
+    assert view.empty.title.text() == "No participants yet"
+    assert "Import" in view.empty.text.text()
+
+
+def test_filters_and_search(qtbot, window: MainWindow, org: dict[str, int]) -> None:
+    view = _open(qtbot, window)
+    assert view.pages.currentWidget() is view.table
+    assert view.model.rowCount() == 5
+    assert view.count_label.text() == "5 participants"
+
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        view.role_combo.setCurrentIndex(view.role_combo.findText("Mentors"))
+    assert {view.model.index(r, 0).data() for r in range(view.model.rowCount())} == {
+        "Ada Lovelace",
+        "Grace Hopper",
+    }
+    assert view.count_label.text() == "2 of 5 participants"
+
+    view.set_search("sql")  # matches a skill column, in memory
+    assert view.model.rowCount() == 1
+    assert view.model.person_id(0) == org["ada"]
+
+    view.set_search("nobody-like-this")
+    assert view.pages.currentWidget() is view.no_results
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        view.clear_filters()
+    assert view.model.rowCount() == 5
+
+
+def test_sorting_by_a_column(qtbot, window: MainWindow, org: dict[str, int]) -> None:
+    view = _open(qtbot, window)
+    view.table.sortByColumn(2, view.table.horizontalHeader().sortIndicatorOrder().DescendingOrder)
+    departments = [view.model.index(r, 2).data() for r in range(view.model.rowCount())]
+    assert departments == sorted(departments, reverse=True)

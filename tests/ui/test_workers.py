@@ -1,0 +1,78 @@
+"""Background tasks: results, progress, cancellation and errors all arrive in the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QThread
+from sqlalchemy import exc as sa_exc
+
+from mentormatch_desktop.domain.progress import CancelToken, check
+from mentormatch_desktop.ui.workers import Task, run_in_background
+
+
+def test_result_and_progress_reach_the_gui_thread(qtbot) -> None:
+    main = QThread.currentThread()
+    seen: list[tuple[float, str, bool]] = []
+    worker_threads: list[str] = []
+
+    def work(n: int, *, progress) -> int:
+        worker_threads.append(threading.current_thread().name)
+        progress(0.5, "half")
+        progress(1.0, "done")
+        return n * 2
+
+    def on_progress(f: float, m: str) -> None:
+        seen.append((f, m, QThread.currentThread() is main))
+
+    task = run_in_background(work, 21, progress=on_progress)
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        pass
+    assert task.result == 42
+    assert worker_threads and worker_threads[0] != threading.main_thread().name
+    assert seen[-1] == (1.0, "done", True)
+
+
+def test_cancel_token_stops_the_work(qtbot) -> None:
+    started = threading.Event()
+    release = threading.Event()
+
+    def work(*, cancel: CancelToken) -> str:
+        started.set()
+        release.wait(5)
+        check(cancel)
+        return "finished anyway"
+
+    task = run_in_background(work, cancel=True)
+    started.wait(5)
+    task.cancel()
+    with qtbot.waitSignal(task.cancelled, timeout=5000):
+        release.set()
+    assert task.was_cancelled and task.result is None
+
+
+def test_errors_are_reported_with_a_readable_message(qtbot) -> None:
+    def boom() -> None:
+        raise ValueError("row 3: bad e-mail")
+
+    errors = []
+    task = run_in_background(boom, on_error=errors.append)
+    qtbot.waitUntil(lambda: task.done, timeout=5000)
+    error = errors[0]
+    assert error.message == "row 3: bad e-mail"
+    assert "ValueError" in error.details
+    assert not error.is_connection_error
+
+
+def test_unhandled_errors_go_to_the_default_handler(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
+    received = []
+    monkeypatch.setattr(Task, "default_error_handler", received.append)
+
+    def unreachable() -> None:
+        raise sa_exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    task = run_in_background(unreachable)
+    qtbot.waitUntil(lambda: task.done, timeout=5000)
+    assert received and received[0].is_connection_error
+    assert received[0].message == "connection refused"
