@@ -13,17 +13,17 @@ weights). Without it the plugin registers nothing and says why through
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
 
 from mentormatch_desktop import hookimpl
-from mentormatch_desktop.matching.embeddings import MODEL_NAME, cosine_matrix, semantic_status
+from mentormatch_desktop.matching import features as F
+from mentormatch_desktop.matching.cohort import Cohort
+from mentormatch_desktop.matching.criterion_base import FactorisedCriterion, symmetrise
+from mentormatch_desktop.matching.embeddings import MODEL_NAME, semantic_status
 from mentormatch_desktop.matching.phrases import best_phrase_pair, split_phrases
 from mentormatch_desktop.matching.text_vectors import cohort_vectors, phrase_vectors
-
-if TYPE_CHECKING:
-    from mentormatch_desktop.matching.cohort import Cohort
 
 NAME = "semantic_fit"
 # MiniLM cosines below ~0.1 mean "unrelated" and above ~0.6 "saying the same thing";
@@ -33,13 +33,24 @@ COSINE_CEILING = 0.60
 EXPLAIN_MIN_SIMILARITY = 0.2  # a best phrase pair below this is not worth quoting
 
 
-def rescale(cosine: np.ndarray) -> np.ndarray:
-    """Cosine similarity → criterion value in [0, 1] (float32)."""
-    scaled = (cosine - COSINE_FLOOR) / (COSINE_CEILING - COSINE_FLOOR)
-    return np.clip(scaled, 0.0, 1.0).astype(np.float32)
+@dataclass(frozen=True)
+class Rescale:
+    """Cosine → criterion value: linear from ``floor`` (0) to ``ceiling`` (1), clipped.
+
+    Applied in place to each block of raw dot products by the scorer, so a 10,000 × 2,000
+    cohort never needs a second full matrix.
+    """
+
+    floor: float = COSINE_FLOOR
+    ceiling: float = COSINE_CEILING
+
+    def __call__(self, block: np.ndarray) -> np.ndarray:
+        block -= np.float32(self.floor)
+        block *= np.float32(1.0 / (self.ceiling - self.floor))
+        return np.clip(block, 0.0, 1.0, out=block)
 
 
-class SemanticFit:
+class SemanticFit(FactorisedCriterion):
     """Goals ↔ expertise by sentence embeddings (see module docstring)."""
 
     name = NAME
@@ -51,11 +62,12 @@ class SemanticFit:
     )
     default_weight = 0.0  # opt-in per program: switching moves goal_fit's weight here
 
-    def compute(self, cohort: Cohort) -> np.ndarray:
+    def _build(self, cohort: Cohort) -> F.Factors:
+        # Vectors are L2-normalised, so the dot product is the cosine; blank texts are zero
+        # vectors, whose cosine 0 rescales to 0.
         vectors = cohort_vectors(cohort)
-        values = rescale(cosine_matrix(vectors.goals, vectors.profiles))
-        # Blank texts are zero vectors: cosine 0, rescaled to 0 already; nothing to add.
-        return values
+        factors = F.Factors(vectors.goals, vectors.profiles, Rescale())
+        return symmetrise(factors) if cohort.is_peer else factors
 
     def explain(self, cohort: Cohort, mentee: int, mentor: int, value: float) -> str | None:
         goals = split_phrases(cohort.goal_texts[mentee])

@@ -1,0 +1,279 @@
+"""Suggesting criterion weights learned from outcomes, and applying them on request.
+
+``suggest_weights`` reads the program's mentorships (finished, and ongoing ones that ran
+for at least two session cycles), recomputes each pair's criterion values with the
+installed criteria, labels each outcome (see :func:`~mentormatch_desktop.matching.learning.
+outcome_quality`) and fits the readable model of :mod:`mentormatch_desktop.matching.learning`.
+It changes nothing. ``apply_learned_weights`` stores the suggestion as a new versioned
+:class:`WeightSet` (``source="learned"``, with its evidence) — only when a coordinator asks.
+
+Protected attributes (``Program.settings["protected_attributes"]``) are never features:
+only criterion values are, and a criterion named after a protected attribute is dropped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus
+from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
+from mentormatch_desktop.matching.cohort_db import load_cohort
+from mentormatch_desktop.matching.learning import (
+    GOOD_QUALITY,
+    ExpectedEffect,
+    LearnedWeights,
+    OutcomeTable,
+    drop_protected,
+    expected_effect,
+    fit_weights,
+    outcome_quality,
+)
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.storage.models import (
+    Feedback,
+    Meeting,
+    Mentorship,
+    Milestone,
+    Program,
+    WeightSet,
+)
+
+_FINISHED = (MentorshipStatus.COMPLETED, MentorshipStatus.ENDED_EARLY)
+_ONGOING = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
+MIN_ONGOING_CYCLES = 2.0
+
+
+class LearningError(ValueError):
+    """The program cannot be learned from (unknown program, no criteria installed…)."""
+
+
+@dataclass(frozen=True)
+class WeightSuggestion:
+    """What the review dialog shows: learned vs current weights and the evidence."""
+
+    program_id: int
+    current_version: int | None
+    learned: LearnedWeights
+    effect: ExpectedEffect | None
+    skipped: int  # mentorships left out (participant no longer enrolled, too recent…)
+
+
+def current_weight_map(
+    session: Session, program_id: int, host: PluginHost
+) -> tuple[dict[str, float], int | None]:
+    """The program's current weights (latest version) and its version; criteria defaults
+    fill criteria the set does not mention."""
+    latest = session.scalars(
+        sa.select(WeightSet)
+        .where(WeightSet.program_id == program_id)
+        .order_by(WeightSet.version.desc())
+        .limit(1)
+    ).first()
+    weights = {name: float(c.default_weight) for name, c in host.criteria().items()}
+    if latest is not None:
+        weights.update({k: float(v) for k, v in (latest.weights or {}).items()})
+    return weights, latest.version if latest is not None else None
+
+
+def protected_attributes(session: Session, program_ids: list[int]) -> list[str]:
+    keys: set[str] = set()
+    for settings in session.scalars(sa.select(Program.settings).where(Program.id.in_(program_ids))):
+        keys.update(str(k) for k in (settings or {}).get("protected_attributes", []))
+    return sorted(keys)
+
+
+def build_outcome_table(
+    session: Session,
+    program_id: int,
+    host: PluginHost,
+    *,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[OutcomeTable, int, dict[str, np.ndarray]]:
+    """Outcomes of the program's mentorships with their pairs' criterion values.
+
+    Returns the table, how many mentorships were skipped, and the criterion matrices of the
+    current cohort (used to preview the effect on the next run).
+    """
+    program = session.get(Program, program_id)
+    if program is None:
+        raise LearningError(f"no program with id {program_id}")
+    criteria = host.criteria()
+    if not criteria:
+        raise LearningError("no matching criteria are installed")
+    now = now or datetime.now(UTC)
+    names, dropped = drop_protected(sorted(criteria), protected_attributes(session, [program_id]))
+    report(progress, 0.05, "loading the cohort")
+    cohort = load_cohort(session, program_id, exclude_matched=False)
+    matrices: dict[str, np.ndarray] = {}
+    for k, name in enumerate(names):
+        check(cancel)
+        report(progress, 0.1 + 0.6 * k / len(names), f"computing {name}")
+        with host.guard("register_match_criteria", name):
+            matrices[name] = np.asarray(criteria[name].compute(cohort), dtype=np.float32)
+
+    rows = session.execute(
+        sa.select(
+            Mentorship.id,
+            Mentorship.mentee_id,
+            Mentorship.mentor_id,
+            Mentorship.status,
+            Mentorship.started_at,
+            Mentorship.ended_at,
+        ).where(Mentorship.program_id == program_id, Mentorship.status.in_(_FINISHED + _ONGOING))
+    ).all()
+    ids = [r.id for r in rows]
+    held = _count_by(session, Meeting.mentorship_id, ids, Meeting.status == MeetingStatus.HELD)
+    ratings = _mean_rating(session, ids)
+    ms_total = _count_by(session, Milestone.mentorship_id, ids)
+    ms_done = _count_by(session, Milestone.mentorship_id, ids, Milestone.completed_at.is_not(None))
+
+    cadence = max(1, int(program.session_cadence_days or 14))
+    e_idx = cohort.mentees.indices_of([r.mentee_id for r in rows])
+    m_idx = cohort.mentors.indices_of([r.mentor_id for r in rows])
+    feats, good, quality, ongoing, kept_ids = [], [], [], [], []
+    skipped = 0
+    for r, i, j in zip(rows, e_idx, m_idx, strict=True):
+        end = _aware(r.ended_at) if r.ended_at is not None else now
+        expected = (end - _aware(r.started_at)).total_seconds() / 86400 / cadence
+        is_ongoing = r.status in _ONGOING
+        if i < 0 or j < 0 or (is_ongoing and expected < MIN_ONGOING_CYCLES):
+            skipped += 1
+            continue
+        q = outcome_quality(
+            ended_early=r.status == MentorshipStatus.ENDED_EARLY,
+            sessions_held=held.get(r.id, 0),
+            sessions_expected=max(expected, 1.0),
+            mean_rating=ratings.get(r.id),
+            milestones_total=ms_total.get(r.id, 0),
+            milestones_done=ms_done.get(r.id, 0),
+        )
+        feats.append([float(matrices[n][i, j]) for n in names])
+        quality.append(q)
+        good.append(q >= GOOD_QUALITY)
+        ongoing.append(is_ongoing)
+        kept_ids.append(r.id)
+    table = OutcomeTable(
+        criteria=names,
+        features=np.asarray(feats, dtype=np.float64).reshape(len(feats), len(names)),
+        good=np.asarray(good, dtype=bool),
+        quality=np.asarray(quality, dtype=np.float64),
+        ongoing=np.asarray(ongoing, dtype=bool),
+        mentorship_ids=kept_ids,
+        dropped=dropped,
+    )
+    return table, skipped, matrices
+
+
+def suggest_weights(
+    session: Session,
+    program_id: int,
+    *,
+    host: PluginHost | None = None,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> WeightSuggestion:
+    """Learned weights next to the current ones; raises
+    :class:`~mentormatch_desktop.matching.learning.NotEnoughOutcomes` with a clear message
+    when the program has too few outcomes. Read-only."""
+    host = host or PluginHost().load()
+    table, skipped, matrices = build_outcome_table(
+        session, program_id, host, now=now, progress=progress, cancel=cancel
+    )
+    current, version = current_weight_map(session, program_id, host)
+    report(progress, 0.75, f"fitting on {table.n} outcomes")
+    learned = fit_weights(table, current)
+    effect = None
+    if matrices and all(m.size for m in matrices.values()):
+        effect = expected_effect(matrices, learned)
+    report(progress, 1.0, "done")
+    session.rollback()  # read-only: release locks and snapshots
+    return WeightSuggestion(program_id, version, learned, effect, skipped)
+
+
+@dataclass(frozen=True)
+class AppliedWeights:
+    weight_set_id: int
+    version: int
+    weights: dict[str, float]
+
+
+def apply_learned_weights(
+    session: Session,
+    suggestion: WeightSuggestion,
+    *,
+    created_by_id: int | None = None,
+    notes: str = "",
+) -> AppliedWeights:
+    """Store the suggestion as the program's next weight-set version, with its evidence.
+
+    Refuses if someone saved another version since the suggestion was made, so a
+    coordinator never overwrites weights they have not seen.
+    """
+    latest = session.scalar(
+        sa.select(sa.func.max(WeightSet.version)).where(
+            WeightSet.program_id == suggestion.program_id
+        )
+    )
+    if latest != suggestion.current_version:
+        raise LearningError(
+            f"the program's weights changed (now version {latest}, the suggestion was made "
+            f"against version {suggestion.current_version}); ask for a new suggestion"
+        )
+    weights = dict(suggestion.learned.current)
+    weights.update(suggestion.learned.suggested)
+    evidence = suggestion.learned.evidence()
+    if suggestion.effect is not None:
+        evidence["expected_good_rate"] = {
+            "current": round(suggestion.effect.current_rate, 4),
+            "suggested": round(suggestion.effect.suggested_rate, 4),
+        }
+    row = WeightSet(
+        program_id=suggestion.program_id,
+        version=(latest or 0) + 1,
+        weights={k: round(float(v), 4) for k, v in sorted(weights.items())},
+        source="learned",
+        evidence=evidence,
+        notes=notes or f"learned from {suggestion.learned.n_outcomes} outcomes",
+        created_by_id=created_by_id,
+    )
+    session.add(row)
+    session.commit()
+    return AppliedWeights(row.id, row.version, dict(row.weights))
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _count_by(
+    session: Session, column: sa.ColumnElement[int], ids: list[int], *where: sa.ColumnElement[bool]
+) -> dict[int, int]:
+    out: dict[int, int] = defaultdict(int)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = sa.select(column, sa.func.count()).where(column.in_(chunk), *where)
+        for key, n in session.execute(query.group_by(column)):
+            out[int(key)] = int(n)
+    return out
+
+
+def _mean_rating(session: Session, ids: list[int]) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = (
+            sa.select(Feedback.mentorship_id, sa.func.avg(Feedback.rating))
+            .where(Feedback.mentorship_id.in_(chunk))
+            .group_by(Feedback.mentorship_id)
+        )
+        out.update({int(k): float(v) for k, v in session.execute(query)})
+    return out
