@@ -16,6 +16,7 @@ from mentormatch_desktop import __version__
 _COMMAND_MODULES = [
     "mentormatch_desktop.cli.db",
     "mentormatch_desktop.cli.plugins",
+    "mentormatch_desktop.cli.analytics",
     "mentormatch_desktop.cli.solve",
 ]
 

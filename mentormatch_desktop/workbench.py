@@ -1,0 +1,252 @@
+"""The notebook-facing facade: program-health metrics as polars frames, charts, matching.
+
+::
+
+    from mentormatch_desktop import workbench
+    wb = workbench.connect()                     # the configured or embedded database
+    wb.engagement(freq="1w", by="program")       # a polars DataFrame
+    wb.at_risk(days=30, program="Company Mentoring Program")
+    wb.plot("engagement", program=...)            # the dashboard's chart, inline
+    proposals = wb.run_matching("Company Mentoring Program", "optimizer")
+
+Every metric method takes the same filter keywords (``program``, ``cohort``,
+``department``, ``start``, ``end``, ``as_of``; dates as ``date`` or ISO strings) or a
+ready :class:`~mentormatch_desktop.analytics.Filters` as ``filters=``. The numbers are the
+dashboard's: both call :mod:`mentormatch_desktop.analytics`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from mentormatch_desktop import analytics
+from mentormatch_desktop.analytics import DashboardData, Filters
+from mentormatch_desktop.config import load_settings
+from mentormatch_desktop.storage.db import create_engine, session_factory
+from mentormatch_desktop.storage.models import Department, Enrolment, MatchProposal, Person, Program
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from mentormatch_desktop.services.reports import ReportResult
+
+DateLike = date | str | None
+
+
+def _as_date(value: DateLike) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _as_datetime(value: datetime | str | None) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+class Workbench:
+    """Metrics, charts and matching on one database. Create with :func:`connect`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def __repr__(self) -> str:
+        return f"Workbench({self.engine.url.render_as_string(hide_password=True)!r})"
+
+    # ---- filters -----------------------------------------------------------------------
+    def filters(
+        self,
+        program: int | str | None = None,
+        cohort: str | None = None,
+        department: int | str | None = None,
+        start: DateLike = None,
+        end: DateLike = None,
+        as_of: datetime | str | None = None,
+        filters: Filters | None = None,
+    ) -> Filters:
+        """A :class:`Filters` from keywords (or ``filters`` itself when given)."""
+        if filters is not None:
+            return filters
+        return Filters(program, cohort, department, _as_date(start), _as_date(end),
+                       _as_datetime(as_of))  # fmt: skip
+
+    def _run(self, metric: Callable[..., pl.DataFrame], scope: dict[str, Any], **params: Any):
+        return metric(self.engine, self.filters(**scope), **params)
+
+    # ---- metrics (see mentormatch_desktop.analytics for each definition) ----------------
+    def funnel(self, **scope: Any) -> pl.DataFrame:
+        """Enrolled → matched → first session → active → completed."""
+        return self._run(analytics.funnel, scope)
+
+    def engagement(self, freq: str = "1w", by: str | None = "program", **scope: Any):
+        """Sessions, messages and events per period, by program, cohort or department."""
+        return self._run(analytics.engagement, scope, freq=freq, by=by)
+
+    def burnup(self, freq: str = "1w", **scope: Any) -> pl.DataFrame:
+        """Milestones due vs completed, cumulative per period."""
+        return self._run(analytics.milestone_burnup, scope, freq=freq)
+
+    def satisfaction(self, **scope: Any) -> pl.DataFrame:
+        """Rating distribution (1–5)."""
+        return self._run(analytics.satisfaction, scope)
+
+    def satisfaction_trend(self, freq: str = "1mo", **scope: Any) -> pl.DataFrame:
+        """Mean rating and responses per period."""
+        return self._run(analytics.satisfaction_trend, scope, freq=freq)
+
+    def at_risk(self, days: int = 30, **scope: Any) -> pl.DataFrame:
+        """Running mentorships silent for ``days`` or with overdue milestones."""
+        return self._run(analytics.at_risk, scope, days=days)
+
+    def mentor_load(self, **scope: Any) -> pl.DataFrame:
+        """Mentees per mentor against capacity."""
+        return self._run(analytics.mentor_load, scope)
+
+    def time_to_match(self, **scope: Any) -> pl.DataFrame:
+        """Days from enrolment to match and from match to first session."""
+        return self._run(analytics.time_to_match, scope)
+
+    def completion(self, by: str | None = "program", **scope: Any) -> pl.DataFrame:
+        """Completion and early-ending rates among ended mentorships."""
+        return self._run(analytics.completion, scope, by=by)
+
+    def score_vs_outcome(self, bins: int = 5, **scope: Any) -> pl.DataFrame:
+        """Sessions, rating and completion per match-score band."""
+        return self._run(analytics.score_vs_outcome, scope, bins=bins)
+
+    def coverage(self, by: str = "department", **scope: Any) -> pl.DataFrame:
+        """Demand met and mentor supply per department or time zone."""
+        return self._run(analytics.coverage, scope, by=by)
+
+    def heatmap(self, **scope: Any) -> pl.DataFrame:
+        """Sessions and messages by local weekday × hour."""
+        return self._run(analytics.activity_heatmap, scope)
+
+    def mentorships(self, **scope: Any) -> pl.DataFrame:
+        """One row per mentorship with activity, milestones and ratings."""
+        return self._run(analytics.mentorships, scope)
+
+    def dashboard(self, **scope: Any) -> DashboardData:
+        """Every dashboard frame at once (shares the database reads)."""
+        return analytics.compute_dashboard(self.engine, self.filters(**scope))
+
+    # ---- the organisation ----------------------------------------------------------------
+    def programs(self) -> pl.DataFrame:
+        """Programs with their kind, status and dates."""
+        p = Program.__table__
+        return self.sql(sa.select(p.c.id, p.c.name, p.c.kind, p.c.status, p.c.starts_on,
+                                  p.c.ends_on).order_by(p.c.id))  # fmt: skip
+
+    def departments(self) -> pl.DataFrame:
+        d = Department.__table__
+        return self.sql(sa.select(d.c.id, d.c.name).order_by(d.c.name))
+
+    def cohorts(self) -> pl.DataFrame:
+        """Cohort labels per program with how many people are enrolled in each."""
+        e, p = Enrolment.__table__, Program.__table__
+        stmt = (
+            sa.select(p.c.name.label("program"), e.c.cohort, sa.func.count().label("people"))
+            .join(p, p.c.id == e.c.program_id)
+            .where(e.c.cohort.is_not(None))
+            .group_by(p.c.name, e.c.cohort)
+            .order_by(p.c.name, e.c.cohort)
+        )
+        return self.sql(stmt)
+
+    def sql(self, query: str | sa.Executable) -> pl.DataFrame:
+        """Run any read-only query and return its rows as a DataFrame."""
+        stmt = sa.text(query) if isinstance(query, str) else query
+        with self.engine.connect() as conn:
+            result = conn.execute(stmt)
+            columns = list(result.keys())
+            rows = [tuple(r) for r in result.all()]
+        return pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
+
+    # ---- matching ------------------------------------------------------------------------
+    def run_matching(self, program: int | str, strategy: str = "optimizer", **options: Any):
+        """Run ``strategy`` on ``program`` through the matching service and return its
+        proposals (mentee, mentor, score, explanation…) as a DataFrame.
+
+        The run is recorded like one started from the app (``options`` go to the service),
+        so it can be reviewed and approved later; the frame carries its ``run_id``.
+        """
+        from mentormatch_desktop.services import matching
+
+        with session_factory(self.engine)() as session:
+            program_id = self._program_id(session.connection(), program)
+            result = matching.run_matching(session, program_id, strategy, **options)
+            session.commit()
+        return self.proposals(_run_id(result))
+
+    def proposals(self, run_id: int) -> pl.DataFrame:
+        """The proposals of match run ``run_id``, best score first, with names."""
+        mp = MatchProposal.__table__
+        mentee, mentor = Person.__table__.alias("mentee"), Person.__table__.alias("mentor")
+        stmt = (
+            sa.select(mp.c.run_id, mp.c.id.label("proposal_id"), mp.c.mentee_id,
+                      mentee.c.full_name.label("mentee"), mp.c.mentor_id,
+                      mentor.c.full_name.label("mentor"), mp.c.score, mp.c.status,
+                      mp.c.explanation)
+            .join(mentee, mentee.c.id == mp.c.mentee_id)
+            .join(mentor, mentor.c.id == mp.c.mentor_id)
+            .where(mp.c.run_id == run_id)
+            .order_by(mp.c.score.desc(), mp.c.id)
+        )  # fmt: skip
+        return self.sql(stmt)
+
+    def _program_id(self, conn: sa.Connection, program: int | str) -> int:
+        resolved = Filters(program=program).resolve(conn).program_id
+        assert resolved is not None
+        return resolved
+
+    # ---- charts and reports ----------------------------------------------------------------
+    def plot(self, chart: str = "engagement", **scope: Any) -> Figure:
+        """Draw one dashboard chart (names: :data:`charts`) inline with matplotlib."""
+        import matplotlib.pyplot as plt
+
+        from mentormatch_desktop.analytics.plots import CHARTS, chart_figure
+
+        if chart not in CHARTS:
+            raise ValueError(f"unknown chart {chart!r}; choose one of {', '.join(CHARTS)}")
+        fig = plt.figure(figsize=(7.5, 3.8), layout="constrained")
+        return chart_figure(chart, self.dashboard(**scope), figure=fig)
+
+    @property
+    def charts(self) -> list[str]:
+        from mentormatch_desktop.analytics.plots import CHARTS
+
+        return list(CHARTS)
+
+    def report(self, path: str | Path, **scope: Any) -> ReportResult:
+        """Write the program health report (.html or .pdf) for the filter."""
+        from mentormatch_desktop.services.reports import program_report
+
+        return program_report(self.engine, path, self.filters(**scope))
+
+
+def _run_id(result: Any) -> int:
+    """The match run id from whatever the matching service returned."""
+    for attr in ("run_id", "id"):
+        value = getattr(result, attr, None)
+        if isinstance(value, int):
+            return value
+    run = getattr(result, "run", None)
+    if run is not None and isinstance(getattr(run, "id", None), int):
+        return run.id
+    if isinstance(result, int):
+        return result
+    raise TypeError(f"cannot find the match run id in {type(result).__name__}")
+
+
+def connect(url: str | None = None) -> Workbench:
+    """A workbench on ``url``, or on the configured database (flag > environment >
+    config file > the embedded SQLite database) when ``url`` is None."""
+    return Workbench(create_engine(url or load_settings(None).database_url))
