@@ -17,6 +17,7 @@ _COMMAND_MODULES = [
     "mentormatch_desktop.cli.db",
     "mentormatch_desktop.cli.plugins",
     "mentormatch_desktop.cli.analytics",
+    "mentormatch_desktop.cli.demo",
     "mentormatch_desktop.cli.solve",
 ]
 

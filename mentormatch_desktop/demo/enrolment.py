@@ -1,0 +1,582 @@
+"""Who takes part in which program, their preferences, and the past match runs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from mentormatch_desktop.demo.dataset import DemoDataset
+from mentormatch_desktop.demo.people import ROLE_CEO, Org
+from mentormatch_desktop.demo.programs import (
+    DEFAULT_WEIGHTS,
+    PROGRAMS,
+    Pair,
+    ProgramContext,
+    Scorer,
+    _forbid,
+    _pick,
+    greedy_assign,
+)
+
+
+def _days(now: datetime, days: float) -> datetime:
+    return now - timedelta(days=days)
+
+
+class ProgramBuilder:
+    def __init__(self, org: Org, ds: DemoDataset, rng: np.random.Generator, now: datetime) -> None:
+        self.org, self.ds, self.rng, self.now = org, ds, rng, now
+        self.scorer = Scorer(org)
+        self.ctx = ProgramContext([], [], [], [], {}, [])
+        self.enrol = ds.table(
+            "enrolments",
+            (
+                "id",
+                "program_id",
+                "person_id",
+                "role",
+                "status",
+                "capacity",
+                "cohort",
+                "motivation",
+                "preferences",
+                "enrolled_at",
+            ),
+        )
+        self.prefs = ds.table(
+            "pair_preferences",
+            ("id", "program_id", "person_id", "other_person_id", "kind", "reason"),
+        )
+        self.runs = ds.table(
+            "match_runs",
+            (
+                "id",
+                "program_id",
+                "strategy",
+                "status",
+                "weight_set_id",
+                "parent_run_id",
+                "parameters",
+                "objective",
+                "solver_status",
+                "diagnosis",
+                "seconds",
+                "is_dry_run",
+                "created_by_id",
+                "approved_by_id",
+                "approved_at",
+                "started_at",
+                "finished_at",
+            ),
+        )
+        self.proposals = ds.table(
+            "match_proposals",
+            (
+                "id",
+                "run_id",
+                "mentee_id",
+                "mentor_id",
+                "score",
+                "breakdown",
+                "explanation",
+                "status",
+                "decided_by_id",
+                "decided_at",
+                "note",
+            ),
+        )
+        self.audit = ds.table(
+            "audit_log",
+            (
+                "id",
+                "at",
+                "actor_id",
+                "actor_login",
+                "action",
+                "entity_type",
+                "entity_id",
+                "details",
+            ),
+        )
+        self.weight_sets: dict[int, int] = {}
+        self.pref_seen: set[tuple[int | None, int, int]] = set()
+        self.must_not: set[tuple[int, int]] = set()
+
+    # ---- helpers -------------------------------------------------------------------------
+    def coordinator(self) -> int:
+        c = self.org.coordinators
+        return c[int(self.rng.integers(len(c)))] + 1
+
+    def log(
+        self, at: datetime, action: str, entity: str, entity_id: int | None, **details: object
+    ) -> None:
+        self.audit.add(
+            self.audit.next_id(),
+            at,
+            self.coordinator(),
+            None,
+            action,
+            entity,
+            None if entity_id is None else str(entity_id),
+            details,
+        )
+
+    def add_enrolment(
+        self,
+        program_id: int,
+        person: int,
+        role: str,
+        capacity: int,
+        cohort: str | None,
+        at: datetime,
+    ) -> None:
+        prefs = {"cross_department": bool(self.rng.random() < 0.3)}
+        self.enrol.add(
+            self.enrol.next_id(),
+            program_id,
+            person + 1,
+            role,
+            "active",
+            capacity,
+            cohort,
+            "",
+            prefs,
+            at,
+        )
+        self.ctx.enrolled.setdefault(program_id, []).append((person, role, at))
+
+    def add_pref(
+        self, program_id: int | None, person: int, other: int, kind: str, reason: str
+    ) -> None:
+        key = (program_id, person, other)
+        if person == other or key in self.pref_seen:
+            return
+        self.pref_seen.add(key)
+        self.prefs.add(self.prefs.next_id(), program_id, person + 1, other + 1, kind, reason)
+        if kind == "must_not":
+            self.must_not.add((person, other))
+
+    # ---- programs ------------------------------------------------------------------------
+    def build(self) -> ProgramContext:
+        programs = self.ds.table(
+            "programs",
+            (
+                "id",
+                "name",
+                "kind",
+                "status",
+                "description",
+                "starts_on",
+                "ends_on",
+                "session_cadence_days",
+                "group_size",
+                "settings",
+                "created_at",
+            ),
+        )
+        weights = self.ds.table(
+            "weight_sets",
+            (
+                "id",
+                "program_id",
+                "version",
+                "weights",
+                "source",
+                "evidence",
+                "notes",
+                "created_by_id",
+                "created_at",
+            ),
+        )
+        for k, spec in enumerate(PROGRAMS, start=1):
+            start = _days(self.now, spec.start_days_ago)
+            end = self.now + timedelta(days=spec.end_days_ahead)
+            created = start - timedelta(days=20)
+            settings = {
+                "top_k": 25,
+                "max_mentees_per_department_per_mentor": 2,
+                "require_common_language": True,
+            }
+            programs.add(
+                k,
+                spec.name,
+                spec.kind,
+                spec.status,
+                spec.description,
+                start.date(),
+                end.date(),
+                spec.cadence_days,
+                spec.group_size,
+                settings,
+                created,
+            )
+            ws = weights.next_id()
+            weights.add(
+                ws,
+                k,
+                1,
+                dict(DEFAULT_WEIGHTS),
+                "default",
+                {},
+                "Default weights",
+                self.coordinator(),
+                created,
+            )
+            self.weight_sets[k] = ws
+            self.ctx.ids.append(k)
+            self.ctx.starts.append(start)
+            self.ctx.ends.append(end)
+            self.log(created, "program.created", "program", k, name=spec.name)
+        # The main program tuned its weights before the second cohort.
+        tuned = dict(DEFAULT_WEIGHTS, skills=0.5, availability=0.25, department=0.0)
+        ws = weights.next_id()
+        weights.add(
+            ws,
+            1,
+            2,
+            tuned,
+            "manual",
+            {},
+            "More weight on availability after cohort 1",
+            self.coordinator(),
+            _days(self.now, 85),
+        )
+        self.log(_days(self.now, 85), "weights.updated", "weight_set", ws, program_id=1)
+        self._mentoring(tuned_ws=ws)
+        self._peer()
+        self._leadership()
+        self._buddies()
+        return self.ctx
+
+    # ---- a match run and its proposals ----------------------------------------------------
+    def _match(
+        self,
+        program: int,
+        mentees: np.ndarray,
+        mentors: np.ndarray,
+        capacity: np.ndarray,
+        run_at: datetime,
+        start: datetime,
+        planned_end: datetime,
+        *,
+        approve: bool,
+        weight_set: int,
+        group: bool = False,
+        diagonal: bool = False,
+    ) -> np.ndarray:
+        """Record one past matching round; returns how many mentees each mentor received.
+
+        ``diagonal``: the pairs were chosen already (peer pairing): mentee k ↔ mentor k.
+        """
+        spec, rng = PROGRAMS[program - 1], self.rng
+        block = self.scorer.block(mentees, mentors)
+        noisy = block["score"] + rng.normal(0.0, spec.noise, block["score"].shape)
+        _forbid(noisy, self.org, mentees, mentors, self.must_not)
+        if diagonal:
+            pairs = [(k, k) for k in range(mentees.size)]
+        else:
+            pairs = greedy_assign(noisy, capacity, rng)
+        used = np.zeros(mentors.size, dtype=np.int64)
+        run_id = self.runs.next_id()
+        decided = run_at + timedelta(days=1, hours=3)
+        scores = [float(block["score"][i, j]) for i, j in pairs]
+        coordinator = self.coordinator()
+        self.runs.add(
+            run_id,
+            program,
+            spec.strategy,
+            "approved" if approve else "completed",
+            weight_set,
+            None,
+            {"top_k": 25, "noise_note": "historic run"},
+            {
+                "matched": len(pairs),
+                "mentees": int(mentees.size),
+                "mentors": int(mentors.size),
+                "total_score": round(sum(scores), 4),
+                "min_score": round(min(scores, default=0), 4),
+            },
+            "OPTIMAL",
+            "",
+            round(0.05 + 1e-4 * mentees.size, 3),
+            False,
+            coordinator,
+            coordinator if approve else None,
+            decided if approve else None,
+            run_at,
+            run_at + timedelta(seconds=2),
+        )
+        self.log(run_at, "match_run.created", "match_run", run_id, program_id=program)
+        if approve:
+            self.log(decided, "match_run.approved", "match_run", run_id, pairs=len(pairs))
+        for i, j in pairs:
+            used[j] += 1
+            mentee, mentor = int(mentees[i]), int(mentors[j])
+            pid = self._proposal(
+                run_id,
+                block,
+                i,
+                j,
+                mentee,
+                mentor,
+                "accepted" if approve else "proposed",
+                coordinator if approve else None,
+                decided if approve else None,
+            )
+            if approve:
+                begin = start + timedelta(
+                    days=float(rng.uniform(0, 6)), hours=float(rng.uniform(8, 16))
+                )
+                self.ctx.pairs.append(
+                    Pair(
+                        id=len(self.ctx.pairs) + 1,
+                        program=program - 1,
+                        mentor=mentor,
+                        mentee=mentee,
+                        group_key=f"circle-{program}-{mentor + 1}" if group else None,
+                        start=begin,
+                        planned_end=planned_end,
+                        fit=float(block["fit"][i, j]),
+                        hours=float(block["hours"][i, j]),
+                        gap=float(block["gap"][i, j]),
+                        score=float(block["score"][i, j]),
+                        proposal_id=pid,
+                    )
+                )
+                if rng.random() < 0.05:  # the coordinator turned an alternative down
+                    row = noisy[i].copy()
+                    row[j] = -np.inf
+                    alt = int(np.argmax(row))
+                    if np.isfinite(row[alt]):
+                        self._proposal(
+                            run_id,
+                            block,
+                            i,
+                            alt,
+                            mentee,
+                            int(mentors[alt]),
+                            "rejected",
+                            coordinator,
+                            decided,
+                            note="Same team last year; chose another mentor.",
+                        )
+        return used
+
+    def _proposal(
+        self,
+        run_id: int,
+        block: dict[str, np.ndarray],
+        i: int,
+        j: int,
+        mentee: int,
+        mentor: int,
+        status: str,
+        decided_by: int | None,
+        decided_at: datetime | None,
+        note: str = "",
+    ) -> int:
+        fit, hours, gap = (float(block[k][i, j]) for k in ("fit", "hours", "gap"))
+        breakdown = {k: round(float(block[k][i, j]), 4) for k in DEFAULT_WEIGHTS}
+        explanation = (
+            f"Covers {fit:.0%} of the mentee's learning wishes at a higher level; "
+            f"{hours:.1f} h/week of shared availability; {gap:g} h time-zone difference."
+        )
+        pid = self.proposals.next_id()
+        self.proposals.add(
+            pid,
+            run_id,
+            mentee + 1,
+            mentor + 1,
+            round(float(block["score"][i, j]), 4),
+            breakdown,
+            explanation,
+            status,
+            decided_by,
+            decided_at,
+            note,
+        )
+        return pid
+
+    # ---- the four programs ----------------------------------------------------------------
+    def _pool(self, mask: np.ndarray) -> np.ndarray:
+        return np.flatnonzero(mask & (self.org.role != ROLE_CEO))
+
+    def _when(self, low: float, high: float) -> datetime:
+        """A moment between ``low`` and ``high`` days ago (either order)."""
+        return _days(self.now, float(self.rng.uniform(min(low, high), max(low, high))))
+
+    def _mentoring(self, tuned_ws: int) -> None:
+        org, rng, n, program = self.org, self.rng, self.org.n, 1
+        start, end = self.ctx.starts[0], self.ctx.ends[0]
+        taken: set[int] = set()
+        mentors = _pick(rng, self._pool(org.seniority >= 3), max(3, round(0.10 * n)), taken)
+        capacity = rng.choice([1, 2, 3], size=mentors.size, p=[0.5, 0.35, 0.15])
+        mentees = _pick(rng, self._pool(org.seniority <= 3), max(6, round(0.18 * n)), taken)
+        mentees = rng.permutation(mentees)
+        a, b = int(0.6 * mentees.size), int(0.88 * mentees.size)
+        cohort_a, cohort_b, waitlist = (
+            np.sort(mentees[:a]),
+            np.sort(mentees[a:b]),
+            np.sort(mentees[b:]),
+        )
+        for person, cap in zip(mentors, capacity, strict=True):
+            self.add_enrolment(program, int(person), "mentor", int(cap), None, self._when(200, 178))
+        for group, cohort, window in (
+            (cohort_a, "spring", (200, 176)),
+            (cohort_b, "summer", (95, 80)),
+            (waitlist, "autumn", (20, 2)),
+        ):
+            for person in group:
+                self.add_enrolment(program, int(person), "mentee", 1, cohort, self._when(*window))
+        for person in mentees:
+            roll = rng.random()
+            if roll < 0.04 and org.manager[person] >= 0:
+                self.add_pref(
+                    program,
+                    int(person),
+                    int(org.manager[person]),
+                    "must_not",
+                    "Reports to this person.",
+                )
+            elif roll < 0.055:
+                self.add_pref(
+                    program, int(person), int(rng.choice(mentors)), "must_not", "Personal reasons."
+                )
+            elif roll < 0.075:
+                self.add_pref(
+                    program,
+                    int(person),
+                    int(rng.choice(mentors)),
+                    "prefer",
+                    "Admire their work on a past project.",
+                )
+        for person in rng.choice(n, size=max(1, n // 250), replace=False):
+            self.add_pref(None, int(person), int(rng.integers(n)), "avoid", "Prefer someone new.")
+        used = self._match(
+            program,
+            cohort_a,
+            mentors,
+            capacity,
+            _days(self.now, 173),
+            start,
+            end,
+            approve=True,
+            weight_set=self.weight_sets[1],
+        )
+        used += self._match(
+            program,
+            cohort_b,
+            mentors,
+            capacity - used,
+            _days(self.now, 78),
+            _days(self.now, 75),
+            self.now + timedelta(days=75),
+            approve=True,
+            weight_set=tuned_ws,
+        )
+        self._match(
+            program,
+            waitlist,
+            mentors,
+            capacity - used,
+            _days(self.now, 2),
+            self.now,
+            self.now + timedelta(days=150),
+            approve=False,
+            weight_set=tuned_ws,
+        )
+        matched = {p.mentee for p in self.ctx.pairs if p.program == 0}
+        self.ctx.waitlist = [int(m) for m in waitlist if int(m) not in matched]
+
+    def _peer(self) -> None:
+        org, rng, program = self.org, self.rng, 2
+        peers = _pick(
+            rng, self._pool(np.ones(org.n, dtype=bool)), max(4, round(0.12 * org.n)), set()
+        )
+        for person in peers:
+            self.add_enrolment(program, int(person), "peer", 1, None, self._when(150, 128))
+        block = self.scorer.block(peers, peers)
+        sym = (block["score"] + block["score"].T) / 2 + rng.normal(
+            0, PROGRAMS[1].noise, block["score"].shape
+        )
+        _forbid(sym, org, peers, peers, self.must_not)
+        # Peer pairing: everyone still free takes their best free partner, in random order.
+        free = np.ones(peers.size, dtype=bool)
+        halves_a, halves_b = [], []
+        for i in rng.permutation(peers.size):
+            if not free[i]:
+                continue
+            row = np.where(free, sym[i], -np.inf)
+            row[i] = -np.inf
+            j = int(np.argmax(row))
+            if not np.isfinite(row[j]):
+                continue
+            free[i] = free[j] = False
+            halves_a.append(i)
+            halves_b.append(j)
+        # Record as a run whose proposals are the chosen pairs (mentee = first, mentor = partner).
+        a, b = peers[np.array(halves_a, dtype=np.int64)], peers[np.array(halves_b, dtype=np.int64)]
+        self._match(
+            program,
+            a,
+            b,
+            np.ones(b.size, dtype=np.int64),
+            _days(self.now, 127),
+            self.ctx.starts[1],
+            self.ctx.ends[1],
+            approve=True,
+            weight_set=self.weight_sets[2],
+            diagonal=True,
+        )
+
+    def _leadership(self) -> None:
+        org, rng, program = self.org, self.rng, 3
+        taken: set[int] = set()
+        mentors = _pick(rng, self._pool(org.seniority >= 5), max(2, round(0.012 * org.n)), taken)
+        mentees = _pick(
+            rng, self._pool((org.seniority >= 3) & (org.seniority <= 4)), 4 * mentors.size, taken
+        )
+        for person in mentors:
+            self.add_enrolment(program, int(person), "mentor", 4, None, self._when(120, 100))
+        for person in mentees:
+            self.add_enrolment(program, int(person), "mentee", 1, None, self._when(120, 100))
+        self._match(
+            program,
+            mentees,
+            mentors,
+            np.full(mentors.size, 4),
+            _days(self.now, 98),
+            self.ctx.starts[2],
+            self.ctx.ends[2],
+            approve=True,
+            weight_set=self.weight_sets[3],
+            group=True,
+        )
+
+    def _buddies(self) -> None:
+        org, rng, program = self.org, self.rng, 4
+        taken: set[int] = set()
+        mentors = _pick(
+            rng,
+            self._pool((org.seniority >= 2) & (org.seniority <= 4)),
+            max(2, round(0.06 * org.n)),
+            taken,
+        )
+        capacity = rng.choice([1, 2], size=mentors.size, p=[0.6, 0.4])
+        mentees = _pick(rng, self._pool(org.seniority <= 2), max(3, round(0.08 * org.n)), taken)
+        for person, cap in zip(mentors, capacity, strict=True):
+            self.add_enrolment(program, int(person), "mentor", int(cap), "h1", self._when(205, 186))
+        for person in mentees:
+            self.add_enrolment(program, int(person), "mentee", 1, "h1", self._when(205, 186))
+        self._match(
+            program,
+            mentees,
+            mentors,
+            capacity,
+            _days(self.now, 185),
+            self.ctx.starts[3],
+            self.ctx.ends[3],
+            approve=True,
+            weight_set=self.weight_sets[4],
+        )
