@@ -53,4 +53,13 @@ def take_screenshots(window: MainWindow, directory: Path, *, fill_demo: bool) ->
         path = directory / f"{index:02d}-{key}.png"
         window.grab().save(str(path))
         paths.append(path)
+        extras = getattr(screen, "screenshot_extras", None)
+        if callable(extras):  # dialogs a screen opens (editor, wizard…)
+            for name, open_widget in extras():
+                widget = open_widget()
+                wait_idle()
+                extra_path = directory / f"{index:02d}-{key}-{name}.png"
+                widget.grab().save(str(extra_path))
+                widget.close()
+                paths.append(extra_path)
     return paths

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mentormatch_desktop.domain.enums import SkillDirection
+from mentormatch_desktop.services.profiles import SkillEntry
 from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.views.participants import ParticipantsView
 
@@ -50,3 +52,31 @@ def test_sorting_by_a_column(qtbot, window: MainWindow, org: dict[str, int]) -> 
     view.table.sortByColumn(2, view.table.horizontalHeader().sortIndicatorOrder().DescendingOrder)
     departments = [view.model.index(r, 2).data() for r in range(view.model.rowCount())]
     assert departments == sorted(departments, reverse=True)
+
+
+def test_edit_a_profile_with_a_validation_error_then_fix_it(
+    qtbot, window: MainWindow, org: dict[str, int]
+) -> None:
+    view = _open(qtbot, window)
+    row = view.model.row_of(org["grace"])
+    editor = view.open_profile(view.model.person_id(row))
+    qtbot.waitUntil(editor.save_button.isEnabled, timeout=10_000)
+    assert editor.full_name.text() == "Grace Hopper"
+
+    editor.email.setText("grace-at-example")
+    editor.tabs.setCurrentIndex(1)
+    editor._add_skill(SkillEntry("Basket weaving", SkillDirection.TEACH, 4))
+    editor.save_button.click()
+    assert editor.isVisible()  # nothing saved
+    assert editor.email.property("invalid") is True
+    assert "E-mail" in editor.banner.message.text()
+    assert "Skill 2" in editor.banner.message.text()
+    assert editor.tabs.currentIndex() == 0  # the first problem's tab
+
+    editor.email.setText("grace.hopper@example.org")
+    editor.skills.removeRow(1)
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        with qtbot.waitSignal(editor.saved, timeout=10_000):
+            editor.save_button.click()
+    view.set_search("grace.hopper@")
+    assert view.model.rowCount() == 1

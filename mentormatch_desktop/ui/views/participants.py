@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
@@ -305,6 +306,14 @@ class ParticipantsView(View):
         self.progress.stop()
         self.demo_button.setEnabled(True)
         self._task = None
+
+    def screenshot_extras(self) -> list[tuple[str, Callable[[], QWidget]]]:
+        """The profile editor (first row) and the import wizard, for ``--screenshots``."""
+        extras: list[tuple[str, Callable[[], QWidget]]] = [("import", self.open_import_wizard)]
+        if self.model.rowCount():
+            first = self.model.person_id(0)
+            extras.insert(0, ("profile", lambda: self.open_profile(first)))
+        return extras
 
     def _cancel_task(self) -> None:
         if self._task is not None:

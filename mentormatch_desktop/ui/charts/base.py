@@ -1,0 +1,142 @@
+"""The frame every dashboard panel sits in: title, hover read-out, export buttons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from mentormatch_desktop.ui import theme
+from mentormatch_desktop.ui.widgets import card
+
+SERIES_COLOURS = ("#3b6fd8", "#e07b39", "#2e9d5b", "#c53030", "#8e5ea2", "#7f8c8d", "#c9a227")
+
+
+def colour(i: int) -> str:
+    return SERIES_COLOURS[i % len(SERIES_COLOURS)]
+
+
+class ChartPanel(QWidget):
+    """A titled card holding one chart and the frame it was drawn from.
+
+    Subclasses build ``self.body`` and implement :meth:`draw`. ``drill_down`` carries a
+    title and the mentorship ids behind what the user clicked; the dashboard opens the list.
+    """
+
+    drill_down = Signal(str, object)  # title, list[int] of mentorship ids
+
+    def __init__(self, title: str, hint: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.frame = pl.DataFrame()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.card = card()
+        outer.addWidget(self.card)
+        layout = QVBoxLayout(self.card)
+        layout.setContentsMargins(12, 8, 8, 8)
+        layout.setSpacing(4)
+        head = QHBoxLayout()
+        self.title_label = QLabel(f"<b>{title}</b>")
+        self.title_label.setToolTip(hint)
+        self.readout = QLabel("", objectName="hint")
+        self.readout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        head.addWidget(self.title_label)
+        head.addWidget(self.readout, 1)
+        self.png_button = self._tool("export", "Save this chart as PNG…", self.ask_png)
+        self.csv_button = self._tool("file", "Save this chart's data as CSV…", self.ask_csv)
+        head.addWidget(self.png_button)
+        head.addWidget(self.csv_button)
+        layout.addLayout(head)
+        self.body_layout = layout
+
+    def _tool(self, icon: str, tip: str, slot: object) -> QToolButton:
+        button = QToolButton()
+        button.setIcon(theme.icon(icon, theme.current().muted, 16))
+        button.setToolTip(tip)
+        button.setAutoRaise(True)
+        button.clicked.connect(slot)
+        return button
+
+    def plot_widget(self) -> pg.PlotWidget:
+        """A themed PlotWidget added to the card, with hover and click hooks wired."""
+        palette = theme.current()
+        plot = pg.PlotWidget(background=palette.surface)
+        plot.setMinimumHeight(190)
+        item = plot.getPlotItem()
+        item.showGrid(x=True, y=True, alpha=0.15)
+        for name in ("left", "bottom"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(palette.border_strong))
+            axis.setTextPen(pg.mkPen(palette.muted))
+        plot.scene().sigMouseMoved.connect(self._moved)
+        plot.scene().sigMouseClicked.connect(self._clicked)
+        self.body_layout.addWidget(plot, 1)
+        self.plot = plot
+        return plot
+
+    # -- data --------------------------------------------------------------------------
+    def set_frame(self, frame: pl.DataFrame) -> None:
+        """Show ``frame`` (the metric's DataFrame); it is also what CSV export writes."""
+        self.frame = frame
+        self.readout.setText("")
+        self.draw(frame)
+
+    def draw(self, frame: pl.DataFrame) -> None:
+        """Draw ``frame``; each panel kind overrides this (the base panel shows nothing)."""
+
+    # -- hover and click ---------------------------------------------------------------
+    def _view_point(self, scene_pos: QPointF) -> QPointF | None:
+        vb = self.plot.getPlotItem().getViewBox()
+        if not vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        return vb.mapSceneToView(scene_pos)
+
+    def _moved(self, scene_pos: QPointF) -> None:
+        point = self._view_point(scene_pos)
+        self.readout.setText("" if point is None else self.describe(point.x(), point.y()))
+
+    def _clicked(self, event: object) -> None:
+        point = self._view_point(event.scenePos())  # type: ignore[attr-defined]
+        if point is not None:
+            self.clicked_at(point.x(), point.y())
+
+    def describe(self, x: float, y: float) -> str:
+        """The read-out for the data under the mouse at view coordinates (x, y)."""
+        return ""
+
+    def clicked_at(self, x: float, y: float) -> None:
+        """A click at view coordinates; panels that drill down emit ``drill_down``."""
+
+    # -- export ------------------------------------------------------------------------
+    def export_png(self, path: str | Path) -> Path:
+        path = Path(path)
+        if not self.card.grab().save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+        return path
+
+    def export_csv(self, path: str | Path) -> Path:
+        path = Path(path)
+        flat = self.frame.with_columns(
+            pl.col(c).cast(pl.String) for c, t in self.frame.schema.items() if t.is_nested()
+        )
+        flat.write_csv(path)
+        return path
+
+    def _slug(self) -> str:
+        return "".join(ch if ch.isalnum() else "-" for ch in self.title.lower()).strip("-")
+
+    def ask_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save chart", f"{self._slug()}.png",
+                                              "PNG image (*.png)")  # fmt: skip
+        if path:
+            self.export_png(path)
+
+    def ask_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save data", f"{self._slug()}.csv",
+                                              "CSV (*.csv)")  # fmt: skip
+        if path:
+            self.export_csv(path)

@@ -1,0 +1,558 @@
+"""The profile editor: one participant's details, skills, goals, languages, availability,
+enrolments and must-not-match list, validated with the same rules the service enforces."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTime, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTabWidget,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mentormatch_desktop.domain.enums import EnrolmentRole, SkillDirection
+from mentormatch_desktop.services import directory, profiles
+from mentormatch_desktop.services.profiles import (
+    LANGUAGE_LEVELS,
+    BlockedPerson,
+    EnrolmentEntry,
+    Profile,
+    ProfileInvalid,
+    ProfileIssue,
+    SkillEntry,
+    SlotEntry,
+)
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.widgets import Banner, make_button, set_invalid
+from mentormatch_desktop.ui.workers import TaskError, run_in_background
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+TAB_OF_FIELD = {
+    "full_name": 0, "email": 0, "title": 0, "department": 0, "time_zone": 0,
+    "skills": 1, "goals": 1, "languages": 2, "availability": 2,
+    "enrolments": 3, "must_not_match": 3,
+}  # fmt: skip
+
+
+class _Lookups:
+    """What the editor's pickers offer, loaded with the profile in the same worker."""
+
+    def __init__(self, skills: list[str], departments: list[str], programs: list[tuple[int, str]]):
+        self.skills = skills
+        self.departments = departments
+        self.programs = programs
+
+
+def _editable_table(headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(38)
+    table.setShowGrid(False)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    head = table.horizontalHeader()
+    head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    head.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def _remove_selected(table: QTableWidget) -> None:
+    rows = sorted({i.row() for i in table.selectedIndexes()}, reverse=True)
+    if not rows and table.rowCount():
+        rows = [table.rowCount() - 1]
+    for row in rows:
+        table.removeRow(row)
+
+
+def _row_buttons(add: QPushButton, remove: QPushButton) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(add)
+    row.addWidget(remove)
+    row.addStretch(1)
+    return row
+
+
+class ProfileEditor(QDialog):
+    """Edit (``person_id``) or create (``None``) a participant; emits ``saved(person_id)``."""
+
+    saved = Signal(int)
+    loaded = Signal()
+
+    def __init__(
+        self, context: AppContext, person_id: int | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.person_id = person_id
+        self.profile = Profile()
+        self.lookups = _Lookups([], [], [])
+        self.setWindowTitle("New participant" if person_id is None else "Participant profile")
+        self.resize(900, 660)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(12)
+        self.heading = QLabel("New participant" if person_id is None else "Loading…")
+        self.heading.setObjectName("pageTitle")
+        layout.addWidget(self.heading)
+        self.banner = Banner("error")
+        layout.addWidget(self.banner)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._details_tab(), "Details")
+        self.tabs.addTab(self._skills_tab(), "Skills and goals")
+        self.tabs.addTab(self._availability_tab(), "Languages and availability")
+        self.tabs.addTab(self._programs_tab(), "Programs and constraints")
+        layout.addWidget(self.tabs, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.cancel_button = make_button("Cancel", on_click=self.reject)
+        self.save_button = make_button("Save", "check", primary=True, on_click=self.save)
+        self.save_button.setDefault(True)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.save_button)
+        layout.addLayout(buttons)
+        self.save_button.setEnabled(False)
+        self._load()
+
+    # -- tabs --------------------------------------------------------------------------
+    def _details_tab(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        form.setContentsMargins(16, 16, 16, 16)
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(10)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        self.full_name = QLineEdit(placeholderText="First and last name")
+        self.email = QLineEdit(placeholderText="name@example.org")
+        self.title = QLineEdit(placeholderText="Job title")
+        self.department = QComboBox(editable=True)
+        self.department.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.time_zone = QComboBox(editable=True)
+        self.time_zone.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.time_zone.addItems(sorted(profiles.time_zones()))
+        completer = self.time_zone.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.bio = QPlainTextEdit(placeholderText="A few lines about experience and interests")
+        form.addRow("Name", self.full_name)
+        form.addRow("E-mail", self.email)
+        form.addRow("Title", self.title)
+        form.addRow("Department", self.department)
+        form.addRow("Time zone", self.time_zone)
+        form.addRow("About", self.bio)
+        return page
+
+    def _skills_tab(self) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.setContentsMargins(16, 16, 16, 16)
+        column.addWidget(QLabel("Skills", objectName="sectionTitle"))
+        column.addWidget(
+            QLabel(
+                "Level 1 (novice) to 5 (expert). For skills to learn, the level is where the "
+                "person is today.",
+                objectName="hint",
+            )
+        )
+        self.skills = _editable_table(["Skill", "Teaches or learns", "Level"])
+        column.addWidget(self.skills, 3)
+        column.addLayout(
+            _row_buttons(
+                make_button(
+                    "Add skill",
+                    "add",
+                    on_click=lambda: self._add_skill(SkillEntry("", SkillDirection.LEARN)),
+                ),
+                make_button("Remove", "delete", on_click=lambda: _remove_selected(self.skills)),
+            )
+        )
+        column.addWidget(QLabel("Goals", objectName="sectionTitle"))
+        self.goals = QListWidget()
+        self.goals.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        column.addWidget(self.goals, 2)
+        column.addLayout(
+            _row_buttons(
+                make_button("Add goal", "add", on_click=self._add_goal),
+                make_button("Remove", "delete", on_click=self._remove_goal),
+            )
+        )
+        return page
+
+    def _availability_tab(self) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.setContentsMargins(16, 16, 16, 16)
+        column.addWidget(QLabel("Languages", objectName="sectionTitle"))
+        self.languages = _editable_table(["Language (ISO code, e.g. en)", "Level"])
+        column.addWidget(self.languages, 2)
+        column.addLayout(
+            _row_buttons(
+                make_button(
+                    "Add language", "add", on_click=lambda: self._add_language("", "fluent")
+                ),
+                make_button("Remove", "delete", on_click=lambda: _remove_selected(self.languages)),
+            )
+        )
+        column.addWidget(QLabel("Weekly availability", objectName="sectionTitle"))
+        column.addWidget(
+            QLabel(
+                "In the participant's own time zone; kept across daylight-saving changes.",
+                objectName="hint",
+            )
+        )
+        self.availability = _editable_table(["Day", "From", "To"])
+        column.addWidget(self.availability, 3)
+        column.addLayout(
+            _row_buttons(
+                make_button(
+                    "Add window", "add", on_click=lambda: self._add_slot(SlotEntry(1, 540, 600))
+                ),
+                make_button(
+                    "Remove", "delete", on_click=lambda: _remove_selected(self.availability)
+                ),
+            )
+        )
+        return page
+
+    def _programs_tab(self) -> QWidget:
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.setContentsMargins(16, 16, 16, 16)
+        column.addWidget(QLabel("Enrolments", objectName="sectionTitle"))
+        column.addWidget(
+            QLabel(
+                "Capacity: how many mentees a mentor takes (or mentors a mentee wants).",
+                objectName="hint",
+            )
+        )
+        self.enrolments = _editable_table(["Program", "Role", "Capacity"])
+        column.addWidget(self.enrolments, 2)
+        column.addLayout(
+            _row_buttons(
+                make_button("Enrol in a program", "add", on_click=self._add_enrolment_row),
+                make_button("Remove", "delete", on_click=lambda: _remove_selected(self.enrolments)),
+            )
+        )
+        column.addWidget(QLabel("Must not be matched with", objectName="sectionTitle"))
+        finder = QHBoxLayout()
+        self.person_search = QLineEdit(
+            placeholderText="Type a name or e-mail, then pick from the list"
+        )
+        self.person_search.textEdited.connect(self._search_people)
+        self.person_results = QComboBox()
+        self.person_results.setMinimumWidth(280)
+        finder.addWidget(self.person_search, 1)
+        finder.addWidget(self.person_results, 1)
+        finder.addWidget(make_button("Add", "add", on_click=self._add_blocked_from_search))
+        column.addLayout(finder)
+        self.blocked = QListWidget()
+        column.addWidget(self.blocked, 2)
+        column.addLayout(
+            _row_buttons(
+                make_button(
+                    "Remove", "delete", on_click=lambda: self._remove_list_item(self.blocked)
+                ),
+                QPushButton(visible=False),
+            )
+        )
+        return page
+
+    # -- rows --------------------------------------------------------------------------
+    def _add_skill(self, entry: SkillEntry) -> None:
+        row = self.skills.rowCount()
+        self.skills.insertRow(row)
+        name = QComboBox(editable=True)
+        name.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        name.addItems(self.lookups.skills)
+        name.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        name.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        name.setCurrentText(entry.skill)
+        direction = QComboBox()
+        direction.addItem("Can teach", SkillDirection.TEACH)
+        direction.addItem("Wants to learn", SkillDirection.LEARN)
+        direction.setCurrentIndex(0 if entry.direction == SkillDirection.TEACH else 1)
+        level = QSpinBox(minimum=0, maximum=9)
+        level.setValue(entry.level)
+        self.skills.setCellWidget(row, 0, name)
+        self.skills.setCellWidget(row, 1, direction)
+        self.skills.setCellWidget(row, 2, level)
+
+    def _add_goal(self, text: str = "New goal") -> None:
+        item = QListWidgetItem(text)
+        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
+        self.goals.addItem(item)
+        if text == "New goal":
+            self.goals.editItem(item)
+
+    def _remove_goal(self) -> None:
+        self._remove_list_item(self.goals)
+
+    @staticmethod
+    def _remove_list_item(widget: QListWidget) -> None:
+        row = widget.currentRow() if widget.currentRow() >= 0 else widget.count() - 1
+        if row >= 0:
+            widget.takeItem(row)
+
+    def _add_language(self, code: str, level: str) -> None:
+        row = self.languages.rowCount()
+        self.languages.insertRow(row)
+        code_edit = QLineEdit(code)
+        code_edit.setMaxLength(8)
+        level_combo = QComboBox()
+        level_combo.addItems(LANGUAGE_LEVELS)
+        level_combo.setCurrentText(level)
+        self.languages.setCellWidget(row, 0, code_edit)
+        self.languages.setCellWidget(row, 1, level_combo)
+
+    def _add_slot(self, slot: SlotEntry) -> None:
+        row = self.availability.rowCount()
+        self.availability.insertRow(row)
+        day = QComboBox()
+        day.addItems(WEEKDAYS)
+        day.setCurrentIndex(slot.weekday)
+        start, end = QTimeEdit(), QTimeEdit()
+        for edit, minute in ((start, slot.start_minute), (end, slot.end_minute)):
+            edit.setDisplayFormat("HH:mm")
+            edit.setTime(QTime(min(minute, 1439) // 60, min(minute, 1439) % 60))
+        if slot.end_minute >= 1440:
+            end.setTime(QTime(23, 59))
+        self.availability.setCellWidget(row, 0, day)
+        self.availability.setCellWidget(row, 1, start)
+        self.availability.setCellWidget(row, 2, end)
+
+    def _add_enrolment_row(self) -> None:
+        if self.lookups.programs:
+            first = self.lookups.programs[0]
+            self._add_enrolment(EnrolmentEntry(first[0], first[1], EnrolmentRole.MENTEE, 1))
+
+    def _add_enrolment(self, entry: EnrolmentEntry) -> None:
+        row = self.enrolments.rowCount()
+        self.enrolments.insertRow(row)
+        program = QComboBox()
+        for pid, name in self.lookups.programs:
+            program.addItem(name, pid)
+        program.setCurrentIndex(max(0, program.findData(entry.program_id)))
+        role = QComboBox()
+        for r in EnrolmentRole:
+            role.addItem(r.value.capitalize(), r)
+        role.setCurrentIndex(max(0, role.findData(entry.role)))
+        capacity = QSpinBox(minimum=0, maximum=50)
+        capacity.setValue(entry.capacity)
+        self.enrolments.setCellWidget(row, 0, program)
+        self.enrolments.setCellWidget(row, 1, role)
+        self.enrolments.setCellWidget(row, 2, capacity)
+
+    def _add_blocked(self, blocked: BlockedPerson) -> None:
+        item = QListWidgetItem(blocked.label)
+        item.setData(Qt.ItemDataRole.UserRole, blocked.person_id)
+        self.blocked.addItem(item)
+
+    def _search_people(self, text: str) -> None:
+        if len(text.strip()) < 2:
+            return
+        context, exclude = self.context, self.person_id
+
+        def find() -> list[directory.Choice]:
+            with context.session() as session:
+                return directory.find_people(session, text, exclude=exclude)
+
+        def show(choices: list[directory.Choice]) -> None:
+            self.person_results.clear()
+            for choice in choices:
+                self.person_results.addItem(choice.label, choice.id)
+
+        run_in_background(find, on_success=show)
+
+    def _add_blocked_from_search(self) -> None:
+        pid = self.person_results.currentData()
+        if pid is None:
+            return
+        existing = {
+            self.blocked.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.blocked.count())
+        }
+        if pid not in existing:
+            self._add_blocked(BlockedPerson(pid, self.person_results.currentText()))
+
+    # -- load / collect / save ---------------------------------------------------------
+    def _load(self) -> None:
+        context, person_id = self.context, self.person_id
+
+        def load() -> tuple[Profile, _Lookups]:
+            with context.session() as session:
+                profile = profiles.load_profile(session, person_id) if person_id else Profile()
+                lookups = _Lookups(
+                    directory.skill_names(session),
+                    directory.department_names(session),
+                    profiles.program_choices(session),
+                )
+            return profile, lookups
+
+        run_in_background(load, on_success=self._fill, on_error=self._load_failed)
+
+    def _load_failed(self, error: TaskError) -> None:
+        self.banner.show_message(f"Could not load the profile: {error.message}", "error")
+
+    def _fill(self, result: tuple[Profile, _Lookups]) -> None:
+        self.profile, self.lookups = result
+        p = self.profile
+        if p.id is not None:
+            self.heading.setText(p.full_name)
+        self.full_name.setText(p.full_name)
+        self.email.setText(p.email)
+        self.title.setText(p.title)
+        self.department.addItems(self.lookups.departments)
+        self.department.setCurrentText(p.department)
+        self.time_zone.setCurrentText(p.time_zone)
+        self.bio.setPlainText(p.bio)
+        for entry in p.skills:
+            self._add_skill(entry)
+        for goal in p.goals:
+            self._add_goal(goal)
+        for code, level in p.languages:
+            self._add_language(code, level)
+        for slot in p.availability:
+            self._add_slot(slot)
+        for enrolment in p.enrolments:
+            self._add_enrolment(enrolment)
+        for blocked in p.must_not_match:
+            self._add_blocked(blocked)
+        self.save_button.setEnabled(True)
+        self.loaded.emit()
+
+    def collect(self) -> Profile:
+        """The form as a :class:`Profile` (what would be saved)."""
+
+        def cell(table: QTableWidget, row: int, column: int) -> QWidget:
+            return table.cellWidget(row, column)
+
+        skills = [
+            SkillEntry(
+                cell(self.skills, r, 0).currentText().strip(),
+                SkillDirection(cell(self.skills, r, 1).currentData()),
+                cell(self.skills, r, 2).value(),
+            )
+            for r in range(self.skills.rowCount())
+        ]
+        languages = [
+            (
+                cell(self.languages, r, 0).text().strip().lower(),
+                cell(self.languages, r, 1).currentText(),
+            )
+            for r in range(self.languages.rowCount())
+        ]
+        slots = []
+        for r in range(self.availability.rowCount()):
+            start = cell(self.availability, r, 1).time()
+            end = cell(self.availability, r, 2).time()
+            end_minute = end.hour() * 60 + end.minute()
+            slots.append(
+                SlotEntry(
+                    cell(self.availability, r, 0).currentIndex(),
+                    start.hour() * 60 + start.minute(),
+                    1440 if end_minute == 23 * 60 + 59 else end_minute,
+                )
+            )
+        enrolments = [
+            EnrolmentEntry(
+                cell(self.enrolments, r, 0).currentData(),
+                cell(self.enrolments, r, 0).currentText(),
+                EnrolmentRole(cell(self.enrolments, r, 1).currentData()),
+                cell(self.enrolments, r, 2).value(),
+            )
+            for r in range(self.enrolments.rowCount())
+        ]
+        blocked = [
+            BlockedPerson(
+                self.blocked.item(i).data(Qt.ItemDataRole.UserRole), self.blocked.item(i).text()
+            )
+            for i in range(self.blocked.count())
+        ]
+        return Profile(
+            id=self.person_id,
+            full_name=self.full_name.text(),
+            email=self.email.text(),
+            title=self.title.text(),
+            department=self.department.currentText(),
+            time_zone=self.time_zone.currentText().strip(),
+            bio=self.bio.toPlainText(),
+            languages=languages,
+            skills=skills,
+            goals=[self.goals.item(i).text() for i in range(self.goals.count())],
+            availability=slots,
+            enrolments=enrolments,
+            must_not_match=blocked,
+        )
+
+    def save(self) -> None:
+        profile = self.collect()
+        issues = profiles.validate_profile(profile, {s.lower() for s in self.lookups.skills})
+        if issues:
+            self.show_issues(issues)
+            return
+        context = self.context
+
+        def write() -> int:
+            with context.session() as session:
+                return profiles.save_profile(session, profile)
+
+        self.save_button.setEnabled(False)
+        task = run_in_background(write, on_success=self._saved, on_error=self._save_failed)
+        task.finished.connect(lambda: self.save_button.setEnabled(True))
+
+    def _saved(self, person_id: int) -> None:
+        self.person_id = person_id
+        self.saved.emit(person_id)
+        self.accept()
+
+    def _save_failed(self, error: TaskError) -> None:
+        if isinstance(error.exception, ProfileInvalid):
+            self.show_issues(error.exception.issues)
+        else:
+            self.banner.show_message(f"Could not save: {error.message}", "error")
+
+    def show_issues(self, issues: list[ProfileIssue]) -> None:
+        """List every problem above the tabs, mark the fields, and open the first tab concerned."""
+        for widget in (self.full_name, self.email, self.time_zone):
+            set_invalid(widget, False)
+        singles = {"full_name": self.full_name, "email": self.email, "time_zone": self.time_zone}
+        for issue in issues:
+            if issue.field in singles:
+                set_invalid(singles[issue.field], True, issue.message)
+        lines = "<br>".join(f"• {_describe_field(i.field)}: {i.message}" for i in issues)
+        self.banner.show_message(f"<b>Please fix {len(issues)} problem(s):</b><br>{lines}", "error")
+        first = issues[0].field.split("[")[0].split(".")[0]
+        self.tabs.setCurrentIndex(TAB_OF_FIELD.get(first, 0))
+
+
+def _describe_field(field: str) -> str:
+    """``skills[2].level`` → "Skill 3, level"."""
+    names = {
+        "full_name": "Name", "email": "E-mail", "time_zone": "Time zone", "skills": "Skill",
+        "goals": "Goal", "languages": "Language", "availability": "Availability window",
+        "enrolments": "Enrolment", "must_not_match": "Must-not-match entry",
+    }  # fmt: skip
+    base, _, rest = field.partition("[")
+    label = names.get(base, base)
+    if not rest:
+        return label
+    index, _, tail = rest.partition("]")
+    text = f"{label} {int(index) + 1}"
+    return f"{text}, {tail.lstrip('.')}" if tail else text
