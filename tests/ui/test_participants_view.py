@@ -75,8 +75,10 @@ def test_edit_a_profile_with_a_validation_error_then_fix_it(
 
     editor.email.setText("grace.hopper@example.org")
     editor.skills.removeRow(1)
-    with qtbot.waitSignal(view.loaded, timeout=10_000):
-        with qtbot.waitSignal(editor.saved, timeout=10_000):
-            editor.save_button.click()
+    with (
+        qtbot.waitSignal(view.loaded, timeout=10_000),
+        qtbot.waitSignal(editor.saved, timeout=10_000),
+    ):
+        editor.save_button.click()
     view.set_search("grace.hopper@")
     assert view.model.rowCount() == 1
