@@ -1,0 +1,322 @@
+"""The score matrix: criteria combined by the program's weights, with hard rules applied.
+
+:class:`ScoreModel` builds every criterion's representation once per cohort (the slow,
+weight-independent part) and then recombines them for any weights in chunked float32
+matrix products: all bilinear criteria are folded into *one* product whose mentee factor
+carries the weights, the few others (saturated availability, large tables, plain matrices
+from third-party criteria) are added block by block. Re-weighting (the UI's sliders) is
+therefore only the recombination.
+
+Scores are the weighted mean of criterion values (weights normalised to sum 1), so they
+lie in [0, 1]. Forbidden pairs (:class:`HardRules`) score ``-inf``: no shared language,
+a mentor in the mentee's reporting line or the other way round, a "must not match" wish,
+the same person on both sides. The per-criterion breakdown is computed for the pairs
+asked for (:meth:`ScoreModel.breakdown`), never for the whole matrix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
+from mentormatch_desktop.matching import features as F
+from mentormatch_desktop.matching.cohort import MUST_NOT, Cohort, Participants
+from mentormatch_desktop.plugin.contracts import MatchCriterion
+
+MENTOR_MANAGES, MENTEE_MANAGES, MUST_NOT_MATCH, SAME_PERSON, NO_LANGUAGE = 1, 2, 3, 4, 5
+BLOCK_BYTES = 1 << 20  # a block of scores this size stays in cache while it is built
+
+Guard = Callable[[str], AbstractContextManager[object]]
+"""``guard(criterion_name)``: context manager around plugin code (``PluginHost.guard``)."""
+
+
+@dataclass(eq=False)
+class HardRules:
+    """Pairs that may never be matched, and why."""
+
+    pairs: sp.csr_matrix  # int8 reason codes at forbidden (mentee, mentor) pairs
+    language: F.Table | None  # table of 1 where two language sets share nothing
+
+    def apply(self, out: np.ndarray, start: int, stop: int) -> None:
+        """Set forbidden pairs of rows ``start:stop`` to -inf in ``out``."""
+        lo, hi = self.pairs.indptr[start], self.pairs.indptr[stop]
+        if hi > lo:
+            counts = np.diff(self.pairs.indptr[start : stop + 1])
+            rows = np.repeat(np.arange(stop - start), counts)
+            out[rows, self.pairs.indices[lo:hi]] = -np.inf
+        if self.language is not None:
+            out[self.language.block(start, stop) > 0] = -np.inf
+
+    def reasons(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Reason code per pair (0 = allowed)."""
+        rows, cols = np.asarray(rows), np.asarray(cols)
+        codes = (
+            np.asarray(self.pairs[rows, cols]).ravel().astype(np.int8)
+            if len(rows)
+            else np.zeros(0, np.int8)
+        )
+        if self.language is not None and len(rows):
+            codes = np.where(
+                (codes == 0) & (self.language.values_at(rows, cols) > 0), NO_LANGUAGE, codes
+            )
+        return codes
+
+    def reason(self, cohort: Cohort, mentee: int, mentor: int) -> str | None:
+        """Why ``mentee`` and ``mentor`` (cohort indices) may not be matched, or None."""
+        code = int(self.reasons(np.array([mentee]), np.array([mentor]))[0])
+        a, b = cohort.mentees.names[mentee], cohort.mentors.names[mentor]
+        return {
+            0: None,
+            MENTOR_MANAGES: f"{b} is in {a}'s reporting line",
+            MENTEE_MANAGES: f"{a} is in {b}'s reporting line",
+            MUST_NOT_MATCH: f"{a} and {b} must not be matched (a participant's wish)",
+            SAME_PERSON: f"{a} cannot be matched with themselves",
+            NO_LANGUAGE: f"{a} and {b} share no language",
+        }[code]
+
+
+def hard_rules(cohort: Cohort) -> HardRules:
+    """Forbidden pairs of ``cohort`` (see module docstring), found without a loop per pair."""
+    found: dict[tuple[int, int], int] = {}
+
+    def add(rows: np.ndarray, cols: np.ndarray, code: int) -> None:
+        for pair in zip(rows.tolist(), cols.tolist(), strict=True):
+            found.setdefault(pair, code)
+
+    if cohort.is_peer:
+        idx = np.arange(cohort.n_mentees)
+        add(idx, idx, SAME_PERSON)
+    else:
+        _, e, m = np.intersect1d(
+            cohort.mentees.person_ids, cohort.mentors.person_ids, return_indices=True
+        )
+        add(e, m, SAME_PERSON)
+    e, m = _reporting_pairs(cohort.mentees, cohort.mentors)
+    add(e, m, MENTOR_MANAGES)
+    m2, e2 = _reporting_pairs(cohort.mentors, cohort.mentees)
+    add(e2, m2, MENTEE_MANAGES)
+    prefs = cohort.pair_preferences
+    must = prefs.kind == MUST_NOT
+    add(prefs.mentee[must], prefs.mentor[must], MUST_NOT_MATCH)
+    if cohort.is_peer:  # the pool's matrix is symmetric
+        for (a, b), code in list(found.items()):
+            found.setdefault((b, a), code)
+    keys = np.array(list(found), dtype=np.int64).reshape(-1, 2)
+    pairs = sp.csr_matrix(
+        (np.fromiter(found.values(), dtype=np.int8, count=len(found)), (keys[:, 0], keys[:, 1])),
+        shape=cohort.shape,
+    )
+    language = F.category_table(
+        [frozenset(x) for x in cohort.mentees.languages],
+        [frozenset(x) for x in cohort.mentors.languages],
+        lambda a, b: float(bool(a) and bool(b) and not (a & b)),
+    )
+    return HardRules(pairs, language if language.table.any() else None)
+
+
+def _reporting_pairs(people: Participants, others: Participants) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) where ``others[j]`` is a manager somewhere above ``people[i]``."""
+    lengths = np.fromiter((len(line) for line in people.reporting_lines), dtype=np.int64)
+    if lengths.sum() == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rows = np.repeat(np.arange(len(people)), lengths)
+    managers = np.fromiter(
+        (p for line in people.reporting_lines for p in line),
+        dtype=np.int64,
+        count=int(lengths.sum()),
+    )
+    cols = others.indices_of(managers.tolist())
+    keep = cols >= 0
+    return rows[keep], cols[keep]
+
+
+def normalise_weights(
+    weights: Mapping[str, float], names: list[str] | tuple[str, ...]
+) -> dict[str, float]:
+    """Positive weights of known criteria, scaled to sum 1 (unknown names are ignored: a
+    weight set may name a criterion whose plugin is not installed here)."""
+    for name, w in weights.items():
+        if not np.isfinite(w) or w < 0:
+            raise ValueError(f"weight of {name!r} must be a non-negative number, got {w!r}")
+    kept = {n: float(weights.get(n, 0.0)) for n in names if weights.get(n, 0.0) > 0}
+    total = sum(kept.values())
+    if total <= 0:
+        raise ValueError("at least one criterion needs a positive weight")
+    return {n: w / total for n, w in kept.items()}
+
+
+@dataclass(eq=False)
+class _Plan:
+    fused_mentee: np.ndarray  # (n_e, d) weights folded in
+    fused_mentor: np.ndarray  # (n_m, d)
+    others: list[tuple[float, F.Representation]]
+    corrections: list[tuple[float, sp.csr_matrix]]
+
+
+class ScoreModel:
+    """Criterion representations of one cohort, recombined for any weights."""
+
+    def __init__(
+        self,
+        cohort: Cohort,
+        criteria: Mapping[str, MatchCriterion],
+        *,
+        guard: Guard | None = None,
+    ) -> None:
+        self.cohort = cohort
+        self.criteria = dict(criteria)
+        self._guard = guard or (lambda _name: nullcontext())
+        self.representations: dict[str, F.Representation] = {}
+        self._folded: dict[str, F.Factors] = {}
+        self.rules = hard_rules(cohort)
+
+    def prepare(
+        self,
+        names: Iterable[str] | None = None,
+        *,
+        progress: Progress | None = None,
+        cancel: CancelToken | None = None,
+    ) -> None:
+        """Build the representations of ``names`` (default: all criteria) not built yet.
+
+        Criteria are built lazily, so one with no weight (an expensive semantic model the
+        program does not use) costs nothing; call this first to report progress.
+        """
+        todo = [
+            n for n in (self.names if names is None else names) if n not in self.representations
+        ]
+        for i, name in enumerate(todo):
+            check(cancel)
+            criterion = self.criteria[name]
+            report(progress, i / max(1, len(todo)), f"computing {criterion.label or name}")
+            self.representation(name)
+        report(progress, 1.0, "criteria ready")
+
+    def representation(self, name: str) -> F.Representation:
+        """The criterion's representation for this cohort (built on first use)."""
+        if name not in self.representations:
+            if name not in self.criteria:
+                raise KeyError(f"no criterion named {name!r}")
+            with self._guard(name):
+                self.representations[name] = _representation(self.criteria[name], self.cohort)
+        return self.representations[name]
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self.criteria)
+
+    def _plan(self, weights: Mapping[str, float]) -> _Plan:
+        w = normalise_weights(weights, self.names)
+        left, right, others, corrections = [], [], [], []
+        for name, wt in w.items():
+            rep = self.representation(name)
+            if isinstance(rep, F.Table) and rep.foldable:
+                if name not in self._folded:
+                    self._folded[name] = rep.as_factors()
+                rep = self._folded[name]
+            if isinstance(rep, F.Factors) and rep.linear:
+                left.append(rep.mentee * np.float32(wt))
+                right.append(rep.mentor)
+                if rep.corrections is not None and rep.corrections.nnz:
+                    corrections.append((wt, rep.corrections))
+            else:
+                others.append((wt, rep))
+        n_e, n_m = self.cohort.shape
+        fused_e = np.hstack(left) if left else np.zeros((n_e, 0), np.float32)
+        fused_m = np.hstack(right) if right else np.zeros((n_m, 0), np.float32)
+        return _Plan(
+            np.ascontiguousarray(fused_e), np.ascontiguousarray(fused_m), others, corrections
+        )
+
+    def _block(self, plan: _Plan, start: int, stop: int) -> np.ndarray:
+        if plan.fused_mentee.shape[1]:
+            out = plan.fused_mentee[start:stop] @ plan.fused_mentor.T
+        else:
+            out = np.zeros((stop - start, self.cohort.n_mentors), dtype=np.float32)
+        for wt, rep in plan.others:
+            part = np.asarray(rep.block(start, stop), dtype=np.float32)
+            out += np.float32(wt) * part
+        for wt, matrix in plan.corrections:
+            F.add_sparse_rows(out, matrix, start, stop, wt)
+        self.rules.apply(out, start, stop)
+        return out
+
+    def block_rows(self) -> int:
+        return max(16, BLOCK_BYTES // (4 * max(1, self.cohort.n_mentors)))
+
+    def blocks(self, weights: Mapping[str, float]) -> Callable[[int, int], np.ndarray]:
+        """``block(start, stop)`` → scores of those mentees against every mentor (for
+        :func:`~mentormatch_desktop.matching.candidates.candidate_pairs` on huge cohorts)."""
+        plan = self._plan(weights)
+        step = self.block_rows()
+
+        def block(start: int, stop: int) -> np.ndarray:
+            parts = [self._block(plan, s, min(stop, s + step)) for s in range(start, stop, step)]
+            return parts[0] if len(parts) == 1 else np.vstack(parts)
+
+        return block
+
+    def iter_blocks(
+        self, weights: Mapping[str, float], *, cancel: CancelToken | None = None
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        plan = self._plan(weights)
+        step = self.block_rows()
+        for start in range(0, self.cohort.n_mentees, step):
+            check(cancel)
+            yield start, self._block(plan, start, min(self.cohort.n_mentees, start + step))
+
+    def score_matrix(
+        self, weights: Mapping[str, float], *, cancel: CancelToken | None = None
+    ) -> np.ndarray:
+        """The full ``(n_mentees, n_mentors)`` float32 score matrix (-inf = forbidden)."""
+        out = np.empty(self.cohort.shape, dtype=np.float32)
+        for start, block in self.iter_blocks(weights, cancel=cancel):
+            out[start : start + len(block)] = block
+        return out
+
+    def breakdown(
+        self, rows: np.ndarray, cols: np.ndarray, names: Iterable[str] | None = None
+    ) -> dict[str, np.ndarray]:
+        """Criterion values at the given pairs (cohort indices), for ``names`` (default:
+        every criterion)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        cols = np.asarray(cols, dtype=np.intp)
+        out = {}
+        for name in self.names if names is None else names:
+            rep = self.representation(name)
+            with self._guard(name):
+                out[name] = np.asarray(rep.values_at(rows, cols), dtype=np.float32)
+        return out
+
+    def pair_scores(
+        self, weights: Mapping[str, float], rows: np.ndarray, cols: np.ndarray
+    ) -> np.ndarray:
+        """Scores of the given pairs only (-inf where forbidden), without the full matrix."""
+        w = normalise_weights(weights, self.names)
+        parts = self.breakdown(rows, cols, list(w))
+        total = np.zeros(len(rows), dtype=np.float64)
+        for name, wt in w.items():
+            total += wt * parts[name]
+        return np.where(self.rules.reasons(rows, cols) > 0, -np.inf, total)
+
+
+def _representation(criterion: MatchCriterion, cohort: Cohort) -> F.Representation:
+    """The criterion's fast form if it offers one, else its full matrix (validated)."""
+    factors = getattr(criterion, "factors", None)
+    if callable(factors):
+        rep = factors(cohort)
+        if isinstance(rep, F.Factors | F.Table | F.Dense):
+            return rep
+    matrix = np.asarray(criterion.compute(cohort), dtype=np.float32)
+    if matrix.shape != cohort.shape:
+        raise ValueError(
+            f"criterion {criterion.name!r} returned shape {matrix.shape}, expected {cohort.shape}"
+        )
+    if not np.isfinite(matrix).all() or matrix.min(initial=0) < 0 or matrix.max(initial=0) > 1:
+        raise ValueError(f"criterion {criterion.name!r} returned values outside [0, 1]")
+    return F.Dense(matrix)

@@ -1,0 +1,68 @@
+"""TF-IDF similarity between two sets of texts (mentee goals vs mentor profiles).
+
+Exact cosine of TF-IDF vectors when it is cheap (small cohorts or a small vocabulary);
+for large cohorts the vectors are first projected on their leading latent components
+(LSA, scikit-learn's ``TruncatedSVD``) so the similarity of 10,000 × 2,000 texts is one
+float32 matrix product of width :data:`MAX_DIMS` instead of a sparse product over the whole
+vocabulary. Shared terms (for explanations) always come from the exact TF-IDF vectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from mentormatch_desktop.matching import features as F
+
+MAX_DIMS = 96
+EXACT_PAIRS = 2_000_000  # below this many pairs the exact sparse product is cheap
+
+
+@dataclass(eq=False)
+class TfidfSimilarity:
+    queries: sp.csr_matrix  # (n_queries, vocabulary), rows L2-normalised
+    documents: sp.csr_matrix  # (n_documents, vocabulary)
+    terms: np.ndarray  # vocabulary, column order
+
+    @classmethod
+    def fit(cls, queries: Sequence[str], documents: Sequence[str]) -> TfidfSimilarity:
+        """Fit the vocabulary and IDF on both sets together, so a word rare in both counts."""
+        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, dtype=np.float32)
+        try:
+            both = vectorizer.fit_transform([*queries, *documents]).tocsr()
+            terms = vectorizer.get_feature_names_out()
+        except ValueError:  # no words at all (every text empty or stop words only)
+            both = sp.csr_matrix((len(queries) + len(documents), 0), dtype=np.float32)
+            terms = np.array([], dtype=object)
+        n = len(queries)
+        return cls(both[:n], both[n:], terms)
+
+    def factors(self) -> F.Representation:
+        """The similarity in the scorer's fast form (see module docstring)."""
+        n_q, n_d = self.queries.shape[0], self.documents.shape[0]
+        vocabulary = self.queries.shape[1]
+        if vocabulary == 0:
+            return F.Factors(np.zeros((n_q, 1)), np.zeros((n_d, 1)))
+        if vocabulary <= MAX_DIMS:
+            return F.Factors(self.queries.toarray(), self.documents.toarray())
+        if n_q * n_d <= EXACT_PAIRS:
+            return F.Dense((self.queries @ self.documents.T).toarray().astype(np.float32))
+        svd = TruncatedSVD(n_components=MAX_DIMS, n_iter=4, random_state=0)
+        svd.fit(sp.vstack([self.queries, self.documents]))
+        return F.cosine_factors(svd.transform(self.queries), svd.transform(self.documents))
+
+    def shared_terms(self, query: int, document: int, top: int = 3) -> list[str]:
+        """The words contributing most to the pair's similarity, strongest first."""
+        q = self.queries.getrow(query)
+        d = self.documents.getrow(document)
+        common, qi, di = np.intersect1d(q.indices, d.indices, return_indices=True)
+        if len(common) == 0:
+            return []
+        weight = q.data[qi] * d.data[di]
+        order = np.argsort(-weight, kind="stable")[:top]
+        return [str(self.terms[common[i]]) for i in order]

@@ -1,0 +1,296 @@
+"""A coordinator's decisions on a run's proposals: accept, reject, lock, swap, approve.
+
+Each function is one transaction and leaves an audit-log entry naming who decided.
+Approval turns the run's pairs (all but rejected ones) into mentorships at once; a run can
+be approved only while it is ``completed``. Introductions between the new pairs are sent by
+the messaging services once those exist; approval records a ``matched`` engagement event
+for both people so dashboards see it immediately.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from mentormatch_desktop.domain.enums import (
+    EngagementKind,
+    MatchRunStatus,
+    MentorshipStatus,
+    ProposalStatus,
+)
+from mentormatch_desktop.matching.explain import breakdown_record, explain_pair
+from mentormatch_desktop.matching.scoring import normalise_weights
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services import matching_models
+from mentormatch_desktop.services.match_records import (
+    MatchingError,
+    ProposalView,
+    proposal_view,
+    run_weights,
+)
+from mentormatch_desktop.storage.models import (
+    AuditLog,
+    EngagementEvent,
+    MatchProposal,
+    MatchRun,
+    Mentorship,
+    Person,
+)
+from mentormatch_desktop.storage.types import utcnow
+
+_ACTIONS = {
+    "accept": ProposalStatus.ACCEPTED,
+    "reject": ProposalStatus.REJECTED,
+    "lock": ProposalStatus.LOCKED,
+    "unlock": ProposalStatus.PROPOSED,
+    "propose": ProposalStatus.PROPOSED,
+}
+
+
+def _names(session: Session, ids: list[int]) -> dict[int, str]:
+    return dict(
+        session.execute(sa.select(Person.id, Person.full_name).where(Person.id.in_(ids))).all()
+    )
+
+
+def _open_run(session: Session, run_id: int) -> MatchRun:
+    run = session.get(MatchRun, run_id)
+    if run is None:
+        raise MatchingError(f"no match run with id {run_id}")
+    if run.status != MatchRunStatus.COMPLETED:
+        raise MatchingError(f"run {run_id} is {run.status}; only a completed run can be changed")
+    return run
+
+
+def _proposal(session: Session, proposal_id: int) -> MatchProposal:
+    p = session.get(MatchProposal, proposal_id)
+    if p is None:
+        raise MatchingError(f"no proposal with id {proposal_id}")
+    return p
+
+
+def set_proposal_status(
+    session: Session,
+    proposal_id: int,
+    action: str | ProposalStatus,
+    *,
+    actor_id: int | None = None,
+    note: str | None = None,
+) -> ProposalView:
+    """Accept, reject, lock or unlock one proposal (``action`` or a target status)."""
+    p = _proposal(session, proposal_id)
+    _open_run(session, p.run_id)
+    if isinstance(action, ProposalStatus):
+        status = action
+    elif action in _ACTIONS:
+        status = _ACTIONS[action]
+    else:
+        try:
+            status = ProposalStatus(action)
+        except ValueError:
+            raise MatchingError(
+                f"unknown decision {action!r} (use {', '.join(_ACTIONS)})"
+            ) from None
+    before = p.status
+    p.status = status
+    p.decided_by_id = actor_id
+    p.decided_at = utcnow()
+    if note is not None:
+        p.note = note
+    session.add(
+        AuditLog(
+            actor_id=actor_id,
+            action=f"proposal.{status}",
+            entity_type="match_proposal",
+            entity_id=str(p.id),
+            details={"run_id": p.run_id, "from": str(before), "to": str(status)},
+        )
+    )
+    session.commit()
+    return proposal_view(p, _names(session, [p.mentee_id, p.mentor_id]))
+
+
+@dataclass
+class SwapPreview:
+    """What exchanging the mentors of two proposals would do to the score."""
+
+    proposal_a: int
+    proposal_b: int
+    old_scores: tuple[float, float]
+    new_scores: tuple[float, float]  # -inf where the new pair is forbidden
+    delta: float
+    allowed: bool
+    reason: str = ""  # why not allowed
+
+
+def _swap_scores(
+    session: Session, a: MatchProposal, b: MatchProposal, host: PluginHost
+) -> tuple[SwapPreview, dict[str, object]]:
+    if a.run_id != b.run_id:
+        raise MatchingError("both proposals must belong to the same run")
+    if a.id == b.id or a.mentor_id == b.mentor_id or a.mentee_id == b.mentee_id:
+        raise MatchingError("a swap needs two proposals with different mentees and mentors")
+    run = _open_run(session, a.run_id)
+    model = matching_models.score_model(session, run.program_id, host, exclude_matched=False)
+    cohort = model.cohort
+    e = cohort.mentees.indices_of([a.mentee_id, b.mentee_id])
+    m = cohort.mentors.indices_of([b.mentor_id, a.mentor_id])
+    if (e < 0).any() or (m < 0).any():
+        raise MatchingError("a person of these proposals is no longer enrolled in the program")
+    weights = normalise_weights(run_weights(session, run, model.names, host), model.names)
+    new = model.pair_scores(weights, e, m)
+    reasons = [model.rules.reason(cohort, int(x), int(y)) for x, y in zip(e, m, strict=True)]
+    blocked = [r for r in reasons if r]
+    if a.status in (ProposalStatus.LOCKED, ProposalStatus.ACCEPTED) or b.status in (
+        ProposalStatus.LOCKED,
+        ProposalStatus.ACCEPTED,
+    ):
+        blocked.append("locked or accepted proposals are not swapped; unlock them first")
+    preview = SwapPreview(
+        a.id,
+        b.id,
+        (float(a.score), float(b.score)),
+        (float(new[0]), float(new[1])),
+        float(new.sum() - a.score - b.score) if np.isfinite(new).all() else float("-inf"),
+        not blocked,
+        "; ".join(blocked),
+    )
+    context = {"model": model, "weights": weights, "rows": e, "cols": m}
+    return preview, context
+
+
+def preview_swap(
+    session: Session, proposal_a: int, proposal_b: int, *, host: PluginHost | None = None
+) -> SwapPreview:
+    """The score change of giving each proposal's mentee the other's mentor (no change)."""
+    host = host or PluginHost().load()
+    preview, _ = _swap_scores(
+        session, _proposal(session, proposal_a), _proposal(session, proposal_b), host
+    )
+    session.rollback()
+    return preview
+
+
+def apply_swap(
+    session: Session,
+    proposal_a: int,
+    proposal_b: int,
+    *,
+    actor_id: int | None = None,
+    host: PluginHost | None = None,
+) -> SwapPreview:
+    """Exchange the mentors of two proposals, rescoring and re-explaining both."""
+    host = host or PluginHost().load()
+    a, b = _proposal(session, proposal_a), _proposal(session, proposal_b)
+    preview, ctx = _swap_scores(session, a, b, host)
+    if not preview.allowed:
+        raise MatchingError(f"cannot swap: {preview.reason}")
+    model, weights, rows, cols = ctx["model"], ctx["weights"], ctx["rows"], ctx["cols"]
+    parts = model.breakdown(rows, cols, list(weights))  # type: ignore[attr-defined, arg-type]
+    criteria = host.criteria()
+    new_mentors = (b.mentor_id, a.mentor_id)
+    # Move one row out of the way first: (run, mentee, mentor) is unique at every statement.
+    for k, p in enumerate((a, b)):
+        values = {n: float(v[k]) for n, v in parts.items()}
+        p.mentor_id = new_mentors[k]
+        p.score = preview.new_scores[k]
+        p.breakdown = breakdown_record(values)
+        p.explanation = explain_pair(
+            model.cohort, criteria, weights, values, int(rows[k]), int(cols[k])
+        )  # type: ignore[attr-defined, arg-type]
+        p.status = ProposalStatus.PROPOSED
+        p.decided_by_id = actor_id
+        p.decided_at = utcnow()
+    session.add(
+        AuditLog(
+            actor_id=actor_id,
+            action="proposal.swapped",
+            entity_type="match_run",
+            entity_id=str(a.run_id),
+            details={"proposals": [a.id, b.id], "delta": preview.delta},
+        )
+    )
+    session.commit()
+    return preview
+
+
+@dataclass
+class ApprovalSummary:
+    run_id: int
+    mentorships_created: int
+    rejected_skipped: int
+    already_active: int
+
+
+def approve_run(session: Session, run_id: int, *, actor_id: int | None = None) -> ApprovalSummary:
+    """Turn every non-rejected proposal of a completed run into a mentorship, at once."""
+    run = _open_run(session, run_id)
+    now = utcnow()
+    proposals = session.scalars(
+        sa.select(MatchProposal).where(MatchProposal.run_id == run_id)
+    ).all()
+    active = set(
+        session.execute(
+            sa.select(Mentorship.mentee_id, Mentorship.mentor_id).where(
+                Mentorship.program_id == run.program_id,
+                Mentorship.status.in_([MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED]),
+            )
+        ).all()
+    )
+    created = rejected = duplicate = 0
+    for p in proposals:
+        if p.status == ProposalStatus.REJECTED:
+            rejected += 1
+            continue
+        if (p.mentee_id, p.mentor_id) in active:
+            duplicate += 1
+            continue
+        if p.status == ProposalStatus.PROPOSED:
+            p.status, p.decided_by_id, p.decided_at = ProposalStatus.ACCEPTED, actor_id, now
+        m = Mentorship(
+            program_id=run.program_id,
+            mentor_id=p.mentor_id,
+            mentee_id=p.mentee_id,
+            proposal_id=p.id,
+            match_score=p.score,
+            started_at=now,
+            last_activity_at=now,
+        )
+        session.add(m)
+        session.flush()
+        created += 1
+        session.add(
+            AuditLog(
+                actor_id=actor_id,
+                action="mentorship.created",
+                entity_type="mentorship",
+                entity_id=str(m.id),
+                details={"run_id": run_id, "proposal_id": p.id},
+            )
+        )
+        for person in (p.mentee_id, p.mentor_id):
+            session.add(
+                EngagementEvent(
+                    person_id=person,
+                    program_id=run.program_id,
+                    mentorship_id=m.id,
+                    kind=EngagementKind.MATCHED,
+                    occurred_at=now,
+                    payload={"run_id": run_id},
+                )
+            )
+    run.status, run.approved_by_id, run.approved_at = MatchRunStatus.APPROVED, actor_id, now
+    session.add(
+        AuditLog(
+            actor_id=actor_id,
+            action="match_run.approved",
+            entity_type="match_run",
+            entity_id=str(run_id),
+            details={"mentorships": created, "rejected": rejected},
+        )
+    )
+    session.commit()
+    return ApprovalSummary(run_id, created, rejected, duplicate)

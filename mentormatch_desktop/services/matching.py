@@ -1,0 +1,497 @@
+"""Matching runs: score a program, solve it with a strategy plugin, store the proposals.
+
+One function per user action, each one transaction:
+
+* :func:`run_matching` — score, solve and store a :class:`MatchRun` with its proposals
+  (score, per-criterion breakdown, explanation). Re-running keeps the pairs a coordinator
+  locked or accepted in the previous run as locked constraints. All proposals are written
+  together at the end: a run that fails or is cancelled leaves a ``failed`` run row with the
+  reason and no proposals.
+* :func:`compare_strategies` — the same problem through several strategies, nothing stored.
+* :func:`why_not` — why a mentee is unmatched, or not with a given mentor.
+* decisions on proposals and approval live in :mod:`.match_decisions` and are re-exported
+  here (``set_proposal_status``, ``preview_swap``, ``apply_swap``, ``approve_run``).
+
+Strategies are only ever called through the :class:`PluginHost` (``host.strategy(name)``
+under ``host.guard``), so a broken third-party strategy is disabled and reported.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from mentormatch_desktop.domain.enums import MatchRunStatus, ProgramKind, ProposalStatus
+from mentormatch_desktop.domain.progress import Cancelled, CancelToken, Progress, check, report
+from mentormatch_desktop.matching.problem import Assignment, MatchSolution
+from mentormatch_desktop.matching.scoring import normalise_weights
+from mentormatch_desktop.matching.solvers.compare import ComparisonRow
+from mentormatch_desktop.matching.solvers.compare import compare_strategies as _compare
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services import matching_models
+from mentormatch_desktop.services.match_decisions import (
+    ApprovalSummary,
+    SwapPreview,
+    apply_swap,
+    approve_run,
+    preview_swap,
+    set_proposal_status,
+)
+from mentormatch_desktop.services.match_records import (
+    MatchingError,
+    ProposalView,
+    locked_pairs,
+    proposal_rows,
+    proposal_view,
+    run_weights,
+)
+from mentormatch_desktop.services.matching_problem import build_problem
+from mentormatch_desktop.services.weights import current_weights
+from mentormatch_desktop.storage.models import AuditLog, MatchProposal, MatchRun, Program, WeightSet
+from mentormatch_desktop.storage.types import utcnow
+
+__all__ = [
+    "ApprovalSummary",
+    "MatchingError",
+    "ProposalView",
+    "RunSummary",
+    "SwapPreview",
+    "WhyNotAnswer",
+    "apply_swap",
+    "approve_run",
+    "compare_strategies",
+    "preview_swap",
+    "run_matching",
+    "set_proposal_status",
+    "why_not",
+]
+
+
+@dataclass
+class RunSummary:
+    """What a run produced; ``run_id`` is None for a dry run (nothing stored)."""
+
+    run_id: int | None
+    program_id: int
+    strategy: str
+    status: str  # MatchRunStatus value
+    solver_status: str  # optimal | feasible | infeasible
+    dry_run: bool
+    kind: str  # program kind: one_to_one | group | peer
+    n_mentees: int
+    n_mentors: int
+    matched: int  # mentees (or peers) with at least one partner
+    unmatched_ids: list[int]
+    total_score: float
+    min_score: float | None
+    mean_score: float | None
+    n_pairs: int  # pairs the solver was given
+    pruned: bool
+    weights: dict[str, float]  # normalised weights used
+    weight_set_version: int | None
+    diagnosis: str
+    solve_seconds: float
+    seconds: float  # end to end
+    proposals: list[ProposalView] = field(default_factory=list)
+
+
+def _sub(progress: Progress | None, lo: float, hi: float) -> Progress | None:
+    if progress is None:
+        return None
+    return lambda f, msg: progress(lo + (hi - lo) * min(1.0, max(0.0, f)), msg)
+
+
+def run_matching(
+    session: Session,
+    program_id: int,
+    strategy: str,
+    *,
+    dry_run: bool = False,
+    time_limit: float | None = None,
+    keep_locked: bool = True,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+    host: PluginHost | None = None,
+    actor_id: int | None = None,
+) -> RunSummary:
+    """Match ``program_id`` with ``strategy`` and store the run (see module docstring).
+
+    Raises :class:`MatchingError` (after recording a ``failed`` run unless ``dry_run``)
+    when anything goes wrong, and :class:`Cancelled` when ``cancel`` fires.
+    """
+    host = host or PluginHost().load()
+    started_at, t0 = utcnow(), time.perf_counter()
+    program = session.get(Program, program_id)
+    if program is None:
+        raise MatchingError(f"no program with id {program_id}")
+    parameters: dict[str, Any] = {"time_limit": time_limit, "keep_locked": keep_locked}
+    try:
+        try:
+            solver = host.strategy(strategy)
+        except KeyError as exc:
+            raise MatchingError(str(exc.args[0])) from None
+        kind = "peer" if program.kind == ProgramKind.PEER else str(program.kind)
+        if kind not in solver.kinds and not (kind == "group" and "one_to_one" in solver.kinds):
+            raise MatchingError(f"strategy {strategy!r} cannot solve {kind} programs")
+        view = current_weights(session, program_id, host=host)
+        report(progress, 0.0, "reading the cohort")
+        model = matching_models.score_model(
+            session,
+            program_id,
+            host,
+            names=[n for n, w in view.weights.items() if w > 0],
+            progress=_sub(progress, 0.0, 0.4),
+            cancel=cancel,
+        )
+        weights = normalise_weights(view.weights, model.names)
+        parent = _parent_run(session, program_id)
+        locked, kept = (
+            ([], {})
+            if parent is None or not keep_locked
+            else locked_pairs(session, parent, model.cohort)
+        )
+        report(progress, 0.4, "scoring pairs")
+        problem, info = build_problem(
+            model, weights, locked=locked, group_size=program.group_size, cancel=cancel
+        )
+        parameters.update(
+            n_pairs=info.n_pairs, pruned=info.pruned, candidate_k=info.k, locked=len(locked)
+        )
+        check(cancel)
+        report(progress, 0.5, f"solving with {strategy}")
+        with host.guard("register_match_strategies", strategy):
+            solution = solver.solve(
+                problem, time_limit=time_limit, progress=_sub(progress, 0.5, 0.9), cancel=cancel
+            )
+        if solution.status == "cancelled":
+            raise Cancelled("cancelled by the user")
+        if solution.status == "error":
+            raise MatchingError(solution.diagnosis or f"strategy {strategy!r} failed")
+        check(cancel)
+        report(progress, 0.9, "explaining proposals")
+        rows = proposal_rows(model, host, weights, solution, kept)
+    except Exception as exc:
+        session.rollback()
+        reason = (
+            str(exc)
+            if isinstance(exc, MatchingError | Cancelled)
+            else f"{type(exc).__name__}: {exc}"
+        )
+        run_id = (
+            None
+            if dry_run
+            else _record_failure(
+                session, program_id, strategy, parameters, reason, started_at, actor_id
+            )
+        )
+        if isinstance(exc, Cancelled | MatchingError):
+            if isinstance(exc, MatchingError):
+                exc.run_id = run_id
+            raise
+        raise MatchingError(reason, run_id=run_id) from exc
+    diagnosis = "; ".join([*info.notes, solution.diagnosis] if solution.diagnosis else info.notes)
+    summary = _summary(
+        model, program_id, strategy, solution, rows, weights, view.version, info, diagnosis, dry_run
+    )
+    if dry_run:
+        summary.seconds = time.perf_counter() - t0
+        report(progress, 1.0, "done (dry run: nothing stored)")
+        return summary
+    weight_set_id = view.weight_set_id or _default_weight_set(
+        session, program_id, view.weights, actor_id
+    )
+    run = MatchRun(
+        program_id=program_id,
+        strategy=strategy,
+        status=MatchRunStatus.COMPLETED,
+        weight_set_id=weight_set_id,
+        parent_run_id=parent.id if parent is not None else None,
+        parameters=parameters,
+        objective={
+            "matched": solution.matched,
+            "total_score": solution.total_score,
+            "min_score": solution.min_score,
+            "bound": solution.bound,
+        },
+        solver_status=solution.status,
+        diagnosis=diagnosis,
+        seconds=solution.seconds,
+        created_by_id=actor_id,
+        started_at=started_at,
+        finished_at=utcnow(),
+    )
+    session.add(run)
+    session.flush()
+    if rows:
+        session.execute(sa.insert(MatchProposal), [dict(r, run_id=run.id) for r in rows])
+    session.add(
+        AuditLog(
+            actor_id=actor_id,
+            action="match_run.completed",
+            entity_type="match_run",
+            entity_id=str(run.id),
+            details={"program_id": program_id, "strategy": strategy, "matched": solution.matched},
+        )
+    )
+    session.commit()
+    stored = session.scalars(
+        sa.select(MatchProposal)
+        .where(MatchProposal.run_id == run.id)
+        .order_by(MatchProposal.score.desc())
+    ).all()
+    names = _names(model)
+    summary.run_id, summary.status = run.id, str(MatchRunStatus.COMPLETED)
+    summary.proposals = [proposal_view(p, names) for p in stored]
+    summary.seconds = time.perf_counter() - t0
+    report(progress, 1.0, "done")
+    return summary
+
+
+def _names(model: Any) -> dict[int, str]:
+    c = model.cohort
+    out = dict(zip(c.mentees.person_ids.tolist(), c.mentees.names, strict=True))
+    out.update(zip(c.mentors.person_ids.tolist(), c.mentors.names, strict=True))
+    return out
+
+
+def _summary(
+    model,
+    program_id,
+    strategy,
+    solution: MatchSolution,
+    rows,
+    weights,
+    version,
+    info,
+    diagnosis,
+    dry_run,
+) -> RunSummary:
+    cohort = model.cohort
+    matched_rows = {r["mentee_id"] for r in rows} | (
+        {r["mentor_id"] for r in rows} if cohort.is_peer else set()
+    )
+    unmatched = [int(p) for p in cohort.mentees.person_ids.tolist() if p not in matched_rows]
+    scores = np.array([r["score"] for r in rows], dtype=float)
+    names = _names(model)
+    return RunSummary(
+        run_id=None,
+        program_id=program_id,
+        strategy=strategy,
+        status="dry_run" if dry_run else str(MatchRunStatus.RUNNING),
+        solver_status=solution.status,
+        dry_run=dry_run,
+        kind=cohort.kind,
+        n_mentees=cohort.n_mentees,
+        n_mentors=cohort.n_mentors,
+        matched=cohort.n_mentees - len(unmatched),
+        unmatched_ids=unmatched,
+        total_score=float(scores.sum()),
+        min_score=float(scores.min()) if len(scores) else None,
+        mean_score=float(scores.mean()) if len(scores) else None,
+        n_pairs=info.n_pairs,
+        pruned=info.pruned,
+        weights=dict(weights),
+        weight_set_version=version,
+        diagnosis=diagnosis,
+        solve_seconds=solution.seconds,
+        seconds=0.0,
+        proposals=[proposal_view(r, names) for r in sorted(rows, key=lambda r: -r["score"])],
+    )
+
+
+def _parent_run(session: Session, program_id: int) -> MatchRun | None:
+    """The latest completed run of the program: its locked/accepted pairs carry over."""
+    return session.scalars(
+        sa.select(MatchRun)
+        .where(MatchRun.program_id == program_id, MatchRun.status == MatchRunStatus.COMPLETED)
+        .order_by(MatchRun.started_at.desc(), MatchRun.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _default_weight_set(
+    session: Session, program_id: int, weights: dict[str, float], actor_id: int | None
+) -> int:
+    """Store the defaults as version 1 so the run records exactly which weights it used."""
+    row = WeightSet(
+        program_id=program_id,
+        version=1,
+        weights=weights,
+        source="default",
+        notes="Default weights",
+        created_by_id=actor_id,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def _record_failure(
+    session: Session,
+    program_id: int,
+    strategy: str,
+    parameters: dict[str, Any],
+    reason: str,
+    started_at: Any,
+    actor_id: int | None,
+) -> int:
+    run = MatchRun(
+        program_id=program_id,
+        strategy=strategy,
+        status=MatchRunStatus.FAILED,
+        parameters=parameters,
+        diagnosis=reason,
+        created_by_id=actor_id,
+        started_at=started_at,
+        finished_at=utcnow(),
+    )
+    session.add(run)
+    session.commit()
+    return run.id
+
+
+def compare_strategies(
+    session: Session,
+    program_id: int,
+    strategies: Sequence[str],
+    *,
+    time_limit: float | None = None,
+    host: PluginHost | None = None,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> list[ComparisonRow]:
+    """Solve the program's current problem with each strategy; nothing is stored.
+
+    Rows: strategy, status, matched, total/min score, score quantiles, constraint
+    violations (checked independently of the strategy), seconds and ratio to the best.
+    """
+    host = host or PluginHost().load()
+    program = session.get(Program, program_id)
+    if program is None:
+        raise MatchingError(f"no program with id {program_id}")
+    solvers = []
+    for name in strategies:
+        try:
+            solvers.append(_Guarded(host, host.strategy(name)))
+        except KeyError as exc:
+            raise MatchingError(str(exc.args[0])) from None
+    model = matching_models.score_model(
+        session, program_id, host, progress=_sub(progress, 0, 0.3), cancel=cancel
+    )
+    weights = normalise_weights(
+        current_weights(session, program_id, host=host).weights, model.names
+    )
+    problem, _ = build_problem(model, weights, group_size=program.group_size, cancel=cancel)
+    return _compare(
+        problem, solvers, time_limit=time_limit, progress=_sub(progress, 0.3, 1.0), cancel=cancel
+    )
+
+
+class _Guarded:
+    """A strategy whose ``solve`` runs under the host's guard (disables a failing plugin)."""
+
+    def __init__(self, host: PluginHost, strategy: Any) -> None:
+        self._host, self._strategy = host, strategy
+        self.name, self.label = strategy.name, strategy.label
+        self.description, self.kinds = strategy.description, strategy.kinds
+
+    def solve(self, problem: Any, **kwargs: Any) -> MatchSolution:
+        return self._host.call_safely(
+            "register_match_strategies", self.name, self._strategy.solve, problem, **kwargs
+        )
+
+
+@dataclass
+class WhyNotAnswer:
+    """The engine's answer to "why not?" for a stored run."""
+
+    run_id: int
+    mentee_id: int
+    mentor_id: int | None
+    possible: bool
+    text: str
+    delta_matched: int = 0
+    delta_total: float = 0.0
+    obstacles: list[str] = field(default_factory=list)
+    best_mentor_id: int | None = None
+
+
+def why_not(
+    session: Session,
+    run_id: int,
+    mentee_id: int,
+    mentor_id: int | None = None,
+    *,
+    host: PluginHost | None = None,
+) -> WhyNotAnswer:
+    """Why ``mentee_id`` is unmatched in the run (or not with ``mentor_id``), from the solver:
+    what forcing it would cost and which rule or competing pair stands in the way."""
+    from mentormatch_desktop.matching.solvers.why_not import why_not as solver_why_not
+
+    host = host or PluginHost().load()
+    run = session.get(MatchRun, run_id)
+    if run is None:
+        raise MatchingError(f"no match run with id {run_id}")
+    program = session.get(Program, run.program_id)
+    model = matching_models.score_model(
+        session, run.program_id, host, exclude_matched=run.status != MatchRunStatus.APPROVED
+    )
+    cohort = model.cohort
+    e = cohort.mentees.indices_of([mentee_id])[0]
+    if e < 0:
+        raise MatchingError(f"person {mentee_id} is not a mentee to match in this program")
+    m = None if mentor_id is None else int(cohort.mentors.indices_of([mentor_id])[0])
+    if m is not None and m < 0:
+        raise MatchingError(f"person {mentor_id} is not a mentor in this program")
+    if m is not None and (reason := model.rules.reason(cohort, int(e), m)):
+        return WhyNotAnswer(
+            run_id,
+            mentee_id,
+            mentor_id,
+            False,
+            f"They cannot be matched: {reason}.",
+            obstacles=[reason],
+        )
+    weights = normalise_weights(run_weights(session, run, model.names, host), model.names)
+    proposals = session.scalars(
+        sa.select(MatchProposal).where(MatchProposal.run_id == run_id)
+    ).all()
+    locked, _ = locked_pairs(session, run, cohort, statuses=(ProposalStatus.LOCKED,))
+    problem, _ = build_problem(
+        model, weights, locked=locked, group_size=program.group_size if program else 2
+    )
+    ei = cohort.mentees.indices_of([p.mentee_id for p in proposals])
+    mi = cohort.mentors.indices_of([p.mentor_id for p in proposals])
+    assignments = [
+        Assignment(int(a), int(b), float(p.score))
+        for a, b, p in zip(ei, mi, proposals, strict=True)
+        if a >= 0 and b >= 0
+    ]
+    scores = [a.score for a in assignments]
+    solution = MatchSolution(
+        run.solver_status or "feasible",
+        assignments,
+        len({a.mentee for a in assignments}),  # type: ignore[arg-type]
+        float(sum(scores)),
+        min(scores) if scores else None,
+        run.seconds or 0.0,
+    )
+    answer = solver_why_not(problem, solution, int(e), m)
+    best = answer.best_mentor
+    return WhyNotAnswer(
+        run_id,
+        mentee_id,
+        mentor_id,
+        answer.possible,
+        answer.text,
+        answer.delta_matched,
+        answer.delta_total,
+        list(answer.obstacles),
+        None if best is None else int(cohort.mentors.person_ids[best]),
+    )
