@@ -14,6 +14,7 @@ only criterion values are, and a criterion named after a protected attribute is 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -21,8 +22,9 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus
+from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus, ProgramKind
 from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
+from mentormatch_desktop.matching.cohort import Cohort
 from mentormatch_desktop.matching.cohort_db import load_cohort
 from mentormatch_desktop.matching.learning import (
     GOOD_QUALITY,
@@ -34,6 +36,7 @@ from mentormatch_desktop.matching.learning import (
     fit_weights,
     outcome_quality,
 )
+from mentormatch_desktop.matching.text_vectors import cohort_vectors
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.storage.models import (
     Feedback,
@@ -47,6 +50,7 @@ from mentormatch_desktop.storage.models import (
 _FINISHED = (MentorshipStatus.COMPLETED, MentorshipStatus.ENDED_EARLY)
 _ONGOING = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
 MIN_ONGOING_CYCLES = 2.0
+SEMANTIC = "semantic_fit"
 
 
 class LearningError(ValueError):
@@ -93,31 +97,89 @@ def build_outcome_table(
     program_id: int,
     host: PluginHost,
     *,
+    history: list[int] | None = None,
+    only: Sequence[str] | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> tuple[OutcomeTable, int, dict[str, np.ndarray]]:
-    """Outcomes of the program's mentorships with their pairs' criterion values.
+    """Outcomes of mentorships in ``history`` (program ids; default: every mentor/mentee
+    program of the organisation, since what makes a pairing work rarely stops at a
+    program's edge; peer programs are left out because their two sides are arbitrary, so
+    directional criteria such as skill fit mean something else there) with their pairs'
+    criterion values.
 
-    Returns the table, how many mentorships were skipped, and the criterion matrices of the
-    current cohort (used to preview the effect on the next run).
+    Returns the table, how many mentorships were skipped, and the criterion matrices of
+    ``program_id``'s cohort (used to preview the effect on its next run).
     """
-    program = session.get(Program, program_id)
-    if program is None:
+    if session.get(Program, program_id) is None:
         raise LearningError(f"no program with id {program_id}")
     criteria = host.criteria()
     if not criteria:
         raise LearningError("no matching criteria are installed")
     now = now or datetime.now(UTC)
-    names, dropped = drop_protected(sorted(criteria), protected_attributes(session, [program_id]))
-    report(progress, 0.05, "loading the cohort")
-    cohort = load_cohort(session, program_id, exclude_matched=False)
-    matrices: dict[str, np.ndarray] = {}
-    for k, name in enumerate(names):
+    sources = history or list(
+        session.scalars(
+            sa.select(Program.id).where(Program.kind != ProgramKind.PEER).order_by(Program.id)
+        )
+    )
+    protected = protected_attributes(session, [program_id, *sources])
+    unknown = sorted(set(only or ()) - set(criteria))
+    if unknown:
+        raise LearningError(f"unknown criteria: {', '.join(unknown)}")
+    names, dropped = drop_protected(sorted(only or criteria), protected)
+    parts: list[OutcomeTable] = []
+    skipped = 0
+    target: dict[str, np.ndarray] = {}
+    for k, source in enumerate(sources):
         check(cancel)
-        report(progress, 0.1 + 0.6 * k / len(names), f"computing {name}")
+        report(progress, 0.05 + 0.65 * k / len(sources), f"reading outcomes of program {source}")
+        cohort, matrices = _criterion_matrices(session, source, host, names)
+        part, n_skipped = _program_outcomes(session, source, names, cohort, matrices, now)
+        parts.append(part)
+        skipped += n_skipped
+        if source == program_id:
+            target = matrices
+    if program_id not in sources:
+        target = _criterion_matrices(session, program_id, host, names)[1]
+    table = OutcomeTable(
+        criteria=names,
+        features=np.vstack([p.features for p in parts]),
+        good=np.concatenate([p.good for p in parts]),
+        quality=np.concatenate([p.quality for p in parts]),
+        ongoing=np.concatenate([p.ongoing for p in parts]),
+        mentorship_ids=[i for p in parts for i in p.mentorship_ids],
+        dropped=dropped,
+    )
+    return table, skipped, target
+
+
+def _criterion_matrices(
+    session: Session, program_id: int, host: PluginHost, names: list[str]
+) -> tuple[Cohort, dict[str, np.ndarray]]:
+    """Every criterion's matrix over the program's whole cohort (matched people included)."""
+    cohort = load_cohort(session, program_id, exclude_matched=False)
+    if SEMANTIC in names:  # read/write the embedding cache instead of encoding afresh
+        cohort_vectors(cohort, session=session)
+    criteria = host.criteria()
+    matrices: dict[str, np.ndarray] = {}
+    for name in names:
         with host.guard("register_match_criteria", name):
             matrices[name] = np.asarray(criteria[name].compute(cohort), dtype=np.float32)
+    return cohort, matrices
+
+
+def _program_outcomes(
+    session: Session,
+    program_id: int,
+    names: list[str],
+    cohort: Cohort,
+    matrices: dict[str, np.ndarray],
+    now: datetime,
+) -> tuple[OutcomeTable, int]:
+    program = session.get(Program, program_id)
+    if program is None:
+        raise LearningError(f"no program with id {program_id}")
 
     rows = session.execute(
         sa.select(
@@ -167,9 +229,8 @@ def build_outcome_table(
         quality=np.asarray(quality, dtype=np.float64),
         ongoing=np.asarray(ongoing, dtype=bool),
         mentorship_ids=kept_ids,
-        dropped=dropped,
     )
-    return table, skipped, matrices
+    return table, skipped
 
 
 def suggest_weights(
@@ -177,16 +238,27 @@ def suggest_weights(
     program_id: int,
     *,
     host: PluginHost | None = None,
+    history: list[int] | None = None,
+    only: Sequence[str] | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> WeightSuggestion:
     """Learned weights next to the current ones; raises
     :class:`~mentormatch_desktop.matching.learning.NotEnoughOutcomes` with a clear message
-    when the program has too few outcomes. Read-only."""
+    when the program has too few outcomes. ``only`` restricts the model to some criteria
+    (default: every installed one); ``history`` picks the programs whose outcomes count.
+    Read-only."""
     host = host or PluginHost().load()
     table, skipped, matrices = build_outcome_table(
-        session, program_id, host, now=now, progress=progress, cancel=cancel
+        session,
+        program_id,
+        host,
+        history=history,
+        only=only,
+        now=now,
+        progress=progress,
+        cancel=cancel,
     )
     current, version = current_weight_map(session, program_id, host)
     report(progress, 0.75, f"fitting on {table.n} outcomes")
