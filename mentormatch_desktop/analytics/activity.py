@@ -41,7 +41,7 @@ def _group_key(by: str | None, cohorts: sa.Subquery) -> sa.ColumnElement[Any]:
     if by == "program":
         return EVENTS.c.program_id
     if by == "cohort":
-        return sa.func.coalesce(cohorts.c.cohort, "(none)")
+        return sa.func.coalesce(cohorts.c.cohort, "(no cohort)")
     if by == "department":
         return PEOPLE.c.department_id
     raise ValueError(f"group by {by!r}: choose one of program, cohort, department or None")
@@ -89,7 +89,8 @@ def engagement_daily(conn: Connection, f: Filters, by: str | None = "program") -
     )
     rows = conn.execute(stmt).all()
     names = _group_names(conn, by)
-    data = [(r[0], names.get(r[1], "(none)") if names or by == "department" else r[1], *r[2:])
+    missing = f"(no {by})"
+    data = [(r[0], names.get(r[1], missing) if names or by == "department" else r[1], *r[2:])
             for r in rows]  # fmt: skip
     schema = {
         "day": pl.Date,
@@ -266,9 +267,12 @@ def milestone_burnup(conn: Connection, f: Filters, freq: str = "1w") -> pl.DataF
         joined = ends.join_asof(running, left_on="last_day", right_on="day", strategy="backward")
         return joined[col].fill_null(0).cast(pl.Int64)
 
-    return pl.DataFrame(
-        [periods["period"], cumulative(due, "due"), cumulative(done, "completed")]
-    ).with_columns(total=pl.lit(total, dtype=pl.Int64))
+    # Completion is only known up to the reference instant; later periods show the plan.
+    frame = pl.DataFrame([periods["period"], cumulative(due, "due"), cumulative(done, "completed")])
+    return frame.with_columns(
+        completed=pl.when(pl.col("period") <= as_of.date()).then(pl.col("completed")),
+        total=pl.lit(total, dtype=pl.Int64),
+    )
 
 
 def satisfaction(

@@ -42,6 +42,7 @@ class Filters:
     start: date | None = None
     end: date | None = None
     as_of: datetime | None = None
+    subdepartments: tuple[int, ...] = ()  # filled by resolve(): the department's subtree
 
     def __post_init__(self) -> None:
         if self.start and self.end and self.start > self.end:
@@ -61,6 +62,13 @@ class Filters:
         if isinstance(self.department, str):
             raise RuntimeError("call Filters.resolve() before using department_id")
         return self.department
+
+    @property
+    def department_ids(self) -> tuple[int, ...]:
+        """The department and every department below it (a filter on "Engineering" covers
+        its teams)."""
+        dept = self.department_id
+        return (dept, *self.subdepartments) if dept is not None else ()
 
     @property
     def start_at(self) -> datetime | None:
@@ -93,7 +101,10 @@ class Filters:
             if found is None:
                 raise UnknownFilterValue("department", department)
             department = found
-        return replace(self, program=program, department=department)
+        below: tuple[int, ...] = ()
+        if department is not None:
+            below = _descendants(conn, department)
+        return replace(self, program=program, department=department, subdepartments=below)
 
     def describe(self) -> str:
         """A short human-readable summary, for titles and report headers."""
@@ -109,5 +120,60 @@ class Filters:
         return ", ".join(parts) or "whole organisation"
 
 
+def _descendants(conn: Connection, department: int) -> tuple[int, ...]:
+    """Ids of every department below ``department`` (the table is small: read it whole)."""
+    children: dict[int, list[int]] = {}
+    for dept_id, parent in conn.execute(sa.select(Department.id, Department.parent_id)):
+        if parent is not None:
+            children.setdefault(parent, []).append(dept_id)
+    found: list[int] = []
+    stack = list(children.get(department, []))
+    while stack:
+        dept_id = stack.pop()
+        if dept_id not in found and dept_id != department:
+            found.append(dept_id)
+            stack.extend(children.get(dept_id, []))
+    return tuple(sorted(found))
+
+
 ALL = Filters()
 """No filter: the whole organisation, as of now."""
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What the dashboard's filter boxes offer: names, cohorts per program, date span."""
+
+    programs: list[tuple[int, str]]
+    departments: list[tuple[int, str]]
+    cohorts: list[tuple[int, str]]  # (program id, cohort label)
+    first_day: date | None
+    last_day: date | None
+
+    def cohorts_of(self, program_id: int | None) -> list[str]:
+        """Cohort labels of one program (or of all programs), sorted, without repeats."""
+        return sorted({c for p, c in self.cohorts if program_id is None or p == program_id})
+
+
+def filter_choices(conn: Connection) -> FilterChoices:
+    """Read the filter options (a handful of small queries)."""
+    from mentormatch_desktop.storage.models import Enrolment, Mentorship
+
+    e, m = Enrolment.__table__, Mentorship.__table__
+    programs = conn.execute(sa.select(Program.id, Program.name).order_by(Program.name)).all()
+    departments = conn.execute(
+        sa.select(Department.id, Department.name).order_by(Department.name)
+    ).all()
+    cohorts = conn.execute(
+        sa.select(e.c.program_id, e.c.cohort).where(e.c.cohort.is_not(None)).distinct()
+    ).all()
+    first, last = conn.execute(
+        sa.select(sa.func.min(m.c.started_at), sa.func.max(m.c.started_at))
+    ).one()
+    return FilterChoices(
+        programs=[tuple(r) for r in programs],
+        departments=[tuple(r) for r in departments],
+        cohorts=[tuple(r) for r in cohorts],
+        first_day=first.date() if isinstance(first, datetime) else None,
+        last_day=last.date() if isinstance(last, datetime) else None,
+    )

@@ -71,7 +71,7 @@ def mentorship_conditions(
     if f.cohort is not None:
         conds.append(seeker.c.cohort == f.cohort)
     if f.department_id is not None:
-        conds.append(mentee.c.department_id == f.department_id)
+        conds.append(mentee.c.department_id.in_(f.department_ids))
     if f.end_before is not None:
         conds.append(m.c.started_at < f.end_before)
     if f.start_at is not None:
@@ -91,7 +91,7 @@ def event_conditions(
         assert person_cohort is not None, "a cohort filter needs the cohort join"
         conds.append(person_cohort.c.cohort == f.cohort)
     if f.department_id is not None:
-        conds.append(PEOPLE.c.department_id == f.department_id)
+        conds.append(PEOPLE.c.department_id.in_(f.department_ids))
     if f.start_at is not None:
         conds.append(ev.c.occurred_at >= f.start_at)
     if f.end_before is not None:
@@ -107,7 +107,7 @@ def enrolment_conditions(f: Filters, table: sa.Table | Subquery) -> list[ColumnE
     if f.cohort is not None:
         conds.append(table.c.cohort == f.cohort)
     if f.department_id is not None:
-        conds.append(PEOPLE.c.department_id == f.department_id)
+        conds.append(PEOPLE.c.department_id.in_(f.department_ids))
     if f.start_at is not None:
         conds.append(table.c.enrolled_at >= f.start_at)
     if f.end_before is not None:

@@ -40,7 +40,11 @@ def at(day: str, hour: int = 0) -> datetime:
 @pytest.fixture
 def org(session: Session) -> dict[str, int]:
     """Insert the fixed organisation; returns ids by short name."""
-    eng, sales = Department(name="Engineering"), Department(name="Sales")
+    company = Department(name="Company")
+    session.add(company)
+    session.flush()
+    eng = Department(name="Engineering", parent_id=company.id)
+    sales = Department(name="Sales", parent_id=company.id)
     session.add_all([eng, sales])
     session.flush()
     alpha = Program(name="Alpha", kind=ProgramKind.ONE_TO_ONE)

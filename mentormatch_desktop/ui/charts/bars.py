@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import polars as pl
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from mentormatch_desktop.ui import theme
@@ -52,7 +53,7 @@ class BarPanel(ChartPanel):
         plot.getPlotItem().hideButtons()
         self._rows: list[dict[str, object]] = []
         if len(self.values) > 1:
-            self.legend = plot.getPlotItem().addLegend(offset=(-8, 4), labelTextSize="8pt")
+            self.header_legend(self.values)
 
     def draw(self, frame: pl.DataFrame) -> None:
         item = self.plot.getPlotItem()
@@ -66,15 +67,14 @@ class BarPanel(ChartPanel):
             heights = shown[column].cast(pl.Float64).fill_null(0.0).to_numpy()
             offset = positions - 0.4 + width * (j + 0.5)
             brush = pg.mkBrush(colour(j))
-            name = column.replace("_", " ") if k > 1 else None
             if self.horizontal:
                 bars = pg.BarGraphItem(x0=0, y=offset, height=width * 0.9, width=heights,
-                                       brush=brush, pen=None, name=name)  # fmt: skip
+                                       brush=brush, pen=None)  # fmt: skip
             else:
                 bars = pg.BarGraphItem(x=offset, height=heights, width=width * 0.9, brush=brush,
-                                       pen=None, name=name)  # fmt: skip
+                                       pen=None)  # fmt: skip
             item.addItem(bars)
-        names = [str(r[self.labels]) for r in self._rows]
+        names = [str(r[self.labels]).replace("_", " ") for r in self._rows]
         ticks = [[(float(i), self._short(t)) for i, t in enumerate(names)]]
         axis = item.getAxis("left" if self.horizontal else "bottom")
         axis.setTicks(ticks)
@@ -134,7 +134,7 @@ class HistogramPanel(ChartPanel):
         plot.setMouseEnabled(x=True, y=False)
         plot.getPlotItem().setLabel("bottom", x_label)
         if len(self.columns) > 1:
-            plot.getPlotItem().addLegend(offset=(-8, 4), labelTextSize="8pt")
+            self.header_legend(self.columns)
         self._edges = np.array([])
         self._counts: list[np.ndarray] = []
 
@@ -156,18 +156,17 @@ class HistogramPanel(ChartPanel):
         else:
             edges = np.asarray(self.bins, dtype=float)
         self._edges = edges
-        for j, (column, data) in enumerate(zip(self.columns, values, strict=True)):
+        for j, data in enumerate(values):
             counts, _ = np.histogram(np.clip(data, edges[0], edges[-1]), bins=edges)
             self._counts.append(counts)
-            brush = pg.mkBrush(pg.mkColor(colour(j)).lighter(100 + 20 * j))
-            brush.color().setAlpha(190 if len(self.columns) > 1 else 255)
+            fill = pg.mkColor(colour(j))
+            fill.setAlpha(170 if len(self.columns) > 1 else 255)
+            brush = pg.mkBrush(fill)
             pen = pg.mkPen(theme.current().surface)
-            name = column.replace("_", " ")
-            item.plot(
-                edges, counts, stepMode="center", fillLevel=0, brush=brush, pen=pen, name=name
-            )
+            item.plot(edges, counts, stepMode="center", fillLevel=0, brush=brush, pen=pen)
         if self.marker is not None:
-            item.addLine(x=self.marker, pen=pg.mkPen(theme.current().text, style=2))
+            dashed = pg.mkPen(theme.current().text, style=Qt.PenStyle.DashLine)
+            item.addLine(x=self.marker, pen=dashed)
         item.autoRange()
 
     def _bin(self, x: float) -> int | None:

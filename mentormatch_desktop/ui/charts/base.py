@@ -7,7 +7,15 @@ from pathlib import Path
 import polars as pl
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.widgets import card
@@ -44,6 +52,8 @@ class ChartPanel(QWidget):
         self.title_label.setToolTip(hint)
         self.readout = QLabel("", objectName="hint")
         self.readout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # Long read-outs must not widen the panel: they are clipped instead.
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         head.addWidget(self.title_label)
         head.addWidget(self.readout, 1)
         self.png_button = self._tool("export", "Save this chart as PNG…", self.ask_png)
@@ -77,6 +87,26 @@ class ChartPanel(QWidget):
         self.body_layout.addWidget(plot, 1)
         self.plot = plot
         return plot
+
+    def add_legend(self, offset: tuple[int, int] = (8, 4)) -> pg.LegendItem:
+        """A legend readable on the panel's background (text colour, opaque box)."""
+        palette = theme.current()
+        box = pg.mkColor(palette.surface)
+        box.setAlpha(215)  # lines behind the legend stay faintly visible
+        return self.plot.getPlotItem().addLegend(
+            offset=offset, labelTextSize="8pt", labelTextColor=palette.text,
+            brush=pg.mkBrush(box), pen=pg.mkPen(palette.border),
+        )  # fmt: skip
+
+    def header_legend(self, names: list[str]) -> None:
+        """Coloured keys in the title row (for bar charts, where a box would hide bars)."""
+        keys = " ".join(
+            f'<span style="color:{colour(i)}">■</span> {name.replace("_", " ")}'
+            for i, name in enumerate(names)
+        )
+        label = QLabel(keys, objectName="hint")
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.body_layout.itemAt(0).layout().insertWidget(1, label, 2)
 
     # -- data --------------------------------------------------------------------------
     def set_frame(self, frame: pl.DataFrame) -> None:

@@ -26,6 +26,9 @@ class HeatmapPanel(ChartPanel):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(pg.colormap.get("viridis"))
         item.addItem(self.image)
+        self.colour_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), width=12,
+                                          interactive=False)  # fmt: skip
+        self.colour_bar.setImageItem(self.image, insert_in=item)
         item.getAxis("left").setTicks([[(i + 0.5, d) for i, d in enumerate(WEEKDAYS)]])
         item.getAxis("bottom").setTicks([[(h + 0.5, f"{h:02d}") for h in range(0, 24, 3)]])
         item.setLabel("bottom", "hour in each participant's own time zone")
@@ -37,7 +40,9 @@ class HeatmapPanel(ChartPanel):
             rows = frame.select("weekday", "hour", "events").to_numpy()
             grid[rows[:, 0].astype(int), rows[:, 1].astype(int)] = rows[:, 2]
         self.grid = grid
-        self.image.setImage(grid, levels=(0, max(grid.max(), 1)))
+        levels = (0, max(float(grid.max()), 1.0))
+        self.image.setImage(grid, levels=levels)
+        self.colour_bar.setLevels(levels)
         self.image.setRect(0, 0, 24, 7)
         self.plot.getPlotItem().setRange(xRange=(0, 24), yRange=(0, 7), padding=0)
 

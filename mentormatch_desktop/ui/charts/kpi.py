@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 
 class KpiTile(QFrame):
@@ -21,6 +21,9 @@ class KpiTile(QFrame):
         self.value = QLabel("–")
         self.value.setStyleSheet("font-size: 19pt; font-weight: 600;")
         self.hint = QLabel(hint, objectName="hint")
+        self.hint.setWordWrap(True)
+        for label in (self.label, self.hint):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.label)
         layout.addWidget(self.value)
         layout.addWidget(self.hint)

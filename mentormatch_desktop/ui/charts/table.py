@@ -93,6 +93,7 @@ class TablePanel(ChartPanel):
     def draw(self, frame: pl.DataFrame) -> None:
         self.model.set_frame(frame)
         self.readout.setText(f"{frame.height:,} rows")
-        widths = {"reason": 330, "mentor": 160, "mentee": 160, "program": 190}
+        widths = {"reason": 330, "mentor": 160, "mentee": 160, "program": 190,
+                  "milestones_overdue": 165}  # fmt: skip
         for i, name in enumerate(self.model.frame.columns):
             self.table.setColumnWidth(i, widths.get(name, 110))

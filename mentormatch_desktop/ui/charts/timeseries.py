@@ -50,7 +50,7 @@ class TimeSeriesPanel(ChartPanel):
         plot.getPlotItem().getAxis("bottom").setTextPen(
             self.plot.getPlotItem().getAxis("left").textPen()
         )
-        self.legend = plot.getPlotItem().addLegend(offset=(8, 4), labelTextSize="8pt")
+        self.legend = self.add_legend()
         self._times = np.array([])
         self._lines: list[tuple[str, np.ndarray]] = []
 
@@ -81,6 +81,7 @@ class TimeSeriesPanel(ChartPanel):
             pen = pg.mkPen(colour(i), width=2)
             item.plot(xs, ys, pen=pen, name=label, connect="finite")
             self._lines.append((label, np.interp(times, xs, ys) if len(xs) else xs))
+        self.legend.setVisible(len(self._lines) > 1)
         if self.y_range is not None:
             item.setYRange(*self.y_range, padding=0.05)
         item.enableAutoRange(x=True)

@@ -1,0 +1,487 @@
+"""The Dashboard screen: program health at a glance, for any program, cohort, department
+and period. Every panel is drawn from one :class:`DashboardData` computed in a worker, so
+changing a filter updates them all together; clicking a bar or bin lists its mentorships.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QWidget,
+)
+
+from mentormatch_desktop.analytics import DashboardData, Filters, compute_dashboard
+from mentormatch_desktop.analytics.filters import FilterChoices, filter_choices
+from mentormatch_desktop.services.reports import program_report
+from mentormatch_desktop.ui.charts import (
+    BarPanel,
+    ChartPanel,
+    HeatmapPanel,
+    HistogramPanel,
+    KpiTile,
+    TablePanel,
+    TimeSeriesPanel,
+)
+from mentormatch_desktop.ui.charts.drill import MentorshipListDialog
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.widgets import PageHeader, ProgressPanel, page_layout
+from mentormatch_desktop.ui.workers import Task, TaskError
+
+PERIODS: list[tuple[str, int | None]] = [
+    ("All time", None),
+    ("Last 30 days", 30),
+    ("Last 90 days", 90),
+    ("Last 6 months", 182),
+    ("Last 12 months", 365),
+    ("Custom dates", -1),
+]
+CUSTOM = -1
+AT_RISK_COLUMNS = ["program", "mentor", "mentee", "days_silent", "milestones_overdue", "reason"]
+
+
+@dataclass(frozen=True)
+class DashboardState:
+    """What the coordinator is looking at (kept out of the widgets)."""
+
+    program: str | None = None
+    cohort: str | None = None
+    department: str | None = None
+    period_days: int | None = None  # None: all time; CUSTOM: start/end below
+    start: date | None = None
+    end: date | None = None
+
+    def filters(self, today: date | None = None) -> Filters:
+        today = today or date.today()
+        start, end = self.start, self.end
+        if self.period_days is None:
+            start = end = None
+        elif self.period_days != CUSTOM:
+            start, end = today - timedelta(days=self.period_days - 1), today
+        return Filters(self.program, self.cohort, self.department, start, end)
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+class DashboardView(View):
+    watches = ("mentorships", "programs", "participants", "matching", "*")
+    loaded = Signal()  # after every refresh is drawn (tests, screenshots)
+    mentorships_requested = Signal(list)  # ids the user drilled into
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.state = DashboardState()
+        self.data: DashboardData | None = None
+        self.choices: FilterChoices | None = None
+        self._generation = 0
+        self._task: Task | None = None
+        self._filling = False
+        layout = page_layout(self)
+        header = PageHeader(
+            "Dashboard",
+            "Who takes part, whether pairs meet, reach their goals and are satisfied, "
+            "and which pairs need attention.",
+        )
+        self.refresh_button = header.add_action("Refresh", "refresh")
+        self.refresh_button.clicked.connect(self.reload)
+        self.report_button = header.add_action("Export report…", "export", primary=True)
+        self.report_button.clicked.connect(self.ask_report)
+        layout.addWidget(header)
+        layout.addLayout(self._filter_bar())
+        status = QHBoxLayout()
+        self.status_label = QLabel(objectName="muted")
+        status.addWidget(self.status_label, 1)
+        self.progress = ProgressPanel()
+        self.progress.cancel_requested.connect(self._cancel)
+        status.addWidget(self.progress, 2)
+        layout.addLayout(status)
+
+        content = QWidget()
+        grid = QGridLayout(content)
+        grid.setContentsMargins(0, 0, 8, 0)
+        grid.setSpacing(12)
+        self.tiles = self._tiles()
+        tiles_row = QHBoxLayout()
+        tiles_row.setSpacing(12)
+        for tile in self.tiles.values():
+            tiles_row.addWidget(tile)
+        grid.addLayout(tiles_row, 0, 0, 1, 3)
+        self.panels = self._panels()
+        placement = {
+            "engagement": (1, 0, 1, 2), "funnel": (1, 2, 1, 1),
+            "burnup": (2, 0, 1, 1), "satisfaction": (2, 1, 1, 1),
+            "satisfaction_trend": (2, 2, 1, 1),
+            "heatmap": (3, 0, 1, 1), "mentor_load": (3, 1, 1, 1), "time_to_match": (3, 2, 1, 1),
+            "completion": (4, 0, 1, 1), "score_vs_outcome": (4, 1, 1, 1), "coverage": (4, 2, 1, 1),
+            "at_risk": (5, 0, 1, 3),
+        }  # fmt: skip
+        for name, panel in self.panels.items():
+            grid.addWidget(panel, *placement[name])
+            panel.setMinimumHeight(300 if name == "at_risk" else 260)
+            panel.drill_down.connect(self.show_mentorships)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(content)
+        layout.addWidget(scroll, 1)
+
+    # -- construction ------------------------------------------------------------------
+    def _filter_bar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
+        self.program_combo = self._combo("All programs")
+        self.cohort_combo = self._combo("All cohorts")
+        self.department_combo = self._combo("All departments")
+        self.period_combo = QComboBox()
+        for label, days in PERIODS:
+            self.period_combo.addItem(label, days)
+        self.period_combo.currentIndexChanged.connect(self._on_filter_changed)
+        today = QDate.currentDate()
+        self.start_edit = QDateEdit(today.addDays(-90), calendarPopup=True)
+        self.end_edit = QDateEdit(today, calendarPopup=True)
+        for edit in (self.start_edit, self.end_edit):
+            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.dateChanged.connect(self._on_filter_changed)
+            edit.setVisible(False)
+        for widget in (self.program_combo, self.cohort_combo, self.department_combo):
+            bar.addWidget(widget, 2)
+        bar.addWidget(self.period_combo, 1)
+        bar.addWidget(self.start_edit)
+        bar.addWidget(self.end_edit)
+        return bar
+
+    def _combo(self, any_label: str) -> QComboBox:
+        combo = QComboBox()
+        combo.addItem(any_label, None)
+        combo.setMinimumWidth(160)
+        combo.currentIndexChanged.connect(self._on_filter_changed)
+        return combo
+
+    def _tiles(self) -> dict[str, KpiTile]:
+        tiles = {
+            "enrolled": KpiTile("Enrolled", "people to be mentored"),
+            "running": KpiTile("Running pairs", "mentorships in progress"),
+            "at_risk": KpiTile("At risk", "silent 30+ days or overdue milestones"),
+            "sessions": KpiTile("Sessions held", "in the period"),
+            "mean_rating": KpiTile("Mean rating", "feedback, 1–5"),
+            "completion_rate": KpiTile("Completion", "of ended mentorships"),
+            "days_to_match": KpiTile("Days to match", "median, from enrolment"),
+            "utilisation": KpiTile("Mentor seats used", "mentees / capacity"),
+        }
+        for key in ("at_risk", "running"):
+            tiles[key].make_clickable()
+        tiles["at_risk"].clicked.connect(self._drill_at_risk)
+        tiles["running"].clicked.connect(self._drill_running)
+        return tiles
+
+    def _panels(self) -> dict[str, ChartPanel]:
+        p: dict[str, ChartPanel] = {
+            "engagement": TimeSeriesPanel(
+                "Engagement per week", ["sessions", "messages", "events"], group="group",
+                hint="Sessions held, messages sent or all events per week, one line per program.",
+            ),
+            "funnel": BarPanel("Participation funnel", "stage", ["participants"], horizontal=True,
+                               hint="Each stage counts people who also reached every earlier one."),
+            "burnup": TimeSeriesPanel("Milestone burn-up", ["due", "completed", "total"],
+                                      hint="Milestones due vs completed, cumulative."),
+            "satisfaction": BarPanel("Ratings", "rating", ["responses"]),
+            "satisfaction_trend": TimeSeriesPanel("Mean rating per month", ["mean_rating"],
+                                                  y_range=(1, 5)),
+            "heatmap": HeatmapPanel("Activity by weekday and hour",
+                                    hint="Sessions and messages in each participant's own zone."),
+            "mentor_load": HistogramPanel(
+                "Mentor load", ["load"], bins=[0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+                x_label="mentees / capacity", marker=1.0,
+            ),
+            "time_to_match": HistogramPanel(
+                "Time to match and to first session", ["days_to_match", "days_to_first_session"],
+                x_label="days",
+            ),
+            "completion": BarPanel("Completion by program", "program",
+                                   ["completion_rate", "early_end_rate"], percent=True,
+                                   horizontal=True,
+                                   hint="Among mentorships that have ended."),
+            "score_vs_outcome": BarPanel(
+                "Match score against outcome", "band_label", ["mean_sessions", "mean_rating"],
+                hint="Mentorships in equal-size score bands: do better-scored pairs meet more "
+                "and rate higher?",
+            ),
+            "coverage": BarPanel("Coverage by department", "group", ["coverage"],
+                                 horizontal=True, percent=True),
+            "at_risk": TablePanel("At-risk mentorships", AT_RISK_COLUMNS,
+                                  hint="Double-click a pair to list its details."),
+        }  # fmt: skip
+        p["funnel"].drill = self._drill_funnel  # type: ignore[attr-defined]
+        p["satisfaction"].drill = self._drill_rating  # type: ignore[attr-defined]
+        p["completion"].drill = self._drill_program_ended  # type: ignore[attr-defined]
+        p["score_vs_outcome"].drill = self._drill_band  # type: ignore[attr-defined]
+        p["coverage"].drill = self._drill_department  # type: ignore[attr-defined]
+        p["mentor_load"].drill = self._drill_load  # type: ignore[attr-defined]
+        p["time_to_match"].drill = self._drill_days  # type: ignore[attr-defined]
+        p["at_risk"].row_activated.connect(  # type: ignore[attr-defined]
+            lambda row: self.show_mentorships(
+                f"{row['mentee']} with {row['mentor']}", [row["mentorship_id"]]
+            )
+        )
+        return p
+
+    # -- filters -----------------------------------------------------------------------
+    def _on_filter_changed(self, *_args: object) -> None:
+        if self._filling:
+            return
+        days = self.period_combo.currentData()
+        custom = days == CUSTOM
+        self.start_edit.setVisible(custom)
+        self.end_edit.setVisible(custom)
+        program = self.program_combo.currentData()
+        if self.sender() is self.program_combo:
+            self._fill_cohorts(program)
+        self.state = DashboardState(
+            program=self.program_combo.currentText() if program is not None else None,
+            cohort=self.cohort_combo.currentData(),
+            department=self.department_combo.currentText()
+            if self.department_combo.currentData() is not None
+            else None,
+            period_days=days,
+            start=self.start_edit.date().toPython() if custom else None,
+            end=self.end_edit.date().toPython() if custom else None,
+        )
+        self.reload()
+
+    def set_state(self, state: DashboardState) -> None:
+        """Show ``state`` (tests and other screens use this instead of the widgets)."""
+        self.state = state
+        self.reload()
+
+    def _fill_options(self, choices: FilterChoices) -> None:
+        self.choices = choices
+        self._filling = True
+        try:
+            for combo, items in ((self.program_combo, choices.programs),
+                                 (self.department_combo, choices.departments)):  # fmt: skip
+                current = combo.currentText()
+                while combo.count() > 1:
+                    combo.removeItem(1)
+                for ident, name in items:
+                    combo.addItem(name, ident)
+                index = combo.findText(current)
+                combo.setCurrentIndex(max(index, 0))
+            self._fill_cohorts(self.program_combo.currentData())
+        finally:
+            self._filling = False
+
+    def _fill_cohorts(self, program_id: int | None) -> None:
+        if self.choices is None:
+            return
+        was = self._filling
+        self._filling = True
+        current = self.cohort_combo.currentData()
+        while self.cohort_combo.count() > 1:
+            self.cohort_combo.removeItem(1)
+        for cohort in self.choices.cohorts_of(program_id):
+            self.cohort_combo.addItem(cohort, cohort)
+        index = self.cohort_combo.findData(current)
+        self.cohort_combo.setCurrentIndex(max(index, 0))
+        self._filling = was
+
+    # -- loading -----------------------------------------------------------------------
+    def reload(self) -> None:
+        """Recompute every panel for the current filters in a worker (newest wins)."""
+        self._generation += 1
+        generation = self._generation
+        if self._task is not None and not self._task.done:
+            self._task.cancel()
+        engine = self.context.engine
+        filters = self.state.filters()
+        want_choices = self.choices is None
+
+        def load(progress=None, cancel=None):  # type: ignore[no-untyped-def]
+            choices = None
+            if want_choices:
+                with engine.connect() as conn:
+                    choices = filter_choices(conn)
+            data = compute_dashboard(engine, filters, progress=progress, cancel=cancel)
+            return choices, data
+
+        self.progress.start("Computing metrics…")
+        self._task = self.run(
+            load, progress=self.progress.update_progress, cancel=True,
+            on_success=lambda result: self._loaded(generation, result),
+            on_error=lambda error: self._failed(generation, error),
+        )  # fmt: skip
+
+    def _cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        self.progress.stop()
+
+    def _failed(self, generation: int, error: TaskError) -> None:
+        if generation == self._generation:
+            self.progress.stop()
+            self.status_label.setText(f"Could not compute the dashboard: {error.message}")
+
+    def _loaded(self, generation: int, result: tuple[FilterChoices | None, DashboardData]) -> None:
+        if generation != self._generation:
+            return
+        choices, data = result
+        self.progress.stop()
+        if choices is not None:
+            self._fill_options(choices)
+        self.show_data(data)
+        self.loaded.emit()
+
+    # -- drawing -----------------------------------------------------------------------
+    def show_data(self, data: DashboardData) -> None:
+        """Draw every tile and panel from ``data``."""
+        self.data = data
+        k = data.kpis.row(0, named=True)
+        t = self.tiles
+        t["enrolled"].set_value(f"{k['enrolled']:,}", f"{_pct(k['match_rate'])} matched")
+        t["running"].set_value(f"{k['running']:,}", "in progress · click to list")
+        share = k["at_risk_share"] or 0.0
+        tone = "bad" if share > 0.3 else "warn" if share > 0.15 else "good"
+        risk_hint = f"{_pct(k['at_risk_share'])} of running · click to list"
+        t["at_risk"].set_value(f"{k['at_risk']:,}", risk_hint, tone=tone)
+        t["sessions"].set_value(f"{k['sessions']:,}", f"{k['messages']:,} messages")
+        responses = int(data.satisfaction["responses"].sum())
+        t["mean_rating"].set_value(_num(k["mean_rating"], 2), f"{responses:,} ratings, 1–5")
+        t["completion_rate"].set_value(_pct(k["completion_rate"]), "of ended mentorships")
+        t["days_to_match"].set_value(
+            _num(k["median_days_to_match"]),
+            f"median · {_num(k['median_days_to_first_session'])} more to 1st session",
+        )
+        t["utilisation"].set_value(_pct(k["mentor_utilisation"]), "mentees / capacity")
+
+        bands = data.score_vs_outcome.with_columns(
+            band_label=pl.format(
+                "{}–{}", pl.col("score_min").round(2), pl.col("score_max").round(2)
+            )
+        )
+        frames = {
+            "engagement": data.engagement, "funnel": data.funnel, "burnup": data.burnup,
+            "satisfaction": data.satisfaction, "satisfaction_trend": data.satisfaction_trend,
+            "heatmap": data.heatmap, "mentor_load": data.mentor_load,
+            "time_to_match": data.time_to_match, "completion": data.completion,
+            "score_vs_outcome": bands, "coverage": data.coverage_department,
+            "at_risk": data.at_risk,
+        }  # fmt: skip
+        for name, panel in self.panels.items():
+            panel.set_frame(frames[name])
+        scope = self.state.filters().describe()
+        self.status_label.setText(
+            f"{scope} · as of {data.as_of:%Y-%m-%d %H:%M} UTC · "
+            f"{data.mentorships.height:,} mentorships"
+        )
+
+    # -- click-through -----------------------------------------------------------------
+    def _facts(self) -> pl.DataFrame:
+        return self.data.mentorships if self.data is not None else pl.DataFrame()
+
+    def _ids(self, frame: pl.DataFrame) -> list[int]:
+        return frame["mentorship_id"].to_list() if not frame.is_empty() else []
+
+    def _drill_funnel(self, row: dict[str, object]) -> list[int]:
+        held = pl.col("sessions_held")
+        stage = row["stage"]
+        condition = {
+            "first_session": held >= 1,
+            "active": held >= 3,
+            "completed": (held >= 3) & (pl.col("status") == "completed"),
+        }.get(str(stage), pl.lit(True))
+        return self._ids(self._facts().filter(condition))
+
+    def _drill_rating(self, row: dict[str, object]) -> list[int]:
+        return self._ids(self._facts().filter(pl.col("mean_rating").round(0) == row["rating"]))
+
+    def _drill_program_ended(self, row: dict[str, object]) -> list[int]:
+        ended = pl.col("status").is_in(["completed", "ended_early"])
+        return self._ids(self._facts().filter((pl.col("program") == row["program"]) & ended))
+
+    def _drill_band(self, row: dict[str, object]) -> list[int]:
+        score = pl.col("match_score")
+        return self._ids(self._facts().filter(score.is_between(row["score_min"], row["score_max"])))
+
+    def _drill_department(self, row: dict[str, object]) -> list[int]:
+        return self._ids(self._facts().filter(pl.col("department") == row["group"]))
+
+    def _drill_load(self, lo: float, hi: float) -> list[int]:
+        if self.data is None:
+            return []
+        load = self.data.mentor_load.filter(pl.col("load") >= lo, pl.col("load") < hi)
+        running = self._facts().filter(pl.col("status").is_in(["active", "paused"]))
+        return self._ids(running.join(load.select("mentor_id", "program_id"),
+                                      on=["mentor_id", "program_id"]))  # fmt: skip
+
+    def _drill_days(self, lo: float, hi: float) -> list[int]:
+        if self.data is None:
+            return []
+        times = self.data.time_to_match
+        hit = times.filter(
+            pl.col("days_to_match").is_between(lo, hi, closed="left")
+            | pl.col("days_to_first_session").is_between(lo, hi, closed="left")
+        )
+        return self._ids(hit)
+
+    def _drill_at_risk(self) -> None:
+        if self.data is not None:
+            self.show_mentorships("At-risk mentorships", self._ids(self.data.at_risk))
+
+    def _drill_running(self) -> None:
+        running = self._facts().filter(pl.col("status") == "active")
+        self.show_mentorships("Running mentorships", self._ids(running))
+
+    def mentorship_frame(self, ids: list[int]) -> pl.DataFrame:
+        return self._facts().filter(pl.col("mentorship_id").is_in(ids))
+
+    def show_mentorships(self, title: str, ids: list[int]) -> MentorshipListDialog:
+        """Open the list of mentorships ``ids`` (non-modal) and tell listeners."""
+        self.mentorships_requested.emit(list(ids))
+        dialog = MentorshipListDialog(title, self.mentorship_frame(ids), self)
+        dialog.show()
+        return dialog
+
+    # -- report ------------------------------------------------------------------------
+    def ask_report(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export program report", "program-report.html",
+            "HTML report (*.html);;PDF report (*.pdf)",
+        )  # fmt: skip
+        if path:
+            self.export_report(path)
+
+    def export_report(self, path: str | Path) -> Task:
+        """Write the report for the current filters in a worker."""
+        filters = replace(self.state.filters())
+        self.progress.start("Writing report…")
+
+        def done(result: object) -> None:
+            self.progress.stop()
+            self.status_label.setText(f"Report written to {getattr(result, 'path', path)}")
+
+        def failed(error: TaskError) -> None:
+            self.progress.stop()
+            self.status_label.setText(f"Could not write the report: {error.message}")
+
+        return self.run(program_report, self.context.engine, path, filters, progress=True,
+                        cancel=True, on_success=done, on_error=failed)  # fmt: skip
