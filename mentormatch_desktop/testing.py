@@ -17,6 +17,8 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -173,3 +175,64 @@ def session(engine: Engine) -> Iterator[Session]:
 def plugin_host() -> PluginHost:
     """A fresh plugin host with every installed plugin loaded."""
     return PluginHost().load()
+
+
+# ---- demo databases ---------------------------------------------------------------------
+
+DEMO_PARTICIPANTS = 150
+DEMO_SEED = 7
+
+
+@dataclass(frozen=True)
+class DemoInfo:
+    """How the ``demo_*`` fixtures' database was generated (``now`` ends its history)."""
+
+    participants: int
+    seed: int
+    now: datetime
+
+
+@pytest.fixture(scope="session")
+def demo_info() -> DemoInfo:
+    """Parameters of the demo database: 150 participants, seed 7, history up to today 00:00 UTC."""
+    from mentormatch_desktop.demo import default_now
+
+    return DemoInfo(participants=DEMO_PARTICIPANTS, seed=DEMO_SEED, now=default_now())
+
+
+def _demo_builder(info: DemoInfo) -> Callable[[str], None]:
+    def build(url: str) -> None:
+        from mentormatch_desktop.services.demo import fill_demo
+
+        engine = create_engine(url)
+        try:
+            upgrade(url, engine=engine)
+            fill_demo(engine, participants=info.participants, seed=info.seed, now=info.now)
+        finally:
+            engine.dispose()
+
+    return build
+
+
+@pytest.fixture
+def demo_db_url(database_factory: DatabaseFactory, demo_info: DemoInfo) -> str:
+    """URL of a database of its own holding the demo organisation (see :class:`DemoInfo`).
+
+    The demo is generated once per test run and backend, then cloned for every test, so
+    tests may write freely.
+    """
+    template = database_factory.template("demo", _demo_builder(demo_info))
+    return database_factory.create(template=template)
+
+
+@pytest.fixture
+def demo_engine(demo_db_url: str) -> Iterator[Engine]:
+    eng = create_engine(demo_db_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def demo_session(demo_engine: Engine) -> Iterator[Session]:
+    with Session(demo_engine, expire_on_commit=False) as s:
+        yield s

@@ -193,10 +193,15 @@ class ProgramBuilder:
             start = _days(self.now, spec.start_days_ago)
             end = self.now + timedelta(days=spec.end_days_ahead)
             created = start - timedelta(days=20)
+            # Same shape as services.programs.ProgramConstraints.to_settings().
             settings = {
-                "top_k": 25,
-                "max_mentees_per_department_per_mentor": 2,
-                "require_common_language": True,
+                "constraints": {
+                    "min_score": None,
+                    "mentors_per_mentee": 1,
+                    "max_per_mentor_by_attribute": [{"attribute": "department", "max": 2}],
+                    "min_cross_attribute_share": [],
+                    "objective": "total",
+                }
             }
             programs.add(
                 k,
@@ -229,7 +234,7 @@ class ProgramBuilder:
             self.ctx.ends.append(end)
             self.log(created, "program.created", "program", k, name=spec.name)
         # The main program tuned its weights before the second cohort.
-        tuned = dict(DEFAULT_WEIGHTS, skills=0.5, availability=0.25, department=0.0)
+        tuned = dict(DEFAULT_WEIGHTS, skill_fit=0.5, availability=0.25, department=0.0)
         ws = weights.next_id()
         weights.add(
             ws,
@@ -450,6 +455,12 @@ class ProgramBuilder:
                     int(rng.choice(mentors)),
                     "prefer",
                     "Admire their work on a past project.",
+                )
+        if not self.must_not:  # small demos still show the constraint at least once
+            first = next((int(m) for m in mentees if org.manager[m] >= 0), None)
+            if first is not None:
+                self.add_pref(
+                    program, first, int(org.manager[first]), "must_not", "Reports to this person."
                 )
         for person in rng.choice(n, size=max(1, n // 250), replace=False):
             self.add_pref(None, int(person), int(rng.integers(n)), "avoid", "Prefer someone new.")

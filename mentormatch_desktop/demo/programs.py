@@ -21,13 +21,14 @@ from mentormatch_desktop.demo.features import (
 from mentormatch_desktop.demo.people import Org
 
 DEFAULT_WEIGHTS = {
-    "skills": 0.45,
+    "skill_fit": 0.45,
     "availability": 0.2,
     "time_zone": 0.15,
     "language": 0.1,
     "department": 0.1,
 }
-"""Criterion weights of each program's default WeightSet (version 1)."""
+"""Criterion weights of each program's default WeightSet (version 1); the names are the
+matching criteria's names (``plugins/matching/criteria.py``)."""
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ class Scorer:
         lang = np.where((self.lang[mentees][:, None] & self.lang[mentors][None, :]) != 0, 1.0, 0.5)
         dept = (org.department_id[mentees][:, None] != org.department_id[mentors][None, :]) * 1.0
         parts = {
-            "skills": fit,
+            "skill_fit": fit,
             "availability": np.minimum(hours, 10.0) / 10.0,
             "time_zone": 1.0 - gap / 12.0,
             "language": lang,
