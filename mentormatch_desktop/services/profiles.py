@@ -362,6 +362,5 @@ def _save_blocked(session: Session, person_id: int, blocked: list[BlockedPerson]
 
 
 def program_choices(session: Session) -> list[tuple[int, str]]:
-    return list(
-        session.execute(sa.select(Program.id, Program.name).order_by(Program.name)).tuples()
-    )
+    rows = session.execute(sa.select(Program.id, Program.name).order_by(Program.name))
+    return [(pid, name) for pid, name in rows]

@@ -234,7 +234,7 @@ class MainWindow(QMainWindow):
             self.banner.button.setText("Retry now")
 
         self._reconnecting = run_in_background(
-            check, on_success=ok, on_error=failed, on_finished=done
+            check, on_success=ok, on_error=failed, on_finished=done, owner=self
         )
         self._reconnecting.handles_errors = True
         return self._reconnecting

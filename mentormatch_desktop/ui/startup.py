@@ -57,6 +57,7 @@ def start(window: MainWindow, *, fill_demo: bool) -> Task:
         on_error=failed,
         on_cancelled=cancelled,
         on_finished=dialog.close,
+        owner=window,
     )
     dialog.canceled.connect(task.cancel)
     dialog.setValue(0)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from sqlalchemy import exc as sa_exc
 
@@ -94,8 +95,12 @@ class Task(QObject):
         *,
         pass_progress: bool,
         token: CancelToken | None,
+        owner: QObject | None = None,
     ) -> None:
         super().__init__()
+        # Results for a widget that was closed meanwhile are dropped, not delivered to a
+        # deleted C++ object (the work itself still runs to its end or its next check).
+        self.owner = owner
         self.fn = fn
         self.args = args
         self.kwargs = kwargs
@@ -181,8 +186,9 @@ class Task(QObject):
     def _finish(self, emit: Callable[[], None]) -> None:
         self.done = True
         try:
-            emit()
-            self.finished.emit()
+            if self.owner is None or shiboken6.isValid(self.owner):
+                emit()
+                self.finished.emit()
         finally:
             Task._alive.discard(self)
 
@@ -207,6 +213,7 @@ def run_in_background(
     on_cancelled: Callable[[], Any] | None = None,
     on_finished: Callable[[], Any] | None = None,
     pool: QThreadPool | None = None,
+    owner: QObject | None = None,
     **kwargs: Any,
 ) -> Task:
     """Run ``fn(*args, **kwargs)`` on a pool thread and return its :class:`Task`.
@@ -214,10 +221,11 @@ def run_in_background(
     ``progress``: True passes a ``progress`` callable to ``fn``; a callable also receives
     every update (in the GUI thread). ``cancel``: True creates a token (``task.cancel()``),
     or pass your own token; either way ``fn`` gets it as ``cancel=``. Callbacks are connected
-    before the work starts, so none can be missed.
+    before the work starts, so none can be missed. With ``owner`` (usually the widget that
+    asked), nothing is delivered once that widget has been deleted.
     """
     token = cancel if isinstance(cancel, CancelToken) else (CancelToken() if cancel else None)
-    task = Task(fn, args, kwargs, pass_progress=bool(progress), token=token)
+    task = Task(fn, args, kwargs, pass_progress=bool(progress), token=token, owner=owner)
     if callable(progress):
         task.progress.connect(progress)
     if on_success is not None:

@@ -60,7 +60,9 @@ class View(QWidget):
             if on_success is not None:
                 on_success(result)
 
-        return run_in_background(fn, *args, on_success=succeeded, on_error=on_error, **kwargs)
+        return run_in_background(
+            fn, *args, on_success=succeeded, on_error=on_error, owner=self, **kwargs
+        )
 
     def in_session(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap ``fn(session, *args)`` so a worker opens (and closes) its own session."""

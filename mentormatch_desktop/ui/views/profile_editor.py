@@ -379,7 +379,7 @@ class ProfileEditor(QDialog):
             for choice in choices:
                 self.person_results.addItem(choice.label, choice.id)
 
-        run_in_background(find, on_success=show)
+        run_in_background(find, on_success=show, owner=self)
 
     def _add_blocked_from_search(self) -> None:
         pid = self.person_results.currentData()
@@ -405,7 +405,7 @@ class ProfileEditor(QDialog):
                 )
             return profile, lookups
 
-        run_in_background(load, on_success=self._fill, on_error=self._load_failed)
+        run_in_background(load, on_success=self._fill, on_error=self._load_failed, owner=self)
 
     def _load_failed(self, error: TaskError) -> None:
         self.banner.show_message(f"Could not load the profile: {error.message}", "error")
@@ -514,7 +514,9 @@ class ProfileEditor(QDialog):
                 return profiles.save_profile(session, profile)
 
         self.save_button.setEnabled(False)
-        task = run_in_background(write, on_success=self._saved, on_error=self._save_failed)
+        task = run_in_background(
+            write, on_success=self._saved, on_error=self._save_failed, owner=self
+        )
         task.finished.connect(lambda: self.save_button.setEnabled(True))
 
     def _saved(self, person_id: int) -> None:

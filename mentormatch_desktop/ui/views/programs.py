@@ -270,7 +270,7 @@ class ProgramsView(View):
                 f"{program.active_mentorships} active mentorships"
                 + (f" · weights v{program.weights_version}" if program.weights_version else "")
             )
-            self.preview.set_program(program.id, program.weights)
+            self.preview.set_program(program.id, self._known_weights(program.weights))
             self.preview.request(self.sliders.weights(), immediately=True)
 
     def new_program(self) -> None:
@@ -308,9 +308,12 @@ class ProgramsView(View):
         self.cross_share.setValue(round((c.min_cross_department_share or 0.5) * 100))
         self.cross_share.setEnabled(c.min_cross_department_share is not None)
         self.objective.setCurrentIndex(max(0, self.objective.findData(c.objective)))
-        weights = data.weights or {c.name: c.default_weight for c in self.criteria}
-        self.sliders.set_weights(weights)
+        self.sliders.set_weights(self._known_weights(data.weights))
         self._on_kind_changed()
+
+    def _known_weights(self, saved: dict[str, float]) -> dict[str, float]:
+        """Saved weights for installed criteria; defaults for criteria the set lacks."""
+        return {c.name: saved.get(c.name, c.default_weight) for c in self.criteria}
 
     def form_input(self) -> ProgramInput:
         """The form as a :class:`ProgramInput` (the screen's state, independent of widgets)."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -109,17 +110,42 @@ def _position(weight: float) -> int:
     return max(0, min(SLIDER_STEPS, round(weight / MAX_WEIGHT * SLIDER_STEPS)))
 
 
-def fetch_preview(engine: Any, program_id: int, weights: dict[str, float]) -> Any:
-    """Ask the matching service how the ranking looks with ``weights`` (runs in a worker)."""
-    from mentormatch_desktop.services.matching import preview_ranking
+@dataclass(frozen=True)
+class PreviewPair:
+    """The saved-weights ranking (baseline) and the one under the sliders' weights."""
+
+    baseline: Any  # services.weights.RankingPreview
+    current: Any
+
+
+def fetch_preview(
+    engine: Any,
+    host: Any,
+    program_id: int,
+    weights: dict[str, float],
+    baseline_weights: dict[str, float],
+    baseline: Any = None,
+    *,
+    cancel: Any = None,
+) -> PreviewPair:
+    """Rank every mentee's best mentors under ``weights`` (and the saved weights, once)."""
+    from mentormatch_desktop.services.weights import preview_ranking
     from mentormatch_desktop.storage.db import session_factory
 
     with session_factory(engine)() as session:
-        return preview_ranking(session, program_id, weights)
+        if baseline is None:
+            baseline = preview_ranking(
+                session, program_id, baseline_weights or weights, host=host, cancel=cancel
+            )
+        current = preview_ranking(session, program_id, weights, host=host, cancel=cancel)
+    return PreviewPair(baseline, current)
+
+
+SHOWN_ROWS = 12
 
 
 class RankingPreview(QGroupBox):
-    """Top pairs under the current weights and how far each moved from the saved weights."""
+    """How each mentee's first-choice mentor changes from the saved weights to the sliders'."""
 
     updated = Signal()
 
@@ -127,25 +153,27 @@ class RankingPreview(QGroupBox):
         super().__init__("Ranking preview", parent)
         self.context = context
         self.program_id: int | None = None
+        self.saved_weights: dict[str, float] = {}
+        self._baseline: Any = None
         self._pending: dict[str, float] | None = None
         self._task: Task | None = None
-        self.result: Any = None
+        self.result: PreviewPair | None = None
         layout = QVBoxLayout(self)
         self.caption = QLabel(objectName="hint")
         self.caption.setWordWrap(True)
         layout.addWidget(self.caption)
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["#", "Mentee", "Mentor", "Score"])
+        self.table = QTableWidget(0, 3)
+        self.table.setHorizontalHeaderLabels(["Mentee", "Best mentor", "Score"])
         self.table.verticalHeader().hide()
         self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
         head = self.table.horizontalHeader()
         head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        head.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        head.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.table.setMinimumHeight(260)
+        head.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        head.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setMinimumHeight(280)
         layout.addWidget(self.table, 1)
         self._timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
         self._timer.timeout.connect(self._compute)
@@ -154,6 +182,7 @@ class RankingPreview(QGroupBox):
     def set_program(self, program_id: int | None, saved: dict[str, float] | None = None) -> None:
         self.program_id = program_id
         self.saved_weights = dict(saved or {})
+        self._baseline = None
         self.table.setRowCount(0)
         self.result = None
         if program_id is None:
@@ -177,52 +206,69 @@ class RankingPreview(QGroupBox):
         if self._pending is None or self.program_id is None:
             return
         weights, self._pending = self._pending, None
+        if sum(weights.values()) <= 0:
+            self.caption.setText("Give at least one criterion a weight above zero.")
+            return
+        program_id = self.program_id
+
+        def shown(pair: PreviewPair) -> None:
+            if program_id == self.program_id:
+                self._baseline = pair.baseline
+                self._show(pair)
+
         self._task = run_in_background(
             fetch_preview,
             self.context.engine,
-            self.program_id,
+            self.context.plugins,
+            program_id,
             weights,
-            on_success=self._show,
+            self.saved_weights,
+            self._baseline,
+            cancel=True,
+            on_success=shown,
             on_error=self._failed,
+            owner=self,
         )
 
     def _failed(self, error: TaskError) -> None:
         self.caption.setText(f"Preview unavailable: {error.message}")
+        self.updated.emit()
 
-    def _show(self, result: Any) -> None:
-        self.result = result
-        rows = list(getattr(result, "rows", None) or [])
+    def _show(self, pair: PreviewPair) -> None:
+        self.result = pair
+        rows = [r for r in pair.current.rows if r.top]
         if not rows:
             self.caption.setText(
-                getattr(result, "message", "")
-                or "Nobody is enrolled as mentor and mentee yet, so there is nothing to rank."
+                "Nobody is enrolled as mentor and mentee yet, so there is nothing to rank."
             )
             self.table.setRowCount(0)
             self.updated.emit()
             return
-        moved = sum(1 for r in rows if getattr(r, "previous_rank", None) not in (None, r.rank))
+        before = {r.mentee_id: r.top[0] for r in pair.baseline.rows if r.top}
+        changed = [
+            r
+            for r in rows
+            if r.mentee_id in before and before[r.mentee_id].mentor_id != r.top[0].mentor_id
+        ]
+        delta = pair.current.mean_best_score - pair.baseline.mean_best_score
         self.caption.setText(
-            f"Best {len(rows)} pairs with these weights; {moved} moved compared with the saved "
-            "weights (▲ up, ▼ down, ● new)."
+            f"First choice changes for {len(changed)} of {len(rows)} mentees · mean best score "
+            f"{pair.current.mean_best_score:.2f} ({delta:+.2f}) · "
+            f"{pair.current.distinct_top_mentors} mentors are someone's first choice."
         )
+        shown = (changed + [r for r in rows if r not in changed])[:SHOWN_ROWS]
         palette = theme.current()
-        self.table.setRowCount(len(rows))
-        for i, row in enumerate(rows):
-            previous = getattr(row, "previous_rank", None)
-            if previous is None:
-                marker, colour = "●", palette.accent
-            elif previous > row.rank:
-                marker, colour = f"▲{previous - row.rank}", palette.success
-            elif previous < row.rank:
-                marker, colour = f"▼{row.rank - previous}", palette.error
-            else:
-                marker, colour = "", palette.muted
-            rank = QTableWidgetItem(f"{row.rank} {marker}".strip())
-            from PySide6.QtGui import QColor
-
-            rank.setForeground(QColor(colour))
-            self.table.setItem(i, 0, rank)
-            self.table.setItem(i, 1, QTableWidgetItem(row.mentee_name))
-            self.table.setItem(i, 2, QTableWidgetItem(row.mentor_name))
-            self.table.setItem(i, 3, QTableWidgetItem(f"{row.score:.2f}"))
+        self.table.setRowCount(len(shown))
+        for i, row in enumerate(shown):
+            top = row.top[0]
+            old = before.get(row.mentee_id)
+            mentor = QTableWidgetItem(top.name)
+            if old is not None and old.mentor_id != top.mentor_id:
+                mentor.setText(f"{top.name}  (was {old.name})")
+                mentor.setForeground(QColor(palette.accent_text))
+            self.table.setItem(i, 0, QTableWidgetItem(row.name))
+            self.table.setItem(i, 1, mentor)
+            score = QTableWidgetItem(f"{top.score:.2f}")
+            score.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.setItem(i, 2, score)
         self.updated.emit()

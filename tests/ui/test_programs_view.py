@@ -1,0 +1,60 @@
+"""Programs screen: create a program (after fixing a validation error), move a weight slider."""
+
+from __future__ import annotations
+
+from mentormatch_desktop.domain.enums import ProgramKind
+from mentormatch_desktop.ui.main_window import MainWindow
+from mentormatch_desktop.ui.views.programs import ProgramsView
+
+
+def _open(qtbot, window: MainWindow) -> ProgramsView:
+    window.set_ready()
+    view = window.screen("programs")
+    with qtbot.waitSignal(view.loaded, timeout=20_000):
+        window.navigate("programs")
+    return view
+
+
+def test_empty_state_then_create_a_program(qtbot, window: MainWindow) -> None:
+    view = _open(qtbot, window)
+    assert view.pages.currentWidget() is view.empty
+
+    view.new_button.click()
+    assert view.pages.currentWidget() is view.main_page
+    view.save_button.click()  # no name yet
+    assert view.name.property("invalid") is True
+    assert "Name" in view.banner.message.text()
+
+    view.name.setText("Peer circles 2026")
+    view.kind.setCurrentIndex(view.kind.findData(ProgramKind.PEER))
+    assert view.group_size.isVisible()
+    view.group_size.setValue(3)
+    view.cross_share_on.setChecked(True)
+    view.cross_share.setValue(40)
+    with qtbot.waitSignal(view.loaded, timeout=20_000):  # saved, then the list reloads
+        view.save_button.click()
+    assert [p.name for p in view.programs] == ["Peer circles 2026"]
+    saved = view.programs[0]
+    assert saved.kind == ProgramKind.PEER and saved.group_size == 3
+    assert saved.constraints.min_cross_department_share == 0.4
+    assert saved.weights_version == 1
+    assert view.list.count() == 1
+
+
+def test_weight_slider_updates_the_ranking_preview(
+    qtbot, window: MainWindow, org: dict[str, int]
+) -> None:
+    view = _open(qtbot, window)
+    with qtbot.waitSignal(view.preview.updated, timeout=60_000):
+        pass  # the first preview of the selected program
+    assert view.preview.table.rowCount() == 3  # three mentees, each with a best mentor
+    slider = next(iter(view.sliders.sliders.values()))
+    with qtbot.waitSignal(view.preview.updated, timeout=60_000):
+        slider.setValue(slider.maximum())
+    assert "mean best score" in view.preview.caption.text()
+    assert view.form_input().weights[next(iter(view.sliders.sliders))] == 2.0
+
+    with qtbot.waitSignal(view.loaded, timeout=20_000):
+        view.save_button.click()
+    assert view.programs[0].weights_version == 1  # the seed had none: the save is version 1
+    assert view.programs[0].weights[next(iter(view.sliders.sliders))] == 2.0
