@@ -14,6 +14,7 @@ cost, by pricing the mentors from the pruned solution and checking every pair on
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,7 @@ import numpy as np
 ScoreBlock = Callable[[int, int], np.ndarray]
 """``block(start, stop)`` → scores of mentees ``start:stop`` against every mentor."""
 
-DEFAULT_CHUNK_ROWS = 2048
+DEFAULT_CHUNK_ROWS = 1024
 
 
 @dataclass
@@ -46,8 +47,17 @@ def _blocks(scores: np.ndarray | ScoreBlock, n_mentees: int | None, chunk_rows: 
     else:
         if n_mentees is None:
             raise ValueError("n_mentees is needed when scores come as row blocks")
-        for start in range(0, n_mentees, chunk_rows):
-            yield start, scores(start, min(n_mentees, start + chunk_rows))
+        # score the next block on a second core while this one is pruned (numpy releases
+        # the GIL in matrix products and ufuncs, so the two overlap)
+        starts = list(range(0, n_mentees, chunk_rows))
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = pool.submit(scores, 0, min(n_mentees, chunk_rows)) if starts else None
+            for i, start in enumerate(starts):
+                block = pending.result()
+                if i + 1 < len(starts):
+                    nxt = starts[i + 1]
+                    pending = pool.submit(scores, nxt, min(n_mentees, nxt + chunk_rows))
+                yield start, block
 
 
 def candidate_pairs(
@@ -71,50 +81,45 @@ def candidate_pairs(
     n_m = len(capacity)
     k_e = max(1, min(n_m, k * max(1, mentors_per_mentee)))
     mentor_k = np.maximum(1, k * np.maximum(capacity, 0))
-    l_max = int(mentor_k.max(initial=1))
-    top_val: np.ndarray | None = None  # (≤ l_max, n_m) best scores per mentor so far
-    top_idx: np.ndarray | None = None
+    # Each block is touched by a few cheap passes only (group maxima, one comparison):
+    # no sort or partition over the whole block. The k-th largest of g group maxima is a
+    # lower bound on the k-th largest value (k groups reach it), so "≥ that" is a small
+    # superset of the top k; exact top lists are then cut from the few survivors.
+    mentors = _RunningTop(mentor_k)
     rows_e: list[np.ndarray] = []
     cols_e: list[np.ndarray] = []
     vals_e: list[np.ndarray] = []
     total_rows = 0
     for start, block in _blocks(scores, n_mentees, chunk_rows):
         block = np.asarray(block, dtype=np.float32)
-        block = np.where(np.isnan(block), -np.inf, block)
+        if np.isnan(block).any():
+            block = np.where(np.isnan(block), -np.inf, block)
         r = block.shape[0]
         total_rows = start + r
-        # mentee side: each row's best k_e mentors
-        part = np.argpartition(-block, k_e - 1, axis=1)[:, :k_e] if k_e < n_m else None
-        cols = part if part is not None else np.broadcast_to(np.arange(n_m), (r, n_m))
-        rows_e.append(np.repeat(np.arange(start, start + r), cols.shape[1]))
-        cols_e.append(np.asarray(cols).ravel())
-        vals_e.append(np.take_along_axis(block, np.asarray(cols), axis=1).ravel())
-        # mentor side: merge this block into the running top-l_max of every column
-        idx = np.broadcast_to(np.arange(start, start + r)[:, None], block.shape)
-        if top_val is not None:
-            vals = np.concatenate([top_val, block], axis=0)
-            idxs = np.concatenate([top_idx, idx], axis=0)
-        else:
-            vals, idxs = block, np.asarray(idx)
-        if vals.shape[0] > l_max:
-            sel = np.argpartition(-vals, l_max - 1, axis=0)[:l_max]
-            vals = np.take_along_axis(vals, sel, axis=0)
-            idxs = np.take_along_axis(idxs, sel, axis=0)
-        top_val, top_idx = vals.copy(), idxs.copy()
-    mentee_rows = np.concatenate(rows_e) if rows_e else np.zeros(0, dtype=np.int64)
-    mentee_cols = np.concatenate(cols_e) if cols_e else np.zeros(0, dtype=np.int64)
-    mentee_vals = np.concatenate(vals_e) if vals_e else np.zeros(0, dtype=np.float32)
-    m_rows, m_cols, m_vals = _mentor_side(top_val, top_idx, mentor_k)
-    keys = np.concatenate(
-        [
-            mentee_rows.astype(np.int64) * n_m + mentee_cols,
-            m_rows.astype(np.int64) * n_m + m_cols,
-        ]
-    )
+        thr_e = _kth_largest(_group_maxima(block, 4 * k_e, axis=1), k_e)
+        thr_m = mentors.threshold()
+        filling = np.flatnonzero(thr_m == -np.inf)  # mentors without k candidates yet
+        if len(filling):
+            col_maxima = _group_maxima(block[:, filling], 2 * int(mentor_k.max()), axis=0)
+            thr_m[filling] = _kth_largest(col_maxima, mentor_k[filling])
+        rows, cols = np.nonzero((block >= thr_e[:, None]) | (block >= thr_m[None, :]))
+        vals = block[rows, cols]
+        for_e = vals >= thr_e[rows]
+        rows_e.append(rows[for_e] + start)
+        cols_e.append(cols[for_e])
+        vals_e.append(vals[for_e])
+        for_m = vals >= thr_m[cols]
+        mentors.add(rows[for_m] + start, cols[for_m], vals[for_m])
+    pe_e = np.concatenate(rows_e) if rows_e else np.zeros(0, dtype=np.int64)
+    pm_e = np.concatenate(cols_e) if cols_e else np.zeros(0, dtype=np.int64)
+    ps_e = np.concatenate(vals_e) if vals_e else np.zeros(0, dtype=np.float32)
+    pm_e, pe_e, ps_e = _top_per_group(pe_e, pm_e, ps_e, np.full(total_rows, k_e))
+    pe_m, pm_m, ps_m = mentors.pairs()
+    keys = np.concatenate([pe_e.astype(np.int64) * n_m + pm_e, pe_m.astype(np.int64) * n_m + pm_m])
     keys, first = np.unique(keys, return_index=True)
-    pe = (keys // n_m).astype(np.int64)
-    pm = (keys % n_m).astype(np.int64)
-    ps = np.concatenate([mentee_vals, m_vals]).astype(np.float64)[first]
+    pe = keys // n_m
+    pm = keys % n_m
+    ps = np.concatenate([ps_e, ps_m]).astype(np.float64)[first]
     good = np.isfinite(ps)
     if min_score is not None:
         good &= ps >= min_score
@@ -134,20 +139,93 @@ def candidate_pairs(
     )
 
 
-def _mentor_side(
-    top_val: np.ndarray | None, top_idx: np.ndarray | None, mentor_k: np.ndarray
+def _group_maxima(block: np.ndarray, groups: int, axis: int) -> np.ndarray:
+    """Maxima of about ``groups`` equal slices along ``axis`` (rows of the result = other axis).
+
+    Reshape-and-reduce is several times faster than ``reduceat`` on large blocks; a short
+    remainder becomes one more group.
+    """
+    n = block.shape[axis]
+    groups = max(1, min(n, groups))
+    width = n // groups
+    main = groups * width
+    if axis == 1:
+        out = block[:, :main].reshape(block.shape[0], groups, width).max(axis=2)
+        if main < n:
+            out = np.concatenate([out, block[:, main:].max(axis=1, keepdims=True)], axis=1)
+        return out
+    out = block[:main].reshape(groups, width, block.shape[1]).max(axis=1)
+    if main < n:
+        out = np.concatenate([out, block[main:].max(axis=0, keepdims=True)], axis=0)
+    return np.ascontiguousarray(out.T)
+
+
+def _kth_largest(values: np.ndarray, k: int | np.ndarray) -> np.ndarray:
+    """Per row, the k-th largest entry (-inf when the row has fewer than k entries)."""
+    g = values.shape[1]
+    ks = np.broadcast_to(np.asarray(k, dtype=np.int64), (values.shape[0],))
+    out = np.full(values.shape[0], -np.inf, dtype=np.float32)
+    ok = ks <= g
+    if not ok.any():
+        return out
+    kth = np.unique(ks[ok] - 1)
+    part = -np.partition(-values, kth, axis=1)
+    rows = np.flatnonzero(ok)
+    out[rows] = part[rows, ks[rows] - 1]
+    return out
+
+
+def _top_per_group(
+    group: np.ndarray, other: np.ndarray, vals: np.ndarray, keep: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each mentor's best ``mentor_k[m]`` mentees from the running top lists."""
-    if top_val is None:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0, dtype=np.float32)
-    order = np.argsort(-top_val, axis=0, kind="stable")
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(order.shape[0])[:, None], axis=0)
-    take = ranks < mentor_k[None, :]
-    rows = top_idx[take]
-    cols = np.broadcast_to(np.arange(top_val.shape[1]), top_val.shape)[take]
-    return rows, cols, top_val[take]
+    """The ``keep[g]`` best entries of each group (returns other, group, vals)."""
+    if len(group) == 0:
+        return other, group, vals
+    # one integer sort on (group, score descending) packed into 64 bits
+    v = np.asarray(-vals, dtype=np.float32).view(np.int32).astype(np.int64)
+    v = np.where(v < 0, -(v & 0x7FFFFFFF) - 1, v) + (1 << 31)  # IEEE order → unsigned order
+    order = np.argsort((group.astype(np.int64) << 32) | v, kind="stable")
+    group, other, vals = group[order], other[order], vals[order]
+    first = np.zeros(len(group), dtype=np.int64)
+    breaks = np.flatnonzero(np.diff(group)) + 1
+    first[breaks] = breaks
+    rank = np.arange(len(group)) - np.maximum.accumulate(first)
+    sel = rank < keep[group]
+    return other[sel], group[sel], vals[sel]
+
+
+class _RunningTop:
+    """Each mentor's best ``mentor_k[m]`` (mentee, score) pairs over the blocks seen."""
+
+    def __init__(self, mentor_k: np.ndarray) -> None:
+        self.mentor_k = mentor_k
+        self.rows = np.zeros(0, dtype=np.int64)
+        self.cols = np.zeros(0, dtype=np.int64)
+        self.vals = np.zeros(0, dtype=np.float32)
+
+    def add(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray) -> None:
+        self.rows, self.cols, self.vals = _top_per_group(
+            np.concatenate([self.cols, cols]),
+            np.concatenate([self.rows, rows]),
+            np.concatenate([self.vals, vals]),
+            self.mentor_k,
+        )
+
+    def threshold(self) -> np.ndarray:
+        """The k-th best score so far per mentor (-inf while fewer than k were seen)."""
+        thr = np.full(len(self.mentor_k), -np.inf, dtype=np.float32)
+        if len(self.cols) == 0:
+            return thr
+        # entries are sorted by (mentor, score descending): a mentor's worst is its last
+        last = np.append(np.flatnonzero(np.diff(self.cols)), len(self.cols) - 1)
+        mentor = self.cols[last]
+        counts = np.diff(np.append(-1, last))
+        full = counts >= self.mentor_k[mentor]
+        thr[mentor[full]] = self.vals[last[full]]
+        return thr
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.rows, self.cols, self.vals
 
 
 def _lookup_scores(

@@ -72,8 +72,9 @@ def build_network(prep: Prepared, pairs: np.ndarray) -> Network:
     mentee_node = 2 + np.arange(n_e)
     mentor_node = 2 + n_e + np.arange(n_m)
     n_nodes = 2 + n_e + n_m
-    pe = problem.pair_mentee[pairs].astype(np.int64)
-    pm = problem.pair_mentor[pairs].astype(np.int64)
+    # int32 throughout: on 20M pairs every copy and cast costs ~0.1–0.3 s
+    pe = np.take(problem.pair_mentee, pairs).astype(np.int32, copy=False)
+    pm = np.take(problem.pair_mentor, pairs).astype(np.int32, copy=False)
 
     first_unit = None
     if problem.constraints.mentors_per_mentee > 1:
@@ -91,7 +92,7 @@ def build_network(prep: Prepared, pairs: np.ndarray) -> Network:
         tails = [np.full(n_e, source), np.asarray(mentor_node)]
         heads = [mentee_node, np.full(n_m, sink)]
         caps = [prep.mentee_room, prep.mentor_room]
-    pair_head = mentor_node[pm]
+    pair_head = pm + np.int32(2 + n_e)
     quotas = problem.constraints.max_per_mentor_by_attribute
     if quotas:
         # the tightest quota on the (single) attribute wins
@@ -109,7 +110,7 @@ def build_network(prep: Prepared, pairs: np.ndarray) -> Network:
         )
         pc = code_of[pe]
         counted = pc >= 0
-        group_key = pm[counted] * max(1, len(codes)) + pc[counted]
+        group_key = pm[counted].astype(np.int64) * max(1, len(codes)) + pc[counted]
         uniq, inverse = np.unique(group_key, return_inverse=True)
         group_node = n_nodes + np.arange(len(uniq))
         n_nodes += len(uniq)
@@ -122,19 +123,18 @@ def build_network(prep: Prepared, pairs: np.ndarray) -> Network:
             ],
             dtype=np.int64,
         )
-        pair_head = pair_head.copy()
         pair_head[counted] = group_node[inverse]
         tails.append(group_node)
         heads.append(mentor_node[group_mentor])
         caps.append(group_cap)
     pair_arc_start = sum(len(t) for t in tails)
-    tails.append(mentee_node[pe])
+    tails.append(pe + np.int32(2))
     heads.append(pair_head)
     caps.append(np.ones(len(pairs), dtype=np.int64))
     return Network(
-        np.concatenate(tails).astype(np.int32),
-        np.concatenate(heads).astype(np.int32),
-        np.concatenate(caps).astype(np.int64),
+        np.concatenate([t.astype(np.int32, copy=False) for t in tails]),
+        np.concatenate([h.astype(np.int32, copy=False) for h in heads]),
+        np.concatenate([c.astype(np.int64, copy=False) for c in caps]),
         n_nodes,
         source,
         sink,

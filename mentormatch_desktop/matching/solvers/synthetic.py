@@ -39,38 +39,41 @@ class SyntheticCohort:
     def __post_init__(self) -> None:
         rng = np.random.default_rng(self.seed)
         r = self.rank
-        self.mentee_factors = (rng.standard_normal((self.n_mentees, r)) / np.sqrt(r)).astype(
-            np.float32
-        )
-        self.mentor_factors = (rng.standard_normal((self.n_mentors, r)) / np.sqrt(r)).astype(
-            np.float32
-        )
-        self.popularity = (0.15 * rng.standard_normal(self.n_mentors)).astype(np.float32)
         self.mentee_department = rng.integers(0, self.departments, self.n_mentees)
         self.mentor_department = rng.integers(0, self.departments, self.n_mentors)
         zones = np.array([-8, -5, 0, 1, 2, 5.5, 8, 9])
-        self.mentee_tz = rng.choice(
-            zones, self.n_mentees, p=[0.2, 0.25, 0.1, 0.2, 0.05, 0.1, 0.05, 0.05]
-        )
-        self.mentor_tz = rng.choice(
-            zones, self.n_mentors, p=[0.2, 0.25, 0.1, 0.2, 0.05, 0.1, 0.05, 0.05]
-        )
+        share = [0.2, 0.25, 0.1, 0.2, 0.05, 0.1, 0.05, 0.05]
+        self.mentee_tz = rng.choice(zones, self.n_mentees, p=share)
+        self.mentor_tz = rng.choice(zones, self.n_mentors, p=share)
         self.capacity = rng.integers(1, self.max_capacity + 1, self.n_mentors).astype(np.int32)
+        self.popularity = (0.15 * rng.standard_normal(self.n_mentors)).astype(np.float32)
+        # Everything is one matrix product: fit factors, a department one-hot (affinity),
+        # time zones on a circle (cos Δ: closer zones score higher) and a wide block of
+        # small random factors that acts as pair-level noise.
+        noise_rank = 24
+        e_parts = [
+            rng.standard_normal((self.n_mentees, r)) / np.sqrt(r),
+            self.department_affinity * np.eye(self.departments)[self.mentee_department],
+            0.1 * _circle(self.mentee_tz),
+            self.noise * rng.standard_normal((self.n_mentees, noise_rank)),
+        ]
+        m_parts = [
+            rng.standard_normal((self.n_mentors, r)) / np.sqrt(r),
+            np.eye(self.departments)[self.mentor_department],
+            _circle(self.mentor_tz),
+            rng.standard_normal((self.n_mentors, noise_rank)) / np.sqrt(noise_rank) * 4.0,
+        ]
+        self.mentee_factors = np.hstack(e_parts).astype(np.float32)
+        self.mentor_factors = np.hstack(m_parts).astype(np.float32)
 
     def block(self, start: int, stop: int) -> np.ndarray:
         """Scores in [0, 1] of mentees ``start:stop`` against every mentor (float32)."""
-        rng = np.random.default_rng((self.seed, start))
-        fit = self.mentee_factors[start:stop] @ self.mentor_factors.T
-        same = self.mentee_department[start:stop, None] == self.mentor_department[None, :]
-        tz = np.abs(self.mentee_tz[start:stop, None] - self.mentor_tz[None, :]).astype(np.float32)
-        raw = (
-            fit
-            + self.popularity[None, :]
-            + self.department_affinity * same
-            - 0.02 * np.minimum(tz, 12.0)
-            + self.noise * rng.standard_normal(fit.shape, dtype=np.float32)
-        )
-        return (1.0 / (1.0 + np.exp(-3.0 * raw))).astype(np.float32)
+        raw = self.mentee_factors[start:stop] @ self.mentor_factors.T
+        raw += self.popularity[None, :]
+        np.multiply(raw, -3.0, out=raw)
+        np.exp(raw, out=raw)
+        raw += 1.0
+        return np.reciprocal(raw, out=raw)
 
     def dense(self) -> np.ndarray:
         return self.block(0, self.n_mentees)
@@ -79,6 +82,11 @@ class SyntheticCohort:
         mentees = {"department": [f"D{d}" for d in self.mentee_department]}
         mentors = {"department": [f"D{d}" for d in self.mentor_department]}
         return mentees, mentors
+
+
+def _circle(tz: np.ndarray) -> np.ndarray:
+    angle = np.asarray(tz, dtype=np.float64) / 24.0 * 2.0 * np.pi
+    return np.stack([np.cos(angle), np.sin(angle)], axis=1)
 
 
 def problem_from_pairs(
