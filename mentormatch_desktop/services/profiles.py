@@ -9,13 +9,14 @@ a profile is never half-saved.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
+from mentormatch_desktop.domain import participants as rules
 from mentormatch_desktop.domain.enums import (
     EnrolmentRole,
     EnrolmentStatus,
@@ -23,6 +24,7 @@ from mentormatch_desktop.domain.enums import (
     PairPreferenceKind,
     SkillDirection,
 )
+from mentormatch_desktop.domain.participants import FieldProblem
 from mentormatch_desktop.storage.models import (
     AvailabilitySlot,
     Department,
@@ -36,9 +38,6 @@ from mentormatch_desktop.storage.models import (
     Skill,
     SkillAlias,
 )
-
-LANGUAGE_LEVELS = ("native", "fluent", "working")
-MAX_CAPACITY = 20
 
 
 @dataclass(frozen=True)
@@ -112,66 +111,55 @@ def time_zones() -> frozenset[str]:
 
 
 def validate_profile(profile: Profile, known_skills: set[str] | None = None) -> list[ProfileIssue]:
-    """Every problem in ``profile``; ``known_skills`` (lower-cased) checks skill names."""
+    """Every problem in ``profile``; ``known_skills`` (lower-cased) checks skill names.
+
+    Field rules are the import's (:mod:`mentormatch_desktop.domain.participants`), so a
+    profile the editor accepts is one an import file could hold, and the other way round.
+    """
     issues: list[ProfileIssue] = []
+
+    def check(field: str, rule: Callable[[], object]) -> None:
+        try:
+            rule()
+        except FieldProblem as exc:
+            issues.append(ProfileIssue(field, str(exc)))
+
     if not profile.full_name.strip():
         issues.append(ProfileIssue("full_name", "a name is required"))
-    try:
-        validate_email(profile.email.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        issues.append(ProfileIssue("email", f"not a valid e-mail address ({exc})"))
-    if profile.time_zone not in time_zones():
-        issues.append(
-            ProfileIssue("time_zone", f"unknown time zone {profile.time_zone!r} (IANA name)")
-        )
-    seen_languages = set()
+    for name in ("full_name", "title", "department", "bio"):
+        check(name, lambda n=name: rules.check_length(n, getattr(profile, n).strip()))
+    check("email", lambda: rules.parse_email(profile.email.strip()))
+    check("time_zone", lambda: rules.parse_time_zone(profile.time_zone.strip()))
+    seen_languages: set[str] = set()
     for i, (code, level) in enumerate(profile.languages):
-        if len(code) != 2 or not code.isalpha():
-            issues.append(ProfileIssue(f"languages[{i}]", f"{code!r} is not an ISO 639-1 code"))
-        if level not in LANGUAGE_LEVELS:
-            issues.append(
-                ProfileIssue(
-                    f"languages[{i}]", f"level must be one of {', '.join(LANGUAGE_LEVELS)}"
-                )
-            )
+        check(f"languages[{i}]", lambda c=code, lv=level: rules.parse_languages(f"{c}:{lv}"))
         if code.lower() in seen_languages:
             issues.append(ProfileIssue(f"languages[{i}]", f"{code} is listed twice"))
         seen_languages.add(code.lower())
-    seen_skills = set()
+    seen_skills: set[tuple[str, SkillDirection]] = set()
     for i, entry in enumerate(profile.skills):
         name = entry.skill.strip()
         if not name:
             issues.append(ProfileIssue(f"skills[{i}]", "skill name is empty"))
         elif known_skills is not None and name.lower() not in known_skills:
             issues.append(ProfileIssue(f"skills[{i}]", f"{name!r} is not in the skill taxonomy"))
-        if not 1 <= entry.level <= 5:
-            issues.append(ProfileIssue(f"skills[{i}].level", "level goes from 1 to 5"))
-        key = (name.lower(), entry.direction)
-        if key in seen_skills:
+        check(f"skills[{i}].level", lambda e=entry: rules.parse_skill_levels(f"x:{e.level}"))
+        if (name.lower(), entry.direction) in seen_skills:
             issues.append(
                 ProfileIssue(f"skills[{i}]", f"{name} ({entry.direction}) is listed twice")
             )
-        seen_skills.add(key)
+        seen_skills.add((name.lower(), entry.direction))
     for i, goal in enumerate(profile.goals):
-        if len(goal) > 200:
-            issues.append(ProfileIssue(f"goals[{i}]", "a goal's title has at most 200 characters"))
-    slots = sorted(profile.availability, key=lambda s: (s.weekday, s.start_minute))
-    for i, slot in enumerate(slots):
-        if not 0 <= slot.weekday <= 6:
-            issues.append(ProfileIssue(f"availability[{i}]", "weekday must be Monday–Sunday"))
-        if not (0 <= slot.start_minute < slot.end_minute <= 1440):
-            issues.append(ProfileIssue(f"availability[{i}]", "the end must come after the start"))
-        if (
-            i
-            and slots[i - 1].weekday == slot.weekday
-            and slots[i - 1].end_minute > slot.start_minute
-        ):
-            issues.append(ProfileIssue(f"availability[{i}]", "overlaps the previous window"))
+        check(f"goals[{i}]", lambda g=goal: rules.parse_goals(g))
+    windows = [(s.weekday, s.start_minute, s.end_minute) for s in profile.availability]
+    for i, window in enumerate(windows):
+        check(f"availability[{i}]", lambda w=window: rules.parse_availability(_window_text(w)))
+    if not any(i.field.startswith("availability") for i in issues):
+        check("availability", lambda: rules.parse_availability(_windows_text(windows)))
     for i, enrolment in enumerate(profile.enrolments):
-        if not 0 <= enrolment.capacity <= MAX_CAPACITY:
-            issues.append(
-                ProfileIssue(f"enrolments[{i}].capacity", f"capacity goes from 0 to {MAX_CAPACITY}")
-            )
+        check(
+            f"enrolments[{i}].capacity", lambda e=enrolment: rules.parse_capacity(str(e.capacity))
+        )
         if enrolment.role == EnrolmentRole.MENTOR and enrolment.capacity == 0:
             issues.append(
                 ProfileIssue(f"enrolments[{i}].capacity", "a mentor needs room for one mentee")
@@ -180,6 +168,16 @@ def validate_profile(profile: Profile, known_skills: set[str] | None = None) -> 
         if profile.id is not None and blocked.person_id == profile.id:
             issues.append(ProfileIssue(f"must_not_match[{i}]", "cannot exclude oneself"))
     return issues
+
+
+def _window_text(window: tuple[int, int, int]) -> str:
+    day, start, end = window
+    weekday = rules.WEEKDAYS[day] if 0 <= day <= 6 else str(day)
+    return f"{weekday} {start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+
+
+def _windows_text(windows: list[tuple[int, int, int]]) -> str:
+    return f"{rules.LIST_SEPARATOR} ".join(_window_text(w) for w in windows)
 
 
 def _skill_index(session: Session) -> dict[str, int]:

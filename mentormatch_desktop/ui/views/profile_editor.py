@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from mentormatch_desktop.domain.enums import EnrolmentRole, SkillDirection
+from mentormatch_desktop.domain.participants import LANGUAGE_LEVELS
 from mentormatch_desktop.services import directory, profiles
 from mentormatch_desktop.services.profiles import (
-    LANGUAGE_LEVELS,
     BlockedPerson,
     EnrolmentEntry,
     Profile,
