@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -309,11 +310,37 @@ class ParticipantsView(View):
 
     def screenshot_extras(self) -> list[tuple[str, Callable[[], QWidget]]]:
         """The profile editor (first row) and the import wizard, for ``--screenshots``."""
-        extras: list[tuple[str, Callable[[], QWidget]]] = [("import", self.open_import_wizard)]
+        extras: list[tuple[str, Callable[[], QWidget]]] = [
+            ("import-review", self._import_review_example)
+        ]
         if self.model.rowCount():
             first = self.model.person_id(0)
             extras.insert(0, ("profile", lambda: self.open_profile(first)))
         return extras
+
+    def _import_review_example(self) -> QWidget:
+        """The wizard's review page on a small file with two mistakes (for screenshots)."""
+        import tempfile
+
+        from PySide6.QtWidgets import QWizard
+
+        folder = Path(tempfile.mkdtemp(prefix="mentormatch-example-"))
+        path = folder / "new-joiners.csv"
+        path.write_text(
+            "email,full_name,time_zone,languages,teaches,learns,availability\n"
+            "lin.wei@example.org,Lin Wei,Asia/Shanghai,zh:native; en,Python:5; SQL:4,,"
+            "Tue 09:00-11:00\n"
+            "omar.haddad@example,Omar Haddad,Europe/Paris,fr:native,,Python:2,Wed 14:00-15:00\n"
+            "sara.nilsson@example.org,Sara Nilsson,Europe/Stockholm,sv; en,,SQL:1,"
+            "Thu 16:00-15:00\n"
+            "ana.lima@example.org,Ana Lima,America/Sao_Paulo,pt:native,Negotiation:4,,"
+            "Mon 10:00-12:00\n",
+            encoding="utf-8",
+        )
+        wizard = self.open_import_wizard()
+        wizard.set_file(path)
+        wizard.button(QWizard.WizardButton.NextButton).click()
+        return wizard
 
     def _cancel_task(self) -> None:
         if self._task is not None:

@@ -1,0 +1,57 @@
+"""Import a file with errors, read the report, fix the file, import it: like a user would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QWizard
+
+from mentormatch_desktop.ui.main_window import MainWindow
+
+BAD = (
+    "email,full_name,time_zone,role,capacity,teaches,learns\n"
+    "lin@example.org,Lin Wei,Asia/Shanghai,mentor,2,Python:5,\n"
+    "not-an-email,Omar Haddad,Europe/Paris,mentee,1,,Python:2\n"
+    "sara@example.org,Sara Nilsson,Mars/Olympus,mentee,1,,SQL:1\n"
+)
+GOOD = BAD.replace("not-an-email", "omar@example.org").replace("Mars/Olympus", "Europe/Stockholm")
+
+
+def test_import_with_errors_then_fix_and_import(
+    qtbot, window: MainWindow, org: dict[str, int], tmp_path: Path
+) -> None:
+    view = window.screen("participants")
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        window.set_ready()
+    path = tmp_path / "people.csv"
+    path.write_text(BAD, encoding="utf-8")
+
+    wizard = view.open_import_wizard()
+    qtbot.waitUntil(lambda: wizard.choose.program.count() > 1, timeout=10_000)
+    wizard.set_file(path, org["program"])
+    with qtbot.waitSignal(wizard.checked, timeout=10_000) as checked:
+        wizard.button(QWizard.WizardButton.NextButton).click()
+    result = checked.args[0]
+    assert {(e.row, e.field) for e in result.errors} == {(3, "email"), (4, "time_zone")}
+    assert wizard.review.errors.rowCount() == 2
+    assert "2 problem(s)" in wizard.review.summary.text()
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()  # nothing to import
+    bad_cell = wizard.review.preview.item(1, 1)  # file row 3, column "email"
+    assert bad_cell.text() == "not-an-email" and bad_cell.toolTip()
+
+    path.write_text(GOOD, encoding="utf-8")  # the coordinator fixes the file
+    with qtbot.waitSignal(wizard.checked, timeout=10_000) as checked:
+        wizard.review.recheck.click()
+    assert checked.args[0].ok
+    assert wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+
+    with (
+        qtbot.waitSignal(view.loaded, timeout=20_000),
+        qtbot.waitSignal(wizard.imported, timeout=20_000) as imported,
+    ):
+        wizard.button(QWizard.WizardButton.NextButton).click()
+    assert imported.args[0].created == 3
+    assert "Imported 3 participants" in wizard.run_page.message.text()
+    assert view.model.rowCount() == 8
+    view.set_search("nilsson")
+    assert view.model.rowCount() == 1
