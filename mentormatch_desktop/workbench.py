@@ -171,20 +171,29 @@ class Workbench:
         return pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
 
     # ---- matching ------------------------------------------------------------------------
-    def run_matching(self, program: int | str, strategy: str = "optimizer", **options: Any):
+    def run_matching(
+        self,
+        program: int | str,
+        strategy: str = "optimizer",
+        *,
+        dry_run: bool = False,
+        **options: Any,
+    ) -> pl.DataFrame:
         """Run ``strategy`` on ``program`` through the matching service and return its
-        proposals (mentee, mentor, score, explanation…) as a DataFrame.
+        proposals as a DataFrame: names, score, one ``score_<criterion>`` column per
+        criterion of the breakdown, explanation. Best score first.
 
-        The run is recorded like one started from the app (``options`` go to the service),
-        so it can be reviewed and approved later; the frame carries its ``run_id``.
+        The run is stored like one started from the app (so it can be reviewed and
+        approved later) unless ``dry_run``; ``run_id`` says which run it is. ``options``
+        go to :func:`mentormatch_desktop.services.matching.run_matching`.
         """
         from mentormatch_desktop.services import matching
 
         with session_factory(self.engine)() as session:
             program_id = self._program_id(session.connection(), program)
-            result = matching.run_matching(session, program_id, strategy, **options)
-            session.commit()
-        return self.proposals(_run_id(result))
+            summary = matching.run_matching(session, program_id, strategy, dry_run=dry_run,
+                                            **options)  # fmt: skip
+        return proposals_frame(summary.proposals)
 
     def proposals(self, run_id: int) -> pl.DataFrame:
         """The proposals of match run ``run_id``, best score first, with names."""
@@ -209,14 +218,18 @@ class Workbench:
 
     # ---- charts and reports ----------------------------------------------------------------
     def plot(self, chart: str = "engagement", **scope: Any) -> Figure:
-        """Draw one dashboard chart (names: :data:`charts`) inline with matplotlib."""
-        import matplotlib.pyplot as plt
+        """Draw one dashboard chart (names: :attr:`charts`) as a matplotlib Figure.
+
+        Jupyter shows the returned figure inline; elsewhere call ``.savefig(path)``. The
+        figure is not registered with pyplot, so it is shown once and never leaks.
+        """
+        from matplotlib.figure import Figure
 
         from mentormatch_desktop.analytics.plots import CHARTS, chart_figure
 
         if chart not in CHARTS:
             raise ValueError(f"unknown chart {chart!r}; choose one of {', '.join(CHARTS)}")
-        fig = plt.figure(figsize=(7.5, 3.8), layout="constrained")
+        fig = Figure(figsize=(7.5, 3.8), layout="constrained")
         return chart_figure(chart, self.dashboard(**scope), figure=fig)
 
     @property
@@ -232,18 +245,25 @@ class Workbench:
         return program_report(self.engine, path, self.filters(**scope))
 
 
-def _run_id(result: Any) -> int:
-    """The match run id from whatever the matching service returned."""
-    for attr in ("run_id", "id"):
-        value = getattr(result, attr, None)
-        if isinstance(value, int):
-            return value
-    run = getattr(result, "run", None)
-    if run is not None and isinstance(getattr(run, "id", None), int):
-        return run.id
-    if isinstance(result, int):
-        return result
-    raise TypeError(f"cannot find the match run id in {type(result).__name__}")
+def proposals_frame(proposals: list[Any]) -> pl.DataFrame:
+    """Proposal views (from the matching service) as a DataFrame, breakdown flattened."""
+    criteria = sorted({c for p in proposals for c in p.breakdown})
+    rows = [
+        {
+            "run_id": p.run_id, "proposal_id": p.id, "mentee_id": p.mentee_id,
+            "mentee": p.mentee_name, "mentor_id": p.mentor_id, "mentor": p.mentor_name,
+            "score": p.score, "status": p.status,
+            **{f"score_{c}": p.breakdown.get(c) for c in criteria},
+            "explanation": p.explanation,
+        }
+        for p in proposals
+    ]  # fmt: skip
+    schema = {
+        "run_id": pl.Int64, "proposal_id": pl.Int64, "mentee_id": pl.Int64, "mentee": pl.String,
+        "mentor_id": pl.Int64, "mentor": pl.String, "score": pl.Float64, "status": pl.String,
+        **{f"score_{c}": pl.Float64 for c in criteria}, "explanation": pl.String,
+    }  # fmt: skip
+    return pl.DataFrame(rows, schema=schema).sort("score", descending=True)
 
 
 def connect(url: str | None = None) -> Workbench:

@@ -54,7 +54,7 @@ def _group_names(conn: Connection, by: str | None) -> dict[Any, str]:
         table = Department.__table__
     else:
         return {}
-    return dict(conn.execute(sa.select(table.c.id, table.c.name)).tuples().all())
+    return {ident: name for ident, name in conn.execute(sa.select(table.c.id, table.c.name))}
 
 
 def engagement_daily(conn: Connection, f: Filters, by: str | None = "program") -> pl.DataFrame:

@@ -47,7 +47,9 @@ def draw_funnel(ax: Axes, frame: pl.DataFrame) -> None:
 def draw_engagement(ax: Axes, frame: pl.DataFrame, column: str = "sessions") -> None:
     if _empty(ax, frame):
         return
-    for i, (group,) in enumerate(frame.select("group").unique().sort("group").iter_rows()):
+    # Groups with nothing to show for this measure (e.g. logins outside any program) are left out.
+    active = frame.group_by("group").agg(pl.col(column).sum()).filter(pl.col(column) > 0)
+    for i, group in enumerate(active["group"].sort().to_list()):
         part = frame.filter(pl.col("group") == group).sort("period")
         ax.plot(part["period"].to_list(), part[column].to_list(), label=group,
                 color=PALETTE[i % len(PALETTE)], linewidth=1.4)  # fmt: skip

@@ -74,7 +74,7 @@ class BarPanel(ChartPanel):
                 bars = pg.BarGraphItem(x=offset, height=heights, width=width * 0.9, brush=brush,
                                        pen=None)  # fmt: skip
             item.addItem(bars)
-        names = [str(r[self.labels]).replace("_", " ") for r in self._rows]
+        names = [self._label(r) for r in self._rows]
         ticks = [[(float(i), self._short(t)) for i, t in enumerate(names)]]
         axis = item.getAxis("left" if self.horizontal else "bottom")
         axis.setTicks(ticks)
@@ -103,14 +103,17 @@ class BarPanel(ChartPanel):
         values = " · ".join(
             f"{c.replace('_', ' ')}: {_fmt(row[c], self.percent)}" for c in self.values
         )
-        return f"{row[self.labels]} · {values}" + (" · click for pairs" if self.drill else "")
+        return f"{self._label(row)} · {values}" + (" · click for pairs" if self.drill else "")
 
     def clicked_at(self, x: float, y: float) -> None:
         i = self._index(x, y)
         if i is None or self.drill is None:
             return
         row = self._rows[i]
-        self.drill_down.emit(f"{self.title}: {row[self.labels]}", self.drill(row))
+        self.drill_down.emit(f"{self.title}: {self._label(row)}", self.drill(row))
+
+    def _label(self, row: dict[str, object]) -> str:
+        return str(row[self.labels]).replace("_", " ")
 
 
 class HistogramPanel(ChartPanel):

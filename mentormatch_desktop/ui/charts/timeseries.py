@@ -64,7 +64,9 @@ class TimeSeriesPanel(ChartPanel):
             return []
         if self.group is None:
             return [(c.replace("_", " "), frame, c) for c in self.columns]
-        groups = frame[self.group].unique().sort().to_list()
+        totals = frame.group_by(self.group).agg(pl.col(self.measure).sum())
+        # A group with nothing for this measure would only add a flat line and a legend entry.
+        groups = totals.filter(pl.col(self.measure) > 0)[self.group].sort().to_list()
         return [(str(g), frame.filter(pl.col(self.group) == g), self.measure) for g in groups]
 
     def draw(self, frame: pl.DataFrame) -> None:
