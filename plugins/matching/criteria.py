@@ -71,11 +71,9 @@ class SkillFit(FactorisedCriterion):
         if row.nnz == 0:
             return None
         teach = cohort.mentors.teach.getrow(mentor).toarray().ravel()
-        hits = [
-            cohort.skill_names[s]
-            for s, lvl in sorted(zip(row.indices, row.data, strict=True), key=lambda t: -t[1])
-            if teach[s] > lvl
-        ]
+        gains = level_gain(teach[row.indices] - row.data) * (teach[row.indices] > 0)
+        order = sorted(range(row.nnz), key=lambda k: (-gains[k], row.indices[k]))
+        hits = [cohort.skill_names[row.indices[k]] for k in order if gains[k] > 0]
         if not hits:
             return f"Teaches none of the {row.nnz} target skills"
         return f"Teaches {len(hits)} of {row.nnz} target skills: {', '.join(hits)}"
