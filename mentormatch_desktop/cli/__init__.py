@@ -18,6 +18,7 @@ _COMMAND_MODULES = [
     "mentormatch_desktop.cli.plugins",
     "mentormatch_desktop.cli.analytics",
     "mentormatch_desktop.cli.demo",
+    "mentormatch_desktop.cli.transfer",
     "mentormatch_desktop.cli.solve",
     "mentormatch_desktop.cli.matching",
 ]

@@ -1,0 +1,364 @@
+"""Import and export of participant files: one transaction per action.
+
+Import validates the whole file first (format, then database checks such as unknown
+managers or e-mail conflicts) and raises :class:`ImportFailed` with every problem; only a
+clean file is written, in one transaction. People are matched by ``external_id``, then by
+e-mail (case-insensitive), so re-importing a file updates and never duplicates. The field
+rules live in :mod:`mentormatch_desktop.domain.participants`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from mentormatch_desktop.domain.participants import (
+    COLUMNS,
+    ImportFailed,
+    ImportRowError,
+    ParticipantRecord,
+    format_availability,
+    format_goals,
+    format_languages,
+    format_skill_levels,
+    validate_table,
+)
+from mentormatch_desktop.services.participant_apply import ApplyContext, apply_record
+from mentormatch_desktop.services.participant_files import read_table, write_table
+from mentormatch_desktop.storage.models import (
+    Department,
+    Enrolment,
+    PairPreference,
+    Person,
+    Program,
+    Skill,
+)
+
+
+@dataclass
+class ImportSummary:
+    """What an import did. ``created_skills`` are labels that matched no skill or alias."""
+
+    file: str
+    program: str | None
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    created_skills: list[str] = field(default_factory=list)
+    created_departments: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass(frozen=True)
+class ExportSummary:
+    file: str
+    program: str | None
+    rows: int
+
+
+def find_program(session: Session, program: str | int) -> Program | None:
+    """A program by id or by name (case-insensitive)."""
+    text = str(program).strip()
+    if text.isdigit():
+        found = session.get(Program, int(text))
+        if found is not None:
+            return found
+    return session.scalars(
+        sa.select(Program).where(sa.func.lower(Program.name) == text.lower())
+    ).first()
+
+
+def _resolve_program(session: Session, program: str | int | None, file: str) -> Program | None:
+    if program is None:
+        return None
+    found = find_program(session, program)
+    if found is None:
+        names = ", ".join(session.scalars(sa.select(Program.name).order_by(Program.name)))
+        raise ImportFailed(
+            [
+                ImportRowError(
+                    file,
+                    None,
+                    "--program",
+                    f"unknown program {program!r} (known: {names or 'none'})",
+                )
+            ]
+        )
+    return found
+
+
+def _match_people(
+    session: Session, records: Sequence[ParticipantRecord], file: str
+) -> tuple[dict[int, int | None], dict[str, int], list[ImportRowError]]:
+    """Existing person id per record index (external_id first, then e-mail) and all e-mails."""
+    by_external: dict[str, int] = {}
+    by_email: dict[str, int] = {}
+    external_of: dict[int, str | None] = {}
+    for pid, ext, email in session.execute(sa.select(Person.id, Person.external_id, Person.email)):
+        if ext:
+            by_external[ext] = pid
+        by_email[email.lower()] = pid
+        external_of[pid] = ext
+    matches: dict[int, int | None] = {}
+    errors: list[ImportRowError] = []
+    for k, rec in enumerate(records):
+        by_id = by_external.get(rec.external_id) if rec.external_id else None
+        by_mail = by_email.get(rec.email.lower())
+        if by_id is not None and by_mail is not None and by_id != by_mail:
+            errors.append(
+                ImportRowError(
+                    file,
+                    rec.row,
+                    "email",
+                    (
+                        f"{rec.email} belongs to another person in the database "
+                        f"(external_id {external_of[by_mail] or 'none'}), not to {rec.external_id}"
+                    ),
+                )
+            )
+            continue
+        if by_id is None and by_mail is not None and rec.external_id and external_of[by_mail]:
+            errors.append(
+                ImportRowError(
+                    file,
+                    rec.row,
+                    "external_id",
+                    (
+                        f"{rec.email} is already stored with external_id {external_of[by_mail]}, "
+                        f"not {rec.external_id}"
+                    ),
+                )
+            )
+            continue
+        matches[k] = by_id if by_id is not None else by_mail
+    return matches, by_email, errors
+
+
+def _check_references(
+    records: Sequence[ParticipantRecord], known_emails: set[str], file: str
+) -> list[ImportRowError]:
+    errors = []
+    for rec in records:
+        if rec.manager_email and rec.manager_email.lower() not in known_emails:
+            errors.append(
+                ImportRowError(
+                    file,
+                    rec.row,
+                    "manager_email",
+                    f"unknown manager {rec.manager_email} (not in this file or the database)",
+                )
+            )
+        for other in rec.must_not_match:
+            if other.lower() not in known_emails:
+                errors.append(
+                    ImportRowError(
+                        file,
+                        rec.row,
+                        "must_not_match",
+                        f"unknown person {other} (not in this file or the database)",
+                    )
+                )
+    return errors
+
+
+def _write(
+    session: Session, records: Sequence[ParticipantRecord], program: Program | None, file: str
+) -> tuple[ImportSummary, list[int]]:
+    """Validate against the database, then apply; raises ImportFailed before any write."""
+    matches, by_email, errors = _match_people(session, records, file)
+    known = set(by_email) | {r.email.lower() for r in records}
+    errors += _check_references(records, known, file)
+    if errors:
+        raise ImportFailed(errors)
+    summary = ImportSummary(file=file, program=program.name if program else None)
+    if program is None and any("role" in r.present and r.role for r in records):
+        summary.warnings.append("role, capacity and cohort were ignored: no --program given")
+    ctx = ApplyContext.load(session, program, summary.created_skills, summary.created_departments)
+    existing_ids = [pid for pid in matches.values() if pid is not None]
+    people = (
+        {
+            p.id: p
+            for p in session.scalars(
+                sa.select(Person)
+                .where(Person.id.in_(existing_ids))
+                .options(
+                    selectinload(Person.skills),
+                    selectinload(Person.languages),
+                    selectinload(Person.availability),
+                    selectinload(Person.goals),
+                )
+            )
+        }
+        if existing_ids
+        else {}
+    )
+    targets: list[tuple[ParticipantRecord, Person, bool]] = []
+    for k, rec in enumerate(records):
+        pid = matches.get(k)
+        person = people[pid] if pid is not None else None
+        created = person is None
+        if person is None:
+            person = Person(
+                email=rec.email,
+                full_name=rec.full_name,
+                time_zone=rec.time_zone,
+                skills=[],
+                languages=[],
+                availability=[],
+                goals=[],
+            )
+            session.add(person)
+        targets.append((rec, person, created))
+    session.flush()  # new people get ids before references between them are resolved
+    ctx.remember_people({p.email.lower(): p.id for _, p, _ in targets})
+    ids = []
+    for rec, person, created in targets:
+        changed = apply_record(session, ctx, rec, person)
+        if created:
+            summary.created += 1
+        elif changed:
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+        ids.append(person.id)
+    return summary, ids
+
+
+def import_participants(
+    session: Session, path: str | Path, *, program: str | int | None = None
+) -> ImportSummary:
+    """Import a CSV/XLSX participant file (format: ``docs/import-format.md``).
+
+    Raises :class:`ImportFailed` listing every problem; in that case nothing is written.
+    With ``program``, each row also enrols the person in that program in its ``role``.
+    """
+    file = str(path)
+    header, rows = read_table(path)
+    target = _resolve_program(session, program, file)
+    records, errors = validate_table(file, header, rows, program_given=target is not None)
+    if errors:
+        if records:  # also report database problems of the rows that are otherwise fine
+            _, by_email, more = _match_people(session, records, file)
+            known = set(by_email) | {(r.get("email") or "").strip().lower() for r in rows}
+            more += _check_references(records, known, file)
+            errors = sorted(
+                errors + more,
+                key=lambda e: (e.row or 0, COLUMNS.index(e.field) if e.field in COLUMNS else -1),
+            )
+        raise ImportFailed(errors)
+    try:
+        summary, _ = _write(session, records, target, file)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return summary
+
+
+# ---- export -----------------------------------------------------------------------------
+
+
+def participant_rows(session: Session, program: Program | None = None) -> list[dict[str, str]]:
+    """Every person (or every enrolment of ``program``) in the import column format."""
+    if program is not None:
+        enrolments = list(
+            session.scalars(
+                sa.select(Enrolment)
+                .where(Enrolment.program_id == program.id)
+                .order_by(Enrolment.person_id, Enrolment.id)
+            )
+        )
+        person_ids = sorted({e.person_id for e in enrolments})
+    else:
+        enrolments = []
+        person_ids = list(session.scalars(sa.select(Person.id).order_by(Person.id)))
+    skill_names = dict(session.execute(sa.select(Skill.id, Skill.name)).all())
+    department_names = dict(session.execute(sa.select(Department.id, Department.name)).all())
+    emails = dict(session.execute(sa.select(Person.id, Person.email)).all())
+    scope = program.id if program is not None else None
+    must_not: dict[int, list[str]] = {}
+    for pid, other in session.execute(
+        sa.select(PairPreference.person_id, PairPreference.other_person_id).where(
+            PairPreference.kind == "must_not",
+            PairPreference.program_id.is_(None)
+            if scope is None
+            else PairPreference.program_id == scope,
+        )
+    ):
+        must_not.setdefault(pid, []).append(emails[other])
+    people: dict[int, Person] = {}
+    chunk = 5000
+    for first in range(0, len(person_ids), chunk):
+        for p in session.scalars(
+            sa.select(Person)
+            .where(Person.id.in_(person_ids[first : first + chunk]))
+            .options(
+                selectinload(Person.skills),
+                selectinload(Person.languages),
+                selectinload(Person.availability),
+                selectinload(Person.goals),
+            )
+        ):
+            people[p.id] = p
+    rows = []
+    if program is None:
+        pairs = [(pid, None) for pid in person_ids]
+    else:
+        pairs = [(e.person_id, e) for e in enrolments]
+    for pid, enrolment in pairs:
+        p = people[pid]
+        skills = {"teach": {}, "learn": {}}
+        for ps in p.skills:
+            skills[str(ps.direction)][skill_names[ps.skill_id]] = ps.level
+        rows.append(
+            {
+                "external_id": p.external_id or "",
+                "email": p.email,
+                "full_name": p.full_name,
+                "title": p.title or "",
+                "department": department_names.get(p.department_id, "") if p.department_id else "",
+                "manager_email": emails.get(p.manager_id, "") if p.manager_id else "",
+                "time_zone": p.time_zone,
+                "languages": format_languages({lang.language: lang.level for lang in p.languages}),
+                "role": str(enrolment.role) if enrolment else "",
+                "capacity": str(enrolment.capacity) if enrolment else "",
+                "cohort": (enrolment.cohort or "") if enrolment else "",
+                "teaches": format_skill_levels(skills["teach"]),
+                "learns": format_skill_levels(skills["learn"]),
+                "goals": format_goals(
+                    [
+                        (g.description or g.title).strip()
+                        for g in sorted(p.goals, key=lambda g: g.id)
+                    ]
+                ),
+                "availability": format_availability(
+                    [(s.weekday, s.start_minute, s.end_minute) for s in p.availability]
+                ),
+                "bio": p.bio or "",
+                "must_not_match": "; ".join(sorted(must_not.get(pid, []))),
+            }
+        )
+    return rows
+
+
+def export_participants(
+    session: Session, path: str | Path, *, program: str | int | None = None
+) -> ExportSummary:
+    """Write participants to CSV/XLSX in the import format (export → import changes nothing)."""
+    target = _resolve_program(session, program, str(path))
+    rows = participant_rows(session, target)
+    if program is None:
+        header = [c for c in COLUMNS if c not in ("role", "capacity", "cohort")]
+        rows = [{c: r[c] for c in header} for r in rows]
+    else:
+        header = list(COLUMNS)
+    write_table(path, header, rows)
+    return ExportSummary(file=str(path), program=target.name if target else None, rows=len(rows))
