@@ -504,7 +504,7 @@ class HistoryBuilder:
         enrolled = np.zeros(org.n, dtype=bool)
         for rows in self.ctx.enrolled.values():
             enrolled[[p for p, _, _ in rows]] = True
-        counts = rng.poisson(np.where(enrolled, 7.0, 1.5))
+        counts = rng.poisson(np.where(enrolled, 5.0, 1.0))
         window = 183 * 86400.0
         for person in range(org.n):
             for offset in np.sort(rng.uniform(0, window, counts[person])):

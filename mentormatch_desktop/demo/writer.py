@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIndex
 
 from mentormatch_desktop.demo.dataset import TABLE_ORDER, DemoDataset
 from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
@@ -31,9 +32,12 @@ def write_dataset(
     total = sum(len(ds.tables[n].rows) for n in names) or 1
     done = 0
     postgres = conn.dialect.name == "postgresql"
+    deferred: list[sa.Table] = []
     if postgres:
         # A crash may lose this transaction, never corrupt anything: fine for a bulk fill.
         conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+        deferred = [Base.metadata.tables[n] for n in names if len(ds.tables[n].rows) >= BULK_ROWS]
+        _drop_structures(conn, deferred)
     else:
         conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     for name in names:
@@ -47,6 +51,8 @@ def write_dataset(
             _executemany(conn, table, rows.columns, rows.rows)
         done += len(rows.rows)
     if postgres:
+        report(progress, 0.97, "building indexes and checking references")
+        _restore_structures(conn, deferred)
         for name in names:
             table = Base.metadata.tables[name]
             if "id" in table.c and table.c.id.autoincrement and len(ds.tables[name].rows):
@@ -55,6 +61,31 @@ def write_dataset(
                     f"(SELECT max(id) FROM {name}))"
                 )
     report(progress, 1.0, "demo written")
+
+
+BULK_ROWS = 20_000
+"""Tables at least this large are loaded without their secondary indexes and foreign keys,
+which are rebuilt (and checked in one pass) afterwards: per-row index upkeep and per-row
+foreign-key triggers cost far more than one sort and one join. All of it happens inside
+the transaction, so nobody ever sees a table without its constraints."""
+
+
+def _drop_structures(conn: Connection, tables: list[sa.Table]) -> None:
+    for table in tables:
+        for fk in table.foreign_key_constraints:
+            conn.execute(DropConstraint(fk))
+        for index in table.indexes:
+            if not index.unique:
+                conn.execute(DropIndex(index))
+
+
+def _restore_structures(conn: Connection, tables: list[sa.Table]) -> None:
+    for table in tables:
+        for index in table.indexes:
+            if not index.unique:
+                conn.execute(CreateIndex(index))
+        for fk in table.foreign_key_constraints:
+            conn.execute(AddConstraint(fk))
 
 
 def _json_columns(table: sa.Table, columns: tuple[str, ...]) -> list[int]:
