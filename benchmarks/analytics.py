@@ -55,7 +55,7 @@ def _copy(conn: sa.Connection, table: str, frame: pl.DataFrame) -> None:
 def _ts(seconds: np.ndarray) -> pl.Series:
     """Seconds since START as a UTC datetime series."""
     base = int(START.timestamp() * 1_000_000)
-    return pl.Series((base + seconds.astype(np.int64) * 1_000_000)).cast(pl.Datetime("us", "UTC"))
+    return pl.Series(base + seconds.astype(np.int64) * 1_000_000).cast(pl.Datetime("us", "UTC"))
 
 
 def generate(url: str, seed: int = 7) -> dict[str, float]:
@@ -83,7 +83,8 @@ def generate(url: str, seed: int = 7) -> dict[str, float]:
             "id": ids, "email": [f"p{i}@bench.example" for i in ids],
             "full_name": [f"Participant {i}" for i in ids],
             "department_id": rng.integers(1, DEPARTMENTS + 1, PEOPLE),
-            "seniority": rng.integers(1, 8, PEOPLE), "years_experience": rng.integers(0, 30, PEOPLE),
+            "seniority": rng.integers(1, 8, PEOPLE),
+            "years_experience": rng.integers(0, 30, PEOPLE),
             "time_zone": rng.choice(ZONES, PEOPLE), "bio": [""] * PEOPLE,
             "app_role": ["participant"] * PEOPLE, "is_active": [True] * PEOPLE,
             "attributes": ["{}"] * PEOPLE,
@@ -159,7 +160,8 @@ def generate(url: str, seed: int = 7) -> dict[str, float]:
             "mentorship_id": fb_m, "author_id": np.repeat(mentees, 2),
             "rating": rng.choice([1, 2, 3, 4, 5], 2 * n, p=[0.04, 0.08, 0.2, 0.38, 0.3]),
             "comment": [""] * (2 * n),
-            "created_at": _ts(np.minimum(np.repeat(started, 2) + rng.integers(7, 120, 2 * n) * 86400, span - 1)),
+            "created_at": _ts(np.minimum(
+                np.repeat(started, 2) + rng.integers(7, 120, 2 * n) * 86400, span - 1)),
         }))  # fmt: skip
         timings["people, enrolments, mentorships"] = time.perf_counter() - t0
         # 1M events: 85% belong to a mentorship (within its lifetime), the rest are logins.
@@ -170,10 +172,9 @@ def generate(url: str, seed: int = 7) -> dict[str, float]:
         life = np.maximum(life_end - started[em], 1)
         when = started[em] + (rng.random(paired) * life).astype(np.int64)
         actor = np.where(rng.random(paired) < 0.5, mentees[em], mentor_of[em])
-        kind = rng.choice(
-            ["message_sent", "session_held", "message_read", "session_missed", "milestone_completed"],
-            paired, p=[0.45, 0.2, 0.25, 0.05, 0.05],
-        )  # fmt: skip
+        kinds = ["message_sent", "session_held", "message_read", "session_missed",
+                 "milestone_completed"]  # fmt: skip
+        kind = rng.choice(kinds, paired, p=[0.45, 0.2, 0.25, 0.05, 0.05])
         logins = EVENTS - paired
         who = rng.integers(1, PEOPLE + 1, logins)
         events = pl.concat([
@@ -188,9 +189,8 @@ def generate(url: str, seed: int = 7) -> dict[str, float]:
         timings["1M events (COPY)"] = time.perf_counter() - t1
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for table in ("people", "programs", "departments", "enrolments", "mentorships"):
-            conn.execute(sa.text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-            ))  # fmt: skip
+            top = f"(SELECT max(id) FROM {table})"
+            conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {top})"))
         t2 = time.perf_counter()
         conn.execute(sa.text("VACUUM ANALYZE"))
         timings["VACUUM ANALYZE"] = time.perf_counter() - t2
@@ -213,16 +213,22 @@ def time_refresh(url: str, filters: Filters, runs: int) -> list[float]:
 def time_draw(url: str, filters: Filters, runs: int) -> list[float] | None:
     """Update every dashboard panel and render offscreen (None if the UI is unavailable)."""
     try:
-        from mentormatch_desktop.ui.views.dashboard import DashboardView
         from PySide6.QtWidgets import QApplication
+
+        from mentormatch_desktop.config import Settings
+        from mentormatch_desktop.ui import theme
+        from mentormatch_desktop.ui.context import AppContext
+        from mentormatch_desktop.ui.views.dashboard import DashboardView
     except ImportError as exc:
         print(f"(drawing not measured: {exc})", file=sys.stderr)
         return None
     app = QApplication.instance() or QApplication([])
-    engine = create_engine(url)
+    theme.apply_theme(app, "light")
+    context = AppContext(Settings(database_url=url))
+    engine = context.engine
     data = compute_dashboard(engine, filters)
-    view = DashboardView(engine=engine, auto_refresh=False)
-    view.resize(1600, 1000)
+    view = DashboardView(context)  # not activated: no background refresh competes
+    view.resize(1600, 2000)
     view.show()
     view.show_data(data)
     app.processEvents()
@@ -234,7 +240,7 @@ def time_draw(url: str, filters: Filters, runs: int) -> list[float] | None:
         app.processEvents()
         out.append(time.perf_counter() - t)
     view.close()
-    engine.dispose()
+    context.close()
     return out
 
 

@@ -87,19 +87,21 @@ def engagement_daily(conn: Connection, f: Filters, by: str | None = "program") -
         .where(*event_conditions(f, cohorts))
         .group_by(day, group)
     )
-    rows = conn.execute(stmt).all()
-    names = _group_names(conn, by)
-    missing = f"(no {by})"
-    data = [(r[0], names.get(r[1], missing) if names or by == "department" else r[1], *r[2:])
-            for r in rows]  # fmt: skip
+    by_id = by in ("program", "department")
     schema = {
         "day": pl.Date,
-        "group": pl.String,
+        "group": pl.Int64 if by_id else pl.String,
         "sessions": pl.Int64,
         "messages": pl.Int64,
         "events": pl.Int64,
     }
-    return pl.DataFrame(data, schema=schema, orient="row")
+    daily = read_frame(conn, stmt, schema)
+    if by_id:
+        names = _group_names(conn, by)
+        daily = daily.with_columns(
+            pl.col("group").replace_strict(names, default=f"(no {by})", return_dtype=pl.String)
+        )
+    return daily
 
 
 def _period_range(first: date, last: date, freq: str) -> pl.Series:
