@@ -198,6 +198,13 @@ class ProgressPanel(QWidget):
         self.hide()
 
 
+def section_title(text: str) -> QLabel:
+    """A bold sub-heading inside a card or dialog."""
+    label = QLabel(text, objectName="sectionTitle")
+    label.setIndent(0)  # styled labels otherwise get an automatic indent
+    return label
+
+
 def card(parent: QWidget | None = None) -> QFrame:
     frame = QFrame(parent)
     frame.setObjectName("card")

@@ -63,3 +63,21 @@ def window(qtbot, ui_context: AppContext, qsettings: QSettings) -> MainWindow:
     win.show()
     ui_context.mark_connected()
     return win
+
+
+@pytest.fixture
+def demo_context(demo_db_url: str, shared_plugin_host: PluginHost) -> Iterator[AppContext]:
+    """A context on a copy of the demo organisation (one per test, both backends)."""
+    context = AppContext(Settings(database_url=demo_db_url), plugin_host=shared_plugin_host)
+    yield context
+    wait_idle(30)
+    context.close()
+
+
+@pytest.fixture
+def demo_window(qtbot, demo_context: AppContext, qsettings: QSettings) -> MainWindow:
+    win = MainWindow(demo_context, settings=qsettings)
+    qtbot.addWidget(win)
+    win.show()
+    demo_context.mark_connected()
+    return win

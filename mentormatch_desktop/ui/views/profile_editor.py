@@ -39,7 +39,7 @@ from mentormatch_desktop.services.profiles import (
     SlotEntry,
 )
 from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.widgets import Banner, make_button, set_invalid
+from mentormatch_desktop.ui.widgets import Banner, make_button, section_title, set_invalid
 from mentormatch_desktop.ui.workers import TaskError, run_in_background
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -161,7 +161,7 @@ class ProfileEditor(QDialog):
         page = QWidget()
         column = QVBoxLayout(page)
         column.setContentsMargins(16, 16, 16, 16)
-        column.addWidget(QLabel("Skills", objectName="sectionTitle"))
+        column.addWidget(section_title("Skills"))
         column.addWidget(
             QLabel(
                 "Level 1 (novice) to 5 (expert). For skills to learn, the level is where the "
@@ -181,7 +181,7 @@ class ProfileEditor(QDialog):
                 make_button("Remove", "delete", on_click=lambda: _remove_selected(self.skills)),
             )
         )
-        column.addWidget(QLabel("Goals", objectName="sectionTitle"))
+        column.addWidget(section_title("Goals"))
         self.goals = QListWidget()
         self.goals.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
@@ -200,7 +200,7 @@ class ProfileEditor(QDialog):
         page = QWidget()
         column = QVBoxLayout(page)
         column.setContentsMargins(16, 16, 16, 16)
-        column.addWidget(QLabel("Languages", objectName="sectionTitle"))
+        column.addWidget(section_title("Languages"))
         self.languages = _editable_table(["Language (ISO code, e.g. en)", "Level"])
         column.addWidget(self.languages, 2)
         column.addLayout(
@@ -211,7 +211,7 @@ class ProfileEditor(QDialog):
                 make_button("Remove", "delete", on_click=lambda: _remove_selected(self.languages)),
             )
         )
-        column.addWidget(QLabel("Weekly availability", objectName="sectionTitle"))
+        column.addWidget(section_title("Weekly availability"))
         column.addWidget(
             QLabel(
                 "In the participant's own time zone; kept across daylight-saving changes.",
@@ -236,7 +236,7 @@ class ProfileEditor(QDialog):
         page = QWidget()
         column = QVBoxLayout(page)
         column.setContentsMargins(16, 16, 16, 16)
-        column.addWidget(QLabel("Enrolments", objectName="sectionTitle"))
+        column.addWidget(section_title("Enrolments"))
         column.addWidget(
             QLabel(
                 "Capacity: how many mentees a mentor takes (or mentors a mentee wants).",
@@ -251,7 +251,7 @@ class ProfileEditor(QDialog):
                 make_button("Remove", "delete", on_click=lambda: _remove_selected(self.enrolments)),
             )
         )
-        column.addWidget(QLabel("Must not be matched with", objectName="sectionTitle"))
+        column.addWidget(section_title("Must not be matched with"))
         finder = QHBoxLayout()
         self.person_search = QLineEdit(
             placeholderText="Type a name or e-mail, then pick from the list"

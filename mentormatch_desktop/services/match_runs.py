@@ -1,0 +1,155 @@
+"""Read-only queries behind the Matching screen: a program's runs and one run in full.
+
+Decisions (accept, lock, swap, approve) are in :mod:`.matching`; this module only reads, so
+the screen can reload a run after any decision with one call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from mentormatch_desktop.domain.enums import (
+    EnrolmentRole,
+    EnrolmentStatus,
+    MatchRunStatus,
+    ProgramKind,
+)
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services.match_records import ProposalView, proposal_view
+from mentormatch_desktop.storage.models import (
+    Enrolment,
+    MatchProposal,
+    MatchRun,
+    Person,
+    Program,
+    WeightSet,
+)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    id: int
+    program_id: int
+    strategy: str
+    status: str
+    solver_status: str | None
+    started_at: datetime
+    matched: int
+    total_score: float | None
+    min_score: float | None
+    diagnosis: str
+    seconds: float | None
+    is_dry_run: bool
+
+    @property
+    def open(self) -> bool:
+        """Decisions can still change (not approved, failed or discarded)."""
+        return self.status == MatchRunStatus.COMPLETED
+
+
+@dataclass
+class RunDetail:
+    run: RunInfo
+    proposals: list[ProposalView]
+    weights: dict[str, float]  # normalised weights the run used (breakdown bars use them)
+    criterion_labels: dict[str, str]
+    mentees_enrolled: int
+    unmatched: list[tuple[int, str]] = field(default_factory=list)  # (person id, name)
+
+
+@dataclass(frozen=True)
+class ProgramOption:
+    id: int
+    name: str
+    kind: ProgramKind
+
+
+def matching_programs(session: Session) -> list[ProgramOption]:
+    rows = session.execute(sa.select(Program.id, Program.name, Program.kind).order_by(Program.name))
+    return [ProgramOption(i, n, ProgramKind(k)) for i, n, k in rows]
+
+
+def _info(run: MatchRun) -> RunInfo:
+    objective = run.objective or {}
+    return RunInfo(
+        id=run.id,
+        program_id=run.program_id,
+        strategy=run.strategy,
+        status=str(MatchRunStatus(run.status)),
+        solver_status=run.solver_status,
+        started_at=run.started_at,
+        matched=int(objective.get("matched") or 0),
+        total_score=objective.get("total_score"),
+        min_score=objective.get("min_score"),
+        diagnosis=run.diagnosis,
+        seconds=run.seconds,
+        is_dry_run=run.is_dry_run,
+    )
+
+
+def list_runs(session: Session, program_id: int, *, limit: int = 50) -> list[RunInfo]:
+    """The program's runs, newest first."""
+    runs = session.scalars(
+        sa.select(MatchRun)
+        .where(MatchRun.program_id == program_id)
+        .order_by(MatchRun.started_at.desc(), MatchRun.id.desc())
+        .limit(limit)
+    )
+    return [_info(r) for r in runs]
+
+
+def run_detail(session: Session, run_id: int, host: PluginHost) -> RunDetail:
+    """One run with its proposals (best first), its weights and who is left unmatched."""
+    run = session.get(MatchRun, run_id)
+    if run is None:
+        raise LookupError(f"no match run with id {run_id}")
+    proposals = list(
+        session.scalars(
+            sa.select(MatchProposal)
+            .where(MatchProposal.run_id == run_id)
+            .order_by(MatchProposal.score.desc(), MatchProposal.id)
+        )
+    )
+    people = {p.mentee_id for p in proposals} | {p.mentor_id for p in proposals}
+    names = dict(
+        session.execute(sa.select(Person.id, Person.full_name).where(Person.id.in_(people))).all()
+    )
+    criteria = host.criteria()
+    weights = {n: float(c.default_weight) for n, c in criteria.items()}
+    if run.weight_set_id is not None:
+        ws = session.get(WeightSet, run.weight_set_id)
+        if ws is not None:
+            weights.update({k: float(v) for k, v in ws.weights.items() if k in weights})
+    total = sum(w for w in weights.values() if w > 0) or 1.0
+    weights = {k: w / total for k, w in weights.items() if w > 0}
+    program = session.get(Program, run.program_id)
+    role = (
+        EnrolmentRole.PEER
+        if program is not None and program.kind == ProgramKind.PEER
+        else EnrolmentRole.MENTEE
+    )
+    enrolled = session.execute(
+        sa.select(Person.id, Person.full_name)
+        .join(Enrolment, Enrolment.person_id == Person.id)
+        .where(
+            Enrolment.program_id == run.program_id,
+            Enrolment.role == role,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+        )
+        .order_by(Person.full_name)
+    ).all()
+    matched = {p.mentee_id for p in proposals} | (
+        {p.mentor_id for p in proposals} if role == EnrolmentRole.PEER else set()
+    )
+    return RunDetail(
+        run=_info(run),
+        proposals=[proposal_view(p, names) for p in proposals],
+        weights=weights,
+        criterion_labels={n: c.label for n, c in criteria.items()},
+        mentees_enrolled=len(enrolled),
+        unmatched=[(pid, name) for pid, name in enrolled if pid not in matched],
+    )

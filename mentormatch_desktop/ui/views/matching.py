@@ -1,0 +1,458 @@
+"""The Matching screen: run a strategy, review proposals with their reasons, decide, approve."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QWidget,
+)
+
+from mentormatch_desktop.domain.enums import ProgramKind, ProposalStatus
+from mentormatch_desktop.services import match_runs
+from mentormatch_desktop.services import matching as matching_service
+from mentormatch_desktop.services.match_records import ProposalView
+from mentormatch_desktop.services.match_runs import ProgramOption, RunDetail, RunInfo
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.models.proposals import BREAKDOWN_COLUMN, ProposalsTableModel
+from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.views.breakdown import BreakdownDelegate
+from mentormatch_desktop.ui.views.proposal_panel import ProposalPanel
+from mentormatch_desktop.ui.widgets import (
+    Banner,
+    EmptyState,
+    PageHeader,
+    ProgressPanel,
+    make_button,
+    page_layout,
+)
+from mentormatch_desktop.ui.workers import Task, TaskError
+
+PREFERRED_STRATEGY = "optimizer"
+
+
+def strategies_for(context: AppContext, kind: ProgramKind) -> list[tuple[str, str]]:
+    """(name, label) of the installed strategies that can solve a program of ``kind``."""
+    wanted = {"peer"} if kind == ProgramKind.PEER else {str(kind), "one_to_one"}
+    found = [
+        (name, s.label) for name, s in context.plugins.strategies().items() if wanted & set(s.kinds)
+    ]
+    return sorted(found, key=lambda s: (s[0] != PREFERRED_STRATEGY, s[1]))
+
+
+class MatchingView(View):
+    watches = ("programs", "participants", "matching", "mentorships", "*")
+    loaded = Signal()  # a run (or the absence of one) is on screen
+    decided = Signal()  # a decision, swap or approval was stored
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.programs: list[ProgramOption] = []
+        self.runs: list[RunInfo] = []
+        self.detail: RunDetail | None = None
+        self.task: Task | None = None
+        layout = page_layout(self)
+        header = PageHeader(
+            "Matching",
+            "Run a strategy, read why each pair was proposed, adjust, then approve the run.",
+        )
+        self.compare_button = header.add_action("Compare strategies", "compare")
+        self.compare_button.clicked.connect(self.open_compare)
+        self.approve_button = header.add_action("Approve run", "approve", primary=True)
+        self.approve_button.clicked.connect(self.approve)
+        layout.addWidget(header)
+
+        controls = QHBoxLayout()
+        controls.setSpacing(8)
+        self.program_combo = QComboBox(minimumWidth=250)
+        self.program_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.program_combo.currentIndexChanged.connect(self._on_program_changed)
+        self.strategy_combo = QComboBox(minimumWidth=200)
+        self.strategy_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.keep_locked = QCheckBox("Keep locked and accepted pairs")
+        self.keep_locked.setChecked(True)
+        self.run_button = make_button(
+            "Run matching", "play", primary=True, on_click=self.run_matching
+        )
+        controls.addWidget(QLabel("Program"))
+        controls.addWidget(self.program_combo)
+        controls.addWidget(QLabel("Strategy"))
+        controls.addWidget(self.strategy_combo)
+        controls.addWidget(self.keep_locked)
+        controls.addWidget(self.run_button)
+        controls.addStretch(1)
+        layout.addLayout(controls)
+
+        self.progress = ProgressPanel()
+        self.progress.cancel_requested.connect(lambda: self.task and self.task.cancel())
+        layout.addWidget(self.progress)
+        self.banner = Banner("info")
+        layout.addWidget(self.banner)
+        run_row = QHBoxLayout()
+        self.summary = QLabel(objectName="muted")
+        self.summary.setWordWrap(True)
+        run_row.addWidget(self.summary, 1)
+        run_row.addWidget(QLabel("Run"), 0, Qt.AlignmentFlag.AlignTop)
+        self.run_combo = QComboBox(minimumWidth=320)
+        self.run_combo.currentIndexChanged.connect(self._on_run_changed)
+        run_row.addWidget(self.run_combo, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(run_row)
+
+        self.model = ProposalsTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.delegate = BreakdownDelegate({}, self.table)
+        self.table.setItemDelegateForColumn(BREAKDOWN_COLUMN, self.delegate)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(30)
+        head = self.table.horizontalHeader()
+        head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        head.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((150, 150, 56, 170, 80)):
+            self.table.setColumnWidth(column, width)
+        head.setStretchLastSection(True)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.panel = ProposalPanel(self)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.panel)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([680, 440])
+        self.no_programs = EmptyState(
+            "programs", "No programs yet", "Create a program and enrol people before matching."
+        )
+        self.no_runs = EmptyState(
+            "matching",
+            "No matching run yet",
+            "Pick a strategy and click Run matching. You review every pair before anything "
+            "becomes a mentorship.",
+        )
+        self.pages = QStackedWidget()
+        for page in (splitter, self.no_programs, self.no_runs):
+            self.pages.addWidget(page)
+        self.review_page = splitter
+        layout.addWidget(self.pages, 1)
+        self._update_buttons()
+
+    # -- loading -----------------------------------------------------------------------
+    def reload(self) -> None:
+        context = self.context
+
+        def load() -> list[ProgramOption]:
+            context.plugins  # noqa: B018 - load plugins here, off the GUI thread
+            with context.session() as session:
+                return match_runs.matching_programs(session)
+
+        self.run(load, on_success=self._on_programs)
+
+    def _on_programs(self, programs: list[ProgramOption]) -> None:
+        current = self.program_combo.currentData()
+        self.programs = programs
+        self.program_combo.blockSignals(True)
+        self.program_combo.clear()
+        for option in programs:
+            self.program_combo.addItem(option.name, option.id)
+        index = self.program_combo.findData(current)
+        self.program_combo.setCurrentIndex(index if index >= 0 else 0)
+        self.program_combo.blockSignals(False)
+        if not programs:
+            self.pages.setCurrentWidget(self.no_programs)
+            self._update_buttons()
+            self.loaded.emit()
+            return
+        self._on_program_changed()
+
+    def program(self) -> ProgramOption | None:
+        pid = self.program_combo.currentData()
+        return next((p for p in self.programs if p.id == pid), None)
+
+    def _on_program_changed(self, _index: int = 0) -> None:
+        program = self.program()
+        if program is None:
+            return
+        current = self.strategy_combo.currentData()
+        self.strategy_combo.clear()
+        for name, label in strategies_for(self.context, program.kind):
+            self.strategy_combo.addItem(label, name)
+        index = self.strategy_combo.findData(current)
+        self.strategy_combo.setCurrentIndex(max(0, index))
+        self.load_runs()
+
+    def load_runs(self, select: int | None = None) -> None:
+        program = self.program()
+        if program is None:
+            return
+        context = self.context
+        self._runs_generation = getattr(self, "_runs_generation", 0) + 1
+        generation = self._runs_generation
+
+        def load() -> list[RunInfo]:
+            with context.session() as session:
+                return match_runs.list_runs(session, program.id)
+
+        def loaded(runs: list[RunInfo]) -> None:
+            if generation == self._runs_generation:  # a newer request supersedes this one
+                self._on_runs(runs, select)
+
+        self.run(load, on_success=loaded)
+
+    def _on_runs(self, runs: list[RunInfo], select: int | None) -> None:
+        self.runs = runs
+        self.run_combo.blockSignals(True)
+        self.run_combo.clear()
+        for run in runs:
+            when = run.started_at.strftime("%d %b %Y %H:%M")
+            self.run_combo.addItem(f"#{run.id} · {run.strategy} · {when} · {run.status}", run.id)
+        index = self.run_combo.findData(select) if select is not None else 0
+        self.run_combo.setCurrentIndex(max(0, index))
+        self.run_combo.blockSignals(False)
+        if not runs:
+            self.detail = None
+            self.model.set_proposals([], {})
+            self.summary.setText("")
+            self.pages.setCurrentWidget(self.no_runs)
+            self._update_buttons()
+            self.loaded.emit()
+            return
+        self._on_run_changed()
+
+    def _on_run_changed(self, _index: int = 0) -> None:
+        run_id = self.run_combo.currentData()
+        if run_id is not None:
+            self.load_run(run_id)
+
+    def load_run(self, run_id: int) -> None:
+        context = self.context
+        self._run_generation = getattr(self, "_run_generation", 0) + 1
+        generation = self._run_generation
+
+        def load() -> RunDetail:
+            with context.session() as session:
+                return match_runs.run_detail(session, run_id, context.plugins)
+
+        def loaded(detail: RunDetail) -> None:
+            if generation == self._run_generation:
+                self._show_run(detail)
+
+        self.run(load, on_success=loaded)
+
+    def _show_run(self, detail: RunDetail) -> None:
+        selected = self.panel.proposal.id if self.panel.proposal else None
+        self.detail = detail
+        self.delegate.weights = detail.weights
+        self.model.set_proposals(detail.proposals, detail.weights)
+        self.pages.setCurrentWidget(self.review_page)
+        run = detail.run
+        matched = len({p.mentee_id for p in detail.proposals})
+        scores = [p.score for p in detail.proposals]
+        mean = sum(scores) / len(scores) if scores else 0.0
+        parts = [
+            f"Run #{run.id} · {run.strategy} · {run.status}"
+            + (f" ({run.solver_status.lower()})" if run.solver_status else ""),
+            f"{matched} of {detail.mentees_enrolled} matched",
+            f"mean score {mean:.2f}",
+        ]
+        if scores:
+            parts.append(f"lowest {min(scores):.2f}")
+        if run.seconds is not None:
+            parts.append(f"solved in {run.seconds:.2f} s")
+        text = " · ".join(parts)
+        if run.diagnosis:
+            text += f"<br>{run.diagnosis}"
+        if detail.unmatched:
+            names = ", ".join(name for _, name in detail.unmatched[:6])
+            more = len(detail.unmatched) - 6
+            text += f"<br>Not matched: {names}" + (f" and {more} more" if more > 0 else "")
+        self.summary.setText(text)
+        self.panel.set_run(detail)
+        row = next((i for i, p in enumerate(detail.proposals) if p.id == selected), 0)
+        if detail.proposals:
+            self.table.selectRow(row)
+        else:
+            self.panel.show_proposal(None)
+        self._update_buttons()
+        self.loaded.emit()
+
+    def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        self.panel.show_proposal(self.model.proposal(rows[0].row()) if rows else None)
+
+    def _update_buttons(self) -> None:
+        has_program = self.program() is not None
+        busy = self.task is not None and not self.task.done
+        open_run = self.detail is not None and self.detail.run.open
+        self.run_button.setEnabled(has_program and not busy and self.strategy_combo.count() > 0)
+        self.compare_button.setEnabled(has_program and not busy)
+        self.approve_button.setEnabled(bool(open_run and self.detail.proposals) and not busy)
+        self.panel.set_editable(bool(open_run) and not busy)
+
+    # -- actions -----------------------------------------------------------------------
+    def run_matching(self) -> Task:
+        program, strategy = self.program(), self.strategy_combo.currentData()
+        context, keep = self.context, self.keep_locked.isChecked()
+        self.banner.hide()
+
+        def match(*, progress: Any, cancel: Any) -> Any:
+            with context.session() as session:
+                return matching_service.run_matching(
+                    session,
+                    program.id,
+                    strategy,
+                    keep_locked=keep,
+                    progress=progress,
+                    cancel=cancel,
+                    host=context.plugins,
+                )
+
+        self.progress.start(f"Matching {program.name} with {self.strategy_combo.currentText()}…")
+        self.task = self.run(
+            match,
+            progress=self.progress.update_progress,
+            cancel=True,
+            on_success=self._matched,
+            on_error=self._failed,
+        )
+        self.task.cancelled.connect(self._cancelled)
+        self.task.finished.connect(self._task_finished)
+        self._update_buttons()
+        return self.task
+
+    def _task_finished(self) -> None:
+        self.progress.stop()
+        self._update_buttons()
+
+    def _matched(self, summary: Any) -> None:
+        self.banner.show_message(
+            f"Proposed {len(summary.proposals)} pairs; {summary.matched} of "
+            f"{summary.n_mentees} matched in {summary.seconds:.1f} s. Review them below.",
+            "info",
+        )
+        self.load_runs(select=summary.run_id)
+        self.context.notify("matching")
+
+    def _failed(self, error: TaskError) -> None:
+        self.banner.show_message(f"Matching failed: {error.message}", "error")
+        self.load_runs()
+
+    def _cancelled(self) -> None:
+        self.banner.show_message("Matching cancelled; no proposals were stored.", "warning")
+        self.load_runs()
+
+    def decide(self, proposal: ProposalView, action: str) -> Task:
+        context = self.context
+
+        def store() -> ProposalView:
+            with context.session() as session:
+                return matching_service.set_proposal_status(session, proposal.id, action)
+
+        def done(view: ProposalView) -> None:
+            self.model.replace(view)
+            if self.panel.proposal and self.panel.proposal.id == view.id:
+                self.panel.show_proposal(view)
+            self.decided.emit()
+
+        return self.run(store, on_success=done, on_error=self._decision_failed)
+
+    def apply_swap(self, a: int, b: int) -> Task:
+        context = self.context
+
+        def store() -> Any:
+            with context.session() as session:
+                return matching_service.apply_swap(session, a, b, host=context.plugins)
+
+        def done(preview: Any) -> None:
+            self.banner.show_message(f"Swapped mentors: score change {preview.delta:+.3f}.", "info")
+            self.decided.emit()
+            if self.detail is not None:
+                self.load_run(self.detail.run.id)
+
+        return self.run(store, on_success=done, on_error=self._decision_failed)
+
+    def _decision_failed(self, error: TaskError) -> None:
+        self.banner.show_message(error.message, "error")
+
+    def approve(self, *, confirm: bool = True) -> Task | None:
+        if self.detail is None:
+            return None
+        run = self.detail.run
+        rejected = sum(1 for p in self.detail.proposals if p.status == ProposalStatus.REJECTED)
+        if confirm:
+            answer = QMessageBox.question(
+                self,
+                "Approve run",
+                f"Create mentorships for the {len(self.detail.proposals) - rejected} pairs of run "
+                f"#{run.id} that are not rejected?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        context = self.context
+
+        def store() -> Any:
+            with context.session() as session:
+                return matching_service.approve_run(session, run.id)
+
+        def done(summary: Any) -> None:
+            self.banner.show_message(
+                f"Approved run #{run.id}: {summary.mentorships_created} mentorships created"
+                + (f", {summary.already_active} already active" if summary.already_active else "")
+                + ". See them in Mentorships.",
+                "info",
+            )
+            self.decided.emit()
+            self.context.notify("mentorships")
+            self.load_runs(select=run.id)
+
+        return self.run(store, on_success=done, on_error=self._decision_failed)
+
+    def prepare_screenshot(self) -> None:
+        """Show the most recent run that has proposals (screenshots never run matching)."""
+        if self.detail is not None and self.detail.proposals:
+            return
+        context = self.context
+
+        def find() -> tuple[int, int] | None:
+            with context.session() as session:
+                for program in match_runs.matching_programs(session):
+                    for run in match_runs.list_runs(session, program.id):
+                        if run.matched:
+                            return program.id, run.id
+            return None
+
+        def show(found: tuple[int, int] | None) -> None:
+            if found is not None:
+                self.program_combo.blockSignals(True)
+                self.program_combo.setCurrentIndex(self.program_combo.findData(found[0]))
+                self.program_combo.blockSignals(False)
+                self._on_program_changed()
+                self.load_runs(select=found[1])
+
+        self.run(find, on_success=show)
+
+    def open_compare(self) -> QWidget | None:
+        from mentormatch_desktop.ui.views.compare_dialog import CompareDialog
+
+        program = self.program()
+        if program is None:
+            return None
+        dialog = CompareDialog(
+            self.context, program.id, strategies_for(self.context, program.kind), parent=self
+        )
+        dialog.open()
+        return dialog

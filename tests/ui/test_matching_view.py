@@ -1,0 +1,78 @@
+"""Matching like a coordinator: run, lock, swap with a preview, approve, see mentorships."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from mentormatch_desktop.domain.enums import MentorshipStatus, ProposalStatus
+from mentormatch_desktop.storage.models import Mentorship
+from mentormatch_desktop.ui.main_window import MainWindow
+from mentormatch_desktop.ui.views.matching import MatchingView
+
+
+def _open(qtbot, window: MainWindow) -> MatchingView:
+    window.set_ready()
+    view = window.screen("matching")
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        window.navigate("matching")
+    return view
+
+
+def _active_mentorships(window: MainWindow) -> int:
+    with window.context.session() as session:
+        return session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Mentorship)
+            .where(Mentorship.status == MentorshipStatus.ACTIVE)
+        )
+
+
+def test_run_lock_swap_approve(qtbot, demo_window: MainWindow) -> None:
+    view = _open(qtbot, demo_window)
+    index = view.program_combo.findText("Company Mentoring Program")
+    assert index >= 0
+    if view.program_combo.currentIndex() != index:
+        with qtbot.waitSignal(view.loaded, timeout=30_000):
+            view.program_combo.setCurrentIndex(index)
+    assert view.strategy_combo.currentData() == "optimizer"
+
+    with qtbot.waitSignal(view.loaded, timeout=120_000):
+        view.run_button.click()
+        assert view.progress.isVisible()
+    assert view.detail is not None and view.detail.run.open
+    n = view.model.rowCount()
+    assert n >= 2
+    assert "Proposed" in view.banner.message.text()
+    first = view.model.proposal(0)
+    assert first.explanation and first.breakdown
+
+    # lock the first pair
+    view.table.selectRow(0)
+    with qtbot.waitSignal(view.decided, timeout=10_000):
+        view.panel.lock_button.click()
+    assert view.model.proposal(0).status == ProposalStatus.LOCKED
+    assert view.panel.lock_button.text() == "Unlock"
+
+    # swap the mentors of rows 1 and 2, looking at the score change first
+    view.table.selectRow(1)
+    a = view.model.proposal(1)
+    target = view.panel.swap_with.findData(
+        next(p.id for p in view.model.proposals[2:] if p.mentor_id != a.mentor_id)
+    )
+    view.panel.swap_with.setCurrentIndex(target)
+    qtbot.waitUntil(lambda: view.panel.swap_preview is not None, timeout=20_000)
+    preview = view.panel.swap_preview
+    assert "Total" in view.panel.swap_label.text() or not preview.allowed
+    if preview.allowed:
+        with qtbot.waitSignal(view.loaded, timeout=20_000):
+            view.panel.swap_button.click()
+        swapped = next(p for p in view.model.proposals if p.id == a.id)
+        assert swapped.mentor_id != a.mentor_id
+
+    # approve: every non-rejected pair becomes a mentorship
+    before = _active_mentorships(demo_window)
+    with qtbot.waitSignal(view.loaded, timeout=20_000):
+        view.approve(confirm=False)
+    assert view.detail.run.status == "approved"
+    assert not view.approve_button.isEnabled()
+    assert _active_mentorships(demo_window) == before + n
