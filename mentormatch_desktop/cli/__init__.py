@@ -21,6 +21,7 @@ _COMMAND_MODULES = [
     "mentormatch_desktop.cli.transfer",
     "mentormatch_desktop.cli.solve",
     "mentormatch_desktop.cli.matching",
+    "mentormatch_desktop.cli.ai",
 ]
 
 

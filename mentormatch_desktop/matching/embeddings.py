@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
@@ -192,30 +193,29 @@ def embed_texts(
 ) -> tuple[np.ndarray, EmbedStats]:
     """Vectors for ``texts`` in input order, encoding only what no cache holds yet.
 
-    Lookup order: ``memory`` (an in-process dict, e.g. one per cohort), then the database
-    rows for this model, then the encoder. New vectors are added to the session (the caller
-    commits) and to ``memory``. Blank texts get a zero vector: they match nothing.
+    Lookup order: the database rows for this model, then ``memory`` (an in-process dict),
+    then the encoder. Vectors the database lacks are added to the session (the caller
+    commits) and everything found lands in ``memory``. Blank texts get a zero vector: they
+    match nothing.
     """
     normalised = [normalise_text(t) for t in texts]
     hashes = [text_hash(t) if t else "" for t in normalised]
-    found: dict[str, np.ndarray] = {}
     wanted = {h: t for h, t in zip(hashes, normalised, strict=True) if h}
+    in_db = _load_cached(session, encoder.model_name, list(wanted)) if session is not None else {}
+    found: dict[str, np.ndarray] = dict(in_db)
     if memory is not None:
-        found.update({h: memory[h] for h in wanted if h in memory})
-    missing = [h for h in wanted if h not in found]
-    if session is not None and missing:
-        found.update(_load_cached(session, encoder.model_name, missing))
+        found.update({h: memory[h] for h in wanted if h in memory and h not in found})
     cached = len(found)
     to_encode = [h for h in wanted if h not in found]
     if to_encode:
         vectors = encoder.encode(
             [wanted[h] for h in to_encode], progress=progress, cancel=cancel
         ).astype(np.float32)
-        for h, vec in zip(to_encode, vectors, strict=True):
-            found[h] = vec
-        if session is not None:
-            check(cancel)
-            _store(session, encoder.model_name, to_encode, vectors)
+        found.update(zip(to_encode, vectors, strict=True))
+    if session is not None:
+        check(cancel)
+        # everything the database lacks: new vectors and ones only process memory had
+        _store(session, encoder.model_name, {h: found[h] for h in wanted if h not in in_db})
     if memory is not None:
         memory.update(found)
     out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
@@ -241,21 +241,29 @@ def _load_cached(session: Session, model: str, hashes: list[str]) -> dict[str, n
     return found
 
 
-def _store(session: Session, model: str, hashes: list[str], vectors: np.ndarray) -> None:
-    """Insert new rows; a concurrent writer may have stored the same text meanwhile."""
-    existing = set(_load_cached(session, model, hashes))
+def _store(session: Session, model: str, vectors: dict[str, np.ndarray]) -> None:
+    """Insert rows for ``vectors`` (hash → vector) the database does not hold yet."""
+    if not vectors:
+        return
     rows = [
         {
             "model": model,
             "text_hash": h,
             "dim": int(vec.shape[0]),
-            "vector": vec.astype("<f4").tobytes(),
+            "vector": np.asarray(vec, dtype="<f4").tobytes(),
         }
-        for h, vec in zip(hashes, vectors, strict=True)
-        if h not in existing
+        for h, vec in vectors.items()
     ]
-    if rows:
-        session.execute(sa.insert(TextEmbedding), rows)
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        # Another process (the app and a CLI refresh) may store the same text meanwhile.
+        module = postgresql if dialect == "postgresql" else sqlite
+        statement = module.insert(TextEmbedding).on_conflict_do_nothing(
+            index_elements=["model", "text_hash"]
+        )
+    else:
+        statement = sa.insert(TextEmbedding)
+    session.execute(statement, rows)
 
 
 def cosine_matrix(left: np.ndarray, right: np.ndarray, *, chunk: int = 4096) -> np.ndarray:

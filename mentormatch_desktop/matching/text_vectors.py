@@ -43,7 +43,12 @@ class _BoundedMemory(dict[str, np.ndarray]):
         super().update(*args, **kwargs)  # type: ignore[arg-type]
 
 
-PROCESS_MEMORY: dict[str, np.ndarray] = _BoundedMemory()
+_PROCESS_MEMORY: dict[str, _BoundedMemory] = {}
+
+
+def process_memory(model: str) -> dict[str, np.ndarray]:
+    """This process's vectors of ``model`` by text hash (never mixes models)."""
+    return _PROCESS_MEMORY.setdefault(model, _BoundedMemory())
 
 
 @dataclass
@@ -81,7 +86,8 @@ def cohort_vectors(
     ):
         return cached
     memory: dict[str, np.ndarray] = dict(cached.memory) if isinstance(cached, CohortVectors) else {}
-    memory.update(PROCESS_MEMORY)
+    shared = process_memory(encoder.model_name)
+    memory.update(shared)
     texts = list(cohort.goal_texts) + list(cohort.profile_texts)
     if with_phrases:
         texts += _all_phrases(cohort)
@@ -89,7 +95,7 @@ def cohort_vectors(
     vectors, stats = embed_texts(
         session, texts, encoder, progress=progress, cancel=cancel, memory=memory
     )
-    PROCESS_MEMORY.update(memory)
+    shared.update(memory)
     n_e, n_m = cohort.n_mentees, cohort.n_mentors
     result = CohortVectors(
         model=encoder.model_name,
@@ -112,7 +118,9 @@ def phrase_vectors(
     missing = [p for p in phrases if text_hash(normalise_text(p)) not in vectors.memory]
     if missing:
         embed_texts(None, missing, encoder, memory=vectors.memory)
-        PROCESS_MEMORY.update({h: vectors.memory[h] for h in map(_key, missing)})
+        process_memory(encoder.model_name).update(
+            {h: vectors.memory[h] for h in map(_key, missing)}
+        )
     return (
         np.stack([vectors.memory[_key(p)] for p in phrases])
         if phrases

@@ -38,6 +38,7 @@ from mentormatch_desktop.matching.learning import (
 )
 from mentormatch_desktop.matching.text_vectors import cohort_vectors
 from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services.weights import save_weights
 from mentormatch_desktop.storage.models import (
     Feedback,
     Meeting,
@@ -284,6 +285,7 @@ def apply_learned_weights(
     *,
     created_by_id: int | None = None,
     notes: str = "",
+    host: PluginHost | None = None,
 ) -> AppliedWeights:
     """Store the suggestion as the program's next weight-set version, with its evidence.
 
@@ -308,18 +310,18 @@ def apply_learned_weights(
             "current": round(suggestion.effect.current_rate, 4),
             "suggested": round(suggestion.effect.suggested_rate, 4),
         }
-    row = WeightSet(
-        program_id=suggestion.program_id,
-        version=(latest or 0) + 1,
-        weights={k: round(float(v), 4) for k, v in sorted(weights.items())},
+    saved = save_weights(
+        session,
+        suggestion.program_id,
+        {k: round(float(v), 4) for k, v in sorted(weights.items())},
         source="learned",
-        evidence=evidence,
         notes=notes or f"learned from {suggestion.learned.n_outcomes} outcomes",
-        created_by_id=created_by_id,
+        evidence=evidence,
+        actor_id=created_by_id,
+        host=host,
     )
-    session.add(row)
-    session.commit()
-    return AppliedWeights(row.id, row.version, dict(row.weights))
+    assert saved.weight_set_id is not None and saved.version is not None
+    return AppliedWeights(saved.weight_set_id, saved.version, dict(saved.weights))
 
 
 def _aware(value: datetime) -> datetime:

@@ -13,8 +13,6 @@ weights). Without it the plugin registers nothing and says why through
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from mentormatch_desktop import hookimpl
@@ -33,21 +31,19 @@ COSINE_CEILING = 0.60
 EXPLAIN_MIN_SIMILARITY = 0.2  # a best phrase pair below this is not worth quoting
 
 
-@dataclass(frozen=True)
-class Rescale:
-    """Cosine → criterion value: linear from ``floor`` (0) to ``ceiling`` (1), clipped.
+def semantic_factors(goals: np.ndarray, profiles: np.ndarray) -> F.Factors:
+    """The criterion's fast form: ``clip((cos - floor) / (ceiling - floor), 0, 1)``.
 
-    Applied in place to each block of raw dot products by the scorer, so a 10,000 × 2,000
-    cohort never needs a second full matrix.
+    The affine rescale is folded into the factors (goal vectors scaled, plus one constant
+    column), so the scorer's block products yield rescaled values directly and only the
+    clip runs over the matrix: 10,000 × 2,000 pairs cost one float32 product.
     """
-
-    floor: float = COSINE_FLOOR
-    ceiling: float = COSINE_CEILING
-
-    def __call__(self, block: np.ndarray) -> np.ndarray:
-        block -= np.float32(self.floor)
-        block *= np.float32(1.0 / (self.ceiling - self.floor))
-        return np.clip(block, 0.0, 1.0, out=block)
+    scale = np.float32(1.0 / (COSINE_CEILING - COSINE_FLOOR))
+    goal_side = np.hstack(
+        [goals * scale, np.full((len(goals), 1), -COSINE_FLOOR * scale, dtype=np.float32)]
+    )
+    profile_side = np.hstack([profiles, np.ones((len(profiles), 1), dtype=np.float32)])
+    return F.Factors(goal_side, profile_side, F.Clip01())
 
 
 class SemanticFit(FactorisedCriterion):
@@ -66,7 +62,7 @@ class SemanticFit(FactorisedCriterion):
         # Vectors are L2-normalised, so the dot product is the cosine; blank texts are zero
         # vectors, whose cosine 0 rescales to 0.
         vectors = cohort_vectors(cohort)
-        factors = F.Factors(vectors.goals, vectors.profiles, Rescale())
+        factors = semantic_factors(vectors.goals, vectors.profiles)
         return symmetrise(factors) if cohort.is_peer else factors
 
     def explain(self, cohort: Cohort, mentee: int, mentor: int, value: float) -> str | None:

@@ -8,6 +8,7 @@ Without the ``semantic`` extra those tests skip with the reason.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Sequence
 
 import numpy as np
@@ -36,10 +37,11 @@ def encoder() -> SentenceEncoder:
 class CountingEncoder:
     """A deterministic stand-in that records what it was asked to encode (cache tests)."""
 
-    model_name = "counting-test-encoder"
     dim = 8
 
     def __init__(self) -> None:
+        # a model name of its own: nothing cached by another test (or process memory) hits
+        self.model_name = f"counting-{uuid.uuid4().hex[:8]}"
         self.calls: list[list[str]] = []
 
     def encode(
