@@ -16,12 +16,15 @@ asked for (:meth:`ScoreModel.breakdown`), never for the whole matrix.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
 from mentormatch_desktop.matching import features as F
@@ -29,7 +32,8 @@ from mentormatch_desktop.matching.cohort import MUST_NOT, Cohort, Participants
 from mentormatch_desktop.plugin.contracts import MatchCriterion
 
 MENTOR_MANAGES, MENTEE_MANAGES, MUST_NOT_MATCH, SAME_PERSON, NO_LANGUAGE = 1, 2, 3, 4, 5
-BLOCK_BYTES = 1 << 20  # a block of scores this size stays in cache while it is built
+BLOCK_BYTES = 4 << 20  # one worker's block of scores (large enough for efficient BLAS)
+_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 Guard = Callable[[str], AbstractContextManager[object]]
 """``guard(criterion_name)``: context manager around plugin code (``PluginHost.guard``)."""
@@ -37,19 +41,23 @@ Guard = Callable[[str], AbstractContextManager[object]]
 
 @dataclass(eq=False)
 class HardRules:
-    """Pairs that may never be matched, and why."""
+    """Pairs that may never be matched, and why.
+
+    Language clashes are a table over language sets (no shared language ↔ 1); when they
+    concern few pairs they are also listed in ``language_pairs`` so applying them is a
+    sparse scatter rather than a full gather per block.
+    """
 
     pairs: sp.csr_matrix  # int8 reason codes at forbidden (mentee, mentor) pairs
     language: F.Table | None  # table of 1 where two language sets share nothing
+    language_pairs: sp.csr_matrix | None = None
 
     def apply(self, out: np.ndarray, start: int, stop: int) -> None:
         """Set forbidden pairs of rows ``start:stop`` to -inf in ``out``."""
-        lo, hi = self.pairs.indptr[start], self.pairs.indptr[stop]
-        if hi > lo:
-            counts = np.diff(self.pairs.indptr[start : stop + 1])
-            rows = np.repeat(np.arange(stop - start), counts)
-            out[rows, self.pairs.indices[lo:hi]] = -np.inf
-        if self.language is not None:
+        _scatter(out, self.pairs, start, stop)
+        if self.language_pairs is not None:
+            _scatter(out, self.language_pairs, start, stop)
+        elif self.language is not None:
             out[self.language.block(start, stop) > 0] = -np.inf
 
     def reasons(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -78,6 +86,34 @@ class HardRules:
             SAME_PERSON: f"{a} cannot be matched with themselves",
             NO_LANGUAGE: f"{a} and {b} share no language",
         }[code]
+
+
+def _scatter(out: np.ndarray, pairs: sp.csr_matrix, start: int, stop: int) -> None:
+    lo, hi = pairs.indptr[start], pairs.indptr[stop]
+    if hi > lo:
+        rows = np.repeat(np.arange(stop - start), np.diff(pairs.indptr[start : stop + 1]))
+        out[rows, pairs.indices[lo:hi]] = -np.inf
+
+
+SPARSE_LANGUAGE_SHARE = 0.15  # list language clashes pair by pair below this share of pairs
+
+
+def _language_pairs(table: F.Table) -> sp.csr_matrix | None:
+    """The clashing pairs as a sparse matrix, or None when they are too many to list."""
+    e_counts = np.bincount(table.mentee_codes, minlength=table.table.shape[0])
+    m_counts = np.bincount(table.mentor_codes, minlength=table.table.shape[1])
+    clashes = float(e_counts @ table.table @ m_counts)
+    if clashes > SPARSE_LANGUAGE_SHARE * len(table.mentee_codes) * len(table.mentor_codes):
+        return None
+    rows, cols = [], []
+    for a, b in zip(*np.nonzero(table.table), strict=True):
+        e = np.flatnonzero(table.mentee_codes == a)
+        m = np.flatnonzero(table.mentor_codes == b)
+        rows.append(np.repeat(e, len(m)))
+        cols.append(np.tile(m, len(e)))
+    data = np.ones(int(clashes), dtype=np.int8)
+    shape = (len(table.mentee_codes), len(table.mentor_codes))
+    return sp.csr_matrix((data, (np.concatenate(rows), np.concatenate(cols))), shape=shape)
 
 
 def hard_rules(cohort: Cohort) -> HardRules:
@@ -116,7 +152,9 @@ def hard_rules(cohort: Cohort) -> HardRules:
         [frozenset(x) for x in cohort.mentors.languages],
         lambda a, b: float(bool(a) and bool(b) and not (a & b)),
     )
-    return HardRules(pairs, language if language.table.any() else None)
+    if not language.table.any():
+        return HardRules(pairs, None)
+    return HardRules(pairs, language, _language_pairs(language))
 
 
 def _reporting_pairs(people: Participants, others: Participants) -> tuple[np.ndarray, np.ndarray]:
@@ -249,34 +287,62 @@ class ScoreModel:
     def block_rows(self) -> int:
         return max(16, BLOCK_BYTES // (4 * max(1, self.cohort.n_mentors)))
 
+    def _fill(self, plan: _Plan, out: np.ndarray, start: int, stop: int) -> None:
+        """Scores of rows ``start:stop`` into ``out`` (their rows), blocks on all cores.
+
+        Each worker runs single-threaded BLAS on its own block, so the elementwise work
+        (saturation, hard rules) runs in parallel too; numpy releases the GIL for both.
+        """
+        step = self.block_rows()
+        starts = range(start, stop, step)
+
+        def one(s: int) -> None:
+            e = min(stop, s + step)
+            out[s - start : e - start] = self._block(plan, s, e)
+
+        if len(starts) < 2 or _WORKERS < 2:
+            for s in starts:
+                one(s)
+            return
+        with threadpool_limits(1), ThreadPoolExecutor(_WORKERS) as pool:
+            list(pool.map(one, starts))
+
     def blocks(self, weights: Mapping[str, float]) -> Callable[[int, int], np.ndarray]:
         """``block(start, stop)`` → scores of those mentees against every mentor (for
         :func:`~mentormatch_desktop.matching.candidates.candidate_pairs` on huge cohorts)."""
         plan = self._plan(weights)
-        step = self.block_rows()
 
         def block(start: int, stop: int) -> np.ndarray:
-            parts = [self._block(plan, s, min(stop, s + step)) for s in range(start, stop, step)]
-            return parts[0] if len(parts) == 1 else np.vstack(parts)
+            out = np.empty((stop - start, self.cohort.n_mentors), dtype=np.float32)
+            self._fill(plan, out, start, stop)
+            return out
 
         return block
 
     def iter_blocks(
-        self, weights: Mapping[str, float], *, cancel: CancelToken | None = None
+        self,
+        weights: Mapping[str, float],
+        *,
+        cancel: CancelToken | None = None,
+        rows: int = 4096,
     ) -> Iterator[tuple[int, np.ndarray]]:
-        plan = self._plan(weights)
-        step = self.block_rows()
-        for start in range(0, self.cohort.n_mentees, step):
+        """Row blocks of the score matrix in order, checking ``cancel`` between them."""
+        block = self.blocks(weights)
+        for start in range(0, self.cohort.n_mentees, rows):
             check(cancel)
-            yield start, self._block(plan, start, min(self.cohort.n_mentees, start + step))
+            yield start, block(start, min(self.cohort.n_mentees, start + rows))
 
     def score_matrix(
         self, weights: Mapping[str, float], *, cancel: CancelToken | None = None
     ) -> np.ndarray:
         """The full ``(n_mentees, n_mentors)`` float32 score matrix (-inf = forbidden)."""
+        plan = self._plan(weights)
         out = np.empty(self.cohort.shape, dtype=np.float32)
-        for start, block in self.iter_blocks(weights, cancel=cancel):
-            out[start : start + len(block)] = block
+        step = 4096
+        for start in range(0, self.cohort.n_mentees, step):
+            check(cancel)
+            stop = min(self.cohort.n_mentees, start + step)
+            self._fill(plan, out[start:stop], start, stop)
         return out
 
     def breakdown(

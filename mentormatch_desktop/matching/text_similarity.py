@@ -19,7 +19,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from mentormatch_desktop.matching import features as F
 
-MAX_DIMS = 96
+MAX_DIMS = 96  # latent components when the exact vectors are too wide
+EXACT_DIMS = 128  # a vocabulary this small is used exactly, folded into the shared product
 EXACT_PAIRS = 2_000_000  # below this many pairs the exact sparse product is cheap
 
 
@@ -48,7 +49,7 @@ class TfidfSimilarity:
         vocabulary = self.queries.shape[1]
         if vocabulary == 0:
             return F.Factors(np.zeros((n_q, 1)), np.zeros((n_d, 1)))
-        if vocabulary <= MAX_DIMS:
+        if vocabulary <= EXACT_DIMS:
             return F.Factors(self.queries.toarray(), self.documents.toarray())
         if n_q * n_d <= EXACT_PAIRS:
             return F.Dense((self.queries @ self.documents.T).toarray().astype(np.float32))
