@@ -59,11 +59,14 @@ class TfidfSimilarity:
 
     def shared_terms(self, query: int, document: int, top: int = 3) -> list[str]:
         """The words contributing most to the pair's similarity, strongest first."""
-        q = self.queries.getrow(query)
-        d = self.documents.getrow(document)
-        common, qi, di = np.intersect1d(q.indices, d.indices, return_indices=True)
+        q, d = self.queries, self.documents
+        q_cols = q.indices[q.indptr[query] : q.indptr[query + 1]]
+        q_vals = q.data[q.indptr[query] : q.indptr[query + 1]]
+        d_cols = d.indices[d.indptr[document] : d.indptr[document + 1]]
+        d_vals = d.data[d.indptr[document] : d.indptr[document + 1]]
+        common, qi, di = np.intersect1d(q_cols, d_cols, return_indices=True)
         if len(common) == 0:
             return []
-        weight = q.data[qi] * d.data[di]
+        weight = q_vals[qi] * d_vals[di]
         order = np.argsort(-weight, kind="stable")[:top]
         return [str(self.terms[common[i]]) for i in order]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from mentormatch_desktop.matching import features as F
 from mentormatch_desktop.matching.cohort import Cohort, Participants
@@ -33,6 +34,12 @@ from mentormatch_desktop.plugin.hookspecs import hookimpl
 from plugins.matching.preferences import Preferences
 
 FLUENT = frozenset({"native", "fluent"})
+
+
+def _row(matrix: sp.csr_matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Column indices and values of one CSR row, without building a sparse row object."""
+    lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
+    return matrix.indices[lo:hi], matrix.data[lo:hi]
 
 
 # --------------------------------------------------------------------- skills
@@ -67,16 +74,18 @@ class SkillFit(FactorisedCriterion):
         return symmetrise(f) if cohort.is_peer else f
 
     def explain(self, cohort: Cohort, mentee: int, mentor: int, value: float) -> str | None:
-        row = cohort.mentees.learn.getrow(mentee)
-        if row.nnz == 0:
+        skills, levels = _row(cohort.mentees.learn, mentee)
+        if len(skills) == 0:
             return None
-        teach = cohort.mentors.teach.getrow(mentor).toarray().ravel()
-        gains = level_gain(teach[row.indices] - row.data) * (teach[row.indices] > 0)
-        order = sorted(range(row.nnz), key=lambda k: (-gains[k], row.indices[k]))
-        hits = [cohort.skill_names[row.indices[k]] for k in order if gains[k] > 0]
+        taught = dict(zip(*_row(cohort.mentors.teach, mentor), strict=True))
+        gains = [float(level_gain(np.asarray(taught.get(s, 0) - lv))) if taught.get(s) else 0.0
+                 for s, lv in zip(skills.tolist(), levels.tolist(), strict=True)]  # fmt: skip
+        order = sorted(range(len(skills)), key=lambda k: (-gains[k], skills[k]))
+        hits = [cohort.skill_names[skills[k]] for k in order if gains[k] > 0]
+        total = len(skills)
         if not hits:
-            return f"Teaches none of the {row.nnz} target skills"
-        return f"Teaches {len(hits)} of {row.nnz} target skills: {', '.join(hits)}"
+            return f"Teaches none of the {total} target skills"
+        return f"Teaches {len(hits)} of {total} target skills: {', '.join(hits)}"
 
 
 # ----------------------------------------------------------------------- goals
