@@ -139,6 +139,32 @@ def candidate_pairs(
     )
 
 
+def sparse_candidates(
+    pair_mentee: np.ndarray,
+    pair_mentor: np.ndarray,
+    pair_score: np.ndarray,
+    mentee_k: int,
+    mentor_k: np.ndarray,
+) -> np.ndarray:
+    """Two-sided top-k over pairs that are already sparse: a mask of the pairs kept.
+
+    Each mentee keeps its ``mentee_k`` best pairs and each mentor ``mentor_k[m]`` best.
+    """
+    idx = np.arange(len(pair_score))
+    vals = np.asarray(pair_score, dtype=np.float32)
+    n_e = int(pair_mentee.max(initial=-1)) + 1
+    by_e, _, _ = _top_per_group(
+        np.asarray(pair_mentee, dtype=np.int64), idx, vals, np.full(n_e, mentee_k)
+    )
+    by_m, _, _ = _top_per_group(
+        np.asarray(pair_mentor, dtype=np.int64), idx, vals, np.asarray(mentor_k, dtype=np.int64)
+    )
+    keep = np.zeros(len(pair_score), dtype=bool)
+    keep[by_e] = True
+    keep[by_m] = True
+    return keep
+
+
 def _group_maxima(block: np.ndarray, groups: int, axis: int) -> np.ndarray:
     """Maxima of about ``groups`` equal slices along ``axis`` (rows of the result = other axis).
 

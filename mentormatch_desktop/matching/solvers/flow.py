@@ -33,6 +33,7 @@ class FlowResult:
     pairs: np.ndarray  # chosen free pair indices
     flow_value: int
     cost: int
+    arc_flows: np.ndarray | None = None  # flow on every arc of the network, in its order
 
 
 def score_scale(scores: np.ndarray) -> float:
@@ -170,9 +171,10 @@ def solve_min_cost(net: Network, pair_costs: np.ndarray) -> FlowResult:
     status = smcf.solve_max_flow_with_min_cost() if net.first_unit is None else smcf.solve()
     if status != smcf.OPTIMAL:
         raise FlowError(f"min-cost flow failed with status {status}")
-    flows = smcf.flows(arcs[net.pair_arc_start : net.pair_arc_start + len(net.pairs)])
+    all_flows = smcf.flows(arcs[: len(net.tails)])
+    flows = all_flows[net.pair_arc_start : net.pair_arc_start + len(net.pairs)]
     chosen = net.pairs[flows > 0]
-    return FlowResult(chosen, int(flows.sum()), int(smcf.optimal_cost()))
+    return FlowResult(chosen, int(flows.sum()), int(smcf.optimal_cost()), all_flows)
 
 
 def max_flow_value(net: Network, keep: np.ndarray | None = None) -> int:

@@ -23,7 +23,7 @@ import numpy as np
 
 from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
 from mentormatch_desktop.matching.problem import MatchProblem, MatchSolution
-from mentormatch_desktop.matching.solvers import flow
+from mentormatch_desktop.matching.solvers import flow, pricing
 from mentormatch_desktop.matching.solvers.common import (
     Prepared,
     build_solution,
@@ -103,6 +103,12 @@ def solve_total_flow(
     ``bonus`` (integer cost units per free pair) lets "why not?" favour some pairs.
     """
     problem = prep.problem
+    if bonus is None and len(prep.free) >= pricing.PRICING_MIN_PAIRS:
+        priced = pricing.solve_by_pricing(prep)
+        if priced is not None:
+            chosen, details = priced
+            pairs = np.concatenate([prep.fixed, chosen])
+            return build_solution(problem, pairs, "optimal", started, details=details)
     scale = flow.score_scale(problem.pair_score)
     net = flow.build_network(prep, prep.free)
     costs = flow.score_costs(problem.pair_score[prep.free], scale)
