@@ -1,0 +1,321 @@
+"""Mentorships after approval: list with health, end a pairing, re-match a mentee.
+
+Health follows the dashboard's at-risk rule (:func:`mentormatch_desktop.analytics.outcomes.
+at_risk`): a running pairing is at risk when nobody met or wrote for more than
+``risk_days`` (counted from the start when they never did) or a milestone is overdue.
+Ending and re-matching are one transaction each and leave an audit trail; a re-match ends
+the old pairing early with the reason and starts the new one in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from mentormatch_desktop.domain.enums import (
+    EnrolmentRole,
+    EnrolmentStatus,
+    MeetingStatus,
+    MentorshipStatus,
+)
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.storage.models import (
+    AuditLog,
+    Enrolment,
+    Meeting,
+    Mentorship,
+    Milestone,
+    Person,
+    Program,
+)
+from mentormatch_desktop.storage.types import utcnow
+
+RISK_DAYS = 30
+RUNNING = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
+
+
+class MentorshipError(ValueError):
+    """An action on a mentorship cannot be done; the message says why."""
+
+
+@dataclass(frozen=True)
+class MentorshipFilter:
+    program_id: int | None = None
+    status: MentorshipStatus | None = None
+    at_risk_only: bool = False
+    text: str = ""
+
+
+@dataclass
+class MentorshipRow:
+    id: int
+    program_id: int
+    program: str
+    mentor_id: int
+    mentor: str
+    mentee_id: int
+    mentee: str
+    status: MentorshipStatus
+    started_at: datetime
+    ended_at: datetime | None
+    last_activity_at: datetime | None
+    days_silent: int | None  # running pairings only
+    sessions_held: int
+    milestones_done: int
+    milestones_total: int
+    milestones_overdue: int
+    match_score: float | None
+    end_reason: str
+    risk_reasons: list[str] = field(default_factory=list)
+
+    @property
+    def at_risk(self) -> bool:
+        return bool(self.risk_reasons)
+
+
+def list_mentorships(
+    session: Session,
+    flt: MentorshipFilter | None = None,
+    *,
+    as_of: datetime | None = None,
+    risk_days: int = RISK_DAYS,
+) -> list[MentorshipRow]:
+    """Mentorships with their health, at-risk ones first, then by silence."""
+    flt = flt or MentorshipFilter()
+    as_of = as_of or utcnow()
+    today = as_of.date()
+    mentor, mentee = aliased(Person), aliased(Person)
+    held = (
+        sa.select(Meeting.mentorship_id, sa.func.count().label("n"))
+        .where(Meeting.status == MeetingStatus.HELD)
+        .group_by(Meeting.mentorship_id)
+        .subquery()
+    )
+    milestones = (
+        sa.select(
+            Milestone.mentorship_id,
+            sa.func.count().label("total"),
+            sa.func.count(Milestone.completed_at).label("done"),
+            sa.func.sum(
+                sa.case(
+                    (sa.and_(Milestone.completed_at.is_(None), Milestone.due_on < today), 1),
+                    else_=0,
+                )
+            ).label("overdue"),
+        )
+        .group_by(Milestone.mentorship_id)
+        .subquery()
+    )
+    query = (
+        sa.select(
+            Mentorship,
+            Program.name,
+            mentor.full_name,
+            mentee.full_name,
+            sa.func.coalesce(held.c.n, 0),
+            sa.func.coalesce(milestones.c.done, 0),
+            sa.func.coalesce(milestones.c.total, 0),
+            sa.func.coalesce(milestones.c.overdue, 0),
+        )
+        .join(Program, Program.id == Mentorship.program_id)
+        .join(mentor, mentor.id == Mentorship.mentor_id)
+        .join(mentee, mentee.id == Mentorship.mentee_id)
+        .outerjoin(held, held.c.mentorship_id == Mentorship.id)
+        .outerjoin(milestones, milestones.c.mentorship_id == Mentorship.id)
+    )
+    if flt.program_id is not None:
+        query = query.where(Mentorship.program_id == flt.program_id)
+    if flt.status is not None:
+        query = query.where(Mentorship.status == flt.status)
+    text = flt.text.strip().lower()
+    if text:
+        pattern = f"%{text}%"
+        query = query.where(
+            sa.or_(sa.func.lower(mentor.full_name).like(pattern),
+                   sa.func.lower(mentee.full_name).like(pattern))
+        )  # fmt: skip
+    rows = []
+    for m, program, mentor_name, mentee_name, n_held, done, total, overdue in session.execute(
+        query
+    ):
+        status = MentorshipStatus(m.status)
+        running = status in RUNNING
+        since = m.last_activity_at or m.started_at
+        days = max(0, (as_of - since).days) if running else None
+        reasons = []
+        if status == MentorshipStatus.ACTIVE:
+            if days is not None and days > risk_days:
+                reasons.append(f"no session or message for {days} days")
+            if overdue:
+                reasons.append(f"{overdue} overdue milestone(s)")
+        row = MentorshipRow(
+            id=m.id, program_id=m.program_id, program=program, mentor_id=m.mentor_id,
+            mentor=mentor_name, mentee_id=m.mentee_id, mentee=mentee_name, status=status,
+            started_at=m.started_at, ended_at=m.ended_at, last_activity_at=m.last_activity_at,
+            days_silent=days, sessions_held=int(n_held), milestones_done=int(done),
+            milestones_total=int(total), milestones_overdue=int(overdue),
+            match_score=m.match_score, end_reason=m.end_reason, risk_reasons=reasons,
+        )  # fmt: skip
+        if not flt.at_risk_only or row.at_risk:
+            rows.append(row)
+    rows.sort(
+        key=lambda r: (not r.at_risk, r.status not in RUNNING, -(r.days_silent or 0), r.mentee)
+    )
+    return rows
+
+
+def _get(session: Session, mentorship_id: int) -> Mentorship:
+    m = session.get(Mentorship, mentorship_id)
+    if m is None:
+        raise MentorshipError(f"no mentorship with id {mentorship_id}")
+    return m
+
+
+def _end(m: Mentorship, reason: str, status: MentorshipStatus, actor_id: int | None) -> None:
+    if MentorshipStatus(m.status) not in RUNNING:
+        raise MentorshipError(f"this mentorship is already {MentorshipStatus(m.status).value}")
+    if not reason.strip():
+        raise MentorshipError("say why the mentorship ends (the reason is kept in its history)")
+    m.status = status
+    m.ended_at = utcnow()
+    m.end_reason = reason.strip()
+    m.ended_by_id = actor_id
+
+
+def end_mentorship(
+    session: Session,
+    mentorship_id: int,
+    reason: str,
+    *,
+    completed: bool = False,
+    actor_id: int | None = None,
+) -> int:
+    """End a running mentorship: completed, or ended early (the default) with ``reason``."""
+    m = _get(session, mentorship_id)
+    status = MentorshipStatus.COMPLETED if completed else MentorshipStatus.ENDED_EARLY
+    _end(m, reason, status, actor_id)
+    session.add(
+        AuditLog(
+            actor_id=actor_id, action=f"mentorship.{status.value}", entity_type="mentorship",
+            entity_id=str(m.id), details={"reason": m.end_reason},
+        )
+    )  # fmt: skip
+    session.commit()
+    return m.id
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A mentor who could take over: score with this mentee and free seats."""
+
+    mentor_id: int
+    name: str
+    score: float
+    free_seats: int
+
+
+def rematch_candidates(
+    session: Session, mentorship_id: int, host: PluginHost, *, limit: int = 8
+) -> list[Candidate]:
+    """Best other mentors for the mentee, under the program's current weights and rules,
+    among mentors with a free seat (the current mentor is left out)."""
+    from mentormatch_desktop.services import matching_models
+    from mentormatch_desktop.services.weights import current_weights
+
+    m = _get(session, mentorship_id)
+    model = matching_models.score_model(session, m.program_id, host, exclude_matched=False)
+    cohort = model.cohort
+    e = int(cohort.mentees.indices_of([m.mentee_id])[0])
+    if e < 0:
+        raise MentorshipError("the mentee is no longer enrolled as a mentee in this program")
+    n = cohort.n_mentors
+    if n == 0:
+        return []
+    weights = current_weights(session, m.program_id, host=host).weights
+    scores = model.pair_scores(weights, np.full(n, e), np.arange(n))
+    mentor_ids = [int(x) for x in cohort.mentors.person_ids]
+    free = _free_seats(session, m.program_id, mentor_ids)
+    order = np.argsort(-scores, kind="stable")
+    out: list[Candidate] = []
+    for j in order.tolist():
+        pid = mentor_ids[j]
+        if pid == m.mentor_id or not np.isfinite(scores[j]) or free.get(pid, 0) <= 0:
+            continue
+        out.append(Candidate(pid, cohort.mentors.names[j], float(scores[j]), free[pid]))
+        if len(out) == limit:
+            break
+    return out
+
+
+def _free_seats(session: Session, program_id: int, mentor_ids: list[int]) -> dict[int, int]:
+    capacity = dict(
+        session.execute(
+            sa.select(Enrolment.person_id, Enrolment.capacity).where(
+                Enrolment.program_id == program_id,
+                Enrolment.role == EnrolmentRole.MENTOR,
+                Enrolment.status == EnrolmentStatus.ACTIVE,
+                Enrolment.person_id.in_(mentor_ids),
+            )
+        ).all()
+    )
+    used = dict(
+        session.execute(
+            sa.select(Mentorship.mentor_id, sa.func.count())
+            .where(Mentorship.program_id == program_id, Mentorship.status.in_(RUNNING))
+            .group_by(Mentorship.mentor_id)
+        ).all()
+    )
+    return {pid: int(cap) - int(used.get(pid, 0)) for pid, cap in capacity.items()}
+
+
+def rematch(
+    session: Session,
+    mentorship_id: int,
+    new_mentor_id: int,
+    reason: str,
+    *,
+    score: float | None = None,
+    actor_id: int | None = None,
+) -> int:
+    """End the pairing early with ``reason`` and pair the mentee with ``new_mentor_id``.
+
+    One transaction; returns the new mentorship's id. The new mentor needs a free seat.
+    """
+    m = _get(session, mentorship_id)
+    if new_mentor_id == m.mentor_id:
+        raise MentorshipError("pick a different mentor")
+    seats = _free_seats(session, m.program_id, [new_mentor_id])
+    if new_mentor_id not in seats:
+        raise MentorshipError("that person is not an active mentor in this program")
+    if seats[new_mentor_id] <= 0:
+        raise MentorshipError("that mentor has no free seat left")
+    _end(m, f"Re-matched: {reason.strip()}" if reason.strip() else "", MentorshipStatus.ENDED_EARLY,
+         actor_id)  # fmt: skip
+    now = utcnow()
+    new = Mentorship(
+        program_id=m.program_id, mentor_id=new_mentor_id, mentee_id=m.mentee_id,
+        group_key=m.group_key, status=MentorshipStatus.ACTIVE, match_score=score,
+        started_at=now, last_activity_at=now,
+    )  # fmt: skip
+    session.add(new)
+    session.flush()
+    session.add(
+        AuditLog(
+            actor_id=actor_id, action="mentorship.rematched", entity_type="mentorship",
+            entity_id=str(m.id),
+            details={
+                "reason": reason.strip(), "new_mentorship": new.id, "new_mentor": new_mentor_id,
+            },
+        )
+    )  # fmt: skip
+    session.commit()
+    return new.id
+
+
+def program_names(session: Session) -> list[tuple[int, str]]:
+    rows = session.execute(sa.select(Program.id, Program.name).order_by(Program.name))
+    return [(pid, name) for pid, name in rows]

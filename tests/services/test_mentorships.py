@@ -1,0 +1,101 @@
+"""Mentorships: health and at-risk rule, ending with a reason, re-matching in one transaction."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from mentormatch_desktop.domain.enums import MentorshipStatus
+from mentormatch_desktop.services import mentorships
+from mentormatch_desktop.services.mentorships import MentorshipError, MentorshipFilter
+from mentormatch_desktop.storage.models import (
+    AuditLog,
+    Enrolment,
+    Meeting,
+    Mentorship,
+    Milestone,
+)
+from mentormatch_desktop.storage.types import utcnow
+
+
+@pytest.fixture
+def pairs(session: Session, org: dict[str, int]) -> dict[str, int]:
+    now = utcnow()
+    quiet = Mentorship(
+        program_id=org["program"], mentor_id=org["ada"], mentee_id=org["alan"],
+        started_at=now - timedelta(days=90), last_activity_at=now - timedelta(days=45),
+    )  # fmt: skip
+    busy = Mentorship(
+        program_id=org["program"], mentor_id=org["grace"], mentee_id=org["mary"],
+        started_at=now - timedelta(days=60), last_activity_at=now - timedelta(days=2),
+    )  # fmt: skip
+    session.add_all([quiet, busy])
+    session.flush()
+    session.add_all(
+        [
+            Meeting(
+                mentorship_id=busy.id, organiser_id=org["grace"], status="held",
+                starts_at=now - timedelta(days=2), ends_at=now - timedelta(days=2, hours=-1),
+            ),
+            Milestone(mentorship_id=busy.id, owner_id=org["mary"], title="Plan",
+                      completed_at=now - timedelta(days=5)),
+            Milestone(mentorship_id=busy.id, owner_id=org["mary"], title="Pitch",
+                      due_on=(now + timedelta(days=10)).date()),
+        ]
+    )  # fmt: skip
+    session.commit()
+    return {"quiet": quiet.id, "busy": busy.id}
+
+
+def test_health_and_at_risk(session: Session, pairs: dict[str, int]) -> None:
+    rows = mentorships.list_mentorships(session)
+    assert [r.id for r in rows] == [pairs["quiet"], pairs["busy"]]  # at risk first
+    quiet, busy = rows
+    assert quiet.at_risk and quiet.days_silent == 45
+    assert "no session or message for 45 days" in quiet.risk_reasons[0]
+    assert not busy.at_risk
+    assert (busy.sessions_held, busy.milestones_done, busy.milestones_total) == (1, 1, 2)
+    only = mentorships.list_mentorships(session, MentorshipFilter(at_risk_only=True))
+    assert [r.id for r in only] == [pairs["quiet"]]
+    found = mentorships.list_mentorships(session, MentorshipFilter(text="MARY"))
+    assert [r.id for r in found] == [pairs["busy"]]
+
+
+def test_end_needs_a_reason_and_is_audited(session: Session, pairs: dict[str, int]) -> None:
+    with pytest.raises(MentorshipError, match="say why"):
+        mentorships.end_mentorship(session, pairs["quiet"], "  ")
+    mentorships.end_mentorship(session, pairs["quiet"], "Mentee changed teams")
+    ended = session.get(Mentorship, pairs["quiet"])
+    assert ended.status == MentorshipStatus.ENDED_EARLY
+    assert ended.end_reason == "Mentee changed teams" and ended.ended_at is not None
+    assert session.scalar(sa.select(AuditLog.action).where(AuditLog.entity_id == str(ended.id)))
+    with pytest.raises(MentorshipError, match="already ended_early"):
+        mentorships.end_mentorship(session, pairs["quiet"], "again")
+
+
+def test_rematch_ends_and_starts_in_one_go(
+    session: Session, pairs: dict[str, int], org: dict[str, int], plugin_host
+) -> None:
+    candidates = mentorships.rematch_candidates(session, pairs["quiet"], plugin_host)
+    assert [c.mentor_id for c in candidates] == [org["grace"]]  # the only other mentor
+    assert candidates[0].free_seats == 1  # capacity 2, one running pairing
+    new_id = mentorships.rematch(
+        session, pairs["quiet"], org["grace"], "No shared availability", score=0.5
+    )
+    old, new = session.get(Mentorship, pairs["quiet"]), session.get(Mentorship, new_id)
+    assert old.status == MentorshipStatus.ENDED_EARLY
+    assert old.end_reason == "Re-matched: No shared availability"
+    assert (new.mentee_id, new.mentor_id, new.status) == (
+        org["alan"], org["grace"], MentorshipStatus.ACTIVE,
+    )  # fmt: skip
+    session.execute(
+        sa.update(Enrolment).where(Enrolment.person_id == org["ada"]).values(capacity=0)
+    )
+    session.commit()
+    with pytest.raises(MentorshipError, match="no free seat"):
+        mentorships.rematch(session, pairs["busy"], org["ada"], "Ada has no room")
+    session.rollback()
+    assert session.get(Mentorship, pairs["busy"]).status == MentorshipStatus.ACTIVE
