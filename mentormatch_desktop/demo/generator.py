@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time
 
 import numpy as np
 
+from mentormatch_desktop.demo.cohorts import ProgramBuilder
 from mentormatch_desktop.demo.dataset import DemoDataset
-from mentormatch_desktop.demo.enrolment import ProgramBuilder
 from mentormatch_desktop.demo.history import HistoryBuilder
 from mentormatch_desktop.demo.people import build_org
 from mentormatch_desktop.demo.recipe import load_recipe
