@@ -67,6 +67,26 @@ def warm_cohort(
     return vectors.stats[-1] if vectors.stats else None
 
 
+def warm_cohort_cache(
+    session: Session,
+    cohort: Cohort,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> EmbedStats | None:
+    """:func:`warm_cohort` in a short transaction of its own on the session's database.
+
+    For the matching service: vectors are committed at once, so a dry run or a failed run
+    still leaves the cache warm for the next one, and the caller's transaction is untouched.
+    """
+    if not semantic_status().available:
+        return None
+    with Session(session.get_bind()) as own:
+        stats = warm_cohort(own, cohort, progress=progress, cancel=cancel)
+        own.commit()
+    return stats
+
+
 def refresh_embeddings(
     session: Session,
     program_id: int | None = None,
@@ -121,7 +141,8 @@ def refresh_embeddings(
     return RefreshResult(len(programs), texts, encoded, cached, time.perf_counter() - started)
 
 
-TEXT_CRITERIA = ("goal_fit", "semantic_fit")
+SEMANTIC_FIT = "semantic_fit"
+TEXT_CRITERIA = ("goal_fit", SEMANTIC_FIT)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from mentormatch_desktop.domain.progress import CancelToken, Progress
 from mentormatch_desktop.matching.cohort_db import load_cohort
 from mentormatch_desktop.matching.scoring import ScoreModel
 from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services.embeddings import SEMANTIC_FIT, warm_cohort_cache
 from mentormatch_desktop.storage.models import (
     AvailabilitySlot,
     Enrolment,
@@ -124,6 +125,8 @@ def score_model(
         model.prepare(names, progress=progress, cancel=cancel)
         return model
     cohort = load_cohort(session, program_id, exclude_matched=exclude_matched)
+    if names and SEMANTIC_FIT in names:  # vectors from (and new ones into) the DB cache
+        warm_cohort_cache(session, cohort, cancel=cancel)
     model = ScoreModel(
         cohort, host.criteria(), guard=lambda name: host.guard("register_match_criteria", name)
     )
