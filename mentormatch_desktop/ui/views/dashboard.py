@@ -135,7 +135,8 @@ class DashboardView(View):
         }  # fmt: skip
         for name, panel in self.panels.items():
             grid.addWidget(panel, *placement[name])
-            panel.setMinimumHeight(300 if name == "at_risk" else 260)
+            # Fixed heights keep two rows of charts in view on a laptop screen.
+            panel.setFixedHeight(360 if name == "at_risk" else 290)
             panel.drill_down.connect(self.show_mentorships)
         for column in range(3):
             grid.setColumnStretch(column, 1)
@@ -187,7 +188,7 @@ class DashboardView(View):
             "mean_rating": KpiTile("Mean rating", "feedback, 1–5"),
             "completion_rate": KpiTile("Completion", "of ended mentorships"),
             "days_to_match": KpiTile("Days to match", "median, from enrolment"),
-            "utilisation": KpiTile("Mentor seats used", "mentees / capacity"),
+            "utilisation": KpiTile("Seats used", "mentor capacity taken"),
         }
         for key in ("at_risk", "running"):
             tiles[key].make_clickable()
@@ -371,7 +372,7 @@ class DashboardView(View):
             _num(k["median_days_to_match"]),
             f"median · {_num(k['median_days_to_first_session'])} more to 1st session",
         )
-        t["utilisation"].set_value(_pct(k["mentor_utilisation"]), "mentees / capacity")
+        t["utilisation"].set_value(_pct(k["mentor_utilisation"]), "of mentor capacity")
 
         bands = data.score_vs_outcome.with_columns(
             band_label=pl.format(
