@@ -149,7 +149,7 @@ def list_mentorships(
         reasons = []
         if status == MentorshipStatus.ACTIVE:
             if days is not None and days > risk_days:
-                reasons.append(f"no session or message for {days} days")
+                reasons.append(f"silent for {days} days")
             if overdue:
                 reasons.append(f"{overdue} overdue milestone(s)")
         row = MentorshipRow(

@@ -1,0 +1,121 @@
+"""The mentorships table: one row per pairing with its health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from mentormatch_desktop.domain.enums import MentorshipStatus
+from mentormatch_desktop.services.mentorships import RUNNING, MentorshipRow
+from mentormatch_desktop.ui import theme
+
+Index = QModelIndex | QPersistentModelIndex
+
+COLUMNS = (
+    "Mentee", "Mentor", "Program", "Status", "Started", "Last activity", "Sessions",
+    "Milestones", "Health",
+)  # fmt: skip
+STATUS_LABELS = {
+    MentorshipStatus.ACTIVE: "Active",
+    MentorshipStatus.PAUSED: "Paused",
+    MentorshipStatus.COMPLETED: "Completed",
+    MentorshipStatus.ENDED_EARLY: "Ended early",
+}
+
+
+def _date(value: datetime | None) -> str:
+    return value.strftime("%d %b %Y") if value else "—"
+
+
+def _last_activity(row: MentorshipRow) -> str:
+    if row.days_silent is None:  # ended: the date is what matters
+        return _date(row.last_activity_at)
+    if row.last_activity_at is None:
+        return f"never ({row.days_silent} d)"
+    return "today" if row.days_silent == 0 else f"{row.days_silent} days ago"
+
+
+def health_text(row: MentorshipRow) -> str:
+    if row.at_risk:
+        return "At risk: " + "; ".join(row.risk_reasons)
+    if row.status in RUNNING:
+        return "On track"
+    return row.end_reason or STATUS_LABELS[row.status]
+
+
+class MentorshipsTableModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.all_rows: list[MentorshipRow] = []
+        self.rows: list[MentorshipRow] = []
+        self.search = ""
+
+    def set_rows(self, rows: list[MentorshipRow]) -> None:
+        self.beginResetModel()
+        self.all_rows = rows
+        self.rows = self._filtered()
+        self.endResetModel()
+
+    def set_search(self, text: str) -> None:
+        self.beginResetModel()
+        self.search = text.strip().lower()
+        self.rows = self._filtered()
+        self.endResetModel()
+
+    def _filtered(self) -> list[MentorshipRow]:
+        if not self.search:
+            return list(self.all_rows)
+        words = self.search.split()
+        return [
+            r
+            for r in self.all_rows
+            if all(w in f"{r.mentee} {r.mentor} {r.program}".lower() for w in words)
+        ]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        r = self.rows[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if column == 8:
+                return health_text(r)
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return _date(r.last_activity_at) if column == 5 else None
+            return (
+                r.mentee,
+                r.mentor,
+                r.program,
+                STATUS_LABELS[r.status],
+                _date(r.started_at),
+                _last_activity(r),
+                str(r.sessions_held),
+                f"{r.milestones_done}/{r.milestones_total}",
+            )[column]
+        if role == Qt.ItemDataRole.ForegroundRole and column == 8:
+            palette = theme.current()
+            if r.at_risk:
+                return QColor(palette.error)
+            return QColor(palette.success if r.status in RUNNING else palette.muted)
+        if role == Qt.ItemDataRole.UserRole:
+            return r.id
+        return None
+
+    def row(self, index: int) -> MentorshipRow:
+        return self.rows[index]

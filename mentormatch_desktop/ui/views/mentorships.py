@@ -1,0 +1,232 @@
+"""The Mentorships screen: every pairing with its health; end or re-match with a reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QTableView,
+    QWidget,
+)
+
+from mentormatch_desktop.domain.enums import MentorshipStatus
+from mentormatch_desktop.services import mentorships as service
+from mentormatch_desktop.services.mentorships import RUNNING, MentorshipFilter, MentorshipRow
+from mentormatch_desktop.ui import theme
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.models.mentorships import STATUS_LABELS, MentorshipsTableModel
+from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.widgets import EmptyState, PageHeader, make_button, page_layout
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    rows: list[MentorshipRow]
+    programs: list[tuple[int, str]]
+
+
+class MentorshipsView(View):
+    watches = ("mentorships", "matching", "programs", "*")
+    loaded = Signal()
+    changed = Signal(int)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.filter = MentorshipFilter(status=MentorshipStatus.ACTIVE)
+        self._generation = 0
+        layout = page_layout(self)
+        header = PageHeader(
+            "Mentorships",
+            "Every approved pairing and how it is going. At risk: nobody met or wrote for "
+            f"{service.RISK_DAYS} days, or a milestone is overdue.",
+        )
+        self.end_button = header.add_action("End…", "stop")
+        self.end_button.clicked.connect(self.end_selected)
+        self.rematch_button = header.add_action("Re-match…", "swap", primary=True)
+        self.rematch_button.clicked.connect(self.rematch_selected)
+        layout.addWidget(header)
+
+        bar = QHBoxLayout()
+        bar.setSpacing(8)
+        self.search = QLineEdit(placeholderText="Search mentee, mentor or program")
+        self.search.setClearButtonEnabled(True)
+        self.search.addAction(
+            theme.icon("search", theme.current().muted), QLineEdit.ActionPosition.LeadingPosition
+        )
+        self._search_timer = QTimer(self, singleShot=True, interval=120)
+        self._search_timer.timeout.connect(lambda: self._apply_search())
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        bar.addWidget(self.search, 2)
+        self.program_combo = QComboBox(minimumWidth=220)
+        self.program_combo.addItem("All programs", None)
+        self.status_combo = QComboBox(minimumWidth=150)
+        self.status_combo.addItem("All statuses", None)
+        for status, label in STATUS_LABELS.items():
+            self.status_combo.addItem(label, status)
+        self.status_combo.setCurrentIndex(self.status_combo.findData(MentorshipStatus.ACTIVE))
+        self.at_risk = QCheckBox("At risk only")
+        for widget in (self.program_combo, self.status_combo):
+            widget.currentIndexChanged.connect(self._on_filter_changed)
+            bar.addWidget(widget, 1)
+        self.at_risk.toggled.connect(self._on_filter_changed)
+        bar.addWidget(self.at_risk)
+        layout.addLayout(bar)
+        self.count_label = QLabel(objectName="muted")
+        layout.addWidget(self.count_label)
+
+        self.model = MentorshipsTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(30)
+        head = self.table.horizontalHeader()
+        head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        head.setStretchLastSection(True)
+        for column, width in enumerate((150, 150, 170, 85, 100, 110, 75, 90)):
+            self.table.setColumnWidth(column, width)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.table.doubleClicked.connect(lambda _i: self.rematch_selected())
+
+        self.empty = EmptyState(
+            "mentorships",
+            "No mentorships yet",
+            "Approve a matching run to create mentorships; they appear here with their health.",
+        )
+        self.none_match = EmptyState(
+            "search", "No mentorship matches these filters", "Try another status or program."
+        )
+        self.none_match.add_button(make_button("Show all", "filter", on_click=self.show_all))
+        self.pages = QStackedWidget()
+        for page in (self.table, self.empty, self.none_match):
+            self.pages.addWidget(page)
+        layout.addWidget(self.pages, 1)
+        self._update_buttons()
+
+    # -- loading -----------------------------------------------------------------------
+    def reload(self) -> None:
+        self._generation += 1
+        generation, flt, context = self._generation, self.filter, self.context
+
+        def load() -> _Loaded:
+            with context.session() as session:
+                return _Loaded(
+                    service.list_mentorships(session, flt), service.program_names(session)
+                )
+
+        def loaded(result: _Loaded) -> None:
+            if generation == self._generation:
+                self._show(result)
+
+        self.run(load, on_success=loaded)
+
+    def _show(self, result: _Loaded) -> None:
+        current = self.program_combo.currentData()
+        self.program_combo.blockSignals(True)
+        while self.program_combo.count() > 1:
+            self.program_combo.removeItem(1)
+        for pid, name in result.programs:
+            self.program_combo.addItem(name, pid)
+        self.program_combo.setCurrentIndex(max(0, self.program_combo.findData(current)))
+        self.program_combo.blockSignals(False)
+        self.model.set_rows(result.rows)
+        self._update_page()
+        self.loaded.emit()
+
+    def _update_page(self) -> None:
+        rows = self.model.rows
+        unfiltered = self.filter == MentorshipFilter() and not self.model.search
+        if not rows:
+            self.pages.setCurrentWidget(self.empty if unfiltered else self.none_match)
+        else:
+            self.pages.setCurrentWidget(self.table)
+        risky = sum(1 for r in rows if r.at_risk)
+        self.count_label.setText(
+            f"{len(rows):,} mentorships" + (f" · {risky} at risk" if risky else "")
+        )
+        self._update_buttons()
+
+    def _on_filter_changed(self, *_: object) -> None:
+        status = self.status_combo.currentData()
+        self.filter = replace(
+            self.filter,
+            program_id=self.program_combo.currentData(),
+            status=MentorshipStatus(status) if status else None,
+            at_risk_only=self.at_risk.isChecked(),
+        )
+        self.reload()
+
+    def _apply_search(self) -> None:
+        self.model.set_search(self.search.text())
+        self._update_page()
+
+    def show_all(self) -> None:
+        for combo in (self.program_combo, self.status_combo):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self.at_risk.blockSignals(True)
+        self.at_risk.setChecked(False)
+        self.at_risk.blockSignals(False)
+        self.search.clear()
+        self.model.set_search("")
+        self.filter = MentorshipFilter()
+        self.reload()
+
+    # -- actions -----------------------------------------------------------------------
+    def selected(self) -> MentorshipRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.row(rows[0].row()) if rows else None
+
+    def _update_buttons(self) -> None:
+        row = self.selected()
+        running = row is not None and row.status in RUNNING
+        self.end_button.setEnabled(running)
+        self.rematch_button.setEnabled(running)
+
+    def end_selected(self) -> QWidget | None:
+        from mentormatch_desktop.ui.views.mentorship_dialogs import EndMentorshipDialog
+
+        row = self.selected()
+        if row is None or row.status not in RUNNING:
+            return None
+        dialog = EndMentorshipDialog(self.context, row, parent=self)
+        dialog.done_signal.connect(self._changed)
+        dialog.open()
+        return dialog
+
+    def rematch_selected(self) -> QWidget | None:
+        from mentormatch_desktop.ui.views.mentorship_dialogs import RematchDialog
+
+        row = self.selected()
+        if row is None or row.status not in RUNNING:
+            return None
+        dialog = RematchDialog(self.context, row, parent=self)
+        dialog.done_signal.connect(self._changed)
+        dialog.open()
+        return dialog
+
+    def _changed(self, mentorship_id: int) -> None:
+        self.changed.emit(mentorship_id)
+        self.context.notify("mentorships")
+        if not self.isVisible():
+            self.reload()
+
+    def prepare_screenshot(self) -> None:
+        if self.model.rowCount():
+            self.table.selectRow(0)

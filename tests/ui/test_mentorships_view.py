@@ -1,0 +1,60 @@
+"""Mentorships screen: health and at-risk filter, end and re-match with a reason."""
+
+from __future__ import annotations
+
+from mentormatch_desktop.domain.enums import MentorshipStatus
+from mentormatch_desktop.ui.main_window import MainWindow
+from mentormatch_desktop.ui.views.mentorships import MentorshipsView
+
+
+def _open(qtbot, window: MainWindow) -> MentorshipsView:
+    window.set_ready()
+    view = window.screen("mentorships")
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        window.navigate("mentorships")
+    return view
+
+
+def test_at_risk_filter_end_and_rematch(qtbot, demo_window: MainWindow) -> None:
+    view = _open(qtbot, demo_window)
+    active = view.model.rowCount()
+    assert active > 0 and all(r.status == MentorshipStatus.ACTIVE for r in view.model.rows)
+
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        view.at_risk.setChecked(True)
+    risky = view.model.rows
+    assert risky and all(r.at_risk for r in risky)
+    assert view.model.index(0, 8).data().startswith("At risk")
+    assert "at risk" in view.count_label.text()
+
+    # end the first at-risk pairing; a missing reason is refused first
+    view.table.selectRow(0)
+    target = view.selected()
+    dialog = view.end_selected()
+    dialog.ok_button.click()
+    assert dialog.isVisible() and dialog.reason.property("invalid") is True
+    dialog.reason.setPlainText("Mentor left the company")
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        dialog.ok_button.click()
+    assert target.id not in {r.id for r in view.model.rows}
+
+    # re-match the next one to the best suggested mentor
+    view.table.selectRow(0)
+    old = view.selected()
+    dialog = view.rematch_selected()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() > 0, timeout=30_000)
+    chosen = dialog.candidates[0]
+    dialog.reason.setPlainText("No shared availability")
+    with qtbot.waitSignal(view.changed, timeout=30_000):
+        dialog.ok_button.click()
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        view.show_all()
+    rows = {r.id: r for r in view.model.rows}
+    assert rows[old.id].status == MentorshipStatus.ENDED_EARLY
+    assert rows[old.id].end_reason == "Re-matched: No shared availability"
+    assert any(
+        r.mentee_id == old.mentee_id
+        and r.mentor_id == chosen.mentor_id
+        and r.status == MentorshipStatus.ACTIVE
+        for r in rows.values()
+    )
