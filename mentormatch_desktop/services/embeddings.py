@@ -27,7 +27,6 @@ from mentormatch_desktop.matching.embeddings import (
 )
 from mentormatch_desktop.matching.text_vectors import cohort_vectors
 from mentormatch_desktop.plugin.host import PluginHost
-from mentormatch_desktop.services.weights import current_weights, save_weights
 from mentormatch_desktop.storage.models import Enrolment, Program
 
 
@@ -166,6 +165,9 @@ def switch_text_criterion(
     The other text criterion's weight moves onto it (so the balance with skills,
     availability… stays as the coordinator set it), saved as a new weight-set version.
     """
+    # Imported here: services.weights → matching_models → this module (cache warming).
+    from mentormatch_desktop.services.weights import current_weights, save_weights
+
     if criterion not in TEXT_CRITERIA:
         raise ValueError(f"text criterion must be one of {', '.join(TEXT_CRITERIA)}")
     host = host or PluginHost().load()
