@@ -193,3 +193,39 @@ def max_flow_value(net: Network, keep: np.ndarray | None = None) -> int:
 def score_costs(scores: np.ndarray, scale: float) -> np.ndarray:
     """Integer arc costs for maximising ``scores`` (costs are minimised)."""
     return -np.rint(scores * scale).astype(np.int64)
+
+
+def residual_potentials(
+    n_nodes: int,
+    tails: np.ndarray,
+    heads: np.ndarray,
+    caps: np.ndarray,
+    flows: np.ndarray,
+    costs: np.ndarray,
+) -> np.ndarray | None:
+    """Shortest-path distances ``d`` in the residual network of an optimal flow.
+
+    Every residual arc u→v then has ``cost + d[u] − d[v] ≥ 0`` (LP dual prices). Bellman–
+    Ford from a virtual root, vectorised and relaxing only arcs whose tail just improved;
+    ``None`` if it does not settle (a negative cycle: the flow was not optimal).
+    """
+    tails = np.asarray(tails, dtype=np.int64)
+    heads = np.asarray(heads, dtype=np.int64)
+    fwd = flows < caps
+    bwd = flows > 0
+    rt = np.concatenate([tails[fwd], heads[bwd]])
+    rh = np.concatenate([heads[fwd], tails[bwd]])
+    rc = np.concatenate([costs[fwd], -costs[bwd]]).astype(np.int64)
+    dist = np.zeros(n_nodes, dtype=np.int64)
+    active = np.ones(n_nodes, dtype=bool)
+    for _ in range(n_nodes + 1):
+        sel = np.flatnonzero(active[rt])
+        cand = dist[rt[sel]] + rc[sel]
+        better = cand < dist[rh[sel]]
+        if not better.any():
+            return dist
+        new = dist.copy()
+        np.minimum.at(new, rh[sel][better], cand[better])
+        active = new < dist
+        dist = new
+    return None

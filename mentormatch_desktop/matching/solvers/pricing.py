@@ -113,27 +113,12 @@ def _initial_subset(prep: Prepared) -> np.ndarray:
 def _potentials(
     net: flow.Network, flows: np.ndarray, costs: np.ndarray, bypass_flow: int, supply: int
 ) -> np.ndarray | None:
-    """Shortest-path distances in the residual network (None if they do not settle)."""
-    tails = np.append(net.tails, net.source).astype(np.int64)
-    heads = np.append(net.heads, net.sink).astype(np.int64)
-    caps = np.append(net.caps, supply)
-    flows = np.append(flows, bypass_flow)
-    costs = np.append(costs, 0)
-    fwd = flows < caps
-    bwd = flows > 0
-    rt = np.concatenate([tails[fwd], heads[bwd]])
-    rh = np.concatenate([heads[fwd], tails[bwd]])
-    rc = np.concatenate([costs[fwd], -costs[bwd]])
-    dist = np.zeros(net.n_nodes, dtype=np.int64)
-    active = np.ones(net.n_nodes, dtype=bool)
-    for _ in range(net.n_nodes + 1):
-        sel = np.flatnonzero(active[rt])
-        cand = dist[rt[sel]] + rc[sel]
-        better = cand < dist[rh[sel]]
-        if not better.any():
-            return dist
-        new = dist.copy()
-        np.minimum.at(new, rh[sel][better], cand[better])
-        active = new < dist
-        dist = new
-    return None
+    """Residual potentials of the subset flow, with the source→sink bypass included."""
+    return flow.residual_potentials(
+        net.n_nodes,
+        np.append(net.tails, net.source),
+        np.append(net.heads, net.sink),
+        np.append(net.caps, supply),
+        np.append(flows, bypass_flow),
+        np.append(costs, 0),
+    )
