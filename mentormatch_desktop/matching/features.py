@@ -32,17 +32,21 @@ FOLD_LIMIT = 64
 
 
 class Transform(Protocol):
-    """An elementwise map applied in place to a block of raw products."""
+    """An elementwise map applied in place to a block of raw products, then scaled by
+    ``scale`` (the criterion's weight, folded in to save a pass over the block)."""
 
-    def __call__(self, block: np.ndarray) -> np.ndarray: ...
+    def __call__(self, block: np.ndarray, scale: float = 1.0) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
 class Clip01:
     """Clip to [0, 1] (e.g. cosine similarities of real-valued embeddings)."""
 
-    def __call__(self, block: np.ndarray) -> np.ndarray:
-        return np.clip(block, 0.0, 1.0, out=block)
+    def __call__(self, block: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        np.clip(block, 0.0, 1.0, out=block)
+        if scale != 1.0:
+            block *= np.float32(scale)
+        return block
 
 
 @dataclass(frozen=True)
@@ -51,9 +55,9 @@ class Saturate:
 
     cap: float
 
-    def __call__(self, block: np.ndarray) -> np.ndarray:
+    def __call__(self, block: np.ndarray, scale: float = 1.0) -> np.ndarray:
         np.minimum(block, self.cap, out=block)
-        block *= np.float32(1.0 / self.cap)
+        block *= np.float32(scale / self.cap)
         return block
 
 

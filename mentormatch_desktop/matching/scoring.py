@@ -17,6 +17,7 @@ asked for (:meth:`ScoreModel.breakdown`), never for the whole matrix.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
@@ -271,18 +272,34 @@ class ScoreModel:
             np.ascontiguousarray(fused_e), np.ascontiguousarray(fused_m), others, corrections
         )
 
-    def _block(self, plan: _Plan, start: int, stop: int) -> np.ndarray:
+    def _block(
+        self, plan: _Plan, start: int, stop: int, out: np.ndarray, scratch: np.ndarray
+    ) -> None:
+        """Scores of rows ``start:stop`` into ``out``; ``scratch`` is a same-sized buffer.
+
+        Products are written into preallocated buffers (``matmul(out=…)``): fresh 4 MB
+        arrays per block would cost more in page faults than the arithmetic they hold.
+        """
         if plan.fused_mentee.shape[1]:
-            out = plan.fused_mentee[start:stop] @ plan.fused_mentor.T
+            np.matmul(plan.fused_mentee[start:stop], plan.fused_mentor.T, out=out)
         else:
-            out = np.zeros((stop - start, self.cohort.n_mentors), dtype=np.float32)
+            out[:] = 0.0
         for wt, rep in plan.others:
-            part = np.asarray(rep.block(start, stop), dtype=np.float32)
-            out += np.float32(wt) * part
+            if isinstance(rep, F.Factors):
+                np.matmul(rep.mentee[start:stop], rep.mentor.T, out=scratch)
+                if rep.transform is not None:
+                    rep.transform(scratch, wt)
+                else:
+                    scratch *= np.float32(wt)
+                if rep.corrections is not None:
+                    F.add_sparse_rows(scratch, rep.corrections, start, stop, wt)
+                out += scratch
+            else:
+                np.multiply(np.asarray(rep.block(start, stop), dtype=np.float32), wt, out=scratch)
+                out += scratch
         for wt, matrix in plan.corrections:
             F.add_sparse_rows(out, matrix, start, stop, wt)
         self.rules.apply(out, start, stop)
-        return out
 
     def block_rows(self) -> int:
         return max(16, BLOCK_BYTES // (4 * max(1, self.cohort.n_mentors)))
@@ -295,10 +312,14 @@ class ScoreModel:
         """
         step = self.block_rows()
         starts = range(start, stop, step)
+        local = threading.local()
 
         def one(s: int) -> None:
             e = min(stop, s + step)
-            out[s - start : e - start] = self._block(plan, s, e)
+            scratch = getattr(local, "scratch", None)
+            if scratch is None:
+                scratch = local.scratch = np.empty((step, self.cohort.n_mentors), np.float32)
+            self._block(plan, s, e, out[s - start : e - start], scratch[: e - s])
 
         if len(starts) < 2 or _WORKERS < 2:
             for s in starts:
