@@ -338,12 +338,22 @@ def _write_people(
     skills = ds.table("person_skills", ("id", "person_id", "skill_id", "direction", "level"))
     created = now - timedelta(days=200)
     coordinators = set(org.coordinators)
+    # Plain Python lists: indexing numpy arrays element by element is slow in a loop.
+    teach, learn = org.teach.tolist(), org.learn.tolist()
+    roles, divisions, seniority = org.role.tolist(), org.division.tolist(), org.seniority.tolist()
+    departments, managers, offices = (
+        org.department_id.tolist(),
+        org.manager.tolist(),
+        org.office.tolist(),
+    )
+    years = np.maximum(0, org.seniority * 2.6 + rng.normal(0, 2, org.n)).astype(int).tolist()
     for i in range(org.n):
         pid = i + 1
-        office = recipe.offices[org.office[i]]
-        title = _title(recipe, rng, int(org.role[i]), int(org.division[i]), int(org.seniority[i]))
-        top = np.flatnonzero(org.teach[i])
-        top_skill = skill_names[top[np.argmax(org.teach[i][top])]] if top.size else "mentoring"
+        office = recipe.offices[offices[i]]
+        title = _title(recipe, rng, roles[i], divisions[i], seniority[i])
+        levels = teach[i]
+        best = max(range(len(levels)), key=levels.__getitem__)
+        top_skill = skill_names[best] if levels[best] else "mentoring"
         app_role = (
             "admin" if i == org.admin else "coordinator" if i in coordinators else "participant"
         )
@@ -353,15 +363,15 @@ def _write_people(
             org.emails[i],
             org.full_names[i],
             title,
-            int(org.department_id[i]),
-            int(org.manager[i]) + 1 if org.manager[i] >= 0 else None,
-            int(org.seniority[i]),
-            int(max(0, org.seniority[i] * 2.6 + rng.normal(0, 2))),
+            departments[i],
+            managers[i] + 1 if managers[i] >= 0 else None,
+            seniority[i],
+            years[i],
             org.hired_on[i],
             org.time_zones[i],
             office.country,
             office.region,
-            writer.bio(title, dept_names[int(org.department_id[i])], office.city, top_skill),
+            writer.bio(title, dept_names[departments[i]], office.city, top_skill),
             app_role,
             None,
             True,
@@ -377,10 +387,10 @@ def _write_people(
         for weekday, start, end in slots[i]:
             avail.add(avail.next_id(), pid, weekday, start, end)
         contacts.add(contacts.next_id(), pid, "email", org.emails[i], True, {})
-        for s in np.flatnonzero(org.teach[i]):
-            skills.add(skills.next_id(), pid, int(s) + 1, "teach", int(org.teach[i, s]))
-        for s in np.flatnonzero(org.learn[i]):
-            skills.add(skills.next_id(), pid, int(s) + 1, "learn", int(org.learn[i, s]))
+        for direction, row in (("teach", levels), ("learn", learn[i])):
+            for s, level in enumerate(row):
+                if level:
+                    skills.add(skills.next_id(), pid, s + 1, direction, level)
 
 
 def _title(
