@@ -80,7 +80,9 @@ class ParticipantsView(View):
         self.new_button.clicked.connect(lambda: self.open_profile(None))
         layout.addWidget(header)
 
-        bar = QHBoxLayout()
+        self.filter_bar = QWidget()
+        bar = QHBoxLayout(self.filter_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
         bar.setSpacing(8)
         self.search = QLineEdit(placeholderText="Search name, e-mail, title, department or skill")
         self.search.setClearButtonEnabled(True)
@@ -102,7 +104,7 @@ class ParticipantsView(View):
         self.skill_combo.completer().setFilterMode(Qt.MatchFlag.MatchContains)
         for combo in (self.program_combo, self.role_combo, self.department_combo, self.skill_combo):
             bar.addWidget(combo, 1)
-        layout.addLayout(bar)
+        layout.addWidget(self.filter_bar)
 
         status = QHBoxLayout()
         self.count_label = QLabel(objectName="muted")
@@ -220,6 +222,7 @@ class ParticipantsView(View):
     def _update_page(self) -> None:
         shown, loaded = self.model.rowCount(), self.model.total
         everyone = self.options.people_total if self.options else loaded
+        self.filter_bar.setVisible(everyone > 0)
         if everyone == 0:
             self.pages.setCurrentWidget(self.empty)
             self.count_label.setText("")

@@ -103,7 +103,7 @@ class ProfileEditor(QDialog):
         self.profile = Profile()
         self.lookups = _Lookups([], [], [])
         self.setWindowTitle("New participant" if person_id is None else "Participant profile")
-        self.resize(900, 660)
+        self.resize(920, 720)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 18, 20, 16)
         layout.setSpacing(12)
