@@ -82,3 +82,16 @@ def test_edit_a_profile_with_a_validation_error_then_fix_it(
         editor.save_button.click()
     view.set_search("grace.hopper@")
     assert view.model.rowCount() == 1
+
+
+def test_export_writes_the_import_format(
+    qtbot, window: MainWindow, org: dict[str, int], tmp_path
+) -> None:
+    view = _open(qtbot, window)
+    target = tmp_path / "out.csv"
+    task = view.export(target)
+    qtbot.waitUntil(lambda: task.done, timeout=10_000)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("external_id,email,full_name")
+    assert len(lines) == 6
+    assert "Exported 5 participants" in view.count_label.text()

@@ -76,6 +76,8 @@ class ParticipantsView(View):
         )
         self.import_button = header.add_action("Import…", "import")
         self.import_button.clicked.connect(self.open_import_wizard)
+        self.export_button = header.add_action("Export…", "export")
+        self.export_button.clicked.connect(self._ask_export)
         self.new_button = header.add_action("New participant", "add", primary=True)
         self.new_button.clicked.connect(lambda: self.open_profile(None))
         layout.addWidget(header)
@@ -289,6 +291,35 @@ class ParticipantsView(View):
         wizard.imported.connect(lambda _report: self.context.notify("participants"))
         wizard.open()
         return wizard
+
+    def _ask_export(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export participants", "participants.csv", "CSV (*.csv);;Excel (*.xlsx)"
+        )
+        if path:
+            self.export(path)
+
+    def export(self, path: str | Path) -> Task:
+        """Write the participants (of the program filtered on, if any) in the import format."""
+        from mentormatch_desktop.services.participants import export_participants
+
+        context, program = self.context, self.state.filter.program_id
+
+        def write() -> object:
+            with context.session() as session:
+                return export_participants(session, path, program=program)
+
+        self.progress.start("Exporting…", cancellable=False)
+        task = self.run(write, on_success=self._exported)
+        task.finished.connect(self.progress.stop)
+        return task
+
+    def _exported(self, summary: object) -> None:
+        self.count_label.setText(
+            f"Exported {summary.rows:,} participants to {summary.file}"  # type: ignore[attr-defined]
+        )
 
     def load_demo(self) -> Task:
         """Fill the (empty) database with the demo organisation, in a worker."""

@@ -423,7 +423,7 @@ def _list_text(program: ProgramDetails) -> str:
     people = program.mentors + program.mentees + program.peers
     return (
         f"{program.name}\n{KIND_LABELS[program.kind]} · {STATUS_LABELS[program.status]} · "
-        f"{when} · {people} enrolled"
+        f"{when} · {people:,} enrolled"
     )
 
 
