@@ -165,13 +165,30 @@ class HistoryBuilder(ConversationsMixin):
         for pair in self.ctx.pairs:
             latest_pair[pair.mentee] = pair
         self._goals(latest_pair)
-        eps = self.rng.normal(0.0, relation.NOISE_SD, len(self.ctx.pairs))
-        for pair, e in zip(self.ctx.pairs, eps, strict=True):
-            self._mentorship(pair, float(e))
+        pairs = self.ctx.pairs
+        eps = self.rng.normal(0.0, relation.NOISE_SD, len(pairs))
+        early = self._early_endings(pairs)
+        for pair, e, ends_early in zip(pairs, eps, early, strict=True):
+            self._mentorship(pair, float(e), bool(ends_early))
         self._logins()
         # Ids follow time, like an append-only log; also keeps index inserts local.
         ordered = sorted(self.events.rows, key=lambda row: row[5])
         self.events.rows = [(k, *row[1:]) for k, row in enumerate(ordered, start=1)]
+
+    def _early_endings(self, pairs: list[Pair]) -> np.ndarray:
+        """Which pairs end early (the relation's probability); at least one in any demo, so
+        small demos still show the case."""
+        if not pairs:
+            return np.zeros(0, dtype=bool)
+        gap = np.array([p.gap for p in pairs])
+        fit = np.array([p.fit for p in pairs])
+        effect = np.array([PROGRAMS[p.program].end_effect for p in pairs])
+        eligible = np.array([min(p.planned_end, self.now) - p.start > 20 * DAY for p in pairs])
+        p_early = relation.early_end_probability(gap, fit, effect) * eligible
+        early = self.rng.random(len(pairs)) < p_early
+        if not early.any() and eligible.any():
+            early[int(np.argmax(p_early))] = True
+        return early
 
     # ---- goals ----------------------------------------------------------------------------
     def _goals(self, latest_pair: dict[int, Pair]) -> None:
@@ -220,14 +237,13 @@ class HistoryBuilder(ConversationsMixin):
                 rows[gid - 1] = (*row[:5], "dropped", row[6], None, row[8])
 
     # ---- one mentorship -------------------------------------------------------------------
-    def _mentorship(self, pair: Pair, eps: float) -> None:
+    def _mentorship(self, pair: Pair, eps: float, ends_early: bool) -> None:
         r, now, spec = self.r, self.now, PROGRAMS[pair.program]
         program_id = pair.program + 1
         z = float(relation.engagement(pair.fit, pair.hours, spec.effect, eps))
         horizon = min(pair.planned_end, now)
         status, ended, reason, ended_by = "active", None, "", None
-        p_early = float(relation.early_end_probability(pair.gap, pair.fit, spec.end_effect))
-        if r.random() < p_early and horizon - pair.start > 20 * DAY:
+        if ends_early:
             status = "ended_early"
             ended = pair.start + (horizon - pair.start) * r.uniform(0.25, 0.8)
             reason = self.writer.end_reason(True)
