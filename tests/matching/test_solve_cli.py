@@ -192,3 +192,15 @@ def test_problem_document_round_trips() -> None:
     np.testing.assert_allclose(again.pair_score, problem.pair_score)
     assert again.constraints.forbidden == [(0, 1)]
     assert again.mentee_attributes == problem.mentee_attributes
+
+
+def test_strategy_for_the_wrong_kind_reports_an_error(tmp_path: Path) -> None:
+    doc = {
+        "schema": "mentormatch.problem/1",
+        "kind": "peer",
+        "mentees": [{"id": "a"}, {"id": "b"}],
+        "scores": [["a", "b", 0.9]],
+    }
+    result, sol = run(tmp_path, doc, "--strategy", "optimizer")
+    assert result.exit_code == 1
+    assert sol["status"] == "error" and "use the 'peer' strategy" in sol["diagnosis"]

@@ -45,7 +45,13 @@ def optimize(
     """Solve ``problem`` (bipartite) to proven optimality where the method allows."""
     started = time.perf_counter()
     if problem.kind == "peer":
-        raise ValueError("the optimizer solves mentor–mentee programs; use the 'peer' strategy")
+        return build_solution(
+            problem,
+            [],
+            "error",
+            started,
+            diagnosis="the optimizer solves mentor–mentee programs; use the 'peer' strategy",
+        )
     report(progress, 0.0, "Preparing constraints")
     prep = prepare(problem)
     if not prep.feasible:

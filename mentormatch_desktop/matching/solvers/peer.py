@@ -39,7 +39,13 @@ def peer_match(
 ) -> MatchSolution:
     started = time.perf_counter()
     if problem.kind != "peer":
-        raise ValueError("the peer strategy matches one pool; this problem has two sides")
+        return build_solution(
+            problem,
+            [],
+            "error",
+            started,
+            diagnosis="the peer strategy matches one pool; this problem has two sides",
+        )
     prep = prepare(problem)
     if not prep.feasible:
         return infeasible_solution(prep, started)

@@ -38,7 +38,13 @@ def stable(
 ) -> MatchSolution:
     started = time.perf_counter()
     if problem.kind == "peer":
-        raise ValueError("stable matching needs two sides; use the 'peer' strategy for a pool")
+        return build_solution(
+            problem,
+            [],
+            "error",
+            started,
+            diagnosis="stable matching needs two sides; use the 'peer' strategy for a pool",
+        )
     quota_attrs = {q.attribute for q in problem.constraints.max_per_mentor_by_attribute}
     if len(quota_attrs) > 1:
         return build_solution(
