@@ -27,6 +27,7 @@ from mentormatch_desktop.matching.solvers.common import (
 
 SCALE = 100_000
 WORKERS = 4
+DEFAULT_TIME_LIMIT = 120.0  # seconds, when the caller gives none
 
 
 def _int_scores(scores: np.ndarray) -> np.ndarray:
@@ -89,7 +90,8 @@ def solve(
         chosen = set(problem.find_pairs([(a.mentee, a.mentor) for a in hint.assignments]).tolist())
         for p, v in zip(prep.free.tolist(), x, strict=True):
             model.add_hint(v, p in chosen)
-    deadline = None if time_limit is None else started + time_limit
+    # without a limit a hard cohort-wide model could run for hours: stop and report the gap
+    deadline = started + (DEFAULT_TIME_LIMIT if time_limit is None else time_limit)
     proven = True
     count = _matched_count(model, x, prep)
 
@@ -97,8 +99,7 @@ def solve(
         check(cancel)
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = WORKERS
-        if deadline is not None:
-            solver.parameters.max_time_in_seconds = max(0.5, deadline - time.perf_counter())
+        solver.parameters.max_time_in_seconds = max(0.5, deadline - time.perf_counter())
         status = solver.solve(model)
         return solver, status
 
