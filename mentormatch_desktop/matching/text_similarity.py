@@ -14,8 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from mentormatch_desktop.matching import features as F
 
@@ -33,6 +31,9 @@ class TfidfSimilarity:
     @classmethod
     def fit(cls, queries: Sequence[str], documents: Sequence[str]) -> TfidfSimilarity:
         """Fit the vocabulary and IDF on both sets together, so a word rare in both counts."""
+        # scikit-learn takes a second to import: only pay for it when texts are compared
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, dtype=np.float32)
         try:
             both = vectorizer.fit_transform([*queries, *documents]).tocsr()
@@ -53,6 +54,8 @@ class TfidfSimilarity:
             return F.Factors(self.queries.toarray(), self.documents.toarray())
         if n_q * n_d <= EXACT_PAIRS:
             return F.Dense((self.queries @ self.documents.T).toarray().astype(np.float32))
+        from sklearn.decomposition import TruncatedSVD
+
         svd = TruncatedSVD(n_components=MAX_DIMS, n_iter=4, random_state=0)
         svd.fit(sp.vstack([self.queries, self.documents]))
         return F.cosine_factors(svd.transform(self.queries), svd.transform(self.documents))
