@@ -151,7 +151,7 @@ def list_mentorships(
             if days is not None and days > risk_days:
                 reasons.append(f"silent for {days} days")
             if overdue:
-                reasons.append(f"{overdue} overdue milestone(s)")
+                reasons.append(f"{overdue} overdue milestone" + ("s" if overdue > 1 else ""))
         row = MentorshipRow(
             id=m.id, program_id=m.program_id, program=program, mentor_id=m.mentor_id,
             mentor=mentor_name, mentee_id=m.mentee_id, mentee=mentee_name, status=status,

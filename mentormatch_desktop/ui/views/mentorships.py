@@ -98,7 +98,7 @@ class MentorshipsView(View):
         head = self.table.horizontalHeader()
         head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         head.setStretchLastSection(True)
-        for column, width in enumerate((150, 150, 170, 85, 100, 110, 75, 90)):
+        for column, width in enumerate((145, 145, 160, 80, 112, 110, 88, 104)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.table.doubleClicked.connect(lambda _i: self.rematch_selected())
