@@ -19,7 +19,6 @@ under ``host.guard``), so a broken third-party strategy is disabled and reported
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,14 +26,18 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from mentormatch_desktop.domain.enums import MatchRunStatus, ProgramKind, ProposalStatus
+from mentormatch_desktop.domain.enums import MatchRunStatus, ProgramKind
 from mentormatch_desktop.domain.progress import Cancelled, CancelToken, Progress, check, report
-from mentormatch_desktop.matching.problem import Assignment, MatchSolution
+from mentormatch_desktop.matching.problem import MatchSolution
 from mentormatch_desktop.matching.scoring import normalise_weights
-from mentormatch_desktop.matching.solvers.compare import ComparisonRow
-from mentormatch_desktop.matching.solvers.compare import compare_strategies as _compare
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import matching_models
+from mentormatch_desktop.services.match_analysis import (
+    WhyNotAnswer,
+    _sub,
+    compare_strategies,
+    why_not,
+)
 from mentormatch_desktop.services.match_decisions import (
     ApprovalSummary,
     SwapPreview,
@@ -49,7 +52,6 @@ from mentormatch_desktop.services.match_records import (
     locked_pairs,
     proposal_rows,
     proposal_view,
-    run_weights,
 )
 from mentormatch_desktop.services.matching_problem import build_problem
 from mentormatch_desktop.services.weights import current_weights
@@ -99,12 +101,6 @@ class RunSummary:
     solve_seconds: float
     seconds: float  # end to end
     proposals: list[ProposalView] = field(default_factory=list)
-
-
-def _sub(progress: Progress | None, lo: float, hi: float) -> Progress | None:
-    if progress is None:
-        return None
-    return lambda f, msg: progress(lo + (hi - lo) * min(1.0, max(0.0, f)), msg)
 
 
 def run_matching(
@@ -354,144 +350,3 @@ def _record_failure(
     session.add(run)
     session.commit()
     return run.id
-
-
-def compare_strategies(
-    session: Session,
-    program_id: int,
-    strategies: Sequence[str],
-    *,
-    time_limit: float | None = None,
-    host: PluginHost | None = None,
-    progress: Progress | None = None,
-    cancel: CancelToken | None = None,
-) -> list[ComparisonRow]:
-    """Solve the program's current problem with each strategy; nothing is stored.
-
-    Rows: strategy, status, matched, total/min score, score quantiles, constraint
-    violations (checked independently of the strategy), seconds and ratio to the best.
-    """
-    host = host or PluginHost().load()
-    program = session.get(Program, program_id)
-    if program is None:
-        raise MatchingError(f"no program with id {program_id}")
-    solvers = []
-    for name in strategies:
-        try:
-            solvers.append(_Guarded(host, host.strategy(name)))
-        except KeyError as exc:
-            raise MatchingError(str(exc.args[0])) from None
-    model = matching_models.score_model(
-        session, program_id, host, progress=_sub(progress, 0, 0.3), cancel=cancel
-    )
-    weights = normalise_weights(
-        current_weights(session, program_id, host=host).weights, model.names
-    )
-    problem, _ = build_problem(model, weights, group_size=program.group_size, cancel=cancel)
-    return _compare(
-        problem, solvers, time_limit=time_limit, progress=_sub(progress, 0.3, 1.0), cancel=cancel
-    )
-
-
-class _Guarded:
-    """A strategy whose ``solve`` runs under the host's guard (disables a failing plugin)."""
-
-    def __init__(self, host: PluginHost, strategy: Any) -> None:
-        self._host, self._strategy = host, strategy
-        self.name, self.label = strategy.name, strategy.label
-        self.description, self.kinds = strategy.description, strategy.kinds
-
-    def solve(self, problem: Any, **kwargs: Any) -> MatchSolution:
-        return self._host.call_safely(
-            "register_match_strategies", self.name, self._strategy.solve, problem, **kwargs
-        )
-
-
-@dataclass
-class WhyNotAnswer:
-    """The engine's answer to "why not?" for a stored run."""
-
-    run_id: int
-    mentee_id: int
-    mentor_id: int | None
-    possible: bool
-    text: str
-    delta_matched: int = 0
-    delta_total: float = 0.0
-    obstacles: list[str] = field(default_factory=list)
-    best_mentor_id: int | None = None
-
-
-def why_not(
-    session: Session,
-    run_id: int,
-    mentee_id: int,
-    mentor_id: int | None = None,
-    *,
-    host: PluginHost | None = None,
-) -> WhyNotAnswer:
-    """Why ``mentee_id`` is unmatched in the run (or not with ``mentor_id``), from the solver:
-    what forcing it would cost and which rule or competing pair stands in the way."""
-    from mentormatch_desktop.matching.solvers.why_not import why_not as solver_why_not
-
-    host = host or PluginHost().load()
-    run = session.get(MatchRun, run_id)
-    if run is None:
-        raise MatchingError(f"no match run with id {run_id}")
-    program = session.get(Program, run.program_id)
-    model = matching_models.score_model(
-        session, run.program_id, host, exclude_matched=run.status != MatchRunStatus.APPROVED
-    )
-    cohort = model.cohort
-    e = cohort.mentees.indices_of([mentee_id])[0]
-    if e < 0:
-        raise MatchingError(f"person {mentee_id} is not a mentee to match in this program")
-    m = None if mentor_id is None else int(cohort.mentors.indices_of([mentor_id])[0])
-    if m is not None and m < 0:
-        raise MatchingError(f"person {mentor_id} is not a mentor in this program")
-    if m is not None and (reason := model.rules.reason(cohort, int(e), m)):
-        return WhyNotAnswer(
-            run_id,
-            mentee_id,
-            mentor_id,
-            False,
-            f"They cannot be matched: {reason}.",
-            obstacles=[reason],
-        )
-    weights = normalise_weights(run_weights(session, run, model.names, host), model.names)
-    proposals = session.scalars(
-        sa.select(MatchProposal).where(MatchProposal.run_id == run_id)
-    ).all()
-    locked, _ = locked_pairs(session, run, cohort, statuses=(ProposalStatus.LOCKED,))
-    problem, _ = build_problem(
-        model, weights, locked=locked, group_size=program.group_size if program else 2
-    )
-    ei = cohort.mentees.indices_of([p.mentee_id for p in proposals])
-    mi = cohort.mentors.indices_of([p.mentor_id for p in proposals])
-    assignments = [
-        Assignment(int(a), int(b), float(p.score))
-        for a, b, p in zip(ei, mi, proposals, strict=True)
-        if a >= 0 and b >= 0
-    ]
-    scores = [a.score for a in assignments]
-    solution = MatchSolution(
-        run.solver_status or "feasible",
-        assignments,
-        len({a.mentee for a in assignments}),  # type: ignore[arg-type]
-        float(sum(scores)),
-        min(scores) if scores else None,
-        run.seconds or 0.0,
-    )
-    answer = solver_why_not(problem, solution, int(e), m)
-    best = answer.best_mentor
-    return WhyNotAnswer(
-        run_id,
-        mentee_id,
-        mentor_id,
-        answer.possible,
-        answer.text,
-        answer.delta_matched,
-        answer.delta_total,
-        list(answer.obstacles),
-        None if best is None else int(cohort.mentors.person_ids[best]),
-    )
