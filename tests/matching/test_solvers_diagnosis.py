@@ -179,3 +179,29 @@ def test_why_not_through_cpsat_path() -> None:
     unmatched = [e for e in range(4) if e not in {a.mentee for a in sol.assignments}]
     answer = why_not(p, sol, unmatched[0])
     assert answer.possible and answer.delta_matched == 0 and answer.delta_total <= 1e-9
+
+
+def test_why_not_in_a_peer_pool() -> None:
+    # a–b (0.9) and c–d (0.8) are optimal; forcing a–c breaks both pairs
+    ids = ["a", "b", "c", "d"]
+    scores = {(0, 1): 0.9, (2, 3): 0.8, (0, 2): 0.5, (1, 3): 0.1}
+    pairs = sorted(scores)
+    p = MatchProblem(
+        ids,
+        ids,
+        np.ones(4, dtype=np.int32),
+        np.array([a for a, _ in pairs], dtype=np.int32),
+        np.array([b for _, b in pairs], dtype=np.int32),
+        np.array([scores[x] for x in pairs]),
+        kind="peer",
+    )
+    from mentormatch_desktop.matching.solvers.peer import peer_match
+
+    sol = peer_match(p)
+    assert sol.total_score == pytest.approx(1.7)
+    answer = why_not(p, sol, 2, 0)  # listed the other way round: c with a
+    assert answer.possible
+    assert answer.delta_total == pytest.approx(0.6 - 1.7)
+    assert any("a is at capacity 1 with b (0.900)" in o for o in answer.obstacles)
+    assert why_not(p, sol, 3, 1).delta_total == pytest.approx(0.6 - 1.7)
+    assert "already matched" in why_not(p, sol, 1, 0).text

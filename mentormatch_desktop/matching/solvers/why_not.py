@@ -59,12 +59,17 @@ def why_not(
     relative to it.
     """
     from mentormatch_desktop.matching.solvers.optimizer import optimize
+    from mentormatch_desktop.matching.solvers.peer import peer_match
 
+    peer = problem.kind == "peer"
+    solve = peer_match if peer else optimize
     name = problem.mentee_label(mentee)
-    current = [a.mentor for a in solution.assignments if a.mentee == mentee]
+    current = partners(problem, solution).get(mentee, [])
     if mentor is not None:
-        return _why_not_pair(problem, solution, mentee, mentor, current, time_limit, optimize)
-    mine = np.flatnonzero(problem.pair_mentee == mentee)
+        return _why_not_pair(problem, solution, mentee, mentor, current, time_limit, solve)
+    mine = np.flatnonzero(
+        (problem.pair_mentee == mentee) | ((problem.pair_mentor == mentee) if peer else False)
+    )
     answer = WhyNot(mentee, None, possible=False)
     reasons = _candidate_reasons(problem, mentee, mine)
     prep = prepare(problem)
@@ -73,7 +78,7 @@ def why_not(
         answer.obstacles = reasons or [f"{name} has no allowed mentor with room left"]
         answer.text = f"{name} cannot be matched: " + "; ".join(answer.obstacles)
         return answer
-    if flow.flow_expressible(prep) and problem.objective == "total":
+    if not peer and flow.flow_expressible(prep) and problem.objective == "total":
         # a bonus above any attainable score: the optimum matches the mentee if it can
         bonus = np.where(
             problem.pair_mentee[prep.free] == mentee,
@@ -87,8 +92,11 @@ def why_not(
         best: MatchSolution | None = None
         order = usable[np.argsort(-problem.pair_score[usable])][:MAX_CANDIDATES_TRIED]
         for p in order:
-            trial = _with_required(problem, mentee, int(problem.pair_mentor[p]))
-            sol = optimize(trial, time_limit=time_limit)
+            other = int(problem.pair_mentor[p])
+            if peer and other == mentee:
+                other = int(problem.pair_mentee[p])
+            trial = _with_required(problem, mentee, other)
+            sol = solve(trial, time_limit=time_limit)
             if sol.status in ("optimal", "feasible") and (
                 best is None or (sol.matched, sol.total_score) > (best.matched, best.total_score)
             ):
@@ -98,7 +106,7 @@ def why_not(
             answer.text = f"{name} cannot be matched: " + "; ".join(answer.obstacles)
             return answer
         forced = best
-    after = [a.mentor for a in forced.assignments if a.mentee == mentee]
+    after = partners(problem, forced).get(mentee, [])
     if not after:
         answer.obstacles = reasons or ["every mentor who could take them is needed by others"]
         answer.text = f"{name} cannot be matched: " + "; ".join(answer.obstacles)
@@ -106,7 +114,17 @@ def why_not(
     return _compare(problem, solution, forced, answer, after[0])
 
 
-def _why_not_pair(problem, solution, mentee, mentor, current, time_limit, optimize) -> WhyNot:
+def partners(problem: MatchProblem, solution: MatchSolution) -> dict[int, list[int]]:
+    """Mentee → mentors (peer: person → partners, whichever side the pair lists them)."""
+    out: dict[int, list[int]] = {}
+    for a in solution.assignments:
+        out.setdefault(a.mentee, []).append(a.mentor)
+        if problem.kind == "peer":
+            out.setdefault(a.mentor, []).append(a.mentee)
+    return out
+
+
+def _why_not_pair(problem, solution, mentee, mentor, current, time_limit, solve) -> WhyNot:
     e_name, m_name = problem.mentee_label(mentee), problem.mentor_label(mentor)
     answer = WhyNot(mentee, mentor, possible=False)
     if mentor in current:
@@ -122,7 +140,8 @@ def _why_not_pair(problem, solution, mentee, mentor, current, time_limit, optimi
         answer.text = "; ".join(answer.obstacles)
         return answer
     c = problem.constraints
-    if (mentee, mentor) in {tuple(x) for x in c.forbidden}:
+    forbidden = {tuple(x) for x in c.forbidden}
+    if (mentee, mentor) in forbidden or (problem.kind == "peer" and (mentor, mentee) in forbidden):
         answer.obstacles = [f"{e_name} – {m_name} is forbidden by the program rules"]
         answer.text = "; ".join(answer.obstacles)
         return answer
@@ -133,7 +152,7 @@ def _why_not_pair(problem, solution, mentee, mentor, current, time_limit, optimi
             f"their score {score:.3f} is below the minimum {c.min_score}; "
             "forcing the pair exempts it"
         )
-    forced = optimize(_with_required(problem, mentee, mentor), time_limit=time_limit)
+    forced = solve(_with_required(problem, mentee, mentor), time_limit=time_limit)
     if forced.status in ("infeasible", "error"):
         answer.obstacles = [*notes, forced.diagnosis]
         answer.text = f"{e_name} cannot be paired with {m_name}: " + "; ".join(answer.obstacles)
@@ -157,7 +176,14 @@ def _candidate_reasons(problem: MatchProblem, mentee: int, mine: np.ndarray) -> 
         return [f"{name} has no scored pair with any mentor (hard rules exclude every mentor)"]
     out = []
     forbidden = {tuple(x) for x in c.forbidden}
-    n_forbidden = sum(1 for p in mine if (mentee, int(problem.pair_mentor[p])) in forbidden)
+    if problem.kind == "peer":
+        forbidden |= {(b, a) for a, b in forbidden}
+    n_forbidden = sum(
+        1
+        for p in mine
+        if (int(problem.pair_mentee[p]), int(problem.pair_mentor[p])) in forbidden
+        or (mentee, int(problem.pair_mentor[p])) in forbidden
+    )
     if n_forbidden:
         out.append(f"{n_forbidden} of {len(mine)} candidate pair(s) are forbidden")
     if c.min_score is not None:
@@ -177,17 +203,19 @@ def _compare(
     answer.best_mentor = mentor
     answer.delta_matched = after.matched - before.matched
     answer.delta_total = after.total_score - before.total_score
-    old: dict[int, list[int]] = {}
-    new: dict[int, list[int]] = {}
-    for a in before.assignments:
-        old.setdefault(a.mentee, []).append(a.mentor)
-    for a in after.assignments:
-        new.setdefault(a.mentee, []).append(a.mentor)
+    old = partners(problem, before)
+    new = partners(problem, after)
     for e in sorted(set(old) | set(new)):
         if sorted(old.get(e, [])) != sorted(new.get(e, [])):
             answer.changes.append(Change(e, sorted(old.get(e, [])), sorted(new.get(e, []))))
     # the competing pairs: who held the mentor's places in the questioned solution
     holders = [a for a in before.assignments if a.mentor == mentor and a.mentee != answer.mentee]
+    if problem.kind == "peer":  # the partner's current pair, whichever side lists them
+        holders += [
+            type(a)(a.mentor, a.mentee, a.score)
+            for a in before.assignments
+            if a.mentee == mentor and a.mentor != answer.mentee
+        ]
     cap = int(problem.capacity[mentor]) if problem.kind != "peer" else 1
     m_name = problem.mentor_label(mentor)
     if len(holders) >= cap:
@@ -203,9 +231,13 @@ def _compare(
                 f"(quota {quota.max})"
             )
     k = problem.constraints.mentors_per_mentee
-    mine = [a for a in before.assignments if a.mentee == answer.mentee]
+    mine = [
+        (a.mentor if a.mentee == answer.mentee else a.mentee, a.score)
+        for a in before.assignments
+        if answer.mentee in (a.mentee, a.mentor if problem.kind == "peer" else -1)
+    ]
     if len(mine) >= k:
-        held = ", ".join(f"{problem.mentor_label(a.mentor)} ({a.score:.3f})" for a in mine)
+        held = ", ".join(f"{problem.mentor_label(m)} ({score:.3f})" for m, score in mine)
         answer.obstacles.append(f"{problem.mentee_label(answer.mentee)} already has {held}")
     answer.text = _sentence(problem, answer)
     return answer
