@@ -101,13 +101,34 @@ class MatchProblem:
         """One int64 key per pair (``mentee * n_mentors + mentor``) for fast lookups."""
         return self.pair_mentee.astype(np.int64) * max(1, self.n_mentors) + self.pair_mentor
 
+    def _sorted_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """Pair keys sorted once per set of pair arrays (a 20M-pair sort takes seconds)."""
+        ends = (
+            self.pair_mentee[:4],
+            self.pair_mentee[-4:],
+            self.pair_mentor[:4],
+            self.pair_mentor[-4:],
+        )
+        tag = (
+            id(self.pair_mentee),
+            id(self.pair_mentor),
+            len(self.pair_mentee),
+            self.n_mentors,
+            tuple(int(x) for part in ends for x in part),  # guards against a reused id()
+        )
+        cached = self.__dict__.get("_key_cache")
+        if cached is None or cached[0] != tag:
+            keys = self.pair_keys()
+            order = np.argsort(keys, kind="stable")
+            cached = (tag, order, keys[order])
+            self.__dict__["_key_cache"] = cached
+        return cached[1], cached[2]
+
     def find_pairs(self, pairs: list[tuple[int, int]]) -> np.ndarray:
         """Pair index of each ``(mentee, mentor)`` in ``pairs``, or -1 when it has no score."""
         if not pairs:
             return np.zeros(0, dtype=np.int64)
-        keys = self.pair_keys()
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
+        order, sorted_keys = self._sorted_keys()
         arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
 
         def lookup(a: np.ndarray, b: np.ndarray) -> np.ndarray:
