@@ -13,6 +13,7 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from mentormatch_desktop.ui import theme
@@ -106,18 +108,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     preference = args.theme or settings.theme
     theme.apply_theme(app, preference)
     context = AppContext(settings)
-    window = MainWindow(context)
-    window.setWindowIcon(theme.icon("app", theme.current().accent, 64))
     fill_demo = settings.database_url == default_database_url()
 
     if args.screenshots is not None:
         from mentormatch_desktop.ui.screenshots import take_screenshots
 
-        paths = take_screenshots(window, args.screenshots, fill_demo=fill_demo)
+        # A scratch settings file: screenshots neither use nor change the remembered
+        # geometry and last screen.
+        with tempfile.TemporaryDirectory() as scratch:
+            qsettings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
+            window = MainWindow(context, settings=qsettings)
+            try:
+                paths = take_screenshots(window, args.screenshots, fill_demo=fill_demo)
+            finally:
+                window.close()
+                window.deleteLater()
+                app.processEvents()
+                context.close()
         for path in paths:
             print(path)
-        context.close()
         return 0 if paths else 1
+
+    window = MainWindow(context)
+    window.setWindowIcon(theme.icon("app", theme.current().accent, 64))
 
     theme.follow_system(app, preference)
     window.show()

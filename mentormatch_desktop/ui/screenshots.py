@@ -37,8 +37,8 @@ def take_screenshots(window: MainWindow, directory: Path, *, fill_demo: bool) ->
     from mentormatch_desktop.ui.startup import start
 
     directory.mkdir(parents=True, exist_ok=True)
-    window.resize(*SIZE)
     window.show()
+    window.setFixedSize(*SIZE)  # the same size whatever the (virtual) screen
     start(window, fill_demo=fill_demo)
     wait_idle()
     paths = []

@@ -149,7 +149,8 @@ def apply_theme(app: QApplication, preference: str = "system") -> Palette:
     global _current
     palette = choose_palette(preference)
     _current = palette
-    app.setStyle("Fusion")
+    if app.style().name().lower() != "fusion":  # replacing a live style can crash widgets
+        app.setStyle("Fusion")
     qp = QPalette()
     role = QPalette.ColorRole
     for r, colour in (

@@ -1,0 +1,41 @@
+"""The entry point, run as users run it: ``python -m mentormatch_desktop --screenshots``.
+
+A subprocess (as pyqtgraph smoke-tests its examples): the app owns its QApplication,
+theme and settings, which must not leak into the rest of the suite.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+from mentormatch_desktop.app import parse_args
+
+
+def test_screenshots_of_every_screen(db_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "shots"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MENTORMATCH_DATA_DIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "mentormatch_desktop", "--database", db_url,
+         "--screenshots", str(out), "--theme", "dark"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    names = sorted(p.name for p in out.glob("*.png"))
+    for screen in ("programs", "participants", "matching", "mentorships", "plugins"):
+        assert any(name.endswith(f"-{screen}.png") for name in names), names
+    image = QImage(str(out / next(n for n in names if n.endswith("-participants.png"))))
+    assert (image.width(), image.height()) == (1440, 900)
+    middle = image.pixelColor(image.width() - 8, image.height() // 2)  # page background
+    assert middle.lightness() < 100  # the dark palette was applied
+
+
+def test_flags() -> None:
+    args = parse_args(["--database", "sqlite:///x.db", "--screenshots", "out"])
+    assert args.database == "sqlite:///x.db" and args.screenshots == Path("out")
+    assert parse_args([]).screenshots is None
