@@ -252,3 +252,20 @@ def test_dashboard_matches_the_single_metrics(engine, org: dict[str, int]) -> No
     assert data.heatmap["events"].sum() == 8
     alpha = Filters(program="Alpha", as_of=AS_OF)
     assert stages(analytics.compute_dashboard(engine, alpha).funnel) == [4, 3, 3, 2, 1]
+
+
+def test_click_through_finds_the_pairs_behind_each_bar(engine, org: dict[str, int]) -> None:
+    from mentormatch_desktop.analytics import drill
+
+    data = analytics.compute_dashboard(engine, ALL)
+    p1, p2, p3, p4 = (org[k] for k in ("p1", "p2", "p3", "p4"))
+    assert sorted(drill.funnel_stage(data, "first_session")) == [p1, p2, p3]
+    assert sorted(drill.funnel_stage(data, "completed")) == [p2]
+    assert drill.rating(data, 2) == [p3]
+    assert sorted(drill.ended_in_program(data, "Alpha")) == [p2, p3]
+    assert sorted(drill.score_band(data, 0.2, 0.5)) == [p2, p3]
+    assert drill.department(data, "Sales") == [p3]
+    assert drill.mentor_load_bin(data, 1.0, 1.25) == [p4]  # m1 is full in Beta
+    assert sorted(drill.days_bin(data, 5.0, 6.0)) == [p2, p3]
+    assert sorted(drill.at_risk(data)) == [p1, p4]
+    assert sorted(drill.running(data)) == [p1, p4]

@@ -5,6 +5,7 @@ changing a filter updates them all together; clicking a bar or bin lists its men
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -22,19 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mentormatch_desktop.analytics import DashboardData, Filters, compute_dashboard
+from mentormatch_desktop.analytics import DashboardData, Filters, compute_dashboard, drill
 from mentormatch_desktop.analytics.filters import FilterChoices, filter_choices
 from mentormatch_desktop.services.reports import program_report
-from mentormatch_desktop.ui.charts import (
-    BarPanel,
-    ChartPanel,
-    HeatmapPanel,
-    HistogramPanel,
-    KpiTile,
-    TablePanel,
-    TimeSeriesPanel,
-)
+from mentormatch_desktop.ui.charts import ChartPanel, KpiTile
 from mentormatch_desktop.ui.charts.drill import MentorshipListDialog
+from mentormatch_desktop.ui.charts.layout import PLACEMENT, build_panels
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.views.base import View
 from mentormatch_desktop.ui.widgets import PageHeader, ProgressPanel, page_layout
@@ -49,7 +43,6 @@ PERIODS: list[tuple[str, int | None]] = [
     ("Custom dates", -1),
 ]
 CUSTOM = -1
-AT_RISK_COLUMNS = ["program", "mentor", "mentee", "days_silent", "milestones_overdue", "reason"]
 
 
 @dataclass(frozen=True)
@@ -125,16 +118,8 @@ class DashboardView(View):
             tiles_row.addWidget(tile)
         grid.addLayout(tiles_row, 0, 0, 1, 3)
         self.panels = self._panels()
-        placement = {
-            "engagement": (1, 0, 1, 2), "funnel": (1, 2, 1, 1),
-            "burnup": (2, 0, 1, 1), "satisfaction": (2, 1, 1, 1),
-            "satisfaction_trend": (2, 2, 1, 1),
-            "heatmap": (3, 0, 1, 1), "mentor_load": (3, 1, 1, 1), "time_to_match": (3, 2, 1, 1),
-            "completion": (4, 0, 1, 1), "score_vs_outcome": (4, 1, 1, 1), "coverage": (4, 2, 1, 1),
-            "at_risk": (5, 0, 1, 3),
-        }  # fmt: skip
         for name, panel in self.panels.items():
-            grid.addWidget(panel, *placement[name])
+            grid.addWidget(panel, *PLACEMENT[name])
             # Fixed heights keep two rows of charts in view on a laptop screen.
             panel.setFixedHeight(360 if name == "at_risk" else 290)
             panel.drill_down.connect(self.show_mentorships)
@@ -197,49 +182,21 @@ class DashboardView(View):
         return tiles
 
     def _panels(self) -> dict[str, ChartPanel]:
-        p: dict[str, ChartPanel] = {
-            "engagement": TimeSeriesPanel(
-                "Engagement per week", ["sessions", "messages", "events"], group="group",
-                hint="Sessions held, messages sent or all events per week, one line per program.",
+        """The panels, wired to click-through on the data shown."""
+        p = build_panels()
+        by_row = {
+            "funnel": lambda data, row: drill.funnel_stage(data, str(row["stage"])),
+            "satisfaction": lambda data, row: drill.rating(data, int(row["rating"])),
+            "completion": lambda data, row: drill.ended_in_program(data, str(row["program"])),
+            "score_vs_outcome": lambda data, row: drill.score_band(
+                data, row["score_min"], row["score_max"]
             ),
-            "funnel": BarPanel("Participation funnel", "stage", ["participants"], horizontal=True,
-                               hint="Each stage counts people who also reached every earlier one."),
-            "burnup": TimeSeriesPanel("Milestone burn-up", ["due", "completed", "total"],
-                                      hint="Milestones due vs completed, cumulative."),
-            "satisfaction": BarPanel("Ratings", "rating", ["responses"]),
-            "satisfaction_trend": TimeSeriesPanel("Mean rating per month", ["mean_rating"],
-                                                  y_range=(1, 5)),
-            "heatmap": HeatmapPanel("Activity by weekday and hour",
-                                    hint="Sessions and messages in each participant's own zone."),
-            "mentor_load": HistogramPanel(
-                "Mentor load", ["load"], bins=[0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
-                x_label="mentees / capacity", marker=1.0,
-            ),
-            "time_to_match": HistogramPanel(
-                "Time to match and to first session", ["days_to_match", "days_to_first_session"],
-                x_label="days",
-            ),
-            "completion": BarPanel("Completion by program", "program",
-                                   ["completion_rate", "early_end_rate"], percent=True,
-                                   horizontal=True,
-                                   hint="Among mentorships that have ended."),
-            "score_vs_outcome": BarPanel(
-                "Match score against outcome", "band_label", ["mean_sessions", "mean_rating"],
-                hint="Mentorships in equal-size score bands: do better-scored pairs meet more "
-                "and rate higher?",
-            ),
-            "coverage": BarPanel("Coverage by department", "group", ["coverage"],
-                                 horizontal=True, percent=True),
-            "at_risk": TablePanel("At-risk mentorships", AT_RISK_COLUMNS,
-                                  hint="Double-click a pair to list its details."),
-        }  # fmt: skip
-        p["funnel"].drill = self._drill_funnel  # type: ignore[attr-defined]
-        p["satisfaction"].drill = self._drill_rating  # type: ignore[attr-defined]
-        p["completion"].drill = self._drill_program_ended  # type: ignore[attr-defined]
-        p["score_vs_outcome"].drill = self._drill_band  # type: ignore[attr-defined]
-        p["coverage"].drill = self._drill_department  # type: ignore[attr-defined]
-        p["mentor_load"].drill = self._drill_load  # type: ignore[attr-defined]
-        p["time_to_match"].drill = self._drill_days  # type: ignore[attr-defined]
+            "coverage": lambda data, row: drill.department(data, str(row["group"])),
+        }
+        for name, pick in by_row.items():
+            p[name].drill = self._with_data(pick)  # type: ignore[attr-defined]
+        p["mentor_load"].drill = self._with_data(drill.mentor_load_bin)  # type: ignore[attr-defined]
+        p["time_to_match"].drill = self._with_data(drill.days_bin)  # type: ignore[attr-defined]
         p["at_risk"].row_activated.connect(  # type: ignore[attr-defined]
             lambda row: self.show_mentorships(
                 f"{row['mentee']} with {row['mentor']}", [row["mentorship_id"]]
@@ -395,62 +352,21 @@ class DashboardView(View):
             f"{data.mentorships.height:,} mentorships"
         )
 
-    # -- click-through -----------------------------------------------------------------
+    # -- click-through (which pairs are behind a bar: analytics.drill) ------------------
     def _facts(self) -> pl.DataFrame:
         return self.data.mentorships if self.data is not None else pl.DataFrame()
 
-    def _ids(self, frame: pl.DataFrame) -> list[int]:
-        return frame["mentorship_id"].to_list() if not frame.is_empty() else []
-
-    def _drill_funnel(self, row: dict[str, object]) -> list[int]:
-        held = pl.col("sessions_held")
-        stage = row["stage"]
-        condition = {
-            "first_session": held >= 1,
-            "active": held >= 3,
-            "completed": (held >= 3) & (pl.col("status") == "completed"),
-        }.get(str(stage), pl.lit(True))
-        return self._ids(self._facts().filter(condition))
-
-    def _drill_rating(self, row: dict[str, object]) -> list[int]:
-        return self._ids(self._facts().filter(pl.col("mean_rating").round(0) == row["rating"]))
-
-    def _drill_program_ended(self, row: dict[str, object]) -> list[int]:
-        ended = pl.col("status").is_in(["completed", "ended_early"])
-        return self._ids(self._facts().filter((pl.col("program") == row["program"]) & ended))
-
-    def _drill_band(self, row: dict[str, object]) -> list[int]:
-        score = pl.col("match_score")
-        return self._ids(self._facts().filter(score.is_between(row["score_min"], row["score_max"])))
-
-    def _drill_department(self, row: dict[str, object]) -> list[int]:
-        return self._ids(self._facts().filter(pl.col("department") == row["group"]))
-
-    def _drill_load(self, lo: float, hi: float) -> list[int]:
-        if self.data is None:
-            return []
-        load = self.data.mentor_load.filter(pl.col("load") >= lo, pl.col("load") < hi)
-        running = self._facts().filter(pl.col("status").is_in(["active", "paused"]))
-        return self._ids(running.join(load.select("mentor_id", "program_id"),
-                                      on=["mentor_id", "program_id"]))  # fmt: skip
-
-    def _drill_days(self, lo: float, hi: float) -> list[int]:
-        if self.data is None:
-            return []
-        times = self.data.time_to_match
-        hit = times.filter(
-            pl.col("days_to_match").is_between(lo, hi, closed="left")
-            | pl.col("days_to_first_session").is_between(lo, hi, closed="left")
-        )
-        return self._ids(hit)
+    def _with_data(self, pick: Callable[..., list[int]]) -> Callable[..., list[int]]:
+        """``pick(data, …)`` bound to the data on screen (no data yet: no pairs)."""
+        return lambda *args: pick(self.data, *args) if self.data is not None else []
 
     def _drill_at_risk(self) -> None:
         if self.data is not None:
-            self.show_mentorships("At-risk mentorships", self._ids(self.data.at_risk))
+            self.show_mentorships("At-risk mentorships", drill.at_risk(self.data))
 
     def _drill_running(self) -> None:
-        running = self._facts().filter(pl.col("status") == "active")
-        self.show_mentorships("Running mentorships", self._ids(running))
+        if self.data is not None:
+            self.show_mentorships("Running mentorships", drill.running(self.data))
 
     def mentorship_frame(self, ids: list[int]) -> pl.DataFrame:
         return self._facts().filter(pl.col("mentorship_id").is_in(ids))

@@ -1,0 +1,65 @@
+"""Which panels the dashboard shows, how each is configured and where it sits.
+
+Kept apart from the screen so the list of charts reads in one place; the screen adds the
+click-through and the data.
+"""
+
+from __future__ import annotations
+
+from mentormatch_desktop.ui.charts.bars import BarPanel, HistogramPanel
+from mentormatch_desktop.ui.charts.base import ChartPanel
+from mentormatch_desktop.ui.charts.heatmap import HeatmapPanel
+from mentormatch_desktop.ui.charts.table import TablePanel
+from mentormatch_desktop.ui.charts.timeseries import TimeSeriesPanel
+
+AT_RISK_COLUMNS = ["program", "mentor", "mentee", "days_silent", "milestones_overdue", "reason"]
+
+# (row, column, row span, column span) in a three-column grid below the KPI tiles.
+PLACEMENT: dict[str, tuple[int, int, int, int]] = {
+    "engagement": (1, 0, 1, 2), "funnel": (1, 2, 1, 1),
+    "burnup": (2, 0, 1, 1), "satisfaction": (2, 1, 1, 1),
+    "satisfaction_trend": (2, 2, 1, 1),
+    "heatmap": (3, 0, 1, 1), "mentor_load": (3, 1, 1, 1), "time_to_match": (3, 2, 1, 1),
+    "completion": (4, 0, 1, 1), "score_vs_outcome": (4, 1, 1, 1), "coverage": (4, 2, 1, 1),
+    "at_risk": (5, 0, 1, 3),
+}  # fmt: skip
+
+
+def build_panels() -> dict[str, ChartPanel]:
+    """A fresh panel per dashboard chart, keyed like :class:`DashboardData` fields."""
+    return {
+        "engagement": TimeSeriesPanel(
+            "Engagement per week", ["sessions", "messages", "events"], group="group",
+            hint="Sessions held, messages sent or all events per week, one line per program.",
+        ),
+        "funnel": BarPanel("Participation funnel", "stage", ["participants"], horizontal=True,
+                           hint="Each stage counts people who also reached every earlier one."),
+        "burnup": TimeSeriesPanel("Milestone burn-up", ["due", "completed", "total"],
+                                  hint="Milestones due vs completed, cumulative."),
+        "satisfaction": BarPanel("Ratings", "rating", ["responses"]),
+        "satisfaction_trend": TimeSeriesPanel("Mean rating per month", ["mean_rating"],
+                                              y_range=(1, 5)),
+        "heatmap": HeatmapPanel("Activity by weekday and hour",
+                                hint="Sessions and messages in each participant's own zone."),
+        "mentor_load": HistogramPanel(
+            "Mentor load", ["load"], bins=[0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
+            x_label="mentees / capacity", marker=1.0,
+        ),
+        "time_to_match": HistogramPanel(
+            "Time to match and to first session", ["days_to_match", "days_to_first_session"],
+            x_label="days",
+        ),
+        "completion": BarPanel("Completion by program", "program",
+                               ["completion_rate", "early_end_rate"], percent=True,
+                               horizontal=True,
+                               hint="Among mentorships that have ended."),
+        "score_vs_outcome": BarPanel(
+            "Match score against outcome", "band_label", ["mean_sessions", "mean_rating"],
+            hint="Mentorships in equal-size score bands: do better-scored pairs meet more "
+            "and rate higher?",
+        ),
+        "coverage": BarPanel("Coverage by department", "group", ["coverage"],
+                             horizontal=True, percent=True),
+        "at_risk": TablePanel("At-risk mentorships", AT_RISK_COLUMNS,
+                              hint="Double-click a pair to list its details."),
+    }  # fmt: skip
