@@ -28,6 +28,7 @@ from mentormatch_desktop.services import matching_models
 from mentormatch_desktop.services.match_records import (
     MatchingError,
     ProposalView,
+    fit_text,
     proposal_view,
     run_weights,
 )
@@ -99,7 +100,7 @@ def set_proposal_status(
     p.decided_by_id = actor_id
     p.decided_at = utcnow()
     if note is not None:
-        p.note = note
+        p.note = fit_text(note)
     session.add(
         AuditLog(
             actor_id=actor_id,
@@ -198,9 +199,8 @@ def apply_swap(
         p.mentor_id = new_mentors[k]
         p.score = preview.new_scores[k]
         p.breakdown = breakdown_record(values)
-        p.explanation = explain_pair(
-            model.cohort, criteria, weights, values, int(rows[k]), int(cols[k])
-        )  # type: ignore[attr-defined, arg-type]
+        text = explain_pair(model.cohort, criteria, weights, values, int(rows[k]), int(cols[k]))  # type: ignore[attr-defined, arg-type]
+        p.explanation = fit_text(text)
         p.status = ProposalStatus.PROPOSED
         p.decided_by_id = actor_id
         p.decided_at = utcnow()

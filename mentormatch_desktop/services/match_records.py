@@ -19,6 +19,16 @@ from mentormatch_desktop.matching.scoring import ScoreModel
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.storage.models import MatchProposal, MatchRun, WeightSet
 
+TEXT_LIMIT = 255  # run diagnoses, proposal explanations and notes are VARCHAR(255)
+
+
+def fit_text(text: str, limit: int = TEXT_LIMIT) -> str:
+    """``text`` cut to the column's length, on a word boundary, with an ellipsis."""
+    text = text or ""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ·,;") + "…"
+
 
 class MatchingError(RuntimeError):
     """A matching action could not be done; ``run_id`` names the failed run recorded."""
@@ -143,7 +153,7 @@ def proposal_rows(
                 "mentor_id": int(cohort.mentors.person_ids[a.mentor]),
                 "score": float(a.score),
                 "breakdown": breakdown_record(values),
-                "explanation": text,
+                "explanation": fit_text(text),
                 "status": ProposalStatus(origin.status) if origin else ProposalStatus.PROPOSED,
                 "decided_by_id": origin.decided_by_id if origin else None,
                 "decided_at": origin.decided_at if origin else None,

@@ -49,6 +49,7 @@ from mentormatch_desktop.services.match_decisions import (
 from mentormatch_desktop.services.match_records import (
     MatchingError,
     ProposalView,
+    fit_text,
     locked_pairs,
     proposal_rows,
     proposal_view,
@@ -172,13 +173,70 @@ def run_matching(
         check(cancel)
         report(progress, 0.9, "explaining proposals")
         rows = proposal_rows(model, host, weights, solution, kept)
+        diagnosis = "; ".join(
+            [*info.notes, solution.diagnosis] if solution.diagnosis else info.notes
+        )
+        summary = _summary(
+            model,
+            program_id,
+            strategy,
+            solution,
+            rows,
+            weights,
+            view.version,
+            info,
+            diagnosis,
+            dry_run,
+        )
+        if dry_run:
+            summary.seconds = time.perf_counter() - t0
+            report(progress, 1.0, "done (dry run: nothing stored)")
+            return summary
+        check(cancel)  # last point to stop: nothing is written before the commit below
+        weight_set_id = view.weight_set_id or _default_weight_set(
+            session, program_id, view.weights, actor_id
+        )
+        run = MatchRun(
+            program_id=program_id,
+            strategy=strategy,
+            status=MatchRunStatus.COMPLETED,
+            weight_set_id=weight_set_id,
+            parent_run_id=parent.id if parent is not None else None,
+            parameters=parameters,
+            objective={
+                "matched": solution.matched,
+                "total_score": solution.total_score,
+                "min_score": solution.min_score,
+                "bound": solution.bound,
+            },
+            solver_status=solution.status,
+            diagnosis=fit_text(diagnosis),
+            seconds=solution.seconds,
+            created_by_id=actor_id,
+            started_at=started_at,
+            finished_at=utcnow(),
+        )
+        session.add(run)
+        session.flush()
+        if rows:
+            session.execute(sa.insert(MatchProposal), [dict(r, run_id=run.id) for r in rows])
+        session.add(
+            AuditLog(
+                actor_id=actor_id,
+                action="match_run.completed",
+                entity_type="match_run",
+                entity_id=str(run.id),
+                details={
+                    "program_id": program_id,
+                    "strategy": strategy,
+                    "matched": solution.matched,
+                },
+            )
+        )
+        session.commit()
     except Exception as exc:
         session.rollback()
-        reason = (
-            str(exc)
-            if isinstance(exc, MatchingError | Cancelled)
-            else f"{type(exc).__name__}: {exc}"
-        )
+        reason = str(exc) if isinstance(exc, MatchingError | Cancelled) else _describe(exc)
         run_id = (
             None
             if dry_run
@@ -191,51 +249,6 @@ def run_matching(
                 exc.run_id = run_id
             raise
         raise MatchingError(reason, run_id=run_id) from exc
-    diagnosis = "; ".join([*info.notes, solution.diagnosis] if solution.diagnosis else info.notes)
-    summary = _summary(
-        model, program_id, strategy, solution, rows, weights, view.version, info, diagnosis, dry_run
-    )
-    if dry_run:
-        summary.seconds = time.perf_counter() - t0
-        report(progress, 1.0, "done (dry run: nothing stored)")
-        return summary
-    weight_set_id = view.weight_set_id or _default_weight_set(
-        session, program_id, view.weights, actor_id
-    )
-    run = MatchRun(
-        program_id=program_id,
-        strategy=strategy,
-        status=MatchRunStatus.COMPLETED,
-        weight_set_id=weight_set_id,
-        parent_run_id=parent.id if parent is not None else None,
-        parameters=parameters,
-        objective={
-            "matched": solution.matched,
-            "total_score": solution.total_score,
-            "min_score": solution.min_score,
-            "bound": solution.bound,
-        },
-        solver_status=solution.status,
-        diagnosis=diagnosis,
-        seconds=solution.seconds,
-        created_by_id=actor_id,
-        started_at=started_at,
-        finished_at=utcnow(),
-    )
-    session.add(run)
-    session.flush()
-    if rows:
-        session.execute(sa.insert(MatchProposal), [dict(r, run_id=run.id) for r in rows])
-    session.add(
-        AuditLog(
-            actor_id=actor_id,
-            action="match_run.completed",
-            entity_type="match_run",
-            entity_id=str(run.id),
-            details={"program_id": program_id, "strategy": strategy, "matched": solution.matched},
-        )
-    )
-    session.commit()
     stored = session.scalars(
         sa.select(MatchProposal)
         .where(MatchProposal.run_id == run.id)
@@ -247,6 +260,13 @@ def run_matching(
     summary.seconds = time.perf_counter() - t0
     report(progress, 1.0, "done")
     return summary
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line reason for an unexpected error (SQL errors carry pages of statement)."""
+    cause = getattr(exc, "orig", None) or exc
+    first = (str(cause).strip().splitlines() or [""])[0]
+    return f"{type(cause).__name__}: {first}"
 
 
 def _names(model: Any) -> dict[int, str]:
@@ -342,7 +362,7 @@ def _record_failure(
         strategy=strategy,
         status=MatchRunStatus.FAILED,
         parameters=parameters,
-        diagnosis=reason,
+        diagnosis=fit_text(reason),
         created_by_id=actor_id,
         started_at=started_at,
         finished_at=utcnow(),

@@ -192,6 +192,38 @@ def test_failed_run_is_recorded_without_proposals_and_the_plugin_disabled(sessio
         svc.run_matching(session, ids["program"], "nope", host=host)
 
 
+class Duplicating:
+    """Returns one pair twice: the second insert breaks the (run, mentee, mentor) key."""
+
+    name, label, description = "duplicating", "Duplicating", "bad answer"
+    kinds = frozenset({"one_to_one"})
+
+    def solve(self, problem, *, time_limit=None, progress=None, cancel=None):
+        from mentormatch_desktop.matching.problem import Assignment, MatchSolution
+
+        pair = Assignment(int(problem.pair_mentee[0]), int(problem.pair_mentor[0]), 0.5)
+        return MatchSolution("feasible", [pair, pair], 1, 1.0, 0.5, 0.0)
+
+
+class DuplicatingPlugin:
+    @hookimpl
+    def register_match_strategies(self):
+        return [Duplicating()]
+
+
+def test_a_failure_while_storing_leaves_no_half_written_proposals(session):
+    ids = seed_program(session)
+    host = PluginHost(autoload=False)
+    host.register(DuplicatingPlugin(), "duplicating-plugin")
+    host.load()
+    with pytest.raises(svc.MatchingError) as err:
+        svc.run_matching(session, ids["program"], "duplicating", host=host)
+    runs = session.scalars(sa.select(MatchRun)).all()
+    assert [r.id for r in runs] == [err.value.run_id]
+    assert runs[0].status == MatchRunStatus.FAILED and "unique" in runs[0].diagnosis.lower()
+    assert session.scalar(sa.select(sa.func.count()).select_from(MatchProposal)) == 0
+
+
 def test_cancelled_run_leaves_a_failed_row(session, host):
     ids = seed_program(session)
     token = CancelToken()
