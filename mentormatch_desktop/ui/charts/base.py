@@ -106,7 +106,7 @@ class ChartPanel(QWidget):
         )
         label = QLabel(keys, objectName="hint")
         label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.body_layout.itemAt(0).layout().insertWidget(1, label, 2)
+        self.body_layout.insertWidget(1, label)  # its own line: never clipped by the title
 
     # -- data --------------------------------------------------------------------------
     def set_frame(self, frame: pl.DataFrame) -> None:
