@@ -68,6 +68,11 @@ def _read(name: str, directory: Path) -> dict[str, Any]:
 @cache
 def load_recipe(directory: Path = RECIPE_DIR) -> Recipe:
     """Parse and sanity-check the recipe files (cached: they never change at run time)."""
+    if not (directory / "organisation.toml").is_file():
+        raise FileNotFoundError(
+            f"demo recipe not found in {directory}: the demo needs the repository's "
+            "resources/demo/*.toml next to the mentormatch_desktop package"
+        )
     org = _read("organisation.toml", directory)
     skills = _read("skills.toml", directory)
     text = _read("text.toml", directory)
