@@ -22,7 +22,7 @@ import numpy as np
 ScoreBlock = Callable[[int, int], np.ndarray]
 """``block(start, stop)`` → scores of mentees ``start:stop`` against every mentor."""
 
-DEFAULT_CHUNK_ROWS = 1024
+DEFAULT_CHUNK_ROWS = 2048
 
 
 @dataclass
