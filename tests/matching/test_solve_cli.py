@@ -130,6 +130,10 @@ def test_infeasible_writes_diagnosis_and_exits_1(tmp_path: Path) -> None:
             "$.constraints.required[0][1]",
         ),
         (lambda d: d.update(objective="best"), "$.objective"),
+        (lambda d: d["scores"].append(["ana", "dee"]), "$.scores[5]: expected [mentee_id,"),
+        (lambda d: d["scores"].append(["ana", "dee", True]), "$.scores[5][2]: True is not of"),
+        (lambda d: d["scores"].append(["ana", None, 0.2]), "$.scores[5][1]: None is not of"),
+        (lambda d: d.update(scores={}), "$.scores: {} is not of type 'array'"),
         (
             lambda d: d["constraints"].update(mentors_per_mentee=0),
             "$.constraints.mentors_per_mentee",
