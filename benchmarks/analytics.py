@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
 import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -220,6 +222,52 @@ def time_refresh(url: str, filters: Filters, runs: int) -> list[float]:
     return out
 
 
+def _backend_cpu(admin: sa.Connection, database: str) -> float:
+    """CPU seconds used so far by the client backends connected to ``database``."""
+    pids = admin.execute(
+        sa.text("SELECT pid FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"),
+        {"d": database},
+    ).scalars()
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # not on this machine (remote server) or already gone
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return total
+
+
+def cpu_per_refresh(url: str, filters: Filters, runs: int) -> float | None:
+    """CPU seconds (database backends + this process) one refresh costs, load-independent.
+
+    Parallel query workers are switched off for this measurement because they exit before
+    their CPU time can be read; the reads still run concurrently on three connections.
+    """
+    engine = create_engine(url)
+
+    @sa.event.listens_for(engine, "connect")
+    def _serial(dbapi_conn: object, _record: object) -> None:
+        with dbapi_conn.cursor() as cur:  # type: ignore[attr-defined]
+            cur.execute("SET max_parallel_workers_per_gather = 0")
+        dbapi_conn.commit()  # type: ignore[attr-defined]
+
+    database = sa.engine.make_url(url).database or ""
+    compute_dashboard(engine, filters)
+    with sa.create_engine(normalise_url(url), isolation_level="AUTOCOMMIT").connect() as admin:
+        server0, client0 = _backend_cpu(admin, database), time.process_time()
+        if server0 == 0.0:
+            engine.dispose()
+            return None
+        for _ in range(runs):
+            compute_dashboard(engine, filters)
+        server = _backend_cpu(admin, database) - server0
+        client = time.process_time() - client0
+    engine.dispose()
+    return (server + client) / runs
+
+
 def time_draw(url: str, filters: Filters, runs: int) -> list[float] | None:
     """Update every dashboard panel and render offscreen (None if the UI is unavailable)."""
     try:
@@ -279,10 +327,17 @@ def main() -> None:
         ]:  # fmt: skip
             times = time_refresh(url, flt, args.runs)
             rows.append((label, statistics.median(times), 1.0))
+        cpu = cpu_per_refresh(url, Filters(as_of=NOW), args.runs)
+        if cpu is not None:
+            cores = os.cpu_count() or 1
+            rows.append(("  CPU per whole-org refresh (all processes)", cpu, None))
+            rows.append((f"  = wall time on {cores} idle cores, at best", cpu / cores, 1.0))
         draws = time_draw(url, Filters(as_of=NOW), args.runs)
         if draws is not None:
             rows.append(("draw every panel (offscreen)", statistics.median(draws), 0.5))
+        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
         print(f"\n{PEOPLE:,} participants, {EVENTS:,} engagement events, PostgreSQL")
+        print(f"machine: {os.cpu_count()} cores, load average {load} (other work slows wall times)")
         print(f"{'step':<42} {'seconds':>8} {'target':>7}  ok")
         for label, secs, target in rows:
             ok = "" if target is None else ("yes" if secs < target else "NO")
