@@ -1,0 +1,199 @@
+"""Review suggested skill merges ("ML" is "Machine learning"): approve or reject each.
+
+Suggestions come from alias rules and sentence embeddings
+(:mod:`mentormatch_desktop.services.skills`); none is applied until a coordinator approves
+it here (or with ``mentormatch skills approve``). Approving moves people's skills onto the
+kept skill and keeps the label as an alias, so future imports resolve it by themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mentormatch_desktop.services import skills as skill_service
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.widgets import Banner, ProgressPanel, make_button
+from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
+
+HEADERS = ("Label", "Is probably", "Similarity", "Found by", "People", "Status")
+
+
+class SkillMergesDialog(QDialog):
+    """Pending (or all) skill merge suggestions with approve / reject actions."""
+
+    merged = Signal(int)  # suggestion id
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.task: Task | None = None
+        self.rows: list[skill_service.SkillMergeView] = []
+        self.setWindowTitle("Skill merges")
+        self.resize(820, 520)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 16)
+        layout.setSpacing(12)
+        layout.addWidget(QLabel("Duplicate skills", objectName="pageTitle"))
+        layout.addWidget(
+            QLabel(
+                "Skills that are probably the same thing under another name. Approving a "
+                "merge moves everyone's skill to the kept name and remembers the label as an "
+                "alias; rejecting it means it will not be suggested again.",
+                objectName="hint",
+                wordWrap=True,
+            )
+        )
+        top = QHBoxLayout()
+        self.find_button = make_button("Find duplicates", "search", on_click=self.find)
+        self.status = QComboBox()
+        for text, value in (("Pending", "pending"), ("Approved", "approved"),
+                            ("Rejected", "rejected"), ("All", None)):  # fmt: skip
+            self.status.addItem(text, value)
+        self.status.currentIndexChanged.connect(lambda _i: self.reload())
+        top.addWidget(self.find_button)
+        top.addStretch(1)
+        top.addWidget(QLabel("Show", objectName="muted"))
+        top.addWidget(self.status)
+        layout.addLayout(top)
+        self.progress = ProgressPanel()
+        self.progress.cancel_requested.connect(lambda: self.task and self.task.cancel())
+        layout.addWidget(self.progress)
+        self.banner = Banner("info")
+        layout.addWidget(self.banner)
+
+        self.table = QTableWidget(0, len(HEADERS))
+        self.table.setHorizontalHeaderLabels(HEADERS)
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        head = self.table.horizontalHeader()
+        head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        head.setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        layout.addWidget(self.table, 1)
+
+        buttons = QHBoxLayout()
+        self.approve_button = make_button("Approve", "approve", primary=True, on_click=self.approve)
+        self.reject_button = make_button("Reject", "reject", on_click=self.reject)
+        buttons.addWidget(self.approve_button)
+        buttons.addWidget(self.reject_button)
+        buttons.addStretch(1)
+        buttons.addWidget(make_button("Close", on_click=self.accept))
+        layout.addLayout(buttons)
+        self._update_buttons()
+        self.reload()
+
+    # ----------------------------------------------------------------------- reading
+    def reload(self) -> None:
+        context, status = self.context, self.status.currentData()
+
+        def read() -> list[skill_service.SkillMergeView]:
+            with context.session() as session:
+                return skill_service.list_skill_merges(session, status)
+
+        run_in_background(read, on_success=self.show_rows, on_error=self._failed, owner=self)
+
+    def show_rows(self, rows: list[skill_service.SkillMergeView]) -> None:
+        self.rows = rows
+        self.table.setRowCount(len(rows))
+        for r, v in enumerate(rows):
+            method = "alias rule" if v.method == "alias" else v.method.replace("embedding:", "")
+            cells = (v.label, v.skill_name, f"{v.similarity:.2f}", method,
+                     str(v.people_affected), v.status)  # fmt: skip
+            for c, text in enumerate(cells):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self._update_buttons()
+
+    def selected(self) -> list[skill_service.SkillMergeView]:
+        rows = sorted({i.row() for i in self.table.selectedIndexes()})
+        return [self.rows[r] for r in rows if r < len(self.rows)]
+
+    def _update_buttons(self) -> None:
+        pending = [v for v in self.selected() if v.status == "pending"]
+        self.approve_button.setEnabled(bool(pending))
+        self.reject_button.setEnabled(bool(pending))
+
+    def _failed(self, error: TaskError) -> None:
+        self.banner.show_message(error.message, "error")
+
+    # ----------------------------------------------------------------------- actions
+    def find(self) -> None:
+        self.find_button.setEnabled(False)
+        self.progress.start("Comparing skills…")
+        context = self.context
+
+        def suggest(*, progress: Any, cancel: Any) -> skill_service.SuggestResult:
+            with context.session() as session:
+                return skill_service.suggest_skill_merges(session, progress=progress, cancel=cancel)
+
+        def done(result: skill_service.SuggestResult) -> None:
+            note = f" ({result.note})" if result.note else ""
+            self.banner.show_message(
+                f"{len(result.created)} new suggestions from {result.skills_checked} skills{note}.",
+                "info",
+            )
+            self.reload()
+
+        def finished() -> None:
+            self.progress.stop()
+            self.find_button.setEnabled(True)
+
+        self.task = run_in_background(
+            suggest,
+            progress=self.progress.update_progress,
+            cancel=True,
+            on_success=done,
+            on_error=self._failed,
+            on_finished=finished,
+            owner=self,
+        )
+
+    def _decide(self, approve: bool) -> None:
+        chosen = [v.id for v in self.selected() if v.status == "pending"]
+        context = self.context
+
+        def decide() -> list[str]:
+            lines = []
+            for suggestion_id in chosen:
+                with context.session() as session:
+                    if approve:
+                        out = skill_service.approve_skill_merge(session, suggestion_id)
+                        lines.append(
+                            f"'{out.suggestion.label}' merged into '{out.suggestion.skill_name}'"
+                        )
+                    else:
+                        view = skill_service.reject_skill_merge(session, suggestion_id)
+                        lines.append(f"'{view.label}' kept apart from '{view.skill_name}'")
+            return lines
+
+        def done(lines: list[str]) -> None:
+            self.banner.show_message("; ".join(lines) + ".", "info")
+            if approve:
+                self.context.notify("participants")
+                for suggestion_id in chosen:
+                    self.merged.emit(suggestion_id)
+            self.reload()
+
+        run_in_background(decide, on_success=done, on_error=self._failed, owner=self)
+
+    def approve(self) -> None:
+        self._decide(True)
+
+    def reject(self) -> None:
+        self._decide(False)
