@@ -71,32 +71,50 @@ def _ok(members: list[int], forbidden: set[tuple[int, int]]) -> bool:
 
 def _merge_pairs(pairs: list[tuple[int, int]], score: sp.csr_matrix, forbidden) -> list[list[int]]:
     """Groups of four: a maximum-weight matching between pairs (weight = cross scores)."""
-    import rustworkx as rx
-
-    owner = {}
+    n_pairs = len(pairs)
+    owner = np.full(score.shape[0], -1, dtype=np.int64)
     for k, (x, y) in enumerate(pairs):
         owner[x] = owner[y] = k
     coo = score.tocoo()
-    weights: dict[tuple[int, int], float] = {}
-    for i, j in zip(coo.row.tolist(), coo.col.tolist(), strict=True):
-        pi, pj = owner.get(i), owner.get(j)
-        if pi is None or pj is None or pi >= pj or (pi, pj) in weights:
-            continue
-        members = [*pairs[pi], *pairs[pj]]
-        if _ok(members, forbidden):
-            weights[(pi, pj)] = sum(score[x, y] for x in pairs[pi] for y in pairs[pj])
-    graph = rx.PyGraph(multigraph=False)
-    graph.add_nodes_from(range(len(pairs)))
-    scale = score_scale(np.array(list(weights.values()) or [1.0]))
-    graph.add_edges_from([(i, j, round(w * scale)) for (i, j), w in weights.items() if w > 0])
-    matched = rx.max_weight_matching(graph, weight_fn=lambda w: w)
+    pi, pj = owner[coo.row], owner[coo.col]
+    cross = (pi >= 0) & (pj >= 0) & (pi < pj)  # the symmetric matrix lists each edge twice
+    keys = pi[cross] * n_pairs + pj[cross]
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    weight = np.bincount(inverse, weights=coo.data[cross], minlength=len(uniq))
+    if forbidden:
+        fx, fy = np.array([list(f) for f in forbidden]).T
+        fa, fb = owner[fx], owner[fy]
+        bad = (fa >= 0) & (fb >= 0) & (fa < fb)
+        weight[np.isin(uniq, fa[bad] * n_pairs + fb[bad])] = 0.0
+    good = weight > 0
+    uniq, weight = uniq[good], weight[good]
+    matched = _max_weight_matching(n_pairs, uniq // n_pairs, uniq % n_pairs, weight)
     used = set()
     groups = []
     for i, j in matched:
-        groups.append([*pairs[i], *pairs[j]])
+        groups.append([*pairs[int(i)], *pairs[int(j)]])
         used |= {i, j}
     groups += [list(p) for k, p in enumerate(pairs) if k not in used]
     return groups
+
+
+def _max_weight_matching(
+    n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray
+) -> list[tuple[int, int]]:
+    """Exact maximum-weight matching of a weighted graph, through the peer solver's
+    bound-and-reduce blossom (orders of magnitude faster than blossom on all edges)."""
+    from mentormatch_desktop.matching.problem import MatchProblem
+    from mentormatch_desktop.matching.solvers.peer import exact_pairs
+
+    if len(weight) == 0:
+        return []
+    ids = [str(i) for i in range(n)]
+    graph = MatchProblem(
+        ids, ids, np.ones(n, dtype=np.int32), a.astype(np.int32), b.astype(np.int32),
+        np.asarray(weight, dtype=np.float64), kind="peer",
+    )  # fmt: skip
+    chosen, _, _ = exact_pairs(graph, np.arange(len(weight)), score_scale(graph.pair_score))
+    return list(zip(a[chosen].tolist(), b[chosen].tolist(), strict=True))
 
 
 def _seat_singles(
