@@ -29,7 +29,7 @@ _FACADE = (
     ("register_messaging_channels", "messaging_channels", "channel"),
 )
 
-COLUMNS = ("Status", "Plugin", "Source", "Version", "Provides", "Hooks", "Failure reason")
+COLUMNS = ("Status", "Plugin", "Source", "Version", "Provides", "Hooks", "Notes")
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class PluginsView(View):
                 QTableWidgetItem(info.version or "—"),
                 QTableWidgetItem(", ".join(row.provides) or "—"),
                 QTableWidgetItem(", ".join(info.hooks) or "—"),
-                QTableWidgetItem(info.error or ""),
+                QTableWidgetItem(info.error or info.note or ""),  # note: plugin_status hook
             ]
             values[1].setToolTip(info.module)
             values[5].setToolTip("\n".join(info.hooks))
