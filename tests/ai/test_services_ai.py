@@ -107,3 +107,28 @@ def test_plugins_command_says_which_text_criterion_is_active(tmp_path: Path) -> 
     out = CliRunner().invoke(cli, ["plugins"])
     assert out.exit_code == 0
     assert "semantic_fit" in out.output and "note:" in out.output
+
+
+def test_without_the_extra_semantic_fit_is_absent_and_the_reason_is_shown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    from mentormatch_desktop.matching import embeddings
+    from mentormatch_desktop.plugin.host import PluginHost
+    from plugins.matching import semantic
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        embeddings.importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "torch" else real_find_spec(name, *a),
+    )
+    status = embeddings.semantic_status()
+    assert not status.available and "torch" in status.reason and "pip install" in status.reason
+    monkeypatch.setattr(semantic, "semantic_status", lambda: status)
+    host = PluginHost().load()
+    assert "semantic_fit" not in host.criteria() and "goal_fit" in host.criteria()
+    info = next(i for i in host.plugins() if i.name == "semantic")
+    assert info.status == "loaded"
+    assert "not registered" in info.note and "goal_fit (TF-IDF) stays active" in info.note
