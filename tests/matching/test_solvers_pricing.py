@@ -58,3 +58,36 @@ def test_pricing_grows_the_subset_when_top_lists_are_not_enough(monkeypatch) -> 
     assert priced.details["rounds"] >= 2
     assert priced.matched == plain.matched
     assert priced.total_score == pytest.approx(plain.total_score, abs=1e-4)
+
+
+def test_pricing_through_the_sparse_subset_path(monkeypatch) -> None:
+    monkeypatch.setattr(pricing, "DENSE_CELLS", 0)  # force the sparse top-k selection
+    rng = np.random.default_rng(9)
+    problem = random_small_problem(rng, 150, 40, density=0.3, max_capacity=3)
+    problem.constraints = Constraints(max_per_mentor_by_attribute=[AttributeQuota("site", 1)])
+    priced, plain = both(problem, monkeypatch)
+    assert priced.details["method"].startswith("min-cost flow with pricing")
+    assert priced.matched == plain.matched
+    assert priced.total_score == pytest.approx(plain.total_score, abs=1e-4)
+
+
+def test_sparse_candidates_keeps_both_sides_best() -> None:
+    from mentormatch_desktop.matching.candidates import sparse_candidates
+
+    rng = np.random.default_rng(4)
+    pe = rng.integers(0, 30, 400)
+    pm = rng.integers(0, 8, 400)
+    ps = rng.random(400)
+    keep = sparse_candidates(pe, pm, ps, 2, np.full(8, 3))
+    for e in range(30):
+        idx = np.flatnonzero(pe == e)
+        assert keep[idx[np.argsort(-ps[idx])[:2]]].all()
+    for m in range(8):
+        idx = np.flatnonzero(pm == m)
+        best = idx[np.argsort(-ps[idx])[:3]]
+        assert keep[best].all()
+    # nothing else: every kept pair is in its mentee's top 2 or its mentor's top 3
+    for p in np.flatnonzero(keep):
+        e_rank = (ps[pe == pe[p]] > ps[p]).sum()
+        m_rank = (ps[pm == pm[p]] > ps[p]).sum()
+        assert e_rank < 2 or m_rank < 3
