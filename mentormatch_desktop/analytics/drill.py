@@ -57,6 +57,11 @@ def department(data: DashboardData, name: str) -> list[int]:
     return _ids(data.mentorships.filter(pl.col("department") == name))
 
 
+def time_zone(data: DashboardData, zone: str) -> list[int]:
+    """Mentorships whose mentee lives in time zone ``zone``."""
+    return _ids(data.mentorships.filter(pl.col("time_zone") == zone))
+
+
 def mentor_load_bin(data: DashboardData, low: float, high: float) -> list[int]:
     """Running mentorships of the mentors whose load is in ``[low, high)``."""
     mentors = data.mentor_load.filter(pl.col("load") >= low, pl.col("load") < high)

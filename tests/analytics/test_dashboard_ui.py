@@ -112,3 +112,14 @@ def test_report_export_from_the_dashboard(qtbot, dashboard: DashboardView, tmp_p
     qtbot.waitUntil(lambda: task.done, timeout=120_000)
     assert task.error is None
     assert target.read_text().count("data:image/png;base64") >= 10
+
+
+def test_coverage_switches_to_time_zones(dashboard: DashboardView) -> None:
+    coverage = dashboard.panels["coverage"]
+    dashboard.coverage_by.setCurrentIndex(1)
+    zones = set(coverage.frame["group"].to_list())
+    assert zones == set(dashboard.data.coverage_time_zone["group"].to_list())
+    first = coverage.frame.row(0, named=True)
+    ids = coverage.drill(first)
+    facts = dashboard.data.mentorships
+    assert set(facts.filter(pl.col("mentorship_id").is_in(ids))["time_zone"]) == {first["group"]}

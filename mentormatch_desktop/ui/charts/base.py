@@ -98,6 +98,10 @@ class ChartPanel(QWidget):
             brush=pg.mkBrush(box), pen=pg.mkPen(palette.border),
         )  # fmt: skip
 
+    def add_header_widget(self, widget: QWidget) -> None:
+        """Put a control (a measure or grouping selector) right after the title."""
+        self.body_layout.itemAt(0).layout().insertWidget(1, widget)
+
     def header_legend(self, names: list[str]) -> None:
         """Coloured keys in the title row (for bar charts, where a box would hide bars)."""
         keys = " ".join(

@@ -58,7 +58,7 @@ def build_panels() -> dict[str, ChartPanel]:
             hint="Mentorships in equal-size score bands: do better-scored pairs meet more "
             "and rate higher?",
         ),
-        "coverage": BarPanel("Coverage by department", "group", ["coverage"],
+        "coverage": BarPanel("Coverage", "group", ["coverage"],
                              horizontal=True, percent=True),
         "at_risk": TablePanel("At-risk mentorships", AT_RISK_COLUMNS,
                               hint="Double-click a pair to list its details."),

@@ -44,7 +44,7 @@ class TimeSeriesPanel(ChartPanel):
             self.selector = QComboBox()
             self.selector.addItems(columns)
             self.selector.currentIndexChanged.connect(lambda _i: self.draw(self.frame))
-            self.body_layout.itemAt(0).layout().insertWidget(1, self.selector)
+            self.add_header_widget(self.selector)
         plot = self.plot_widget()
         plot.setAxisItems({"bottom": pg.DateAxisItem(orientation="bottom")})
         plot.getPlotItem().getAxis("bottom").setTextPen(

@@ -184,6 +184,10 @@ class DashboardView(View):
     def _panels(self) -> dict[str, ChartPanel]:
         """The panels, wired to click-through on the data shown."""
         p = build_panels()
+        self.coverage_by = QComboBox()
+        self.coverage_by.addItems(["by department", "by time zone"])
+        self.coverage_by.currentIndexChanged.connect(lambda _i: self._show_coverage())
+        p["coverage"].add_header_widget(self.coverage_by)
         by_row = {
             "funnel": lambda data, row: drill.funnel_stage(data, str(row["stage"])),
             "satisfaction": lambda data, row: drill.rating(data, int(row["rating"])),
@@ -191,7 +195,9 @@ class DashboardView(View):
             "score_vs_outcome": lambda data, row: drill.score_band(
                 data, row["score_min"], row["score_max"]
             ),
-            "coverage": lambda data, row: drill.department(data, str(row["group"])),
+            "coverage": lambda data, row: (
+                drill.time_zone if self.coverage_by.currentIndex() else drill.department
+            )(data, str(row["group"])),
         }
         for name, pick in by_row.items():
             p[name].drill = self._with_data(pick)  # type: ignore[attr-defined]
@@ -341,7 +347,7 @@ class DashboardView(View):
             "satisfaction": data.satisfaction, "satisfaction_trend": data.satisfaction_trend,
             "heatmap": data.heatmap, "mentor_load": data.mentor_load,
             "time_to_match": data.time_to_match, "completion": data.completion,
-            "score_vs_outcome": bands, "coverage": data.coverage_department,
+            "score_vs_outcome": bands, "coverage": self._coverage_frame(data),
             "at_risk": data.at_risk,
         }  # fmt: skip
         for name, panel in self.panels.items():
@@ -351,6 +357,14 @@ class DashboardView(View):
             f"{scope} · as of {data.as_of:%Y-%m-%d %H:%M} UTC · "
             f"{data.mentorships.height:,} mentorships"
         )
+
+    def _coverage_frame(self, data: DashboardData) -> pl.DataFrame:
+        by_zone = self.coverage_by.currentIndex() == 1
+        return data.coverage_time_zone if by_zone else data.coverage_department
+
+    def _show_coverage(self) -> None:
+        if self.data is not None:
+            self.panels["coverage"].set_frame(self._coverage_frame(self.data))
 
     # -- click-through (which pairs are behind a bar: analytics.drill) ------------------
     def _facts(self) -> pl.DataFrame:
