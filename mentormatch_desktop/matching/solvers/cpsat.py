@@ -112,10 +112,11 @@ def solve(
             problem, [], "error", started, diagnosis="CP-SAT found no solution in the time limit"
         )
     proven &= status == cp_model.OPTIMAL
+    count_proven = status == cp_model.OPTIMAL
     best_count = round(solver.objective_value)
     _rehint(model, x, solver)
     model.add(count >= best_count)
-    details: dict[str, object] = {"method": "CP-SAT", "phases": []}
+    details: dict[str, object] = {"method": "CP-SAT"}
     if problem.objective == "fair":
         worst = _add_worst_score(model, x, w, prep)
         model.maximize(worst)
@@ -142,6 +143,8 @@ def solve(
     sol.details = details
     if not proven:
         sol.diagnosis = f"time limit reached: within {gap:.4%} of the proven bound"
+        if not count_proven:  # the bound then holds only for this many people matched
+            sol.diagnosis += f" for {sol.matched} people matched (more may be possible)"
     return sol
 
 
