@@ -13,8 +13,14 @@ from sqlalchemy.orm import Session
 
 from mentormatch_desktop.cli.common import database_option, open_database
 from mentormatch_desktop.domain.enums import ProgramKind
+from mentormatch_desktop.matching.solvers.compare import format_table
 from mentormatch_desktop.plugin.host import PluginHost
-from mentormatch_desktop.services.matching import MatchingError, RunSummary, run_matching
+from mentormatch_desktop.services.matching import (
+    MatchingError,
+    RunSummary,
+    compare_strategies,
+    run_matching,
+)
 from mentormatch_desktop.storage.models import Program
 
 
@@ -79,6 +85,13 @@ def print_summary(summary: RunSummary, top: int) -> None:
     help="Ignore pairs locked or accepted in the previous run.",
 )
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True)
+@click.option(
+    "--compare",
+    "compare_names",
+    default=None,
+    metavar="A,B,…",
+    help="Only compare these strategies on the program (a table; nothing stored).",
+)
 @database_option
 def match_command(
     program: str,
@@ -87,6 +100,7 @@ def match_command(
     time_limit: float | None,
     no_keep_locked: bool,
     top: int,
+    compare_names: str | None,
     database_url: str | None,
 ) -> None:
     """Match a program's participants and store the proposals (with explanations)."""
@@ -95,6 +109,16 @@ def match_command(
     try:
         with Session(engine, expire_on_commit=False) as session:
             program_id = _program_id(session, program)
+            if compare_names:
+                names = [n.strip() for n in compare_names.split(",") if n.strip()]
+                try:
+                    rows = compare_strategies(
+                        session, program_id, names, time_limit=time_limit, host=host
+                    )
+                except MatchingError as exc:
+                    raise click.ClickException(str(exc)) from None
+                click.echo(format_table(rows))
+                return
             if strategy is None:
                 kind = session.get(Program, program_id).kind  # type: ignore[union-attr]
                 strategy = "peer" if kind == ProgramKind.PEER else "optimizer"

@@ -369,5 +369,19 @@ def test_cli_match_prints_summary_and_explanations(db_url):
         ],
     )
     assert dry.exit_code == 0 and "dry run, not stored" in dry.output
+    table = runner.invoke(
+        cli,
+        [
+            "match",
+            "--program",
+            str(ids["program"]),
+            "--compare",
+            "greedy,optimizer",
+            "--database",
+            db_url,
+        ],
+    )
+    assert table.exit_code == 0, table.output
+    assert "greedy" in table.output and "optimal" in table.output and "violations" in table.output
     bad = runner.invoke(cli, ["match", "--program", "Nope", "--database", db_url])
     assert bad.exit_code != 0 and "no program 'Nope'" in bad.output
