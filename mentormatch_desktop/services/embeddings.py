@@ -70,6 +70,7 @@ def warm_cohort_cache(
     session: Session,
     cohort: Cohort,
     *,
+    with_phrases: bool = True,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> EmbedStats | None:
@@ -81,7 +82,9 @@ def warm_cohort_cache(
     if not semantic_status().available:
         return None
     with Session(session.get_bind()) as own:
-        stats = warm_cohort(own, cohort, progress=progress, cancel=cancel)
+        stats = warm_cohort(
+            own, cohort, with_phrases=with_phrases, progress=progress, cancel=cancel
+        )
         own.commit()
     return stats
 

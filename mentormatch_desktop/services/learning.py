@@ -36,8 +36,8 @@ from mentormatch_desktop.matching.learning import (
     fit_weights,
     outcome_quality,
 )
-from mentormatch_desktop.matching.text_vectors import cohort_vectors
 from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services.embeddings import warm_cohort_cache
 from mentormatch_desktop.services.weights import save_weights
 from mentormatch_desktop.storage.models import (
     Feedback,
@@ -160,8 +160,8 @@ def _criterion_matrices(
 ) -> tuple[Cohort, dict[str, np.ndarray]]:
     """Every criterion's matrix over the program's whole cohort (matched people included)."""
     cohort = load_cohort(session, program_id, exclude_matched=False)
-    if SEMANTIC in names:  # read/write the embedding cache instead of encoding afresh
-        cohort_vectors(cohort, session=session)
+    if SEMANTIC in names:  # read (and commit new vectors to) the embedding cache
+        warm_cohort_cache(session, cohort, with_phrases=False)
     criteria = host.criteria()
     matrices: dict[str, np.ndarray] = {}
     for name in names:
