@@ -123,3 +123,16 @@ def test_coverage_switches_to_time_zones(dashboard: DashboardView) -> None:
     ids = coverage.drill(first)
     facts = dashboard.data.mentorships
     assert set(facts.filter(pl.col("mentorship_id").is_in(ids))["time_zone"]) == {first["group"]}
+
+
+def test_at_risk_threshold_is_adjustable(qtbot, dashboard: DashboardView) -> None:
+    before = dashboard.data.at_risk.height
+    with qtbot.waitSignal(dashboard.loaded, timeout=60_000):
+        dashboard.at_risk_days.setValue(120)
+    assert dashboard.state.at_risk_days == 120
+    risk = dashboard.data.at_risk
+    assert risk.height <= before
+    # Every pair still listed is silent for longer than 120 days or has an overdue milestone.
+    quiet_enough = (pl.col("days_silent") <= 120) & (pl.col("milestones_overdue") == 0)
+    assert risk.filter(quiet_enough).is_empty()
+    assert dashboard.panels["at_risk"].frame.height == dashboard.data.at_risk.height

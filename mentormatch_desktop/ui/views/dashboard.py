@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSpinBox,
     QWidget,
 )
 
@@ -53,6 +54,7 @@ class DashboardState:
     cohort: str | None = None
     department: str | None = None
     period_days: int | None = None  # None: all time; CUSTOM: start/end below
+    at_risk_days: int = 30  # silence that puts a running pair on the at-risk list
     start: date | None = None
     end: date | None = None
 
@@ -184,6 +186,12 @@ class DashboardView(View):
     def _panels(self) -> dict[str, ChartPanel]:
         """The panels, wired to click-through on the data shown."""
         p = build_panels()
+        self.at_risk_days = QSpinBox(minimum=7, maximum=365, value=self.state.at_risk_days)
+        self.at_risk_days.setPrefix("silent ≥ ")
+        self.at_risk_days.setSuffix(" days")
+        self.at_risk_days.setKeyboardTracking(False)  # reload once the number is typed
+        self.at_risk_days.valueChanged.connect(self._on_at_risk_days)
+        p["at_risk"].add_header_widget(self.at_risk_days)
         self.coverage_by = QComboBox()
         self.coverage_by.addItems(["by department", "by time zone"])
         self.coverage_by.currentIndexChanged.connect(lambda _i: self._show_coverage())
@@ -230,7 +238,13 @@ class DashboardView(View):
             period_days=days,
             start=self.start_edit.date().toPython() if custom else None,
             end=self.end_edit.date().toPython() if custom else None,
+            at_risk_days=self.state.at_risk_days,
         )
+        self.reload()
+
+    def _on_at_risk_days(self, days: int) -> None:
+        self.state = replace(self.state, at_risk_days=days)
+        self.tiles["at_risk"].label.setToolTip(f"silent {days}+ days or overdue milestones")
         self.reload()
 
     def set_state(self, state: DashboardState) -> None:
@@ -279,13 +293,15 @@ class DashboardView(View):
         engine = self.context.engine
         filters = self.state.filters()
         want_choices = self.choices is None
+        risk_days = self.state.at_risk_days
 
         def load(progress=None, cancel=None):  # type: ignore[no-untyped-def]
             choices = None
             if want_choices:
                 with engine.connect() as conn:
                     choices = filter_choices(conn)
-            data = compute_dashboard(engine, filters, progress=progress, cancel=cancel)
+            data = compute_dashboard(engine, filters, at_risk_days=risk_days, progress=progress,
+                                     cancel=cancel)  # fmt: skip
             return choices, data
 
         self.progress.start("Computing metrics…")
