@@ -304,7 +304,14 @@ class ScoreModel:
     def block_rows(self) -> int:
         return max(16, BLOCK_BYTES // (4 * max(1, self.cohort.n_mentors)))
 
-    def _fill(self, plan: _Plan, out: np.ndarray, start: int, stop: int) -> None:
+    def _fill(
+        self,
+        plan: _Plan,
+        out: np.ndarray,
+        start: int,
+        stop: int,
+        cancel: CancelToken | None = None,
+    ) -> None:
         """Scores of rows ``start:stop`` into ``out`` (their rows), blocks on all cores.
 
         Each worker runs single-threaded BLAS on its own block, so the elementwise work
@@ -315,6 +322,7 @@ class ScoreModel:
         local = threading.local()
 
         def one(s: int) -> None:
+            check(cancel)
             e = min(stop, s + step)
             scratch = getattr(local, "scratch", None)
             if scratch is None:
@@ -359,11 +367,7 @@ class ScoreModel:
         """The full ``(n_mentees, n_mentors)`` float32 score matrix (-inf = forbidden)."""
         plan = self._plan(weights)
         out = np.empty(self.cohort.shape, dtype=np.float32)
-        step = 4096
-        for start in range(0, self.cohort.n_mentees, step):
-            check(cancel)
-            stop = min(self.cohort.n_mentees, start + step)
-            self._fill(plan, out[start:stop], start, stop)
+        self._fill(plan, out, 0, self.cohort.n_mentees, cancel)
         return out
 
     def breakdown(
