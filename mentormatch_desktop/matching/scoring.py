@@ -212,6 +212,8 @@ class ScoreModel:
         self._guard = guard or (lambda _name: nullcontext())
         self.representations: dict[str, F.Representation] = {}
         self._folded: dict[str, F.Factors] = {}
+        self._stacked_key: tuple[str, ...] | None = None
+        self._stacked = np.zeros((0, 0), np.float32)
         self.rules = hard_rules(cohort)
 
     def prepare(
@@ -250,8 +252,14 @@ class ScoreModel:
         return sorted(self.criteria)
 
     def _plan(self, weights: Mapping[str, float]) -> _Plan:
+        """How to combine the criteria for ``weights``.
+
+        The mentee side of the shared product is stacked once per set of criteria and
+        cached; the weights scale the (smaller) mentor side, so a slider move costs
+        ``n_mentors × width`` multiplications before the product itself.
+        """
         w = normalise_weights(weights, self.names)
-        left, right, others, corrections = [], [], [], []
+        linear, others, corrections = [], [], []
         for name, wt in w.items():
             rep = self.representation(name)
             if isinstance(rep, F.Table) and rep.foldable:
@@ -259,18 +267,22 @@ class ScoreModel:
                     self._folded[name] = rep.as_factors()
                 rep = self._folded[name]
             if isinstance(rep, F.Factors) and rep.linear:
-                left.append(rep.mentee * np.float32(wt))
-                right.append(rep.mentor)
+                linear.append((name, wt, rep))
                 if rep.corrections is not None and rep.corrections.nnz:
                     corrections.append((wt, rep.corrections))
             else:
                 others.append((wt, rep))
         n_e, n_m = self.cohort.shape
-        fused_e = np.hstack(left) if left else np.zeros((n_e, 0), np.float32)
+        key = tuple(name for name, _, _ in linear)
+        if self._stacked_key != key:
+            parts = [rep.mentee for _, _, rep in linear]
+            self._stacked = np.ascontiguousarray(
+                np.hstack(parts) if parts else np.zeros((n_e, 0), np.float32)
+            )
+            self._stacked_key = key
+        right = [rep.mentor * np.float32(wt) for _, wt, rep in linear]
         fused_m = np.hstack(right) if right else np.zeros((n_m, 0), np.float32)
-        return _Plan(
-            np.ascontiguousarray(fused_e), np.ascontiguousarray(fused_m), others, corrections
-        )
+        return _Plan(self._stacked, np.ascontiguousarray(fused_m), others, corrections)
 
     def _block(
         self, plan: _Plan, start: int, stop: int, out: np.ndarray, scratch: np.ndarray
@@ -362,11 +374,20 @@ class ScoreModel:
             yield start, block(start, min(self.cohort.n_mentees, start + rows))
 
     def score_matrix(
-        self, weights: Mapping[str, float], *, cancel: CancelToken | None = None
+        self,
+        weights: Mapping[str, float],
+        *,
+        cancel: CancelToken | None = None,
+        out: np.ndarray | None = None,
     ) -> np.ndarray:
-        """The full ``(n_mentees, n_mentors)`` float32 score matrix (-inf = forbidden)."""
+        """The full ``(n_mentees, n_mentors)`` float32 score matrix (-inf = forbidden).
+
+        Pass the previous result as ``out`` to refill it (a live preview recomputing on
+        every slider move then never allocates 4 bytes × pairs again).
+        """
         plan = self._plan(weights)
-        out = np.empty(self.cohort.shape, dtype=np.float32)
+        if out is None or out.shape != self.cohort.shape or out.dtype != np.float32:
+            out = np.empty(self.cohort.shape, dtype=np.float32)
         self._fill(plan, out, 0, self.cohort.n_mentees, cancel)
         return out
 

@@ -39,6 +39,10 @@ def test_score_matrix_is_the_weighted_mean_of_criteria(weights):
     assert 0 < (~allowed).sum() < scores.size / 4  # some pairs forbidden, most allowed
     np.testing.assert_allclose(scores[allowed], expected[allowed], atol=2e-5)
     assert scores[allowed].min() >= 0 and scores[allowed].max() <= 1
+    again = model.score_matrix({"skill_fit": 1.0}, out=scores.copy())
+    refill = model.score_matrix(weights, out=again)
+    assert refill is again
+    np.testing.assert_array_equal(refill, scores)
     block = model.blocks(weights)(17, 230)
     np.testing.assert_array_equal(block, scores[17:230])
     rows, cols = np.nonzero(np.ones_like(scores, dtype=bool))
