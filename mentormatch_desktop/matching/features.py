@@ -232,14 +232,20 @@ def dedupe_columns(*sides: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
 
     ``Σ_c a[c] b[c]`` over equal columns is ``count × a[c] b[c]`` for one of them, so a
     15-minute availability bitmap whose edges all fall on the hour shrinks from 672
-    columns to at most 168 with an identical product.
+    columns to at most 168 with an identical product. Columns empty on any side add
+    nothing to the product and are dropped (nights, when everyone is in a few zones).
     """
-    stacked = np.vstack([np.asarray(s) for s in sides])
+    arrays = [np.asarray(s) for s in sides]
+    used = np.logical_and.reduce([a.astype(bool).any(axis=0) for a in arrays])
+    cols = np.flatnonzero(used)
+    stacked = np.vstack([a[:, cols] for a in arrays])
     packed = np.packbits(stacked.astype(bool).T, axis=1)
+    if len(cols) == 0:
+        return [a[:, :0] for a in arrays], np.zeros(0, dtype=np.float32)
     _, first, counts = np.unique(packed, axis=0, return_index=True, return_counts=True)
     order = np.argsort(first)
-    keep = first[order]
-    return [np.asarray(s)[:, keep] for s in sides], counts[order].astype(np.float32)
+    keep = cols[first[order]]
+    return [a[:, keep] for a in arrays], counts[order].astype(np.float32)
 
 
 def unique_rows(bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

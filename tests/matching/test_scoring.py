@@ -163,3 +163,16 @@ def test_weights_are_validated_and_normalised():
         normalise_weights({"a": 0}, names)
     with pytest.raises(ValueError, match="'b'"):
         normalise_weights({"b": -1}, names)
+
+
+def test_column_dedupe_keeps_the_product_and_drops_empty_columns():
+    rng = np.random.default_rng(2)
+    hourly = rng.random((30, 24)) < 0.3  # each hour repeated 4 times: 96 quarter columns
+    a = np.repeat(hourly, 4, axis=1)
+    b = np.repeat(rng.random((20, 24)) < 0.3, 4, axis=1)
+    b[:, :8] = False  # nobody on the mentor side is free in the first two hours
+    (da, db), counts = F.dedupe_columns(a, b)
+    assert da.shape[1] <= 22
+    np.testing.assert_allclose(
+        (da * counts) @ db.T.astype(np.float32), a.astype(np.float32) @ b.T.astype(np.float32)
+    )
