@@ -140,8 +140,15 @@ def why_not(
         sa.select(MatchProposal).where(MatchProposal.run_id == run_id)
     ).all()
     locked, _ = locked_pairs(session, run, cohort, statuses=(ProposalStatus.LOCKED,))
+    asked = (
+        [] if m is None else [(min(int(e), m), max(int(e), m)) if cohort.is_peer else (int(e), m)]
+    )
     problem, _ = build_problem(
-        model, weights, locked=locked, group_size=program.group_size if program else 2
+        model,
+        weights,
+        locked=locked,
+        include=asked,
+        group_size=program.group_size if program else 2,
     )
     ei = cohort.mentees.indices_of([p.mentee_id for p in proposals])
     mi = cohort.mentors.indices_of([p.mentor_id for p in proposals])

@@ -77,10 +77,16 @@ def build_problem(
     weights: Mapping[str, float],
     *,
     locked: list[tuple[int, int]] = (),  # type: ignore[assignment]
+    include: list[tuple[int, int]] = (),  # type: ignore[assignment]
     group_size: int = 2,
     cancel: CancelToken | None = None,
 ) -> tuple[MatchProblem, ProblemInfo]:
-    """The scored problem for ``model``'s cohort under ``weights`` (normalised)."""
+    """The scored problem for ``model``'s cohort under ``weights`` (normalised).
+
+    ``locked`` pairs are kept as constraints; ``include`` pairs are only guaranteed a
+    score (so a "why not?" question about a pruned pair still reaches the solver).
+    Forbidden ``include`` pairs stay out.
+    """
     cohort = model.cohort
     settings = cohort.settings
     constraints = constraints_from_settings(settings, group_size)
@@ -114,6 +120,11 @@ def build_problem(
             pe, pm, ps = keys // n_m, keys % n_m, ps[first]
     if locked:
         pe, pm, ps = _with_locked(model, weights, pe, pm, ps, locked, info)
+    if include:
+        allowed_extra = [
+            (e, m) for e, m in include if not model.rules.reasons(np.array([e]), np.array([m]))[0]
+        ]
+        pe, pm, ps = _with_locked(model, weights, pe, pm, ps, allowed_extra, info)
     constraints.locked = [(int(e), int(m)) for e, m in locked]
     info.n_pairs = len(ps)
     problem = MatchProblem(

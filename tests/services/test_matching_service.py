@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -385,3 +386,32 @@ def test_cli_match_prints_summary_and_explanations(db_url):
     assert "greedy" in table.output and "optimal" in table.output and "violations" in table.output
     bad = runner.invoke(cli, ["match", "--program", "Nope", "--database", db_url])
     assert bad.exit_code != 0 and "no program 'Nope'" in bad.output
+
+
+def test_pruned_problems_keep_locked_and_asked_pairs(monkeypatch):
+    from mentormatch_desktop.matching.scoring import ScoreModel
+    from mentormatch_desktop.matching.synthetic_cohort import synthetic_cohort
+    from mentormatch_desktop.services import matching_problem
+    from plugins.matching.criteria import BUILTIN_CRITERIA
+
+    criteria = {c.name: c for c in BUILTIN_CRITERIA.items}
+    model = ScoreModel(synthetic_cohort(200, 40, seed=9), criteria)
+    weights = {"skill_fit": 1.0}
+    full, info = matching_problem.build_problem(model, weights)
+    assert not info.pruned
+    monkeypatch.setattr(matching_problem, "FULL_PAIRS", 0)
+    model.cohort.settings["candidate_k"] = 1
+    scores = model.score_matrix(weights)
+    worst = np.unravel_index(np.argmin(np.where(np.isfinite(scores), scores, 9)), scores.shape)
+    other = np.unravel_index(
+        np.argsort(np.where(np.isfinite(scores), scores, 9), axis=None)[1], scores.shape
+    )
+    locked, asked = [tuple(map(int, worst))], [tuple(map(int, other))]
+    pruned, info = matching_problem.build_problem(model, weights, locked=locked, include=asked)
+    assert info.pruned and info.k == 1 and pruned.n_pairs < full.n_pairs
+    found = pruned.find_pairs(locked + asked)
+    assert (found >= 0).all()
+    assert pruned.constraints.locked == locked
+    np.testing.assert_allclose(
+        pruned.pair_score[found], scores[tuple(np.array(locked + asked).T)], atol=1e-5
+    )
