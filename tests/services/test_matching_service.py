@@ -415,3 +415,17 @@ def test_pruned_problems_keep_locked_and_asked_pairs(monkeypatch):
     np.testing.assert_allclose(
         pruned.pair_score[found], scores[tuple(np.array(locked + asked).T)], atol=1e-5
     )
+
+
+def test_every_demo_program_matches_with_explanations(demo_session, host):
+    programs = demo_session.scalars(sa.select(Program).order_by(Program.id)).all()
+    assert programs
+    for program in programs:
+        strategy = "peer" if program.kind == ProgramKind.PEER else "optimizer"
+        summary = svc.run_matching(demo_session, program.id, strategy, host=host)
+        assert summary.solver_status in ("optimal", "feasible"), summary.diagnosis
+        if summary.n_mentees and summary.n_mentors:
+            assert summary.proposals, program.name
+        for p in summary.proposals:
+            assert p.explanation and 0 <= p.score <= 1
+            assert set(p.breakdown) == {n for n, w in summary.weights.items() if w > 0}
