@@ -34,6 +34,16 @@ from mentormatch_desktop.plugin.hookspecs import hookimpl
 from plugins.matching.preferences import Preferences
 
 FLUENT = frozenset({"native", "fluent"})
+LANGUAGE_NAMES = {
+    "ar": "Arabic", "bn": "Bengali", "cs": "Czech", "da": "Danish", "de": "German",
+    "el": "Greek", "en": "English", "es": "Spanish", "fi": "Finnish", "fr": "French",
+    "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian", "id": "Indonesian", "it": "Italian",
+    "ja": "Japanese", "ko": "Korean", "ms": "Malay", "nl": "Dutch", "no": "Norwegian",
+    "pl": "Polish", "pt": "Portuguese", "ro": "Romanian", "ru": "Russian", "sv": "Swedish",
+    "sw": "Swahili", "ta": "Tamil", "th": "Thai", "tl": "Tagalog", "tr": "Turkish",
+    "uk": "Ukrainian", "ur": "Urdu", "vi": "Vietnamese", "yo": "Yoruba", "zh": "Chinese",
+}  # fmt: skip
+"""Display names of common ISO 639-1 codes for explanations (other codes are shown as is)."""
 
 
 def _row(matrix: sp.csr_matrix, i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -155,11 +165,15 @@ class ExperienceGap(FactorisedCriterion):
 
     def explain(self, cohort: Cohort, mentee: int, mentor: int, value: float) -> str | None:
         gap = int(cohort.mentors.seniority[mentor]) - int(cohort.mentees.seniority[mentee])
+        years = int(cohort.mentors.years_experience[mentor]) - int(
+            cohort.mentees.years_experience[mentee]
+        )
+        extra = f" ({years:+d} years)" if years else ""
         if gap == 0:
-            return "Same seniority"
+            return f"Same seniority{extra}"
         if gap < 0:
-            return f"{-gap} level{'s' if gap < -1 else ''} less senior"
-        return f"{gap} level{'s' if gap > 1 else ''} more senior"
+            return f"{-gap} level{'s' if gap < -1 else ''} less senior{extra}"
+        return f"{gap} level{'s' if gap > 1 else ''} more senior{extra}"
 
 
 # --------------------------------------------------------------- availability
@@ -269,7 +283,7 @@ class SharedLanguage(FactorisedCriterion):
             return None
         if not shared:
             return "No shared language"
-        return f"Shared language: {', '.join(shared)}"
+        return f"Shared language: {', '.join(LANGUAGE_NAMES.get(c, c) for c in shared)}"
 
 
 # ---------------------------------------------------------------- departments

@@ -129,7 +129,7 @@ def test_language_levels_and_unknowns():
     ]
     c = cohort([mentee], mentors)
     assert CRITERIA["language"].compute(c)[0].tolist() == pytest.approx([1.0, 0.7, 0.0, 0.5])
-    assert CRITERIA["language"].explain(c, 0, 0, 1.0) == "Shared language: en"
+    assert CRITERIA["language"].explain(c, 0, 0, 1.0) == "Shared language: English"
 
 
 def test_preferences_pairs_and_enrolment_wishes():

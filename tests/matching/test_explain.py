@@ -72,7 +72,7 @@ def test_the_issue_example_reads_in_one_glance():
 def test_a_weak_heavily_weighted_criterion_is_shown_as_a_caveat():
     text = _explain({"skill_fit": 1, "availability": 3, "language": 1}, mentor=1)
     phrases = text.split(SEPARATOR)
-    assert phrases[0] == "Shared language: en"
+    assert phrases[0] == "Shared language: English"
     assert phrases[-1] == "No common availability"
     assert "time zone" not in text  # not weighted: not mentioned
 
