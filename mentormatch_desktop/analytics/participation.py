@@ -197,6 +197,7 @@ def coverage(
             coverage=pl.when(pl.col("mentees") > 0).then(pl.col("matched") / pl.col("mentees"))
         )
         .rename({by: "group"})
+        .with_columns(by=pl.lit(by))
         .with_columns(pl.col("group").fill_null("(none)"))
         .sort("mentees", descending=True)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,12 @@ def dashboard(qtbot, qapp: QApplication, demo_db_url: str) -> Iterator[Dashboard
         view.activate()
     yield view
     qtbot.waitUntil(lambda: running_tasks() == 0, timeout=60_000)
+    # Free the widgets here, in the GUI thread, rather than whenever (and wherever) the
+    # garbage collector next runs.
+    view.close()
+    view.deleteLater()
+    qapp.processEvents()
+    gc.collect()
     context.close()
 
 

@@ -5,6 +5,7 @@ changing a filter updates them all together; clicking a bar or bin lists its men
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -204,7 +205,7 @@ class DashboardView(View):
                 data, row["score_min"], row["score_max"]
             ),
             "coverage": lambda data, row: (
-                drill.time_zone if self.coverage_by.currentIndex() else drill.department
+                drill.time_zone if row["by"] == "time_zone" else drill.department
             )(data, str(row["group"])),
         }
         for name, pick in by_row.items():
@@ -387,8 +388,19 @@ class DashboardView(View):
         return self.data.mentorships if self.data is not None else pl.DataFrame()
 
     def _with_data(self, pick: Callable[..., list[int]]) -> Callable[..., list[int]]:
-        """``pick(data, …)`` bound to the data on screen (no data yet: no pairs)."""
-        return lambda *args: pick(self.data, *args) if self.data is not None else []
+        """``pick(data, …)`` bound to the data on screen (no data yet: no pairs).
+
+        Holds the screen weakly: a panel keeping its screen alive through a closure would
+        make a reference cycle of widgets, which Python's collector may then free from a
+        worker thread.
+        """
+        screen = weakref.ref(self)
+
+        def call(*args: object) -> list[int]:
+            view = screen()
+            return pick(view.data, *args) if view is not None and view.data is not None else []
+
+        return call
 
     def _drill_at_risk(self) -> None:
         if self.data is not None:
