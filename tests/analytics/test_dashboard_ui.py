@@ -143,3 +143,22 @@ def test_at_risk_threshold_is_adjustable(qtbot, dashboard: DashboardView) -> Non
     quiet_enough = (pl.col("days_silent") <= 120) & (pl.col("milestones_overdue") == 0)
     assert risk.filter(quiet_enough).is_empty()
     assert dashboard.panels["at_risk"].frame.height == dashboard.data.at_risk.height
+
+
+def test_dashboard_on_an_empty_database(qtbot, qapp: QApplication, db_url: str) -> None:
+    context = AppContext(Settings(database_url=db_url))
+    view = DashboardView(context)
+    qtbot.addWidget(view)
+    view.resize(1200, 1400)
+    view.show()
+    with qtbot.waitSignal(view.loaded, timeout=60_000):
+        view.activate()
+    assert view.tiles["enrolled"].value.text() == "0"
+    assert view.tiles["mean_rating"].value.text() == "–"
+    assert not view.grab().isNull()
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=60_000)
+    view.close()
+    view.deleteLater()
+    qapp.processEvents()
+    gc.collect()
+    context.close()
