@@ -4,6 +4,10 @@
 availability · 2 time zones apart": the phrases of the criteria that contributed most to
 the score (weight × value) come first; a heavily weighted criterion the pair does badly on
 is added as a caveat, because that is what a coordinator needs to know before approving.
+
+A criterion may set ``weak_below`` (default :data:`CAVEAT_BELOW`): values under it are a
+weakness (a caveat), values at or above it a reason. Text similarities, which run low,
+use a lower threshold than, say, skill fit.
 """
 
 from __future__ import annotations
@@ -40,12 +44,16 @@ def explain_pair(
         (n for n in weights if weights[n] > 0 and n in criteria and n in values),
         key=lambda n: -weights[n] * values[n],
     )
+
+    def weak(name: str) -> bool:
+        return values[name] < float(getattr(criteria[name], "weak_below", CAVEAT_BELOW))
+
     phrases: list[str] = []
     used: set[str] = set()
     for name in ranked:
         if len(phrases) >= max_phrases:
             break
-        if values[name] < CAVEAT_BELOW:
+        if weak(name):
             continue
         with guard(name):
             text = criteria[name].explain(cohort, mentee, mentor, float(values[name]))
@@ -53,7 +61,7 @@ def explain_pair(
             phrases.append(text)
             used.add(name)
     caveats = sorted(
-        (n for n in ranked if n not in used and values[n] < CAVEAT_BELOW),
+        (n for n in ranked if n not in used and weak(n)),
         key=lambda n: -weights[n] * (1.0 - values[n]),
     )
     for name in caveats:

@@ -34,6 +34,7 @@ from mentormatch_desktop.plugin.hookspecs import hookimpl
 from plugins.matching.preferences import Preferences
 
 FLUENT = frozenset({"native", "fluent"})
+
 LANGUAGE_NAMES = {
     "ar": "Arabic", "bn": "Bengali", "cs": "Czech", "da": "Danish", "de": "German",
     "el": "Greek", "en": "English", "es": "Spanish", "fi": "Finnish", "fr": "French",
@@ -113,6 +114,7 @@ class GoalFit(FactorisedCriterion):
         "How closely the mentor's profile (bio, title, skills) matches the mentee's goals (TF-IDF)."
     )
     default_weight = 0.2
+    weak_below = 0.1  # text similarities run low: 0.1 already means shared key terms
 
     def similarity(self, cohort: Cohort) -> TfidfSimilarity:
         key = "goal_fit.tfidf"
@@ -130,8 +132,8 @@ class GoalFit(FactorisedCriterion):
         return symmetrise(rep)
 
     def explain(self, cohort: Cohort, mentee: int, mentor: int, value: float) -> str | None:
-        if value < 0.05:
-            return None
+        if value < self.weak_below:
+            return "Little overlap between goals and profile"
         terms = self.similarity(cohort).shared_terms(mentee, mentor)
         if not terms:
             return None
