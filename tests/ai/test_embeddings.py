@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.progress import Cancelled, CancelToken
+from mentormatch_desktop.matching import embeddings
 from mentormatch_desktop.matching.embeddings import (
     cosine_matrix,
     embed_texts,
@@ -81,7 +82,10 @@ def test_cosine_matrix_is_chunked_matrix_product() -> None:
 
 
 @semantic
-def test_real_model_vectors_are_normalised_and_progress_is_reported(encoder) -> None:
+def test_real_model_vectors_are_normalised_and_progress_is_reported(
+    encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embeddings, "CHUNK", 2)  # progress is reported per chunk
     seen: list[float] = []
     vectors = encoder.encode(
         ["mentor", "coach", "a recipe for bread"],
