@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import MatchRunStatus, ProposalStatus
 from mentormatch_desktop.domain.progress import CancelToken, Progress
-from mentormatch_desktop.matching.problem import Assignment, MatchSolution
+from mentormatch_desktop.matching.problem import Assignment, MatchSolution, SolveStatus
 from mentormatch_desktop.matching.scoring import normalise_weights
 from mentormatch_desktop.matching.solvers.compare import ComparisonRow
 from mentormatch_desktop.matching.solvers.compare import compare_strategies as _compare
@@ -158,10 +158,11 @@ def why_not(
         if a >= 0 and b >= 0
     ]
     scores = [a.score for a in assignments]
+    status = cast(SolveStatus, run.solver_status or "feasible")
     solution = MatchSolution(
-        run.solver_status or "feasible",
+        status,
         assignments,
-        len({a.mentee for a in assignments}),  # type: ignore[arg-type]
+        len({a.mentee for a in assignments}),
         float(sum(scores)),
         min(scores) if scores else None,
         run.seconds or 0.0,

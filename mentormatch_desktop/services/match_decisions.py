@@ -22,7 +22,7 @@ from mentormatch_desktop.domain.enums import (
     ProposalStatus,
 )
 from mentormatch_desktop.matching.explain import breakdown_record, explain_pair
-from mentormatch_desktop.matching.scoring import normalise_weights
+from mentormatch_desktop.matching.scoring import ScoreModel, normalise_weights
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import matching_models
 from mentormatch_desktop.services.match_records import (
@@ -127,9 +127,17 @@ class SwapPreview:
     reason: str = ""  # why not allowed
 
 
+@dataclass
+class _SwapContext:
+    model: ScoreModel
+    weights: dict[str, float]
+    rows: np.ndarray  # cohort mentee indices of the two new pairs
+    cols: np.ndarray  # cohort mentor indices
+
+
 def _swap_scores(
     session: Session, a: MatchProposal, b: MatchProposal, host: PluginHost
-) -> tuple[SwapPreview, dict[str, object]]:
+) -> tuple[SwapPreview, _SwapContext]:
     if a.run_id != b.run_id:
         raise MatchingError("both proposals must belong to the same run")
     if a.id == b.id or a.mentor_id == b.mentor_id or a.mentee_id == b.mentee_id:
@@ -159,8 +167,7 @@ def _swap_scores(
         not blocked,
         "; ".join(blocked),
     )
-    context = {"model": model, "weights": weights, "rows": e, "cols": m}
-    return preview, context
+    return preview, _SwapContext(model, weights, e, m)
 
 
 def preview_swap(
@@ -189,8 +196,8 @@ def apply_swap(
     preview, ctx = _swap_scores(session, a, b, host)
     if not preview.allowed:
         raise MatchingError(f"cannot swap: {preview.reason}")
-    model, weights, rows, cols = ctx["model"], ctx["weights"], ctx["rows"], ctx["cols"]
-    parts = model.breakdown(rows, cols, list(weights))  # type: ignore[attr-defined, arg-type]
+    model, weights, rows, cols = ctx.model, ctx.weights, ctx.rows, ctx.cols
+    parts = model.breakdown(rows, cols, list(weights))
     criteria = host.criteria()
     new_mentors = (b.mentor_id, a.mentor_id)
     # Move one row out of the way first: (run, mentee, mentor) is unique at every statement.
@@ -199,7 +206,7 @@ def apply_swap(
         p.mentor_id = new_mentors[k]
         p.score = preview.new_scores[k]
         p.breakdown = breakdown_record(values)
-        text = explain_pair(model.cohort, criteria, weights, values, int(rows[k]), int(cols[k]))  # type: ignore[attr-defined, arg-type]
+        text = explain_pair(model.cohort, criteria, weights, values, int(rows[k]), int(cols[k]))
         p.explanation = fit_text(text)
         p.status = ProposalStatus.PROPOSED
         p.decided_by_id = actor_id

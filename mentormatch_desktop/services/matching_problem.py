@@ -11,7 +11,7 @@ decided it) with score 0, and the run's diagnosis says so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,8 +76,8 @@ def build_problem(
     model: ScoreModel,
     weights: Mapping[str, float],
     *,
-    locked: list[tuple[int, int]] = (),  # type: ignore[assignment]
-    include: list[tuple[int, int]] = (),  # type: ignore[assignment]
+    locked: Sequence[tuple[int, int]] = (),
+    include: Sequence[tuple[int, int]] = (),
     group_size: int = 2,
     cancel: CancelToken | None = None,
 ) -> tuple[MatchProblem, ProblemInfo]:
@@ -153,7 +153,7 @@ def _with_locked(
     pe: np.ndarray,
     pm: np.ndarray,
     ps: np.ndarray,
-    locked: list[tuple[int, int]],
+    locked: Sequence[tuple[int, int]],
     info: ProblemInfo,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     cohort = model.cohort
