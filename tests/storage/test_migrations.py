@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
 from mentormatch_desktop.storage.db import create_engine
-from mentormatch_desktop.storage.migrations import current_revision, head_revision, upgrade
+from mentormatch_desktop.storage.migrations import (
+    current_revision,
+    head_revision,
+    schema_differences,
+    upgrade,
+)
 from mentormatch_desktop.storage.models import Base
 
 
@@ -18,8 +21,7 @@ def test_upgrade_empty_database_to_head_matches_models(empty_db_url: str) -> Non
         upgrade(empty_db_url, engine=engine)
         assert current_revision(engine) == head_revision()
         with engine.connect() as conn:
-            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-            assert compare_metadata(ctx, Base.metadata) == []
+            assert schema_differences(conn) == []
             tables = set(sa.inspect(conn).get_table_names())
         assert set(Base.metadata.tables) <= tables
     finally:

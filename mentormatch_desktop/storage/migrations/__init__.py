@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import URL, Engine
+from sqlalchemy.engine import URL, Connection, Engine
 
 from mentormatch_desktop.storage.db import create_engine, normalise_url
 
@@ -46,3 +48,35 @@ def head_revision() -> str:
     head = script.get_current_head()
     assert head is not None
     return head
+
+
+def compare_type(
+    context: Any,
+    inspected_column: Any,
+    metadata_column: Any,
+    inspected_type: sa.types.TypeEngine[Any],
+    metadata_type: sa.types.TypeEngine[Any],
+) -> bool | None:
+    """Alembic type comparison that knows SQLite stores VARCHAR(n) and TEXT alike.
+
+    SQLite enforces no length, so widening a column there needs no migration; any other
+    difference falls back to Alembic's own comparison (``None``).
+    """
+    if (
+        context.dialect.name == "sqlite"
+        and isinstance(inspected_type, sa.String)
+        and isinstance(metadata_type, sa.String)
+    ):
+        return False
+    return None
+
+
+def schema_differences(connection: Connection) -> list[Any]:
+    """What autogenerate would change to make the database match the models ([] = in step)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from mentormatch_desktop.storage.models import Base
+
+    ctx = MigrationContext.configure(connection, opts={"compare_type": compare_type})
+    return list(compare_metadata(ctx, Base.metadata))

@@ -7,6 +7,7 @@ import os
 from alembic import context
 
 from mentormatch_desktop.storage.db import create_engine
+from mentormatch_desktop.storage.migrations import compare_type
 from mentormatch_desktop.storage.models import Base
 
 config = context.config
@@ -27,7 +28,7 @@ def _configure(connection) -> None:  # type: ignore[no-untyped-def]
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite ALTER needs batch mode
-        compare_type=True,
+        compare_type=compare_type,
     )
 
 

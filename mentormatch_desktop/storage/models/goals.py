@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentormatch_desktop.domain.enums import GoalStatus
@@ -24,7 +24,7 @@ class Goal(Base):
         ForeignKey("mentorships.id", ondelete="SET NULL"), index=True
     )
     title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(default="", server_default="")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[GoalStatus] = enum_column(GoalStatus, default=GoalStatus.OPEN)
     target_date: Mapped[date | None]
     achieved_at: Mapped[datetime | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentormatch_desktop.domain.enums import MatchRunStatus, ProposalStatus
@@ -30,7 +30,7 @@ class MatchRun(Base):
     parameters: Mapped[jsondoc]
     objective: Mapped[jsondoc]  # matched, total_score, min_score, bound…
     solver_status: Mapped[str | None] = mapped_column(String(20))
-    diagnosis: Mapped[str] = mapped_column(default="", server_default="")
+    diagnosis: Mapped[str] = mapped_column(Text, default="", server_default="")
     seconds: Mapped[float | None] = mapped_column(Float)
     is_dry_run: Mapped[bool] = mapped_column(default=False)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
@@ -59,11 +59,11 @@ class MatchProposal(Base):
     mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     score: Mapped[float] = mapped_column(Float)
     breakdown: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    explanation: Mapped[str] = mapped_column(default="", server_default="")
+    explanation: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[ProposalStatus] = enum_column(ProposalStatus, default=ProposalStatus.PROPOSED)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime | None]
-    note: Mapped[str] = mapped_column(default="", server_default="")
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     run: Mapped[MatchRun] = relationship(back_populates="proposals")
     mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id])

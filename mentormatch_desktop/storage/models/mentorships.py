@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus
@@ -38,7 +38,7 @@ class Mentorship(Base):
     match_score: Mapped[float | None] = mapped_column(Float)
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
-    end_reason: Mapped[str] = mapped_column(default="", server_default="")
+    end_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     last_activity_at: Mapped[datetime | None]  # kept current by services; drives at-risk views
     created_at: Mapped[created_at]
@@ -62,7 +62,7 @@ class Milestone(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     goal_id: Mapped[int | None] = mapped_column(ForeignKey("goals.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(default="", server_default="")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     due_on: Mapped[date | None]
     completed_at: Mapped[datetime | None]
     created_at: Mapped[created_at]
@@ -87,9 +87,9 @@ class Meeting(Base):
     ends_at: Mapped[datetime]
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")  # zone the series recurs in
     status: Mapped[MeetingStatus] = enum_column(MeetingStatus, default=MeetingStatus.SCHEDULED)
-    location: Mapped[str] = mapped_column(default="", server_default="")
-    agenda: Mapped[str] = mapped_column(default="", server_default="")
-    notes: Mapped[str] = mapped_column(default="", server_default="")
+    location: Mapped[str] = mapped_column(Text, default="", server_default="")
+    agenda: Mapped[str] = mapped_column(Text, default="", server_default="")
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     rrule: Mapped[str | None] = mapped_column(String(200))
     series_uid: Mapped[str | None] = mapped_column(String(80), index=True)
     external_refs: Mapped[dict[str, Any]] = mapped_column(default=dict)  # provider → event id
@@ -112,5 +112,5 @@ class Feedback(Base):
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     rating: Mapped[int] = mapped_column(SmallInteger)
-    comment: Mapped[str] = mapped_column(default="", server_default="")
+    comment: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[created_at]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentormatch_desktop.domain.enums import DeliveryStatus
@@ -60,7 +60,7 @@ class Message(Base):
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20), default="text")  # text|introduction|system
-    body: Mapped[str]
+    body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[created_at]
     edited_at: Mapped[datetime | None]
 
@@ -81,6 +81,6 @@ class MessageDelivery(Base):
     status: Mapped[DeliveryStatus] = enum_column(DeliveryStatus, default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
     next_attempt_at: Mapped[datetime | None]
-    last_error: Mapped[str] = mapped_column(default="", server_default="")
+    last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
     sent_at: Mapped[datetime | None]
     created_at: Mapped[created_at]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentormatch_desktop.domain.enums import AppRole
@@ -54,7 +54,7 @@ class Person(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     country: Mapped[str | None] = mapped_column(String(2))
     region: Mapped[str | None] = mapped_column(String(40))
-    bio: Mapped[str] = mapped_column(default="", server_default="")
+    bio: Mapped[str] = mapped_column(Text, default="", server_default="")
     app_role: Mapped[AppRole] = enum_column(AppRole, default=AppRole.PARTICIPANT)
     db_login: Mapped[str | None] = mapped_column(String(63), unique=True)
     is_active: Mapped[bool] = mapped_column(default=True)

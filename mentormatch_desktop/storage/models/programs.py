@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentormatch_desktop.domain.enums import (
@@ -34,7 +42,7 @@ class Program(Base):
     name: Mapped[str] = mapped_column(String(120), unique=True)
     kind: Mapped[ProgramKind] = enum_column(ProgramKind, default=ProgramKind.ONE_TO_ONE)
     status: Mapped[ProgramStatus] = enum_column(ProgramStatus, default=ProgramStatus.DRAFT)
-    description: Mapped[str] = mapped_column(default="", server_default="")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     starts_on: Mapped[date | None]
     ends_on: Mapped[date | None]
     session_cadence_days: Mapped[int] = mapped_column(SmallInteger, default=14)
@@ -68,7 +76,7 @@ class Enrolment(Base):
     status: Mapped[EnrolmentStatus] = enum_column(EnrolmentStatus, default=EnrolmentStatus.ACTIVE)
     capacity: Mapped[int] = mapped_column(SmallInteger, default=1)
     cohort: Mapped[str | None] = mapped_column(String(40))
-    motivation: Mapped[str] = mapped_column(default="", server_default="")
+    motivation: Mapped[str] = mapped_column(Text, default="", server_default="")
     preferences: Mapped[jsondoc]
     enrolled_at: Mapped[created_at]
 
@@ -92,7 +100,7 @@ class PairPreference(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     other_person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     kind: Mapped[PairPreferenceKind] = enum_column(PairPreferenceKind)
-    reason: Mapped[str] = mapped_column(default="", server_default="")
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class WeightSet(Base):
@@ -111,6 +119,6 @@ class WeightSet(Base):
     weights: Mapped[dict[str, Any]] = mapped_column(default=dict)
     source: Mapped[str] = mapped_column(String(20), default="manual")
     evidence: Mapped[jsondoc]
-    notes: Mapped[str] = mapped_column(default="", server_default="")
+    notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[created_at]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, SmallInteger, String, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentormatch_desktop.domain.enums import SkillDirection
@@ -28,7 +36,7 @@ class Skill(Base):
     id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(120), unique=True)
     category_id: Mapped[int | None] = mapped_column(ForeignKey("skill_categories.id"), index=True)
-    description: Mapped[str] = mapped_column(default="", server_default="")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     category: Mapped[SkillCategory | None] = relationship()
     aliases: Mapped[list[SkillAlias]] = relationship(
