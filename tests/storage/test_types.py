@@ -39,3 +39,11 @@ def test_defaults_are_aware_and_recent(session: Session) -> None:
     person = session.get(Person, person.id)
     assert person is not None
     assert abs(datetime.now(UTC) - person.created_at) < timedelta(minutes=1)
+
+
+def test_prose_columns_keep_long_text(session: Session) -> None:
+    bio = "Led a team of twelve engineers through a platform migration. " * 40
+    session.add(Person(email="b@example.org", full_name="Bea Example", bio=bio))
+    session.commit()
+    session.expire_all()
+    assert session.scalars(select(Person.bio)).one() == bio
