@@ -57,6 +57,7 @@ def print_suggestion(s: learning.WeightSuggestion) -> None:
         f"Held-out AUC (5-fold): learned {lw.cv_auc:.3f} ± {lw.cv_auc_std:.3f} · "
         f"current weights {lw.auc_current:.3f} · uniform weights {lw.auc_uniform:.3f}"
     )
+    click.echo(lw.advice())
     click.echo(f"\n  {'criterion':<16}{'current':>9}{'suggested':>11}   effect (90% interval)")
     for c in sorted(lw.criteria, key=lambda c: -c.suggested):
         lo, hi = c.interval

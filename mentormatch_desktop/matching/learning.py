@@ -142,6 +142,29 @@ class LearnedWeights:
     intercept: float
 
     @property
+    def better_than_current(self) -> bool:
+        """Did the learned model rank held-out outcomes better than the current weights?"""
+        return self.cv_auc > self.auc_current
+
+    def advice(self) -> str:
+        """One sentence for the coordinator: apply, treat as a hint, or keep what you have."""
+        if not self.better_than_current:
+            return (
+                f"Keep the current weights: they predicted held-out outcomes as well or better "
+                f"(AUC {self.auc_current:.2f} against {self.cv_auc:.2f} for the learned ones)."
+            )
+        if self.confidence == "low":
+            return (
+                f"A hint only: {self.n_outcomes} outcomes are too few for firm conclusions "
+                f"(AUC {self.cv_auc:.2f} ± {self.cv_auc_std:.2f})."
+            )
+        return (
+            f"The learned weights predicted held-out outcomes better than the current ones "
+            f"(AUC {self.cv_auc:.2f} against {self.auc_current:.2f}; uniform weights "
+            f"{self.auc_uniform:.2f})."
+        )
+
+    @property
     def suggested(self) -> dict[str, float]:
         return {c.name: c.suggested for c in self.criteria}
 
@@ -161,6 +184,7 @@ class LearnedWeights:
             "auc_current_weights": round(self.auc_current, 4),
             "auc_uniform_weights": round(self.auc_uniform, 4),
             "confidence": self.confidence,
+            "advice": self.advice(),
             "coefficients": {c.name: round(c.coefficient, 4) for c in self.criteria},
             "intervals": {c.name: [round(v, 4) for v in c.interval] for c in self.criteria},
             "dropped": self.dropped,

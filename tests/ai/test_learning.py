@@ -37,6 +37,7 @@ def test_learned_weights_recover_the_relation_and_beat_uniform() -> None:
     assert order[:3] == ["skill_fit", "availability", "time_zone"]
     assert sum(learned.suggested.values()) == pytest.approx(len(CRITERIA), abs=1e-3)
     assert all(w >= 0 for w in learned.suggested.values())
+    assert learned.better_than_current and "better" in learned.advice()
     evidence = learned.evidence()
     assert evidence["outcomes"] == 800 and evidence["method"] == "l2-logistic-regression"
     for c in learned.criteria:

@@ -247,6 +247,7 @@ class WeightsReviewDialog(QDialog):
         for k, (name, why) in enumerate(lw.dropped.items(), start=len(rows)):
             self.table.setItem(k, 0, QTableWidgetItem(label(name)))
             self.table.setItem(k, 4, QTableWidgetItem(f"not used: {why}"))
+        self.banner.show_message(lw.advice(), "info" if lw.better_than_current else "warning")
         self.apply_button.setEnabled(True)
 
     def apply(self) -> None:
