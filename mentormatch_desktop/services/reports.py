@@ -163,9 +163,7 @@ def program_report(
         raise ReportFormatError(f"{path.name}: the report file must end in .html or .pdf")
     report(progress, 0.0, "computing metrics")
     data = compute_dashboard(source, filters, cancel=cancel)
-    scope = data.filters.describe()
-    if isinstance(filters, Filters) and isinstance(filters.program, str):
-        scope = scope.replace(f"program {data.filters.program}", f"program {filters.program}")
+    scope = (filters or Filters()).describe()  # as the user gave it: names, not ids
     title = title or f"Program health — {scope}"
     report(progress, 0.3, "drawing charts")
     if fmt == "html":
