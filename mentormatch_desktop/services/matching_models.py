@@ -126,7 +126,7 @@ def score_model(
         return model
     cohort = load_cohort(session, program_id, exclude_matched=exclude_matched)
     if names and SEMANTIC_FIT in names:  # vectors from (and new ones into) the DB cache
-        warm_cohort_cache(session, cohort, cancel=cancel)
+        warm_cohort_cache(session, cohort, progress=progress, cancel=cancel)
     model = ScoreModel(
         cohort, host.criteria(), guard=lambda name: host.guard("register_match_criteria", name)
     )
