@@ -1,0 +1,60 @@
+"""A program switched to semantic fit: runs use and fill the embedding cache, explanations
+quote phrases. A deterministic stand-in encoder keeps this fast; the real model is tested
+in test_semantic_fit.py."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from mentormatch_desktop.matching import text_vectors
+from mentormatch_desktop.matching.embeddings import SemanticStatus
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services import embeddings as embedding_services
+from mentormatch_desktop.services import matching_models
+from mentormatch_desktop.services.embeddings import switch_text_criterion
+from mentormatch_desktop.services.matching import run_matching
+from mentormatch_desktop.storage.models import Program, TextEmbedding
+from plugins.matching import semantic
+
+from .conftest import CountingEncoder
+
+AVAILABLE = SemanticStatus(True, "stand-in encoder for tests")
+
+
+def test_second_run_encodes_nothing_and_explanations_quote_phrases(
+    demo_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    encoder = CountingEncoder()
+    monkeypatch.setattr(text_vectors, "default_encoder", lambda: encoder)
+    monkeypatch.setattr(semantic, "semantic_status", lambda: AVAILABLE)
+    monkeypatch.setattr(embedding_services, "semantic_status", lambda: AVAILABLE)
+    monkeypatch.setattr(semantic, "EXPLAIN_MIN_SIMILARITY", -1.0)  # random vectors
+    host = PluginHost().load()
+    program_id = demo_session.scalar(
+        sa.select(Program.id).where(Program.kind == "one_to_one").order_by(Program.id)
+    )
+    switch_text_criterion(demo_session, program_id, "semantic_fit", host=host)
+    matching_models.clear()
+
+    first = run_matching(demo_session, program_id, "optimizer", dry_run=True, host=host)
+    encoded_first = len(encoder.encoded)
+    assert encoded_first > 0
+    stored = demo_session.scalar(
+        sa.select(sa.func.count())
+        .select_from(TextEmbedding)
+        .where(TextEmbedding.model == encoder.model_name)
+    )
+    assert stored == encoded_first  # committed although the run was a dry run
+    assert any("your goal '" in p.explanation for p in first.proposals)
+    assert "semantic_fit" in first.weights and "goal_fit" not in first.weights
+
+    # A new process (no memory) and a rebuilt cohort: everything comes from the database.
+    text_vectors.process_memory(encoder.model_name).clear()
+    matching_models.clear()
+    second = run_matching(demo_session, program_id, "optimizer", dry_run=True, host=host)
+    assert len(encoder.encoded) == encoded_first
+    assert [(p.mentee_id, p.mentor_id) for p in second.proposals] == [
+        (p.mentee_id, p.mentor_id) for p in first.proposals
+    ]
