@@ -155,6 +155,7 @@ def test_dashboard_on_an_empty_database(qtbot, qapp: QApplication, db_url: str) 
         view.activate()
     assert view.tiles["enrolled"].value.text() == "0"
     assert view.tiles["mean_rating"].value.text() == "–"
+    assert "nobody is enrolled here yet" in view.status_label.text()
     assert not view.grab().isNull()
     qtbot.waitUntil(lambda: running_tasks() == 0, timeout=60_000)
     view.close()

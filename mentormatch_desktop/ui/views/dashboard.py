@@ -370,10 +370,12 @@ class DashboardView(View):
         for name, panel in self.panels.items():
             panel.set_frame(frames[name])
         scope = self.state.filters().describe()
-        self.status_label.setText(
-            f"{scope} · as of {data.as_of:%Y-%m-%d %H:%M} UTC · "
-            f"{data.mentorships.height:,} mentorships"
-        )
+        summary = f"{scope} · as of {data.as_of:%Y-%m-%d %H:%M} UTC · "
+        if k["enrolled"] == 0 and data.mentorships.is_empty():
+            summary += "nobody is enrolled here yet: import participants or load the demo"
+        else:
+            summary += f"{data.mentorships.height:,} mentorships"
+        self.status_label.setText(summary)
 
     def _coverage_frame(self, data: DashboardData) -> pl.DataFrame:
         by_zone = self.coverage_by.currentIndex() == 1
