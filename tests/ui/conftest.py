@@ -25,9 +25,14 @@ def _load_seed():
     return module
 
 
-@pytest.fixture(autouse=True)
-def themed(qapp: QApplication) -> Iterator[None]:
+@pytest.fixture(scope="session", autouse=True)
+def themed(qapp: QApplication) -> None:
+    """The app's look, applied once as the app does at start-up."""
     theme.apply_theme(qapp, "light")
+
+
+@pytest.fixture(autouse=True)
+def no_worker_left() -> Iterator[None]:
     yield
     wait_idle(30)  # no worker may outlive its test
 
