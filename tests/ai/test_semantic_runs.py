@@ -58,3 +58,29 @@ def test_second_run_encodes_nothing_and_explanations_quote_phrases(
     assert [(p.mentee_id, p.mentor_id) for p in second.proposals] == [
         (p.mentee_id, p.mentor_id) for p in first.proposals
     ]
+
+
+def test_semantic_factors_rescale_and_peer_symmetry(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from mentormatch_desktop.matching import features as F
+    from mentormatch_desktop.matching.cohort import Cohort, PersonRecord
+
+    rng = np.random.default_rng(0)
+    goals = rng.normal(size=(5, 8)).astype(np.float32)
+    profiles = rng.normal(size=(4, 8)).astype(np.float32)
+    goals /= np.linalg.norm(goals, axis=1, keepdims=True)
+    profiles /= np.linalg.norm(profiles, axis=1, keepdims=True)
+    values = F.materialise(semantic.semantic_factors(goals, profiles))
+    expected = np.clip((goals @ profiles.T - 0.1) / 0.5, 0, 1)
+    assert np.allclose(values, expected, atol=1e-6)
+
+    encoder = CountingEncoder()
+    monkeypatch.setattr(text_vectors, "default_encoder", lambda: encoder)
+    pool = [
+        PersonRecord(i, f"P{i}", goal_text=f"goal {i} text", profile_text=f"profile {i} text")
+        for i in range(4)
+    ]
+    peer = Cohort.from_records(pool, None, skills={})
+    matrix = semantic.SemanticFit().compute(peer)
+    assert matrix.shape == (4, 4) and np.allclose(matrix, matrix.T, atol=1e-6)
