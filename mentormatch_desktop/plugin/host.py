@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -87,12 +88,23 @@ class PluginHost:
         self._infos: dict[str, PluginInfo] = {}
         self._provided: dict[str, dict[str, tuple[str, Any]]] = {}
         self._loaded = False
+        # Workers may ask for strategies while the GUI thread is still loading: loading
+        # happens once, under this lock, and everyone else waits for it.
+        self._load_lock = threading.RLock()
 
     # ------------------------------------------------------------------ loading
     def load(self) -> PluginHost:
-        """Discover and register every plugin from entry points, then collect what they add."""
-        if self._loaded:
-            return self
+        """Discover and register every plugin from entry points, then collect what they add.
+
+        Safe to call from several threads and more than once: the first call loads, the
+        others wait for it and return the loaded host.
+        """
+        with self._load_lock:
+            if not self._loaded:
+                self._load_all()
+        return self
+
+    def _load_all(self) -> None:
         for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=_ep_sort_key):
             dist = ep.dist.name if ep.dist is not None else "unknown"
             builtin = _normalise(dist) == _normalise(BUILTIN_DISTRIBUTION)
@@ -104,7 +116,6 @@ class PluginHost:
         self._collect_notes()
         self.pm.hook.mentormatch_started.call_historic(kwargs={"host": self})
         self._loaded = True
-        return self
 
     def register(
         self,

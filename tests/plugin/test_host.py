@@ -144,3 +144,16 @@ def test_plugins_command_reports_loaded_and_failed(make_plugin_dist) -> None:
     assert "mm_roundrobin  [third-party: mm-roundrobin 1.2.3]  loaded" in out
     assert "mm_broken  [third-party: mm-broken 0.1]  failed" in out
     assert "reason: ModuleNotFoundError" in out
+
+
+def test_concurrent_loads_load_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    host = PluginHost(autoload=False)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        hosts = list(pool.map(lambda _: host.load(), range(16)))
+    assert all(h is host for h in hosts)
+    infos = host.plugins()
+    assert infos, "built-ins should be loaded"
+    assert all(i.status == "loaded" for i in infos), [(i.name, i.error) for i in infos]
+    assert len({i.name for i in infos}) == len(infos)
