@@ -43,6 +43,7 @@ class AppContext(QObject):
         self.connected: bool | None = None
         self.last_error = ""
         self._sessions = session_factory(self.engine)
+        self.notify_source: object = None
 
     # -- database ----------------------------------------------------------------------
     @property
@@ -89,9 +90,16 @@ class AppContext(QObject):
             self._plugins = PluginHost()
         return self._plugins.load()
 
-    def notify(self, topic: str) -> None:
-        """Tell every screen that data under ``topic`` changed."""
-        self.data_changed.emit(topic)
+    def notify(self, topic: str, source: object = None) -> None:
+        """Tell every screen that data under ``topic`` changed.
+
+        ``source`` (the screen that made the change and already shows it) is not told.
+        """
+        self.notify_source = source
+        try:
+            self.data_changed.emit(topic)
+        finally:
+            self.notify_source = None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -220,10 +220,13 @@ class MainWindow(QMainWindow):
             if not was_ready:
                 self.set_ready()
             else:
-                for widget in self.screens.values():
-                    refresh = getattr(widget, "refresh", None)
-                    if callable(refresh) and widget is self.stack.currentWidget():
-                        refresh()
+                # Everything shown may be out of date: the visible screen reloads now,
+                # the others when they are next opened.
+                self.context.notify("*")
+                current = self.stack.currentWidget()
+                refresh = getattr(current, "refresh", None)
+                if callable(refresh) and not hasattr(current, "watches"):
+                    refresh()
             self.reconnected.emit()
 
         def failed(error: TaskError) -> None:

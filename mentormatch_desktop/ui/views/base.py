@@ -40,6 +40,8 @@ class View(QWidget):
         """Load what the screen shows (in a worker). Subclasses override."""
 
     def _on_data_changed(self, topic: str) -> None:
+        if self.context.notify_source is self:
+            return
         if topic in self.watches or topic == "*":
             self._stale = True
             if self.isVisible():

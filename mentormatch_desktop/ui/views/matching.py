@@ -345,7 +345,7 @@ class MatchingView(View):
             "info",
         )
         self.load_runs(select=summary.run_id)
-        self.context.notify("matching")
+        self.context.notify("matching", source=self)
 
     def _failed(self, error: TaskError) -> None:
         self.banner.show_message(f"Matching failed: {error.message}", "error")
@@ -416,7 +416,7 @@ class MatchingView(View):
                 "info",
             )
             self.decided.emit()
-            self.context.notify("mentorships")
+            self.context.notify("mentorships", source=self)
             self.load_runs(select=run.id)
 
         return self.run(store, on_success=done, on_error=self._decision_failed)
