@@ -95,3 +95,10 @@ def test_export_writes_the_import_format(
     assert lines[0].startswith("external_id,email,full_name")
     assert len(lines) == 6
     assert "Exported 5 participants" in view.count_label.text()
+
+
+def test_skill_merges_dialog_opens(qtbot, window: MainWindow, org: dict[str, int]) -> None:
+    view = _open(qtbot, window)
+    dialog = view.open_skill_merges()
+    assert dialog.isVisible()
+    dialog.reject()

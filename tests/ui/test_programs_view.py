@@ -58,3 +58,13 @@ def test_weight_slider_updates_the_ranking_preview(
         view.save_button.click()
     assert view.programs[0].weights_version == 1  # the seed had none: the save is version 1
     assert view.programs[0].weights[next(iter(view.sliders.sliders))] == 2.0
+
+
+def test_learned_weights_dialog_opens_for_the_selected_program(
+    qtbot, window: MainWindow, org: dict[str, int]
+) -> None:
+    view = _open(qtbot, window)
+    dialog = view.open_weights_review()
+    assert dialog is not None and dialog.isVisible()
+    assert dialog.program_id == org["program"]
+    dialog.reject()

@@ -78,6 +78,9 @@ class ParticipantsView(View):
         self.import_button.clicked.connect(self.open_import_wizard)
         self.export_button = header.add_action("Export…", "export")
         self.export_button.clicked.connect(self._ask_export)
+        self.merges_button = header.add_action("Skill merges…", "filter")
+        self.merges_button.setToolTip("Review skills that look like the same skill spelt twice")
+        self.merges_button.clicked.connect(self.open_skill_merges)
         self.new_button = header.add_action("New participant", "add", primary=True)
         self.new_button.clicked.connect(lambda: self.open_profile(None))
         layout.addWidget(header)
@@ -291,6 +294,14 @@ class ParticipantsView(View):
         wizard.imported.connect(lambda _report: self.context.notify("participants"))
         wizard.open()
         return wizard
+
+    def open_skill_merges(self) -> QWidget:
+        from mentormatch_desktop.ui.views.skill_merges import SkillMergesDialog
+
+        dialog = SkillMergesDialog(self.context, parent=self)
+        dialog.merged.connect(lambda _id: self.context.notify("participants"))
+        dialog.open()
+        return dialog
 
     def _ask_export(self) -> None:
         from PySide6.QtWidgets import QFileDialog

@@ -217,6 +217,13 @@ class ProgramsView(View):
         buttons = QHBoxLayout()
         self.saved_label = QLabel(objectName="muted")
         buttons.addWidget(self.saved_label, 1)
+        self.learn_button = make_button(
+            "Learned weights…", "demo", on_click=self.open_weights_review
+        )
+        self.learn_button.setToolTip(
+            "Compare the current weights with weights learned from past outcomes"
+        )
+        buttons.addWidget(self.learn_button)
         self.revert_button = make_button("Revert", on_click=self._revert)
         self.save_button = make_button("Save program", "check", primary=True, on_click=self.save)
         buttons.addWidget(self.revert_button)
@@ -411,6 +418,18 @@ class ProgramsView(View):
             self.new_program()
         else:
             self._on_selected(self.list.currentRow())
+
+    def open_weights_review(self) -> QWidget | None:
+        """The learned-weights review for the selected program (saved programs only)."""
+        from mentormatch_desktop.ui.views.weights_review import WeightsReviewDialog
+
+        if self.current_id is None:
+            self.banner.show_message("Save the program first.", "warning")
+            return None
+        dialog = WeightsReviewDialog(self.context, self.current_id, parent=self)
+        dialog.applied.connect(lambda _version: self.context.notify("programs"))
+        dialog.open()
+        return dialog
 
     def select_program(self, program_id: int) -> None:
         ids = [p.id for p in self.programs]
