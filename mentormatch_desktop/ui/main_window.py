@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -89,6 +89,11 @@ class MainWindow(QMainWindow):
             item.setSizeHint(QSize(180, 40))
             self.navigation.addItem(item)
         self.navigation.currentRowChanged.connect(self._on_row_changed)
+        for number, spec in enumerate(self.specs[:9], start=1):
+            shortcut = QShortcut(QKeySequence(f"Ctrl+{number}"), self)
+            shortcut.activated.connect(lambda key=spec.key: self.navigate(key))
+            item = self.navigation.item(number - 1)
+            item.setToolTip(f"{spec.title} (Ctrl+{number})")
         side.addWidget(self.navigation, 1)
         version = QLabel(f"Version {__version__}", objectName="hint")
         version.setContentsMargins(18, 0, 0, 12)
@@ -189,6 +194,8 @@ class MainWindow(QMainWindow):
             self.banner.hide()
             self._retry_timer.stop()
         else:
+            if not self._ready:
+                self.placeholder.setText("Waiting for the database to answer…")
             self.connection_label.setText("● Not connected")
             self.connection_label.setObjectName("statusBad")
             self.banner.show_message(

@@ -62,3 +62,13 @@ def test_unreachable_database_shows_a_banner_and_reconnects(
     assert not win.banner.isVisible()
     assert win.current_key() == "participants"  # opened now that the database answers
     context.close()
+
+
+def test_keyboard_shortcuts_switch_screens(qtbot, window: MainWindow) -> None:
+    window.set_ready()
+    keys = window.keys()
+    target = keys.index("plugins") + 1
+    from PySide6.QtCore import Qt
+
+    qtbot.keyClick(window, str(target), Qt.KeyboardModifier.ControlModifier)
+    assert window.current_key() == "plugins"
