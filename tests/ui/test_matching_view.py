@@ -76,3 +76,19 @@ def test_run_lock_swap_approve(qtbot, demo_window: MainWindow) -> None:
     assert view.detail.run.status == "approved"
     assert not view.approve_button.isEnabled()
     assert _active_mentorships(demo_window) == before + n
+
+
+def test_compare_strategies_side_by_side(qtbot, demo_window: MainWindow) -> None:
+    view = _open(qtbot, demo_window)
+    dialog = view.open_compare()
+    assert dialog is not None
+    for name, box in dialog.checks.items():
+        box.setChecked(name in ("optimizer", "greedy"))
+    with qtbot.waitSignal(dialog.compared, timeout=120_000) as compared:
+        dialog.run_button.click()
+    rows = compared.args[0]
+    assert {r.strategy for r in rows} == {"optimizer", "greedy"}
+    assert dialog.table.rowCount() == 2
+    score = {r.strategy: r.total_score for r in rows}
+    assert score["optimizer"] >= score["greedy"] - 1e-6  # optimal never loses to greedy
+    dialog.accept()
