@@ -54,7 +54,11 @@ def prepare_database(
     from mentormatch_desktop.services.demo import ensure_demo_database
 
     def scaled(fraction: float, message: str) -> None:
-        report(progress, 0.05 + 0.95 * fraction, message)
+        report(
+            progress,
+            0.05 + 0.95 * fraction,
+            f"First start: creating a demo organisation\n{message}",
+        )
 
     filled = ensure_demo_database(engine, progress=scaled, cancel=cancel)
     report(progress, 1.0, "Database ready")
