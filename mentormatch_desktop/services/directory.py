@@ -166,7 +166,7 @@ def participant_table(session: Session, flt: ParticipantFilter | None = None) ->
         table.emails.append(email)
         table.departments.append(department or "")
         table.titles.append(title or "")
-        table.roles.append(", ".join(sorted(roles.get(pid, ()))))
+        table.roles.append(", ".join(r.capitalize() for r in sorted(roles.get(pid, ()))))
         table.programs.append(", ".join(sorted(programs.get(pid, ()))))
         table.time_zones.append(tz)
         table.teaches.append(_skill_summary(teaches.get(pid, [])))

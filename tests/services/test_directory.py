@@ -15,7 +15,7 @@ def test_table_lists_everyone_sorted_with_roles_and_skills(session: Session, org
     assert table.names == sorted(table.names)
     assert len(table) == 5
     ada = table.names.index("Ada Lovelace")
-    assert table.roles[ada] == "mentor"
+    assert table.roles[ada] == "Mentor"
     assert table.programs[ada] == "Spring mentoring"
     assert table.teaches[ada] == "SQL 5, Python 4"  # strongest first
     assert table.capacity[ada] == 2
