@@ -92,3 +92,20 @@ def test_compare_strategies_side_by_side(qtbot, demo_window: MainWindow) -> None
     score = {r.strategy: r.total_score for r in rows}
     assert score["optimizer"] >= score["greedy"] - 1e-6  # optimal never loses to greedy
     dialog.accept()
+
+
+def test_cancel_a_run(qtbot, demo_window: MainWindow) -> None:
+    view = _open(qtbot, demo_window)
+    runs_before = len(view.runs)
+    task = view.run_matching()
+    assert view.progress.cancel.isVisible()
+    view.progress.cancel.click()  # the coordinator changes their mind at once
+    with qtbot.waitSignal(view.loaded, timeout=60_000):
+        pass
+    assert task.was_cancelled
+    assert "cancelled" in view.banner.message.text()
+    assert not view.progress.isVisible()
+    assert view.run_button.isEnabled()
+    # a cancelled run leaves a failed run row with the reason, never proposals
+    assert len(view.runs) == runs_before + 1
+    assert view.runs[0].status == "failed"
