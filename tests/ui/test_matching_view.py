@@ -109,3 +109,4 @@ def test_cancel_a_run(qtbot, demo_window: MainWindow) -> None:
     # a cancelled run leaves a failed run row with the reason, never proposals
     assert len(view.runs) == runs_before + 1
     assert view.runs[0].status == "failed"
+    assert view.detail is None or view.detail.run.status != "failed"  # shows a useful run

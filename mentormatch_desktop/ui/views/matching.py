@@ -220,6 +220,8 @@ class MatchingView(View):
         for run in runs:
             when = run.started_at.strftime("%d %b %Y %H:%M")
             self.run_combo.addItem(f"#{run.id} · {run.strategy} · {when} · {run.status}", run.id)
+        if select is None:  # the latest run worth reviewing: failed runs only explain
+            select = next((r.id for r in runs if r.status != "failed"), None)
         index = self.run_combo.findData(select) if select is not None else 0
         self.run_combo.setCurrentIndex(max(0, index))
         self.run_combo.blockSignals(False)
