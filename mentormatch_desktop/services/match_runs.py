@@ -16,6 +16,7 @@ from mentormatch_desktop.domain.enums import (
     EnrolmentRole,
     EnrolmentStatus,
     MatchRunStatus,
+    MentorshipStatus,
     ProgramKind,
 )
 from mentormatch_desktop.plugin.host import PluginHost
@@ -24,6 +25,7 @@ from mentormatch_desktop.storage.models import (
     Enrolment,
     MatchProposal,
     MatchRun,
+    Mentorship,
     Person,
     Program,
     WeightSet,
@@ -57,7 +59,7 @@ class RunDetail:
     proposals: list[ProposalView]
     weights: dict[str, float]  # normalised weights the run used (breakdown bars use them)
     criterion_labels: dict[str, str]
-    mentees_enrolled: int
+    mentees_enrolled: int  # to be matched: enrolled and not already in a running pairing
     unmatched: list[tuple[int, str]] = field(default_factory=list)  # (person id, name)
 
 
@@ -145,6 +147,20 @@ def run_detail(session: Session, run_id: int, host: PluginHost) -> RunDetail:
     matched = {p.mentee_id for p in proposals} | (
         {p.mentor_id for p in proposals} if role == EnrolmentRole.PEER else set()
     )
+    # People already in a running mentorship of the program were not this run's to match.
+    running = sa.select(Mentorship.mentee_id).where(
+        Mentorship.program_id == run.program_id,
+        Mentorship.status.in_([MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED]),
+    )
+    if role == EnrolmentRole.PEER:
+        running = running.union(
+            sa.select(Mentorship.mentor_id).where(
+                Mentorship.program_id == run.program_id,
+                Mentorship.status.in_([MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED]),
+            )
+        )
+    taken = set(session.scalars(running)) - matched
+    enrolled = [(pid, name) for pid, name in enrolled if pid not in taken]
     return RunDetail(
         run=_info(run),
         proposals=[proposal_view(p, names) for p in proposals],

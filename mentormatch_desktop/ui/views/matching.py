@@ -268,7 +268,7 @@ class MatchingView(View):
         parts = [
             f"Run #{run.id} · {run.strategy} · {run.status}"
             + (f" ({run.solver_status.lower()})" if run.solver_status else ""),
-            f"{matched} of {detail.mentees_enrolled} matched",
+            f"{matched} of {detail.mentees_enrolled} unpaired mentees matched",
             f"mean score {mean:.2f}",
         ]
         if scores:
