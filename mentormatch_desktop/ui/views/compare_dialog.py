@@ -23,7 +23,7 @@ from mentormatch_desktop.ui.widgets import Banner, ProgressPanel, make_button
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
 
 HEADERS = (
-    "Strategy", "Status", "Matched", "Total score", "Lowest", "Median", "vs best", "Seconds",
+    "Strategy", "Status", "Matched", "Total score", "Lowest", "Median", "vs best", "Time",
     "Rules broken",
 )  # fmt: skip
 
@@ -142,7 +142,7 @@ class CompareDialog(QDialog):
                 "—" if row.min_score is None else f"{row.min_score:.2f}",
                 "—" if median is None else f"{median:.2f}",
                 "—" if row.ratio_to_best is None else f"{row.ratio_to_best:.1%}",
-                f"{row.seconds:.2f}",
+                f"{row.seconds * 1000:.0f} ms" if row.seconds < 1 else f"{row.seconds:.1f} s",
                 "; ".join(row.violations) or "none",
             )
             for c, text in enumerate(values):
