@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(context)
     window.setWindowIcon(theme.icon("app", theme.current().accent, 64))
 
-    theme.follow_system(app, preference)
+    theme.follow_system(app, preference, window.retint)
     window.show()
     start(window, fill_demo=fill_demo)
     code = app.exec()

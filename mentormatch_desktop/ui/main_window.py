@@ -126,13 +126,20 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         bar.setSizeGripEnabled(False)
-        db_icon = QLabel()
+        self.db_icon = db_icon = QLabel()
         db_icon.setPixmap(theme.pixmap("database", theme.current().muted, 14))
         self.database_label = QLabel(self.context.database_label())
         self.connection_label = QLabel("Connecting…")
         bar.addPermanentWidget(db_icon)
         bar.addPermanentWidget(self.database_label)
         bar.addPermanentWidget(self.connection_label)
+
+    def retint(self) -> None:
+        """Redraw the window's own icons after the palette changed (light ↔ dark)."""
+        for row, spec in enumerate(self.specs):
+            self.navigation.item(row).setIcon(theme.icon(spec.icon, theme.current().muted))
+        self.db_icon.setPixmap(theme.pixmap("database", theme.current().muted, 14))
+        self.setWindowIcon(theme.icon("app", theme.current().accent, 64))
 
     # -- navigation ----------------------------------------------------------------------
     def keys(self) -> list[str]:
