@@ -28,9 +28,7 @@ def make_plugin_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
         (site / f"{module}.py").write_text(textwrap.dedent(source))
         info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
         info.mkdir()
-        (info / "METADATA").write_text(
-            f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n"
-        )
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
         (info / "entry_points.txt").write_text(f"[mentormatch]\n{module} = {module}\n")
         created.append(module)
         importlib.invalidate_caches()
