@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from mentormatch_desktop.domain.enums import SkillDirection
-from mentormatch_desktop.services.profiles import SkillEntry
+from mentormatch_desktop.services import profiles
+from mentormatch_desktop.services.profiles import SkillEntry, SlotEntry
 from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.views.participants import ParticipantsView
 
@@ -75,6 +76,8 @@ def test_edit_a_profile_with_a_validation_error_then_fix_it(
 
     editor.email.setText("grace.hopper@example.org")
     editor.skills.removeRow(1)
+    editor._add_language("fr", "working")
+    editor._add_slot(SlotEntry(2, 18 * 60, 1440))  # Wednesday evening until midnight
     with (
         qtbot.waitSignal(view.loaded, timeout=10_000),
         qtbot.waitSignal(editor.saved, timeout=10_000),
@@ -82,6 +85,13 @@ def test_edit_a_profile_with_a_validation_error_then_fix_it(
         editor.save_button.click()
     view.set_search("grace.hopper@")
     assert view.model.rowCount() == 1
+    with window.context.session() as session:
+        saved = profiles.load_profile(session, org["grace"])
+    assert saved.languages == [("fr", "working")]
+    assert [(s.weekday, s.start_minute, s.end_minute) for s in saved.availability] == [
+        (2, 1080, 1440)
+    ]
+    assert [e.role for e in saved.enrolments] == ["mentor"]
 
 
 def test_export_writes_the_import_format(

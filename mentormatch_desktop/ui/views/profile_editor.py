@@ -3,7 +3,7 @@ enrolments and must-not-match list, validated with the same rules the service en
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTime, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -11,23 +11,17 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
-    QPushButton,
-    QSpinBox,
-    QTableWidget,
     QTabWidget,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from mentormatch_desktop.domain.enums import EnrolmentRole, SkillDirection
-from mentormatch_desktop.domain.participants import LANGUAGE_LEVELS
 from mentormatch_desktop.services import directory, profiles
 from mentormatch_desktop.services.profiles import (
     BlockedPerson,
@@ -39,10 +33,10 @@ from mentormatch_desktop.services.profiles import (
     SlotEntry,
 )
 from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.views import profile_rows as rows
 from mentormatch_desktop.ui.widgets import Banner, make_button, section_title, set_invalid
 from mentormatch_desktop.ui.workers import TaskError, run_in_background
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TAB_OF_FIELD = {
     "full_name": 0, "email": 0, "title": 0, "department": 0, "time_zone": 0,
     "skills": 1, "goals": 1, "languages": 2, "availability": 2,
@@ -57,35 +51,6 @@ class _Lookups:
         self.skills = skills
         self.departments = departments
         self.programs = programs
-
-
-def _editable_table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.verticalHeader().hide()
-    table.verticalHeader().setDefaultSectionSize(38)
-    table.setShowGrid(False)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    head = table.horizontalHeader()
-    head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    head.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-    return table
-
-
-def _remove_selected(table: QTableWidget) -> None:
-    rows = sorted({i.row() for i in table.selectedIndexes()}, reverse=True)
-    if not rows and table.rowCount():
-        rows = [table.rowCount() - 1]
-    for row in rows:
-        table.removeRow(row)
-
-
-def _row_buttons(add: QPushButton, remove: QPushButton) -> QHBoxLayout:
-    row = QHBoxLayout()
-    row.addWidget(add)
-    row.addWidget(remove)
-    row.addStretch(1)
-    return row
 
 
 class ProfileEditor(QDialog):
@@ -169,16 +134,16 @@ class ProfileEditor(QDialog):
                 objectName="hint",
             )
         )
-        self.skills = _editable_table(["Skill", "Teaches or learns", "Level"])
+        self.skills = rows.editable_table(["Skill", "Teaches or learns", "Level"])
         column.addWidget(self.skills, 3)
         column.addLayout(
-            _row_buttons(
+            rows.row_buttons(
                 make_button(
                     "Add skill",
                     "add",
                     on_click=lambda: self._add_skill(SkillEntry("", SkillDirection.LEARN)),
                 ),
-                make_button("Remove", "delete", on_click=lambda: _remove_selected(self.skills)),
+                make_button("Remove", "delete", on_click=lambda: rows.remove_selected(self.skills)),
             )
         )
         column.addWidget(section_title("Goals"))
@@ -189,7 +154,7 @@ class ProfileEditor(QDialog):
         )
         column.addWidget(self.goals, 2)
         column.addLayout(
-            _row_buttons(
+            rows.row_buttons(
                 make_button("Add goal", "add", on_click=self._add_goal),
                 make_button("Remove", "delete", on_click=self._remove_goal),
             )
@@ -201,14 +166,16 @@ class ProfileEditor(QDialog):
         column = QVBoxLayout(page)
         column.setContentsMargins(16, 16, 16, 16)
         column.addWidget(section_title("Languages"))
-        self.languages = _editable_table(["Language (ISO code, e.g. en)", "Level"])
+        self.languages = rows.editable_table(["Language (ISO code, e.g. en)", "Level"])
         column.addWidget(self.languages, 2)
         column.addLayout(
-            _row_buttons(
+            rows.row_buttons(
                 make_button(
                     "Add language", "add", on_click=lambda: self._add_language("", "fluent")
                 ),
-                make_button("Remove", "delete", on_click=lambda: _remove_selected(self.languages)),
+                make_button(
+                    "Remove", "delete", on_click=lambda: rows.remove_selected(self.languages)
+                ),
             )
         )
         column.addWidget(section_title("Weekly availability"))
@@ -218,15 +185,15 @@ class ProfileEditor(QDialog):
                 objectName="hint",
             )
         )
-        self.availability = _editable_table(["Day", "From", "To"])
+        self.availability = rows.editable_table(["Day", "From", "To"])
         column.addWidget(self.availability, 3)
         column.addLayout(
-            _row_buttons(
+            rows.row_buttons(
                 make_button(
                     "Add window", "add", on_click=lambda: self._add_slot(SlotEntry(1, 540, 600))
                 ),
                 make_button(
-                    "Remove", "delete", on_click=lambda: _remove_selected(self.availability)
+                    "Remove", "delete", on_click=lambda: rows.remove_selected(self.availability)
                 ),
             )
         )
@@ -243,12 +210,14 @@ class ProfileEditor(QDialog):
                 objectName="hint",
             )
         )
-        self.enrolments = _editable_table(["Program", "Role", "Capacity"])
+        self.enrolments = rows.editable_table(["Program", "Role", "Capacity"])
         column.addWidget(self.enrolments, 2)
         column.addLayout(
-            _row_buttons(
+            rows.row_buttons(
                 make_button("Enrol in a program", "add", on_click=self._add_enrolment_row),
-                make_button("Remove", "delete", on_click=lambda: _remove_selected(self.enrolments)),
+                make_button(
+                    "Remove", "delete", on_click=lambda: rows.remove_selected(self.enrolments)
+                ),
             )
         )
         column.addWidget(section_title("Must not be matched with"))
@@ -266,34 +235,17 @@ class ProfileEditor(QDialog):
         self.blocked = QListWidget()
         column.addWidget(self.blocked, 2)
         column.addLayout(
-            _row_buttons(
+            rows.row_buttons(
                 make_button(
                     "Remove", "delete", on_click=lambda: self._remove_list_item(self.blocked)
                 ),
-                QPushButton(visible=False),
             )
         )
         return page
 
     # -- rows --------------------------------------------------------------------------
     def _add_skill(self, entry: SkillEntry) -> None:
-        row = self.skills.rowCount()
-        self.skills.insertRow(row)
-        name = QComboBox(editable=True)
-        name.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        name.addItems(self.lookups.skills)
-        name.completer().setFilterMode(Qt.MatchFlag.MatchContains)
-        name.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        name.setCurrentText(entry.skill)
-        direction = QComboBox()
-        direction.addItem("Can teach", SkillDirection.TEACH)
-        direction.addItem("Wants to learn", SkillDirection.LEARN)
-        direction.setCurrentIndex(0 if entry.direction == SkillDirection.TEACH else 1)
-        level = QSpinBox(minimum=0, maximum=9)
-        level.setValue(entry.level)
-        self.skills.setCellWidget(row, 0, name)
-        self.skills.setCellWidget(row, 1, direction)
-        self.skills.setCellWidget(row, 2, level)
+        rows.add_skill(self.skills, entry, self.lookups.skills)
 
     def _add_goal(self, text: str = "New goal") -> None:
         item = QListWidgetItem(text)
@@ -312,31 +264,10 @@ class ProfileEditor(QDialog):
             widget.takeItem(row)
 
     def _add_language(self, code: str, level: str) -> None:
-        row = self.languages.rowCount()
-        self.languages.insertRow(row)
-        code_edit = QLineEdit(code)
-        code_edit.setMaxLength(8)
-        level_combo = QComboBox()
-        level_combo.addItems(LANGUAGE_LEVELS)
-        level_combo.setCurrentText(level)
-        self.languages.setCellWidget(row, 0, code_edit)
-        self.languages.setCellWidget(row, 1, level_combo)
+        rows.add_language(self.languages, code, level)
 
     def _add_slot(self, slot: SlotEntry) -> None:
-        row = self.availability.rowCount()
-        self.availability.insertRow(row)
-        day = QComboBox()
-        day.addItems(WEEKDAYS)
-        day.setCurrentIndex(slot.weekday)
-        start, end = QTimeEdit(), QTimeEdit()
-        for edit, minute in ((start, slot.start_minute), (end, slot.end_minute)):
-            edit.setDisplayFormat("HH:mm")
-            edit.setTime(QTime(min(minute, 1439) // 60, min(minute, 1439) % 60))
-        if slot.end_minute >= 1440:
-            end.setTime(QTime(23, 59))
-        self.availability.setCellWidget(row, 0, day)
-        self.availability.setCellWidget(row, 1, start)
-        self.availability.setCellWidget(row, 2, end)
+        rows.add_slot(self.availability, slot)
 
     def _add_enrolment_row(self) -> None:
         if self.lookups.programs:
@@ -344,21 +275,7 @@ class ProfileEditor(QDialog):
             self._add_enrolment(EnrolmentEntry(first[0], first[1], EnrolmentRole.MENTEE, 1))
 
     def _add_enrolment(self, entry: EnrolmentEntry) -> None:
-        row = self.enrolments.rowCount()
-        self.enrolments.insertRow(row)
-        program = QComboBox()
-        for pid, name in self.lookups.programs:
-            program.addItem(name, pid)
-        program.setCurrentIndex(max(0, program.findData(entry.program_id)))
-        role = QComboBox()
-        for r in EnrolmentRole:
-            role.addItem(r.value.capitalize(), r)
-        role.setCurrentIndex(max(0, role.findData(entry.role)))
-        capacity = QSpinBox(minimum=0, maximum=50)
-        capacity.setValue(entry.capacity)
-        self.enrolments.setCellWidget(row, 0, program)
-        self.enrolments.setCellWidget(row, 1, role)
-        self.enrolments.setCellWidget(row, 2, capacity)
+        rows.add_enrolment(self.enrolments, entry, self.lookups.programs)
 
     def _add_blocked(self, blocked: BlockedPerson) -> None:
         item = QListWidgetItem(blocked.label)
@@ -439,46 +356,6 @@ class ProfileEditor(QDialog):
 
     def collect(self) -> Profile:
         """The form as a :class:`Profile` (what would be saved)."""
-
-        def cell(table: QTableWidget, row: int, column: int) -> QWidget:
-            return table.cellWidget(row, column)
-
-        skills = [
-            SkillEntry(
-                cell(self.skills, r, 0).currentText().strip(),
-                SkillDirection(cell(self.skills, r, 1).currentData()),
-                cell(self.skills, r, 2).value(),
-            )
-            for r in range(self.skills.rowCount())
-        ]
-        languages = [
-            (
-                cell(self.languages, r, 0).text().strip().lower(),
-                cell(self.languages, r, 1).currentText(),
-            )
-            for r in range(self.languages.rowCount())
-        ]
-        slots = []
-        for r in range(self.availability.rowCount()):
-            start = cell(self.availability, r, 1).time()
-            end = cell(self.availability, r, 2).time()
-            end_minute = end.hour() * 60 + end.minute()
-            slots.append(
-                SlotEntry(
-                    cell(self.availability, r, 0).currentIndex(),
-                    start.hour() * 60 + start.minute(),
-                    1440 if end_minute == 23 * 60 + 59 else end_minute,
-                )
-            )
-        enrolments = [
-            EnrolmentEntry(
-                cell(self.enrolments, r, 0).currentData(),
-                cell(self.enrolments, r, 0).currentText(),
-                EnrolmentRole(cell(self.enrolments, r, 1).currentData()),
-                cell(self.enrolments, r, 2).value(),
-            )
-            for r in range(self.enrolments.rowCount())
-        ]
         blocked = [
             BlockedPerson(
                 self.blocked.item(i).data(Qt.ItemDataRole.UserRole), self.blocked.item(i).text()
@@ -493,11 +370,11 @@ class ProfileEditor(QDialog):
             department=self.department.currentText(),
             time_zone=self.time_zone.currentText().strip(),
             bio=self.bio.toPlainText(),
-            languages=languages,
-            skills=skills,
+            languages=rows.read_languages(self.languages),
+            skills=rows.read_skills(self.skills),
             goals=[self.goals.item(i).text() for i in range(self.goals.count())],
-            availability=slots,
-            enrolments=enrolments,
+            availability=rows.read_slots(self.availability),
+            enrolments=rows.read_enrolments(self.enrolments),
             must_not_match=blocked,
         )
 
