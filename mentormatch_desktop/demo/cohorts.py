@@ -9,8 +9,10 @@ import numpy as np
 from mentormatch_desktop.demo.enrolment import MatchRecorder, _days
 from mentormatch_desktop.demo.people import ROLE_CEO
 from mentormatch_desktop.demo.programs import (
+    AVAILABILITY_TARGET_HOURS,
     DEFAULT_WEIGHTS,
     PROGRAMS,
+    TUNED_WEIGHTS,
     ProgramContext,
     _forbid,
     _pick,
@@ -54,15 +56,16 @@ class ProgramBuilder(MatchRecorder):
             start = _days(self.now, spec.start_days_ago)
             end = self.now + timedelta(days=spec.end_days_ahead)
             created = start - timedelta(days=20)
-            # Same shape as services.programs.ProgramConstraints.to_settings().
+            # Constraints in the shape of services.programs.ProgramConstraints.to_settings().
             settings = {
+                "availability_target_hours": AVAILABILITY_TARGET_HOURS,
                 "constraints": {
                     "min_score": None,
                     "mentors_per_mentee": 1,
                     "max_per_mentor_by_attribute": [{"attribute": "department", "max": 2}],
                     "min_cross_attribute_share": [],
                     "objective": "total",
-                }
+                },
             }
             programs.add(
                 k,
@@ -90,13 +93,15 @@ class ProgramBuilder(MatchRecorder):
                 created,
             )
             self.weight_sets[k] = ws
+            self.weights_of[ws] = dict(DEFAULT_WEIGHTS)
             self.ctx.ids.append(k)
             self.ctx.starts.append(start)
             self.ctx.ends.append(end)
             self.log(created, "program.created", "program", k, name=spec.name)
         # The main program tuned its weights before the second cohort.
-        tuned = dict(DEFAULT_WEIGHTS, skill_fit=0.5, availability=0.25, department=0.0)
+        tuned = dict(TUNED_WEIGHTS)
         ws = weights.next_id()
+        self.weights_of[ws] = tuned
         weights.add(
             ws,
             1,
@@ -219,7 +224,9 @@ class ProgramBuilder(MatchRecorder):
         )
         for person in peers:
             self.add_enrolment(program, int(person), "peer", 1, None, self._when(150, 128))
-        block = self.scorer.block(peers, peers)
+        block = self.scorer.block(
+            peers, peers, preferences=self.preference_matrix(program, peers, peers), peer=True
+        )
         sym = (block["score"] + block["score"].T) / 2 + rng.normal(
             0, PROGRAMS[1].noise, block["score"].shape
         )

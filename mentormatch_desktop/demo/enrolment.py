@@ -101,8 +101,11 @@ class MatchRecorder:
             ),
         )
         self.weight_sets: dict[int, int] = {}
+        self.weights_of: dict[int, dict[str, float]] = {}  # weight set id → weights
         self.pref_seen: set[tuple[int | None, int, int]] = set()
+        self.pair_prefs: dict[tuple[int | None, int, int], str] = {}
         self.must_not: set[tuple[int, int]] = set()
+        self.cross_wish: dict[int, set[int]] = {}  # program → people asking for another dept
 
     # ---- helpers -------------------------------------------------------------------------
     def coordinator(self) -> int:
@@ -133,6 +136,8 @@ class MatchRecorder:
         at: datetime,
     ) -> None:
         prefs = {"cross_department": bool(self.rng.random() < 0.3)}
+        if prefs["cross_department"]:
+            self.cross_wish.setdefault(program_id, set()).add(person)
         self.enrol.add(
             self.enrol.next_id(),
             program_id,
@@ -154,9 +159,35 @@ class MatchRecorder:
         if person == other or key in self.pref_seen:
             return
         self.pref_seen.add(key)
+        self.pair_prefs[key] = kind
         self.prefs.add(self.prefs.next_id(), program_id, person + 1, other + 1, kind, reason)
         if kind == "must_not":
             self.must_not.add((person, other))
+
+    def preference_matrix(
+        self, program_id: int, mentees: np.ndarray, mentors: np.ndarray
+    ) -> np.ndarray:
+        """The ``preferences`` criterion for a block: ``0.5 + 0.25·s_mentee + 0.25·s_mentor``
+        with ``s`` = +1 / −1 for a cross-department wish met / not met (0 without one); a
+        *prefer* about the other person sets 1, *avoid* or *must not* 0 (those win)."""
+        dept = self.org.department_id
+        other = (dept[mentees][:, None] != dept[mentors][None, :]).astype(np.float32)
+        wish = self.cross_wish.get(program_id, set())
+        s_mentee = np.isin(mentees, list(wish)).astype(np.float32)[:, None] * (2 * other - 1)
+        s_mentor = np.isin(mentors, list(wish)).astype(np.float32)[None, :] * (2 * other - 1)
+        values = 0.5 + 0.25 * s_mentee + 0.25 * s_mentor
+        row = {int(p): i for i, p in enumerate(mentees)}
+        column = {int(p): j for j, p in enumerate(mentors)}
+        for (program, person, target), kind in sorted(
+            self.pair_prefs.items(), key=lambda item: item[1] != "prefer"
+        ):  # prefer first, so avoid / must not win when both are stated
+            if program not in (None, program_id):
+                continue
+            value = 1.0 if kind == "prefer" else 0.0
+            for a, b in ((person, target), (target, person)):
+                if a in row and b in column:
+                    values[row[a], column[b]] = value
+        return values
 
     # ---- a match run and its proposals ----------------------------------------------------
     def _match(
@@ -179,7 +210,13 @@ class MatchRecorder:
         ``diagonal``: the pairs were chosen already (peer pairing): mentee k ↔ mentor k.
         """
         spec, rng = PROGRAMS[program - 1], self.rng
-        block = self.scorer.block(mentees, mentors)
+        block = self.scorer.block(
+            mentees,
+            mentors,
+            preferences=self.preference_matrix(program, mentees, mentors),
+            weights=self.weights_of.get(weight_set),
+            peer=spec.kind == "peer",
+        )
         noisy = block["score"] + rng.normal(0.0, spec.noise, block["score"].shape)
         _forbid(noisy, self.org, mentees, mentors, self.must_not)
         if diagonal:

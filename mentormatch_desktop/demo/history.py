@@ -409,7 +409,13 @@ class HistoryBuilder(ConversationsMixin):
         if at >= self.now:
             return
         score = int(
-            relation.rating(pair.fit, pair.hours, eps, self.r.gauss(0, relation.RATING_NOISE_SD))
+            relation.rating(
+                pair.fit,
+                pair.hours,
+                eps,
+                self.r.gauss(0, relation.RATING_NOISE_SD),
+                PROGRAMS[pair.program].effect,
+            )
         )
         self.feedback.add(
             self.feedback.next_id(),
@@ -425,12 +431,17 @@ class HistoryBuilder(ConversationsMixin):
     def _milestones(self, pair: Pair, z: float, active_until: datetime) -> None:
         r, org = self.r, self.org
         span = pair.planned_end - pair.start
-        count = 2 if pair.group_key else r.choice((2, 3, 3, 4))
+        if pair.group_key:
+            count = 2
+        elif PROGRAMS[pair.program].kind == "peer":  # lightly coordinated: a short plan
+            count = r.choice((1, 2, 2))
+        else:
+            count = r.choice((2, 3, 3, 4))
         skills = np.flatnonzero(org.learn[pair.mentee])
         goals = [
             g for g in self.goal_of.get(pair.mentee, ()) if self.goals.rows[g - 1][2] == pair.id
         ]
-        p_done = float(relation.sigmoid(z + 0.3))
+        p_done = float(relation.milestone_probability(z))
         for k in range(count):
             due = pair.start + span * ((k + 1) / (count + 1))
             skill = self.skill_names[int(skills[k % skills.size])] if skills.size else "the plan"

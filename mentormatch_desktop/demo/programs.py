@@ -21,14 +21,36 @@ from mentormatch_desktop.demo.features import (
 from mentormatch_desktop.demo.people import Org
 
 DEFAULT_WEIGHTS = {
-    "skill_fit": 0.45,
-    "availability": 0.2,
-    "time_zone": 0.15,
-    "language": 0.1,
-    "department": 0.1,
+    "skill_fit": 0.35,
+    "goal_fit": 0.15,
+    "availability": 0.15,
+    "experience_gap": 0.1,
+    "time_zone": 0.1,
+    "preferences": 0.05,
+    "language": 0.05,
+    "department": 0.05,
 }
-"""Criterion weights of each program's default WeightSet (version 1); the names are the
-matching criteria's names (``plugins/matching/criteria.py``)."""
+"""Criterion weights of each program's default WeightSet (version 1): all eight built-in
+matching criteria (``plugins/matching/criteria.py``), summing to 1, so the Programs screen
+shows a complete set. Historic runs were scored with these (see :class:`Scorer`)."""
+
+TUNED_WEIGHTS = dict(DEFAULT_WEIGHTS, skill_fit=0.4, goal_fit=0.1, availability=0.2, department=0.0)
+"""Version 2 of the main program's weights, set before its second cohort."""
+
+AVAILABILITY_TARGET_HOURS = 6.0
+"""The demo programs' ``availability_target_hours`` setting (the criterion's default is 3):
+Northwind's coordinators give full marks for availability only at 6 common hours a week,
+since pairs with more room in their calendars keep meeting. Stored in each program's
+settings, so today's matching scores availability the way the historic runs did."""
+
+PREFERRED_SENIORITY_GAP = 2.0
+"""The experience-gap criterion's default for mentor programs (0 for peer programs)."""
+
+GOAL_FIT_SCALE = 0.5
+"""Goal fit in historic breakdowns: the goals are written about the mentee's learning
+skills, and a mentor's profile names the skills they teach, so the TF-IDF similarity the
+criterion computes follows the share of learning skills the mentor lists; text
+similarities run low, hence the scale."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +80,7 @@ PROGRAMS = (
         25,
         14,
         2,
-        0.4,
+        0.6,
         -0.3,
         "weighted",
         0.12,
@@ -73,7 +95,7 @@ PROGRAMS = (
         55,
         21,
         2,
-        -0.5,
+        -0.6,
         0.6,
         "peer",
         0.15,
@@ -88,7 +110,7 @@ PROGRAMS = (
         90,
         28,
         5,
-        0.1,
+        0.3,
         0.0,
         "greedy",
         0.1,
@@ -140,35 +162,74 @@ class ProgramContext:
     waitlist: list[int]  # mentee indices of the main program not matched yet
 
 
-def _lang_masks(org: Org) -> np.ndarray:
-    codes = sorted({c for s in org.languages for c in s} - {"en"})
-    bit = {c: 1 << k for k, c in enumerate(codes)}
-    return np.array([sum(bit.get(c, 0) for c in s) for s in org.languages], dtype=np.int64)
-
-
 class Scorer:
-    """Weighted scores and their breakdown for blocks of (mentee × mentor) people."""
+    """Weighted scores and their per-criterion breakdown for blocks of (mentee × mentor) people.
+
+    The values follow the built-in criteria's definitions (``plugins/matching/criteria.py``)
+    with their default settings, so a historic proposal's breakdown reads like one the
+    matching engine would produce today; goal fit is approximated (see
+    :data:`GOAL_FIT_SCALE`). The hidden relation uses the demo's own pair features
+    (``fit``, ``hours``, ``gap`` in the result), not these values.
+    """
 
     def __init__(self, org: Org) -> None:
         self.org = org
-        self.lang = _lang_masks(org)
 
-    def block(self, mentees: np.ndarray, mentors: np.ndarray) -> dict[str, np.ndarray]:
+    def block(
+        self,
+        mentees: np.ndarray,
+        mentors: np.ndarray,
+        *,
+        preferences: np.ndarray,
+        weights: dict[str, float] | None = None,
+        peer: bool = False,
+    ) -> dict[str, np.ndarray]:
         org = self.org
-        fit = skill_fit_matrix(org.learn[mentees], org.teach[mentors])
+        learn, teach = org.learn[mentees], org.teach[mentors]
+        fit = skill_fit_matrix(learn, teach)
         hours = common_hours_matrix(org.cells[mentees], org.cells[mentors])
         gap = tz_gap_matrix(org.offsets[mentees], org.offsets[mentors])
-        lang = np.where((self.lang[mentees][:, None] & self.lang[mentors][None, :]) != 0, 1.0, 0.5)
-        dept = (org.department_id[mentees][:, None] != org.department_id[mentors][None, :]) * 1.0
+        seniority = org.seniority[mentors][None, :] - org.seniority[mentees][:, None]
+        if peer:
+            seniority = np.abs(seniority)
+        preferred = 0.0 if peer else PREFERRED_SENIORITY_GAP
+        dept = org.department_id[mentees][:, None] != org.department_id[mentors][None, :]
+        skill, mention = skill_criterion_matrix(learn, teach)
+        if peer:  # peer criteria are symmetric: each teaches the other
+            skill, mention = (skill + skill.T) / 2, (mention + mention.T) / 2
         parts = {
-            "skill_fit": fit,
-            "availability": np.minimum(hours, 10.0) / 10.0,
+            "skill_fit": skill,
+            "goal_fit": GOAL_FIT_SCALE * mention,
+            "availability": np.minimum(hours / AVAILABILITY_TARGET_HOURS, 1.0),
+            "experience_gap": np.maximum(0.0, 1.0 - np.abs(seniority - preferred) / 3.0),
             "time_zone": 1.0 - gap / 12.0,
-            "language": lang,
-            "department": dept,
+            # everyone speaks English fluently or natively: the criterion gives 1 to all
+            "language": np.ones(fit.shape, dtype=np.float32),
+            "preferences": preferences,
+            "department": dept * 1.0,
         }
-        score = sum(DEFAULT_WEIGHTS[k] * v for k, v in parts.items())
+        w = weights or DEFAULT_WEIGHTS
+        score = sum(w.get(k, 0.0) * v for k, v in parts.items())
         return {"score": score, "fit": fit, "hours": hours, "gap": gap, **parts}
+
+
+def skill_criterion_matrix(learn: np.ndarray, teach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The skill-fit criterion's values and the share of learning skills a mentor teaches at
+    any level, for (people × skills) level arrays (0 = not listed).
+
+    The criterion credits a skill fully when the mentor teaches it two or more levels above
+    the mentee's current level and 0.6 when one level above.
+    """
+    full = np.zeros((learn.shape[0], teach.shape[0]), dtype=np.float32)
+    one = np.zeros_like(full)
+    listed = (teach > 0).astype(np.float32).T
+    for level in range(1, 5):
+        wants = (learn == level).astype(np.float32)
+        full += wants @ (teach >= level + 2).astype(np.float32).T
+        one += wants @ (teach == level + 1).astype(np.float32).T
+    counts = np.maximum((learn > 0).sum(axis=1).astype(np.float32), 1.0)[:, None]
+    mention = ((learn > 0).astype(np.float32) @ listed) / counts
+    return (full + 0.6 * one) / counts, mention
 
 
 def greedy_assign(
