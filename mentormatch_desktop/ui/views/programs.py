@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
-    QDateEdit,
-    QDoubleSpinBox,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -29,7 +26,6 @@ from PySide6.QtWidgets import (
 from mentormatch_desktop.domain.enums import ProgramKind, ProgramStatus
 from mentormatch_desktop.services import programs as program_service
 from mentormatch_desktop.services.programs import (
-    ProgramConstraints,
     ProgramDetails,
     ProgramError,
     ProgramInput,
@@ -37,6 +33,7 @@ from mentormatch_desktop.services.programs import (
 )
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.views.program_rules import RulesBox, date_edit, pydate, qdate
 from mentormatch_desktop.ui.views.ranking_preview import (
     CriterionInfo,
     RankingPreview,
@@ -139,8 +136,8 @@ class ProgramsView(View):
         for status, label in STATUS_LABELS.items():
             self.status.addItem(label, status)
         dates = QHBoxLayout()
-        self.starts_on = _date_edit()
-        self.ends_on = _date_edit()
+        self.starts_on = date_edit()
+        self.ends_on = date_edit()
         dates.addWidget(self.starts_on)
         dates.addWidget(QLabel("to"))
         dates.addWidget(self.ends_on)
@@ -174,41 +171,10 @@ class ProgramsView(View):
         matching.addWidget(self.preview, 1)
         form_column.addLayout(matching)
 
-        rules = QGroupBox("Matching rules")
-        rules_form = QFormLayout(rules)
-        rules_form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        rules_form.setHorizontalSpacing(14)
-        rules_form.setVerticalSpacing(10)
-        self.min_score_on = QCheckBox("Only propose pairs scoring at least")
-        self.min_score = QDoubleSpinBox(minimum=0, maximum=1, singleStep=0.05, decimals=2)
-        self.min_score_on.toggled.connect(self.min_score.setEnabled)
-        row = QHBoxLayout()
-        row.addWidget(self.min_score_on)
-        row.addWidget(self.min_score)
-        row.addStretch(1)
-        rules_form.addRow("Minimum score", row)
-        self.mentors_per_mentee = QSpinBox(minimum=1, maximum=5)
-        rules_form.addRow("Mentors per mentee", self.mentors_per_mentee)
-        self.dept_quota_on = QCheckBox("At most")
-        self.dept_quota = QSpinBox(minimum=1, maximum=20, suffix=" mentees from one department")
-        self.dept_quota_on.toggled.connect(self.dept_quota.setEnabled)
-        row = QHBoxLayout()
-        row.addWidget(self.dept_quota_on)
-        row.addWidget(self.dept_quota)
-        row.addStretch(1)
-        rules_form.addRow("Per mentor", row)
-        self.cross_share_on = QCheckBox("At least")
-        self.cross_share = QSpinBox(minimum=0, maximum=100, suffix=" % of pairs across departments")
-        self.cross_share_on.toggled.connect(self.cross_share.setEnabled)
-        row = QHBoxLayout()
-        row.addWidget(self.cross_share_on)
-        row.addWidget(self.cross_share)
-        row.addStretch(1)
-        rules_form.addRow("Cohort", row)
-        self.objective = QComboBox()
-        self.objective.addItem("Best total score", "total")
-        self.objective.addItem("Fairest: lift the weakest pairs", "fair")
-        rules_form.addRow("Optimise for", self.objective)
+        self.rules = rules = RulesBox()
+        # the rule inputs, by name (tests and error marking use them)
+        self.min_score_on, self.min_score = rules.min_score_on, rules.min_score
+        self.cross_share_on, self.cross_share = rules.cross_share_on, rules.cross_share
         form_column.addWidget(rules)
         form_column.addStretch(1)
         scroll.setWidget(body)
@@ -298,23 +264,12 @@ class ProgramsView(View):
         self.name.setText(data.name)
         self.kind.setCurrentIndex(max(0, self.kind.findData(data.kind)))
         self.status.setCurrentIndex(max(0, self.status.findData(data.status)))
-        self.starts_on.setDate(_qdate(data.starts_on))
-        self.ends_on.setDate(_qdate(data.ends_on))
+        self.starts_on.setDate(qdate(data.starts_on))
+        self.ends_on.setDate(qdate(data.ends_on))
         self.cadence.setValue(data.session_cadence_days)
         self.group_size.setValue(data.group_size)
         self.description.setPlainText(data.description)
-        c = data.constraints
-        self.min_score_on.setChecked(c.min_score is not None)
-        self.min_score.setValue(c.min_score or 0.3)
-        self.min_score.setEnabled(c.min_score is not None)
-        self.mentors_per_mentee.setValue(c.mentors_per_mentee)
-        self.dept_quota_on.setChecked(c.max_per_mentor_same_department is not None)
-        self.dept_quota.setValue(c.max_per_mentor_same_department or 1)
-        self.dept_quota.setEnabled(c.max_per_mentor_same_department is not None)
-        self.cross_share_on.setChecked(c.min_cross_department_share is not None)
-        self.cross_share.setValue(round((c.min_cross_department_share or 0.5) * 100))
-        self.cross_share.setEnabled(c.min_cross_department_share is not None)
-        self.objective.setCurrentIndex(max(0, self.objective.findData(c.objective)))
+        self.rules.set_constraints(data.constraints)
         self.sliders.set_weights(self._known_weights(data.weights))
         self._on_kind_changed()
 
@@ -329,21 +284,11 @@ class ProgramsView(View):
             kind=ProgramKind(self.kind.currentData()),
             status=ProgramStatus(self.status.currentData()),
             description=self.description.toPlainText(),
-            starts_on=_pydate(self.starts_on),
-            ends_on=_pydate(self.ends_on),
+            starts_on=pydate(self.starts_on),
+            ends_on=pydate(self.ends_on),
             session_cadence_days=self.cadence.value(),
             group_size=self.group_size.value(),
-            constraints=ProgramConstraints(
-                min_score=self.min_score.value() if self.min_score_on.isChecked() else None,
-                mentors_per_mentee=self.mentors_per_mentee.value(),
-                max_per_mentor_same_department=(
-                    self.dept_quota.value() if self.dept_quota_on.isChecked() else None
-                ),
-                min_cross_department_share=(
-                    self.cross_share.value() / 100 if self.cross_share_on.isChecked() else None
-                ),
-                objective=str(self.objective.currentData()),
-            ),
+            constraints=self.rules.constraints(),
             weights=self.sliders.weights(),
         )
 
@@ -455,23 +400,3 @@ def _field_label(name: str) -> str:
         "min_score": "Minimum score",
         "weights": "Weights",
     }.get(name, name.replace("_", " ").capitalize())
-
-
-def _date_edit() -> QDateEdit:
-    edit = QDateEdit()
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("d MMM yyyy")
-    edit.setSpecialValueText("not set")
-    edit.setMinimumDate(QDate(2000, 1, 1))
-    return edit
-
-
-def _qdate(value: date | None) -> QDate:
-    return QDate(value.year, value.month, value.day) if value else QDate(2000, 1, 1)
-
-
-def _pydate(edit: QDateEdit) -> date | None:
-    value = edit.date()
-    if value == edit.minimumDate():
-        return None
-    return date(value.year(), value.month(), value.day())

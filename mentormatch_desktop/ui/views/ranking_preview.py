@@ -254,7 +254,11 @@ class RankingPreview(QGroupBox):
         self.caption.setText(
             f"First choice changes for {len(changed)} of {len(rows)} mentees · mean best score "
             f"{pair.current.mean_best_score:.2f} ({delta:+.2f}) · "
-            f"{pair.current.distinct_top_mentors} mentors are someone's first choice."
+            + (
+                "1 mentor is someone's first choice."
+                if pair.current.distinct_top_mentors == 1
+                else f"{pair.current.distinct_top_mentors} mentors are someone's first choice."
+            )
         )
         shown = (changed + [r for r in rows if r not in changed])[:SHOWN_ROWS]
         palette = theme.current()
