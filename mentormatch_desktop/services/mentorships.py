@@ -21,6 +21,7 @@ from mentormatch_desktop.domain.enums import (
     EnrolmentStatus,
     MeetingStatus,
     MentorshipStatus,
+    ProgramKind,
 )
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.storage.models import (
@@ -252,24 +253,28 @@ def rematch_candidates(
 
 
 def _free_seats(session: Session, program_id: int, mentor_ids: list[int]) -> dict[int, int]:
+    """Seats left per mentor: capacity minus running pairings (peers count both sides)."""
+    program = session.get(Program, program_id)
+    peer = program is not None and program.kind == ProgramKind.PEER
     capacity = dict(
         session.execute(
             sa.select(Enrolment.person_id, Enrolment.capacity).where(
                 Enrolment.program_id == program_id,
-                Enrolment.role == EnrolmentRole.MENTOR,
+                Enrolment.role == (EnrolmentRole.PEER if peer else EnrolmentRole.MENTOR),
                 Enrolment.status == EnrolmentStatus.ACTIVE,
                 Enrolment.person_id.in_(mentor_ids),
             )
         ).all()
     )
-    used = dict(
-        session.execute(
-            sa.select(Mentorship.mentor_id, sa.func.count())
-            .where(Mentorship.program_id == program_id, Mentorship.status.in_(RUNNING))
-            .group_by(Mentorship.mentor_id)
-        ).all()
-    )
-    return {pid: int(cap) - int(used.get(pid, 0)) for pid, cap in capacity.items()}
+    running = sa.and_(Mentorship.program_id == program_id, Mentorship.status.in_(RUNNING))
+    used: dict[int, int] = {}
+    sides = (Mentorship.mentor_id, Mentorship.mentee_id) if peer else (Mentorship.mentor_id,)
+    for side in sides:
+        for pid, n in session.execute(
+            sa.select(side, sa.func.count()).where(running).group_by(side)
+        ):
+            used[pid] = used.get(pid, 0) + int(n)
+    return {pid: int(cap) - used.get(pid, 0) for pid, cap in capacity.items()}
 
 
 def rematch(

@@ -20,6 +20,8 @@ def test_at_risk_filter_end_and_rematch(qtbot, demo_window: MainWindow) -> None:
     active = view.model.rowCount()
     assert active > 0 and all(r.status == MentorshipStatus.ACTIVE for r in view.model.rows)
 
+    with qtbot.waitSignal(view.loaded, timeout=30_000):  # a 1:1 program: mentors have seats
+        view.program_combo.setCurrentIndex(view.program_combo.findText("Company Mentoring Program"))
     with qtbot.waitSignal(view.loaded, timeout=30_000):
         view.at_risk.setChecked(True)
     risky = view.model.rows
@@ -38,7 +40,9 @@ def test_at_risk_filter_end_and_rematch(qtbot, demo_window: MainWindow) -> None:
         dialog.ok_button.click()
     assert target.id not in {r.id for r in view.model.rows}
 
-    # re-match the next one to the best suggested mentor
+    # re-match an active pairing of the program to the best suggested mentor
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        view.at_risk.setChecked(False)
     view.table.selectRow(0)
     old = view.selected()
     dialog = view.rematch_selected()
