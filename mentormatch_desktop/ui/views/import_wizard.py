@@ -240,6 +240,8 @@ class _ImportPage(QWizardPage):
 
     def initializePage(self) -> None:
         self.summary = None
+        # Saved is saved: no way back unless the import fails (then Back fixes the file).
+        self.wizard_.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.bar.show()
         self.problems.hide()
         self.message.setText("Importing…")
@@ -261,7 +263,8 @@ class _ImportPage(QWizardPage):
         parts = [f"{summary.created} new", f"{summary.updated} updated"]
         if summary.unchanged:
             parts.append(f"{summary.unchanged} unchanged")
-        text = f"<b>Imported {summary.rows} participants</b>: {', '.join(parts)}."
+        noun = "participant" if summary.rows == 1 else "participants"
+        text = f"<b>Imported {summary.rows} {noun}</b>: {', '.join(parts)}."
         if summary.created_skills:
             text += f"<br>New skills added to the taxonomy: {', '.join(summary.created_skills)}."
         if summary.created_departments:
@@ -274,6 +277,7 @@ class _ImportPage(QWizardPage):
 
     def _failed(self, error: TaskError) -> None:
         self.bar.hide()
+        self.wizard_.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
         if isinstance(error.exception, ImportFailed):
             errors = error.exception.errors
             self.message.setText(
@@ -306,7 +310,9 @@ class ImportWizard(QWizard):
         self.task: Task | None = None
         self.setWindowTitle("Import participants")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
-        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
+        # Once imported there is nothing to go back to; a failed import says to go Back
+        # explicitly, so the button stays until then (see _ImportPage._failed).
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
         self.resize(980, 660)
         self.choose = _ChooseFilePage(self)
         self.review = _ReviewPage(self)
