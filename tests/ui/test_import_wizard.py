@@ -55,3 +55,32 @@ def test_import_with_errors_then_fix_and_import(
     assert view.model.rowCount() == 8
     view.set_search("nilsson")
     assert view.model.rowCount() == 1
+
+
+def test_database_problems_found_at_import_write_nothing(
+    qtbot, window: MainWindow, org: dict[str, int], tmp_path: Path
+) -> None:
+    view = window.screen("participants")
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        window.set_ready()
+    path = tmp_path / "managers.csv"
+    path.write_text(
+        "email,full_name,time_zone,manager_email\n"
+        "kim@example.org,Kim Park,Asia/Seoul,nobody@example.org\n",
+        encoding="utf-8",
+    )
+    wizard = view.open_import_wizard()
+    wizard.set_file(path)
+    with qtbot.waitSignal(wizard.checked, timeout=10_000) as checked:
+        wizard.button(QWizard.WizardButton.NextButton).click()
+    assert checked.args[0].ok  # the file itself is well-formed
+    with qtbot.waitSignal(wizard.failed, timeout=20_000):
+        wizard.button(QWizard.WizardButton.NextButton).click()
+    assert "Nothing was imported" in wizard.run_page.message.text()
+    assert wizard.run_page.problems.rowCount() >= 1
+    assert "manager" in wizard.run_page.problems.item(0, 2).text().lower() or (
+        wizard.run_page.problems.item(0, 1).text() == "manager_email"
+    )
+    assert wizard.button(QWizard.WizardButton.BackButton).isVisible()
+    view.set_search("kim park")
+    assert view.model.rowCount() == 0
