@@ -12,22 +12,21 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QTableView,
     QWidget,
 )
 
-from mentormatch_desktop.domain.enums import ProgramKind, ProposalStatus
+from mentormatch_desktop.domain.enums import ProgramKind
 from mentormatch_desktop.services import match_runs
 from mentormatch_desktop.services import matching as matching_service
-from mentormatch_desktop.services.match_records import ProposalView
 from mentormatch_desktop.services.match_runs import ProgramOption, RunDetail, RunInfo
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.models.proposals import BREAKDOWN_COLUMN, ProposalsTableModel
 from mentormatch_desktop.ui.views.base import View
 from mentormatch_desktop.ui.views.breakdown import BreakdownDelegate
+from mentormatch_desktop.ui.views.matching_decisions import MatchingDecisions
 from mentormatch_desktop.ui.views.proposal_panel import ProposalPanel
 from mentormatch_desktop.ui.widgets import (
     Banner,
@@ -51,7 +50,7 @@ def strategies_for(context: AppContext, kind: ProgramKind) -> list[tuple[str, st
     return sorted(found, key=lambda s: (s[0] != PREFERRED_STRATEGY, s[1]))
 
 
-class MatchingView(View):
+class MatchingView(MatchingDecisions, View):
     watches = ("programs", "participants", "matching", "mentorships", "*")
     loaded = Signal()  # a run (or the absence of one) is on screen
     decided = Signal()  # a decision, swap or approval was stored
@@ -356,105 +355,3 @@ class MatchingView(View):
     def _cancelled(self) -> None:
         self.banner.show_message("Matching cancelled; no proposals were stored.", "warning")
         self.load_runs()
-
-    def decide(self, proposal: ProposalView, action: str) -> Task:
-        context = self.context
-
-        def store() -> ProposalView:
-            with context.session() as session:
-                return matching_service.set_proposal_status(session, proposal.id, action)
-
-        def done(view: ProposalView) -> None:
-            self.model.replace(view)
-            if self.panel.proposal and self.panel.proposal.id == view.id:
-                self.panel.show_proposal(view)
-            self.decided.emit()
-
-        return self.run(store, on_success=done, on_error=self._decision_failed)
-
-    def apply_swap(self, a: int, b: int) -> Task:
-        context = self.context
-
-        def store() -> Any:
-            with context.session() as session:
-                return matching_service.apply_swap(session, a, b, host=context.plugins)
-
-        def done(preview: Any) -> None:
-            self.banner.show_message(f"Swapped mentors: score change {preview.delta:+.3f}.", "info")
-            self.decided.emit()
-            if self.detail is not None:
-                self.load_run(self.detail.run.id)
-
-        return self.run(store, on_success=done, on_error=self._decision_failed)
-
-    def _decision_failed(self, error: TaskError) -> None:
-        self.banner.show_message(error.message, "error")
-
-    def approve(self, *, confirm: bool = True) -> Task | None:
-        if self.detail is None:
-            return None
-        run = self.detail.run
-        rejected = sum(1 for p in self.detail.proposals if p.status == ProposalStatus.REJECTED)
-        if confirm:
-            answer = QMessageBox.question(
-                self,
-                "Approve run",
-                f"Create mentorships for the {len(self.detail.proposals) - rejected} pairs of run "
-                f"#{run.id} that are not rejected?",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return None
-        context = self.context
-
-        def store() -> Any:
-            with context.session() as session:
-                return matching_service.approve_run(session, run.id)
-
-        def done(summary: Any) -> None:
-            self.banner.show_message(
-                f"Approved run #{run.id}: {summary.mentorships_created} mentorships created"
-                + (f", {summary.already_active} already active" if summary.already_active else "")
-                + ". See them in Mentorships.",
-                "info",
-            )
-            self.decided.emit()
-            self.context.notify("mentorships", source=self)
-            self.load_runs(select=run.id)
-
-        return self.run(store, on_success=done, on_error=self._decision_failed)
-
-    def prepare_screenshot(self) -> None:
-        """Show the most recent run that has proposals (screenshots never run matching)."""
-        if self.detail is not None and self.detail.proposals:
-            return
-        context = self.context
-
-        def find() -> tuple[int, int] | None:
-            with context.session() as session:
-                for program in match_runs.matching_programs(session):
-                    for run in match_runs.list_runs(session, program.id):
-                        if run.matched:
-                            return program.id, run.id
-            return None
-
-        def show(found: tuple[int, int] | None) -> None:
-            if found is not None:
-                self.program_combo.blockSignals(True)
-                self.program_combo.setCurrentIndex(self.program_combo.findData(found[0]))
-                self.program_combo.blockSignals(False)
-                self._on_program_changed()
-                self.load_runs(select=found[1])
-
-        self.run(find, on_success=show)
-
-    def open_compare(self) -> QWidget | None:
-        from mentormatch_desktop.ui.views.compare_dialog import CompareDialog
-
-        program = self.program()
-        if program is None:
-            return None
-        dialog = CompareDialog(
-            self.context, program.id, strategies_for(self.context, program.kind), parent=self
-        )
-        dialog.open()
-        return dialog
