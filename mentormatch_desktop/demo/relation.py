@@ -7,18 +7,18 @@ generator, the documentation and the tests agree.
 Per mentorship, with ``fit`` = skill fit, ``hours`` = min(common weekly hours, 10),
 ``gap`` = time-zone gap in hours and ``eps`` ~ Normal(0, 0.5) drawn once per pair:
 
-* engagement  ``z = -0.8 + 2.6·fit + 0.17·hours + program_effect + eps``
+* engagement  ``z = -1.1 + 2.6·fit + 0.17·hours + program_effect + eps``
 * each planned session (one per program cadence) is *held* with probability
   ``sigmoid(z)``, otherwise missed or cancelled – so sessions held per month rise with
   fit and common hours (a logistic relation with noise);
 * messages: Poisson with mean ``months_active · 2.5 · exp(0.5·z)``;
 * each milestone due while the pair is active is reached with probability
-  ``sigmoid(2.8 + 1.6·z)``;
+  ``sigmoid(3.3 + 1.6·z)``;
 * rating (1–5) of each feedback: ``round(3.25 + 1.6·fit + 0.1·hours +
   0.6·(eps + program_effect) + N(0, 0.8))`` clipped to 1–5;
 * ending early: probability ``sigmoid(-2.6 + 0.22·gap - 1.2·fit + program_end_effect)``;
 * going quiet (an active pair stops meeting and messaging 31–75 days before "now"):
-  probability ``sigmoid(-3.7 - 1.1·(z - 1))``.
+  probability ``sigmoid(-4.0 - 1.1·(z - 1))``.
 
 The intercepts (``*_BASE``) set how well things go on average (tuned so the default demo
 looks like a real organisation's programs, see ``docs/demo-data.md``); the slopes carry the
@@ -33,11 +33,11 @@ HOURS_CAP = 10.0
 NOISE_SD = 0.5
 RATING_NOISE_SD = 0.8
 
-ENGAGEMENT_BASE = -0.8
+ENGAGEMENT_BASE = -1.1
 RATING_BASE = 3.25
-MILESTONE_BASE = 2.8
+MILESTONE_BASE = 3.3
 MILESTONE_SLOPE = 1.6
-QUIET_BASE = -3.7
+QUIET_BASE = -4.0
 EARLY_END_BASE = -2.6
 
 
