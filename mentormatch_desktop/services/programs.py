@@ -23,16 +23,12 @@ from mentormatch_desktop.domain.enums import (
     ProgramKind,
     ProgramStatus,
 )
+from mentormatch_desktop.domain.errors import FieldError
 from mentormatch_desktop.storage.models import Enrolment, Mentorship, Program, WeightSet
 
 
-class ProgramError(ValueError):
-    """A program the user described cannot be saved; ``field`` names the offending input."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class ProgramError(FieldError):
+    """A program the user described cannot be saved."""
 
 
 @dataclass

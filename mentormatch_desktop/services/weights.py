@@ -20,19 +20,15 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from mentormatch_desktop.domain.errors import FieldError
 from mentormatch_desktop.domain.progress import CancelToken, Progress
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import matching_models
 from mentormatch_desktop.storage.models import AuditLog, Program, WeightSet
 
 
-class WeightsError(ValueError):
+class WeightsError(FieldError):
     """Weights that cannot be saved or used; ``field`` names the criterion at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 @dataclass
