@@ -6,11 +6,21 @@ on the global ``QThreadPool``. The function stays plain Python: it receives a
 when asked for, and knows nothing of Qt. Results come back through a :class:`Task`, whose
 signals are always emitted in the GUI thread (a relay object is connected with queued
 connections before the work starts), so callers may connect any callable without races.
+
+Lifetimes, because PySide crashes (segfaults, "crash in GC") when a ``QObject`` is destroyed
+in a thread other than its own: a :class:`Task` and its relay live in the GUI thread and
+must die there. The pool thread therefore never holds the last reference to them — the
+work is handed over as a plain callable (no Python ``QRunnable`` subclass whose wrapper the
+pool deletes in the worker thread), which drops its reference and then sets an
+``threading.Event``; the GUI thread keeps the task in ``Task._retained`` until that event is
+set. Exceptions lose their traceback once formatted, so no frame → task reference cycle is
+left for the garbage collector to break in some arbitrary thread.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -18,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
 from sqlalchemy import exc as sa_exc
 
 from mentormatch_desktop.domain.progress import Cancelled, CancelToken
@@ -85,7 +95,9 @@ class Task(QObject):
 
     # Set by the main window: called for failures nobody else handles.
     default_error_handler: ClassVar[Callable[[TaskError], None] | None] = None
-    _alive: ClassVar[set[Task]] = set()
+    _alive: ClassVar[set[Task]] = set()  # not finished yet (GUI side)
+    # Kept until the worker thread has dropped every reference (see the module docstring).
+    _retained: ClassVar[set[Task]] = set()
 
     def __init__(
         self,
@@ -110,6 +122,7 @@ class Task(QObject):
         self.error: TaskError | None = None
         self.done = False
         self.was_cancelled = False
+        self._worker_exited = threading.Event()
         self._relay = _Relay()
         queued = Qt.ConnectionType.QueuedConnection
         self._relay.progress.connect(self._on_progress, queued)
@@ -120,9 +133,17 @@ class Task(QObject):
         self.handles_errors = False
 
     def start(self, pool: QThreadPool | None = None) -> Task:
+        Task._release_exited()
         Task._alive.add(self)
-        (pool or QThreadPool.globalInstance()).start(_Runnable(self))
+        Task._retained.add(self)
+        (pool or QThreadPool.globalInstance()).start(_worker_entry(self))
         return self
+
+    @staticmethod
+    def _release_exited() -> None:
+        """Drop (in the GUI thread) tasks whose worker no longer refers to them."""
+        for task in [t for t in Task._retained if t.done and t._worker_exited.is_set()]:
+            Task._retained.discard(task)
 
     def cancel(self) -> None:
         """Ask the work to stop at its next check; ``cancelled`` follows when it does."""
@@ -150,6 +171,9 @@ class Task(QObject):
             self._relay.cancelled.emit()
         except BaseException as exc:  # reported to the user, never swallowed silently
             details = "".join(traceback.format_exception(exc))
+            # The traceback's frames refer to this task (and to widgets' closures); dropping
+            # it avoids a reference cycle that the GC would collect in any thread.
+            exc.__traceback__ = None
             self._relay.error.emit(TaskError(exc, describe_error(exc), details))
         else:
             self._relay.done.emit(result)
@@ -157,8 +181,11 @@ class Task(QObject):
     # -- GUI side ----------------------------------------------------------------------
     @Slot(float, str)
     def _on_progress(self, fraction: float, message: str) -> None:
-        if not self.done:
+        if not self.done and self._owner_alive():
             self.progress.emit(fraction, message)
+
+    def _owner_alive(self) -> bool:
+        return self.owner is None or shiboken6.isValid(self.owner)
 
     @Slot(object)
     def _on_done(self, result: Any) -> None:
@@ -174,7 +201,9 @@ class Task(QObject):
         def emit() -> None:
             self.failed.emit(error)
             if handler is not None and (not self.handles_errors or error.is_connection_error):
-                handler(error)
+                receiver = getattr(handler, "__self__", None)
+                if not isinstance(receiver, QObject) or shiboken6.isValid(receiver):
+                    handler(error)
 
         self._finish(emit)
 
@@ -186,21 +215,30 @@ class Task(QObject):
     def _finish(self, emit: Callable[[], None]) -> None:
         self.done = True
         try:
-            if self.owner is None or shiboken6.isValid(self.owner):
+            if self._owner_alive():
                 emit()
                 self.finished.emit()
         finally:
             Task._alive.discard(self)
+            Task._release_exited()
 
 
-class _Runnable(QRunnable):
-    def __init__(self, task: Task) -> None:
-        super().__init__()
-        self.task = task
-        self.setAutoDelete(True)
+def _worker_entry(task: Task) -> Callable[[], None]:
+    """The pool's work item: runs ``task`` and lets go of it before saying so.
 
-    def run(self) -> None:
-        self.task._run()
+    Only a list and an Event stay referenced by the pool's internal runnable, which is
+    deleted in the worker thread; deleting those there is harmless.
+    """
+    box = [task]
+    exited = task._worker_exited
+
+    def run() -> None:
+        try:
+            box.pop()._run()
+        finally:
+            exited.set()
+
+    return run
 
 
 def run_in_background(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 
 import pytest
-from PySide6.QtCore import QThread
+import shiboken6
+from PySide6.QtCore import QObject, QThread
 from sqlalchemy import exc as sa_exc
 
 from mentormatch_desktop.domain.progress import CancelToken, check
@@ -76,3 +79,66 @@ def test_unhandled_errors_go_to_the_default_handler(qtbot, monkeypatch: pytest.M
     qtbot.waitUntil(lambda: task.done, timeout=5000)
     assert received and received[0].is_connection_error
     assert received[0].message == "connection refused"
+
+
+def _settle(qtbot) -> None:
+    """Wait until every worker has let go of its task, then release them (GUI thread)."""
+    qtbot.waitUntil(lambda: all(t._worker_exited.is_set() for t in Task._retained), timeout=5000)
+    Task._release_exited()
+
+
+def test_tasks_die_in_the_gui_thread(qtbot) -> None:
+    """A QObject destroyed outside its thread crashes PySide; the worker never drops the last
+    reference to a task (with a Python QRunnable it did, at random)."""
+    threads: list[str] = []
+    tasks = []
+    for n in range(40):
+        task = run_in_background(lambda n=n: n)
+        # The Python wrapper owns the QObject: it is deleted where the last reference dies.
+        weakref.finalize(task, lambda: threads.append(threading.current_thread().name))
+        tasks.append(task)
+    qtbot.waitUntil(lambda: all(t.done for t in tasks), timeout=10000)
+    task = None
+    tasks.clear()
+    _settle(qtbot)
+    gc.collect()
+    assert len(threads) == 40
+    assert set(threads) == {threading.main_thread().name}
+
+
+def test_a_failed_task_is_freed_without_the_garbage_collector(qtbot) -> None:
+    """No traceback → frame → task cycle: otherwise the GC frees the task in whatever thread
+    happens to trigger a collection."""
+
+    def boom() -> None:
+        raise ValueError("bad row")
+
+    errors = []
+    ref = weakref.ref(run_in_background(boom, on_error=errors.append))
+    qtbot.waitUntil(lambda: errors != [], timeout=5000)
+    gc.disable()
+    try:
+        errors.clear()
+        _settle(qtbot)
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_results_for_a_deleted_owner_are_dropped(qtbot) -> None:
+    owner = QObject()
+    release = threading.Event()
+    seen: list[object] = []
+
+    def work(*, progress) -> int:
+        release.wait(5)
+        progress(1.0, "done")
+        return 1
+
+    task = run_in_background(
+        work, progress=lambda f, m: seen.append(m), on_success=seen.append, owner=owner
+    )
+    shiboken6.delete(owner)
+    release.set()
+    qtbot.waitUntil(lambda: task.done, timeout=5000)
+    assert seen == []
