@@ -36,6 +36,8 @@ from mentormatch_desktop.storage.models import (
 from mentormatch_desktop.storage.types import utcnow
 
 RISK_DAYS = 30
+# Longer id lists are filtered in Python: SQLite binds at most 32,766 parameters.
+_MAX_IN_LIST = 5_000
 RUNNING = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
 
 
@@ -49,6 +51,8 @@ class MentorshipFilter:
     status: MentorshipStatus | None = None
     at_risk_only: bool = False
     text: str = ""
+    # Exactly these mentorships (a dashboard drill-down); None: no restriction.
+    ids: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -132,6 +136,9 @@ def list_mentorships(
         query = query.where(Mentorship.program_id == flt.program_id)
     if flt.status is not None:
         query = query.where(Mentorship.status == flt.status)
+    wanted = None if flt.ids is None else set(flt.ids)
+    if wanted is not None and len(wanted) <= _MAX_IN_LIST:
+        query = query.where(Mentorship.id.in_(wanted))
     text = flt.text.strip().lower()
     if text:
         pattern = f"%{text}%"
@@ -143,6 +150,8 @@ def list_mentorships(
     for m, program, mentor_name, mentee_name, n_held, done, total, overdue in session.execute(
         query
     ):
+        if wanted is not None and m.id not in wanted:
+            continue  # long id lists are filtered here rather than bound one by one
         status = MentorshipStatus(m.status)
         running = status in RUNNING
         since = m.last_activity_at or m.started_at

@@ -167,7 +167,20 @@ class MainWindow(QMainWindow):
             widget = spec.load()(self.context)
             self.screens[key] = widget
             self.stack.addWidget(widget)
+            requested = getattr(widget, "mentorships_requested", None)
+            if requested is not None:  # the dashboard's click-through
+                requested.connect(self.show_mentorships)
         return self.screens[key]
+
+    def show_mentorships(self, ids: list[int]) -> QWidget | None:
+        """Switch to the Mentorships screen showing exactly ``ids`` (a clearable filter)."""
+        if "mentorships" not in self.keys():
+            return None
+        view = self.screen("mentorships")
+        show_ids = getattr(view, "show_ids", None)
+        if callable(show_ids):
+            show_ids(list(ids))
+        return self.navigate("mentorships")
 
     def _on_row_changed(self, row: int) -> None:
         if 0 <= row < len(self.specs) and self._ready:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QMetaMethod, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -415,9 +415,13 @@ class DashboardView(View):
     def mentorship_frame(self, ids: list[int]) -> pl.DataFrame:
         return self._facts().filter(pl.col("mentorship_id").is_in(ids))
 
-    def show_mentorships(self, title: str, ids: list[int]) -> MentorshipListDialog:
-        """Open the list of mentorships ``ids`` (non-modal) and tell listeners."""
-        self.mentorships_requested.emit(list(ids))
+    def show_mentorships(self, title: str, ids: list[int]) -> MentorshipListDialog | None:
+        """Show the mentorships ``ids``: in the main window, its Mentorships screen (which
+        listens to ``mentorships_requested``); on its own, a non-modal list dialog."""
+        signal = QMetaMethod.fromSignal(self.mentorships_requested)
+        if self.isSignalConnected(signal):
+            self.mentorships_requested.emit(list(ids))
+            return None
         dialog = MentorshipListDialog(title, self.mentorship_frame(ids), self)
         dialog.show()
         return dialog

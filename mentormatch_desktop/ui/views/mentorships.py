@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QStackedWidget,
     QTableView,
+    QToolButton,
     QWidget,
 )
 
@@ -32,6 +34,30 @@ from mentormatch_desktop.ui.widgets import EmptyState, PageHeader, make_button, 
 class _Loaded:
     rows: list[MentorshipRow]
     programs: list[tuple[int, str]]
+
+
+class FilterChip(QFrame):
+    """A visible, removable filter ("Showing 12 mentorships from the dashboard ✕")."""
+
+    cleared = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="filterChip")
+        row = QHBoxLayout(self)
+        row.setContentsMargins(12, 3, 6, 3)
+        row.setSpacing(6)
+        self.label = QLabel()
+        self.clear_button = QToolButton(toolTip="Clear this filter")
+        self.clear_button.setIcon(theme.icon("reject", theme.current().text))
+        self.clear_button.setIconSize(QSize(14, 14))
+        self.clear_button.clicked.connect(self.cleared)
+        row.addWidget(self.label)
+        row.addWidget(self.clear_button)
+        self.hide()
+
+    def show_text(self, text: str) -> None:
+        self.label.setText(text)
+        self.show()
 
 
 class MentorshipsView(View):
@@ -80,8 +106,14 @@ class MentorshipsView(View):
         self.at_risk.toggled.connect(self._on_filter_changed)
         bar.addWidget(self.at_risk)
         layout.addLayout(bar)
+        count_row = QHBoxLayout()
+        count_row.setSpacing(10)
+        self.chip = FilterChip()
+        self.chip.cleared.connect(self.clear_ids)
+        count_row.addWidget(self.chip)
         self.count_label = QLabel(objectName="muted")
-        layout.addWidget(self.count_label)
+        count_row.addWidget(self.count_label, 1)
+        layout.addLayout(count_row)
 
         self.model = MentorshipsTableModel(self)
         self.table = QTableView()
@@ -175,6 +207,33 @@ class MentorshipsView(View):
         self.model.set_search(self.search.text())
         self._update_page()
 
+    def show_ids(self, ids: list[int], source: str = "the dashboard") -> None:
+        """Show exactly the mentorships ``ids`` (whatever their status), with a chip that
+        says where they came from and clears the restriction."""
+        for combo in (self.program_combo, self.status_combo):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        self.at_risk.blockSignals(True)
+        self.at_risk.setChecked(False)
+        self.at_risk.blockSignals(False)
+        self.search.clear()
+        self.model.set_search("")
+        unique = tuple(dict.fromkeys(ids))
+        self.filter = MentorshipFilter(ids=unique)
+        noun = "mentorship" if len(unique) == 1 else "mentorships"
+        self.chip.show_text(f"Showing {len(unique):,} {noun} from {source}")
+        # Loaded here; becoming visible next must not load the old filter again.
+        self._stale, self._loaded_once = False, True
+        self.reload()
+
+    def clear_ids(self) -> None:
+        """Drop the drill-down restriction; the other filters stay as they are."""
+        self.chip.hide()
+        if self.filter.ids is not None:
+            self.filter = replace(self.filter, ids=None)
+            self.reload()
+
     def show_all(self) -> None:
         for combo in (self.program_combo, self.status_combo):
             combo.blockSignals(True)
@@ -185,6 +244,7 @@ class MentorshipsView(View):
         self.at_risk.blockSignals(False)
         self.search.clear()
         self.model.set_search("")
+        self.chip.hide()
         self.filter = MentorshipFilter()
         self.reload()
 
