@@ -23,6 +23,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+# Drawing is measured offscreen, so the benchmark runs without a display.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 import numpy as np
 import polars as pl
 import sqlalchemy as sa
