@@ -27,6 +27,7 @@ from mentormatch_desktop.domain.participants import (
     format_skill_levels,
     validate_table,
 )
+from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
 from mentormatch_desktop.services.participant_apply import ApplyContext, apply_record
 from mentormatch_desktop.services.participant_files import read_table, write_table
 from mentormatch_desktop.storage.models import (
@@ -169,15 +170,29 @@ def _check_references(
     return errors
 
 
+# Shares of the whole import, for progress: reading and checking the file, checking it
+# against the database, then writing row by row (the commit is the last step).
+_CHECKED_FILE, _CHECKED_DB, _WRITTEN = 0.25, 0.35, 0.95
+
+
 def _write(
-    session: Session, records: Sequence[ParticipantRecord], program: Program | None, file: str
+    session: Session,
+    records: Sequence[ParticipantRecord],
+    program: Program | None,
+    file: str,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
 ) -> tuple[ImportSummary, list[int]]:
-    """Validate against the database, then apply; raises ImportFailed before any write."""
+    """Validate against the database, then apply; raises ImportFailed before any write.
+
+    ``cancel`` is checked between rows; the caller rolls back, so nothing is written."""
     matches, by_email, errors = _match_people(session, records, file)
     known = set(by_email) | {r.email.lower() for r in records}
     errors += _check_references(records, known, file)
     if errors:
         raise ImportFailed(errors)
+    report(progress, _CHECKED_DB, "Checked against the database")
+    check(cancel)
     summary = ImportSummary(file=file, program=program.name if program else None)
     if program is None and any("role" in r.present and r.role for r in records):
         summary.warnings.append("role, capacity and cohort were ignored: no --program given")
@@ -220,7 +235,13 @@ def _write(
     session.flush()  # new people get ids before references between them are resolved
     ctx.remember_people({p.email.lower(): p.id for _, p, _ in targets})
     ids = []
-    for rec, person, created in targets:
+    total = len(targets)
+    step = max(1, total // 100)  # about a hundred reports, whatever the file size
+    for k, (rec, person, created) in enumerate(targets):
+        if k % step == 0:
+            check(cancel)
+            fraction = _CHECKED_DB + (_WRITTEN - _CHECKED_DB) * k / total
+            report(progress, fraction, f"Saving row {k + 1:,} of {total:,}")
         changed = apply_record(session, ctx, rec, person)
         if created:
             summary.created += 1
@@ -233,17 +254,30 @@ def _write(
 
 
 def import_participants(
-    session: Session, path: str | Path, *, program: str | int | None = None
+    session: Session,
+    path: str | Path,
+    *,
+    program: str | int | None = None,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
 ) -> ImportSummary:
     """Import a CSV/XLSX participant file (format: ``docs/import-format.md``).
 
     Raises :class:`ImportFailed` listing every problem; in that case nothing is written.
     With ``program``, each row also enrols the person in that program in its ``role``.
+    ``progress`` hears the phases (read and validate the file, check it against the
+    database, save row by row, commit); ``cancel`` is honoured up to the commit and raises
+    :class:`~mentormatch_desktop.domain.progress.Cancelled` with nothing written.
     """
     file = str(path)
+    report(progress, 0.0, "Reading the file")
     header, rows = read_table(path)
+    check(cancel)
+    report(progress, 0.05, f"Validating {len(rows):,} rows")
     target = _resolve_program(session, program, file)
     records, errors = validate_table(file, header, rows, program_given=target is not None)
+    report(progress, _CHECKED_FILE, "Checking against the database")
+    check(cancel)
     if errors:
         if records:  # also report database problems of the rows that are otherwise fine
             _, by_email, more = _match_people(session, records, file)
@@ -255,11 +289,14 @@ def import_participants(
             )
         raise ImportFailed(errors)
     try:
-        summary, _ = _write(session, records, target, file)
+        summary, _ = _write(session, records, target, file, progress, cancel)
+        check(cancel)  # the last moment to stop: after the commit it is done
+        report(progress, _WRITTEN, "Saving the transaction")
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    report(progress, 1.0, f"Imported {summary.rows:,} rows")
     return summary
 
 

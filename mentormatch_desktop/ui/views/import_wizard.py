@@ -38,6 +38,7 @@ from mentormatch_desktop.domain.participants import (
     ImportRowError,
     validate_table,
 )
+from mentormatch_desktop.domain.progress import CancelToken, Progress
 from mentormatch_desktop.services import participants as participant_service
 from mentormatch_desktop.services.participant_files import read_table
 from mentormatch_desktop.services.participants import ImportSummary
@@ -226,6 +227,10 @@ class _ImportPage(QWizardPage):
         column = QVBoxLayout(self)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
+        self.bar.setFormat("%p%")
+        self.bar.setTextVisible(True)
+        self.phase = QLabel(objectName="muted")  # "Validating 1,200 rows", "Saving row 5 of 9"
+        self.cancel_button = make_button("Cancel import", "stop", on_click=self.cancel_import)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.problems = QTableWidget(0, 3)
@@ -233,7 +238,11 @@ class _ImportPage(QWizardPage):
         self.problems.verticalHeader().hide()
         self.problems.horizontalHeader().setStretchLastSection(True)
         self.problems.hide()
-        column.addWidget(self.bar)
+        bar_row = QHBoxLayout()
+        bar_row.addWidget(self.bar, 1)
+        bar_row.addWidget(self.cancel_button)
+        column.addLayout(bar_row)
+        column.addWidget(self.phase)
         column.addWidget(self.message)
         column.addWidget(self.problems, 1)
         column.addStretch(1)
@@ -242,24 +251,66 @@ class _ImportPage(QWizardPage):
         self.summary = None
         # Saved is saved: no way back unless the import fails (then Back fixes the file).
         self.wizard_.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        self.bar.setRange(0, 0)  # busy until the first report
         self.bar.show()
+        self.phase.setText("Importing…")
+        self.phase.show()
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.show()
         self.problems.hide()
-        self.message.setText("Importing…")
+        self.message.setText("")  # the phase line says what is happening
         self.completeChanged.emit()
         context = self.wizard_.context
         path, program = self.wizard_.file_path(), self.wizard_.program_id()
 
-        def run() -> ImportSummary:
+        def run(*, progress: Progress, cancel: CancelToken) -> ImportSummary:
             with context.session() as session:
-                return participant_service.import_participants(session, path, program=program)
+                return participant_service.import_participants(
+                    session, path, program=program, progress=progress, cancel=cancel
+                )
 
         self.wizard_.task = run_in_background(
-            run, on_success=self._done, on_error=self._failed, owner=self
+            run,
+            progress=self._progress,
+            cancel=True,
+            on_success=self._done,
+            on_error=self._failed,
+            on_cancelled=self._cancelled,
+            owner=self,
         )
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.bar.setRange(0, 100)
+        self.bar.setValue(round(fraction * 100))
+        self.phase.setText(message)
+        if fraction >= 0.95:  # the commit has begun: it can no longer be called off
+            self.cancel_button.setEnabled(False)
+
+    def cancel_import(self) -> None:
+        task = self.wizard_.task
+        if task is not None and not task.done:
+            self.cancel_button.setEnabled(False)
+            self.phase.setText("Cancelling…")
+            task.cancel()
+
+    def _stopped(self) -> None:
+        self.bar.hide()
+        self.phase.hide()
+        self.cancel_button.hide()
+        self.wizard_.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
+
+    def _cancelled(self) -> None:
+        self._stopped()
+        self.message.setText(
+            "<b>Import cancelled:</b> nothing was written. Go Back to import again."
+        )
+        self.wizard_.cancelled.emit()
 
     def _done(self, summary: ImportSummary) -> None:
         self.summary = summary
         self.bar.hide()
+        self.phase.hide()
+        self.cancel_button.hide()
         parts = [f"{summary.created} new", f"{summary.updated} updated"]
         if summary.unchanged:
             parts.append(f"{summary.unchanged} unchanged")
@@ -276,8 +327,7 @@ class _ImportPage(QWizardPage):
         self.wizard_.imported.emit(summary)
 
     def _failed(self, error: TaskError) -> None:
-        self.bar.hide()
-        self.wizard_.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
+        self._stopped()
         if isinstance(error.exception, ImportFailed):
             errors = error.exception.errors
             self.message.setText(
@@ -303,6 +353,7 @@ class ImportWizard(QWizard):
     checked = Signal(object)  # FileCheck
     imported = Signal(object)  # ImportSummary
     failed = Signal(object)  # TaskError
+    cancelled = Signal()  # the import was called off before its commit; nothing written
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
