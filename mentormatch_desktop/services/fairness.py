@@ -62,6 +62,19 @@ class GroupStats:
 
 
 @dataclass(frozen=True)
+class GapFlag:
+    """One large gap of one group, with the reason in words (screens highlight the group)."""
+
+    dimension: str
+    group: str
+    reason: str  # e.g. "match rate 40% is below four fifths of the cohort's 70% (…)"
+
+    @property
+    def text(self) -> str:
+        return f"{self.dimension} '{self.group}': {self.reason}"
+
+
+@dataclass(frozen=True)
 class FairnessAudit:
     run_id: int
     program_id: int
@@ -69,7 +82,12 @@ class FairnessAudit:
     overall_mean_score: float | None
     overall_ended_early_rate: float | None
     groups: list[GroupStats] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # every gap as one sentence
+    gaps: list[GapFlag] = field(default_factory=list)  # the same, per group
+
+    def reasons(self, dimension: str, group: str) -> list[str]:
+        """Why ``group`` of ``dimension`` was flagged (empty when it was not)."""
+        return [g.reason for g in self.gaps if g.dimension == dimension and g.group == group]
 
 
 def audit_run(session: Session, run_id: int) -> FairnessAudit:
@@ -122,7 +140,8 @@ def audit_run(session: Session, run_id: int) -> FairnessAudit:
         overall_ended_early_rate=overall.ended_early_rate,
         groups=groups,
     )
-    audit.flags.extend(_flags(audit))
+    audit.gaps.extend(_flags(audit))
+    audit.flags.extend(g.text for g in audit.gaps)
     session.rollback()
     return audit
 
@@ -199,8 +218,8 @@ def _stats(
     )
 
 
-def _flags(audit: FairnessAudit) -> list[str]:
-    flags: list[str] = []
+def _flags(audit: FairnessAudit) -> list[GapFlag]:
+    flags: list[GapFlag] = []
     by_dimension: dict[str, list[GroupStats]] = defaultdict(list)
     for g in audit.groups:
         if g.people >= MIN_GROUP and g.group != UNKNOWN:
@@ -212,14 +231,22 @@ def _flags(audit: FairnessAudit) -> list[str]:
         for g in groups:
             if g.match_rate < FOUR_FIFTHS * overall and _unlikely(g.matched, g.people, overall):
                 flags.append(
-                    f"{dimension} '{g.group}': match rate {g.match_rate:.0%} is below four "
-                    f"fifths of the cohort's {overall:.0%} ({g.matched} of {g.people} people)"
+                    GapFlag(
+                        dimension,
+                        g.group,
+                        f"match rate {g.match_rate:.0%} is below four fifths of the cohort's "
+                        f"{overall:.0%} ({g.matched} of {g.people} people)",
+                    )
                 )
             mean = audit.overall_mean_score
             if g.mean_score is not None and mean and g.mean_score < (1 - SCORE_GAP) * mean:
                 flags.append(
-                    f"{dimension} '{g.group}': mean score {g.mean_score:.2f} is more than "
-                    f"{SCORE_GAP:.0%} below the run's {mean:.2f}"
+                    GapFlag(
+                        dimension,
+                        g.group,
+                        f"mean score {g.mean_score:.2f} is more than {SCORE_GAP:.0%} below "
+                        f"the run's {mean:.2f}",
+                    )
                 )
             early = audit.overall_ended_early_rate
             if (
@@ -230,8 +257,12 @@ def _flags(audit: FairnessAudit) -> list[str]:
                 and _unlikely(round(g.ended_early_rate * g.mentorships), g.mentorships, early)
             ):
                 flags.append(
-                    f"{dimension} '{g.group}': {g.ended_early_rate:.0%} of mentorships ended "
-                    f"early against {early:.0%} overall"
+                    GapFlag(
+                        dimension,
+                        g.group,
+                        f"{g.ended_early_rate:.0%} of mentorships ended early against "
+                        f"{early:.0%} overall",
+                    )
                 )
     return flags
 

@@ -66,6 +66,9 @@ class MatchingView(MatchingDecisions, View):
             "Matching",
             "Run a strategy, read why each pair was proposed, adjust, then approve the run.",
         )
+        self.audit_button = header.add_action("Audit…", "filter")
+        self.audit_button.setToolTip("Fairness audit of the selected run, group by group")
+        self.audit_button.clicked.connect(self.open_audit)
         self.compare_button = header.add_action("Compare strategies", "compare")
         self.compare_button.clicked.connect(self.open_compare)
         self.approve_button = header.add_action("Approve run", "approve", primary=True)
@@ -301,10 +304,22 @@ class MatchingView(MatchingDecisions, View):
         open_run = self.detail is not None and self.detail.run.open
         self.run_button.setEnabled(has_program and not busy and self.strategy_combo.count() > 0)
         self.compare_button.setEnabled(has_program and not busy)
+        self.audit_button.setEnabled(self.detail is not None)
         self.approve_button.setEnabled(bool(open_run and self.detail.proposals) and not busy)
         self.panel.set_editable(bool(open_run) and not busy)
 
     # -- actions -----------------------------------------------------------------------
+    def open_audit(self) -> QWidget | None:
+        """The fairness audit of the run on screen, in a dialog that loads it in a worker."""
+        from mentormatch_desktop.ui.views.fairness_dialog import FairnessAuditDialog
+
+        if self.detail is None:
+            return None
+        dialog = FairnessAuditDialog(self.context, self.detail.run.id, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
     def run_matching(self) -> Task:
         program, strategy = self.program(), self.strategy_combo.currentData()
         context, keep = self.context, self.keep_locked.isChecked()
