@@ -61,6 +61,10 @@ class RunDetail:
     criterion_labels: dict[str, str]
     mentees_enrolled: int  # to be matched: enrolled and not already in a running pairing
     unmatched: list[tuple[int, str]] = field(default_factory=list)  # (person id, name)
+    # Who "why not this pair?" may ask about: this run's mentees (or peers) and the
+    # program's active mentors (for peer programs, the same peers), by name.
+    mentees: list[tuple[int, str]] = field(default_factory=list)
+    mentors: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,22 @@ def run_detail(session: Session, run_id: int, host: PluginHost) -> RunDetail:
         )
     taken = set(session.scalars(running)) - matched
     enrolled = [(pid, name) for pid, name in enrolled if pid not in taken]
+    if role == EnrolmentRole.PEER:
+        mentors = list(enrolled)
+    else:
+        mentors = [
+            (int(pid), name)
+            for pid, name in session.execute(
+                sa.select(Person.id, Person.full_name)
+                .join(Enrolment, Enrolment.person_id == Person.id)
+                .where(
+                    Enrolment.program_id == run.program_id,
+                    Enrolment.role == EnrolmentRole.MENTOR,
+                    Enrolment.status == EnrolmentStatus.ACTIVE,
+                )
+                .order_by(Person.full_name)
+            )
+        ]
     return RunDetail(
         run=_info(run),
         proposals=[proposal_view(p, names) for p in proposals],
@@ -168,4 +188,6 @@ def run_detail(session: Session, run_id: int, host: PluginHost) -> RunDetail:
         criterion_labels={n: c.label for n, c in criteria.items()},
         mentees_enrolled=len(enrolled),
         unmatched=[(pid, name) for pid, name in enrolled if pid not in matched],
+        mentees=[(int(pid), name) for pid, name in enrolled],
+        mentors=mentors,
     )

@@ -21,6 +21,7 @@ from mentormatch_desktop.services.match_runs import RunDetail
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.models.proposals import STATUS_LABELS
 from mentormatch_desktop.ui.views.breakdown import BreakdownPanel
+from mentormatch_desktop.ui.views.why_not_pair import WhyNotPairBox
 from mentormatch_desktop.ui.widgets import make_button, section_title
 from mentormatch_desktop.ui.workers import TaskError, run_in_background
 
@@ -106,6 +107,10 @@ class ProposalPanel(QScrollArea):
         self.why_label = QLabel(objectName="muted")
         self.why_label.setWordWrap(True)
         column.addWidget(self.why_label)
+
+        column.addWidget(_section("Why not this pair?"))
+        self.pair_why = WhyNotPairBox(view.context)
+        column.addWidget(self.pair_why)
         column.addStretch(1)
         self.setWidget(body)
         self.editable = False
@@ -118,6 +123,7 @@ class ProposalPanel(QScrollArea):
             self.unmatched.addItem(name, pid)
         self.why_label.setText("" if detail.unmatched else "Everyone enrolled is matched.")
         self.why_button.setEnabled(bool(detail.unmatched))
+        self.pair_why.set_run(detail)
 
     def set_editable(self, editable: bool) -> None:
         self.editable = editable
@@ -136,6 +142,7 @@ class ProposalPanel(QScrollArea):
             self._refresh_buttons()
             return
         self.title.setText(f"{proposal.mentee_name}  ↔  {proposal.mentor_name}")
+        self.pair_why.select(mentee_id=proposal.mentee_id)
         self.breakdown_title.show()
         self.pair_box.show()
         status = STATUS_LABELS.get(ProposalStatus(proposal.status), proposal.status)
