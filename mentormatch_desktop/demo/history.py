@@ -334,7 +334,9 @@ class HistoryBuilder(ConversationsMixin):
         minutes = r.choice((30, 45, 60, 60))
         zone = self.org.time_zones[pair.mentor]
         last_held = None
-        when = pair.start + r.uniform(3, 9) * DAY
+        # Pairs approved together still find their own rhythm: the first session lands
+        # anywhere in the first cadence, so a fortnightly program does not meet in lockstep.
+        when = pair.start + r.uniform(3, 3 + max(cadence, 7)) * DAY
         limit = now + (cadence + 10) * DAY if future else active_until
         upcoming = 0
         while when < min(pair.planned_end, limit):
