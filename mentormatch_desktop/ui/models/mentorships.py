@@ -35,7 +35,9 @@ def _last_activity(row: MentorshipRow) -> str:
         return _date(row.last_activity_at)
     if row.last_activity_at is None:
         return f"never ({row.days_silent} d)"
-    return "today" if row.days_silent == 0 else f"{row.days_silent} days ago"
+    if row.days_silent == 0:
+        return "today"
+    return "yesterday" if row.days_silent == 1 else f"{row.days_silent} days ago"
 
 
 def health_text(row: MentorshipRow) -> str:
