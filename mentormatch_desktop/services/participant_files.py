@@ -97,9 +97,20 @@ def read_table(path: str | Path) -> tuple[list[str], list[dict[str, str]]]:
     return header, rows
 
 
+# A CSV cell starting with one of these is run as a formula by spreadsheet programs
+# ("CSV injection"); export writes it behind a single quote and import takes the quote off.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value: object) -> str:
     text = "" if value is None else str(value)
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        text = text[1:]
     return text.strip()
+
+
+def _defuse(value: str) -> str:
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
 def write_table(path: str | Path, header: Sequence[str], rows: Sequence[dict[str, str]]) -> None:
@@ -110,7 +121,7 @@ def write_table(path: str | Path, header: Sequence[str], rows: Sequence[dict[str
         raise ValueError(f"unsupported file type {suffix or '(none)'!r}; use .csv or .xlsx")
     frame = pd.DataFrame(list(rows), columns=list(header), dtype=str)
     if suffix == ".csv":
-        frame.to_csv(path, index=False, encoding="utf-8")
+        frame.map(_defuse).to_csv(path, index=False, encoding="utf-8")
     else:
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             frame.to_excel(writer, index=False, sheet_name="participants")

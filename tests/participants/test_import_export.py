@@ -173,3 +173,27 @@ def test_cli_reports_every_problem_and_imports_good_files(tmp_path: Path) -> Non
     out = tmp_path / "out.xlsx"
     result = runner.invoke(cli, ["export", "participants", str(out), "--database", url])
     assert result.exit_code == 0 and "exported 2 participants" in result.output
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_formula_like_text_is_exported_inert_and_round_trips(
+    session: Session, tmp_path: Path, suffix: str
+) -> None:
+    risky = '=HYPERLINK("http://evil.example","click")'
+    path = _write(tmp_path, FILE)
+    import_participants(session, path)
+    ana = session.scalars(sa.select(Person).where(Person.external_id == "E1")).one()
+    ana.bio = risky
+    ana.title = "+1 engineer"
+    session.commit()
+    out = tmp_path / f"out{suffix}"
+    export_participants(session, out)
+    if suffix == ".csv":
+        text = out.read_text(encoding="utf-8")
+        assert "'=HYPERLINK" in text and "'+1 engineer" in text
+        assert ",=HYPERLINK" not in text and ',"=HYPERLINK' not in text
+    summary = import_participants(session, out)
+    assert (summary.created, summary.updated) == (0, 0)
+    session.expire_all()
+    ana = session.scalars(sa.select(Person).where(Person.external_id == "E1")).one()
+    assert (ana.bio, ana.title) == (risky, "+1 engineer")
