@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QProgressBar,
     QPushButton,
     QSizePolicy,
+    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -218,3 +221,30 @@ def set_invalid(widget: QWidget, invalid: bool, message: str = "") -> None:
     widget.setToolTip(message if invalid else "")
     widget.style().unpolish(widget)
     widget.style().polish(widget)
+
+
+def read_only_table(
+    headers: Sequence[str],
+    *,
+    selection: QAbstractItemView.SelectionMode = QAbstractItemView.SelectionMode.SingleSelection,
+    alternating: bool = True,
+) -> QTableWidget:
+    """The look every small result table in a dialog shares: no grid, no row numbers,
+    left-aligned headers, columns sized to their contents and the last one stretched.
+
+    ``selection`` picks how rows are selected (whole rows always); ``NoSelection`` for a
+    table that only reports.
+    """
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(selection)
+    table.setAlternatingRowColors(alternating)
+    table.setShowGrid(False)
+    head = table.horizontalHeader()
+    head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    head.setStretchLastSection(True)
+    return table

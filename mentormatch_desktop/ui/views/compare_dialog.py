@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -19,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from mentormatch_desktop.services import matching as matching_service
 from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.widgets import Banner, ProgressPanel, make_button
+from mentormatch_desktop.ui.widgets import Banner, ProgressPanel, make_button, read_only_table
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
 
 HEADERS = (
@@ -74,16 +72,7 @@ class CompareDialog(QDialog):
         layout.addWidget(self.progress)
         self.banner = Banner("error")
         layout.addWidget(self.banner)
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        head = self.table.horizontalHeader()
-        head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        head.setStretchLastSection(True)
+        self.table = read_only_table(HEADERS)
         layout.addWidget(self.table, 1)
         close = QHBoxLayout()
         close.addStretch(1)

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -25,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from mentormatch_desktop.services import skills as skill_service
 from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.widgets import Banner, ProgressPanel, make_button
+from mentormatch_desktop.ui.widgets import Banner, ProgressPanel, make_button, read_only_table
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
 
 HEADERS = ("Label", "Is probably", "Similarity", "Found by", "People", "Status")
@@ -74,17 +73,9 @@ class SkillMergesDialog(QDialog):
         self.banner = Banner("info")
         layout.addWidget(self.banner)
 
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        head = self.table.horizontalHeader()
-        head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        head.setStretchLastSection(True)
+        self.table = read_only_table(
+            HEADERS, selection=QTableWidget.SelectionMode.ExtendedSelection
+        )
         self.table.itemSelectionChanged.connect(self._update_buttons)
         layout.addWidget(self.table, 1)
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QTableWidget,
     QTableWidgetItem,
@@ -31,7 +30,7 @@ from mentormatch_desktop.services import learning as learning_service
 from mentormatch_desktop.services import weights as weights_service
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.widgets import Banner, ProgressPanel, make_button
+from mentormatch_desktop.ui.widgets import Banner, ProgressPanel, make_button, read_only_table
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
 
 HEADERS = ("Criterion", "Current", "Suggested", "Change", "Effect on a good outcome (90 %)")
@@ -92,17 +91,7 @@ class WeightsReviewDialog(QDialog):
             self.facts.addWidget(value, 1, i)
         layout.addLayout(self.facts)
 
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        head = self.table.horizontalHeader()
-        head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        head.setStretchLastSection(True)
+        self.table = read_only_table(HEADERS, selection=QTableWidget.SelectionMode.NoSelection)
         layout.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
