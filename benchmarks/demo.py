@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from mentormatch_desktop.services.context import unit_of_work
 from mentormatch_desktop.services.demo import fill_demo
 from mentormatch_desktop.storage.db import create_engine
 from mentormatch_desktop.storage.migrations import upgrade
@@ -26,7 +27,8 @@ def run(url: str, participants: int) -> tuple[float, float, float, int]:
     try:
         started = time.perf_counter()
         upgrade(url, engine=engine)
-        summary = fill_demo(engine, participants=participants)
+        with unit_of_work(engine) as ctx:
+            summary = fill_demo(ctx, participants=participants)
         total = time.perf_counter() - started
     finally:
         engine.dispose()

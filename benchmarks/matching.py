@@ -316,11 +316,11 @@ def profiles_10k() -> dict:
     """Real ScoreModel on synthetic profiles → candidates → optimizer (end to end)."""
     from mentormatch_desktop.matching.scoring import ScoreModel
     from mentormatch_desktop.matching.synthetic_cohort import synthetic_cohort
-    from mentormatch_desktop.plugin.host import PluginHost
+    from mentormatch_desktop.plugin.host import default_host
 
     n_e, n_m = size(10000, 2000), size(2000, 400)
     cohort = synthetic_cohort(n_e, n_m, seed=3)
-    criteria = PluginHost().load().criteria()
+    criteria = default_host().criteria()
     weights = {name: c.default_weight for name, c in criteria.items()}
     model = ScoreModel(cohort, criteria)
     _, prep_s = timed(model.prepare, [n for n, w in weights.items() if w > 0])

@@ -20,9 +20,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from mentormatch_desktop.services import directory
+from mentormatch_desktop.services.context import unit_of_work
 from mentormatch_desktop.services.demo import fill_demo
 from mentormatch_desktop.services.directory import ParticipantFilter
-from mentormatch_desktop.storage.db import create_engine, session_factory
+from mentormatch_desktop.storage.db import create_engine
 from mentormatch_desktop.storage.migrations import upgrade
 from mentormatch_desktop.ui.models.participants import ParticipantsTableModel
 
@@ -46,19 +47,19 @@ def main() -> None:
         engine = create_engine(url)
         upgrade(url, engine=engine)
         print(f"filling a {args.participants:,}-person demo into {path} …", flush=True)
-        fill_demo(engine, participants=args.participants)
+        with unit_of_work(engine) as ctx:
+            fill_demo(ctx, participants=args.participants)
     engine = create_engine(url)
-    sessions = session_factory(engine)
     app = QApplication.instance() or QApplication([])
     rows: list[tuple[str, str, float]] = []
 
     def load(flt: ParticipantFilter | None = None) -> directory.ParticipantTable:
-        with sessions() as session:
-            return directory.participant_table(session, flt)
+        with unit_of_work(engine) as ctx:
+            return directory.participant_table(ctx, flt)
 
     table = timed("worker: load every participant", rows, load)
-    with sessions() as session:
-        options = directory.filter_options(session)
+    with unit_of_work(engine) as ctx:
+        options = directory.filter_options(ctx)
     if options.programs:
         timed(
             "worker: load one program",

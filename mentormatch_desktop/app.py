@@ -1,10 +1,13 @@
 """Desktop entry point: ``mentormatch-desktop`` and ``python -m mentormatch_desktop``.
 
 Start-up order: resolve settings (flag > environment > config file > default), open the
-main window, then bring the database to the latest schema in a worker — and, for the
-embedded database on first start, fill it with the demo organisation — behind a progress
-dialog that can be cancelled. If the database cannot be reached the window still opens,
-explains what happened and reconnects when the server answers.
+main window, then get the database ready in a worker — the embedded SQLite database is
+brought to the latest schema, a shared PostgreSQL database is only checked (only
+``mentormatch db upgrade`` migrates it; a schema behind or ahead of the app is explained
+in the banner) — and, for the embedded database on first start, fill it with the demo
+organisation, behind a progress dialog that can be cancelled. If the database cannot be
+reached the window still opens, explains what happened and reconnects when the server
+answers.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from sqlalchemy.engine import Engine
 from mentormatch_desktop import __version__
 from mentormatch_desktop.config import default_database_url, load_settings
 from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
-from mentormatch_desktop.storage.migrations import upgrade
+from mentormatch_desktop.storage.migrations import prepare_schema
 
 log = logging.getLogger(__name__)
 
@@ -41,16 +44,20 @@ def prepare_database(
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> StartupReport:
-    """Migrate the database and, if asked, fill an empty one with the demo organisation.
+    """Get the schema ready and, if asked, fill an empty database with the demo organisation.
 
-    Runs in a worker; plain Python so tests can call it directly.
+    SQLite is migrated; PostgreSQL is checked and raises
+    :class:`~mentormatch_desktop.storage.migrations.SchemaMismatch` when it is behind or
+    ahead of this version. Runs in a worker; plain Python so tests can call it directly.
     """
     report(progress, 0.0, "Checking the database schema…")
-    upgrade(url, engine=engine)
+    prepare_schema(engine)
     check(cancel)
     if not fill_demo:
         report(progress, 1.0, "Database ready")
         return StartupReport(demo_filled=False)
+    from mentormatch_desktop.plugin.host import default_host
+    from mentormatch_desktop.services.context import unit_of_work
     from mentormatch_desktop.services.demo import ensure_demo_database
 
     def scaled(fraction: float, message: str) -> None:
@@ -60,7 +67,8 @@ def prepare_database(
             f"First start: creating a demo organisation\n{message}",
         )
 
-    filled = ensure_demo_database(engine, progress=scaled, cancel=cancel)
+    with unit_of_work(engine, plugins=default_host()) as ctx:
+        filled = ensure_demo_database(ctx, progress=scaled, cancel=cancel)
     report(progress, 1.0, "Database ready")
     return StartupReport(demo_filled=bool(filled))
 

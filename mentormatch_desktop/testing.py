@@ -5,6 +5,15 @@ PostgreSQL. Each test gets a database of its own, cloned from a template migrate
 test run (``CREATE DATABASE … TEMPLATE`` on PostgreSQL, a file copy on SQLite), so services
 may commit freely and nothing leaks between tests. All databases created are dropped.
 
+Services take a :class:`~mentormatch_desktop.services.context.ServiceContext`:
+
+* ``ctx`` (and ``demo_ctx``) wrap the test's ``session`` (``demo_session``) with a fresh
+  plugin host and the local coordinator. Services only flush, so what they wrote is visible
+  through ``ctx.session``; nothing is committed unless the test commits.
+* ``uow`` opens real units of work on the test's database (``with uow() as ctx:``), each
+  committed when its block ends: for tests about transactions, several actions in a row,
+  or what a fresh session sees afterwards.
+
 PostgreSQL is found at ``MENTORMATCH_TEST_DATABASE_URL`` (default
 ``postgresql+psycopg://postgres@127.0.0.1:5432/postgres``). When it does not answer, the
 PostgreSQL variants skip with a one-line hint, unless ``MENTORMATCH_REQUIRE_POSTGRES=1``
@@ -13,6 +22,7 @@ PostgreSQL variants skip with a one-line hint, unless ``MENTORMATCH_REQUIRE_POST
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -20,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
@@ -27,8 +38,17 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services.context import (
+    LOCAL_COORDINATOR,
+    Actor,
+    ServiceContext,
+    unit_of_work,
+)
 from mentormatch_desktop.storage.db import create_engine, normalise_url
 from mentormatch_desktop.storage.migrations import upgrade
+
+if TYPE_CHECKING:
+    from mentormatch_desktop.services.demo import DemoSummary
 
 TEST_DATABASE_ENV = "MENTORMATCH_TEST_DATABASE_URL"
 REQUIRE_POSTGRES_ENV = "MENTORMATCH_REQUIRE_POSTGRES"
@@ -177,7 +197,39 @@ def plugin_host() -> PluginHost:
     return PluginHost().load()
 
 
+@pytest.fixture
+def ctx(session: Session, plugin_host: PluginHost) -> ServiceContext:
+    """A service context on the test's ``session``: the local coordinator, a fresh plugin
+    host, the real clock. Services flush into ``session``; the test decides about commits."""
+    return ServiceContext(session=session, actor=LOCAL_COORDINATOR, plugins=plugin_host)
+
+
+UnitOfWork = Callable[..., "contextlib.AbstractContextManager[ServiceContext]"]
+
+
+@pytest.fixture
+def uow(engine: Engine, plugin_host: PluginHost) -> UnitOfWork:
+    """``uow(engine=None, actor=None)``: a unit of work on the test's database (or
+    ``engine``), acted by ``actor`` (default: whoever the database says is connected),
+    committed when the ``with`` block ends, rolled back if it raises."""
+
+    def open_unit(eng: Engine | None = None, *, actor: Actor | None = None):
+        return unit_of_work(eng or engine, plugins=plugin_host, actor=actor)
+
+    return open_unit
+
+
 # ---- demo databases ---------------------------------------------------------------------
+
+
+def fill_demo_database(engine: Engine, **options: Any) -> DemoSummary:
+    """:func:`~mentormatch_desktop.services.demo.fill_demo` in a unit of work of its own on
+    ``engine`` (the schema must exist), committed before it returns."""
+    from mentormatch_desktop.services.demo import fill_demo
+
+    with unit_of_work(engine, plugins=PluginHost(), actor=LOCAL_COORDINATOR) as ctx:
+        return fill_demo(ctx, **options)
+
 
 DEMO_PARTICIPANTS = 150
 DEMO_SEED = 7
@@ -202,12 +254,10 @@ def demo_info() -> DemoInfo:
 
 def _demo_builder(info: DemoInfo) -> Callable[[str], None]:
     def build(url: str) -> None:
-        from mentormatch_desktop.services.demo import fill_demo
-
         engine = create_engine(url)
         try:
             upgrade(url, engine=engine)
-            fill_demo(engine, participants=info.participants, seed=info.seed, now=info.now)
+            fill_demo_database(engine, participants=info.participants, seed=info.seed, now=info.now)
         finally:
             engine.dispose()
 
@@ -236,3 +286,19 @@ def demo_engine(demo_db_url: str) -> Iterator[Engine]:
 def demo_session(demo_engine: Engine) -> Iterator[Session]:
     with Session(demo_engine, expire_on_commit=False) as s:
         yield s
+
+
+@pytest.fixture
+def demo_ctx(demo_session: Session, plugin_host: PluginHost) -> ServiceContext:
+    """:func:`ctx` on the demo database's ``demo_session``."""
+    return ServiceContext(session=demo_session, actor=LOCAL_COORDINATOR, plugins=plugin_host)
+
+
+@pytest.fixture
+def demo_uow(demo_engine: Engine, plugin_host: PluginHost) -> UnitOfWork:
+    """:func:`uow` on the demo database."""
+
+    def open_unit(eng: Engine | None = None, *, actor: Actor | None = None):
+        return unit_of_work(eng or demo_engine, plugins=plugin_host, actor=actor)
+
+    return open_unit

@@ -17,7 +17,8 @@ dashboard's: both call :mod:`mentormatch_desktop.analytics`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,12 +30,14 @@ from sqlalchemy.engine import Engine
 from mentormatch_desktop import analytics
 from mentormatch_desktop.analytics import DashboardData, Filters
 from mentormatch_desktop.config import load_settings
-from mentormatch_desktop.storage.db import create_engine, session_factory
+from mentormatch_desktop.storage.db import create_engine
 from mentormatch_desktop.storage.models import Department, Enrolment, MatchProposal, Person, Program
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    from mentormatch_desktop.plugin.host import PluginHost
+    from mentormatch_desktop.services.context import ServiceContext
     from mentormatch_desktop.services.reports import ReportResult
 
 DateLike = date | str | None
@@ -55,8 +58,32 @@ def _as_datetime(value: datetime | str | None) -> datetime | None:
 class Workbench:
     """Metrics, charts and matching on one database. Create with :func:`connect`."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, plugins: PluginHost | None = None) -> None:
         self.engine = engine
+        self._plugins = plugins
+
+    @property
+    def plugins(self) -> PluginHost:
+        """The plugin host: the process-wide one unless the workbench was given another."""
+        if self._plugins is None:
+            from mentormatch_desktop.plugin.host import default_host
+
+            self._plugins = default_host()
+        return self._plugins
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[ServiceContext]:
+        """One transaction for calling services from a notebook::
+
+            with wb.unit_of_work() as ctx:
+                matching.approve_run(ctx, run_id)
+
+        Commits when the block ends, rolls back if it raises.
+        """
+        from mentormatch_desktop.services.context import unit_of_work
+
+        with unit_of_work(self.engine, plugins=self.plugins) as ctx:
+            yield ctx
 
     def __repr__(self) -> str:
         return f"Workbench({self.engine.url.render_as_string(hide_password=True)!r})"
@@ -189,9 +216,9 @@ class Workbench:
         """
         from mentormatch_desktop.services import matching
 
-        with session_factory(self.engine)() as session:
-            program_id = self._program_id(session.connection(), program)
-            summary = matching.run_matching(session, program_id, strategy, dry_run=dry_run,
+        with self.unit_of_work() as ctx:
+            program_id = self._program_id(ctx.session.connection(), program)
+            summary = matching.run_matching(ctx, program_id, strategy, dry_run=dry_run,
                                             **options)  # fmt: skip
         return proposals_frame(summary.proposals)
 

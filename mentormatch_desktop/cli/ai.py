@@ -14,21 +14,23 @@ from dataclasses import asdict
 from typing import Any
 
 import click
-from sqlalchemy.orm import Session
 
-from mentormatch_desktop.cli.common import database_option, open_database
+from mentormatch_desktop.cli.common import database_option, open_database, unit_of_work
 from mentormatch_desktop.cli.matching import _program_id
 from mentormatch_desktop.matching.embeddings import SemanticUnavailable
 from mentormatch_desktop.matching.learning import NotEnoughOutcomes
 from mentormatch_desktop.services import embeddings as embedding_services
 from mentormatch_desktop.services import fairness, learning, skills
+from mentormatch_desktop.services import weights as weight_services
+from mentormatch_desktop.services.context import ServiceContext
 
 
-def _run(database_url: str | None, action: Callable[[Session], Any]) -> Any:
+def _run(database_url: str | None, action: Callable[[ServiceContext], Any]) -> Any:
+    """Run one command's action in one unit of work (committed when it succeeds)."""
     engine = open_database(database_url)
     try:
-        with Session(engine, expire_on_commit=False) as session:
-            return action(session)
+        with unit_of_work(engine) as ctx:
+            return action(ctx)
     except (NotEnoughOutcomes, SemanticUnavailable, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -87,9 +89,9 @@ def suggest_command(
     """Suggest weights learned from outcomes (changes nothing)."""
     only = [c.strip() for c in criteria.split(",")] if criteria else None
 
-    def action(session: Session) -> learning.WeightSuggestion:
-        pid = _program_id(session, program)
-        return learning.suggest_weights(session, pid, only=only, progress=_progress())
+    def action(ctx: ServiceContext) -> learning.WeightSuggestion:
+        pid = _program_id(ctx.session, program)
+        return learning.suggest_weights(ctx, pid, only=only, progress=_progress())
 
     s = _run(database_url, action)
     if as_json:
@@ -115,13 +117,13 @@ def apply_command(program: str, criteria: str | None, yes: bool, database_url: s
     """Learn weights and save them as the program's next weight-set version."""
     only = [c.strip() for c in criteria.split(",")] if criteria else None
 
-    def action(session: Session) -> learning.AppliedWeights | None:
-        pid = _program_id(session, program)
-        s = learning.suggest_weights(session, pid, only=only, progress=_progress())
+    def action(ctx: ServiceContext) -> learning.AppliedWeights | None:
+        pid = _program_id(ctx.session, program)
+        s = learning.suggest_weights(ctx, pid, only=only, progress=_progress())
         print_suggestion(s)
         if not yes and not click.confirm("\nSave these as a new weight-set version?"):
             return None
-        return learning.apply_learned_weights(session, s)
+        return learning.apply_learned_weights(ctx, s)
 
     applied = _run(database_url, action)
     if applied is not None:
@@ -136,9 +138,9 @@ def use_semantic_command(program: str, off: bool, database_url: str | None) -> N
     """Make semantic fit (or, with --off, TF-IDF goal fit) the program's text criterion."""
     target = "goal_fit" if off else "semantic_fit"
 
-    def action(session: Session) -> embedding_services.TextCriterionSwitch:
-        pid = _program_id(session, program)
-        return embedding_services.switch_text_criterion(session, pid, target)
+    def action(ctx: ServiceContext) -> weight_services.TextCriterionSwitch:
+        pid = _program_id(ctx.session, program)
+        return weight_services.switch_text_criterion(ctx, pid, target)
 
     result = _run(database_url, action)
     click.echo(
@@ -248,9 +250,9 @@ def embeddings_group() -> None:
 def refresh_command(program: str | None, database_url: str | None) -> None:
     """Encode every goal, profile and phrase text not cached yet."""
 
-    def action(session: Session) -> embedding_services.RefreshResult:
-        pid = _program_id(session, program) if program else None
-        return embedding_services.refresh_embeddings(session, pid, progress=_progress())
+    def action(ctx: ServiceContext) -> embedding_services.RefreshResult:
+        pid = _program_id(ctx.session, program) if program else None
+        return embedding_services.refresh_embeddings(ctx, pid, progress=_progress())
 
     r = _run(database_url, action)
     click.echo(

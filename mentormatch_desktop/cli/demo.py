@@ -7,10 +7,20 @@ from datetime import UTC, datetime
 
 import click
 
-from mentormatch_desktop.cli.common import database_option, open_database, safe_url
+from mentormatch_desktop.cli.common import (
+    database_option,
+    open_database,
+    safe_url,
+    unit_of_work,
+)
 from mentormatch_desktop.demo import DEFAULT_PARTICIPANTS, DEFAULT_SEED
 from mentormatch_desktop.demo.generator import MIN_PARTICIPANTS
 from mentormatch_desktop.services.demo import DemoDatabaseNotEmpty, fill_demo
+from mentormatch_desktop.storage.migrations import (
+    SchemaMismatch,
+    create_schema_if_empty,
+    prepare_schema,
+)
 
 
 def _parse_now(value: str | None) -> datetime | None:
@@ -52,7 +62,13 @@ def demo_command(
 ) -> None:
     """Fill an empty database with a realistic demo organisation and six months of history."""
     now = _parse_now(now_text)
-    engine = open_database(database_url)
+    engine = open_database(database_url, check=False)
+    try:  # a brand-new database gets its schema here; any other must already be current
+        if not create_schema_if_empty(engine):
+            prepare_schema(engine)
+    except SchemaMismatch as exc:
+        engine.dispose()
+        raise click.ClickException(f"{safe_url(str(engine.url))}: {exc}") from exc
     started = time.perf_counter()
     last = [-1]
 
@@ -63,9 +79,10 @@ def demo_command(
             click.echo(f"  {fraction:4.0%}  {message}", err=True)
 
     try:
-        summary = fill_demo(
-            engine, participants=participants, seed=seed, now=now, progress=progress
-        )
+        with unit_of_work(engine) as ctx:
+            summary = fill_demo(
+                ctx, participants=participants, seed=seed, now=now, progress=progress
+            )
     except DemoDatabaseNotEmpty as exc:
         raise click.ClickException(f"{safe_url(str(engine.url))}: {exc}") from exc
     finally:

@@ -11,10 +11,9 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from mentormatch_desktop.cli.common import database_option, open_database
+from mentormatch_desktop.cli.common import database_option, open_database, unit_of_work
 from mentormatch_desktop.domain.enums import ProgramKind
 from mentormatch_desktop.matching.solvers.compare import format_table
-from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services.matching import (
     MatchingError,
     RunSummary,
@@ -105,16 +104,15 @@ def match_command(
 ) -> None:
     """Match a program's participants and store the proposals (with explanations)."""
     engine = open_database(database_url)
-    host = PluginHost().load()
     try:
-        with Session(engine, expire_on_commit=False) as session:
+        # A failed run is recorded (the service asks the unit of work to keep that record).
+        with unit_of_work(engine) as ctx:
+            session = ctx.session
             program_id = _program_id(session, program)
             if compare_names:
                 names = [n.strip() for n in compare_names.split(",") if n.strip()]
                 try:
-                    rows = compare_strategies(
-                        session, program_id, names, time_limit=time_limit, host=host
-                    )
+                    rows = compare_strategies(ctx, program_id, names, time_limit=time_limit)
                 except MatchingError as exc:
                     raise click.ClickException(str(exc)) from None
                 click.echo(format_table(rows))
@@ -124,13 +122,12 @@ def match_command(
                 strategy = "peer" if kind == ProgramKind.PEER else "optimizer"
             try:
                 summary = run_matching(
-                    session,
+                    ctx,
                     program_id,
                     strategy,
                     dry_run=dry_run,
                     time_limit=time_limit,
                     keep_locked=not no_keep_locked,
-                    host=host,
                 )
             except MatchingError as exc:
                 recorded = f" (recorded as failed run {exc.run_id})" if exc.run_id else ""

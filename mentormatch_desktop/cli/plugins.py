@@ -6,16 +6,15 @@ import json
 
 import click
 
-from mentormatch_desktop.plugin.host import PluginError, PluginHost
+from mentormatch_desktop.plugin.host import PluginError, default_host
 
 
 @click.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def plugins_command(as_json: bool) -> None:
     """List every plugin: source, version, hooks it implements, status."""
-    host = PluginHost()
     try:
-        host.load()
+        host = default_host()
     except PluginError as exc:  # a broken built-in: say so loudly, it is our bug
         raise click.ClickException(str(exc)) from exc
     infos = host.plugins()

@@ -14,7 +14,7 @@ import click
 
 from mentormatch_desktop.matching.problem import MatchProblem
 from mentormatch_desktop.matching.solve_format import SolveFormatError, dump_solution, read_problem
-from mentormatch_desktop.plugin.host import PluginError, PluginHost
+from mentormatch_desktop.plugin.host import PluginError, PluginHost, default_host
 
 
 class InvalidProblem(click.ClickException):
@@ -66,9 +66,8 @@ def solve_command(
         problem = read_problem(problem_file)
     except SolveFormatError as exc:
         raise InvalidProblem(str(exc)) from exc
-    host = PluginHost()
     try:
-        host.load()
+        host = default_host()
     except PluginError as exc:
         raise click.ClickException(str(exc)) from exc
     name = strategy_name or ("peer" if problem.kind == "peer" else "optimizer")

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from sqlalchemy.orm import Session
 
-from mentormatch_desktop.cli.common import database_option, open_database
+from mentormatch_desktop.cli.common import database_option, open_database, unit_of_work
 from mentormatch_desktop.domain.participants import ImportFailed
 from mentormatch_desktop.services.participants import export_participants, import_participants
 
@@ -36,8 +35,8 @@ def import_participants_command(file: Path, program: str | None, database_url: s
     """
     engine = open_database(database_url)
     try:
-        with Session(engine) as session:
-            summary = import_participants(session, file, program=program)
+        with unit_of_work(engine) as ctx:
+            summary = import_participants(ctx, file, program=program)
     except ImportFailed as failed:
         for error in failed.errors:
             click.echo(str(error), err=True)
@@ -70,8 +69,8 @@ def export_participants_command(file: Path, program: str | None, database_url: s
         raise click.BadParameter("FILE must end in .csv or .xlsx", param_hint="FILE")
     engine = open_database(database_url)
     try:
-        with Session(engine) as session:
-            summary = export_participants(session, file, program=program)
+        with unit_of_work(engine) as ctx:
+            summary = export_participants(ctx, file, program=program)
     except ImportFailed as failed:
         raise click.ClickException(str(failed)) from None
     finally:

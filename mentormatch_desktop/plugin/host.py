@@ -279,6 +279,26 @@ class PluginHost:
             return fn(*a, **k)
 
 
+_default_host: PluginHost | None = None
+_default_lock = threading.Lock()
+
+
+def default_host() -> PluginHost:
+    """The process-wide plugin host, loaded on first use and shared from then on.
+
+    The CLI, the desktop app and the workbench hand this one host down to every unit of
+    work, so a third-party plugin disabled after a failure stays disabled for the whole
+    process (a fresh host would load it again). Tests that need isolation build their own
+    ``PluginHost().load()`` and pass it explicitly.
+    """
+    global _default_host
+    with _default_lock:
+        if _default_host is None:
+            _default_host = PluginHost()
+        host = _default_host
+    return host.load()
+
+
 def _describe(exc: BaseException) -> str:
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""

@@ -14,17 +14,20 @@ stays disabled; the clock is injectable so tests and the demo can pin "now".
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Engine
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import AppRole
-from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.plugin.host import PluginHost, default_host
 from mentormatch_desktop.storage.db import session_factory
 from mentormatch_desktop.storage.types import utcnow
 
@@ -54,12 +57,20 @@ LOCAL_COORDINATOR = Actor(person_id=None, login="local", role=AppRole.COORDINATO
 
 @dataclass
 class ServiceContext:
-    """What a service needs besides its arguments. Built by :func:`unit_of_work` only."""
+    """What a service needs besides its arguments.
+
+    Built by :func:`unit_of_work` (and, for tests and plugin authors, by the ``ctx`` fixture
+    of :mod:`mentormatch_desktop.testing`). Services read and write through ``session``,
+    may ``flush()``, and never commit, roll back or open another session.
+    """
 
     session: Session
     actor: Actor
     plugins: PluginHost
     clock: Clock = field(default=utcnow)
+    #: Set by a service that recorded its own failure (a ``failed`` match run) just before
+    #: raising: the unit of work then commits that record instead of rolling it back.
+    keep_on_error: bool = False
 
     def now(self) -> datetime:
         """The current time (aware, UTC) as this unit of work sees it."""
@@ -88,14 +99,101 @@ class ServiceContext:
         )
 
 
+# ---- who is acting ----------------------------------------------------------------------
+
+_actors: weakref.WeakKeyDictionary[Engine, Actor] = weakref.WeakKeyDictionary()
+_actors_lock = threading.Lock()
+
+
+def resolve_actor(bind: Engine | Connection | Session) -> Actor:
+    """Who acts on this database: the one place that decides it.
+
+    On PostgreSQL it is the person whose ``people.db_login`` is ``current_user``, with the
+    role stored in ``people.app_role``; a login no person row names (the server's owner,
+    an operator running the CLI) acts as a coordinator without a person. On SQLite the
+    file belongs to whoever opened it: :data:`LOCAL_COORDINATOR`.
+    """
+    if isinstance(bind, Session):
+        connection = bind.connection()
+    elif isinstance(bind, Engine):
+        if bind.dialect.name != "postgresql":
+            return LOCAL_COORDINATOR
+        with bind.connect() as conn:
+            try:
+                return resolve_actor(conn)
+            except sa.exc.ProgrammingError:  # no schema yet: before the first `db upgrade`
+                return _UNRESOLVED
+    else:
+        connection = bind
+    if connection.dialect.name != "postgresql":
+        return LOCAL_COORDINATOR
+    from mentormatch_desktop.storage.models import Person
+
+    login = str(connection.scalar(sa.select(sa.func.current_user())))
+    row = connection.execute(
+        sa.select(Person.id, Person.app_role).where(Person.db_login == login)
+    ).first()
+    if row is None:
+        return Actor(person_id=None, login=login, role=AppRole.COORDINATOR)
+    return Actor(person_id=int(row.id), login=login, role=AppRole(row.app_role))
+
+
+#: A PostgreSQL database without the people table yet: a coordinator, never remembered.
+_UNRESOLVED = Actor(person_id=None, login=None, role=AppRole.COORDINATOR)
+
+
+def actor_for(engine: Engine) -> Actor:
+    """:func:`resolve_actor` for ``engine``, asked once per engine (one query on PostgreSQL).
+
+    The login behind an engine never changes; call :func:`forget_actor` after changing
+    the person row it names (or build the actor with :func:`resolve_actor` directly).
+    """
+    with _actors_lock:
+        known = _actors.get(engine)
+    if known is not None:
+        return known
+    actor = resolve_actor(engine)
+    if actor is not _UNRESOLVED:
+        with _actors_lock:
+            _actors[engine] = actor
+    return actor
+
+
+def forget_actor(engine: Engine) -> None:
+    """Resolve the acting person again on the next unit of work on ``engine``."""
+    with _actors_lock:
+        _actors.pop(engine, None)
+
+
+# ---- the unit of work -------------------------------------------------------------------
+
+
 @contextmanager
 def unit_of_work(
     engine: Engine,
     *,
-    plugins: PluginHost,
-    actor: Actor = LOCAL_COORDINATOR,
+    plugins: PluginHost | None = None,
+    actor: Actor | None = None,
     clock: Clock = utcnow,
 ) -> Iterator[ServiceContext]:
-    """One transaction for one user action: commit on success, roll back on any exception."""
-    with session_factory(engine).begin() as session:
-        yield ServiceContext(session=session, actor=actor, plugins=plugins, clock=clock)
+    """One transaction for one user action: commit on success, roll back on any exception.
+
+    ``plugins`` defaults to the process-wide :func:`~mentormatch_desktop.plugin.host.default_host`
+    and ``actor`` to the person :func:`actor_for` finds for the engine. A service that
+    recorded its own failure (``ctx.keep_on_error``) has that record committed before the
+    exception travels on.
+    """
+    host = plugins if plugins is not None else default_host()
+    who = actor if actor is not None else actor_for(engine)
+    kept: BaseException | None = None
+    with session_factory(engine)() as session:
+        ctx = ServiceContext(session=session, actor=who, plugins=host, clock=clock)
+        with session.begin():  # commits when the block ends normally, else rolls back
+            try:
+                yield ctx
+            except BaseException as exc:
+                if not ctx.keep_on_error:
+                    raise
+                kept = exc  # the service recorded its failure: commit that, then re-raise
+    if kept is not None:
+        raise kept

@@ -1,4 +1,9 @@
-"""Fill a database with the demo organisation (first start of the app, ``mentormatch demo``)."""
+"""Fill a database with the demo organisation (first start of the app, ``mentormatch demo``).
+
+The demo is written in the caller's unit of work (a cancel rolls all of it back). The
+schema must exist first: the app's start-up and ``mentormatch demo`` call
+:func:`~mentormatch_desktop.storage.migrations.create_schema_if_empty` before opening it.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from mentormatch_desktop.demo import (
     DEFAULT_PARTICIPANTS,
@@ -18,7 +23,7 @@ from mentormatch_desktop.demo import (
 )
 from mentormatch_desktop.demo.writer import write_dataset
 from mentormatch_desktop.domain.progress import CancelToken, Progress, report
-from mentormatch_desktop.storage.migrations import upgrade
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.storage.models import Person, Program, Skill
 
 
@@ -40,22 +45,16 @@ class DemoSummary:
         return sum(self.rows.values())
 
 
-def database_is_empty(engine: Engine) -> bool:
+def database_is_empty(session: Session) -> bool:
     """True when the schema exists and holds no people, skills or programs."""
-    with engine.connect() as conn:
-        for model in (Person, Skill, Program):
-            if conn.execute(sa.select(model.id).limit(1)).first() is not None:
-                return False
+    for model in (Person, Skill, Program):
+        if session.execute(sa.select(model.id).limit(1)).first() is not None:
+            return False
     return True
 
 
-def _ensure_schema(engine: Engine) -> None:
-    if not sa.inspect(engine).has_table("people"):
-        upgrade(engine.url, engine=engine)
-
-
 def fill_demo(
-    engine: Engine,
+    ctx: ServiceContext,
     *,
     participants: int = DEFAULT_PARTICIPANTS,
     seed: int = DEFAULT_SEED,
@@ -63,14 +62,13 @@ def fill_demo(
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> DemoSummary:
-    """Generate the demo and write it in one transaction (a cancel leaves nothing behind).
+    """Generate the demo and write it into the unit of work (a cancel leaves nothing behind).
 
-    Migrates an engine without schema first. Raises :class:`DemoDatabaseNotEmpty` when
-    the database already has people, skills or programs. ``now`` (aware) ends the history;
-    by default it is today's midnight UTC (see ``docs/demo-data.md``).
+    Raises :class:`DemoDatabaseNotEmpty` when the database already has people, skills or
+    programs. ``now`` (aware) ends the history; by default it is today's midnight UTC (see
+    ``docs/demo-data.md``).
     """
-    _ensure_schema(engine)
-    if not database_is_empty(engine):
+    if not database_is_empty(ctx.session):
         raise DemoDatabaseNotEmpty(
             "the database already holds data; the demo only fills an empty database"
         )
@@ -79,8 +77,7 @@ def fill_demo(
     started = time.perf_counter()
     dataset = generate(config, progress=_scaled(progress, 0.0, 0.4), cancel=cancel)
     generated = time.perf_counter()
-    with engine.begin() as conn:
-        write_dataset(conn, dataset, progress=progress, cancel=cancel, start=0.4)
+    write_dataset(ctx.session.connection(), dataset, progress=progress, cancel=cancel, start=0.4)
     finished = time.perf_counter()
     report(progress, 1.0, "demo ready")
     return DemoSummary(
@@ -94,7 +91,7 @@ def fill_demo(
 
 
 def ensure_demo_database(
-    engine: Engine,
+    ctx: ServiceContext,
     *,
     participants: int = DEFAULT_PARTICIPANTS,
     seed: int = DEFAULT_SEED,
@@ -106,12 +103,9 @@ def ensure_demo_database(
 
     The app calls this on first start of the embedded database.
     """
-    _ensure_schema(engine)
-    if not database_is_empty(engine):
+    if not database_is_empty(ctx.session):
         return False
-    fill_demo(
-        engine, participants=participants, seed=seed, now=now, progress=progress, cancel=cancel
-    )
+    fill_demo(ctx, participants=participants, seed=seed, now=now, progress=progress, cancel=cancel)
     return True
 
 

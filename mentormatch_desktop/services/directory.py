@@ -13,9 +13,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import EnrolmentRole, EnrolmentStatus, SkillDirection
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.storage.models import (
     Department,
     Enrolment,
@@ -111,8 +111,11 @@ def _filtered_people(flt: ParticipantFilter) -> sa.Select[tuple[int]]:
     return query
 
 
-def participant_table(session: Session, flt: ParticipantFilter | None = None) -> ParticipantTable:
+def participant_table(
+    ctx: ServiceContext, flt: ParticipantFilter | None = None
+) -> ParticipantTable:
     """The rows of the participants table, sorted by name, for the given filter."""
+    session = ctx.session
     flt = flt or ParticipantFilter()
     wanted = _filtered_people(flt).subquery()
     # Core rows on the session's connection, enum columns read as plain strings: at 20,000
@@ -189,8 +192,9 @@ def _skill_summary(skills: list[tuple[int, str]]) -> str:
     return f"{shown} +{extra}" if extra > 0 else shown
 
 
-def filter_options(session: Session) -> FilterOptions:
+def filter_options(ctx: ServiceContext) -> FilterOptions:
     """Programs, departments and skills to offer in the filter bar (only skills in use)."""
+    session = ctx.session
     programs = [
         Choice(i, n)
         for i, n in session.execute(sa.select(Program.id, Program.name).order_by(Program.name))
@@ -214,12 +218,12 @@ def filter_options(session: Session) -> FilterOptions:
     return FilterOptions(programs, departments, skills, int(total))
 
 
-def people_count(session: Session) -> int:
-    return int(session.scalar(sa.select(sa.func.count(Person.id))) or 0)
+def people_count(ctx: ServiceContext) -> int:
+    return int(ctx.session.scalar(sa.select(sa.func.count(Person.id))) or 0)
 
 
 def find_people(
-    session: Session, text: str, *, limit: int = 20, exclude: int | None = None
+    ctx: ServiceContext, text: str, *, limit: int = 20, exclude: int | None = None
 ) -> list[Choice]:
     """People whose name or e-mail contains ``text`` (for pickers such as must-not-match)."""
     pattern = f"%{text.strip().lower()}%"
@@ -236,13 +240,15 @@ def find_people(
     )
     if exclude is not None:
         query = query.where(Person.id != exclude)
-    return [Choice(i, f"{n} <{e}>") for i, n, e in session.execute(query)]
+    return [Choice(i, f"{n} <{e}>") for i, n, e in ctx.session.execute(query)]
 
 
-def skill_names(session: Session) -> list[str]:
+def skill_names(ctx: ServiceContext) -> list[str]:
     """Every skill in the taxonomy, for completers in the profile editor."""
+    session = ctx.session
     return list(session.scalars(sa.select(Skill.name).order_by(Skill.name)))
 
 
-def department_names(session: Session) -> list[str]:
+def department_names(ctx: ServiceContext) -> list[str]:
+    session = ctx.session
     return list(session.scalars(sa.select(Department.name).order_by(Department.name)))

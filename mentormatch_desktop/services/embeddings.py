@@ -5,6 +5,10 @@ its results never change for a given text and model. So vectors live in the data
 (``text_embeddings``), and these services make sure a program's goal and profile texts, and
 the phrases explanations quote, are there before anyone waits for them. Only texts not yet
 cached are encoded; a cancelled refresh stores nothing.
+
+New vectors are added to the caller's unit of work, like any other write: a matching run
+or a weight suggestion that warms the cache commits them with its own result. This module
+sits below :mod:`.weights` and :mod:`.matching_models` and imports neither.
 """
 
 from __future__ import annotations
@@ -26,8 +30,11 @@ from mentormatch_desktop.matching.embeddings import (
     semantic_status,
 )
 from mentormatch_desktop.matching.text_vectors import cohort_vectors
-from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.storage.models import Enrolment, Program
+
+SEMANTIC_FIT = "semantic_fit"
+TEXT_CRITERIA = ("goal_fit", SEMANTIC_FIT)
 
 
 @dataclass(frozen=True)
@@ -50,8 +57,8 @@ def warm_cohort(
 ) -> EmbedStats | None:
     """Load (or encode and add to the session) the cohort's vectors for ``semantic_fit``.
 
-    Returns None when the semantic extra is not installed. The caller commits; until then
-    new vectors live in its transaction (a failed run loses only cache entries).
+    Returns None when the semantic extra is not installed. The caller's unit of work
+    commits the new vectors (a matching run that records its failure keeps them too).
     """
     if encoder is None and not semantic_status().available:
         return None
@@ -66,31 +73,8 @@ def warm_cohort(
     return vectors.stats[-1] if vectors.stats else None
 
 
-def warm_cohort_cache(
-    session: Session,
-    cohort: Cohort,
-    *,
-    with_phrases: bool = True,
-    progress: Progress | None = None,
-    cancel: CancelToken | None = None,
-) -> EmbedStats | None:
-    """:func:`warm_cohort` in a short transaction of its own on the session's database.
-
-    For the matching service: vectors are committed at once, so a dry run or a failed run
-    still leaves the cache warm for the next one, and the caller's transaction is untouched.
-    """
-    if not semantic_status().available:
-        return None
-    with Session(session.get_bind()) as own:
-        stats = warm_cohort(
-            own, cohort, with_phrases=with_phrases, progress=progress, cancel=cancel
-        )
-        own.commit()
-    return stats
-
-
 def refresh_embeddings(
-    session: Session,
+    ctx: ServiceContext,
     program_id: int | None = None,
     *,
     encoder: Encoder | None = None,
@@ -98,8 +82,9 @@ def refresh_embeddings(
     cancel: CancelToken | None = None,
 ) -> RefreshResult:
     """Encode every not-yet-cached text of one program (or of every program with active
-    enrolments) and commit the vectors. Raises :class:`SemanticUnavailable` without the
-    extra, naming how to install it."""
+    enrolments) and add the vectors to the unit of work. Raises :class:`SemanticUnavailable`
+    without the extra, naming how to install it."""
+    session = ctx.session
     status = semantic_status()
     if encoder is None and not status.available:
         raise SemanticUnavailable(status.reason)
@@ -138,61 +123,6 @@ def refresh_embeddings(
             encoded += stats.encoded
             cached += stats.cached
         check(cancel)
-        session.commit()
+        session.flush()
     report(progress, 1.0, f"{encoded} texts encoded, {cached} already cached")
     return RefreshResult(len(programs), texts, encoded, cached, time.perf_counter() - started)
-
-
-SEMANTIC_FIT = "semantic_fit"
-TEXT_CRITERIA = ("goal_fit", SEMANTIC_FIT)
-
-
-@dataclass(frozen=True)
-class TextCriterionSwitch:
-    program_id: int
-    active: str
-    weight: float
-    version: int | None
-
-
-def switch_text_criterion(
-    session: Session,
-    program_id: int,
-    criterion: str,
-    *,
-    actor_id: int | None = None,
-    host: PluginHost | None = None,
-) -> TextCriterionSwitch:
-    """Make ``criterion`` (``semantic_fit`` or ``goal_fit``) the program's text criterion.
-
-    The other text criterion's weight moves onto it (so the balance with skills,
-    availability… stays as the coordinator set it), saved as a new weight-set version.
-    """
-    # Imported here: services.weights → matching_models → this module (cache warming).
-    from mentormatch_desktop.services.weights import current_weights, save_weights
-
-    if criterion not in TEXT_CRITERIA:
-        raise ValueError(f"text criterion must be one of {', '.join(TEXT_CRITERIA)}")
-    host = host or PluginHost().load()
-    if criterion not in host.criteria():
-        reason = semantic_status().reason if criterion == "semantic_fit" else "not installed"
-        raise SemanticUnavailable(f"{criterion} is not available: {reason}")
-    view = current_weights(session, program_id, host=host)
-    weights = dict(view.weights)
-    other = next(c for c in TEXT_CRITERIA if c != criterion)
-    moved = weights.get(other, 0.0) + weights.get(criterion, 0.0)
-    if moved <= 0:
-        moved = float(host.criteria()[other].default_weight) if other in host.criteria() else 1.0
-    weights[criterion] = moved
-    if other in weights:
-        weights[other] = 0.0
-    saved = save_weights(
-        session,
-        program_id,
-        weights,
-        source="manual",
-        notes=f"text criterion switched to {criterion}",
-        actor_id=actor_id,
-        host=host,
-    )
-    return TextCriterionSwitch(program_id, criterion, moved, saved.version)

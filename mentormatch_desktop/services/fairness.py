@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import EnrolmentRole, EnrolmentStatus, MentorshipStatus
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.storage.models import (
     Department,
     Enrolment,
@@ -90,8 +91,9 @@ class FairnessAudit:
         return [g.reason for g in self.gaps if g.dimension == dimension and g.group == group]
 
 
-def audit_run(session: Session, run_id: int) -> FairnessAudit:
+def audit_run(ctx: ServiceContext, run_id: int) -> FairnessAudit:
     """Audit one match run (read-only)."""
+    session = ctx.session
     run = session.get(MatchRun, run_id)
     if run is None:
         raise AuditError(f"no match run with id {run_id}")
@@ -142,7 +144,6 @@ def audit_run(session: Session, run_id: int) -> FairnessAudit:
     )
     audit.gaps.extend(_flags(audit))
     audit.flags.extend(g.text for g in audit.gaps)
-    session.rollback()
     return audit
 
 

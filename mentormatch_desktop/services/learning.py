@@ -37,7 +37,8 @@ from mentormatch_desktop.matching.learning import (
     outcome_quality,
 )
 from mentormatch_desktop.plugin.host import PluginHost
-from mentormatch_desktop.services.embeddings import warm_cohort_cache
+from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.embeddings import warm_cohort
 from mentormatch_desktop.services.weights import save_weights
 from mentormatch_desktop.storage.models import (
     Feedback,
@@ -160,8 +161,8 @@ def _criterion_matrices(
 ) -> tuple[Cohort, dict[str, np.ndarray]]:
     """Every criterion's matrix over the program's whole cohort (matched people included)."""
     cohort = load_cohort(session, program_id, exclude_matched=False)
-    if SEMANTIC in names:  # read (and commit new vectors to) the embedding cache
-        warm_cohort_cache(session, cohort, with_phrases=False)
+    if SEMANTIC in names:  # read (and add new vectors to) the embedding cache
+        warm_cohort(session, cohort, with_phrases=False)
     criteria = host.criteria()
     matrices: dict[str, np.ndarray] = {}
     for name in names:
@@ -235,10 +236,9 @@ def _program_outcomes(
 
 
 def suggest_weights(
-    session: Session,
+    ctx: ServiceContext,
     program_id: int,
     *,
-    host: PluginHost | None = None,
     history: list[int] | None = None,
     only: Sequence[str] | None = None,
     now: datetime | None = None,
@@ -249,15 +249,15 @@ def suggest_weights(
     :class:`~mentormatch_desktop.matching.learning.NotEnoughOutcomes` with a clear message
     when the program has too few outcomes. ``only`` restricts the model to some criteria
     (default: every installed one); ``history`` picks the programs whose outcomes count.
-    Read-only."""
-    host = host or PluginHost().load()
+    Read-only (apart from embedding vectors it may add to the cache)."""
+    session, host = ctx.session, ctx.plugins
     table, skipped, matrices = build_outcome_table(
         session,
         program_id,
         host,
         history=history,
         only=only,
-        now=now,
+        now=now or ctx.now(),
         progress=progress,
         cancel=cancel,
     )
@@ -268,7 +268,6 @@ def suggest_weights(
     if matrices and all(m.size for m in matrices.values()):
         effect = expected_effect(matrices, learned)
     report(progress, 1.0, "done")
-    session.rollback()  # read-only: release locks and snapshots
     return WeightSuggestion(program_id, version, learned, effect, skipped)
 
 
@@ -280,19 +279,14 @@ class AppliedWeights:
 
 
 def apply_learned_weights(
-    session: Session,
-    suggestion: WeightSuggestion,
-    *,
-    created_by_id: int | None = None,
-    notes: str = "",
-    host: PluginHost | None = None,
+    ctx: ServiceContext, suggestion: WeightSuggestion, *, notes: str = ""
 ) -> AppliedWeights:
     """Store the suggestion as the program's next weight-set version, with its evidence.
 
     Refuses if someone saved another version since the suggestion was made, so a
     coordinator never overwrites weights they have not seen.
     """
-    latest = session.scalar(
+    latest = ctx.session.scalar(
         sa.select(sa.func.max(WeightSet.version)).where(
             WeightSet.program_id == suggestion.program_id
         )
@@ -311,14 +305,12 @@ def apply_learned_weights(
             "suggested": round(suggestion.effect.suggested_rate, 4),
         }
     saved = save_weights(
-        session,
+        ctx,
         suggestion.program_id,
         {k: round(float(v), 4) for k, v in sorted(weights.items())},
         source="learned",
         notes=notes or f"learned from {suggestion.learned.n_outcomes} outcomes",
         evidence=evidence,
-        actor_id=created_by_id,
-        host=host,
     )
     assert saved.weight_set_id is not None and saved.version is not None
     return AppliedWeights(saved.weight_set_id, saved.version, dict(saved.weights))

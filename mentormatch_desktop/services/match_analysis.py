@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import MatchRunStatus, ProposalStatus
 from mentormatch_desktop.domain.progress import CancelToken, Progress
@@ -20,6 +19,7 @@ from mentormatch_desktop.matching.solvers.compare import ComparisonRow
 from mentormatch_desktop.matching.solvers.compare import compare_strategies as _compare
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import matching_models
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.match_records import MatchingError, locked_pairs, run_weights
 from mentormatch_desktop.services.matching_problem import build_problem
 from mentormatch_desktop.services.weights import current_weights
@@ -34,12 +34,11 @@ def _sub(progress: Progress | None, lo: float, hi: float) -> Progress | None:
 
 
 def compare_strategies(
-    session: Session,
+    ctx: ServiceContext,
     program_id: int,
     strategies: Sequence[str],
     *,
     time_limit: float | None = None,
-    host: PluginHost | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> list[ComparisonRow]:
@@ -48,8 +47,8 @@ def compare_strategies(
     Rows: strategy, status, matched, total/min score, score quantiles, constraint
     violations (checked independently of the strategy), seconds and ratio to the best.
     """
-    host = host or PluginHost().load()
-    program = session.get(Program, program_id)
+    host = ctx.plugins
+    program = ctx.session.get(Program, program_id)
     if program is None:
         raise MatchingError(f"no program with id {program_id}")
     solvers = []
@@ -59,11 +58,9 @@ def compare_strategies(
         except KeyError as exc:
             raise MatchingError(str(exc.args[0])) from None
     model = matching_models.score_model(
-        session, program_id, host, progress=_sub(progress, 0, 0.3), cancel=cancel
+        ctx, program_id, progress=_sub(progress, 0, 0.3), cancel=cancel
     )
-    weights = normalise_weights(
-        current_weights(session, program_id, host=host).weights, model.names
-    )
+    weights = normalise_weights(current_weights(ctx, program_id).weights, model.names)
     problem, _ = build_problem(model, weights, group_size=program.group_size, cancel=cancel)
     return _compare(
         problem, solvers, time_limit=time_limit, progress=_sub(progress, 0.3, 1.0), cancel=cancel
@@ -97,27 +94,45 @@ class WhyNotAnswer:
     delta_total: float = 0.0
     obstacles: list[str] = field(default_factory=list)
     best_mentor_id: int | None = None
+    #: Which solver answered: the optimizer re-solves the problem with the wish enforced,
+    #: whatever strategy made the run; ``resolved_note`` says so when they differ.
+    solved_with: str = "optimizer"
+    resolved_note: str = ""
+
+
+#: Strategies whose answer "why not?" reproduces: it re-solves with the optimal solvers.
+_WHY_NOT_SOLVERS = {"optimizer": "optimizer", "peer": "peer"}
 
 
 def why_not(
-    session: Session,
+    ctx: ServiceContext,
     run_id: int,
     mentee_id: int,
     mentor_id: int | None = None,
-    *,
-    host: PluginHost | None = None,
 ) -> WhyNotAnswer:
     """Why ``mentee_id`` is unmatched in the run (or not with ``mentor_id``), from the solver:
-    what forcing it would cost and which rule or competing pair stands in the way."""
+    what forcing it would cost and which rule or competing pair stands in the way.
+
+    The answer always re-solves with the optimizer (the peer matcher for peer programs),
+    because only an optimal solver can say what forcing a pair costs. When the run was made
+    by another strategy (greedy, stable, a plugin) the text says so, since that strategy
+    might have answered differently."""
     from mentormatch_desktop.matching.solvers.why_not import why_not as solver_why_not
 
-    host = host or PluginHost().load()
+    session, host = ctx.session, ctx.plugins
     run = session.get(MatchRun, run_id)
     if run is None:
         raise MatchingError(f"no match run with id {run_id}")
     program = session.get(Program, run.program_id)
     model = matching_models.score_model(
-        session, run.program_id, host, exclude_matched=run.status != MatchRunStatus.APPROVED
+        ctx, run.program_id, exclude_matched=run.status != MatchRunStatus.APPROVED
+    )
+    solved_with = "peer" if model.cohort.is_peer else "optimizer"
+    note = (
+        ""
+        if _WHY_NOT_SOLVERS.get(run.strategy) == solved_with
+        else f"Answered by re-solving with the {solved_with}; this run was made by the "
+        f"{run.strategy!r} strategy, which may have placed other pairs differently."
     )
     cohort = model.cohort
     e = cohort.mentees.indices_of([mentee_id])[0]
@@ -134,6 +149,7 @@ def why_not(
             False,
             f"They cannot be matched: {reason}.",
             obstacles=[reason],
+            solved_with="rules",
         )
     weights = normalise_weights(run_weights(session, run, model.names, host), model.names)
     proposals = session.scalars(
@@ -174,9 +190,11 @@ def why_not(
         mentee_id,
         mentor_id,
         answer.possible,
-        answer.text,
+        f"{answer.text} {note}".strip(),
         answer.delta_matched,
         answer.delta_total,
         list(answer.obstacles),
         None if best is None else int(cohort.mentors.person_ids[best]),
+        solved_with=solved_with,
+        resolved_note=note,
     )

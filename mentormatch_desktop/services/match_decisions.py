@@ -1,6 +1,8 @@
 """A coordinator's decisions on a run's proposals: accept, reject, lock, swap, approve.
 
-Each function is one transaction and leaves an audit-log entry naming who decided.
+Each function runs in the caller's unit of work (it only flushes) and leaves an audit-log
+entry naming who decided. :func:`approve_run` in particular commits nothing, so a caller can
+approve and queue the introductions for the new pairs in one transaction.
 Approval turns the run's pairs (all but rejected ones) into mentorships at once; a run can
 be approved only while it is ``completed``. Introductions between the new pairs are sent by
 the messaging services once those exist; approval records a ``matched`` engagement event
@@ -23,8 +25,8 @@ from mentormatch_desktop.domain.enums import (
 )
 from mentormatch_desktop.matching.explain import breakdown_record, explain_pair
 from mentormatch_desktop.matching.scoring import ScoreModel, normalise_weights
-from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import matching_models
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.match_records import (
     MatchingError,
     ProposalView,
@@ -33,14 +35,12 @@ from mentormatch_desktop.services.match_records import (
     run_weights,
 )
 from mentormatch_desktop.storage.models import (
-    AuditLog,
     EngagementEvent,
     MatchProposal,
     MatchRun,
     Mentorship,
     Person,
 )
-from mentormatch_desktop.storage.types import utcnow
 
 _ACTIONS = {
     "accept": ProposalStatus.ACCEPTED,
@@ -74,14 +74,14 @@ def _proposal(session: Session, proposal_id: int) -> MatchProposal:
 
 
 def set_proposal_status(
-    session: Session,
+    ctx: ServiceContext,
     proposal_id: int,
     action: str | ProposalStatus,
     *,
-    actor_id: int | None = None,
     note: str | None = None,
 ) -> ProposalView:
     """Accept, reject, lock or unlock one proposal (``action`` or a target status)."""
+    session = ctx.session
     p = _proposal(session, proposal_id)
     _open_run(session, p.run_id)
     if isinstance(action, ProposalStatus):
@@ -97,20 +97,17 @@ def set_proposal_status(
             ) from None
     before = p.status
     p.status = status
-    p.decided_by_id = actor_id
-    p.decided_at = utcnow()
+    p.decided_by_id = ctx.actor.person_id
+    p.decided_at = ctx.now()
     if note is not None:
         p.note = fit_text(note)
-    session.add(
-        AuditLog(
-            actor_id=actor_id,
-            action=f"proposal.{status}",
-            entity_type="match_proposal",
-            entity_id=str(p.id),
-            details={"run_id": p.run_id, "from": str(before), "to": str(status)},
-        )
+    ctx.audit(
+        f"proposal.{status}",
+        "match_proposal",
+        p.id,
+        {"run_id": p.run_id, "from": str(before), "to": str(status)},
     )
-    session.commit()
+    session.flush()
     return proposal_view(p, _names(session, [p.mentee_id, p.mentor_id]))
 
 
@@ -136,20 +133,21 @@ class _SwapContext:
 
 
 def _swap_scores(
-    session: Session, a: MatchProposal, b: MatchProposal, host: PluginHost
+    ctx: ServiceContext, a: MatchProposal, b: MatchProposal
 ) -> tuple[SwapPreview, _SwapContext]:
+    session = ctx.session
     if a.run_id != b.run_id:
         raise MatchingError("both proposals must belong to the same run")
     if a.id == b.id or a.mentor_id == b.mentor_id or a.mentee_id == b.mentee_id:
         raise MatchingError("a swap needs two proposals with different mentees and mentors")
     run = _open_run(session, a.run_id)
-    model = matching_models.score_model(session, run.program_id, host, exclude_matched=False)
+    model = matching_models.score_model(ctx, run.program_id, exclude_matched=False)
     cohort = model.cohort
     e = cohort.mentees.indices_of([a.mentee_id, b.mentee_id])
     m = cohort.mentors.indices_of([b.mentor_id, a.mentor_id])
     if (e < 0).any() or (m < 0).any():
         raise MatchingError("a person of these proposals is no longer enrolled in the program")
-    weights = normalise_weights(run_weights(session, run, model.names, host), model.names)
+    weights = normalise_weights(run_weights(session, run, model.names, ctx.plugins), model.names)
     new = model.pair_scores(weights, e, m)
     reasons = [model.rules.reason(cohort, int(x), int(y)) for x, y in zip(e, m, strict=True)]
     blocked = [r for r in reasons if r]
@@ -170,35 +168,24 @@ def _swap_scores(
     return preview, _SwapContext(model, weights, e, m)
 
 
-def preview_swap(
-    session: Session, proposal_a: int, proposal_b: int, *, host: PluginHost | None = None
-) -> SwapPreview:
-    """The score change of giving each proposal's mentee the other's mentor (no change)."""
-    host = host or PluginHost().load()
+def preview_swap(ctx: ServiceContext, proposal_a: int, proposal_b: int) -> SwapPreview:
+    """The score change of giving each proposal's mentee the other's mentor (read-only)."""
     preview, _ = _swap_scores(
-        session, _proposal(session, proposal_a), _proposal(session, proposal_b), host
+        ctx, _proposal(ctx.session, proposal_a), _proposal(ctx.session, proposal_b)
     )
-    session.rollback()
     return preview
 
 
-def apply_swap(
-    session: Session,
-    proposal_a: int,
-    proposal_b: int,
-    *,
-    actor_id: int | None = None,
-    host: PluginHost | None = None,
-) -> SwapPreview:
+def apply_swap(ctx: ServiceContext, proposal_a: int, proposal_b: int) -> SwapPreview:
     """Exchange the mentors of two proposals, rescoring and re-explaining both."""
-    host = host or PluginHost().load()
+    session = ctx.session
     a, b = _proposal(session, proposal_a), _proposal(session, proposal_b)
-    preview, ctx = _swap_scores(session, a, b, host)
+    preview, swap = _swap_scores(ctx, a, b)
     if not preview.allowed:
         raise MatchingError(f"cannot swap: {preview.reason}")
-    model, weights, rows, cols = ctx.model, ctx.weights, ctx.rows, ctx.cols
+    model, weights, rows, cols = swap.model, swap.weights, swap.rows, swap.cols
     parts = model.breakdown(rows, cols, list(weights))
-    criteria = host.criteria()
+    criteria = ctx.plugins.criteria()
     new_mentors = (b.mentor_id, a.mentor_id)
     # Move one row out of the way first: (run, mentee, mentor) is unique at every statement.
     for k, p in enumerate((a, b)):
@@ -209,18 +196,15 @@ def apply_swap(
         text = explain_pair(model.cohort, criteria, weights, values, int(rows[k]), int(cols[k]))
         p.explanation = fit_text(text)
         p.status = ProposalStatus.PROPOSED
-        p.decided_by_id = actor_id
-        p.decided_at = utcnow()
-    session.add(
-        AuditLog(
-            actor_id=actor_id,
-            action="proposal.swapped",
-            entity_type="match_run",
-            entity_id=str(a.run_id),
-            details={"proposals": [a.id, b.id], "delta": preview.delta},
-        )
+        p.decided_by_id = ctx.actor.person_id
+        p.decided_at = ctx.now()
+    ctx.audit(
+        "proposal.swapped",
+        "match_run",
+        a.run_id,
+        {"proposals": [a.id, b.id], "delta": preview.delta},
     )
-    session.commit()
+    session.flush()
     return preview
 
 
@@ -232,10 +216,15 @@ class ApprovalSummary:
     already_active: int
 
 
-def approve_run(session: Session, run_id: int, *, actor_id: int | None = None) -> ApprovalSummary:
-    """Turn every non-rejected proposal of a completed run into a mentorship, at once."""
+def approve_run(ctx: ServiceContext, run_id: int) -> ApprovalSummary:
+    """Turn every non-rejected proposal of a completed run into a mentorship, at once.
+
+    Commits nothing: the caller's unit of work may go on (queue the introductions) and
+    everything lands together or not at all.
+    """
+    session, actor_id = ctx.session, ctx.actor.person_id
     run = _open_run(session, run_id)
-    now = utcnow()
+    now = ctx.now()
     proposals = session.scalars(
         sa.select(MatchProposal).where(MatchProposal.run_id == run_id)
     ).all()
@@ -269,15 +258,7 @@ def approve_run(session: Session, run_id: int, *, actor_id: int | None = None) -
         session.add(m)
         session.flush()
         created += 1
-        session.add(
-            AuditLog(
-                actor_id=actor_id,
-                action="mentorship.created",
-                entity_type="mentorship",
-                entity_id=str(m.id),
-                details={"run_id": run_id, "proposal_id": p.id},
-            )
-        )
+        ctx.audit("mentorship.created", "mentorship", m.id, {"run_id": run_id, "proposal_id": p.id})
         for person in (p.mentee_id, p.mentor_id):
             session.add(
                 EngagementEvent(
@@ -290,14 +271,8 @@ def approve_run(session: Session, run_id: int, *, actor_id: int | None = None) -
                 )
             )
     run.status, run.approved_by_id, run.approved_at = MatchRunStatus.APPROVED, actor_id, now
-    session.add(
-        AuditLog(
-            actor_id=actor_id,
-            action="match_run.approved",
-            entity_type="match_run",
-            entity_id=str(run_id),
-            details={"mentorships": created, "rejected": rejected},
-        )
+    ctx.audit(
+        "match_run.approved", "match_run", run_id, {"mentorships": created, "rejected": rejected}
     )
-    session.commit()
+    session.flush()
     return ApprovalSummary(run_id, created, rejected, duplicate)

@@ -19,11 +19,15 @@ from mentormatch_desktop.matching.scoring import ScoreModel
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.storage.models import MatchProposal, MatchRun, WeightSet
 
-TEXT_LIMIT = 255  # run diagnoses, proposal explanations and notes are VARCHAR(255)
+#: Diagnoses, explanations and notes are TEXT columns: nothing a person or a built-in
+#: writes comes near this. It only bounds what a runaway third-party strategy or criterion
+#: may put into one row (a diagnosis of megabytes would make every run list crawl).
+TEXT_LIMIT = 20_000
 
 
-def fit_text(text: str, limit: int = TEXT_LIMIT) -> str:
-    """``text`` cut to the column's length, on a word boundary, with an ellipsis."""
+def fit_text(text: str | None, limit: int = TEXT_LIMIT) -> str:
+    """``text`` as stored: whole, unless it exceeds ``limit`` (then cut on a word boundary,
+    with an ellipsis)."""
     text = text or ""
     if len(text) <= limit:
         return text

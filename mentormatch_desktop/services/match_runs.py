@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import (
     EnrolmentRole,
@@ -19,7 +18,7 @@ from mentormatch_desktop.domain.enums import (
     MentorshipStatus,
     ProgramKind,
 )
-from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.match_records import ProposalView, proposal_view
 from mentormatch_desktop.storage.models import (
     Enrolment,
@@ -74,8 +73,10 @@ class ProgramOption:
     kind: ProgramKind
 
 
-def matching_programs(session: Session) -> list[ProgramOption]:
-    rows = session.execute(sa.select(Program.id, Program.name, Program.kind).order_by(Program.name))
+def matching_programs(ctx: ServiceContext) -> list[ProgramOption]:
+    rows = ctx.session.execute(
+        sa.select(Program.id, Program.name, Program.kind).order_by(Program.name)
+    )
     return [ProgramOption(i, n, ProgramKind(k)) for i, n, k in rows]
 
 
@@ -97,9 +98,9 @@ def _info(run: MatchRun) -> RunInfo:
     )
 
 
-def list_runs(session: Session, program_id: int, *, limit: int = 50) -> list[RunInfo]:
+def list_runs(ctx: ServiceContext, program_id: int, *, limit: int = 50) -> list[RunInfo]:
     """The program's runs, newest first."""
-    runs = session.scalars(
+    runs = ctx.session.scalars(
         sa.select(MatchRun)
         .where(MatchRun.program_id == program_id)
         .order_by(MatchRun.started_at.desc(), MatchRun.id.desc())
@@ -108,8 +109,9 @@ def list_runs(session: Session, program_id: int, *, limit: int = 50) -> list[Run
     return [_info(r) for r in runs]
 
 
-def run_detail(session: Session, run_id: int, host: PluginHost) -> RunDetail:
+def run_detail(ctx: ServiceContext, run_id: int) -> RunDetail:
     """One run with its proposals (best first), its weights and who is left unmatched."""
+    session, host = ctx.session, ctx.plugins
     run = session.get(MatchRun, run_id)
     if run is None:
         raise LookupError(f"no match run with id {run_id}")

@@ -1,12 +1,13 @@
 """Matching runs: score a program, solve it with a strategy plugin, store the proposals.
 
-One function per user action, each one transaction:
+One function per user action; each runs in the caller's unit of work and only flushes:
 
 * :func:`run_matching` — score, solve and store a :class:`MatchRun` with its proposals
   (score, per-criterion breakdown, explanation). Re-running keeps the pairs a coordinator
   locked or accepted in the previous run as locked constraints. All proposals are written
   together at the end: a run that fails or is cancelled leaves a ``failed`` run row with the
-  reason and no proposals.
+  reason and no proposals (the service sets ``ctx.keep_on_error`` so the unit of work
+  commits that record while the exception travels on).
 * :func:`compare_strategies` — the same problem through several strategies, nothing stored.
 * :func:`why_not` — why a mentee is unmatched, or not with a given mentor.
 * decisions on proposals and approval live in :mod:`.match_decisions` and are re-exported
@@ -30,8 +31,8 @@ from mentormatch_desktop.domain.enums import MatchRunStatus, ProgramKind
 from mentormatch_desktop.domain.progress import Cancelled, CancelToken, Progress, check, report
 from mentormatch_desktop.matching.problem import MatchSolution
 from mentormatch_desktop.matching.scoring import normalise_weights
-from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import matching_models
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.match_analysis import (
     WhyNotAnswer,
     _sub,
@@ -56,8 +57,7 @@ from mentormatch_desktop.services.match_records import (
 )
 from mentormatch_desktop.services.matching_problem import build_problem
 from mentormatch_desktop.services.weights import current_weights
-from mentormatch_desktop.storage.models import AuditLog, MatchProposal, MatchRun, Program, WeightSet
-from mentormatch_desktop.storage.types import utcnow
+from mentormatch_desktop.storage.models import MatchProposal, MatchRun, Program, WeightSet
 
 __all__ = [
     "ApprovalSummary",
@@ -105,7 +105,7 @@ class RunSummary:
 
 
 def run_matching(
-    session: Session,
+    ctx: ServiceContext,
     program_id: int,
     strategy: str,
     *,
@@ -114,16 +114,16 @@ def run_matching(
     keep_locked: bool = True,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
-    host: PluginHost | None = None,
-    actor_id: int | None = None,
 ) -> RunSummary:
     """Match ``program_id`` with ``strategy`` and store the run (see module docstring).
 
     Raises :class:`MatchingError` (after recording a ``failed`` run unless ``dry_run``)
-    when anything goes wrong, and :class:`Cancelled` when ``cancel`` fires.
+    when anything goes wrong, and :class:`Cancelled` when ``cancel`` fires. Nothing is
+    written until the solution is explained, so a failure before that leaves only the
+    failure record (and any embedding vectors the run had to encode) in the unit of work.
     """
-    host = host or PluginHost().load()
-    started_at, t0 = utcnow(), time.perf_counter()
+    session, host = ctx.session, ctx.plugins
+    started_at, t0 = ctx.now(), time.perf_counter()
     program = session.get(Program, program_id)
     if program is None:
         raise MatchingError(f"no program with id {program_id}")
@@ -136,12 +136,11 @@ def run_matching(
         kind = "peer" if program.kind == ProgramKind.PEER else str(program.kind)
         if kind not in solver.kinds and not (kind == "group" and "one_to_one" in solver.kinds):
             raise MatchingError(f"strategy {strategy!r} cannot solve {kind} programs")
-        view = current_weights(session, program_id, host=host)
+        view = current_weights(ctx, program_id)
         report(progress, 0.0, "reading the cohort")
         model = matching_models.score_model(
-            session,
+            ctx,
             program_id,
-            host,
             names=[n for n, w in view.weights.items() if w > 0],
             progress=_sub(progress, 0.0, 0.4),
             cancel=cancel,
@@ -173,6 +172,7 @@ def run_matching(
         check(cancel)
         report(progress, 0.9, "explaining proposals")
         rows = proposal_rows(model, host, weights, solution, kept)
+        _refuse_repeated_pairs(rows, strategy)
         diagnosis = "; ".join(
             [*info.notes, solution.diagnosis] if solution.diagnosis else info.notes
         )
@@ -192,63 +192,51 @@ def run_matching(
             summary.seconds = time.perf_counter() - t0
             report(progress, 1.0, "done (dry run: nothing stored)")
             return summary
-        check(cancel)  # last point to stop: nothing is written before the commit below
-        weight_set_id = view.weight_set_id or _default_weight_set(
-            session, program_id, view.weights, actor_id
-        )
-        run = MatchRun(
-            program_id=program_id,
-            strategy=strategy,
-            status=MatchRunStatus.COMPLETED,
-            weight_set_id=weight_set_id,
-            parent_run_id=parent.id if parent is not None else None,
-            parameters=parameters,
-            objective={
-                "matched": solution.matched,
-                "total_score": solution.total_score,
-                "min_score": solution.min_score,
-                "bound": solution.bound,
-            },
-            solver_status=solution.status,
-            diagnosis=fit_text(diagnosis),
-            seconds=solution.seconds,
-            created_by_id=actor_id,
-            started_at=started_at,
-            finished_at=utcnow(),
-        )
-        session.add(run)
-        session.flush()
-        if rows:
-            session.execute(sa.insert(MatchProposal), [dict(r, run_id=run.id) for r in rows])
-        session.add(
-            AuditLog(
-                actor_id=actor_id,
-                action="match_run.completed",
-                entity_type="match_run",
-                entity_id=str(run.id),
-                details={
-                    "program_id": program_id,
-                    "strategy": strategy,
-                    "matched": solution.matched,
-                },
-            )
-        )
-        session.commit()
+        check(cancel)  # last point to stop: nothing of the run is written before this
     except Exception as exc:
-        session.rollback()
         reason = str(exc) if isinstance(exc, MatchingError | Cancelled) else _describe(exc)
         run_id = (
             None
             if dry_run
-            else _record_failure(
-                session, program_id, strategy, parameters, reason, started_at, actor_id
-            )
+            else _record_failure(ctx, program_id, strategy, parameters, reason, started_at)
         )
         if isinstance(exc, Cancelled | MatchingError):
             if isinstance(exc, MatchingError):
                 exc.run_id = run_id
             raise
         raise MatchingError(reason, run_id=run_id) from exc
+    weight_set_id = view.weight_set_id or _default_weight_set(ctx, program_id, view.weights)
+    run = MatchRun(
+        program_id=program_id,
+        strategy=strategy,
+        status=MatchRunStatus.COMPLETED,
+        weight_set_id=weight_set_id,
+        parent_run_id=parent.id if parent is not None else None,
+        parameters=parameters,
+        objective={
+            "matched": solution.matched,
+            "total_score": solution.total_score,
+            "min_score": solution.min_score,
+            "bound": solution.bound,
+        },
+        solver_status=solution.status,
+        diagnosis=fit_text(diagnosis),
+        seconds=solution.seconds,
+        created_by_id=ctx.actor.person_id,
+        started_at=started_at,
+        finished_at=ctx.now(),
+    )
+    session.add(run)
+    session.flush()
+    if rows:
+        session.execute(sa.insert(MatchProposal), [dict(r, run_id=run.id) for r in rows])
+    ctx.audit(
+        "match_run.completed",
+        "match_run",
+        run.id,
+        {"program_id": program_id, "strategy": strategy, "matched": solution.matched},
+    )
+    session.flush()
     stored = session.scalars(
         sa.select(MatchProposal)
         .where(MatchProposal.run_id == run.id)
@@ -260,6 +248,20 @@ def run_matching(
     summary.seconds = time.perf_counter() - t0
     report(progress, 1.0, "done")
     return summary
+
+
+def _refuse_repeated_pairs(rows: list[dict[str, Any]], strategy: str) -> None:
+    """A pair may be proposed once per run (the database's unique key says so too); catch a
+    strategy that repeats one before anything is written, so the run fails with a reason."""
+    seen: set[tuple[int, int]] = set()
+    for r in rows:
+        pair = (r["mentee_id"], r["mentor_id"])
+        if pair in seen:
+            raise MatchingError(
+                f"strategy {strategy!r} proposed mentee {pair[0]} with mentor {pair[1]} twice; "
+                "each pair must be unique in a run"
+            )
+        seen.add(pair)
 
 
 def _describe(exc: BaseException) -> str:
@@ -331,9 +333,7 @@ def _parent_run(session: Session, program_id: int) -> MatchRun | None:
     ).first()
 
 
-def _default_weight_set(
-    session: Session, program_id: int, weights: dict[str, float], actor_id: int | None
-) -> int:
+def _default_weight_set(ctx: ServiceContext, program_id: int, weights: dict[str, float]) -> int:
     """Store the defaults as version 1 so the run records exactly which weights it used."""
     row = WeightSet(
         program_id=program_id,
@@ -341,32 +341,42 @@ def _default_weight_set(
         weights=weights,
         source="default",
         notes="Default weights",
-        created_by_id=actor_id,
+        created_by_id=ctx.actor.person_id,
     )
-    session.add(row)
-    session.flush()
+    ctx.session.add(row)
+    ctx.session.flush()
     return row.id
 
 
 def _record_failure(
-    session: Session,
+    ctx: ServiceContext,
     program_id: int,
     strategy: str,
     parameters: dict[str, Any],
     reason: str,
     started_at: Any,
-    actor_id: int | None,
-) -> int:
+) -> int | None:
+    """Add a ``failed`` run naming ``reason`` and ask the unit of work to keep it.
+
+    Nothing of the run was written before the failure, so the record is all there is to
+    keep. If the database itself refuses (the failure was a broken connection or an
+    aborted transaction) there is nothing to record and ``None`` is returned.
+    """
     run = MatchRun(
         program_id=program_id,
         strategy=strategy,
         status=MatchRunStatus.FAILED,
         parameters=parameters,
         diagnosis=fit_text(reason),
-        created_by_id=actor_id,
+        created_by_id=ctx.actor.person_id,
         started_at=started_at,
-        finished_at=utcnow(),
+        finished_at=ctx.now(),
     )
-    session.add(run)
-    session.commit()
+    try:
+        ctx.session.add(run)
+        ctx.session.flush()
+    except Exception:  # the unit of work rolls back; the original error is what matters
+        return None
+    ctx.audit("match_run.failed", "match_run", run.id, {"program_id": program_id, "reason": reason})
+    ctx.keep_on_error = True
     return run.id

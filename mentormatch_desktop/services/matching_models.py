@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from mentormatch_desktop.domain.progress import CancelToken, Progress
 from mentormatch_desktop.matching.cohort_db import load_cohort
 from mentormatch_desktop.matching.scoring import ScoreModel
-from mentormatch_desktop.plugin.host import PluginHost
-from mentormatch_desktop.services.embeddings import SEMANTIC_FIT, warm_cohort_cache
+from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.embeddings import SEMANTIC_FIT, warm_cohort
 from mentormatch_desktop.storage.models import (
     AvailabilitySlot,
     Enrolment,
@@ -101,9 +101,8 @@ def fingerprint(session: Session, program_id: int) -> tuple[Any, ...]:
 
 
 def score_model(
-    session: Session,
+    ctx: ServiceContext,
     program_id: int,
-    host: PluginHost,
     *,
     exclude_matched: bool = True,
     names: Iterable[str] | None = (),
@@ -112,7 +111,9 @@ def score_model(
 ) -> ScoreModel:
     """The program's score model, from the cache when its data has not changed.
 
-    Criteria are built lazily; pass ``names`` to build those now (with progress)."""
+    Criteria are built lazily; pass ``names`` to build those now (with progress). Building
+    ``semantic_fit`` adds the vectors it had to encode to the unit of work."""
+    session, host = ctx.session, ctx.plugins
     bind = session.get_bind()
     key = (str(bind.url), program_id, exclude_matched, tuple(sorted(host.criteria())))
     stamp = fingerprint(session, program_id)
@@ -125,8 +126,9 @@ def score_model(
         model.prepare(names, progress=progress, cancel=cancel)
         return model
     cohort = load_cohort(session, program_id, exclude_matched=exclude_matched)
-    if names and SEMANTIC_FIT in names:  # vectors from (and new ones into) the DB cache
-        warm_cohort_cache(session, cohort, progress=progress, cancel=cancel)
+    if names and SEMANTIC_FIT in names:
+        # vectors from (and new ones into) the DB cache, written with the unit of work
+        warm_cohort(session, cohort, progress=progress, cancel=cancel)
     model = ScoreModel(
         cohort, host.criteria(), guard=lambda name: host.guard("register_match_criteria", name)
     )

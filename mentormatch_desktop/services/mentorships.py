@@ -3,8 +3,9 @@
 Health follows the dashboard's at-risk rule (:func:`mentormatch_desktop.analytics.outcomes.
 at_risk`): a running pairing is at risk when nobody met or wrote for more than
 ``risk_days`` (counted from the start when they never did) or a milestone is overdue.
-Ending and re-matching are one transaction each and leave an audit trail; a re-match ends
-the old pairing early with the reason and starts the new one in the same transaction.
+Ending and re-matching run in the caller's unit of work and leave an audit trail naming the
+acting person; a re-match ends the old pairing early with the reason and starts the new one
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from mentormatch_desktop.domain.enums import (
     MentorshipStatus,
     ProgramKind,
 )
-from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.storage.models import (
-    AuditLog,
     Enrolment,
     Meeting,
     Mentorship,
@@ -33,7 +33,6 @@ from mentormatch_desktop.storage.models import (
     Person,
     Program,
 )
-from mentormatch_desktop.storage.types import utcnow
 
 RISK_DAYS = 30
 # Longer id lists are filtered in Python: SQLite binds at most 32,766 parameters.
@@ -83,15 +82,16 @@ class MentorshipRow:
 
 
 def list_mentorships(
-    session: Session,
+    ctx: ServiceContext,
     flt: MentorshipFilter | None = None,
     *,
     as_of: datetime | None = None,
     risk_days: int = RISK_DAYS,
 ) -> list[MentorshipRow]:
     """Mentorships with their health, at-risk ones first, then by silence."""
+    session = ctx.session
     flt = flt or MentorshipFilter()
-    as_of = as_of or utcnow()
+    as_of = as_of or ctx.now()
     today = as_of.date()
     mentor, mentee = aliased(Person), aliased(Person)
     held = (
@@ -185,36 +185,30 @@ def _get(session: Session, mentorship_id: int) -> Mentorship:
     return m
 
 
-def _end(m: Mentorship, reason: str, status: MentorshipStatus, actor_id: int | None) -> None:
+def _end(ctx: ServiceContext, m: Mentorship, reason: str, status: MentorshipStatus) -> None:
     if MentorshipStatus(m.status) not in RUNNING:
         raise MentorshipError(f"this mentorship is already {MentorshipStatus(m.status).value}")
     if not reason.strip():
         raise MentorshipError("say why the mentorship ends (the reason is kept in its history)")
     m.status = status
-    m.ended_at = utcnow()
+    m.ended_at = ctx.now()
     m.end_reason = reason.strip()
-    m.ended_by_id = actor_id
+    m.ended_by_id = ctx.actor.person_id
 
 
 def end_mentorship(
-    session: Session,
+    ctx: ServiceContext,
     mentorship_id: int,
     reason: str,
     *,
     completed: bool = False,
-    actor_id: int | None = None,
 ) -> int:
     """End a running mentorship: completed, or ended early (the default) with ``reason``."""
-    m = _get(session, mentorship_id)
+    m = _get(ctx.session, mentorship_id)
     status = MentorshipStatus.COMPLETED if completed else MentorshipStatus.ENDED_EARLY
-    _end(m, reason, status, actor_id)
-    session.add(
-        AuditLog(
-            actor_id=actor_id, action=f"mentorship.{status.value}", entity_type="mentorship",
-            entity_id=str(m.id), details={"reason": m.end_reason},
-        )
-    )  # fmt: skip
-    session.commit()
+    _end(ctx, m, reason, status)
+    ctx.audit(f"mentorship.{status.value}", "mentorship", m.id, {"reason": m.end_reason})
+    ctx.session.flush()
     return m.id
 
 
@@ -229,15 +223,16 @@ class Candidate:
 
 
 def rematch_candidates(
-    session: Session, mentorship_id: int, host: PluginHost, *, limit: int = 8
+    ctx: ServiceContext, mentorship_id: int, *, limit: int = 8
 ) -> list[Candidate]:
     """Best other mentors for the mentee, under the program's current weights and rules,
     among mentors with a free seat (the current mentor is left out)."""
     from mentormatch_desktop.services import matching_models
     from mentormatch_desktop.services.weights import current_weights
 
+    session = ctx.session
     m = _get(session, mentorship_id)
-    model = matching_models.score_model(session, m.program_id, host, exclude_matched=False)
+    model = matching_models.score_model(ctx, m.program_id, exclude_matched=False)
     cohort = model.cohort
     e = int(cohort.mentees.indices_of([m.mentee_id])[0])
     if e < 0:
@@ -245,7 +240,7 @@ def rematch_candidates(
     n = cohort.n_mentors
     if n == 0:
         return []
-    weights = current_weights(session, m.program_id, host=host).weights
+    weights = current_weights(ctx, m.program_id).weights
     scores = model.pair_scores(weights, np.full(n, e), np.arange(n))
     mentor_ids = [int(x) for x in cohort.mentors.person_ids]
     free = _free_seats(session, m.program_id, mentor_ids)
@@ -287,18 +282,19 @@ def _free_seats(session: Session, program_id: int, mentor_ids: list[int]) -> dic
 
 
 def rematch(
-    session: Session,
+    ctx: ServiceContext,
     mentorship_id: int,
     new_mentor_id: int,
     reason: str,
     *,
     score: float | None = None,
-    actor_id: int | None = None,
 ) -> int:
     """End the pairing early with ``reason`` and pair the mentee with ``new_mentor_id``.
 
-    One transaction; returns the new mentorship's id. The new mentor needs a free seat.
+    Both in the caller's unit of work; returns the new mentorship's id. The new mentor
+    needs a free seat.
     """
+    session = ctx.session
     m = _get(session, mentorship_id)
     if new_mentor_id == m.mentor_id:
         raise MentorshipError("pick a different mentor")
@@ -307,9 +303,9 @@ def rematch(
         raise MentorshipError("that person is not an active mentor in this program")
     if seats[new_mentor_id] <= 0:
         raise MentorshipError("that mentor has no free seat left")
-    _end(m, f"Re-matched: {reason.strip()}" if reason.strip() else "", MentorshipStatus.ENDED_EARLY,
-         actor_id)  # fmt: skip
-    now = utcnow()
+    _end(ctx, m, f"Re-matched: {reason.strip()}" if reason.strip() else "",
+         MentorshipStatus.ENDED_EARLY)  # fmt: skip
+    now = ctx.now()
     new = Mentorship(
         program_id=m.program_id, mentor_id=new_mentor_id, mentee_id=m.mentee_id,
         group_key=m.group_key, status=MentorshipStatus.ACTIVE, match_score=score,
@@ -317,19 +313,14 @@ def rematch(
     )  # fmt: skip
     session.add(new)
     session.flush()
-    session.add(
-        AuditLog(
-            actor_id=actor_id, action="mentorship.rematched", entity_type="mentorship",
-            entity_id=str(m.id),
-            details={
-                "reason": reason.strip(), "new_mentorship": new.id, "new_mentor": new_mentor_id,
-            },
-        )
+    ctx.audit(
+        "mentorship.rematched", "mentorship", m.id,
+        {"reason": reason.strip(), "new_mentorship": new.id, "new_mentor": new_mentor_id},
     )  # fmt: skip
-    session.commit()
+    session.flush()
     return new.id
 
 
-def program_names(session: Session) -> list[tuple[int, str]]:
-    rows = session.execute(sa.select(Program.id, Program.name).order_by(Program.name))
+def program_names(ctx: ServiceContext) -> list[tuple[int, str]]:
+    rows = ctx.session.execute(sa.select(Program.id, Program.name).order_by(Program.name))
     return [(pid, name) for pid, name in rows]

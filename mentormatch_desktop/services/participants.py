@@ -1,8 +1,8 @@
-"""Import and export of participant files: one transaction per action.
+"""Import and export of participant files.
 
 Import validates the whole file first (format, then database checks such as unknown
 managers or e-mail conflicts) and raises :class:`ImportFailed` with every problem; only a
-clean file is written, in one transaction. People are matched by ``external_id``, then by
+clean file is written, in the caller's unit of work. People are matched by ``external_id``, then by
 e-mail (case-insensitive), so re-importing a file updates and never duplicates. The field
 rules live in :mod:`mentormatch_desktop.domain.participants`.
 """
@@ -28,6 +28,7 @@ from mentormatch_desktop.domain.participants import (
     validate_table,
 )
 from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.participant_apply import ApplyContext, apply_record
 from mentormatch_desktop.services.participant_files import read_table, write_table
 from mentormatch_desktop.storage.models import (
@@ -254,7 +255,7 @@ def _write(
 
 
 def import_participants(
-    session: Session,
+    ctx: ServiceContext,
     path: str | Path,
     *,
     program: str | int | None = None,
@@ -266,9 +267,11 @@ def import_participants(
     Raises :class:`ImportFailed` listing every problem; in that case nothing is written.
     With ``program``, each row also enrols the person in that program in its ``role``.
     ``progress`` hears the phases (read and validate the file, check it against the
-    database, save row by row, commit); ``cancel`` is honoured up to the commit and raises
-    :class:`~mentormatch_desktop.domain.progress.Cancelled` with nothing written.
+    database, save row by row, flush); ``cancel`` is honoured up to the end and raises
+    :class:`~mentormatch_desktop.domain.progress.Cancelled`; the caller's unit of work then
+    rolls back, so nothing is written.
     """
+    session = ctx.session
     file = str(path)
     report(progress, 0.0, "Reading the file")
     header, rows = read_table(path)
@@ -288,14 +291,16 @@ def import_participants(
                 key=lambda e: (e.row or 0, COLUMNS.index(e.field) if e.field in COLUMNS else -1),
             )
         raise ImportFailed(errors)
-    try:
-        summary, _ = _write(session, records, target, file, progress, cancel)
-        check(cancel)  # the last moment to stop: after the commit it is done
-        report(progress, _WRITTEN, "Saving the transaction")
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    summary, _ = _write(session, records, target, file, progress, cancel)
+    report(progress, _WRITTEN, "Saving the transaction")
+    session.flush()
+    check(cancel)  # the last moment to stop: once the caller commits it is done
+    ctx.audit(
+        "participants.imported",
+        "program" if target is not None else "people",
+        target.id if target is not None else None,
+        {"file": Path(file).name, "created": summary.created, "updated": summary.updated},
+    )
     report(progress, 1.0, f"Imported {summary.rows:,} rows")
     return summary
 
@@ -387,9 +392,10 @@ def participant_rows(session: Session, program: Program | None = None) -> list[d
 
 
 def export_participants(
-    session: Session, path: str | Path, *, program: str | int | None = None
+    ctx: ServiceContext, path: str | Path, *, program: str | int | None = None
 ) -> ExportSummary:
     """Write participants to CSV/XLSX in the import format (export → import changes nothing)."""
+    session = ctx.session
     target = _resolve_program(session, program, str(path))
     rows = participant_rows(session, target)
     if program is None:

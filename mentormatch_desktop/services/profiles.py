@@ -25,6 +25,7 @@ from mentormatch_desktop.domain.enums import (
     SkillDirection,
 )
 from mentormatch_desktop.domain.participants import FieldProblem
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.storage.models import (
     AvailabilitySlot,
     Department,
@@ -187,7 +188,8 @@ def _skill_index(session: Session) -> dict[str, int]:
     return index
 
 
-def load_profile(session: Session, person_id: int) -> Profile:
+def load_profile(ctx: ServiceContext, person_id: int) -> Profile:
+    session = ctx.session
     person = session.get(Person, person_id)
     if person is None:
         raise LookupError(f"no participant with id {person_id}")
@@ -236,8 +238,10 @@ def load_profile(session: Session, person_id: int) -> Profile:
     )
 
 
-def save_profile(session: Session, profile: Profile) -> int:
-    """Validate and write the whole profile in one transaction; returns the person's id."""
+def save_profile(ctx: ServiceContext, profile: Profile) -> int:
+    """Validate and write the whole profile (flushed into the caller's unit of work);
+    returns the person's id."""
+    session = ctx.session
     skill_ids = _skill_index(session)
     issues = validate_profile(profile, set(skill_ids))
     email = profile.email.strip().lower()
@@ -286,7 +290,8 @@ def save_profile(session: Session, profile: Profile) -> int:
     session.flush()
     _save_enrolments(session, pid, profile.enrolments)
     _save_blocked(session, pid, profile.must_not_match)
-    session.commit()
+    ctx.audit("profile.created" if profile.id is None else "profile.saved", "person", pid)
+    session.flush()
     return pid
 
 
@@ -359,6 +364,6 @@ def _save_blocked(session: Session, person_id: int, blocked: list[BlockedPerson]
         )
 
 
-def program_choices(session: Session) -> list[tuple[int, str]]:
-    rows = session.execute(sa.select(Program.id, Program.name).order_by(Program.name))
+def program_choices(ctx: ServiceContext) -> list[tuple[int, str]]:
+    rows = ctx.session.execute(sa.select(Program.id, Program.name).order_by(Program.name))
     return [(pid, name) for pid, name in rows]

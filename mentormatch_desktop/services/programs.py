@@ -4,7 +4,9 @@ A program's matching constraints live in ``Program.settings["constraints"]`` usi
 field names of :class:`mentormatch_desktop.matching.problem.Constraints` (and the solve
 format), so the matching service reads them without translation. Criterion weights are
 versioned :class:`WeightSet` rows: saving changed weights adds a version, never edits one,
-so every past match run keeps pointing at the weights that produced it.
+so every past match run keeps pointing at the weights that produced it; they are saved
+through :func:`mentormatch_desktop.services.weights.save_weights`, the one write path for
+weights (validated against the installed criteria, audited).
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ from mentormatch_desktop.domain.enums import (
     ProgramStatus,
 )
 from mentormatch_desktop.domain.errors import FieldError
-from mentormatch_desktop.storage.models import Enrolment, Mentorship, Program, WeightSet
+from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.weights import (
+    WeightsError,
+    latest_weight_set,
+    save_weights,
+    validate_weights,
+)
+from mentormatch_desktop.storage.models import Enrolment, Mentorship, Program
 
 
 class ProgramError(FieldError):
@@ -170,9 +179,15 @@ def validate_program(data: ProgramInput) -> list[ProgramError]:
     return errors
 
 
-def _raise_if_invalid(session: Session, data: ProgramInput, program_id: int | None) -> None:
+def _raise_if_invalid(ctx: ServiceContext, data: ProgramInput, program_id: int | None) -> None:
     errors = validate_program(data)
-    clash = session.scalar(
+    if data.weights and not any(e.field.startswith("weights") for e in errors):
+        try:
+            validate_weights(data.weights, ctx.plugins)
+        except WeightsError as exc:
+            field = f"weights.{exc.field}" if exc.field in data.weights else "weights"
+            errors.append(ProgramError(field, exc.message))
+    clash = ctx.session.scalar(
         sa.select(Program.id).where(
             sa.func.lower(Program.name) == data.name.strip().lower(),
             Program.id != (program_id or -1),
@@ -206,71 +221,52 @@ def _apply(program: Program, data: ProgramInput) -> None:
     program.settings = settings
 
 
-def current_weights(session: Session, program_id: int) -> WeightSet | None:
-    return session.scalars(
-        sa.select(WeightSet)
-        .where(WeightSet.program_id == program_id)
-        .order_by(WeightSet.version.desc())
-        .limit(1)
-    ).first()
+def _store_weights(ctx: ServiceContext, program_id: int, weights: dict[str, float]) -> None:
+    if weights:
+        save_weights(ctx, program_id, weights, notes="program settings", only_if_changed=True)
 
 
-def _store_weights(session: Session, program_id: int, weights: dict[str, float]) -> None:
-    if not weights:
-        return
-    latest = current_weights(session, program_id)
-    clean = {k: round(float(v), 4) for k, v in sorted(weights.items())}
-    if latest is not None and {k: round(float(v), 4) for k, v in latest.weights.items()} == clean:
-        return
-    session.add(
-        WeightSet(
-            program_id=program_id,
-            version=(latest.version + 1) if latest else 1,
-            weights=clean,
-            source="manual",
-        )
-    )
-
-
-def create_program(session: Session, data: ProgramInput) -> ProgramDetails:
+def create_program(ctx: ServiceContext, data: ProgramInput) -> ProgramDetails:
     """Create a program (and its first weight set); raises :class:`ProgramError` if invalid."""
-    _raise_if_invalid(session, data, None)
+    _raise_if_invalid(ctx, data, None)
     program = Program(settings={})
     _apply(program, data)
-    session.add(program)
-    session.flush()
-    _store_weights(session, program.id, data.weights)
-    session.commit()
-    return get_program(session, program.id)
+    ctx.session.add(program)
+    ctx.session.flush()
+    _store_weights(ctx, program.id, data.weights)
+    ctx.audit("program.created", "program", program.id, {"name": program.name})
+    ctx.session.flush()
+    return get_program(ctx, program.id)
 
 
-def update_program(session: Session, program_id: int, data: ProgramInput) -> ProgramDetails:
+def update_program(ctx: ServiceContext, program_id: int, data: ProgramInput) -> ProgramDetails:
     """Save edits; changed weights become a new :class:`WeightSet` version."""
-    program = session.get(Program, program_id)
+    program = ctx.session.get(Program, program_id)
     if program is None:
         raise ProgramError("program", f"no program with id {program_id}")
-    _raise_if_invalid(session, data, program_id)
+    _raise_if_invalid(ctx, data, program_id)
     _apply(program, data)
-    _store_weights(session, program_id, data.weights)
-    session.commit()
-    return get_program(session, program_id)
+    _store_weights(ctx, program_id, data.weights)
+    ctx.audit("program.updated", "program", program_id, {"name": program.name})
+    ctx.session.flush()
+    return get_program(ctx, program_id)
 
 
-def get_program(session: Session, program_id: int) -> ProgramDetails:
-    program = session.get(Program, program_id)
+def get_program(ctx: ServiceContext, program_id: int) -> ProgramDetails:
+    program = ctx.session.get(Program, program_id)
     if program is None:
         raise ProgramError("program", f"no program with id {program_id}")
-    return _details(session, [program])[0]
+    return _details(ctx.session, [program])[0]
 
 
-def list_programs(session: Session) -> list[ProgramDetails]:
+def list_programs(ctx: ServiceContext) -> list[ProgramDetails]:
     """Every program, newest start date first, with enrolment and mentorship counts."""
     programs = list(
-        session.scalars(
+        ctx.session.scalars(
             sa.select(Program).order_by(Program.starts_on.desc().nulls_last(), Program.name)
         )
     )
-    return _details(session, programs)
+    return _details(ctx.session, programs)
 
 
 def _details(session: Session, programs: list[Program]) -> list[ProgramDetails]:
@@ -293,7 +289,7 @@ def _details(session: Session, programs: list[Program]) -> list[ProgramDetails]:
     )
     result = []
     for p in programs:
-        weights = current_weights(session, p.id)
+        weights = latest_weight_set(session, p.id)
         result.append(
             ProgramDetails(
                 id=p.id,

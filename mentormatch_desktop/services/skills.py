@@ -9,7 +9,6 @@ records the "no" so the same pair is not suggested again. Each is one transactio
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import numpy as np
 import sqlalchemy as sa
@@ -28,6 +27,7 @@ from mentormatch_desktop.matching.skill_normalisation import (
     pick_canonical,
     suggest_merges,
 )
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.storage.models import (
     PersonSkill,
     Skill,
@@ -63,7 +63,7 @@ class SuggestResult:
 
 
 def suggest_skill_merges(
-    session: Session,
+    ctx: ServiceContext,
     *,
     labels: list[str] | None = None,
     threshold: float = DEFAULT_THRESHOLD,
@@ -73,6 +73,7 @@ def suggest_skill_merges(
 ) -> SuggestResult:
     """Suggest merges among existing skills (and for free-text ``labels``, e.g. from an
     import); pending or rejected pairs are not suggested again."""
+    session = ctx.session
     usage = dict(
         session.execute(
             sa.select(PersonSkill.skill_id, sa.func.count()).group_by(PersonSkill.skill_id)
@@ -151,13 +152,13 @@ def suggest_skill_merges(
         seen.add(pair)
     session.flush()
     views = [_view(session, row) for row in created]
-    session.commit()
     report(progress, 1.0, f"{len(views)} new suggestions")
     return SuggestResult(views, len(taxonomy), embed is not None, note)
 
 
-def list_skill_merges(session: Session, status: str | None = "pending") -> list[SkillMergeView]:
+def list_skill_merges(ctx: ServiceContext, status: str | None = "pending") -> list[SkillMergeView]:
     """Suggestions with ``status`` (all when None), most similar first."""
+    session = ctx.session
     query = sa.select(SkillMergeSuggestion).order_by(
         SkillMergeSuggestion.similarity.desc(), SkillMergeSuggestion.id
     )
@@ -173,10 +174,9 @@ class MergeOutcome:
     duplicate_removed: bool
 
 
-def approve_skill_merge(
-    session: Session, suggestion_id: int, *, decided_by_id: int | None = None
-) -> MergeOutcome:
-    """Merge the suggested label into its skill: one transaction, nothing half-merged."""
+def approve_skill_merge(ctx: ServiceContext, suggestion_id: int) -> MergeOutcome:
+    """Merge the suggested label into its skill: one unit of work, nothing half-merged."""
+    session = ctx.session
     row = _pending(session, suggestion_id)
     target = session.get(Skill, row.skill_id)
     if target is None:
@@ -194,36 +194,36 @@ def approve_skill_merge(
                 SkillMergeSuggestion.status == "pending",
                 SkillMergeSuggestion.id != row.id,
             )
-            .values(status="rejected", decided_at=datetime.now(UTC))
+            .values(status="rejected", decided_at=ctx.now())
         )
         session.delete(duplicate)
         session.flush()
     _add_alias(session, target.id, row.label)
     row.status = "approved"
-    row.decided_by_id = decided_by_id
-    row.decided_at = datetime.now(UTC)
+    row.decided_by_id = ctx.actor.person_id
+    row.decided_at = ctx.now()
+    ctx.audit("skill_merge.approved", "skill_merge_suggestion", row.id,
+              {"label": row.label, "skill_id": target.id, "people_moved": moved})  # fmt: skip
     session.flush()
     view = _view(session, row)
-    session.commit()
     return MergeOutcome(view, moved, duplicate is not None and duplicate.id != target.id)
 
 
-def reject_skill_merge(
-    session: Session, suggestion_id: int, *, decided_by_id: int | None = None
-) -> SkillMergeView:
+def reject_skill_merge(ctx: ServiceContext, suggestion_id: int) -> SkillMergeView:
     """Record that the label is *not* that skill; it will not be suggested again."""
+    session = ctx.session
     row = _pending(session, suggestion_id)
     row.status = "rejected"
-    row.decided_by_id = decided_by_id
-    row.decided_at = datetime.now(UTC)
+    row.decided_by_id = ctx.actor.person_id
+    row.decided_at = ctx.now()
+    ctx.audit("skill_merge.rejected", "skill_merge_suggestion", row.id, {"label": row.label})
     session.flush()
-    view = _view(session, row)
-    session.commit()
-    return view
+    return _view(session, row)
 
 
-def resolve_skill_label(session: Session, label: str) -> int | None:
+def resolve_skill_label(ctx: ServiceContext, label: str) -> int | None:
     """The skill id a label stands for by name or approved alias (case/punctuation-blind)."""
+    session = ctx.session
     key = canonical_label(label)
     for skill_id, name in session.execute(sa.select(Skill.id, Skill.name)):
         if canonical_label(name) == key:

@@ -7,6 +7,10 @@ installed criterion plugin joins with its default). ``preview_ranking`` backs th
 weight sliders: the program's criterion values are cached (see
 :mod:`~mentormatch_desktop.services.matching_models`), so each slider move costs only the
 recombination.
+
+This module is the only write path for weights (programs, learned weights and the text
+criterion switch all save through :func:`save_weights`): every version is validated against
+the installed criteria and audited under the acting person.
 """
 
 from __future__ import annotations
@@ -22,9 +26,12 @@ from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.errors import FieldError
 from mentormatch_desktop.domain.progress import CancelToken, Progress
+from mentormatch_desktop.matching.embeddings import SemanticUnavailable, semantic_status
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import matching_models
-from mentormatch_desktop.storage.models import AuditLog, Program, WeightSet
+from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.embeddings import SEMANTIC_FIT, TEXT_CRITERIA
+from mentormatch_desktop.storage.models import Program, WeightSet
 
 
 class WeightsError(FieldError):
@@ -70,6 +77,7 @@ def default_weights(program: Program, host: PluginHost) -> dict[str, float]:
 
 
 def latest_weight_set(session: Session, program_id: int) -> WeightSet | None:
+    """The program's newest stored weight set (None before the first save)."""
     return session.scalars(
         sa.select(WeightSet)
         .where(WeightSet.program_id == program_id)
@@ -85,11 +93,9 @@ def _program(session: Session, program_id: int) -> Program:
     return program
 
 
-def current_weights(
-    session: Session, program_id: int, *, host: PluginHost | None = None
-) -> WeightsView:
+def current_weights(ctx: ServiceContext, program_id: int) -> WeightsView:
     """The program's latest weights, filled with defaults for criteria it does not name."""
-    host = host or PluginHost().load()
+    session, host = ctx.session, ctx.plugins
     program = _program(session, program_id)
     weights = default_weights(program, host)
     latest = latest_weight_set(session, program_id)
@@ -132,21 +138,26 @@ def validate_weights(weights: Mapping[str, Any], host: PluginHost) -> dict[str, 
 
 
 def save_weights(
-    session: Session,
+    ctx: ServiceContext,
     program_id: int,
     weights: Mapping[str, Any],
     *,
     source: str = "manual",
     notes: str = "",
     evidence: dict[str, Any] | None = None,
-    actor_id: int | None = None,
-    host: PluginHost | None = None,
+    only_if_changed: bool = False,
 ) -> WeightsView:
-    """Store ``weights`` as the program's next version (one transaction, audited)."""
-    host = host or PluginHost().load()
+    """Store ``weights`` as the program's next version (validated, audited, flushed).
+
+    With ``only_if_changed`` (the program editor), weights equal to the latest version are
+    not stored again.
+    """
+    session = ctx.session
     _program(session, program_id)
-    clean = validate_weights(weights, host)
+    clean = validate_weights(weights, ctx.plugins)
     latest = latest_weight_set(session, program_id)
+    if only_if_changed and latest is not None and _same(latest.weights or {}, clean):
+        return current_weights(ctx, program_id)
     row = WeightSet(
         program_id=program_id,
         version=(latest.version if latest else 0) + 1,
@@ -154,21 +165,67 @@ def save_weights(
         source=source,
         evidence=evidence or {},
         notes=notes,
-        created_by_id=actor_id,
+        created_by_id=ctx.actor.person_id,
     )
     session.add(row)
     session.flush()
-    session.add(
-        AuditLog(
-            actor_id=actor_id,
-            action="weights.saved",
-            entity_type="weight_set",
-            entity_id=str(row.id),
-            details={"program_id": program_id, "version": row.version, "weights": clean},
-        )
+    ctx.audit(
+        "weights.saved",
+        "weight_set",
+        row.id,
+        {"program_id": program_id, "version": row.version, "source": source, "weights": clean},
     )
-    session.commit()
-    return current_weights(session, program_id, host=host)
+    session.flush()
+    return current_weights(ctx, program_id)
+
+
+def _same(stored: Mapping[str, Any], clean: Mapping[str, float]) -> bool:
+    """Equal weights, ignoring float noise below four decimals."""
+
+    def norm(w: Mapping[str, Any]) -> dict[str, float]:
+        return {k: round(float(v), 4) for k, v in w.items()}
+
+    return norm(stored) == norm(clean)
+
+
+@dataclass(frozen=True)
+class TextCriterionSwitch:
+    program_id: int
+    active: str
+    weight: float
+    version: int | None
+
+
+def switch_text_criterion(
+    ctx: ServiceContext, program_id: int, criterion: str
+) -> TextCriterionSwitch:
+    """Make ``criterion`` (``semantic_fit`` or ``goal_fit``) the program's text criterion.
+
+    The other text criterion's weight moves onto it (so the balance with skills,
+    availability… stays as the coordinator set it), saved as a new weight-set version.
+    """
+    if criterion not in TEXT_CRITERIA:
+        raise ValueError(f"text criterion must be one of {', '.join(TEXT_CRITERIA)}")
+    criteria = ctx.plugins.criteria()
+    if criterion not in criteria:
+        reason = semantic_status().reason if criterion == SEMANTIC_FIT else "not installed"
+        raise SemanticUnavailable(f"{criterion} is not available: {reason}")
+    weights = dict(current_weights(ctx, program_id).weights)
+    other = next(c for c in TEXT_CRITERIA if c != criterion)
+    moved = weights.get(other, 0.0) + weights.get(criterion, 0.0)
+    if moved <= 0:
+        moved = float(criteria[other].default_weight) if other in criteria else 1.0
+    weights[criterion] = moved
+    if other in weights:
+        weights[other] = 0.0
+    saved = save_weights(
+        ctx,
+        program_id,
+        weights,
+        source="manual",
+        notes=f"text criterion switched to {criterion}",
+    )
+    return TextCriterionSwitch(program_id, criterion, moved, saved.version)
 
 
 @dataclass
@@ -197,12 +254,11 @@ class RankingPreview:
 
 
 def preview_ranking(
-    session: Session,
+    ctx: ServiceContext,
     program_id: int,
     weights: Mapping[str, Any],
     *,
     top: int = 3,
-    host: PluginHost | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
 ) -> RankingPreview:
@@ -211,10 +267,9 @@ def preview_ranking(
     The first call for a program builds its criterion values (seconds on a large program);
     later calls with other weights only recombine them (a fraction of a second).
     """
-    host = host or PluginHost().load()
-    _program(session, program_id)
-    clean = validate_weights(weights, host)
-    model = matching_models.score_model(session, program_id, host, progress=progress, cancel=cancel)
+    _program(ctx.session, program_id)
+    clean = validate_weights(weights, ctx.plugins)
+    model = matching_models.score_model(ctx, program_id, progress=progress, cancel=cancel)
     from mentormatch_desktop.matching.scoring import normalise_weights
 
     used = normalise_weights(clean, model.names)

@@ -1,8 +1,10 @@
 """What every screen shares: settings, the database engine, plugins and connection state.
 
 Screens never open engines or plugin hosts themselves; they get an :class:`AppContext`,
-run services through :mod:`mentormatch_desktop.ui.workers` with ``context.engine``, and
-listen to ``data_changed`` to refresh when another screen changed something they show.
+run services through :mod:`mentormatch_desktop.ui.workers` inside
+``with context.unit_of_work() as ctx:`` (one transaction per user action, committed when
+the block ends), and listen to ``data_changed`` to refresh when another screen changed
+something they show.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.config import Settings
-from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.plugin.host import PluginHost, default_host
+from mentormatch_desktop.services.context import ServiceContext, unit_of_work
 from mentormatch_desktop.storage.db import create_engine, session_factory
 
 log = logging.getLogger(__name__)
@@ -60,9 +63,18 @@ class AppContext(QObject):
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session for one unit of work (use inside a worker, never on the GUI thread)."""
+        """A plain session for analytics reads (use inside a worker, never on the GUI
+        thread). Services take :meth:`unit_of_work` instead."""
         with self._sessions() as session:
             yield session
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[ServiceContext]:
+        """One user action's transaction, for a worker: the acting person (the signed-in
+        login on PostgreSQL, the local coordinator on SQLite), the app's plugin host and
+        a session; commits when the block ends, rolls back if it raises."""
+        with unit_of_work(self.engine, plugins=self.plugins) as ctx:
+            yield ctx
 
     def ping(self) -> None:
         """Raise if the database does not answer (called from a worker)."""
@@ -85,9 +97,10 @@ class AppContext(QObject):
     # -- plugins -----------------------------------------------------------------------
     @property
     def plugins(self) -> PluginHost:
-        """The plugin host, loaded on first use (built-ins and installed plugins)."""
+        """The plugin host, loaded on first use: the process-wide one unless the context
+        was given its own (tests)."""
         if self._plugins is None:
-            self._plugins = PluginHost()
+            return default_host()
         return self._plugins.load()
 
     def notify(self, topic: str, source: object = None) -> None:

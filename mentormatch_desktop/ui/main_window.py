@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from mentormatch_desktop import __version__
-from mentormatch_desktop.storage.migrations import upgrade
+from mentormatch_desktop.storage.migrations import prepare_schema
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.views import ViewSpec, available_views
@@ -239,7 +239,8 @@ class MainWindow(QMainWindow):
 
         def check() -> None:
             context.ping()
-            upgrade(context.database_url, engine=context.engine)
+            # Checks a shared database's schema, never migrates it (see prepare_schema).
+            prepare_schema(context.engine)
 
         def ok(_: object) -> None:
             was_ready = self._ready

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressDialog
 
+from mentormatch_desktop.storage.migrations import SchemaMismatch
 from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
 
@@ -36,7 +37,9 @@ def start(window: MainWindow, *, fill_demo: bool) -> Task:
         window.set_ready()
 
     def failed(error: TaskError) -> None:
-        if error.is_connection_error:
+        # An unreachable server and a schema this version cannot use both leave the app
+        # waiting in the banner (with "Retry now") rather than half-working.
+        if error.is_connection_error or isinstance(error.exception, SchemaMismatch):
             context.mark_unreachable(error.message)
         else:
             window.report_error(error)

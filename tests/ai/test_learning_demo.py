@@ -13,13 +13,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.matching.learning import NotEnoughOutcomes, rank_correlation
-from mentormatch_desktop.services.demo import fill_demo
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.learning import (
     LearningError,
     apply_learned_weights,
     suggest_weights,
 )
 from mentormatch_desktop.storage.models import Program, WeightSet
+from mentormatch_desktop.testing import fill_demo_database
 
 # The structured criteria; semantic_fit is covered elsewhere (encoding a whole demo org is
 # a benchmark's job, not a unit test's).
@@ -38,12 +39,12 @@ TRUTH = {name: 0.0 for name in CRITERIA} | {"skill_fit": 3, "availability": 2, "
 
 @pytest.mark.slow
 def test_learned_weights_recover_the_demo_relation_and_apply_as_a_new_version(
-    engine: Engine,
+    engine: Engine, ctx: ServiceContext
 ) -> None:
-    summary = fill_demo(engine, participants=1500)
+    summary = fill_demo_database(engine, participants=1500)
     with Session(engine, expire_on_commit=False) as session:
         program_id = session.scalar(sa.select(Program.id).order_by(Program.id))
-        suggestion = suggest_weights(session, program_id, only=CRITERIA, now=summary.now)
+        suggestion = suggest_weights(ctx, program_id, only=CRITERIA, now=summary.now)
         learned = suggestion.learned
         rho = rank_correlation(learned, TRUTH)
         # Measured with 1500 participants (2026-11-27): rho 0.79, AUC 0.79 vs uniform 0.70
@@ -58,20 +59,20 @@ def test_learned_weights_recover_the_demo_relation_and_apply_as_a_new_version(
         before = session.scalar(
             sa.select(sa.func.max(WeightSet.version)).where(WeightSet.program_id == program_id)
         )
-        applied = apply_learned_weights(session, suggestion)
+        applied = apply_learned_weights(ctx, suggestion)
         assert applied.version == (before or 0) + 1
         row = session.get(WeightSet, applied.weight_set_id)
         assert row.source == "learned" and row.evidence["outcomes"] == learned.n_outcomes
         assert row.weights["skill_fit"] == pytest.approx(learned.suggested["skill_fit"], abs=1e-3)
         # a stale suggestion cannot overwrite weights its author has not seen
         with pytest.raises(LearningError, match="weights changed"):
-            apply_learned_weights(session, suggestion)
+            apply_learned_weights(ctx, suggestion)
 
 
-def test_a_small_history_gets_a_clear_message(engine: Engine) -> None:
-    summary = fill_demo(engine, participants=150)
+def test_a_small_history_gets_a_clear_message(engine: Engine, ctx: ServiceContext) -> None:
+    summary = fill_demo_database(engine, participants=150)
     with Session(engine) as session:
         program_id = session.scalar(sa.select(Program.id).order_by(Program.id))
         with pytest.raises(NotEnoughOutcomes, match=r"at least 60 mentorships") as info:
-            suggest_weights(session, program_id, only=CRITERIA, now=summary.now)
+            suggest_weights(ctx, program_id, only=CRITERIA, now=summary.now)
         assert "more outcomes are needed" in str(info.value)

@@ -13,8 +13,9 @@ from mentormatch_desktop.matching.embeddings import SemanticStatus
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import embeddings as embedding_services
 from mentormatch_desktop.services import matching_models
-from mentormatch_desktop.services.embeddings import switch_text_criterion
+from mentormatch_desktop.services.context import LOCAL_COORDINATOR, ServiceContext
 from mentormatch_desktop.services.matching import run_matching
+from mentormatch_desktop.services.weights import switch_text_criterion
 from mentormatch_desktop.storage.models import Program, TextEmbedding
 from plugins.matching import semantic
 
@@ -31,14 +32,15 @@ def test_second_run_encodes_nothing_and_explanations_quote_phrases(
     monkeypatch.setattr(semantic, "semantic_status", lambda: AVAILABLE)
     monkeypatch.setattr(embedding_services, "semantic_status", lambda: AVAILABLE)
     monkeypatch.setattr(semantic, "EXPLAIN_MIN_SIMILARITY", -1.0)  # random vectors
-    host = PluginHost().load()
+    # loaded after the patches, so semantic_fit is installed
+    demo_ctx = ServiceContext(demo_session, LOCAL_COORDINATOR, PluginHost().load())
     program_id = demo_session.scalar(
         sa.select(Program.id).where(Program.kind == "one_to_one").order_by(Program.id)
     )
-    switch_text_criterion(demo_session, program_id, "semantic_fit", host=host)
+    switch_text_criterion(demo_ctx, program_id, "semantic_fit")
     matching_models.clear()
 
-    first = run_matching(demo_session, program_id, "optimizer", dry_run=True, host=host)
+    first = run_matching(demo_ctx, program_id, "optimizer", dry_run=True)
     encoded_first = len(encoder.encoded)
     assert encoded_first > 0
     stored = demo_session.scalar(
@@ -53,7 +55,7 @@ def test_second_run_encodes_nothing_and_explanations_quote_phrases(
     # A new process (no memory) and a rebuilt cohort: everything comes from the database.
     text_vectors.process_memory(encoder.model_name).clear()
     matching_models.clear()
-    second = run_matching(demo_session, program_id, "optimizer", dry_run=True, host=host)
+    second = run_matching(demo_ctx, program_id, "optimizer", dry_run=True)
     assert len(encoder.encoded) == encoded_first
     assert [(p.mentee_id, p.mentor_id) for p in second.proposals] == [
         (p.mentee_id, p.mentor_id) for p in first.proposals

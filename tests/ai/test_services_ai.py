@@ -8,32 +8,35 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
 from mentormatch_desktop.cli import cli
 from mentormatch_desktop.domain.progress import Cancelled, CancelToken
 from mentormatch_desktop.matching import text_vectors
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.demo import fill_demo
-from mentormatch_desktop.services.embeddings import refresh_embeddings, switch_text_criterion
+from mentormatch_desktop.services.embeddings import refresh_embeddings
 from mentormatch_desktop.services.fairness import AuditError, audit_run
+from mentormatch_desktop.services.weights import switch_text_criterion
 from mentormatch_desktop.storage.models import MatchRun, Program, TextEmbedding, WeightSet
+from mentormatch_desktop.testing import UnitOfWork
 
 from .conftest import CountingEncoder, semantic
 
 
 @pytest.fixture
-def demo(engine: Engine) -> Engine:
-    fill_demo(engine, participants=300)
+def demo(engine: Engine, uow: UnitOfWork) -> Engine:
+    with uow() as ctx:
+        fill_demo(ctx, participants=300)
     return engine
 
 
-def test_fairness_audit_groups_and_flags(demo: Engine) -> None:
-    with Session(demo) as session:
-        run_id = session.scalar(sa.select(MatchRun.id).order_by(MatchRun.id))
-        program = session.get(Program, session.get(MatchRun, run_id).program_id)
-        program.settings = {**(program.settings or {}), "protected_attributes": ["gender"]}
-        session.commit()
-        audit = audit_run(session, run_id)
+def test_fairness_audit_groups_and_flags(demo: Engine, ctx: ServiceContext) -> None:
+    session = ctx.session
+    run_id = session.scalar(sa.select(MatchRun.id).order_by(MatchRun.id))
+    program = session.get(Program, session.get(MatchRun, run_id).program_id)
+    program.settings = {**(program.settings or {}), "protected_attributes": ["gender"]}
+    session.flush()
+    audit = audit_run(ctx, run_id)
     dimensions = {g.dimension for g in audit.groups}
     assert {"department", "region", "role", "gender"} <= dimensions
     roles = {g.group for g in audit.groups if g.dimension == "role"}
@@ -45,45 +48,49 @@ def test_fairness_audit_groups_and_flags(demo: Engine) -> None:
     for g in audit.groups:
         assert 0.0 <= g.match_rate <= 1.0 and g.matched <= g.people
     assert all(isinstance(f, str) for f in audit.flags)
-    with Session(demo) as session, pytest.raises(AuditError, match="no match run"):
-        audit_run(session, 999_999)
+    with pytest.raises(AuditError, match="no match run"):
+        audit_run(ctx, 999_999)
 
 
-def test_refresh_encodes_only_what_is_missing_and_cancels_cleanly(demo: Engine) -> None:
+def test_refresh_encodes_only_what_is_missing_and_cancels_cleanly(
+    demo: Engine, ctx: ServiceContext
+) -> None:
     encoder = CountingEncoder()
-    with Session(demo) as session:
-        program_id = session.scalar(sa.select(Program.id).order_by(Program.id))
-        token = CancelToken()
-        token.cancel()
-        with pytest.raises(Cancelled):
-            refresh_embeddings(session, program_id, encoder=encoder, cancel=token)
-        session.rollback()
-        assert session.scalar(sa.select(sa.func.count()).select_from(TextEmbedding)) == 0
-        first = refresh_embeddings(session, program_id, encoder=encoder)
-        assert first.encoded > 0 and first.encoded == first.texts - first.cached
-        stored = session.scalar(sa.select(sa.func.count()).select_from(TextEmbedding))
-        assert stored == first.encoded
-        fresh_process = CountingEncoder()
-        fresh_process.model_name = encoder.model_name
-        text_vectors.process_memory(encoder.model_name).clear()
-        again = refresh_embeddings(session, program_id, encoder=fresh_process)
-        assert again.encoded == 0 and again.cached == first.texts
+    session = ctx.session
+    program_id = session.scalar(sa.select(Program.id).order_by(Program.id))
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        refresh_embeddings(ctx, program_id, encoder=encoder, cancel=token)
+    session.rollback()  # what the unit of work does on the exception
+    assert session.scalar(sa.select(sa.func.count()).select_from(TextEmbedding)) == 0
+    first = refresh_embeddings(ctx, program_id, encoder=encoder)
+    assert first.encoded > 0 and first.encoded == first.texts - first.cached
+    stored = session.scalar(sa.select(sa.func.count()).select_from(TextEmbedding))
+    assert stored == first.encoded
+    fresh_process = CountingEncoder()
+    fresh_process.model_name = encoder.model_name
+    text_vectors.process_memory(encoder.model_name).clear()
+    again = refresh_embeddings(ctx, program_id, encoder=fresh_process)
+    assert again.encoded == 0 and again.cached == first.texts
 
 
 @semantic
-def test_switching_to_semantic_fit_moves_the_goal_fit_weight(demo: Engine, encoder) -> None:
-    with Session(demo, expire_on_commit=False) as session:
-        program_id = session.scalar(sa.select(Program.id).order_by(Program.id))
-        result = switch_text_criterion(session, program_id, "semantic_fit")
-        latest = session.scalars(
-            sa.select(WeightSet)
-            .where(WeightSet.program_id == program_id)
-            .order_by(WeightSet.version.desc())
-        ).first()
-        assert latest.version == result.version and latest.weights["goal_fit"] == 0.0
-        assert latest.weights["semantic_fit"] == pytest.approx(result.weight) and result.weight > 0
-        back = switch_text_criterion(session, program_id, "goal_fit")
-        assert back.weight == pytest.approx(result.weight)
+def test_switching_to_semantic_fit_moves_the_goal_fit_weight(
+    demo: Engine, encoder, ctx: ServiceContext
+) -> None:
+    session = ctx.session
+    program_id = session.scalar(sa.select(Program.id).order_by(Program.id))
+    result = switch_text_criterion(ctx, program_id, "semantic_fit")
+    latest = session.scalars(
+        sa.select(WeightSet)
+        .where(WeightSet.program_id == program_id)
+        .order_by(WeightSet.version.desc())
+    ).first()
+    assert latest.version == result.version and latest.weights["goal_fit"] == 0.0
+    assert latest.weights["semantic_fit"] == pytest.approx(result.weight) and result.weight > 0
+    back = switch_text_criterion(ctx, program_id, "goal_fit")
+    assert back.weight == pytest.approx(result.weight)
 
 
 def test_cli_suggest_audit_and_merges(demo: Engine) -> None:

@@ -13,6 +13,7 @@ from mentormatch_desktop.matching.skill_normalisation import (
     canonical_label,
     suggest_merges,
 )
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.skills import (
     SkillMergeError,
     approve_skill_merge,
@@ -83,19 +84,21 @@ def _seed(session: Session) -> dict[str, int]:
     return {n: s.id for n, s in skills.items()}
 
 
-def test_suggest_then_approve_merges_people_and_keeps_an_alias(session: Session) -> None:
+def test_suggest_then_approve_merges_people_and_keeps_an_alias(
+    session: Session, ctx: ServiceContext
+) -> None:
     ids = _seed(session)
-    result = suggest_skill_merges(session, use_embeddings=False)
+    result = suggest_skill_merges(ctx, use_embeddings=False)
     assert [(v.label, v.skill_name, v.method) for v in result.created] == [
         ("ML", "Machine learning", "alias")
     ]
     assert result.created[0].people_affected == 2
     # nothing merged yet
     assert session.get(Skill, ids["ML"]) is not None
-    again = suggest_skill_merges(session, use_embeddings=False)
+    again = suggest_skill_merges(ctx, use_embeddings=False)
     assert again.created == []  # a pending suggestion is not repeated
 
-    outcome = approve_skill_merge(session, result.created[0].id)
+    outcome = approve_skill_merge(ctx, result.created[0].id)
     assert outcome.duplicate_removed and outcome.people_moved == 2
     assert session.get(Skill, ids["ML"]) is None
     rows = session.execute(
@@ -105,24 +108,26 @@ def test_suggest_then_approve_merges_people_and_keeps_an_alias(session: Session)
     ).all()
     assert sorted((d.value, lvl) for _, d, lvl in rows) == [("learn", 2), ("teach", 4)]
     assert session.scalar(sa.select(SkillAlias.alias)) == "ml"
-    assert resolve_skill_label(session, "ML") == ids["Machine learning"]
-    assert list_skill_merges(session) == []
+    assert resolve_skill_label(ctx, "ML") == ids["Machine learning"]
+    assert list_skill_merges(ctx) == []
     with pytest.raises(SkillMergeError, match="already approved"):
-        approve_skill_merge(session, result.created[0].id)
+        approve_skill_merge(ctx, result.created[0].id)
 
 
-def test_rejected_suggestions_are_not_repeated(session: Session) -> None:
+def test_rejected_suggestions_are_not_repeated(session: Session, ctx: ServiceContext) -> None:
     _seed(session)
-    created = suggest_skill_merges(session, use_embeddings=False).created
-    reject_skill_merge(session, created[0].id)
-    assert suggest_skill_merges(session, use_embeddings=False).created == []
-    assert [v.status for v in list_skill_merges(session, status=None)] == ["rejected"]
+    created = suggest_skill_merges(ctx, use_embeddings=False).created
+    reject_skill_merge(ctx, created[0].id)
+    assert suggest_skill_merges(ctx, use_embeddings=False).created == []
+    assert [v.status for v in list_skill_merges(ctx, status=None)] == ["rejected"]
 
 
 @semantic
-def test_embedding_suggestions_need_the_threshold(session: Session, encoder) -> None:
+def test_embedding_suggestions_need_the_threshold(
+    session: Session, encoder, ctx: ServiceContext
+) -> None:
     _seed(session)
-    result = suggest_skill_merges(session, labels=["Bookkeeping", "Kubernetes"])
+    result = suggest_skill_merges(ctx, labels=["Bookkeeping", "Kubernetes"])
     pairs = {(v.label, v.skill_name) for v in result.created}
     assert ("UX design", "User experience design") in pairs
     assert all(v.method.startswith("embedding:") for v in result.created if v.label != "ML")

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Engine
 from mentormatch_desktop.config import Settings
 from mentormatch_desktop.matching.embeddings import SemanticStatus
 from mentormatch_desktop.plugin.host import PluginHost
-from mentormatch_desktop.services.demo import fill_demo
 from mentormatch_desktop.storage.models import Program, Skill, SkillAlias, WeightSet
+from mentormatch_desktop.testing import fill_demo_database
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.screenshots import wait_idle
@@ -40,13 +40,14 @@ def context(
     # Loaded before any worker starts: two workers must not race to load plugins.
     ctx = AppContext(Settings(database_url=url), plugin_host=PluginHost().load())
     yield ctx
-    wait_idle(30)
+    idle = wait_idle(30)
     ctx.close()
+    assert idle, "a background task outlived the test"
 
 
 @pytest.mark.slow
 def test_review_learned_weights_and_apply(qtbot, engine: Engine, context: AppContext) -> None:
-    fill_demo(engine, participants=1500)
+    fill_demo_database(engine, participants=1500)
     with context.session() as session:
         program_id = session.scalar(sa.select(Program.id).order_by(Program.id))
         before = session.scalar(sa.select(sa.func.max(WeightSet.version)))
@@ -74,7 +75,7 @@ def test_review_learned_weights_and_apply(qtbot, engine: Engine, context: AppCon
 def test_too_little_data_is_a_warning_not_an_error(
     qtbot, engine: Engine, context: AppContext
 ) -> None:
-    fill_demo(engine, participants=150)
+    fill_demo_database(engine, participants=150)
     dialog = WeightsReviewDialog(context, 1)
     qtbot.addWidget(dialog)
     dialog.show()

@@ -31,7 +31,7 @@ from mentormatch_desktop.storage.models import (
     SkillAlias,
     WeightSet,
 )
-from mentormatch_desktop.testing import DemoInfo
+from mentormatch_desktop.testing import DemoInfo, UnitOfWork, fill_demo_database
 
 NOW = datetime(2026, 5, 20, tzinfo=UTC)
 
@@ -116,7 +116,7 @@ def test_some_pairs_are_clearly_at_risk(demo_session: Session, demo_info: DemoIn
 
 
 def test_hidden_relation_is_visible_in_stored_data(engine: Engine) -> None:
-    fill_demo(engine, participants=600, seed=11, now=NOW)
+    fill_demo_database(engine, participants=600, seed=11, now=NOW)
     with engine.connect() as conn:
         outcomes = mentorship_outcomes(conn, NOW)
     assert len(outcomes) > 150
@@ -129,12 +129,14 @@ def test_hidden_relation_is_visible_in_stored_data(engine: Engine) -> None:
     assert far > near
 
 
-def test_demo_fills_only_an_empty_database(engine: Engine) -> None:
-    assert database_is_empty(engine)
-    assert ensure_demo_database(engine, participants=40, seed=1, now=NOW) is True
-    assert ensure_demo_database(engine, participants=40, seed=1, now=NOW) is False
-    with pytest.raises(DemoDatabaseNotEmpty):
-        fill_demo(engine, participants=40, now=NOW)
+def test_demo_fills_only_an_empty_database(engine: Engine, uow: UnitOfWork) -> None:
+    with uow() as ctx:
+        assert database_is_empty(ctx.session)
+        assert ensure_demo_database(ctx, participants=40, seed=1, now=NOW) is True
+    with uow() as ctx:
+        assert ensure_demo_database(ctx, participants=40, seed=1, now=NOW) is False
+    with pytest.raises(DemoDatabaseNotEmpty), uow() as ctx:
+        fill_demo(ctx, participants=40, now=NOW)
     with Session(engine) as s:
         assert _scalar(s, sa.select(sa.func.count()).select_from(Person)) == 40
         # Sequences continue after the generated ids: new rows insert normally.
@@ -142,7 +144,7 @@ def test_demo_fills_only_an_empty_database(engine: Engine) -> None:
         s.commit()
 
 
-def test_cancelled_demo_writes_nothing(engine: Engine) -> None:
+def test_cancelled_demo_writes_nothing(engine: Engine, uow: UnitOfWork) -> None:
     from mentormatch_desktop.domain.progress import Cancelled, CancelToken
 
     token = CancelToken()
@@ -151,9 +153,10 @@ def test_cancelled_demo_writes_nothing(engine: Engine) -> None:
         if message.startswith("writing people"):
             token.cancel()
 
-    with pytest.raises(Cancelled):
-        fill_demo(engine, participants=40, now=NOW, progress=progress, cancel=token)
-    assert database_is_empty(engine)
+    with pytest.raises(Cancelled), uow() as ctx:
+        fill_demo(ctx, participants=40, now=NOW, progress=progress, cancel=token)
+    with uow() as ctx:
+        assert database_is_empty(ctx.session)
 
 
 def test_bulk_load_restores_every_index_and_foreign_key(
@@ -163,7 +166,7 @@ def test_bulk_load_restores_every_index_and_foreign_key(
     from mentormatch_desktop.storage.migrations import schema_differences
 
     monkeypatch.setattr(writer, "BULK_ROWS", 100)  # take the PostgreSQL bulk path for most tables
-    fill_demo(engine, participants=60, seed=5, now=NOW)
+    fill_demo_database(engine, participants=60, seed=5, now=NOW)
     with engine.connect() as conn:
         assert schema_differences(conn) == []
         fks = {fk["name"] for fk in sa.inspect(conn).get_foreign_keys("engagement_events")}

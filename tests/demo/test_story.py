@@ -19,7 +19,7 @@ from mentormatch_desktop.analytics import Filters, compute_dashboard
 from mentormatch_desktop.demo.evidence import mentorship_outcomes
 from mentormatch_desktop.demo.generator import DEFAULT_PARTICIPANTS, DEFAULT_SEED
 from mentormatch_desktop.demo.programs import PROGRAMS
-from mentormatch_desktop.services.demo import fill_demo
+from mentormatch_desktop.testing import fill_demo_database
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 HEALTHY, WEAK = PROGRAMS[0].name, PROGRAMS[1].name
@@ -28,7 +28,7 @@ HEALTHY, WEAK = PROGRAMS[0].name, PROGRAMS[1].name
 @pytest.fixture
 def story(engine: Engine) -> tuple[dict[str, object], dict[str, dict[str, float]]]:
     """Dashboard KPIs of the default-size demo, and per program the figures compared below."""
-    fill_demo(engine, participants=DEFAULT_PARTICIPANTS, seed=DEFAULT_SEED, now=NOW)
+    fill_demo_database(engine, participants=DEFAULT_PARTICIPANTS, seed=DEFAULT_SEED, now=NOW)
     data = compute_dashboard(engine, Filters(as_of=NOW))
     with engine.connect() as conn:
         pace = pl.from_pandas(mentorship_outcomes(conn, NOW)[["mentorship_id", "held_per_30_days"]])

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.participants import ImportFailed
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.participants import import_participants
 from mentormatch_desktop.storage.models import Enrolment, Person, Program, Skill
 
@@ -21,10 +22,11 @@ def _people(session: Session) -> int:
     return session.execute(sa.select(sa.func.count()).select_from(Person)).scalar_one()
 
 
-def _fail(session: Session, path: Path, program: str | None = None) -> list[str]:
+def _fail(ctx: ServiceContext, path: Path, program: str | None = None) -> list[str]:
+    session = ctx.session
     before = _people(session)
     with pytest.raises(ImportFailed) as caught:
-        import_participants(session, path, program=program)
+        import_participants(ctx, path, program=program)
     assert _people(session) == before, "a failed import wrote people"
     assert session.execute(sa.select(sa.func.count()).select_from(Skill)).scalar_one() == 0
     return [str(e) for e in caught.value.errors]
@@ -98,19 +100,23 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_bad_csv_reports_file_row_field(session: Session, tmp_path: Path, case: str) -> None:
+def test_bad_csv_reports_file_row_field(
+    session: Session, ctx: ServiceContext, tmp_path: Path, case: str
+) -> None:
     text, expected = CASES[case]
     path = _csv(tmp_path, text)
-    assert _fail(session, path) == [e.format(f=path) for e in expected]
+    assert _fail(ctx, path) == [e.format(f=path) for e in expected]
 
 
-def test_every_problem_is_reported_at_once(session: Session, tmp_path: Path) -> None:
+def test_every_problem_is_reported_at_once(
+    session: Session, ctx: ServiceContext, tmp_path: Path
+) -> None:
     path = _csv(
         tmp_path,
         f"{HEADER},teaches\n{GOOD},SQL:3\nE1,bad,Bad Email,Nowhere/Land,SQL:0\n"
         "E1,fine@example.com,Fine,UTC,Go:2\n",
     )
-    assert _fail(session, path) == [
+    assert _fail(ctx, path) == [
         f"{path}:3:email: 'bad' is not a valid e-mail address: "
         "An email address must have an @-sign.",
         f"{path}:3:time_zone: unknown IANA time zone 'Nowhere/Land'",
@@ -119,32 +125,36 @@ def test_every_problem_is_reported_at_once(session: Session, tmp_path: Path) -> 
     ]
 
 
-def test_wrong_encoding_names_the_byte(session: Session, tmp_path: Path) -> None:
+def test_wrong_encoding_names_the_byte(
+    session: Session, ctx: ServiceContext, tmp_path: Path
+) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes(f"{HEADER}\nE1,jose@example.com,José,UTC\n".encode("latin-1"))
     position = len(f"{HEADER}\nE1,jose@example.com,Jos".encode())
-    assert _fail(session, path) == [
+    assert _fail(ctx, path) == [
         f"{path}:2: not valid UTF-8: byte 0xe9 at byte position {position} (invalid continuation "
         'byte); save the file as UTF-8 ("CSV UTF-8" in Excel)'
     ]
 
 
-def test_utf16_is_named(session: Session, tmp_path: Path) -> None:
+def test_utf16_is_named(session: Session, ctx: ServiceContext, tmp_path: Path) -> None:
     path = tmp_path / "utf16.csv"
     path.write_bytes(f"{HEADER}\n{GOOD}\n".encode("utf-16"))
-    assert _fail(session, path) == [
+    assert _fail(ctx, path) == [
         f'{path}:1: file is UTF-16 encoded; save it as UTF-8 ("CSV UTF-8" in Excel)'
     ]
 
 
-def test_malformed_xlsx(session: Session, tmp_path: Path) -> None:
+def test_malformed_xlsx(session: Session, ctx: ServiceContext, tmp_path: Path) -> None:
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"PK\x03\x04 this is not really a workbook")
-    (message,) = _fail(session, path)
+    (message,) = _fail(ctx, path)
     assert message.startswith(f"{path}: not a readable .xlsx workbook (BadZipFile")
 
 
-def test_bad_xlsx_rows_are_reported_by_row(session: Session, tmp_path: Path) -> None:
+def test_bad_xlsx_rows_are_reported_by_row(
+    session: Session, ctx: ServiceContext, tmp_path: Path
+) -> None:
     path = tmp_path / "people.xlsx"
     book = openpyxl.Workbook()
     sheet = book.active
@@ -154,27 +164,29 @@ def test_bad_xlsx_rows_are_reported_by_row(session: Session, tmp_path: Path) -> 
     book.save(path)
     session.add(Program(name="Pilot"))
     session.commit()
-    assert _fail(session, path, program="Pilot") == [
+    assert _fail(ctx, path, program="Pilot") == [
         f"{path}:2:capacity: capacity 'two' must be a whole number",
         f"{path}:3:role: role 'sensei' must be one of mentor, mentee, peer",
     ]
     assert session.execute(sa.select(sa.func.count()).select_from(Enrolment)).scalar_one() == 0
 
 
-def test_role_is_required_with_a_program(session: Session, tmp_path: Path) -> None:
+def test_role_is_required_with_a_program(
+    session: Session, ctx: ServiceContext, tmp_path: Path
+) -> None:
     session.add(Program(name="Pilot"))
     session.commit()
     path = _csv(tmp_path, f"{HEADER}\n{GOOD}\n")
-    assert _fail(session, path, program="Pilot") == [f"{path}:1:role: required column is missing"]
+    assert _fail(ctx, path, program="Pilot") == [f"{path}:1:role: required column is missing"]
 
 
-def test_unknown_program(session: Session, tmp_path: Path) -> None:
+def test_unknown_program(session: Session, ctx: ServiceContext, tmp_path: Path) -> None:
     path = _csv(tmp_path, f"{HEADER},role\n{GOOD},mentee\n")
-    assert _fail(session, path, program="Nope") == [
+    assert _fail(ctx, path, program="Nope") == [
         f"{path}:--program: unknown program 'Nope' (known: none)"
     ]
 
 
-def test_unsupported_suffix(session: Session, tmp_path: Path) -> None:
+def test_unsupported_suffix(session: Session, ctx: ServiceContext, tmp_path: Path) -> None:
     path = _csv(tmp_path, f"{HEADER}\n{GOOD}\n", name="people.txt")
-    assert _fail(session, path) == [f"{path}: unsupported file type '.txt'; use .csv or .xlsx"]
+    assert _fail(ctx, path) == [f"{path}: unsupported file type '.txt'; use .csv or .xlsx"]

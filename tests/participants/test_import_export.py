@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.cli import cli
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.participants import export_participants, import_participants
 from mentormatch_desktop.storage.models import (
     AvailabilitySlot,
@@ -47,9 +48,11 @@ def _write(tmp_path: Path, text: str, name: str = "people.csv") -> Path:
     return path
 
 
-def test_import_creates_then_reimport_changes_nothing(session: Session, tmp_path: Path) -> None:
+def test_import_creates_then_reimport_changes_nothing(
+    session: Session, tmp_path: Path, ctx: ServiceContext
+) -> None:
     path = _write(tmp_path, FILE)
-    first = import_participants(session, path)
+    first = import_participants(ctx, path)
     assert (first.created, first.updated, first.unchanged) == (2, 0, 0)
     assert sorted(first.created_skills) == ["Python", "SQL"]
     assert first.created_departments == ["Platform"]
@@ -66,7 +69,7 @@ def test_import_creates_then_reimport_changes_nothing(session: Session, tmp_path
     ]
     assert _count(session, PairPreference) == 1
 
-    again = import_participants(session, path)
+    again = import_participants(ctx, path)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
     assert again.created_skills == []
     assert (
@@ -76,13 +79,15 @@ def test_import_creates_then_reimport_changes_nothing(session: Session, tmp_path
     ) == (2, 4, 3)
 
 
-def test_changed_rows_update_by_external_id_then_email(session: Session, tmp_path: Path) -> None:
-    import_participants(session, _write(tmp_path, FILE))
+def test_changed_rows_update_by_external_id_then_email(
+    session: Session, tmp_path: Path, ctx: ServiceContext
+) -> None:
+    import_participants(ctx, _write(tmp_path, FILE))
     changed = FILE.replace("Ana Lima,Engineer", "Ana Lima,Senior Engineer").replace(
         "E2,bo.chen",
         ",bo.chen",  # no external id: found by e-mail
     )
-    summary = import_participants(session, _write(tmp_path, changed, "changed.csv"))
+    summary = import_participants(ctx, _write(tmp_path, changed, "changed.csv"))
     assert (summary.created, summary.updated, summary.unchanged) == (0, 1, 1)
     assert _count(session, Person) == 2
     ana = session.scalars(sa.select(Person).where(Person.external_id == "E1")).one()
@@ -92,26 +97,30 @@ def test_changed_rows_update_by_external_id_then_email(session: Session, tmp_pat
     assert bo.external_id == "E2"  # an empty cell never erases a stable id
 
 
-def test_email_conflict_with_another_person_is_refused(session: Session, tmp_path: Path) -> None:
-    import_participants(session, _write(tmp_path, FILE))
+def test_email_conflict_with_another_person_is_refused(
+    session: Session, tmp_path: Path, ctx: ServiceContext
+) -> None:
+    import_participants(ctx, _write(tmp_path, FILE))
     clash = "external_id,email,full_name,time_zone\nE1,bo.chen@example.com,Ana Lima,UTC\n"
     path = _write(tmp_path, clash, "clash.csv")
     from mentormatch_desktop.domain.participants import ImportFailed
 
     with pytest.raises(ImportFailed) as caught:
-        import_participants(session, path)
+        import_participants(ctx, path)
     assert [str(e) for e in caught.value.errors] == [
         f"{path}:2:email: bo.chen@example.com belongs to another person in the database "
         "(external_id E2), not to E1"
     ]
 
 
-def test_labels_map_through_aliases_or_create_skills(demo_session: Session, tmp_path: Path) -> None:
+def test_labels_map_through_aliases_or_create_skills(
+    demo_session: Session, tmp_path: Path, demo_ctx: ServiceContext
+) -> None:
     text = (
         "email,full_name,time_zone,teaches,learns\n"
         "new.person@example.com,New Person,Africa/Nairobi,ml:4; K8S:3,Quantum knitting:1\n"
     )
-    summary = import_participants(demo_session, _write(tmp_path, text))
+    summary = import_participants(demo_ctx, _write(tmp_path, text))
     assert summary.created_skills == ["Quantum knitting"]
     person = demo_session.scalars(
         sa.select(Person).where(Person.email == "new.person@example.com")
@@ -125,17 +134,17 @@ def test_labels_map_through_aliases_or_create_skills(demo_session: Session, tmp_
 
 
 def test_import_into_a_program_enrols_with_role_and_capacity(
-    session: Session, tmp_path: Path
+    session: Session, tmp_path: Path, ctx: ServiceContext
 ) -> None:
     session.add(Program(name="Pilot"))
     session.commit()
     text = "email,full_name,time_zone,role,capacity,cohort\nm@example.com,Mentor,UTC,mentor,3,A\n"
-    summary = import_participants(session, _write(tmp_path, text), program="pilot")
+    summary = import_participants(ctx, _write(tmp_path, text), program="pilot")
     assert summary.program == "Pilot" and summary.created == 1
     enrolment = session.scalars(sa.select(Enrolment)).one()
     assert (str(enrolment.role), enrolment.capacity, enrolment.cohort) == ("mentor", 3, "A")
     again = import_participants(
-        session, _write(tmp_path, text.replace(",3,", ",2,"), "b.csv"), program="Pilot"
+        ctx, _write(tmp_path, text.replace(",3,", ",2,"), "b.csv"), program="Pilot"
     )
     assert (again.updated, _count(session, Enrolment)) == (1, 1)
 
@@ -143,17 +152,21 @@ def test_import_into_a_program_enrols_with_role_and_capacity(
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 @pytest.mark.parametrize("program", [None, "Company Mentoring Program", "Leadership Circles"])
 def test_export_then_import_changes_nothing(
-    demo_session: Session, tmp_path: Path, suffix: str, program: str | None
+    demo_session: Session,
+    tmp_path: Path,
+    suffix: str,
+    program: str | None,
+    demo_ctx: ServiceContext,
 ) -> None:
     path = tmp_path / f"export{suffix}"
-    exported = export_participants(demo_session, path, program=program)
+    exported = export_participants(demo_ctx, path, program=program)
     assert exported.rows > 0
-    summary = import_participants(demo_session, path, program=program)
+    summary = import_participants(demo_ctx, path, program=program)
     assert (summary.created, summary.updated, summary.unchanged) == (0, 0, exported.rows)
     assert summary.created_skills == [] and summary.created_departments == []
     if suffix == ".csv":
         second = tmp_path / "second.csv"
-        export_participants(demo_session, second, program=program)
+        export_participants(demo_ctx, second, program=program)
         assert second.read_bytes() == path.read_bytes()
 
 
@@ -177,22 +190,22 @@ def test_cli_reports_every_problem_and_imports_good_files(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_formula_like_text_is_exported_inert_and_round_trips(
-    session: Session, tmp_path: Path, suffix: str
+    session: Session, tmp_path: Path, suffix: str, ctx: ServiceContext
 ) -> None:
     risky = '=HYPERLINK("http://evil.example","click")'
     path = _write(tmp_path, FILE)
-    import_participants(session, path)
+    import_participants(ctx, path)
     ana = session.scalars(sa.select(Person).where(Person.external_id == "E1")).one()
     ana.bio = risky
     ana.title = "+1 engineer"
     session.commit()
     out = tmp_path / f"out{suffix}"
-    export_participants(session, out)
+    export_participants(ctx, out)
     if suffix == ".csv":
         text = out.read_text(encoding="utf-8")
         assert "'=HYPERLINK" in text and "'+1 engineer" in text
         assert ",=HYPERLINK" not in text and ',"=HYPERLINK' not in text
-    summary = import_participants(session, out)
+    summary = import_participants(ctx, out)
     assert (summary.created, summary.updated) == (0, 0)
     session.expire_all()
     ana = session.scalars(sa.select(Person).where(Person.external_id == "E1")).one()

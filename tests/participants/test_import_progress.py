@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.progress import Cancelled, CancelToken
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.participants import import_participants
 from mentormatch_desktop.storage.models import Department, Person, Skill
+from mentormatch_desktop.testing import UnitOfWork
 
 HEADER = "external_id,email,full_name,department,time_zone,teaches"
 
@@ -29,10 +31,12 @@ def _count(session: Session, model: type) -> int:
     return session.execute(sa.select(sa.func.count()).select_from(model)).scalar_one()
 
 
-def test_progress_reports_validate_then_write_phases(session: Session, tmp_path: Path) -> None:
+def test_progress_reports_validate_then_write_phases(
+    session: Session, tmp_path: Path, ctx: ServiceContext
+) -> None:
     seen: list[tuple[float, str]] = []
     summary = import_participants(
-        session, _file(tmp_path, 250), progress=lambda f, m: seen.append((f, m))
+        ctx, _file(tmp_path, 250), progress=lambda f, m: seen.append((f, m))
     )
     assert summary.created == 250
     fractions = [f for f, _ in seen]
@@ -49,7 +53,7 @@ def test_progress_reports_validate_then_write_phases(session: Session, tmp_path:
     "stop_at", ["Checking against the database", "Saving row 101", "Saving row 249"]
 )
 def test_cancel_before_the_commit_leaves_nothing_written(
-    session: Session, tmp_path: Path, stop_at: str
+    session: Session, tmp_path: Path, stop_at: str, uow: UnitOfWork
 ) -> None:
     people, skills, departments = (_count(session, m) for m in (Person, Skill, Department))
     token = CancelToken()
@@ -58,11 +62,14 @@ def test_cancel_before_the_commit_leaves_nothing_written(
         if message.startswith(stop_at):
             token.cancel()
 
-    with pytest.raises(Cancelled):
-        import_participants(session, _file(tmp_path, 250), progress=progress, cancel=token)
-    session.expire_all()
+    session.rollback()  # end the test session's read, so it sees what is committed next
+    with pytest.raises(Cancelled), uow() as ctx:
+        import_participants(ctx, _file(tmp_path, 250), progress=progress, cancel=token)
     assert _count(session, Person) == people
     assert _count(session, Skill) == skills
     assert _count(session, Department) == departments
-    # and the session is usable again: the same file imports cleanly afterwards
-    assert import_participants(session, _file(tmp_path, 250)).created == 250
+    session.rollback()
+    # the unit of work rolled everything back: the same file imports cleanly afterwards
+    with uow() as ctx:
+        assert import_participants(ctx, _file(tmp_path, 250)).created == 250
+    assert _count(session, Person) == people + 250

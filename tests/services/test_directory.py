@@ -7,11 +7,14 @@ from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import EnrolmentRole
 from mentormatch_desktop.services import directory
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.directory import ParticipantFilter
 
 
-def test_table_lists_everyone_sorted_with_roles_and_skills(session: Session, org) -> None:
-    table = directory.participant_table(session)
+def test_table_lists_everyone_sorted_with_roles_and_skills(
+    session: Session, org, ctx: ServiceContext
+) -> None:
+    table = directory.participant_table(ctx)
     assert table.names == sorted(table.names)
     assert len(table) == 5
     ada = table.names.index("Ada Lovelace")
@@ -30,31 +33,33 @@ def test_table_lists_everyone_sorted_with_roles_and_skills(session: Session, org
         (ParticipantFilter(text="mary@"), {"Mary Jackson"}),
     ],
 )
-def test_filters(session: Session, org, flt: ParticipantFilter, expected: set[str]) -> None:
-    assert set(directory.participant_table(session, flt).names) == expected
+def test_filters(
+    session: Session, org, flt: ParticipantFilter, expected: set[str], ctx: ServiceContext
+) -> None:
+    assert set(directory.participant_table(ctx, flt).names) == expected
 
 
-def test_filters_by_ids(session: Session, org) -> None:
-    by_dept = directory.participant_table(session, ParticipantFilter(department_id=org["sales"]))
+def test_filters_by_ids(session: Session, org, ctx: ServiceContext) -> None:
+    by_dept = directory.participant_table(ctx, ParticipantFilter(department_id=org["sales"]))
     assert set(by_dept.names) == {"Mary Jackson", "Zora Neale"}
-    by_skill = directory.participant_table(session, ParticipantFilter(skill_id=org["sql"]))
+    by_skill = directory.participant_table(ctx, ParticipantFilter(skill_id=org["sql"]))
     assert by_skill.names == ["Ada Lovelace"]
     combined = ParticipantFilter(
         program_id=org["program"], role=EnrolmentRole.MENTEE, department_id=org["engineering"]
     )
-    assert directory.participant_table(session, combined).names == ["Alan Turing"]
+    assert directory.participant_table(ctx, combined).names == ["Alan Turing"]
 
 
-def test_filter_options_and_lookups(session: Session, org) -> None:
-    options = directory.filter_options(session)
+def test_filter_options_and_lookups(session: Session, org, ctx: ServiceContext) -> None:
+    options = directory.filter_options(ctx)
     assert [c.label for c in options.programs] == ["Spring mentoring"]
     assert [c.label for c in options.departments] == ["Engineering", "Sales"]
     assert [c.label for c in options.skills] == ["Negotiation", "Python", "SQL"]
     assert options.people_total == 5
-    found = directory.find_people(session, "GRA", exclude=org["ada"])
+    found = directory.find_people(ctx, "GRA", exclude=org["ada"])
     assert [c.id for c in found] == [org["grace"]]
 
 
-def test_empty_database(session: Session) -> None:
-    assert len(directory.participant_table(session)) == 0
-    assert directory.filter_options(session).people_total == 0
+def test_empty_database(session: Session, ctx: ServiceContext) -> None:
+    assert len(directory.participant_table(ctx)) == 0
+    assert directory.filter_options(ctx).people_total == 0

@@ -8,18 +8,19 @@ from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import MentorshipStatus
 from mentormatch_desktop.services import match_runs
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.storage.models import Mentorship
 
 
-def test_runs_newest_first_and_detail(demo_session: Session, plugin_host) -> None:
-    programs = match_runs.matching_programs(demo_session)
+def test_runs_newest_first_and_detail(demo_session: Session, demo_ctx: ServiceContext) -> None:
+    programs = match_runs.matching_programs(demo_ctx)
     assert programs
     seen_any = False
     for program in programs:
-        runs = match_runs.list_runs(demo_session, program.id)
+        runs = match_runs.list_runs(demo_ctx, program.id)
         assert [r.started_at for r in runs] == sorted((r.started_at for r in runs), reverse=True)
         for run in runs:
-            detail = match_runs.run_detail(demo_session, run.id, plugin_host)
+            detail = match_runs.run_detail(demo_ctx, run.id)
             seen_any = True
             assert sum(detail.weights.values()) == pytest.approx(1.0)
             scores = [p.score for p in detail.proposals]
@@ -37,6 +38,6 @@ def test_runs_newest_first_and_detail(demo_session: Session, plugin_host) -> Non
     assert seen_any
 
 
-def test_unknown_run(demo_session: Session, plugin_host) -> None:
+def test_unknown_run(demo_ctx: ServiceContext) -> None:
     with pytest.raises(LookupError):
-        match_runs.run_detail(demo_session, 999_999, plugin_host)
+        match_runs.run_detail(demo_ctx, 999_999)

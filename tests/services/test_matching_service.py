@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from mentormatch_desktop.cli import cli
 from mentormatch_desktop.domain.enums import (
+    AppRole,
     EnrolmentRole,
     MatchRunStatus,
     PairPreferenceKind,
@@ -24,6 +25,7 @@ from mentormatch_desktop.plugin.hookspecs import hookimpl
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import matching as svc
 from mentormatch_desktop.services import matching_models
+from mentormatch_desktop.services.context import LOCAL_COORDINATOR, Actor, ServiceContext
 from mentormatch_desktop.services.weights import (
     WeightsError,
     current_weights,
@@ -61,6 +63,18 @@ def _fresh_model_cache():
 @pytest.fixture(scope="module")
 def host() -> PluginHost:
     return PluginHost(autoload=False).load()
+
+
+@pytest.fixture
+def plugin_host(host: PluginHost) -> PluginHost:
+    """``ctx`` runs on the built-ins only (this module's host)."""
+    return host
+
+
+def acting(ctx: ServiceContext, person_id: int) -> ServiceContext:
+    """``ctx`` on the same session, acted by ``person_id`` (a coordinator)."""
+    actor = Actor(person_id=person_id, login=None, role=AppRole.COORDINATOR)
+    return ServiceContext(ctx.session, actor, ctx.plugins)
 
 
 def seed_program(
@@ -136,11 +150,11 @@ def proposals(session: Session, run_id: int) -> list[MatchProposal]:
     return session.scalars(sa.select(MatchProposal).where(MatchProposal.run_id == run_id)).all()
 
 
-def test_run_stores_proposals_with_breakdown_and_explanation(session, host):
+def test_run_stores_proposals_with_breakdown_and_explanation(session, host, ctx: ServiceContext):
     ids = seed_program(session)
     ticks: list[float] = []
     summary = svc.run_matching(
-        session, ids["program"], "optimizer", host=host, progress=lambda f, _m: ticks.append(f)
+        ctx, ids["program"], "optimizer", progress=lambda f, _m: ticks.append(f)
     )
     assert summary.solver_status == "optimal" and summary.matched == 6 and not summary.unmatched_ids
     assert ticks[-1] == 1.0 and ticks == sorted(ticks)
@@ -158,9 +172,9 @@ def test_run_stores_proposals_with_breakdown_and_explanation(session, host):
     assert summary.total_score == pytest.approx(sum(p.score for p in stored))
 
 
-def test_dry_run_stores_nothing(session, host):
+def test_dry_run_stores_nothing(session, host, ctx: ServiceContext):
     ids = seed_program(session)
-    summary = svc.run_matching(session, ids["program"], "greedy", dry_run=True, host=host)
+    summary = svc.run_matching(ctx, ids["program"], "greedy", dry_run=True)
     assert summary.run_id is None and summary.matched == 6 and summary.proposals
     assert session.scalar(sa.select(sa.func.count()).select_from(MatchRun)) == 0
 
@@ -183,14 +197,15 @@ def test_failed_run_is_recorded_without_proposals_and_the_plugin_disabled(sessio
     host = PluginHost(autoload=False)
     host.register(ExplodingPlugin(), "exploding-plugin")
     host.load()
+    ctx = ServiceContext(session, LOCAL_COORDINATOR, host)
     with pytest.raises(svc.MatchingError, match="solver crashed") as err:
-        svc.run_matching(session, ids["program"], "exploding", host=host)
+        svc.run_matching(ctx, ids["program"], "exploding")
     run = session.get(MatchRun, err.value.run_id)
     assert run.status == MatchRunStatus.FAILED and "solver crashed" in run.diagnosis
     assert proposals(session, run.id) == []
     assert "exploding" not in host.strategies()
     with pytest.raises(svc.MatchingError, match="no matching strategy named 'nope'"):
-        svc.run_matching(session, ids["program"], "nope", host=host)
+        svc.run_matching(ctx, ids["program"], "nope")
 
 
 class Duplicating:
@@ -217,20 +232,21 @@ def test_a_failure_while_storing_leaves_no_half_written_proposals(session):
     host = PluginHost(autoload=False)
     host.register(DuplicatingPlugin(), "duplicating-plugin")
     host.load()
+    ctx = ServiceContext(session, LOCAL_COORDINATOR, host)
     with pytest.raises(svc.MatchingError) as err:
-        svc.run_matching(session, ids["program"], "duplicating", host=host)
+        svc.run_matching(ctx, ids["program"], "duplicating")
     runs = session.scalars(sa.select(MatchRun)).all()
     assert [r.id for r in runs] == [err.value.run_id]
     assert runs[0].status == MatchRunStatus.FAILED and "unique" in runs[0].diagnosis.lower()
     assert session.scalar(sa.select(sa.func.count()).select_from(MatchProposal)) == 0
 
 
-def test_cancelled_run_leaves_a_failed_row(session, host):
+def test_cancelled_run_leaves_a_failed_row(session, host, ctx: ServiceContext):
     ids = seed_program(session)
     token = CancelToken()
     token.cancel()
     with pytest.raises(Cancelled):
-        svc.run_matching(session, ids["program"], "optimizer", host=host, cancel=token)
+        svc.run_matching(ctx, ids["program"], "optimizer", cancel=token)
     runs = session.scalars(sa.select(MatchRun)).all()
     assert [(r.status, r.diagnosis) for r in runs] == [
         (MatchRunStatus.FAILED, "cancelled by the user")
@@ -238,54 +254,54 @@ def test_cancelled_run_leaves_a_failed_row(session, host):
     assert session.scalar(sa.select(sa.func.count()).select_from(MatchProposal)) == 0
 
 
-def test_locked_pairs_survive_a_rerun_even_against_the_optimum(session, host):
+def test_locked_pairs_survive_a_rerun_even_against_the_optimum(session, host, ctx: ServiceContext):
     ids = seed_program(session)
-    first = svc.run_matching(session, ids["program"], "optimizer", host=host)
+    first = svc.run_matching(ctx, ids["program"], "optimizer")
     # lock a deliberately poor pair: mentee0 with the mentor that does not teach their topic
     p0 = next(p for p in first.proposals if p.mentee_id == ids["mentee0"])
     other = ids["mentor1"] if p0.mentor_id != ids["mentor1"] else ids["mentor2"]
     mine = next(p for p in first.proposals if p.mentor_id == other)
-    svc.apply_swap(session, p0.id, mine.id, host=host, actor_id=ids["mentor0"])
-    view = svc.set_proposal_status(session, p0.id, "lock", actor_id=ids["mentor0"])
+    svc.apply_swap(acting(ctx, ids["mentor0"]), p0.id, mine.id)
+    view = svc.set_proposal_status(acting(ctx, ids["mentor0"]), p0.id, "lock")
     assert view.status == "locked" and view.decided_by_id == ids["mentor0"]
-    second = svc.run_matching(session, ids["program"], "optimizer", host=host)
+    second = svc.run_matching(ctx, ids["program"], "optimizer")
     kept = [p for p in second.proposals if p.mentee_id == ids["mentee0"]]
     assert [(p.mentor_id, p.status) for p in kept] == [(other, "locked")]
     assert session.get(MatchRun, second.run_id).parent_run_id == first.run_id
     with pytest.raises(svc.MatchingError, match="unknown decision"):
-        svc.set_proposal_status(session, kept[0].id, "maybe")
+        svc.set_proposal_status(ctx, kept[0].id, "maybe")
 
 
-def test_swap_preview_and_apply(session, host):
+def test_swap_preview_and_apply(session, host, ctx: ServiceContext):
     ids = seed_program(session)
-    run = svc.run_matching(session, ids["program"], "optimizer", host=host)
+    run = svc.run_matching(ctx, ids["program"], "optimizer")
     a, b = sorted((p for p in run.proposals), key=lambda p: p.mentor_id)[:: len(run.proposals) - 1]
-    preview = svc.preview_swap(session, a.id, b.id, host=host)
+    preview = svc.preview_swap(ctx, a.id, b.id)
     assert preview.allowed and preview.delta < 0  # the optimum cannot be improved by a swap
     assert session.get(MatchProposal, a.id).mentor_id == a.mentor_id  # preview changes nothing
-    done = svc.apply_swap(session, a.id, b.id, host=host)
+    done = svc.apply_swap(ctx, a.id, b.id)
     assert done.delta == pytest.approx(preview.delta)
     pa = session.get(MatchProposal, a.id)
     assert pa.mentor_id == b.mentor_id and pa.score == pytest.approx(preview.new_scores[0])
     assert session.scalar(sa.select(AuditLog).where(AuditLog.action == "proposal.swapped"))
 
 
-def test_approve_run_creates_mentorships_in_one_go(session, host):
+def test_approve_run_creates_mentorships_in_one_go(session, host, ctx: ServiceContext):
     ids = seed_program(session)
-    run = svc.run_matching(session, ids["program"], "optimizer", host=host)
-    svc.set_proposal_status(session, run.proposals[0].id, "reject")
-    result = svc.approve_run(session, run.run_id, actor_id=ids["mentor0"])
+    run = svc.run_matching(ctx, ids["program"], "optimizer")
+    svc.set_proposal_status(ctx, run.proposals[0].id, "reject")
+    result = svc.approve_run(acting(ctx, ids["mentor0"]), run.run_id)
     assert (result.mentorships_created, result.rejected_skipped) == (5, 1)
     assert session.get(MatchRun, run.run_id).status == MatchRunStatus.APPROVED
     assert session.scalar(sa.select(sa.func.count()).select_from(Mentorship)) == 5
     assert session.scalar(sa.select(sa.func.count()).select_from(EngagementEvent)) == 10
     with pytest.raises(svc.MatchingError, match="only a completed run"):
-        svc.approve_run(session, run.run_id)
-    rerun = svc.run_matching(session, ids["program"], "optimizer", host=host)
+        svc.approve_run(ctx, run.run_id)
+    rerun = svc.run_matching(ctx, ids["program"], "optimizer")
     assert rerun.n_mentees == 1  # only the rejected mentee is left to match
 
 
-def test_why_not_explains_hard_rules_and_solver_answers(session, host):
+def test_why_not_explains_hard_rules_and_solver_answers(session, host, ctx: ServiceContext):
     ids = seed_program(session)
     session.add(
         PairPreference(
@@ -296,49 +312,47 @@ def test_why_not_explains_hard_rules_and_solver_answers(session, host):
         )
     )
     session.commit()
-    run = svc.run_matching(session, ids["program"], "optimizer", host=host)
-    answer = svc.why_not(session, run.run_id, ids["mentee1"], ids["mentor1"], host=host)
+    run = svc.run_matching(ctx, ids["program"], "optimizer")
+    answer = svc.why_not(ctx, run.run_id, ids["mentee1"], ids["mentor1"])
     assert not answer.possible and "must not be matched" in answer.text
     current = next(p.mentor_id for p in run.proposals if p.mentee_id == ids["mentee0"])
     other = next(m for m in (ids["mentor0"], ids["mentor2"]) if m != current)
-    answer = svc.why_not(session, run.run_id, ids["mentee0"], other, host=host)
+    answer = svc.why_not(ctx, run.run_id, ids["mentee0"], other)
     assert answer.possible and answer.delta_total < 0 and answer.text
 
 
-def test_compare_strategies_table(session, host):
+def test_compare_strategies_table(session, host, ctx: ServiceContext):
     ids = seed_program(session)
-    rows = svc.compare_strategies(
-        session, ids["program"], ["greedy", "stable", "optimizer"], host=host
-    )
+    rows = svc.compare_strategies(ctx, ids["program"], ["greedy", "stable", "optimizer"])
     by = {r.strategy: r for r in rows}
     assert set(by) == {"greedy", "stable", "optimizer"}
     assert by["optimizer"].total_score >= by["greedy"].total_score - 1e-9
     assert all(r.violations == [] for r in rows)
 
 
-def test_peer_program_matches_pairs_from_one_pool(session, host):
+def test_peer_program_matches_pairs_from_one_pool(session, host, ctx: ServiceContext):
     ids = seed_program(session, n_mentees=6, kind=ProgramKind.PEER)
-    summary = svc.run_matching(session, ids["program"], "peer", host=host)
+    summary = svc.run_matching(ctx, ids["program"], "peer")
     people = [p.mentee_id for p in summary.proposals] + [p.mentor_id for p in summary.proposals]
     assert len(summary.proposals) == 3 and len(set(people)) == 6
 
 
-def test_weights_versions_and_live_preview(session, host):
+def test_weights_versions_and_live_preview(session, host, ctx: ServiceContext):
     ids = seed_program(session)
-    view = current_weights(session, ids["program"], host=host)
+    view = current_weights(ctx, ids["program"])
     assert view.version is None and view.weights["skill_fit"] > 0
-    saved = save_weights(session, ids["program"], {"skill_fit": 1, "availability": 0.5}, host=host)
+    saved = save_weights(ctx, ids["program"], {"skill_fit": 1, "availability": 0.5})
     assert saved.version == 1 and saved.weights["skill_fit"] == 1
-    assert save_weights(session, ids["program"], {"skill_fit": 2}, host=host).version == 2
+    assert save_weights(ctx, ids["program"], {"skill_fit": 2}).version == 2
     with pytest.raises(WeightsError, match="no criterion named 'charm'"):
-        save_weights(session, ids["program"], {"charm": 1}, host=host)
+        save_weights(ctx, ids["program"], {"charm": 1})
     with pytest.raises(WeightsError, match="≥ 0"):
-        save_weights(session, ids["program"], {"skill_fit": -1}, host=host)
-    skills_only = preview_ranking(session, ids["program"], {"skill_fit": 1}, host=host)
+        save_weights(ctx, ids["program"], {"skill_fit": -1})
+    skills_only = preview_ranking(ctx, ids["program"], {"skill_fit": 1})
     mentee0 = next(r for r in skills_only.rows if r.mentee_id == ids["mentee0"])
     assert mentee0.top[0].mentor_id == ids["mentor0"] and mentee0.top[0].score == 1.0
     assert skills_only.without_allowed_mentor == 0 and len(skills_only.rows) == 6
-    avail = preview_ranking(session, ids["program"], {"availability": 1}, host=host)
+    avail = preview_ranking(ctx, ids["program"], {"availability": 1})
     assert avail.weights == {"availability": 1.0} and avail.rows[0].top
 
 
@@ -417,12 +431,12 @@ def test_pruned_problems_keep_locked_and_asked_pairs(monkeypatch):
     )
 
 
-def test_every_demo_program_matches_with_explanations(demo_session, host):
+def test_every_demo_program_matches_with_explanations(demo_session, host, demo_ctx: ServiceContext):
     programs = demo_session.scalars(sa.select(Program).order_by(Program.id)).all()
     assert programs
     for program in programs:
         strategy = "peer" if program.kind == ProgramKind.PEER else "optimizer"
-        summary = svc.run_matching(demo_session, program.id, strategy, host=host)
+        summary = svc.run_matching(demo_ctx, program.id, strategy)
         assert summary.solver_status in ("optimal", "feasible"), summary.diagnosis
         if summary.n_mentees and summary.n_mentors:
             assert summary.proposals, program.name

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import MentorshipStatus
 from mentormatch_desktop.services import mentorships
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.mentorships import MentorshipError, MentorshipFilter
 from mentormatch_desktop.storage.models import (
     AuditLog,
@@ -50,40 +51,42 @@ def pairs(session: Session, org: dict[str, int]) -> dict[str, int]:
     return {"quiet": quiet.id, "busy": busy.id}
 
 
-def test_health_and_at_risk(session: Session, pairs: dict[str, int]) -> None:
-    rows = mentorships.list_mentorships(session)
+def test_health_and_at_risk(session: Session, pairs: dict[str, int], ctx: ServiceContext) -> None:
+    rows = mentorships.list_mentorships(ctx)
     assert [r.id for r in rows] == [pairs["quiet"], pairs["busy"]]  # at risk first
     quiet, busy = rows
     assert quiet.at_risk and quiet.days_silent == 45
     assert quiet.risk_reasons == ["silent for 45 days"]
     assert not busy.at_risk
     assert (busy.sessions_held, busy.milestones_done, busy.milestones_total) == (1, 1, 2)
-    only = mentorships.list_mentorships(session, MentorshipFilter(at_risk_only=True))
+    only = mentorships.list_mentorships(ctx, MentorshipFilter(at_risk_only=True))
     assert [r.id for r in only] == [pairs["quiet"]]
-    found = mentorships.list_mentorships(session, MentorshipFilter(text="MARY"))
+    found = mentorships.list_mentorships(ctx, MentorshipFilter(text="MARY"))
     assert [r.id for r in found] == [pairs["busy"]]
 
 
-def test_end_needs_a_reason_and_is_audited(session: Session, pairs: dict[str, int]) -> None:
+def test_end_needs_a_reason_and_is_audited(
+    session: Session, pairs: dict[str, int], ctx: ServiceContext
+) -> None:
     with pytest.raises(MentorshipError, match="say why"):
-        mentorships.end_mentorship(session, pairs["quiet"], "  ")
-    mentorships.end_mentorship(session, pairs["quiet"], "Mentee changed teams")
+        mentorships.end_mentorship(ctx, pairs["quiet"], "  ")
+    mentorships.end_mentorship(ctx, pairs["quiet"], "Mentee changed teams")
     ended = session.get(Mentorship, pairs["quiet"])
     assert ended.status == MentorshipStatus.ENDED_EARLY
     assert ended.end_reason == "Mentee changed teams" and ended.ended_at is not None
     assert session.scalar(sa.select(AuditLog.action).where(AuditLog.entity_id == str(ended.id)))
     with pytest.raises(MentorshipError, match="already ended_early"):
-        mentorships.end_mentorship(session, pairs["quiet"], "again")
+        mentorships.end_mentorship(ctx, pairs["quiet"], "again")
 
 
 def test_rematch_ends_and_starts_in_one_go(
-    session: Session, pairs: dict[str, int], org: dict[str, int], plugin_host
+    session: Session, pairs: dict[str, int], org: dict[str, int], plugin_host, ctx: ServiceContext
 ) -> None:
-    candidates = mentorships.rematch_candidates(session, pairs["quiet"], plugin_host)
+    candidates = mentorships.rematch_candidates(ctx, pairs["quiet"])
     assert [c.mentor_id for c in candidates] == [org["grace"]]  # the only other mentor
     assert candidates[0].free_seats == 1  # capacity 2, one running pairing
     new_id = mentorships.rematch(
-        session, pairs["quiet"], org["grace"], "No shared availability", score=0.5
+        ctx, pairs["quiet"], org["grace"], "No shared availability", score=0.5
     )
     old, new = session.get(Mentorship, pairs["quiet"]), session.get(Mentorship, new_id)
     assert old.status == MentorshipStatus.ENDED_EARLY
@@ -96,6 +99,6 @@ def test_rematch_ends_and_starts_in_one_go(
     )
     session.commit()
     with pytest.raises(MentorshipError, match="no free seat"):
-        mentorships.rematch(session, pairs["busy"], org["ada"], "Ada has no room")
+        mentorships.rematch(ctx, pairs["busy"], org["ada"], "Ada has no room")
     session.rollback()
     assert session.get(Mentorship, pairs["busy"]).status == MentorshipStatus.ACTIVE

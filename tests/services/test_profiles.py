@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import EnrolmentRole, SkillDirection
 from mentormatch_desktop.services import profiles
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.profiles import (
     BlockedPerson,
     EnrolmentEntry,
@@ -18,8 +19,8 @@ from mentormatch_desktop.services.profiles import (
 from mentormatch_desktop.storage.models import Person
 
 
-def test_round_trip_and_edit(session: Session, org: dict[str, int]) -> None:
-    profile = profiles.load_profile(session, org["ada"])
+def test_round_trip_and_edit(session: Session, org: dict[str, int], ctx: ServiceContext) -> None:
+    profile = profiles.load_profile(ctx, org["ada"])
     assert profile.department == "Engineering"
     assert [(s.skill, s.level) for s in profile.skills] == [("SQL", 5), ("Python", 4)]
     assert profile.enrolments[0].role == EnrolmentRole.MENTOR
@@ -32,10 +33,10 @@ def test_round_trip_and_edit(session: Session, org: dict[str, int]) -> None:
     profile.enrolments[0].capacity = 3
     profile.must_not_match = [BlockedPerson(org["alan"], "Alan")]
     profile.department = "Research"  # new departments are created
-    profiles.save_profile(session, profile)
+    profiles.save_profile(ctx, profile)
     session.expire_all()
 
-    again = profiles.load_profile(session, org["ada"])
+    again = profiles.load_profile(ctx, org["ada"])
     assert again.languages == [("en", "native"), ("fr", "working")]
     assert {(s.skill, s.direction, s.level) for s in again.skills} == {
         ("SQL", SkillDirection.TEACH, 4),
@@ -49,8 +50,10 @@ def test_round_trip_and_edit(session: Session, org: dict[str, int]) -> None:
     assert again.department == "Research"
 
 
-def test_every_problem_is_named_and_nothing_is_written(session: Session, org) -> None:
-    profile = profiles.load_profile(session, org["grace"])
+def test_every_problem_is_named_and_nothing_is_written(
+    session: Session, org, ctx: ServiceContext
+) -> None:
+    profile = profiles.load_profile(ctx, org["grace"])
     profile.email = "grace-at-example"
     profile.time_zone = "Mars/Olympus"
     profile.skills.append(SkillEntry("Basket weaving", SkillDirection.TEACH, 6))
@@ -58,7 +61,7 @@ def test_every_problem_is_named_and_nothing_is_written(session: Session, org) ->
     profile.enrolments = [EnrolmentEntry(org["program"], "Spring", EnrolmentRole.MENTOR, 0)]
     profile.must_not_match = [BlockedPerson(org["grace"], "self")]
     with pytest.raises(ProfileInvalid) as info:
-        profiles.save_profile(session, profile)
+        profiles.save_profile(ctx, profile)
     fields = {i.field for i in info.value.issues}
     assert fields == {
         "email",
@@ -73,15 +76,15 @@ def test_every_problem_is_named_and_nothing_is_written(session: Session, org) ->
     assert session.get(Person, org["grace"]).email == "grace@example.org"
 
 
-def test_new_participant_and_duplicate_email(session: Session, org) -> None:
+def test_new_participant_and_duplicate_email(session: Session, org, ctx: ServiceContext) -> None:
     new = Profile(
         full_name="Katherine Johnson",
         email="katherine@example.org",
         time_zone="America/New_York",
         enrolments=[EnrolmentEntry(org["program"], "Spring", EnrolmentRole.MENTEE, 1)],
     )
-    pid = profiles.save_profile(session, new)
-    assert profiles.load_profile(session, pid).enrolments[0].role == EnrolmentRole.MENTEE
+    pid = profiles.save_profile(ctx, new)
+    assert profiles.load_profile(ctx, pid).enrolments[0].role == EnrolmentRole.MENTEE
     clash = Profile(full_name="Someone", email="ADA@example.org", time_zone="UTC")
     with pytest.raises(ProfileInvalid, match="already belongs"):
-        profiles.save_profile(session, clash)
+        profiles.save_profile(ctx, clash)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import ProgramKind
 from mentormatch_desktop.services import programs
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.programs import (
     ProgramConstraints,
     ProgramError,
@@ -18,7 +19,7 @@ from mentormatch_desktop.services.programs import (
 from mentormatch_desktop.storage.models import Program, WeightSet
 
 
-def test_create_update_and_list(session: Session) -> None:
+def test_create_update_and_list(session: Session, ctx: ServiceContext) -> None:
     data = ProgramInput(
         name="Leaders 2026",
         kind=ProgramKind.GROUP,
@@ -30,7 +31,7 @@ def test_create_update_and_list(session: Session) -> None:
         ),
         weights={"skill_fit": 1.0, "availability": 0.5},
     )
-    created = programs.create_program(session, data)
+    created = programs.create_program(ctx, data)
     assert created.weights_version == 1
     stored = session.get(Program, created.id)
     assert stored.settings["constraints"]["max_per_mentor_by_attribute"] == [
@@ -39,18 +40,18 @@ def test_create_update_and_list(session: Session) -> None:
     assert created.constraints == data.constraints
 
     # unchanged weights add no version; changed ones do
-    programs.update_program(session, created.id, created.to_input())
+    programs.update_program(ctx, created.id, created.to_input())
     changed = created.to_input()
     changed.weights["availability"] = 1.5
     changed.name = "Leaders 2026 (spring)"
-    updated = programs.update_program(session, created.id, changed)
+    updated = programs.update_program(ctx, created.id, changed)
     assert updated.weights_version == 2
     assert updated.weights["availability"] == 1.5
     assert session.query(WeightSet).filter_by(program_id=created.id).count() == 2
-    assert [p.name for p in programs.list_programs(session)] == ["Leaders 2026 (spring)"]
+    assert [p.name for p in programs.list_programs(ctx)] == ["Leaders 2026 (spring)"]
 
 
-def test_invalid_input_names_every_field(session: Session) -> None:
+def test_invalid_input_names_every_field(session: Session, ctx: ServiceContext) -> None:
     data = ProgramInput(
         name=" ",
         starts_on=date(2026, 5, 1),
@@ -59,7 +60,7 @@ def test_invalid_input_names_every_field(session: Session) -> None:
         weights={"skill_fit": 0.0},
     )
     with pytest.raises(ProgramValidationError) as info:
-        programs.create_program(session, data)
+        programs.create_program(ctx, data)
     assert {e.field for e in info.value.errors} == {
         "name",
         "ends_on",
@@ -69,7 +70,7 @@ def test_invalid_input_names_every_field(session: Session) -> None:
     assert session.query(Program).count() == 0
 
 
-def test_duplicate_name_is_rejected(session: Session) -> None:
-    programs.create_program(session, ProgramInput(name="Peer circles", kind=ProgramKind.PEER))
+def test_duplicate_name_is_rejected(session: Session, ctx: ServiceContext) -> None:
+    programs.create_program(ctx, ProgramInput(name="Peer circles", kind=ProgramKind.PEER))
     with pytest.raises(ProgramError, match="already called"):
-        programs.create_program(session, ProgramInput(name="peer circles"))
+        programs.create_program(ctx, ProgramInput(name="peer circles"))

@@ -16,6 +16,7 @@ from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.screenshots import wait_idle
+from mentormatch_desktop.ui.workers import running_tasks
 
 
 def _load_seed():
@@ -33,8 +34,11 @@ def themed(qapp: QApplication) -> None:
 
 @pytest.fixture(autouse=True)
 def no_worker_left() -> Iterator[None]:
+    """Fail the test that leaves a background task running (as napari does for threads):
+    a leaked worker would finish during a later test and touch its widgets or database."""
     yield
-    wait_idle(30)  # no worker may outlive its test
+    if not wait_idle(30):
+        pytest.fail(f"{running_tasks()} background task(s) still running 30 s after the test")
 
 
 @pytest.fixture
@@ -48,12 +52,19 @@ def shared_plugin_host() -> PluginHost:
     return PluginHost().load()
 
 
+def _drain(context: AppContext) -> None:
+    """Let the context's workers finish before its engine goes; fail if one never does."""
+    idle = wait_idle(30)
+    context.close()
+    if not idle:
+        pytest.fail(f"{running_tasks()} background task(s) outlived the test's context")
+
+
 @pytest.fixture
 def ui_context(db_url: str, shared_plugin_host: PluginHost) -> Iterator[AppContext]:
     context = AppContext(Settings(database_url=db_url), plugin_host=shared_plugin_host)
     yield context
-    wait_idle(30)
-    context.close()
+    _drain(context)
 
 
 @pytest.fixture
@@ -75,8 +86,7 @@ def demo_context(demo_db_url: str, shared_plugin_host: PluginHost) -> Iterator[A
     """A context on a copy of the demo organisation (one per test, both backends)."""
     context = AppContext(Settings(database_url=demo_db_url), plugin_host=shared_plugin_host)
     yield context
-    wait_idle(30)
-    context.close()
+    _drain(context)
 
 
 @pytest.fixture

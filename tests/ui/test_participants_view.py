@@ -85,8 +85,8 @@ def test_edit_a_profile_with_a_validation_error_then_fix_it(
         editor.save_button.click()
     view.set_search("grace.hopper@")
     assert view.model.rowCount() == 1
-    with window.context.session() as session:
-        saved = profiles.load_profile(session, org["grace"])
+    with window.context.unit_of_work() as ctx:
+        saved = profiles.load_profile(ctx, org["grace"])
     assert saved.languages == [("fr", "working")]
     assert [(s.weekday, s.start_minute, s.end_minute) for s in saved.availability] == [
         (2, 1080, 1440)

@@ -39,14 +39,8 @@ def test_why_not_a_specific_mentor(qtbot, demo_window: MainWindow) -> None:
     answer = reply.args[0]
     assert (answer.mentee_id, answer.mentor_id) == (first.mentee_id, expected.mentor_id)
 
-    with demo_window.context.session() as session:  # the same answer as the service's
-        direct = matching_service.why_not(
-            session,
-            detail.run.id,
-            first.mentee_id,
-            expected.mentor_id,
-            host=demo_window.context.plugins,
-        )
+    with demo_window.context.unit_of_work() as ctx:  # the same answer as the service's
+        direct = matching_service.why_not(ctx, detail.run.id, first.mentee_id, expected.mentor_id)
     assert (answer.possible, answer.delta_matched) == (direct.possible, direct.delta_matched)
     assert answer.delta_total == pytest.approx(direct.delta_total)
     shown = box.result.text()

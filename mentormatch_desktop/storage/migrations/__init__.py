@@ -50,6 +50,80 @@ def head_revision() -> str:
     return head
 
 
+class SchemaMismatch(RuntimeError):
+    """The database's schema is not the one this version of MentorMatch was built for.
+
+    ``behind`` is True when ``mentormatch db upgrade`` fixes it, False when the database is
+    newer than the app (install a newer MentorMatch).
+    """
+
+    def __init__(self, message: str, *, current: str | None, needed: str, behind: bool) -> None:
+        super().__init__(message)
+        self.current, self.needed, self.behind = current, needed, behind
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise :class:`SchemaMismatch` unless the database is at this version's head.
+
+    Reads the Alembic version only; never changes anything.
+    """
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    current = current_revision(engine)
+    head = head_revision()
+    if current == head:
+        return
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    try:
+        known = current is not None and script.get_revision(current) is not None
+    except CommandError:
+        known = False
+    if current is None or known:
+        raise SchemaMismatch(
+            f"database schema is at {current or 'nothing (an empty database)'}, this version "
+            f"needs {head}: run `mentormatch db upgrade`",
+            current=current,
+            needed=head,
+            behind=True,
+        )
+    raise SchemaMismatch(
+        f"database schema is at {current}, newer than this app (which knows up to {head}): "
+        "install a newer MentorMatch",
+        current=current,
+        needed=head,
+        behind=False,
+    )
+
+
+def prepare_schema(engine: Engine) -> None:
+    """What a client does when it opens a database, at start-up and on every reconnect.
+
+    The embedded SQLite file belongs to this one app, so it is brought to the latest schema
+    here. A PostgreSQL database is shared by every coordinator's app, the CLI and workers:
+    a client never migrates it (one process upgrading under the others' feet, or an old
+    client "upgrading" to its own head, is how shared data breaks). It is only checked;
+    ``mentormatch db upgrade`` is the one command that migrates it.
+    """
+    if engine.dialect.name == "sqlite":
+        upgrade(engine.url, engine=engine)
+    else:
+        check_schema(engine)
+
+
+def create_schema_if_empty(engine: Engine) -> bool:
+    """Create the schema in a database that has none at all; True when it did.
+
+    For explicit set-up commands (``mentormatch demo`` into a new database): a database
+    without a single table is nobody's yet, so creating its schema cannot pull it from under
+    another client. Anything else is left to :func:`prepare_schema`.
+    """
+    if current_revision(engine) is not None or sa.inspect(engine).get_table_names():
+        return False
+    upgrade(engine.url, engine=engine)
+    return True
+
+
 def compare_type(
     context: Any,
     inspected_column: Any,

@@ -67,12 +67,13 @@ class View(QWidget):
         )
 
     def in_session(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        """Wrap ``fn(session, *args)`` so a worker opens (and closes) its own session."""
+        """Wrap ``fn(ctx, *args)`` so a worker runs it in a unit of work of its own
+        (committed when ``fn`` returns, rolled back if it raises)."""
         context = self.context
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            with context.session() as session:
-                return fn(session, *args, **kwargs)
+            with context.unit_of_work() as ctx:
+                return fn(ctx, *args, **kwargs)
 
         call.__qualname__ = getattr(fn, "__qualname__", "call")
         return call

@@ -90,13 +90,12 @@ class CompareDialog(QDialog):
         context, program_id = self.context, self.program_id
 
         def compare(*, progress: Any, cancel: Any) -> list[Any]:
-            with context.session() as session:
+            with context.unit_of_work() as ctx:
                 return matching_service.compare_strategies(
-                    session,
+                    ctx,
                     program_id,
                     chosen,
                     time_limit=60,
-                    host=context.plugins,
                     progress=progress,
                     cancel=cancel,
                 )

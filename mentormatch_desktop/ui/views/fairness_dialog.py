@@ -101,8 +101,8 @@ class FairnessAuditDialog(QDialog):
         context, run_id = self.context, self.run_id
 
         def audit() -> FairnessAudit:
-            with context.session() as session:
-                return audit_run(session, run_id)
+            with context.unit_of_work() as ctx:
+                return audit_run(ctx, run_id)
 
         return run_in_background(audit, on_success=self._show, on_error=self._failed, owner=self)
 

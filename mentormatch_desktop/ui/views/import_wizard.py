@@ -264,9 +264,9 @@ class _ImportPage(QWizardPage):
         path, program = self.wizard_.file_path(), self.wizard_.program_id()
 
         def run(*, progress: Progress, cancel: CancelToken) -> ImportSummary:
-            with context.session() as session:
+            with context.unit_of_work() as ctx:
                 return participant_service.import_participants(
-                    session, path, program=program, progress=progress, cancel=cancel
+                    ctx, path, program=program, progress=progress, cancel=cancel
                 )
 
         self.wizard_.task = run_in_background(
@@ -375,8 +375,8 @@ class ImportWizard(QWizard):
         run_in_background(self._programs, on_success=self._fill_programs, owner=self)
 
     def _programs(self) -> list[tuple[int, str]]:
-        with self.context.session() as session:
-            return program_choices(session)
+        with self.context.unit_of_work() as ctx:
+            return program_choices(ctx)
 
     def _fill_programs(self, programs: list[tuple[int, str]]) -> None:
         for pid, name in programs:

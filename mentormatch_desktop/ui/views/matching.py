@@ -159,8 +159,8 @@ class MatchingView(MatchingDecisions, View):
 
         def load() -> list[ProgramOption]:
             context.plugins  # noqa: B018 - load plugins here, off the GUI thread
-            with context.session() as session:
-                return match_runs.matching_programs(session)
+            with context.unit_of_work() as ctx:
+                return match_runs.matching_programs(ctx)
 
         self.run(load, on_success=self._on_programs)
 
@@ -206,8 +206,8 @@ class MatchingView(MatchingDecisions, View):
         generation = self._runs_generation
 
         def load() -> list[RunInfo]:
-            with context.session() as session:
-                return match_runs.list_runs(session, program.id)
+            with context.unit_of_work() as ctx:
+                return match_runs.list_runs(ctx, program.id)
 
         def loaded(runs: list[RunInfo]) -> None:
             if generation == self._runs_generation:  # a newer request supersedes this one
@@ -248,8 +248,8 @@ class MatchingView(MatchingDecisions, View):
         generation = self._run_generation
 
         def load() -> RunDetail:
-            with context.session() as session:
-                return match_runs.run_detail(session, run_id, context.plugins)
+            with context.unit_of_work() as ctx:
+                return match_runs.run_detail(ctx, run_id)
 
         def loaded(detail: RunDetail) -> None:
             if generation == self._run_generation:
@@ -326,15 +326,14 @@ class MatchingView(MatchingDecisions, View):
         self.banner.hide()
 
         def match(*, progress: Any, cancel: Any) -> Any:
-            with context.session() as session:
+            with context.unit_of_work() as ctx:
                 return matching_service.run_matching(
-                    session,
+                    ctx,
                     program.id,
                     strategy,
                     keep_locked=keep,
                     progress=progress,
                     cancel=cancel,
-                    host=context.plugins,
                 )
 
         self.progress.start(f"Matching {program.name} with {self.strategy_combo.currentText()}…")

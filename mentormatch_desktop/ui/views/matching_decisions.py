@@ -30,8 +30,8 @@ class MatchingDecisions(_Base):
         context = self.context
 
         def store() -> ProposalView:
-            with context.session() as session:
-                return matching_service.set_proposal_status(session, proposal.id, action)
+            with context.unit_of_work() as ctx:
+                return matching_service.set_proposal_status(ctx, proposal.id, action)
 
         def done(view: ProposalView) -> None:
             self.model.replace(view)
@@ -45,8 +45,8 @@ class MatchingDecisions(_Base):
         context = self.context
 
         def store() -> Any:
-            with context.session() as session:
-                return matching_service.apply_swap(session, a, b, host=context.plugins)
+            with context.unit_of_work() as ctx:
+                return matching_service.apply_swap(ctx, a, b)
 
         def done(preview: Any) -> None:
             self.banner.show_message(f"Swapped mentors: score change {preview.delta:+.3f}.", "info")
@@ -76,8 +76,8 @@ class MatchingDecisions(_Base):
         context = self.context
 
         def store() -> Any:
-            with context.session() as session:
-                return matching_service.approve_run(session, run.id)
+            with context.unit_of_work() as ctx:
+                return matching_service.approve_run(ctx, run.id)
 
         def done(summary: Any) -> None:
             self.banner.show_message(
@@ -99,9 +99,9 @@ class MatchingDecisions(_Base):
         context = self.context
 
         def find() -> tuple[int, int] | None:
-            with context.session() as session:
-                for program in match_runs.matching_programs(session):
-                    for run in match_runs.list_runs(session, program.id):
+            with context.unit_of_work() as ctx:
+                for program in match_runs.matching_programs(ctx):
+                    for run in match_runs.list_runs(ctx, program.id):
                         if run.matched:
                             return program.id, run.id
             return None

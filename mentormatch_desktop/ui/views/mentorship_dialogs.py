@@ -88,8 +88,8 @@ class EndMentorshipDialog(_ReasonDialog):
         )  # fmt: skip
 
         def end() -> int:
-            with context.session() as session:
-                return service.end_mentorship(session, mid, reason, completed=completed)
+            with context.unit_of_work() as ctx:
+                return service.end_mentorship(ctx, mid, reason, completed=completed)
 
         self.ok_button.setEnabled(False)
         run_in_background(end, on_success=self._ended, on_error=self._failed, owner=self)
@@ -125,8 +125,8 @@ class RematchDialog(_ReasonDialog):
         context_, mid = context, row.id
 
         def load() -> list[Candidate]:
-            with context_.session() as session:
-                return service.rematch_candidates(session, mid, context_.plugins)
+            with context_.unit_of_work() as ctx:
+                return service.rematch_candidates(ctx, mid)
 
         run_in_background(load, on_success=self._show, on_error=self._load_failed, owner=self)
 
@@ -156,8 +156,8 @@ class RematchDialog(_ReasonDialog):
         reason, context, mid = self.reason.toPlainText(), self.context, self.row.id
 
         def rematch() -> Any:
-            with context.session() as session:
-                return service.rematch(session, mid, chosen.mentor_id, reason, score=chosen.score)
+            with context.unit_of_work() as ctx:
+                return service.rematch(ctx, mid, chosen.mentor_id, reason, score=chosen.score)
 
         self.ok_button.setEnabled(False)
         run_in_background(rematch, on_success=self._done, on_error=self._failed, owner=self)

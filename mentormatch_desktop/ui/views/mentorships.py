@@ -156,10 +156,8 @@ class MentorshipsView(View):
         generation, flt, context = self._generation, self.filter, self.context
 
         def load() -> _Loaded:
-            with context.session() as session:
-                return _Loaded(
-                    service.list_mentorships(session, flt), service.program_names(session)
-                )
+            with context.unit_of_work() as ctx:
+                return _Loaded(service.list_mentorships(ctx, flt), service.program_names(ctx))
 
         def loaded(result: _Loaded) -> None:
             if generation == self._generation:

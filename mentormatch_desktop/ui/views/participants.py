@@ -188,9 +188,9 @@ class ParticipantsView(View):
         context = self.context
 
         def load() -> _Loaded:
-            with context.session() as session:
-                options = directory.filter_options(session) if with_options else None
-                return _Loaded(directory.participant_table(session, flt), options)
+            with context.unit_of_work() as ctx:
+                options = directory.filter_options(ctx) if with_options else None
+                return _Loaded(directory.participant_table(ctx, flt), options)
 
         if self.model.total == 0:
             self.pages.setCurrentWidget(self.loading)
@@ -319,8 +319,8 @@ class ParticipantsView(View):
         context, program = self.context, self.state.filter.program_id
 
         def write() -> object:
-            with context.session() as session:
-                return export_participants(session, path, program=program)
+            with context.unit_of_work() as ctx:
+                return export_participants(ctx, path, program=program)
 
         self.progress.start("Exporting…", cancellable=False)
         task = self.run(write, on_success=self._exported)

@@ -288,8 +288,8 @@ class ProfileEditor(QDialog):
         context, exclude = self.context, self.person_id
 
         def find() -> list[directory.Choice]:
-            with context.session() as session:
-                return directory.find_people(session, text, exclude=exclude)
+            with context.unit_of_work() as ctx:
+                return directory.find_people(ctx, text, exclude=exclude)
 
         def show(choices: list[directory.Choice]) -> None:
             self.person_results.clear()
@@ -313,12 +313,12 @@ class ProfileEditor(QDialog):
         context, person_id = self.context, self.person_id
 
         def load() -> tuple[Profile, _Lookups]:
-            with context.session() as session:
-                profile = profiles.load_profile(session, person_id) if person_id else Profile()
+            with context.unit_of_work() as ctx:
+                profile = profiles.load_profile(ctx, person_id) if person_id else Profile()
                 lookups = _Lookups(
-                    directory.skill_names(session),
-                    directory.department_names(session),
-                    profiles.program_choices(session),
+                    directory.skill_names(ctx),
+                    directory.department_names(ctx),
+                    profiles.program_choices(ctx),
                 )
             return profile, lookups
 
@@ -387,8 +387,8 @@ class ProfileEditor(QDialog):
         context = self.context
 
         def write() -> int:
-            with context.session() as session:
-                return profiles.save_profile(session, profile)
+            with context.unit_of_work() as ctx:
+                return profiles.save_profile(ctx, profile)
 
         self.save_button.setEnabled(False)
         task = run_in_background(

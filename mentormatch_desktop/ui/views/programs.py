@@ -202,8 +202,8 @@ class ProgramsView(View):
         context = self.context
 
         def load() -> tuple[list[ProgramDetails], list[CriterionInfo]]:
-            with context.session() as session:
-                programs = program_service.list_programs(session)
+            with context.unit_of_work() as ctx:
+                programs = program_service.list_programs(ctx)
             criteria = [
                 CriterionInfo(c.name, c.label, c.description, float(c.default_weight))
                 for c in context.plugins.criteria().values()
@@ -315,10 +315,10 @@ class ProgramsView(View):
         context = self.context
 
         def write() -> ProgramDetails:
-            with context.session() as session:
+            with context.unit_of_work() as ctx:
                 if program_id is None:
-                    return program_service.create_program(session, data)
-                return program_service.update_program(session, program_id, data)
+                    return program_service.create_program(ctx, data)
+                return program_service.update_program(ctx, program_id, data)
 
         self.save_button.setEnabled(False)
         task = self.run(write, on_success=self._on_saved, on_error=self._on_save_failed)

@@ -200,8 +200,8 @@ class ProposalPanel(QScrollArea):
         self.swap_label.setText("Computing the new scores…")
 
         def preview() -> Any:
-            with context.session() as session:
-                return matching_service.preview_swap(session, a, other, host=context.plugins)
+            with context.unit_of_work() as ctx:
+                return matching_service.preview_swap(ctx, a, other)
 
         run_in_background(
             preview, on_success=self._show_swap, on_error=self._swap_failed, owner=self
@@ -241,8 +241,8 @@ class ProposalPanel(QScrollArea):
         self.why_label.setText("Asking the solver…")
 
         def ask() -> Any:
-            with context.session() as session:
-                return matching_service.why_not(session, run_id, mentee, host=context.plugins)
+            with context.unit_of_work() as ctx:
+                return matching_service.why_not(ctx, run_id, mentee)
 
         run_in_background(
             ask,

@@ -119,8 +119,7 @@ class PreviewPair:
 
 
 def fetch_preview(
-    engine: Any,
-    host: Any,
+    context: AppContext,
     program_id: int,
     weights: dict[str, float],
     baseline_weights: dict[str, float],
@@ -130,14 +129,11 @@ def fetch_preview(
 ) -> PreviewPair:
     """Rank every mentee's best mentors under ``weights`` (and the saved weights, once)."""
     from mentormatch_desktop.services.weights import preview_ranking
-    from mentormatch_desktop.storage.db import session_factory
 
-    with session_factory(engine)() as session:
+    with context.unit_of_work() as ctx:
         if baseline is None:
-            baseline = preview_ranking(
-                session, program_id, baseline_weights or weights, host=host, cancel=cancel
-            )
-        current = preview_ranking(session, program_id, weights, host=host, cancel=cancel)
+            baseline = preview_ranking(ctx, program_id, baseline_weights or weights, cancel=cancel)
+        current = preview_ranking(ctx, program_id, weights, cancel=cancel)
     return PreviewPair(baseline, current)
 
 
@@ -218,8 +214,7 @@ class RankingPreview(QGroupBox):
 
         self._task = run_in_background(
             fetch_preview,
-            self.context.engine,
-            self.context.plugins,
+            self.context,
             program_id,
             weights,
             self.saved_weights,

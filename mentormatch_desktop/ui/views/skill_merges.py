@@ -95,8 +95,8 @@ class SkillMergesDialog(QDialog):
         context, status = self.context, self.status.currentData()
 
         def read() -> list[skill_service.SkillMergeView]:
-            with context.session() as session:
-                return skill_service.list_skill_merges(session, status)
+            with context.unit_of_work() as ctx:
+                return skill_service.list_skill_merges(ctx, status)
 
         run_in_background(read, on_success=self.show_rows, on_error=self._failed, owner=self)
 
@@ -130,8 +130,8 @@ class SkillMergesDialog(QDialog):
         context = self.context
 
         def suggest(*, progress: Any, cancel: Any) -> skill_service.SuggestResult:
-            with context.session() as session:
-                return skill_service.suggest_skill_merges(session, progress=progress, cancel=cancel)
+            with context.unit_of_work() as ctx:
+                return skill_service.suggest_skill_merges(ctx, progress=progress, cancel=cancel)
 
         def done(result: skill_service.SuggestResult) -> None:
             note = f" ({result.note})" if result.note else ""
@@ -162,14 +162,14 @@ class SkillMergesDialog(QDialog):
         def decide() -> list[str]:
             lines = []
             for suggestion_id in chosen:
-                with context.session() as session:
+                with context.unit_of_work() as ctx:
                     if approve:
-                        out = skill_service.approve_skill_merge(session, suggestion_id)
+                        out = skill_service.approve_skill_merge(ctx, suggestion_id)
                         lines.append(
                             f"'{out.suggestion.label}' merged into '{out.suggestion.skill_name}'"
                         )
                     else:
-                        view = skill_service.reject_skill_merge(session, suggestion_id)
+                        view = skill_service.reject_skill_merge(ctx, suggestion_id)
                         lines.append(f"'{view.label}' kept apart from '{view.skill_name}'")
             return lines
 

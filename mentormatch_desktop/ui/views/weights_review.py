@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from mentormatch_desktop.matching.embeddings import semantic_status
 from mentormatch_desktop.matching.learning import NotEnoughOutcomes
-from mentormatch_desktop.services import embeddings as embedding_service
 from mentormatch_desktop.services import learning as learning_service
 from mentormatch_desktop.services import weights as weights_service
 from mentormatch_desktop.ui import theme
@@ -113,10 +112,8 @@ class WeightsReviewDialog(QDialog):
         context, program_id = self.context, self.program_id
 
         def read() -> dict[str, float]:
-            with context.session() as session:
-                return weights_service.current_weights(
-                    session, program_id, host=context.plugins
-                ).weights
+            with context.unit_of_work() as ctx:
+                return weights_service.current_weights(ctx, program_id).weights
 
         def show(weights: dict[str, float]) -> None:
             semantic_on = weights.get("semantic_fit", 0.0) > 0
@@ -142,10 +139,8 @@ class WeightsReviewDialog(QDialog):
         context, program_id = self.context, self.program_id
 
         def switch() -> Any:
-            with context.session() as session:
-                return embedding_service.switch_text_criterion(
-                    session, program_id, target, host=context.plugins
-                )
+            with context.unit_of_work() as ctx:
+                return weights_service.switch_text_criterion(ctx, program_id, target)
 
         def done(result: Any) -> None:
             self.banner.show_message(
@@ -167,9 +162,9 @@ class WeightsReviewDialog(QDialog):
         context, program_id = self.context, self.program_id
 
         def suggest(*, progress: Any, cancel: Any) -> Any:
-            with context.session() as session:
+            with context.unit_of_work() as ctx:
                 return learning_service.suggest_weights(
-                    session, program_id, host=context.plugins, progress=progress, cancel=cancel
+                    ctx, program_id, progress=progress, cancel=cancel
                 )
 
         self.task = run_in_background(
@@ -246,10 +241,8 @@ class WeightsReviewDialog(QDialog):
         self.apply_button.setEnabled(False)
 
         def save() -> learning_service.AppliedWeights:
-            with context.session() as session:
-                return learning_service.apply_learned_weights(
-                    session, suggestion, host=context.plugins
-                )
+            with context.unit_of_work() as ctx:
+                return learning_service.apply_learned_weights(ctx, suggestion)
 
         def done(applied: learning_service.AppliedWeights) -> None:
             self.banner.show_message(

@@ -131,10 +131,8 @@ class WhyNotPairBox(QWidget):
         self.ask_button.setEnabled(False)
 
         def ask() -> Any:
-            with context.session() as session:
-                return matching_service.why_not(
-                    session, run_id, mentee[0], mentor[0], host=context.plugins
-                )
+            with context.unit_of_work() as ctx:
+                return matching_service.why_not(ctx, run_id, mentee[0], mentor[0])
 
         def answered(answer: WhyNotAnswer) -> None:
             self.answer = answer
