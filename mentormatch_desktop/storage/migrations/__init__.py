@@ -106,7 +106,12 @@ def prepare_schema(engine: Engine) -> None:
     ``mentormatch db upgrade`` is the one command that migrates it.
     """
     if engine.dialect.name == "sqlite":
-        upgrade(engine.url, engine=engine)
+        try:
+            check_schema(engine)
+        except SchemaMismatch as exc:
+            if not exc.behind:  # written by a newer app: an old one must not touch it
+                raise
+            upgrade(engine.url, engine=engine)
     else:
         check_schema(engine)
 
