@@ -45,6 +45,7 @@ class AppContext(QObject):
         self._plugins = plugin_host
         self.connected: bool | None = None
         self.last_error = ""
+        self.schema_mismatch = False
         self._sessions = session_factory(self.engine)
         self.notify_source: object = None
 
@@ -87,7 +88,10 @@ class AppContext(QObject):
             self.last_error = ""
             self.connection_changed.emit(True, "Connected")
 
-    def mark_unreachable(self, message: str) -> None:
+    def mark_unreachable(self, message: str, *, schema: bool = False) -> None:
+        """The database cannot be used: down, or (``schema``) its schema is not the one
+        this version needs; the banner says which and keeps retrying."""
+        self.schema_mismatch = schema
         self.last_error = message
         if self.connected is not False:
             log.warning("database unreachable: %s", message)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from mentormatch_desktop import __version__
-from mentormatch_desktop.storage.migrations import prepare_schema
+from mentormatch_desktop.storage.migrations import SchemaMismatch, prepare_schema
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.views import ViewSpec, available_views
@@ -218,8 +218,13 @@ class MainWindow(QMainWindow):
                 self.placeholder.setText("Waiting for the database to answer…")
             self.connection_label.setText("● Not connected")
             self.connection_label.setObjectName("statusBad")
+            title = (
+                "The database schema does not match this version."
+                if self.context.schema_mismatch
+                else "Cannot reach the database."
+            )
             self.banner.show_message(
-                f"<b>Cannot reach the database.</b> {message}<br>"
+                f"<b>{title}</b> {message}<br>"
                 "Nothing you saved is lost. MentorMatch retries every "
                 f"{RETRY_INTERVAL_MS // 1000} seconds, or retry now once the server is back.",
                 "error",
@@ -258,7 +263,8 @@ class MainWindow(QMainWindow):
             self.reconnected.emit()
 
         def failed(error: TaskError) -> None:
-            self.context.mark_unreachable(error.message)
+            schema = isinstance(error.exception, SchemaMismatch)
+            self.context.mark_unreachable(error.message, schema=schema)
 
         def done() -> None:
             self.banner.button.setEnabled(True)

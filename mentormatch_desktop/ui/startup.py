@@ -39,8 +39,9 @@ def start(window: MainWindow, *, fill_demo: bool) -> Task:
     def failed(error: TaskError) -> None:
         # An unreachable server and a schema this version cannot use both leave the app
         # waiting in the banner (with "Retry now") rather than half-working.
-        if error.is_connection_error or isinstance(error.exception, SchemaMismatch):
-            context.mark_unreachable(error.message)
+        schema = isinstance(error.exception, SchemaMismatch)
+        if error.is_connection_error or schema:
+            context.mark_unreachable(error.message, schema=schema)
         else:
             window.report_error(error)
             window.set_ready()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 from PySide6.QtCore import QSettings
 
 from mentormatch_desktop.config import Settings
@@ -72,3 +74,30 @@ def test_keyboard_shortcuts_switch_screens(qtbot, window: MainWindow) -> None:
 
     qtbot.keyClick(window, str(target), Qt.KeyboardModifier.ControlModifier)
     assert window.current_key() == "plugins"
+
+
+def test_a_shared_database_behind_the_app_is_explained_never_migrated(
+    qtbot, empty_db_url: str, qsettings: QSettings, shared_plugin_host
+) -> None:
+    if empty_db_url.startswith("sqlite"):
+        pytest.skip("the embedded database is the app's own and is migrated on start")
+    from mentormatch_desktop.ui.startup import start
+
+    context = AppContext(Settings(database_url=empty_db_url), plugin_host=shared_plugin_host)
+    win = MainWindow(context, settings=qsettings)
+    qtbot.addWidget(win)
+    win.show()
+    task = start(win, fill_demo=False)
+    qtbot.waitUntil(lambda: task.done, timeout=20_000)
+    assert not context.connected and win.banner.isVisible()
+    text = win.banner.message.text()
+    assert (
+        "schema does not match" in text
+        and "this version needs" in text
+        and "mentormatch db upgrade" in text
+    )
+    retry = win.reconnect()  # a reconnect checks again and still migrates nothing
+    qtbot.waitUntil(lambda: retry.done, timeout=20_000)
+    assert not context.connected
+    assert sa.inspect(context.engine).get_table_names() == []
+    context.close()
