@@ -23,6 +23,24 @@ def test_empty_database_offers_import_and_demo(qtbot, window: MainWindow) -> Non
     assert "Import" in view.empty.text.text()
 
 
+def test_load_demo_fills_the_empty_database_in_one_unit_of_work(
+    qtbot, window: MainWindow, monkeypatch
+) -> None:
+    from mentormatch_desktop.services import demo
+
+    view = _open(qtbot, window)
+    real = demo.fill_demo
+    monkeypatch.setattr(
+        demo, "fill_demo", lambda ctx, **kw: real(ctx, **{**kw, "participants": 40})
+    )
+    task = view.load_demo()
+    qtbot.waitUntil(lambda: task.done, timeout=120_000)
+    with window.context.unit_of_work() as ctx:
+        from mentormatch_desktop.services import directory
+
+        assert directory.people_count(ctx) == 40
+
+
 def test_filters_and_search(qtbot, window: MainWindow, org: dict[str, int]) -> None:
     view = _open(qtbot, window)
     assert view.pages.currentWidget() is view.table

@@ -66,7 +66,7 @@ class View(QWidget):
             fn, *args, on_success=succeeded, on_error=on_error, owner=self, **kwargs
         )
 
-    def in_session(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def in_unit_of_work(self, fn: Callable[..., Any]) -> Callable[..., Any]:
         """Wrap ``fn(ctx, *args)`` so a worker runs it in a unit of work of its own
         (committed when ``fn`` returns, rolled back if it raises)."""
         context = self.context

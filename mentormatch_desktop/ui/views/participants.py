@@ -339,8 +339,7 @@ class ParticipantsView(View):
         self.demo_button.setEnabled(False)
         self.progress.start("Creating the demo organisation…")
         self._task = self.run(
-            ensure_demo_database,
-            self.context.engine,
+            self.in_unit_of_work(ensure_demo_database),
             progress=self.progress.update_progress,
             cancel=True,
             on_success=lambda _r: self.context.notify("*"),
