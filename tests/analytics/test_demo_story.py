@@ -1,12 +1,53 @@
-"""The dashboard on the demo organisation tells a coherent story, on both backends."""
+"""The dashboard on the demo organisation tells a coherent story, on both backends.
+
+The demo here ends on a fixed day (``NOW``), not today: the story must not change with the
+date the suite happens to run on.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
 import polars as pl
+import pytest
 from sqlalchemy.engine import Engine
 
 from mentormatch_desktop.analytics import Filters, compute_dashboard
-from mentormatch_desktop.testing import DemoInfo
+from mentormatch_desktop.storage.db import create_engine
+from mentormatch_desktop.storage.migrations import upgrade
+from mentormatch_desktop.testing import (
+    DEMO_PARTICIPANTS,
+    DEMO_SEED,
+    DatabaseFactory,
+    DemoInfo,
+    fill_demo_database,
+)
+
+NOW = datetime(2026, 11, 27, tzinfo=UTC)
+
+
+def _build(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        upgrade(url, engine=engine)
+        fill_demo_database(engine, participants=DEMO_PARTICIPANTS, seed=DEMO_SEED, now=NOW)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def demo_info() -> DemoInfo:
+    """The demo of this module: the usual size and seed, history up to ``NOW``."""
+    return DemoInfo(participants=DEMO_PARTICIPANTS, seed=DEMO_SEED, now=NOW)
+
+
+@pytest.fixture
+def demo_engine(database_factory: DatabaseFactory) -> Iterator[Engine]:
+    template = database_factory.template("demo-pinned", _build)
+    engine = create_engine(database_factory.create(template=template))
+    yield engine
+    engine.dispose()
 
 
 def test_demo_dashboard_is_consistent_and_meaningful(
