@@ -44,7 +44,9 @@ def test_score_matrix_is_the_weighted_mean_of_criteria(weights):
     assert refill is again
     np.testing.assert_array_equal(refill, scores)
     block = model.blocks(weights)(17, 230)
-    np.testing.assert_array_equal(block, scores[17:230])
+    # A block is the same product on fewer rows; BLAS may pick another float32 kernel for
+    # that shape, so the last bit can differ (seen with numpy 2.4), nothing more.
+    np.testing.assert_allclose(block, scores[17:230], rtol=1e-6, atol=1e-7)
     rows, cols = np.nonzero(np.ones_like(scores, dtype=bool))
     np.testing.assert_allclose(model.pair_scores(weights, rows, cols), scores.ravel(), atol=2e-5)
 
