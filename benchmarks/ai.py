@@ -40,7 +40,7 @@ from mentormatch_desktop.matching.embeddings import (
 from mentormatch_desktop.matching.learning import OutcomeTable, fit_weights
 from mentormatch_desktop.storage.db import create_engine
 from mentormatch_desktop.storage.migrations import upgrade
-from plugins.matching.semantic import semantic_factors
+from mentormatch_plugins.matching.semantic import semantic_factors
 
 ROLES = ["engineer", "designer", "analyst", "sales lead", "product manager", "recruiter",
          "data scientist", "accountant", "support lead", "marketing manager"]  # fmt: skip

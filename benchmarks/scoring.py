@@ -29,7 +29,7 @@ from mentormatch_desktop.matching.candidates import candidate_pairs
 from mentormatch_desktop.matching.explain import explain_pair
 from mentormatch_desktop.matching.scoring import ScoreModel, normalise_weights
 from mentormatch_desktop.matching.synthetic_cohort import synthetic_cohort
-from plugins.matching.criteria import BUILTIN_CRITERIA
+from mentormatch_plugins.matching.criteria import BUILTIN_CRITERIA
 
 TARGET_SCORE_S = 0.15
 

@@ -6,6 +6,10 @@ The TOML file lives in the user's config dir (``platformdirs``), e.g.
     database_url = "postgresql+psycopg://alice@db.example.org/mentoring"
     theme = "system"
 
+    [plugins.smtp]            # settings of the plugin registered as "smtp"
+    host = "mail.example.org"
+    port = 587
+
 Passwords never go in that file: a PostgreSQL URL without a password gets it from the OS
 keyring (service ``mentormatch``, user ``<user>@<host>``) when one is stored there.
 """
@@ -13,15 +17,18 @@ keyring (service ``mentormatch``, user ``<user>@<host>``) when one is stored the
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
 APP_NAME = "mentormatch"
 DATABASE_URL_ENV = "MENTORMATCH_DATABASE_URL"
 CONFIG_FILE_ENV = "MENTORMATCH_CONFIG"
+PLUGIN_ENV_PREFIX = "MENTORMATCH_PLUGIN_"
 
 
 def data_dir() -> Path:
@@ -53,13 +60,24 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+class ConfigError(ValueError):
+    """The config file cannot be used; the message names the file and the problem."""
+
+
+def _read_config_file() -> dict[str, Any]:
+    path = config_file()
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+
+
 def load_settings(database_url: str | None = None) -> Settings:
     """Resolve settings; ``database_url`` is the command-line flag (highest precedence)."""
-    file_values: dict[str, object] = {}
-    path = config_file()
-    if path.exists():
-        with path.open("rb") as fh:
-            file_values = tomllib.load(fh)
+    file_values = _read_config_file()
     url = (
         database_url
         or os.environ.get(DATABASE_URL_ENV)
@@ -67,3 +85,33 @@ def load_settings(database_url: str | None = None) -> Settings:
         or default_database_url()
     )
     return Settings(database_url=url, theme=str(file_values.get("theme", "system")))
+
+
+def plugin_env_prefix(name: str) -> str:
+    """``MENTORMATCH_PLUGIN_<NAME>_``: the plugin name upper-cased, other than A-Z/0-9 → ``_``."""
+    return PLUGIN_ENV_PREFIX + re.sub(r"[^A-Z0-9]", "_", name.upper()) + "_"
+
+
+def plugin_config(name: str, environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Settings for the plugin registered as ``name``: config file, then environment.
+
+    The file's ``[plugins.NAME]`` table gives typed values; an environment variable
+    ``MENTORMATCH_PLUGIN_<NAME>_<KEY>`` sets (or overrides) the key ``key`` (lower-cased) as
+    a string, so a deployment can configure a plugin without writing a file. Secrets
+    belong in the OS keyring: a plugin stores a reference here, never the secret.
+    """
+    table = _read_config_file().get("plugins", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"config file {config_file()}: [plugins] must be a table")
+    values = table.get(name, {})
+    if not isinstance(values, dict):
+        raise ConfigError(
+            f"config file {config_file()}: [plugins.{name}] must be a table of settings, "
+            f"got {values!r}"
+        )
+    settings: dict[str, Any] = dict(values)
+    prefix = plugin_env_prefix(name)
+    for key, value in (os.environ if environ is None else environ).items():
+        if key.startswith(prefix) and len(key) > len(prefix):
+            settings[key[len(prefix) :].lower()] = value
+    return settings

@@ -1,7 +1,9 @@
-"""The demo recipe: organisation, skills and phrases, read from ``resources/demo/*.toml``.
+"""The demo recipe: organisation, skills and phrases, read from ``recipe_data/*.toml``.
 
 Keeping the content in data files lets a user swap in their own organisation's flavour
-without touching the generator; the generator relies only on the shapes checked here.
+without touching the generator; the generator relies only on the shapes checked here. The
+files are package data (next to this module), so an installed wheel finds them as well as a
+source checkout does.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-RECIPE_DIR = Path(__file__).resolve().parents[2] / "resources" / "demo"
+RECIPE_DIR = Path(__file__).resolve().parent / "recipe_data"
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,8 @@ def load_recipe(directory: Path = RECIPE_DIR) -> Recipe:
     """Parse and sanity-check the recipe files (cached: they never change at run time)."""
     if not (directory / "organisation.toml").is_file():
         raise FileNotFoundError(
-            f"demo recipe not found in {directory}: the demo needs the repository's "
-            "resources/demo/*.toml next to the mentormatch_desktop package"
+            f"demo recipe not found in {directory}: expected organisation.toml, skills.toml "
+            "and text.toml there (they ship inside the mentormatch_desktop.demo package)"
         )
     org = _read("organisation.toml", directory)
     skills = _read("skills.toml", directory)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 
 from mentormatch_desktop.matching.cohort import Cohort
-from mentormatch_desktop.plugin.contracts import MatchCriterion
+from mentormatch_desktop.matching.contracts import MatchCriterion
 
 SEPARATOR = " · "
 MAX_PHRASES = 3

@@ -30,6 +30,7 @@ from threadpoolctl import threadpool_limits
 from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
 from mentormatch_desktop.matching import features as F
 from mentormatch_desktop.matching.cohort import Cohort
+from mentormatch_desktop.matching.contracts import MatchCriterion
 from mentormatch_desktop.matching.hard_rules import (
     MENTEE_MANAGES,
     MENTOR_MANAGES,
@@ -39,7 +40,6 @@ from mentormatch_desktop.matching.hard_rules import (
     HardRules,
     hard_rules,
 )
-from mentormatch_desktop.plugin.contracts import MatchCriterion
 
 BLOCK_BYTES = 4 << 20  # one worker's block of scores (large enough for efficient BLAS)
 _WORKERS = max(1, min(4, os.cpu_count() or 1))

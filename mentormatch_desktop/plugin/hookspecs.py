@@ -5,8 +5,13 @@ the two in step). Plugins are modules or objects registered through the ``mentor
 entry-point group; they implement any subset of these hooks with ``@hookimpl``.
 
 The ``register_*`` hooks *add things*: each returns a list of objects that satisfy a small
-protocol (see :mod:`mentormatch_desktop.plugin.contracts`). The host calls every plugin
+protocol (see :mod:`mentormatch_desktop.plugin.api`). The host calls every plugin
 separately, so one broken plugin is disabled and reported without hiding the others.
+
+Every hook may take ``host`` (the :class:`~mentormatch_desktop.plugin.host.PluginHost`),
+datasette-style: a plugin that needs settings (an SMTP host, an OAuth client id) reads them
+with ``host.plugin_config("<its entry-point name>")``. As with any pluggy hook, an
+implementation declares only the arguments it uses.
 """
 
 from __future__ import annotations
@@ -16,12 +21,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from mentormatch_desktop.plugin.contracts import (
-        CalendarConnector,
-        MatchCriterion,
-        MatchStrategy,
-        MessagingChannel,
-    )
+    from mentormatch_desktop.matching.contracts import MatchCriterion, MatchStrategy
+    from mentormatch_desktop.plugin.contracts import CalendarConnector, MessagingChannel
     from mentormatch_desktop.plugin.host import PluginHost
 
 PROJECT_NAME = "mentormatch"
@@ -31,7 +32,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
-def register_match_criteria() -> list[MatchCriterion]:
+def register_match_criteria(host: PluginHost) -> list[MatchCriterion]:
     """Return the scoring criteria this plugin adds to matching.
 
     Called once when the host loads plugins. A criterion turns a cohort (the profiles of
@@ -43,7 +44,7 @@ def register_match_criteria() -> list[MatchCriterion]:
 
 
 @hookspec
-def register_match_strategies() -> list[MatchStrategy]:
+def register_match_strategies(host: PluginHost) -> list[MatchStrategy]:
     """Return the matching strategies (solvers) this plugin adds.
 
     Called once when the host loads plugins. A strategy receives a fully scored
@@ -55,7 +56,7 @@ def register_match_strategies() -> list[MatchStrategy]:
 
 
 @hookspec
-def register_calendar_connectors() -> list[CalendarConnector]:
+def register_calendar_connectors(host: PluginHost) -> list[CalendarConnector]:
     """Return the calendar connectors (ICS, CalDAV, Google, Microsoft Graph…) this plugin adds.
 
     Called once when the host loads plugins. A connector reads a participant's busy
@@ -64,7 +65,7 @@ def register_calendar_connectors() -> list[CalendarConnector]:
 
 
 @hookspec
-def register_messaging_channels() -> list[MessagingChannel]:
+def register_messaging_channels(host: PluginHost) -> list[MessagingChannel]:
     """Return the messaging channels (in-app, e-mail, chat…) this plugin adds.
 
     Called once when the host loads plugins. The outbox hands each queued delivery to the
@@ -74,7 +75,7 @@ def register_messaging_channels() -> list[MessagingChannel]:
 
 
 @hookspec
-def plugin_status() -> str | None:
+def plugin_status(host: PluginHost) -> str | None:
     """Return a one-line note on this plugin's state, or ``None`` when all is as expected.
 
     Called once when the host loads plugins, after the ``register_*`` hooks. Use it to say

@@ -13,7 +13,7 @@ import logging
 import os
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -21,6 +21,8 @@ from typing import Any
 
 import pluggy
 
+from mentormatch_desktop.config import plugin_config as configured_plugin_settings
+from mentormatch_desktop.matching import contracts as matching_contracts
 from mentormatch_desktop.plugin import contracts, hookspecs
 
 log = logging.getLogger(__name__)
@@ -31,11 +33,11 @@ DISABLE_AUTOLOAD_ENV = "MENTORMATCH_DISABLE_PLUGIN_AUTOLOAD"
 
 _REQUIRED_ATTRIBUTES: dict[str, tuple[type, tuple[str, ...]]] = {
     "register_match_criteria": (
-        contracts.MatchCriterion,
+        matching_contracts.MatchCriterion,
         ("name", "label", "description", "default_weight", "compute", "explain"),
     ),
     "register_match_strategies": (
-        contracts.MatchStrategy,
+        matching_contracts.MatchStrategy,
         ("name", "label", "description", "kinds", "solve"),
     ),
     "register_calendar_connectors": (
@@ -77,9 +79,20 @@ class PluginHost:
 
     Create one per application (or per test); nothing here is global. Call :meth:`load`
     once; the ``register_*`` results are collected then and cached.
+
+    Hooks that declare a ``host`` argument receive this object, datasette-style, and read
+    their settings with :meth:`plugin_config`. ``plugin_settings`` replaces where those
+    settings come from (tests, notebooks); by default they come from the config chain
+    (:func:`mentormatch_desktop.config.plugin_config`).
     """
 
-    def __init__(self, *, autoload: bool | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        autoload: bool | None = None,
+        plugin_settings: Callable[[str], Mapping[str, Any] | None] | None = None,
+    ) -> None:
+        self._plugin_settings = plugin_settings or configured_plugin_settings
         self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         if autoload is None:
@@ -180,7 +193,7 @@ class PluginHost:
                 if info.status != "loaded":
                     continue
                 try:
-                    items = list(impl.function() or [])
+                    items = list(self._call_impl(impl) or [])
                     for item in items:
                         missing = [a for a in attrs if not hasattr(item, a)]
                         if missing:
@@ -205,7 +218,7 @@ class PluginHost:
             if info is None or info.status != "loaded":
                 continue
             try:
-                note = impl.function()
+                note = self._call_impl(impl)
                 info.note = str(note) if note else None
             except Exception as exc:
                 self._fail(info, _describe(exc))
@@ -223,6 +236,26 @@ class PluginHost:
             raise PluginError(f"built-in plugin {info.name!r} failed: {reason}")
         log.warning("plugin %s (%s) disabled: %s", info.name, info.distribution, reason)
 
+    # ------------------------------------------------------------------ settings
+    def plugin_config(self, name: str) -> dict[str, Any]:
+        """The settings of the plugin registered as ``name`` (its entry-point name).
+
+        Read fresh on every call from the ``[plugins.NAME]`` table of the config file and
+        ``MENTORMATCH_PLUGIN_<NAME>_<KEY>`` environment variables (environment wins), so a
+        plugin that reads its settings when it needs them sees an edited file without a
+        restart. An unconfigured plugin gets ``{}``; the dict is the caller's to modify.
+        """
+        return dict(self._plugin_settings(name) or {})
+
+    def _call_impl(self, impl: pluggy.HookImpl) -> Any:
+        """Call one hook implementation with the subset of arguments it declares.
+
+        pluggy lets an implementation accept fewer arguments than its spec; the host calls
+        implementations one at a time (so one failure is isolated) and must do the same.
+        """
+        available = {"host": self}
+        return impl.function(*(available[name] for name in impl.argnames))
+
     # ---------------------------------------------------------------- accessors
     def plugins(self) -> list[PluginInfo]:
         """Every plugin seen, loaded or failed, built-ins first."""
@@ -232,10 +265,10 @@ class PluginHost:
         self.load()
         return {name: item for name, (_, item) in self._provided.get(hook_name, {}).items()}
 
-    def criteria(self) -> dict[str, contracts.MatchCriterion]:
+    def criteria(self) -> dict[str, matching_contracts.MatchCriterion]:
         return self._items("register_match_criteria")
 
-    def strategies(self) -> dict[str, contracts.MatchStrategy]:
+    def strategies(self) -> dict[str, matching_contracts.MatchStrategy]:
         return self._items("register_match_strategies")
 
     def calendar_connectors(self) -> dict[str, contracts.CalendarConnector]:
@@ -244,7 +277,7 @@ class PluginHost:
     def messaging_channels(self) -> dict[str, contracts.MessagingChannel]:
         return self._items("register_messaging_channels")
 
-    def strategy(self, name: str) -> contracts.MatchStrategy:
+    def strategy(self, name: str) -> matching_contracts.MatchStrategy:
         strategies = self.strategies()
         if name not in strategies:
             known = ", ".join(sorted(strategies)) or "none"

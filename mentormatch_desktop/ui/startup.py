@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressDialog
 
+from mentormatch_desktop.services.startup import prepare_database
 from mentormatch_desktop.storage.migrations import SchemaMismatch
 from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
@@ -17,8 +18,6 @@ def start(window: MainWindow, *, fill_demo: bool) -> Task:
     opens without flashing it). Cancelling the demo keeps the window open on an empty
     database: the empty states then offer to import a file or load the demo.
     """
-    from mentormatch_desktop.app import prepare_database
-
     context = window.context
     dialog = QProgressDialog("Opening the database…", "Cancel", 0, 1000, window)
     dialog.setWindowTitle("MentorMatch Desktop")

@@ -22,16 +22,19 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from mentormatch_desktop.matching import features as F
-from mentormatch_desktop.matching.cohort import Cohort, Participants
-from mentormatch_desktop.matching.criterion_base import (
+from mentormatch_desktop.plugin.api import (
+    Cohort,
     FactorisedCriterion,
+    Participants,
+    TfidfSimilarity,
+    hookimpl,
     number_setting,
     symmetrise,
 )
-from mentormatch_desktop.matching.text_similarity import TfidfSimilarity
-from mentormatch_desktop.plugin.hookspecs import hookimpl
-from plugins.matching.preferences import Preferences
+from mentormatch_desktop.plugin.api import (
+    features as F,
+)
+from mentormatch_plugins.matching.preferences import Preferences
 
 FLUENT = frozenset({"native", "fluent"})
 

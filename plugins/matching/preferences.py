@@ -22,9 +22,16 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from mentormatch_desktop.matching import features as F
-from mentormatch_desktop.matching.cohort import AVOID, PREFER, Cohort, Participants
-from mentormatch_desktop.matching.criterion_base import FactorisedCriterion
+from mentormatch_desktop.plugin.api import (
+    AVOID,
+    PREFER,
+    Cohort,
+    FactorisedCriterion,
+    Participants,
+)
+from mentormatch_desktop.plugin.api import (
+    features as F,
+)
 
 
 def _language_codes(side: Participants) -> list[frozenset[str]]:

@@ -15,13 +15,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from mentormatch_desktop import hookimpl
-from mentormatch_desktop.matching import features as F
-from mentormatch_desktop.matching.cohort import Cohort
-from mentormatch_desktop.matching.criterion_base import FactorisedCriterion, symmetrise
-from mentormatch_desktop.matching.embeddings import MODEL_NAME, semantic_status
-from mentormatch_desktop.matching.phrases import best_phrase_pair, split_phrases
-from mentormatch_desktop.matching.text_vectors import cohort_vectors, phrase_vectors
+from mentormatch_desktop.plugin.api import (
+    MODEL_NAME,
+    Cohort,
+    FactorisedCriterion,
+    best_phrase_pair,
+    cohort_vectors,
+    hookimpl,
+    phrase_vectors,
+    semantic_status,
+    split_phrases,
+    symmetrise,
+)
+from mentormatch_desktop.plugin.api import (
+    features as F,
+)
 
 NAME = "semantic_fit"
 # MiniLM cosines below ~0.1 mean "unrelated" and above ~0.6 "saying the same thing";

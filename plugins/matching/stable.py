@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from mentormatch_desktop import hookimpl
-from mentormatch_desktop.domain.progress import CancelToken, Progress
-from mentormatch_desktop.matching.problem import MatchProblem, MatchSolution
-from mentormatch_desktop.matching.solvers.stable import stable
+from mentormatch_desktop.plugin.api import (
+    CancelToken,
+    MatchProblem,
+    MatchSolution,
+    Progress,
+    hookimpl,
+    stable,
+)
 
 
 class StableStrategy:

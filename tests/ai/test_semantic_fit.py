@@ -10,8 +10,8 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from mentormatch_desktop.matching.cohort import Cohort, PersonRecord
 from mentormatch_desktop.matching.phrases import best_phrase_pair, display_phrase, split_phrases
-from plugins.matching.criteria import GoalFit
-from plugins.matching.semantic import SemanticFit
+from mentormatch_plugins.matching.criteria import GoalFit
+from mentormatch_plugins.matching.semantic import SemanticFit
 
 from .conftest import semantic
 

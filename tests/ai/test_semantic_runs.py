@@ -17,7 +17,7 @@ from mentormatch_desktop.services.context import LOCAL_COORDINATOR, ServiceConte
 from mentormatch_desktop.services.matching import run_matching
 from mentormatch_desktop.services.weights import switch_text_criterion
 from mentormatch_desktop.storage.models import Program, TextEmbedding
-from plugins.matching import semantic
+from mentormatch_plugins.matching import semantic
 
 from .conftest import CountingEncoder
 

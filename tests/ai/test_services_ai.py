@@ -123,7 +123,7 @@ def test_without_the_extra_semantic_fit_is_absent_and_the_reason_is_shown(
 
     from mentormatch_desktop.matching import embeddings
     from mentormatch_desktop.plugin.host import PluginHost
-    from plugins.matching import semantic
+    from mentormatch_plugins.matching import semantic
 
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(

@@ -20,7 +20,7 @@ from mentormatch_desktop.ui.screenshots import wait_idle
 from mentormatch_desktop.ui.views import weights_review
 from mentormatch_desktop.ui.views.skill_merges import SkillMergesDialog
 from mentormatch_desktop.ui.views.weights_review import WeightsReviewDialog
-from plugins.matching import semantic
+from mentormatch_plugins.matching import semantic
 
 from .conftest import semantic as semantic_group
 

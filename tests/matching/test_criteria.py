@@ -10,7 +10,7 @@ import pytest
 from mentormatch_desktop.matching import features as F
 from mentormatch_desktop.matching.cohort import Cohort, PersonRecord
 from mentormatch_desktop.matching.synthetic_cohort import synthetic_cohort
-from plugins.matching.criteria import BUILTIN_CRITERIA
+from mentormatch_plugins.matching.criteria import BUILTIN_CRITERIA
 
 CRITERIA = {c.name: c for c in BUILTIN_CRITERIA.items}
 WEEK = date(2026, 1, 14)

@@ -9,7 +9,7 @@ import numpy as np
 from mentormatch_desktop.matching.cohort import Cohort, PersonRecord
 from mentormatch_desktop.matching.explain import SEPARATOR, breakdown_record, explain_pair
 from mentormatch_desktop.matching.scoring import ScoreModel, normalise_weights
-from plugins.matching.criteria import BUILTIN_CRITERIA
+from mentormatch_plugins.matching.criteria import BUILTIN_CRITERIA
 
 CRITERIA = {c.name: c for c in BUILTIN_CRITERIA.items}
 SKILLS = {1: "SQL", 2: "Leadership", 3: "Public speaking", 4: "Python"}

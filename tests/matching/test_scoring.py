@@ -17,7 +17,7 @@ from mentormatch_desktop.matching.scoring import (
     normalise_weights,
 )
 from mentormatch_desktop.matching.synthetic_cohort import synthetic_cohort
-from plugins.matching.criteria import BUILTIN_CRITERIA
+from mentormatch_plugins.matching.criteria import BUILTIN_CRITERIA
 
 CRITERIA = {c.name: c for c in BUILTIN_CRITERIA.items}
 DEFAULTS = {c.name: c.default_weight for c in BUILTIN_CRITERIA.items}

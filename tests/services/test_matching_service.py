@@ -406,7 +406,7 @@ def test_pruned_problems_keep_locked_and_asked_pairs(monkeypatch):
     from mentormatch_desktop.matching.scoring import ScoreModel
     from mentormatch_desktop.matching.synthetic_cohort import synthetic_cohort
     from mentormatch_desktop.services import matching_problem
-    from plugins.matching.criteria import BUILTIN_CRITERIA
+    from mentormatch_plugins.matching.criteria import BUILTIN_CRITERIA
 
     criteria = {c.name: c for c in BUILTIN_CRITERIA.items}
     model = ScoreModel(synthetic_cohort(200, 40, seed=9), criteria)

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
+from mentormatch_desktop.matching.contracts import MatchStrategy
 from mentormatch_desktop.matching.problem import MatchProblem, MatchSolution
 from mentormatch_desktop.matching.solvers.common import attribute_values, cross_flags
-from mentormatch_desktop.plugin.contracts import MatchStrategy
 
 
 @dataclass
