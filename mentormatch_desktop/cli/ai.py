@@ -259,8 +259,3 @@ def refresh_command(program: str | None, database_url: str | None) -> None:
         f"{r.programs} programs, {r.texts} texts: {r.encoded} encoded, {r.cached} already "
         f"cached ({r.seconds:.1f} s)."
     )
-
-
-def register(cli: click.Group) -> None:
-    for command in (weights_group, skills_group, audit_command, embeddings_group):
-        cli.add_command(command)

@@ -100,8 +100,3 @@ def report_command(output: str, title: str | None, database_url: str | None, **k
         f"wrote {result.path} ({result.format}, {result.charts} charts, "
         f"{result.at_risk} mentorships at risk, as of {result.as_of:%Y-%m-%d %H:%M} UTC)"
     )
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(metrics_command)
-    cli.add_command(report_command)

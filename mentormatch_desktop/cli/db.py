@@ -43,7 +43,3 @@ def db_current(database_url: str | None) -> None:
     finally:
         engine.dispose()
     click.echo(f"database: {safe_url(url)}\ncurrent:  {current}\nhead:     {head_revision()}")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(db_group)

@@ -96,7 +96,3 @@ def demo_command(
     )
     for table, count in summary.rows.items():
         click.echo(f"  {table:22} {count:>9}")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(demo_command)

@@ -135,7 +135,3 @@ def match_command(
         print_summary(summary, top)
     finally:
         engine.dispose()
-
-
-def register(group: click.Group) -> None:
-    group.add_command(match_command)

@@ -38,7 +38,3 @@ def plugins_command(as_json: bool) -> None:
             click.echo(f"    note:   {info.note}")
     failed = sum(1 for i in infos if i.status != "loaded")
     click.echo(f"\n{len(infos)} plugins, {len(infos) - failed} loaded, {failed} failed.")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(plugins_command)

@@ -120,7 +120,3 @@ def _why_not(problem: MatchProblem, solution, query: str) -> str:
             raise click.BadParameter(f"unknown mentor id {parts[1]!r}", param_hint="--why-not")
         mentor = ids.index(parts[1])
     return why_not(problem, solution, problem.mentee_ids.index(mentee_id), mentor).text
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(solve_command)

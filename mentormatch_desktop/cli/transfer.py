@@ -77,8 +77,3 @@ def export_participants_command(file: Path, program: str | None, database_url: s
         engine.dispose()
     source = f" of {summary.program}" if summary.program else ""
     click.echo(f"exported {summary.rows} participants{source} to {summary.file}")
-
-
-def register(cli: click.Group) -> None:
-    cli.add_command(import_group)
-    cli.add_command(export_group)

