@@ -36,7 +36,9 @@ BUILTIN_PLUGINS = ["criteria", "greedy", "optimizer", "peer", "semantic", "stabl
 
 DEMO_FLAGS = ["--participants", "40", "--now", "2026-06-01"]
 
-pytestmark = pytest.mark.slow
+# One install serves the module's tests: keep them on one xdist worker (make test uses
+# --dist loadgroup), or each worker would build and install its own copy.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("installed_package")]
 
 
 def _run(args: list[str | Path], *, cwd: Path, env: dict[str, str]) -> str:
