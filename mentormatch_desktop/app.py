@@ -26,6 +26,20 @@ from mentormatch_desktop.config import default_database_url, load_settings
 log = logging.getLogger(__name__)
 
 
+def _make_settings_private(file_name: str) -> None:
+    """The window settings (recent files, last screen) in a 0700 folder, the file 0600."""
+    from mentormatch_desktop.config import private_dir
+
+    path = Path(file_name)
+    if not path.is_absolute():
+        return  # a registry path on Windows: nothing to do
+    private_dir(path.parent)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    elif path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="mentormatch-desktop",
@@ -69,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("MentorMatch Desktop")
     app.setApplicationVersion(__version__)
 
+    _make_settings_private(QSettings().fileName())
     settings = load_settings(args.database)
     preference = args.theme or settings.theme
     theme.apply_theme(app, preference)

@@ -16,6 +16,7 @@ keyring (service ``mentormatch``, user ``<user>@<host>``) when one is stored the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tomllib
@@ -31,11 +32,24 @@ CONFIG_FILE_ENV = "MENTORMATCH_CONFIG"
 PLUGIN_ENV_PREFIX = "MENTORMATCH_PLUGIN_"
 
 
-def data_dir() -> Path:
-    """Where the embedded database lives (created on demand)."""
-    path = Path(os.environ.get("MENTORMATCH_DATA_DIR") or platformdirs.user_data_dir(APP_NAME))
-    path.mkdir(parents=True, exist_ok=True)
+def private_dir(path: Path, *, tighten: bool = True) -> Path:
+    """``path`` created (with its parents) readable by its owner only: 0700.
+
+    The embedded database and the settings hold personal data; other accounts on the
+    machine must not read them. With ``tighten`` an existing folder (ours) is made 0700."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if tighten and path.stat().st_mode & 0o077:
+        with contextlib.suppress(OSError):  # not ours to change: leave it
+            path.chmod(0o700)
     return path
+
+
+def data_dir() -> Path:
+    """Where the embedded database lives (created on demand, 0700)."""
+    override = os.environ.get("MENTORMATCH_DATA_DIR")
+    if override:  # the user's choice of folder: created private, never changed
+        return private_dir(Path(override), tighten=False)
+    return private_dir(Path(platformdirs.user_data_dir(APP_NAME)))
 
 
 def config_file() -> Path:

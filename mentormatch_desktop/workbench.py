@@ -30,7 +30,6 @@ from sqlalchemy.engine import Engine
 from mentormatch_desktop import analytics
 from mentormatch_desktop.analytics import DashboardData, Filters
 from mentormatch_desktop.config import load_settings
-from mentormatch_desktop.storage.db import create_engine
 from mentormatch_desktop.storage.models import Department, Enrolment, MatchProposal, Person, Program
 
 if TYPE_CHECKING:
@@ -189,12 +188,14 @@ class Workbench:
         return self.sql(stmt)
 
     def sql(self, query: str | sa.Executable) -> pl.DataFrame:
-        """Run any read-only query and return its rows as a DataFrame."""
-        stmt = sa.text(query) if isinstance(query, str) else query
-        with self.engine.connect() as conn:
-            result = conn.execute(stmt)
-            columns = list(result.keys())
-            rows = [tuple(r) for r in result.all()]
+        """Run one read-only query and return its rows as a DataFrame.
+
+        Read-only for real: the statement runs in a read-only transaction on PostgreSQL
+        and on a ``query_only`` connection on SQLite, as exactly one statement, and is
+        rolled back after; a write raises :class:`ReadOnlyQuery`."""
+        from mentormatch_desktop.storage.readonly import read_only_rows
+
+        columns, rows = read_only_rows(self.engine, query)
         return pl.DataFrame(rows, schema=columns, orient="row", infer_schema_length=None)
 
     # ---- matching ------------------------------------------------------------------------
@@ -295,5 +296,17 @@ def proposals_frame(proposals: list[Any]) -> pl.DataFrame:
 
 def connect(url: str | None = None) -> Workbench:
     """A workbench on ``url``, or on the configured database (flag > environment >
-    config file > the embedded SQLite database) when ``url`` is None."""
-    return Workbench(create_engine(url or load_settings(None).database_url))
+    config file > the embedded SQLite database) when ``url`` is None.
+
+    Raises :class:`~mentormatch_desktop.storage.opening.DatabaseProblem` for a URL that is
+    not one, a SQLite file that does not exist (never creates one), and a database that is
+    not initialised ("run mentormatch db upgrade") or not at this version's schema."""
+    from mentormatch_desktop.storage.opening import check_schema, open_engine
+
+    engine = open_engine(url or load_settings(None).database_url)
+    try:
+        check_schema(engine)
+    except Exception:
+        engine.dispose()
+        raise
+    return Workbench(engine)

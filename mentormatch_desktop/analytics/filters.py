@@ -19,8 +19,8 @@ from mentormatch_desktop.storage.models import Department, Program
 class UnknownFilterValue(ValueError):
     """A program or department name that does not exist in the database."""
 
-    def __init__(self, field: str, value: str) -> None:
-        super().__init__(f"no {field} named {value!r}")
+    def __init__(self, field: str, value: str | int, kind: str = "named") -> None:
+        super().__init__(f"no {field} {kind} {value!r}")
         self.field = field
         self.value = value
 
@@ -96,11 +96,21 @@ class Filters:
             if found is None:
                 raise UnknownFilterValue("program", program)
             program = found
+        elif (
+            program is not None
+            and conn.scalar(sa.select(Program.id).where(Program.id == program)) is None
+        ):
+            raise UnknownFilterValue("program", program, kind="id")
         if isinstance(department, str):
             found = conn.scalar(sa.select(Department.id).where(Department.name == department))
             if found is None:
                 raise UnknownFilterValue("department", department)
             department = found
+        elif (
+            department is not None
+            and conn.scalar(sa.select(Department.id).where(Department.id == department)) is None
+        ):
+            raise UnknownFilterValue("department", department, kind="id")
         below: tuple[int, ...] = ()
         if department is not None:
             below = _descendants(conn, department)

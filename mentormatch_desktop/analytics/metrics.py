@@ -15,6 +15,15 @@ import polars as pl
 from sqlalchemy.engine import Connection
 
 from mentormatch_desktop.analytics import activity, outcomes, participation
+from mentormatch_desktop.analytics.arguments import (
+    COMPLETION_GROUPS,
+    COVERAGE_GROUPS,
+    ENGAGEMENT_GROUPS,
+    check_bins,
+    check_by,
+    check_days,
+    check_freq,
+)
 from mentormatch_desktop.analytics.facts import mentorship_facts
 from mentormatch_desktop.analytics.filters import Filters
 from mentormatch_desktop.analytics.sql import Source, connection_of
@@ -55,6 +64,7 @@ def engagement(
 ) -> pl.DataFrame:
     """Sessions, messages and all events per period (``freq``) and group (``by``:
     ``program``, ``cohort``, ``department`` or ``None``)."""
+    freq, by = check_freq(freq), check_by(by, ENGAGEMENT_GROUPS, optional=True)
     with connection_of(source) as conn:
         f = _resolved(conn, filters)
         return activity.engagement(activity.engagement_daily(conn, f, by), f, freq)
@@ -64,6 +74,7 @@ def milestone_burnup(
     source: Source, filters: Filters | None = None, *, freq: str = "1w"
 ) -> pl.DataFrame:
     """Cumulative milestones due vs completed per period, with the total planned."""
+    freq = check_freq(freq)
     with connection_of(source) as conn:
         return activity.milestone_burnup(conn, _resolved(conn, filters), freq)
 
@@ -78,12 +89,14 @@ def satisfaction_trend(
     source: Source, filters: Filters | None = None, *, freq: str = "1mo"
 ) -> pl.DataFrame:
     """Number of ratings and mean rating per period."""
+    freq = check_freq(freq)
     with connection_of(source) as conn:
         return activity.satisfaction(conn, _resolved(conn, filters), freq)[1]
 
 
 def at_risk(source: Source, filters: Filters | None = None, *, days: int = 30) -> pl.DataFrame:
     """Running mentorships with no session or message for ``days`` or overdue milestones."""
+    days = check_days(days)
     with connection_of(source) as conn:
         f = _resolved(conn, filters)
         return outcomes.at_risk(_facts(conn, f), f.reference_time(), days)
@@ -105,6 +118,7 @@ def completion(
     source: Source, filters: Filters | None = None, *, by: str | None = "program"
 ) -> pl.DataFrame:
     """Completion and early-ending rates among ended mentorships, per ``by`` column."""
+    by = check_by(by, COMPLETION_GROUPS, optional=True)
     with connection_of(source) as conn:
         return outcomes.completion(_facts(conn, _resolved(conn, filters)), by)
 
@@ -113,6 +127,7 @@ def score_vs_outcome(
     source: Source, filters: Filters | None = None, *, bins: int = 5
 ) -> pl.DataFrame:
     """Outcomes (sessions, rating, completion) per match-score band."""
+    bins = check_bins(bins)
     with connection_of(source) as conn:
         return outcomes.score_vs_outcome(_facts(conn, _resolved(conn, filters)), bins)
 
@@ -121,6 +136,7 @@ def coverage(
     source: Source, filters: Filters | None = None, *, by: str = "department"
 ) -> pl.DataFrame:
     """Mentee demand met and mentor supply per department or time zone."""
+    by = check_by(by, COVERAGE_GROUPS, optional=False)  # type: ignore[assignment]
     with connection_of(source) as conn:
         f = _resolved(conn, filters)
         return participation.coverage(

@@ -118,6 +118,22 @@ class LazyGroup(click.Group):
         self.add_command(command, cmd_name)
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a database problem met anywhere in it (a read-only file, a lost
+        connection) ends it with one sentence and exit status 3, not a traceback. The
+        translation is imported only when an exception needs it, so start-up stays lazy."""
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            from mentormatch_desktop.cli.common import database_error
+
+            translated = database_error(exc)
+            if translated is None:
+                raise
+            raise translated from exc
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """click's command list, taking not-yet-imported commands' help from their row."""
         names = [

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
-from mentormatch_desktop.cli.common import database_option, resolve_database_url, safe_url
-from mentormatch_desktop.storage.db import create_engine
-from mentormatch_desktop.storage.migrations import current_revision, head_revision, upgrade
+from mentormatch_desktop.cli.common import (
+    DatabaseUnavailable,
+    database_option,
+    resolve_database_url,
+    safe_url,
+)
+from mentormatch_desktop.storage.migrations import (
+    MigrationRefused,
+    current_revision,
+    head_revision,
+    upgrade,
+)
+from mentormatch_desktop.storage.opening import DatabaseProblem, explain, open_engine
 
 
 @click.group("db")
@@ -20,12 +31,17 @@ def db_group() -> None:
 def db_upgrade(database_url: str | None, revision: str) -> None:
     """Apply Alembic migrations (SQLite or PostgreSQL)."""
     url = resolve_database_url(database_url)
-    engine = create_engine(url)
+    try:
+        engine = open_engine(url, create=True)
+    except DatabaseProblem as exc:
+        raise DatabaseUnavailable(str(exc)) from exc
     try:
         upgrade(url, revision, engine=engine)
         click.echo(f"{safe_url(url)} is at revision {current_revision(engine)}")
-    except Exception as exc:
-        raise click.ClickException(f"migration of {safe_url(url)} failed: {exc}") from exc
+    except MigrationRefused as exc:
+        raise click.ClickException(f"{safe_url(url)}: {exc}") from exc
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable(f"migration failed: {explain(exc, url)}") from exc
     finally:
         engine.dispose()
 
@@ -35,11 +51,14 @@ def db_upgrade(database_url: str | None, revision: str) -> None:
 def db_current(database_url: str | None) -> None:
     """Show the schema revision of the database and the newest one this version knows."""
     url = resolve_database_url(database_url)
-    engine = create_engine(url)
+    try:
+        engine = open_engine(url)
+    except DatabaseProblem as exc:
+        raise DatabaseUnavailable(str(exc)) from exc
     try:
         current = current_revision(engine) or "(empty: run `mentormatch db upgrade`)"
-    except Exception as exc:
-        raise click.ClickException(f"cannot read {safe_url(url)}: {exc}") from exc
+    except SQLAlchemyError as exc:
+        raise DatabaseUnavailable(f"cannot read {explain(exc, url)}") from exc
     finally:
         engine.dispose()
     click.echo(f"database: {safe_url(url)}\ncurrent:  {current}\nhead:     {head_revision()}")

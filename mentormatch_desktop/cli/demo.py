@@ -62,7 +62,7 @@ def demo_command(
 ) -> None:
     """Fill an empty database with a realistic demo organisation and six months of history."""
     now = _parse_now(now_text)
-    engine = open_database(database_url, check=False)
+    engine = open_database(database_url, check=False, create=True)
     try:  # a brand-new database gets its schema here; any other must already be current
         if not create_schema_if_empty(engine):
             prepare_schema(engine)

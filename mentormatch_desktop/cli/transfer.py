@@ -26,17 +26,25 @@ def export_group() -> None:
 @import_group.command("participants")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--program", default=None, metavar="P", help=_PROGRAM_HELP)
+@click.option(
+    "--clear-empty",
+    is_flag=True,
+    help="Empty cells clear the stored values (by default they leave them alone).",
+)
 @database_option
-def import_participants_command(file: Path, program: str | None, database_url: str | None) -> None:
+def import_participants_command(
+    file: Path, program: str | None, clear_empty: bool, database_url: str | None
+) -> None:
     """Import participants from FILE.csv or FILE.xlsx (see docs/import-format.md).
 
     Every problem is reported as file:row:field: message and nothing is written unless
-    the whole file is valid. Re-importing updates people (by external_id, then e-mail).
+    the whole file is valid. Re-importing updates people (by external_id, then e-mail);
+    empty cells keep stored values unless --clear-empty.
     """
     engine = open_database(database_url)
     try:
         with unit_of_work(engine) as ctx:
-            summary = import_participants(ctx, file, program=program)
+            summary = import_participants(ctx, file, program=program, clear_empty=clear_empty)
     except ImportFailed as failed:
         for error in failed.errors:
             click.echo(str(error), err=True)
@@ -73,6 +81,8 @@ def export_participants_command(file: Path, program: str | None, database_url: s
             summary = export_participants(ctx, file, program=program)
     except ImportFailed as failed:
         raise click.ClickException(str(failed)) from None
+    except FileNotFoundError as exc:
+        raise click.BadParameter(str(exc), param_hint="FILE") from None
     finally:
         engine.dispose()
     source = f" of {summary.program}" if summary.program else ""

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 import zoneinfo
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
 from email_validator import EmailNotValidError, validate_email
+
+from mentormatch_desktop.domain.languages import ISO_639_1
 
 # ---- errors ---------------------------------------------------------------------------
 
@@ -89,25 +92,78 @@ LIMITS = {
     "cohort": 40,
     "bio": 255,
     "goal": 255,
+    "email": 254,
+    "skill": 120,  # skills.name on PostgreSQL; SQLite would accept more, so we check here
 }
+# Columns that hold one line of text: no control characters at all (a NUL or an escape
+# code in a name breaks exports and shows as garbage). Prose columns may hold tabs and
+# line breaks.
+SINGLE_LINE_COLUMNS = frozenset(COLUMNS) - {"bio", "goals"}
+# C0/C1 controls and the two noncharacters XML (so .xlsx) cannot hold.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
+_PROSE_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 # ---- single fields --------------------------------------------------------------------
 
 
 def parse_email(text: str) -> str:
-    """A syntactically valid address, normalised (domain lower-cased); no DNS lookups."""
+    """A syntactically valid address in its one stored form; no DNS lookups.
+
+    This is the only place an e-mail is normalised: Unicode NFKC first (so a full-width
+    ``ａ`` or a decomposed ``é`` is the letter a keyboard types), then email-validator's
+    form (domain lower-cased, an IDN domain in Unicode whether typed as Unicode or as
+    ``xn--`` punycode). Compare addresses with :func:`email_key`.
+    """
     if not text:
         raise FieldProblem("an e-mail address is required")
+    folded = unicodedata.normalize("NFKC", text).strip()
+    if _CONTROL.search(folded):
+        raise FieldProblem(f"{text!r} contains a control character")
     try:
-        return validate_email(text, check_deliverability=False).normalized
+        valid = validate_email(folded, check_deliverability=False)
     except EmailNotValidError as exc:
         raise FieldProblem(f"{text!r} is not a valid e-mail address: {exc}") from exc
+    except (UnicodeError, ValueError) as exc:  # IDNA codec errors on odd domains
+        raise FieldProblem(f"{text!r} is not a valid e-mail address: {exc}") from exc
+    local, _, domain = valid.normalized.rpartition("@")
+    address = f"{local}@{_unicode_domain(domain)}"
+    if len(address) > LIMITS["email"]:
+        raise FieldProblem(f"is {len(address)} characters long; at most {LIMITS['email']} fit")
+    return address
+
+
+def _unicode_domain(domain: str) -> str:
+    """``xn--bcher-kva.example`` → ``bücher.example``: one spelling per domain."""
+    try:
+        return domain.encode("ascii").decode("idna").lower()
+    except UnicodeError:
+        return domain.lower()
+
+
+def email_key(address: str) -> str:
+    """The key two spellings of one address share: compare e-mails only through this.
+
+    Cheap (no validation), so it can key every stored person: NFKC, the domain in its
+    Unicode form, case-folded. For an address :func:`parse_email` produced it is that
+    address case-folded."""
+    folded = unicodedata.normalize("NFKC", address).strip()
+    local, _, domain = folded.rpartition("@")
+    return f"{local}@{_unicode_domain(domain)}".casefold() if local else folded.casefold()
+
+
+# Names the tz database ships that are not places: the machine's own zone, the
+# placeholder for "zone unknown", and the legacy/POSIX trees.
+_NOT_PLACES = {"localtime", "Factory", "posixrules"}
 
 
 @cache
 def _zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(
+        z
+        for z in zoneinfo.available_timezones()
+        if z not in _NOT_PLACES and not z.startswith(("posix/", "right/", "SystemV/"))
+    )
 
 
 def parse_time_zone(text: str) -> str:
@@ -144,6 +200,11 @@ def parse_skill_levels(text: str, default_level: int = 3) -> dict[str, int]:
                 raise FieldProblem(f"level {level} of {label!r} must be from 1 to 5")
         if not label:
             raise FieldProblem(f"{item!r} has no skill name before the level")
+        if len(label) > LIMITS["skill"]:
+            raise FieldProblem(
+                f"skill {label[:20]!r}… is {len(label)} characters long; "
+                f"at most {LIMITS['skill']} fit"
+            )
         if label.lower() in seen:
             raise FieldProblem(f"skill {label!r} is listed twice")
         seen.add(label.lower())
@@ -151,7 +212,17 @@ def parse_skill_levels(text: str, default_level: int = 3) -> dict[str, int]:
     return result
 
 
-_WINDOW = re.compile(r"^([A-Za-z]{3})[a-z]*\.?\s+(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})$")
+_WINDOW = re.compile(r"^([^\W\d_]+)\.?\s+(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})$")
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_weekday(word: str) -> int:
+    """``Mon``/``Monday`` (any case) → 0; a word that is neither is named whole."""
+    key = word.lower()
+    for index, name in enumerate(_DAY_NAMES):
+        if key in (name, name[:3]) or (key == name[:4] and key in ("tues", "thur")):
+            return index
+    raise FieldProblem(f"{word!r} is not a weekday (Mon … Sun or Monday … Sunday)")
 
 
 def parse_availability(text: str) -> list[tuple[int, int, int]]:
@@ -162,10 +233,7 @@ def parse_availability(text: str) -> list[tuple[int, int, int]]:
         if not match:
             raise FieldProblem(f"{item!r} is not a weekly window like 'Mon 09:00-11:00'")
         day, h1, m1, h2, m2 = match.groups()
-        try:
-            weekday = [d.lower() for d in WEEKDAYS].index(day.lower())
-        except ValueError:
-            raise FieldProblem(f"{day!r} is not a weekday (Mon … Sun)") from None
+        weekday = parse_weekday(day)
         start, end = int(h1) * 60 + int(m1), int(h2) * 60 + int(m2)
         if int(m1) > 59 or int(m2) > 59 or start > 1440 or end > 1440:
             raise FieldProblem(f"{item!r} has a time outside 00:00–24:00")
@@ -184,12 +252,16 @@ def parse_languages(text: str) -> dict[str, str]:
     for item in _split(text):
         code, sep, level = item.partition(":")
         code, level = code.strip().lower(), (level.strip().lower() if sep else "fluent")
-        if not re.fullmatch(r"[a-z]{2,3}", code):
-            raise FieldProblem(f"{code!r} is not an ISO 639 language code such as en or de")
+        if code not in ISO_639_1:
+            raise FieldProblem(
+                f"{code!r} is not an ISO 639-1 language code (two letters such as en or de)"
+            )
         if level not in LANGUAGE_LEVELS:
             raise FieldProblem(
                 f"level {level!r} of {code!r} must be one of {', '.join(LANGUAGE_LEVELS)}"
             )
+        if code in result:
+            raise FieldProblem(f"language {code!r} is listed twice")
         result[code] = level
     return result
 
@@ -201,14 +273,17 @@ def parse_role(text: str) -> str:
     return role
 
 
+_WHOLE = re.compile(r"^[+-]?[0-9]{1,6}(?:\.0*)?$")  # "2" or a spreadsheet's "2.0"
+
+
 def parse_capacity(text: str) -> int:
-    try:
-        value = float(text)
-    except ValueError:
-        raise FieldProblem(f"capacity {text!r} must be a whole number") from None
-    if value != int(value) or value < 0 or value > 50:
+    """A whole number from 0 to 50; ``nan``, ``inf``, ``1e3`` and ``2.5`` are refused."""
+    if not _WHOLE.match(text.strip()):
         raise FieldProblem(f"capacity {text!r} must be a whole number from 0 to 50")
-    return int(value)
+    value = int(text.strip().split(".")[0])
+    if not 0 <= value <= 50:
+        raise FieldProblem(f"capacity {text!r} must be a whole number from 0 to 50")
+    return value
 
 
 def parse_email_list(text: str) -> list[str]:
@@ -274,17 +349,39 @@ _PARSERS = {
 }
 
 
+def check_characters(column: str, text: str) -> None:
+    """Refuse control characters: none in one-line columns, only tab/line breaks in prose."""
+    pattern = _PROSE_CONTROL if column not in SINGLE_LINE_COLUMNS else _CONTROL
+    bad = pattern.search(text)
+    if bad:
+        raise FieldProblem(
+            f"contains the control character U+{ord(bad.group()):04X} at position "
+            f"{bad.start() + 1}; remove it"
+        )
+
+
 def validate_record(
-    values: Mapping[str, str], *, file: str, row: int | None, program_given: bool
+    values: Mapping[str, str],
+    *,
+    file: str,
+    row: int | None,
+    program_given: bool,
+    clear_empty: bool = False,
 ) -> tuple[ParticipantRecord | None, list[ImportRowError]]:
-    """Validate one participant's values (stripped strings keyed by column)."""
+    """Validate one participant's values (stripped strings keyed by column).
+
+    An empty cell leaves the stored value alone unless ``clear_empty`` (the user asked
+    for empty cells to clear), exactly like an absent column."""
     errors: list[ImportRowError] = []
     parsed: dict[str, object] = {}
     for column, text in values.items():
         if column not in COLUMNS:
             continue
         text = text.strip()
+        if column not in SINGLE_LINE_COLUMNS:  # one line ending, whatever the file used
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         try:
+            check_characters(column, text)
             if column in REQUIRED_COLUMNS and not text:
                 raise FieldProblem("is required and empty")
             if column == "role" and program_given and not text:
@@ -304,24 +401,35 @@ def validate_record(
         email=str(parsed["email"]),
         full_name=check_length("full_name", str(parsed["full_name"])),
         time_zone=str(parsed["time_zone"]),
-        present=frozenset(c for c in values if c in COLUMNS),
+        present=frozenset(
+            c for c, v in values.items() if c in COLUMNS and (clear_empty or v.strip())
+        ),
     )
     for column, value in parsed.items():
         if column not in ("email", "full_name", "time_zone"):
             setattr(record, column, value)
-    if record.manager_email and record.manager_email.lower() == record.email.lower():
+    if record.manager_email and email_key(record.manager_email) == email_key(record.email):
         errors.append(
             ImportRowError(file, row, "manager_email", "a person cannot be their own manager")
         )
-    if any(e.lower() == record.email.lower() for e in record.must_not_match):
+    if any(email_key(e) == email_key(record.email) for e in record.must_not_match):
         errors.append(ImportRowError(file, row, "must_not_match", "lists the person themselves"))
     return (None, errors) if errors else (record, [])
 
 
 def validate_table(
-    file: str, header: Sequence[str], rows: Sequence[Mapping[str, str]], *, program_given: bool
+    file: str,
+    header: Sequence[str],
+    rows: Sequence[Mapping[str, str]],
+    *,
+    program_given: bool,
+    clear_empty: bool = False,
 ) -> tuple[list[ParticipantRecord], list[ImportRowError]]:
-    """Columns, every row, and duplicates within the file. Data rows start at row 2."""
+    """Columns, every row, and duplicates within the file. Data rows start at row 2.
+
+    Two e-mails are duplicates when they are one address after normalisation
+    (:func:`email_key`), so NFC/NFD, full-width and punycode spellings collide here with
+    both row numbers, never later on the database's UNIQUE constraint."""
     errors: list[ImportRowError] = []
     names = [h.strip() for h in header]
     for column in REQUIRED_COLUMNS + (("role",) if program_given else ()):
@@ -343,9 +451,12 @@ def validate_table(
     for k, values in enumerate(rows, start=2):
         if not any(v.strip() for v in values.values()):
             continue  # a blank line in a spreadsheet is not a participant
-        record, problems = validate_record(values, file=file, row=k, program_given=program_given)
+        record, problems = validate_record(
+            values, file=file, row=k, program_given=program_given, clear_empty=clear_empty
+        )
         errors.extend(problems)
-        keys = [("email", (values.get("email") or "").strip().lower())]
+        raw_email = (values.get("email") or "").strip()
+        keys = [("email", email_key(raw_email) if raw_email else "")]
         keys.append(("external_id", (values.get("external_id") or "").strip()))
         for column, key in keys:
             if not key:
@@ -388,3 +499,12 @@ def format_languages(languages: Mapping[str, str]) -> str:
 
 def format_goals(goals: Sequence[str]) -> str:
     return GOAL_SEPARATOR.join(goals)
+
+
+# ---- roles per program kind -----------------------------------------------------------
+
+
+def roles_for_kind(kind: str) -> tuple[str, ...]:
+    """The enrolment roles a program of ``kind`` has: peers in a peer program, mentors and
+    mentees otherwise (one-to-one and group programs)."""
+    return ("peer",) if kind == "peer" else ("mentor", "mentee")

@@ -26,6 +26,7 @@ from mentormatch_desktop.matching.problem import (
     MatchSolution,
 )
 from mentormatch_desktop.matching.solve_schema import (
+    MAX_ABS_SCORE,
     PROBLEM_SCHEMA,
     PROBLEM_SCHEMA_ID,
     SOLUTION_SCHEMA,
@@ -66,22 +67,65 @@ def read_problem(path: str | Path) -> MatchProblem:
     """Load and validate a problem file; errors name the file and the JSON path."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise SolveFormatError(
-            [FormatIssue("$", f"cannot read file: {exc.strerror}")], name
+            [FormatIssue("$", f"cannot read file: {exc.strerror or exc}")], name
         ) from exc
+    return load_problem(parse_json(data, name), source=name)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number (JSON has no NaN or Infinity)")
+
+
+def parse_json(data: bytes | str, source: str = "problem") -> Any:
+    """Strict JSON: UTF-8 only, no NaN/Infinity, nesting within the parser's reach.
+
+    Every failure is a :class:`SolveFormatError` at ``$`` saying what is wrong where."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            issue = FormatIssue(
+                "$",
+                f"not UTF-8: byte 0x{data[exc.start : exc.start + 1].hex()} at byte position "
+                f"{exc.start}; save the file as UTF-8",
+            )
+            raise SolveFormatError([issue], source) from exc
+    else:
+        text = data
     try:
-        doc = json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         issue = FormatIssue("$", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
-        raise SolveFormatError([issue], name) from exc
-    return load_problem(doc, source=name)
+        raise SolveFormatError([issue], source) from exc
+    except RecursionError as exc:
+        issue = FormatIssue("$", "not a problem document: arrays or objects nested too deeply")
+        raise SolveFormatError([issue], source) from exc
+    except ValueError as exc:  # NaN/Infinity, or an integer too long to read
+        raise SolveFormatError([FormatIssue("$", f"not valid JSON: {exc}")], source) from exc
 
 
 def load_problem(doc: Any, *, source: str = "problem") -> MatchProblem:
     """A :class:`MatchProblem` from a parsed ``mentormatch.problem/1`` document."""
     validator = jsonschema.Draft202012Validator(PROBLEM_SCHEMA)
+    try:
+        return _load_problem(doc, validator, source)
+    except RecursionError as exc:  # a hand-built document nested past Python's reach
+        issue = FormatIssue("$", "not a problem document: arrays or objects nested too deeply")
+        raise SolveFormatError([issue], source) from exc
+
+
+def _finite(value: Any) -> bool:
+    """A JSON number that is a finite double (``10**400`` is an int no float can hold)."""
+    try:
+        return math.isfinite(float(value))
+    except (OverflowError, TypeError, ValueError):
+        return False
+
+
+def _load_problem(doc: Any, validator: Any, source: str) -> MatchProblem:
     # ``scores`` can hold millions of rows: the schema validator takes ~40 µs per row, so
     # the rows are checked by hand (same rules, same messages) and the rest by the schema
     scores = doc.get("scores") if isinstance(doc, dict) else None
@@ -118,8 +162,6 @@ def load_problem(doc: Any, *, source: str = "problem") -> MatchProblem:
         if m is None:
             side = "participant" if peer else "mentor"
             issues.append(FormatIssue(f"$.scores[{k}][1]", f"unknown {side} id {str(m_id)!r}"))
-        if not math.isfinite(score):
-            issues.append(FormatIssue(f"$.scores[{k}][2]", "score must be a finite number"))
         if e is None or m is None:
             continue
         if peer and e == m:
@@ -182,6 +224,15 @@ def _score_row_issues(rows: list[Any]) -> list[FormatIssue]:
                 )
         if isinstance(row[2], bool) or not isinstance(row[2], int | float):
             out.append(FormatIssue(f"$.scores[{k}][2]", f"{row[2]!r} is not of type 'number'"))
+        elif not _finite(row[2]) or abs(row[2]) > MAX_ABS_SCORE:
+            shown = repr(row[2]) if len(repr(row[2])) < 40 else f"{str(row[2])[:12]}…"
+            out.append(
+                FormatIssue(
+                    f"$.scores[{k}][2]",
+                    f"score {shown} must be a finite number from -{MAX_ABS_SCORE:,} to "
+                    f"{MAX_ABS_SCORE:,}",
+                )
+            )
     return out
 
 
@@ -250,12 +301,22 @@ def _constraints(
                     f"no mentee has attribute {q['attribute']!r}",
                 )
             )
+        if not _finite(q["min_share"]):
+            issues.append(
+                FormatIssue(f"$.constraints.min_cross_attribute_share[{k}].min_share",
+                            "min_share must be a number from 0 to 1")
+            )  # fmt: skip
+            continue
         shares.append(CrossAttributeShare(q["attribute"], float(q["min_share"])))
+    min_score = raw.get("min_score")
+    if min_score is not None and not _finite(min_score):
+        issues.append(FormatIssue("$.constraints.min_score", "min_score must be a finite number"))
+        min_score = None
     return Constraints(
         forbidden=pairs("forbidden"),
         required=pairs("required"),
         locked=pairs("locked"),
-        min_score=raw.get("min_score"),
+        min_score=min_score,
         mentors_per_mentee=int(raw.get("mentors_per_mentee", 1)),
         max_per_mentor_by_attribute=quotas,
         min_cross_attribute_share=shares,

@@ -12,6 +12,12 @@ from typing import Any
 PROBLEM_SCHEMA_ID = "mentormatch.problem/1"
 SOLUTION_SCHEMA_ID = "mentormatch.solution/1"
 
+# Bounds keep every number inside what the solvers compute with (int32 capacities, scores
+# scaled by 10^5 into int64): 2**31 mentees per mentor or a score of 10**30 would
+# overflow there instead of being refused here.
+MAX_CAPACITY = 100_000
+MAX_ABS_SCORE = 1_000_000
+_SCORE = {"type": "number", "minimum": -MAX_ABS_SCORE, "maximum": MAX_ABS_SCORE}
 _ID = {"type": ["string", "integer"]}
 _PAIR = {"type": "array", "prefixItems": [_ID, _ID], "minItems": 2, "maxItems": 2}
 _ATTRS = {
@@ -46,7 +52,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "id": _ID,
                     "name": {"type": "string"},
-                    "capacity": {"type": "integer", "minimum": 0},
+                    "capacity": {"type": "integer", "minimum": 0, "maximum": MAX_CAPACITY},
                     "attributes": _ATTRS,
                 },
             },
@@ -55,7 +61,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
             "type": "array",
             "items": {
                 "type": "array",
-                "prefixItems": [_ID, _ID, {"type": "number"}],
+                "prefixItems": [_ID, _ID, _SCORE],
                 "minItems": 3,
                 "maxItems": 3,
             },
@@ -67,8 +73,8 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                 "forbidden": {"type": "array", "items": _PAIR},
                 "required": {"type": "array", "items": _PAIR},
                 "locked": {"type": "array", "items": _PAIR},
-                "min_score": {"type": ["number", "null"]},
-                "mentors_per_mentee": {"type": "integer", "minimum": 1},
+                "min_score": {**_SCORE, "type": ["number", "null"]},
+                "mentors_per_mentee": {"type": "integer", "minimum": 1, "maximum": 1_000},
                 "max_per_mentor_by_attribute": {
                     "type": "array",
                     "items": {
@@ -77,7 +83,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
                         "additionalProperties": False,
                         "properties": {
                             "attribute": {"type": "string", "minLength": 1},
-                            "max": {"type": "integer", "minimum": 0},
+                            "max": {"type": "integer", "minimum": 0, "maximum": MAX_CAPACITY},
                         },
                     },
                 },

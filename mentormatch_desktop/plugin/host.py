@@ -127,8 +127,23 @@ class PluginHost:
             self._load_entry_point(ep, dist, version, builtin)
         self._collect()
         self._collect_notes()
-        self.pm.hook.mentormatch_started.call_historic(kwargs={"host": self})
+        self._announce_started()
         self._loaded = True
+
+    def _announce_started(self, only: str | None = None) -> None:
+        """Call each plugin's ``mentormatch_started`` on its own: one that raises is
+        disabled and reported like any failing hook (a built-in raises PluginError),
+        instead of breaking every command and being blamed on whichever built-in pluggy
+        happened to be calling. (Not pluggy's ``call_historic``: it stops at the first
+        exception.) ``only`` announces to one late-registered plugin."""
+        for impl in self.pm.hook.mentormatch_started.get_hookimpls():
+            info = self._infos.get(impl.plugin_name)
+            if info is None or info.status != "loaded" or only not in (None, info.name):
+                continue
+            try:
+                impl.function(*[{"host": self}[a] for a in impl.argnames])
+            except Exception as exc:
+                self._fail(info, f"mentormatch_started raised {_describe(exc)}")
 
     def register(
         self,
@@ -144,6 +159,7 @@ class PluginHost:
         self._register(plugin, info)
         if self._loaded:
             self._collect(only=name)
+            self._announce_started(only=name)
 
     def _load_entry_point(
         self, ep: metadata.EntryPoint, dist: str, version: str, builtin: bool

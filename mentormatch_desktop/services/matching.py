@@ -27,7 +27,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from mentormatch_desktop.domain.enums import MatchRunStatus, ProgramKind
+from mentormatch_desktop.domain.enums import MatchRunStatus, ProgramKind, ProgramStatus
 from mentormatch_desktop.domain.progress import Cancelled, CancelToken, Progress, check, report
 from mentormatch_desktop.matching.problem import MatchSolution
 from mentormatch_desktop.matching.scoring import normalise_weights
@@ -56,6 +56,7 @@ from mentormatch_desktop.services.match_records import (
     proposal_view,
 )
 from mentormatch_desktop.services.matching_problem import build_problem
+from mentormatch_desktop.services.run_reasons import empty_run_reason
 from mentormatch_desktop.services.weights import current_weights
 from mentormatch_desktop.storage.models import MatchProposal, MatchRun, Program, WeightSet
 
@@ -127,6 +128,8 @@ def run_matching(
     program = session.get(Program, program_id)
     if program is None:
         raise MatchingError(f"no program with id {program_id}")
+    if program.status == ProgramStatus.CLOSED:
+        raise MatchingError(f"{program.name} is closed: reopen it before matching")
     parameters: dict[str, Any] = {"time_limit": time_limit, "keep_locked": keep_locked}
     try:
         try:
@@ -176,6 +179,7 @@ def run_matching(
         diagnosis = "; ".join(
             [*info.notes, solution.diagnosis] if solution.diagnosis else info.notes
         )
+        diagnosis = diagnosis or empty_run_reason(problem, solution) or ""
         summary = _summary(
             model,
             program_id,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from mentormatch_desktop.domain.participants import ParticipantRecord
+from mentormatch_desktop.domain.participants import ParticipantRecord, email_key
 from mentormatch_desktop.storage.models import (
     AvailabilitySlot,
     Department,
@@ -57,7 +57,7 @@ class ApplyContext:
         }
         ctx = cls(program, skills, departments, created_skills, created_departments)
         ctx.emails = {
-            e.lower(): pid for pid, e in session.execute(sa.select(Person.id, Person.email))
+            email_key(e): pid for pid, e in session.execute(sa.select(Person.id, Person.email))
         }
         if program is not None:
             for enrolment in session.scalars(
@@ -130,7 +130,7 @@ def apply_record(
     if "department" in present:
         put("department_id", ctx.department_id(session, rec.department) if rec.department else None)
     if "manager_email" in present:
-        put("manager_id", ctx.emails[rec.manager_email.lower()] if rec.manager_email else None)
+        put("manager_id", ctx.emails[email_key(rec.manager_email)] if rec.manager_email else None)
     if "languages" in present and {x.language: x.level for x in person.languages} != rec.languages:
         person.languages = [PersonLanguage(language=c, level=v) for c, v in rec.languages.items()]
         changed = True
@@ -215,7 +215,7 @@ def _sync_must_not(
 ) -> bool:
     scope = ctx.program.id if ctx.program is not None else None
     have = ctx.must_not.setdefault(person.id, {})
-    wanted = {ctx.emails[e.lower()] for e in rec.must_not_match}
+    wanted = {ctx.emails[email_key(e)] for e in rec.must_not_match}
     changed = False
     for other, pref in list(have.items()):
         if other not in wanted:

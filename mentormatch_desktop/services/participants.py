@@ -21,10 +21,12 @@ from mentormatch_desktop.domain.participants import (
     ImportFailed,
     ImportRowError,
     ParticipantRecord,
+    email_key,
     format_availability,
     format_goals,
     format_languages,
     format_skill_levels,
+    roles_for_kind,
     validate_table,
 )
 from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
@@ -107,13 +109,14 @@ def _match_people(
     for pid, ext, email in session.execute(sa.select(Person.id, Person.external_id, Person.email)):
         if ext:
             by_external[ext] = pid
-        by_email[email.lower()] = pid
+        by_email[email_key(email)] = pid
         external_of[pid] = ext
     matches: dict[int, int | None] = {}
     errors: list[ImportRowError] = []
+    row_of_person: dict[int, int | None] = {}
     for k, rec in enumerate(records):
         by_id = by_external.get(rec.external_id) if rec.external_id else None
-        by_mail = by_email.get(rec.email.lower())
+        by_mail = by_email.get(email_key(rec.email))
         if by_id is not None and by_mail is not None and by_id != by_mail:
             errors.append(
                 ImportRowError(
@@ -140,8 +143,49 @@ def _match_people(
                 )
             )
             continue
-        matches[k] = by_id if by_id is not None else by_mail
+        pid = by_id if by_id is not None else by_mail
+        if pid is not None and pid in row_of_person:
+            # One stored person reached from two rows (say one by external_id, one by
+            # e-mail): applying both would let the last silently win.
+            errors.append(
+                ImportRowError(
+                    file,
+                    rec.row,
+                    "email" if by_id is None else "external_id",
+                    f"this row and row {row_of_person[pid]} both update the stored person "
+                    f"{external_of[pid] or ''} ({_email_of(by_email, pid)}); "
+                    "keep one of the two rows",
+                )
+            )
+            continue
+        if pid is not None:
+            row_of_person[pid] = rec.row
+        matches[k] = pid
     return matches, by_email, errors
+
+
+def _email_of(by_email: dict[str, int], pid: int) -> str:
+    return next((e for e, p in by_email.items() if p == pid), "?")
+
+
+def _check_roles(
+    records: Sequence[ParticipantRecord], program: Program | None, file: str
+) -> list[ImportRowError]:
+    """Every row's role must be one the program's kind has (peer programs: peer only)."""
+    if program is None:
+        return []
+    allowed = roles_for_kind(str(program.kind))
+    return [
+        ImportRowError(
+            file,
+            rec.row,
+            "role",
+            f"{program.name} is a {str(program.kind).replace('_', '-')} program: its roles "
+            f"are {', '.join(allowed)}, not {rec.role}",
+        )
+        for rec in records
+        if rec.role and rec.role not in allowed
+    ]
 
 
 def _check_references(
@@ -149,7 +193,7 @@ def _check_references(
 ) -> list[ImportRowError]:
     errors = []
     for rec in records:
-        if rec.manager_email and rec.manager_email.lower() not in known_emails:
+        if rec.manager_email and email_key(rec.manager_email) not in known_emails:
             errors.append(
                 ImportRowError(
                     file,
@@ -159,7 +203,7 @@ def _check_references(
                 )
             )
         for other in rec.must_not_match:
-            if other.lower() not in known_emails:
+            if email_key(other) not in known_emails:
                 errors.append(
                     ImportRowError(
                         file,
@@ -188,8 +232,9 @@ def _write(
 
     ``cancel`` is checked between rows; the caller rolls back, so nothing is written."""
     matches, by_email, errors = _match_people(session, records, file)
-    known = set(by_email) | {r.email.lower() for r in records}
+    known = set(by_email) | {email_key(r.email) for r in records}
     errors += _check_references(records, known, file)
+    errors += _check_roles(records, program, file)
     if errors:
         raise ImportFailed(errors)
     report(progress, _CHECKED_DB, "Checked against the database")
@@ -234,7 +279,7 @@ def _write(
             session.add(person)
         targets.append((rec, person, created))
     session.flush()  # new people get ids before references between them are resolved
-    ctx.remember_people({p.email.lower(): p.id for _, p, _ in targets})
+    ctx.remember_people({email_key(p.email): p.id for _, p, _ in targets})
     ids = []
     total = len(targets)
     step = max(1, total // 100)  # about a hundred reports, whatever the file size
@@ -261,8 +306,12 @@ def import_participants(
     program: str | int | None = None,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
+    clear_empty: bool = False,
 ) -> ImportSummary:
     """Import a CSV/XLSX participant file (format: ``docs/import-format.md``).
+
+    An empty cell leaves the stored value alone, like an absent column; with
+    ``clear_empty`` it clears it (the user asked for that).
 
     Raises :class:`ImportFailed` listing every problem; in that case nothing is written.
     With ``program``, each row also enrols the person in that program in its ``role``.
@@ -278,14 +327,17 @@ def import_participants(
     check(cancel)
     report(progress, 0.05, f"Validating {len(rows):,} rows")
     target = _resolve_program(session, program, file)
-    records, errors = validate_table(file, header, rows, program_given=target is not None)
+    records, errors = validate_table(
+        file, header, rows, program_given=target is not None, clear_empty=clear_empty
+    )
     report(progress, _CHECKED_FILE, "Checking against the database")
     check(cancel)
     if errors:
         if records:  # also report database problems of the rows that are otherwise fine
             _, by_email, more = _match_people(session, records, file)
-            known = set(by_email) | {(r.get("email") or "").strip().lower() for r in rows}
+            known = set(by_email) | {email_key(r.get("email") or "") for r in rows}
             more += _check_references(records, known, file)
+            more += _check_roles(records, target, file)
             errors = sorted(
                 errors + more,
                 key=lambda e: (e.row or 0, COLUMNS.index(e.field) if e.field in COLUMNS else -1),

@@ -129,6 +129,7 @@ def validate_profile(profile: Profile, known_skills: set[str] | None = None) -> 
         issues.append(ProfileIssue("full_name", "a name is required"))
     for name in ("full_name", "title", "department", "bio"):
         check(name, lambda n=name: rules.check_length(n, getattr(profile, n).strip()))
+        check(name, lambda n=name: rules.check_characters(n, getattr(profile, n).strip()))
     check("email", lambda: rules.parse_email(profile.email.strip()))
     check("time_zone", lambda: rules.parse_time_zone(profile.time_zone.strip()))
     seen_languages: set[str] = set()
@@ -244,7 +245,10 @@ def save_profile(ctx: ServiceContext, profile: Profile) -> int:
     session = ctx.session
     skill_ids = _skill_index(session)
     issues = validate_profile(profile, set(skill_ids))
-    email = profile.email.strip().lower()
+    try:  # the one normalised form (rules.parse_email); validate_profile reports a bad one
+        email = rules.parse_email(profile.email.strip()).lower()
+    except FieldProblem:
+        email = profile.email.strip().lower()
     clash = session.scalar(
         sa.select(Person.id).where(
             sa.func.lower(Person.email) == email, Person.id != (profile.id or -1)

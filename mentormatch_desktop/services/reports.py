@@ -20,6 +20,7 @@ from mentormatch_desktop.analytics import DashboardData, Filters, compute_dashbo
 from mentormatch_desktop.analytics.plots import CHARTS, chart_figure
 from mentormatch_desktop.analytics.sql import Source
 from mentormatch_desktop.domain.progress import CancelToken, Progress, check, report
+from mentormatch_desktop.services.atomic import atomic_path, check_folder
 
 REPORT_CHARTS = tuple(CHARTS)
 KPI_LABELS = {
@@ -161,6 +162,7 @@ def program_report(
     fmt = {".html": "html", ".htm": "html", ".pdf": "pdf"}.get(path.suffix.lower())
     if fmt is None:
         raise ReportFormatError(f"{path.name}: the report file must end in .html or .pdf")
+    check_folder(path)
     report(progress, 0.0, "computing metrics")
     data = compute_dashboard(source, filters, cancel=cancel)
     scope = (filters or Filters()).describe()  # as the user gave it: names, not ids
@@ -176,8 +178,10 @@ def program_report(
             title=title, scope=scope, as_of=f"{data.as_of:%Y-%m-%d %H:%M} UTC",
             kpis=format_kpis(data.kpis), charts=charts, tables=_tables(data),
         )  # fmt: skip
-        path.write_text(html, encoding="utf-8")
+        with atomic_path(path) as partial:
+            partial.write_text(html, encoding="utf-8")
     else:
-        _write_pdf(path, title, data, cancel)
+        with atomic_path(path) as partial:
+            _write_pdf(partial, title, data, cancel)
     report(progress, 1.0, f"wrote {path.name}")
     return ReportResult(path, fmt, len(REPORT_CHARTS), data.at_risk.height, data.as_of)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,6 +42,7 @@ def create_engine(url: str | URL, **kwargs: Any) -> Engine:
     """
     parsed = _password_from_keyring(normalise_url(url))
     if parsed.get_backend_name() == "sqlite":
+        _create_private_sqlite_file(parsed)
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
         engine = sa.create_engine(parsed, **kwargs)
 
@@ -55,6 +58,19 @@ def create_engine(url: str | URL, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(parsed, **kwargs)
+
+
+def _create_private_sqlite_file(url: URL) -> None:
+    """Create a missing SQLite file 0600 before SQLite does (it would use the umask, and
+    the file holds personal data); its -wal and -shm files take the same mode."""
+    database = url.database
+    if database in (None, "", ":memory:") or database.startswith("file:"):
+        return
+    path = os.path.abspath(database)
+    if os.path.exists(path) or not os.path.isdir(os.path.dirname(path)):
+        return  # SQLite reports a missing folder itself
+    with contextlib.suppress(FileExistsError):  # created meanwhile by another process
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

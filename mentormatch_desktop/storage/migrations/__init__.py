@@ -25,13 +25,71 @@ def alembic_config(url: str | URL) -> Config:
     return cfg
 
 
+# pg_advisory_xact_lock key: two processes migrating one fresh database at once (two
+# app windows, the app and `db upgrade`) would both create the tables; the second waits
+# here and then finds the schema at head. Any 64-bit number unlikely to clash will do.
+MIGRATION_LOCK_KEY = 0x4D4D_4D49_4752  # "MMMIGR"
+
+
+class MigrationRefused(ValueError):
+    """A requested revision that ``upgrade`` will not go to (older, or unknown)."""
+
+
 def upgrade(url: str | URL, revision: str = "head", engine: Engine | None = None) -> None:
-    """Bring the database at ``url`` to ``revision`` (creating the SQLite file if needed)."""
+    """Bring the database at ``url`` to ``revision`` (creating the SQLite file if needed).
+
+    Never downgrades: a ``revision`` older than the database's is refused with
+    :class:`MigrationRefused` (Alembic's upgrade would silently do nothing). On
+    PostgreSQL the migration holds a transaction-level advisory lock, so concurrent first
+    migrations run one after the other."""
     cfg = alembic_config(url)
     engine = engine or create_engine(url)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": MIGRATION_LOCK_KEY})  # fmt: skip
+        _check_target(connection, revision)
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+
+
+def known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def _check_target(connection: Connection, revision: str) -> None:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    if revision in ("head", "heads"):
+        target = script.get_current_head()
+    else:
+        try:
+            found = script.get_revision(revision)
+        except CommandError as exc:
+            raise MigrationRefused(f"unknown revision {revision!r}: {exc}") from exc
+        if found is None:
+            raise MigrationRefused(f"unknown revision {revision!r}")
+        target = found.revision
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is None or current == target:
+        return
+    if current not in known_revisions():
+        raise MigrationRefused(
+            f"the database is at revision {current!r}, which this version of MentorMatch "
+            "does not know: it was made by a newer version"
+        )
+    newer = {rev.revision for rev in script.iterate_revisions(current, "base")}
+    if target in newer:
+        raise MigrationRefused(
+            f"the database is at revision {current}, newer than {target}: MentorMatch does "
+            "not downgrade (restore a backup taken before the upgrade instead)"
+        )
 
 
 def current_revision(engine: Engine) -> str | None:
