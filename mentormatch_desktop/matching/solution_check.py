@@ -132,9 +132,17 @@ def solution_problems(problem: MatchProblem, solution: Any) -> list[str]:
         more = f" … and {len(items) - _SHOWN} more" if len(items) > _SHOWN else ""
         out.append(f"{labels[kind]}: {', '.join(items[:_SHOWN])}{more}")
     if not bad:
-        matched = len(solution.assignments)
+        # ``matched`` counts distinct mentees (a mentee with two mentors once), or the
+        # people in pairs/groups for a peer problem
+        if peer and solution.groups:
+            matched = sum(len(g) for g in solution.groups)
+        elif peer:
+            matched = len({p for a in solution.assignments for p in (a.mentee, a.mentor)})
+        else:
+            matched = len({a.mentee for a in solution.assignments})
         if solution.matched != matched:
-            out.append(f"matched says {solution.matched!r} but there are {matched} assignments")
+            what = "people paired" if peer else "mentees assigned"
+            out.append(f"matched says {solution.matched!r} but there are {matched} {what}")
         reported = _number(solution.total_score)
         if reported is None or abs(reported - total) > 1e-6 * max(1.0, abs(total)):
             out.append(f"total_score says {solution.total_score!r}, the pairs sum to {total:g}")

@@ -45,7 +45,10 @@ def _with(**changes: Any) -> dict[str, Any]:
     [
         ('{"schema": "ñ"}'.encode("latin-1"), "not UTF-8: byte 0xf1"),
         (b"[" * 50_000, "nested too deeply"),
-        (json.dumps(_with(scores__0__2=10**400)).encode(), "$.scores[0][2]: score 1000000000000"),
+        (
+            json.dumps(_with(scores__0__2=10**400)).encode(),
+            "$.scores[0][2]: score 100000000000… must be a finite number",
+        ),
         (json.dumps(_with(mentors__0__capacity=2**31)).encode(), "$.mentors[0].capacity"),
         (json.dumps(_with(mentors__0__capacity=10**30)).encode(), "$.mentors[0].capacity"),
         (

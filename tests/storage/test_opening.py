@@ -106,7 +106,7 @@ def test_tables_without_alembic_version_are_not_ours(empty_db_url: str, tmp_path
     engine = create_engine(empty_db_url)
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE people (id integer primary key, name text)"))
-    with pytest.raises(DatabaseProblem, match="has tables \\(people\\)… but no alembic_version"):
+    with pytest.raises(DatabaseProblem, match="has tables \\(people\\) but no alembic_version"):
         check_schema(engine)
     engine.dispose()
     result = _run("export", "participants", str(tmp_path / "o.csv"), "--database", empty_db_url)
@@ -140,11 +140,12 @@ def test_concurrent_first_migrations_take_turns(empty_db_url: str) -> None:
         finally:
             engine.dispose()
 
-    threads = [threading.Thread(target=migrate) for _ in range(3)]
+    threads = [threading.Thread(target=migrate, daemon=True) for _ in range(3)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    for t in threads:  # without the lock they block each other on CREATE TABLE for good
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "concurrent migrations deadlocked"
     assert errors == []
     engine = create_engine(empty_db_url)
     assert check_schema(engine) == head_revision()
