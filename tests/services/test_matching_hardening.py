@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import EnrolmentRole, ProgramStatus
-from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import matching as svc
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.storage.models import Enrolment, PairPreference, Person, Program
 
 
@@ -40,18 +40,16 @@ def _program(session: Session, status: ProgramStatus = ProgramStatus.ACTIVE) -> 
     return program
 
 
-def test_a_closed_program_is_not_matched(session: Session) -> None:
-    program = _program(session, ProgramStatus.CLOSED)
-    host = PluginHost(autoload=False).load()
+def test_a_closed_program_is_not_matched(ctx: ServiceContext) -> None:
+    program = _program(ctx.session, ProgramStatus.CLOSED)
     with pytest.raises(svc.MatchingError, match="Pilot is closed: reopen it before matching"):
-        svc.run_matching(session, program.id, "optimizer", host=host)
+        svc.run_matching(ctx, program.id, "optimizer")
 
 
-def test_a_run_with_no_allowed_pair_is_stored_with_the_reason(session: Session) -> None:
-    program = _program(session)
-    host = PluginHost(autoload=False).load()
-    summary = svc.run_matching(session, program.id, "optimizer", host=host)
+def test_a_run_with_no_allowed_pair_is_stored_with_the_reason(ctx: ServiceContext) -> None:
+    program = _program(ctx.session)
+    summary = svc.run_matching(ctx, program.id, "optimizer")
     assert summary.proposals == []
     assert "no pair was possible" in summary.diagnosis
-    run = session.get(svc.MatchRun, summary.run_id)
+    run = ctx.session.get(svc.MatchRun, summary.run_id)
     assert run is not None and "no pair was possible" in run.diagnosis
