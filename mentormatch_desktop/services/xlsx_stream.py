@@ -204,7 +204,7 @@ def read_first_sheet(data: zipfile.ZipFile | str | object) -> Sheet:
     try:
         archive = zipfile.ZipFile(data)  # type: ignore[arg-type]
     except zipfile.BadZipFile as exc:
-        raise XlsxProblem(f"not an .xlsx workbook ({exc})") from exc
+        raise XlsxProblem(f"not a readable .xlsx workbook (BadZipFile: {exc})") from exc
     with archive:
         total = sum(info.file_size for info in archive.infolist())
         if total > MAX_UNCOMPRESSED_BYTES:

@@ -165,7 +165,7 @@ def test_bad_xlsx_rows_are_reported_by_row(
     session.add(Program(name="Pilot"))
     session.commit()
     assert _fail(ctx, path, program="Pilot") == [
-        f"{path}:2:capacity: capacity 'two' must be a whole number",
+        f"{path}:2:capacity: capacity 'two' must be a whole number from 0 to 50",
         f"{path}:3:role: role 'sensei' must be one of mentor, mentee, peer",
     ]
     assert session.execute(sa.select(sa.func.count()).select_from(Enrolment)).scalar_one() == 0

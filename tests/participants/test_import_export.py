@@ -174,6 +174,7 @@ def test_cli_reports_every_problem_and_imports_good_files(tmp_path: Path) -> Non
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     bad = _write(tmp_path, "email,full_name,time_zone\nnope,Ann,Mars/Base\n", "bad.csv")
     runner = CliRunner()
+    assert runner.invoke(cli, ["db", "upgrade", "--database", url]).exit_code == 0
     result = runner.invoke(cli, ["import", "participants", str(bad), "--database", url])
     assert result.exit_code == 1
     assert f"{bad}:2:email: 'nope' is not a valid e-mail address" in result.output
