@@ -17,6 +17,7 @@ from mentormatch_desktop.domain.enums import (
     MatchRunStatus,
     PairPreferenceKind,
     ProgramKind,
+    ProgramStatus,
     ProposalStatus,
     SkillDirection,
 )
@@ -436,6 +437,10 @@ def test_every_demo_program_matches_with_explanations(demo_session, host, demo_c
     assert programs
     for program in programs:
         strategy = "peer" if program.kind == ProgramKind.PEER else "optimizer"
+        if program.status == ProgramStatus.CLOSED:  # finished: matching it is refused
+            with pytest.raises(svc.MatchingError, match="is closed"):
+                svc.run_matching(demo_ctx, program.id, strategy)
+            continue
         summary = svc.run_matching(demo_ctx, program.id, strategy)
         assert summary.solver_status in ("optimal", "feasible"), summary.diagnosis
         if summary.n_mentees and summary.n_mentors:
