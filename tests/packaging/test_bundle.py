@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -119,12 +118,15 @@ def test_builtin_plugins_are_found_through_entry_points(app_home: Path) -> None:
 
 def test_a_plugin_installed_into_the_plugin_folder_is_loaded(app_home: Path) -> None:
     folder = app_home / "data" / "plugins"
+    source = shutil.copytree(SAMPLE_PLUGIN, app_home / "sample-plugin-src")  # builds leave files
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-index", "--target", str(folder), str(SAMPLE_PLUGIN)],
+         "--no-index", "--target", str(folder), str(source)],
         check=True, timeout=180, capture_output=True,
     )  # fmt: skip
-    infos = {i["name"]: i for i in json.loads(run_bundled(app_home, "mentormatch", "plugins", "--json"))}
+    infos = {
+        i["name"]: i for i in json.loads(run_bundled(app_home, "mentormatch", "plugins", "--json"))
+    }
     sample = infos["bundle_sample"]
     assert sample["source"] == "third-party"
     assert sample["status"] == "loaded", sample["error"]

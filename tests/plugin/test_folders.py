@@ -52,7 +52,9 @@ def test_user_folder_follows_the_data_dir(clean_path, tmp_path: Path) -> None:
 def test_only_existing_folders_are_appended_once(clean_path, tmp_path, monkeypatch) -> None:
     extra = tmp_path / "extra"
     extra.mkdir()
-    monkeypatch.setenv(folders.PLUGIN_PATH_ENV, os.pathsep.join([str(extra), str(tmp_path / "missing")]))
+    monkeypatch.setenv(
+        folders.PLUGIN_PATH_ENV, os.pathsep.join([str(extra), str(tmp_path / "missing")])
+    )
     before = list(sys.path)
     assert folders.activate_plugin_dirs() == [extra]
     assert sys.path == [*before, str(extra.resolve())]  # appended: never shadows the app
