@@ -139,7 +139,7 @@ def test_demo_writes_a_sqlite_database(demo_database: Path) -> None:
     import sqlite3
 
     with sqlite3.connect(demo_database) as db:
-        (people,) = db.execute("select count(*) from participants").fetchone()
+        (people,) = db.execute("select count(*) from people").fetchone()
         (revision,) = db.execute("select version_num from alembic_version").fetchone()
     assert people >= 60
     assert revision  # the bundled Alembic migrations ran
