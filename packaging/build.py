@@ -51,7 +51,10 @@ def run_pyinstaller(dist: Path, work: Path) -> Path:
         str(work),
         str(SPEC),
     ]
-    subprocess.run(cmd, check=True, cwd=ROOT)
+    # Not from the repository root: a stale *.egg-info there would be read as the installed
+    # distribution's metadata (the entry points the spec and the bundle rely on).
+    work.mkdir(parents=True, exist_ok=True)
+    subprocess.run(cmd, check=True, cwd=work)
     return dist / BUNDLE_NAME
 
 
