@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 APP_STAMP := $(VENV)/.installed-app
 STAMP := $(VENV)/.installed-test
 
-.PHONY: run test setup lint bench screenshots clean
+.PHONY: run test setup lint bench screenshots clean dist
 
 # The app itself: no test tools, no torch (semantic matching is an optional extra).
 $(APP_STAMP): pyproject.toml Makefile
@@ -22,7 +22,7 @@ $(APP_STAMP): pyproject.toml Makefile
 # build, whereas an unpinned torch pulls a multi-GB CUDA build.
 $(STAMP): $(APP_STAMP)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[test,semantic]'
+	$(BIN)/python -m pip install --quiet -e '.[test,semantic,dist]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -38,8 +38,18 @@ lint: $(STAMP)
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider
 
+# The self-contained app for this platform (PyInstaller onedir + archive) in dist/.
+# It runs without Python; torch and the semantic model are left out (docs/packaging.md).
+DIST_STAMP := $(VENV)/.installed-dist
+$(DIST_STAMP): $(APP_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dist]'
+	touch $(DIST_STAMP)
+
+dist: $(DIST_STAMP)
+	$(BIN)/python packaging/build.py
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/matching.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info

@@ -19,9 +19,13 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mentormatch_desktop import __version__
 from mentormatch_desktop.config import default_database_url, load_settings
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="write a PNG of every main screen to DIR (offscreen) and exit",
     )
     parser.add_argument("--theme", choices=("system", "light", "dark"), help="colour scheme")
+    # benchmarks/bundle.py: print a line once the main window is shown and painted, then quit
+    # (how the cold start of the packaged app is timed from outside).
+    parser.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser.parse_args(argv)
 
@@ -115,9 +122,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     theme.follow_system(app, preference, window.retint)
     window.show()
     start(window, fill_demo=fill_demo)
+    if args.exit_when_shown:
+        _exit_when_shown(app)
     code = app.exec()
     context.close()
     return code
+
+
+def _exit_when_shown(app: QApplication) -> None:
+    from PySide6.QtCore import QTimer
+
+    def shown() -> None:
+        app.processEvents()  # the first expose and paint of the main window
+        print("window shown", flush=True)
+        app.quit()
+
+    QTimer.singleShot(0, shown)
 
 
 if __name__ == "__main__":

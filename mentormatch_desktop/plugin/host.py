@@ -23,7 +23,7 @@ import pluggy
 
 from mentormatch_desktop.config import plugin_config as configured_plugin_settings
 from mentormatch_desktop.matching import contracts as matching_contracts
-from mentormatch_desktop.plugin import contracts, hookspecs
+from mentormatch_desktop.plugin import contracts, folders, hookspecs
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,8 @@ class PluginHost:
         return self
 
     def _load_all(self) -> None:
+        if self.autoload_third_party:
+            folders.activate_plugin_dirs()  # wheels an admin installed with pip --target
         for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=_ep_sort_key):
             dist = ep.dist.name if ep.dist is not None else "unknown"
             builtin = _normalise(dist) == _normalise(BUILTIN_DISTRIBUTION)
