@@ -1,0 +1,113 @@
+-- Who is asking, and what they may reach. Policies call these through (SELECT f()) so each
+-- is evaluated once per statement (an InitPlan), not once per row.
+
+-- The login acting now: current_user as the caller sees it. Inside a SECURITY DEFINER
+-- function current_user is the function's owner, so the caller's role is read from the
+-- `role` setting (changed only by SET ROLE, which PostgreSQL checks for membership) and,
+-- when no SET ROLE is in force, from session_user (fixed at login). Nothing here reads a
+-- setting a client may set freely.
+CREATE OR REPLACE FUNCTION mm_current_login() RETURNS name
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT coalesce(nullif(current_setting('role'), 'none'), session_user)::name $$;
+
+-- The person whose people.db_login is the acting login (NULL for anyone else).
+CREATE OR REPLACE FUNCTION mm_current_person() RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT p.id FROM people p
+    WHERE p.db_login = mm_current_login() AND p.is_active
+$$;
+
+-- True for the owner role's members and superusers: they prepare and migrate the database.
+CREATE OR REPLACE FUNCTION mm_is_owner() RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = public.mm_current_login()), false)
+        OR pg_has_role(public.mm_current_login(), 'mentormatch_owner', 'MEMBER')
+$$;
+
+-- Programs the acting coordinator may see: NULL means all of them (no coordinator_programs
+-- row), an empty array means none (a login without a person).
+CREATE OR REPLACE FUNCTION mm_coordinated_programs() RETURNS integer[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT CASE
+        WHEN me.id IS NULL THEN '{}'::integer[]
+        WHEN NOT EXISTS (SELECT 1 FROM coordinator_programs c WHERE c.person_id = me.id) THEN NULL
+        ELSE ARRAY(SELECT c.program_id FROM coordinator_programs c WHERE c.person_id = me.id)
+    END
+    FROM (SELECT mm_current_person() AS id) AS me
+$$;
+
+-- People the acting coordinator may see: NULL means everyone. A coordinator limited to some
+-- programs sees the people enrolled in them, people enrolled nowhere yet (to enrol them)
+-- and themselves; nobody who only takes part in other programs.
+CREATE OR REPLACE FUNCTION mm_coordinated_people() RETURNS integer[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT CASE WHEN s.programs IS NULL THEN NULL ELSE ARRAY(
+        SELECT p.id FROM people p
+        WHERE p.id = s.me
+           OR EXISTS (SELECT 1 FROM enrolments e
+                      WHERE e.person_id = p.id AND e.program_id = ANY (s.programs))
+           OR NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id)
+    ) END
+    FROM (SELECT mm_coordinated_programs() AS programs, mm_current_person() AS me) AS s
+$$;
+
+-- Whether a person is enrolled in any program, whether or not the caller may see it (a
+-- policy needs it for a row being inserted; coordinators only may call it).
+CREATE OR REPLACE FUNCTION mm_enrolled_anywhere(person integer) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$ SELECT EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = person) $$;
+
+-- Mentorships the acting participant is part of (as mentor or mentee).
+CREATE OR REPLACE FUNCTION mm_my_mentorships() RETURNS integer[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT ARRAY(
+        SELECT m.id FROM mentorships m, (SELECT mm_current_person() AS id) AS me
+        WHERE m.mentor_id = me.id OR m.mentee_id = me.id
+    )
+$$;
+
+-- Threads the acting person is a member of. Membership is written by coordinators and
+-- services running as them, never by the participant (no joining someone else's thread).
+CREATE OR REPLACE FUNCTION mm_my_threads() RETURNS integer[]
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT ARRAY(
+        SELECT t.thread_id FROM thread_participants t
+        WHERE t.person_id = (SELECT mm_current_person())
+    )
+$$;
+
+-- The directory: public profile fields of every active person, for people who may not read
+-- the people table itself. No e-mail, no ratings, no feedback, no availability.
+CREATE OR REPLACE FUNCTION mm_directory_rows()
+RETURNS TABLE (
+    id integer, full_name varchar, title varchar, department varchar, bio text,
+    time_zone varchar, country varchar, region varchar, skills varchar[], languages varchar[]
+)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT p.id, p.full_name, p.title, d.name, p.bio, p.time_zone, p.country, p.region,
+           ARRAY(SELECT s.name FROM person_skills ps JOIN skills s ON s.id = ps.skill_id
+                 WHERE ps.person_id = p.id AND ps.direction = 'teach' ORDER BY s.name),
+           ARRAY(SELECT l.language FROM person_languages l
+                 WHERE l.person_id = p.id ORDER BY l.language)
+    FROM people p LEFT JOIN departments d ON d.id = p.department_id
+    WHERE p.is_active
+      AND (pg_has_role(mm_current_login(), 'mentormatch_participant', 'USAGE')
+           OR pg_has_role(mm_current_login(), 'mentormatch_coordinator', 'USAGE')
+           OR mm_is_owner())
+$$;
