@@ -69,7 +69,9 @@ def _read_password() -> str:
     is_flag=True,
     help="Read the password from standard input (never from the command line).",
 )
-@click.option("--login", default=None, help="Role name (default: the current one, else from e-mail).")
+@click.option(
+    "--login", default=None, help="Role name (default: the current one, else from e-mail)."
+)
 @database_option
 def org_grant(
     email: str,

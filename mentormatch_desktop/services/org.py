@@ -61,9 +61,7 @@ def prepare_shared_database(url: str, engine: Engine) -> int:
     """Migrate to the newest schema and (re)apply every security rule; returns the number
     of tables under row-level security. Safe to run again after every upgrade."""
     if engine.dialect.name != "postgresql":
-        raise OrgError(
-            "database", "a shared deployment needs PostgreSQL; SQLite stays single-user"
-        )
+        raise OrgError("database", "a shared deployment needs PostgreSQL; SQLite stays single-user")
     upgrade(url, engine=engine)
     with engine.begin() as conn:
         apply_security(conn)

@@ -90,7 +90,7 @@ def _plant(conn: sa.Connection, world: SharedWorld, participant: int) -> None:
     x("UPDATE people SET email = :e WHERE id = :a", e=sa_["email"], a=a)
     x(
         "INSERT INTO goals (person_id, title, description, status, created_at)"
-        " VALUES (:a, :g, :g, 'open', now())",
+        " VALUES (:a, :g, '', 'open', now())",
         a=a,
         g=sa_["goal"],
     )
@@ -196,6 +196,7 @@ def _plant(conn: sa.Connection, world: SharedWorld, participant: int) -> None:
         m=world.secrets_b["message"],
     )
     # Rows in the tables the demo leaves empty, so the matrix sees something in each.
+    x("INSERT INTO coordinator_programs VALUES (:a, :p)", a=a, p=world.program_a)
     skill = _one(conn, "SELECT min(id) FROM skills")
     x(
         "INSERT INTO skill_merge_suggestions (label, skill_id, similarity, method, status,"
@@ -328,10 +329,32 @@ def drop_logins(names: list[str]) -> None:
         with admin.connect() as conn:
             for name in names:
                 conn.execute(
-                    sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                            " WHERE usename = :n"),
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"
+                    ),
                     {"n": name},
                 )
                 conn.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
     finally:
         admin.dispose()
+
+
+@pytest.fixture
+def pg_demo_url(database_factories: dict[str, object], demo_info: DemoInfo) -> str:
+    """A fresh copy of the demo organisation on PostgreSQL (security applied by 0004)."""
+    factory = _postgres_factory(database_factories)
+    return factory.create(template=factory.template("demo", _demo_builder(demo_info)))
+
+
+@pytest.fixture
+def pg_empty_url(database_factories: dict[str, object]) -> str:
+    """A PostgreSQL database with no tables at all."""
+    return _postgres_factory(database_factories).create(prefix="empty")
+
+
+@pytest.fixture
+def login_names() -> Iterator[list[str]]:
+    """Collects login roles a test creates, and drops them afterwards."""
+    names: list[str] = []
+    yield names
+    drop_logins(names)

@@ -59,7 +59,9 @@ PARTICIPANT: dict[str, Access] = {
     "public.calendar_connections": own(MINE),
     "public.busy_blocks": own(MINE),
     "public.goals": Access(f"{MINE} OR mentorship_id IN {MY_MS}", MINE, MINE, MINE),
-    "public.programs": Access(select="id IN (SELECT program_id FROM enrolments WHERE person_id = :me)"),
+    "public.programs": Access(
+        select="id IN (SELECT program_id FROM enrolments WHERE person_id = :me)"
+    ),
     "public.enrolments": Access(select=MINE, update=MINE),
     "public.mentorships": Access(select="mentor_id = :me OR mentee_id = :me"),
     "public.milestones": Access(*[f"mentorship_id IN {MY_MS}"] * 3),
@@ -97,8 +99,9 @@ COORDINATOR: dict[str, Access] = {
     "public.skill_merge_suggestions": ALL,
     "public.text_embeddings": ALL,
     # New people may be added (they are enrolled nowhere yet, so in every coordinator's view).
-    "public.people": Access(f"id IN {PROG_PEOPLE}", "true", f"id IN {PROG_PEOPLE}",
-                            f"id IN {PROG_PEOPLE}"),
+    "public.people": Access(
+        f"id IN {PROG_PEOPLE}", "true", f"id IN {PROG_PEOPLE}", f"id IN {PROG_PEOPLE}"
+    ),
     "public.person_languages": own(f"person_id IN {PROG_PEOPLE}"),
     "public.availability_slots": own(f"person_id IN {PROG_PEOPLE}"),
     "public.contact_channels": own(f"person_id IN {PROG_PEOPLE}"),
@@ -112,7 +115,9 @@ COORDINATOR: dict[str, Access] = {
     "public.weight_sets": own(_progs),
     "public.match_runs": own(_progs),
     "public.mentorships": own(_progs),
-    "public.match_proposals": own("run_id IN (SELECT id FROM match_runs WHERE program_id = ANY(:progs))"),
+    "public.match_proposals": own(
+        "run_id IN (SELECT id FROM match_runs WHERE program_id = ANY(:progs))"
+    ),
     "public.milestones": own(f"mentorship_id IN {PROG_MS}"),
     "public.meetings": own(f"mentorship_id IN {PROG_MS}"),
     "public.feedback": own(f"NOT is_private AND mentorship_id IN {PROG_MS}"),
@@ -131,7 +136,7 @@ COORDINATOR: dict[str, Access] = {
     "public.audit_log": Access("actor_id = :me", "true"),
     "public.coordinator_programs": Access(select=MINE),
     "public.directory": READ_ALL,
-    "public.coordinator_program_summary": READ_ALL,
+    "public.coordinator_program_summary": Access(select="program_id = ANY(:progs)"),
 }
 
 ANALYST: dict[str, Access] = {"public.alembic_version": READ_ALL}

@@ -77,8 +77,12 @@ def _denied(engine: sa.Engine, statement: str, params: dict | None = None) -> bo
 
 def test_set_role_to_anyone_else_is_refused(shared_world) -> None:
     participant = shared_world.login("participant")
-    others = [shared_world.login("coordinator").name, "mentormatch_coordinator",
-              "mentormatch_owner", "postgres"]
+    others = [
+        shared_world.login("coordinator").name,
+        "mentormatch_coordinator",
+        "mentormatch_owner",
+        "postgres",
+    ]
     for role in others:
         assert _denied(participant.engine, f'SET ROLE "{role}"'), role
         assert _denied(participant.engine, "SELECT set_config('role', :r, false)", {"r": role})
@@ -104,8 +108,11 @@ def test_definer_functions_are_not_for_everyone(shared_world) -> None:
     participant = shared_world.login("participant")
     analyst = shared_world.login("analyst")
     victim = shared_world.victim_a
-    for fn in ("mm_coordinated_programs()", "mm_coordinated_people()",
-               f"mm_enrolled_anywhere({victim})"):
+    for fn in (
+        "mm_coordinated_programs()",
+        "mm_coordinated_people()",
+        f"mm_enrolled_anywhere({victim})",
+    ):
         assert _denied(participant.engine, f"SELECT {fn}"), fn
     for fn in ("mm_directory_rows()", "mm_my_threads()", "mm_my_mentorships()"):
         assert _denied(analyst.engine, f"SELECT * FROM {fn}"), fn
@@ -200,3 +207,57 @@ def test_audit_rows_carry_the_database_actor(shared_world) -> None:
     assert change.actor_id == coordinator.person_id and change.actor_login == coordinator.name
     assert change.details["db_role"] == "mentormatch_coordinator"
     assert "title" in change.details["columns"]
+
+
+def test_analyst_workbench_runs_on_pseudonymised_views(shared_world) -> None:
+    from mentormatch_desktop.workbench import connect
+
+    analyst = shared_world.login("analyst")
+    bench = connect(analyst.url)
+    try:
+        facts = bench.mentorships()
+        dashboard = bench.dashboard()
+        with bench.engine.connect() as conn:
+            assert _denied(analyst.engine, "SELECT email FROM public.people")
+            total = conn.execute(sa.text("SELECT count(*) FROM mentorships")).scalar_one()
+    finally:
+        bench.engine.dispose()
+    with shared_world.owner.connect() as owner:
+        assert total == owner.execute(sa.text("SELECT count(*) FROM mentorships")).scalar_one()
+    assert facts.height > 0 and dashboard is not None
+    assert all(name.startswith("Person ") for name in facts["mentor"].to_list())
+    assert all(name.startswith("Person ") for name in facts["mentee"].to_list())
+
+
+def test_participant_edits_own_profile_and_writes_in_own_thread(shared_world) -> None:
+    participant = shared_world.login("participant")
+    me = participant.person_id
+    with participant.engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE people SET bio = 'I like mentoring' WHERE id = :me"), {"me": me}
+        )
+        thread = conn.execute(
+            sa.text("SELECT thread_id FROM thread_participants WHERE person_id = :me LIMIT 1"),
+            {"me": me},
+        ).scalar_one()
+        message = conn.execute(
+            sa.text(
+                "INSERT INTO messages (thread_id, sender_id, kind, body, created_at)"
+                " VALUES (:t, :me, 'text', 'see you Tuesday', now()) RETURNING id"
+            ),
+            {"t": thread, "me": me},
+        ).scalar_one()
+        directory = conn.execute(sa.text("SELECT count(*) FROM directory")).scalar_one()
+    with shared_world.owner.connect() as owner:
+        assert (
+            owner.execute(sa.text("SELECT bio FROM people WHERE id = :me"), {"me": me}).scalar_one()
+            == "I like mentoring"
+        )
+        assert (
+            owner.execute(
+                sa.text("SELECT sender_id FROM messages WHERE id = :m"), {"m": message}
+            ).scalar_one()
+            == me
+        )
+        active = owner.execute(sa.text("SELECT count(*) FROM people WHERE is_active")).scalar_one()
+    assert directory == active
