@@ -66,6 +66,7 @@ def who_am_i(session: Session, *, as_email: str | None = None) -> Identity:
         sa.text("SELECT mm_current_group(), mm_current_person()")
     ).one()
     role = (group or "").removeprefix("mentormatch_")
+    role = "coordinator" if role == "program_coordinator" else role
     if role not in ROLES:
         raise FieldError(
             "login", f"{login} is in no MentorMatch role; ask for `mentormatch org grant`"

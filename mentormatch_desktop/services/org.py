@@ -1,7 +1,8 @@
 """Shared deployments: prepare a PostgreSQL database, give people logins, take them away.
 
 A person's login is a PostgreSQL role named in ``people.db_login`` and a member of exactly
-one client group role (participant, coordinator or analyst); the row-level security in
+one client group role (participant, coordinator of every program, coordinator of some
+programs, or analyst); the row-level security in
 ``storage/security`` does the rest. These services run as the database owner (a superuser
 or a member of ``mentormatch_owner`` with CREATEROLE): nobody else may create roles or set
 ``db_login`` (a trigger refuses it).
@@ -31,7 +32,9 @@ from mentormatch_desktop.storage.models import CoordinatorProgram, Person, Progr
 from mentormatch_desktop.storage.security import (
     ANALYTICS_SCHEMA,
     CLIENT_ROLES,
+    LOGIN_GROUPS,
     OWNER_ROLE,
+    PROGRAM_COORDINATOR_ROLE,
     apply_security,
 )
 
@@ -190,9 +193,12 @@ def grant_login(
     if password is not None:
         verifier = sql.Literal(scram_verifier(password))
         _execute(ctx, sql.SQL("ALTER ROLE {} PASSWORD {}").format(ident, verifier))
-    for group in CLIENT_ROLES.values():
-        _execute(ctx, sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group), ident))
-    _execute(ctx, sql.SQL("GRANT {} TO {}").format(sql.Identifier(CLIENT_ROLES[role]), ident))
+    # One group at a time; a coordinator limited to programs is in a role of its own, so the
+    # policies of coordinators of every program stay constant (and fast).
+    group = PROGRAM_COORDINATOR_ROLE if scoped else CLIENT_ROLES[role]
+    for other in LOGIN_GROUPS:
+        _execute(ctx, sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(other), ident))
+    _execute(ctx, sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), ident))
     database = sql.Identifier(ctx.session.scalar(sa.text("SELECT current_database()")))
     if role == "analyst":  # the analytics queries then read the pseudonymised views
         path = sql.SQL("ALTER ROLE {} IN DATABASE {} SET search_path = {}, public").format(
@@ -228,7 +234,7 @@ def revoke_login(ctx: ServiceContext, email: str) -> str:
         raise OrgError("email", f"{person.email} has no login to revoke")
     ident = sql.Identifier(name)
     if ctx.session.scalar(sa.text("SELECT 1 FROM pg_roles WHERE rolname = :n"), {"n": name}):
-        for group in CLIENT_ROLES.values():
+        for group in LOGIN_GROUPS:
             _execute(ctx, sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group), ident))
         _execute(ctx, sql.SQL("ALTER ROLE {} NOLOGIN").format(ident))
     person.db_login = None

@@ -279,6 +279,7 @@ def shared_world(
     with owner.begin() as conn:
         participant, program_a, program_b, victim_a, victim_b = _pick_people(conn)
         coordinator = _new_person(conn, f"coord.{token}@example.org", "Coordinator of B")
+        coordinator_all = _new_person(conn, f"all.{token}@example.org", "Coordinator of all")
         analyst = _new_person(conn, f"analyst.{token}@example.org", "Analyst")
         participant_email = conn.execute(
             sa.text("SELECT email FROM people WHERE id = :p"), {"p": participant}
@@ -293,16 +294,18 @@ def shared_world(
             victim_b=victim_b,
         )
         _plant(conn, world, participant)
-    people = {
-        "participant": (participant, participant_email, []),
-        "coordinator": (coordinator, f"coord.{token}@example.org", [str(program_b)]),
-        "analyst": (analyst, f"analyst.{token}@example.org", []),
-    }
+    people = {  # key: (person, e-mail, role granted, programs)
+        "participant": (participant, participant_email, "participant", []),
+        "coordinator": (coordinator, f"coord.{token}@example.org", "coordinator",
+                        [str(program_b)]),
+        "coordinator_all": (coordinator_all, f"all.{token}@example.org", "coordinator", []),
+        "analyst": (analyst, f"analyst.{token}@example.org", "analyst", []),
+    }  # fmt: skip
     created: list[str] = []
     try:
-        for role, (person_id, email, programs) in people.items():
-            name = f"mmt{token}_{role}"
-            password = f"pw-{token}-{role}"
+        for key, (person_id, email, role, programs) in people.items():
+            name = f"mmt{token}_{key}"
+            password = f"pw-{token}-{key}"
             with unit_of_work(owner, plugins=PluginHost()) as ctx:
                 grant_login(ctx, email, role, programs=programs, password=password, login=name)
             created.append(name)
@@ -311,7 +314,7 @@ def shared_world(
                 .set(username=name, password=password)
                 .render_as_string(hide_password=False)
             )
-            world.logins[role] = Login(role, name, person_id, login_url, create_engine(login_url))
+            world.logins[key] = Login(key, name, person_id, login_url, create_engine(login_url))
         yield world
     finally:
         for login in world.logins.values():

@@ -139,7 +139,29 @@ COORDINATOR: dict[str, Access] = {
     "public.coordinator_program_summary": Access(select="program_id = ANY(:progs)"),
 }
 
+# A coordinator of every program: everything, except private feedback, message bodies (a
+# column it has no grant on, checked apart), calendars and other people's audit inserts.
+COORDINATOR_ALL: dict[str, Access] = {
+    **{name: ALL for name, rule in COORDINATOR.items() if rule != NONE},
+    "public.alembic_version": READ_ALL,
+    "public.calendar_connections": NONE,
+    "public.busy_blocks": NONE,
+    "public.feedback": own("NOT is_private"),
+    "public.messages": Access("true", "sender_id = :me"),
+    "public.message_deliveries": Access("true", "true", "true"),
+    "public.engagement_events": Access("true", "true"),
+    "public.audit_log": Access("true", "true"),
+    "public.coordinator_programs": Access(select=MINE),
+    "public.directory": READ_ALL,
+    "public.coordinator_program_summary": READ_ALL,
+}
+
 ANALYST: dict[str, Access] = {"public.alembic_version": READ_ALL}
 """Analysts read only ``mm_analytics`` (every view there, all rows); nothing else."""
 
-SPECS = {"participant": PARTICIPANT, "coordinator": COORDINATOR, "analyst": ANALYST}
+SPECS = {
+    "participant": PARTICIPANT,
+    "coordinator": COORDINATOR,
+    "coordinator_all": COORDINATOR_ALL,
+    "analyst": ANALYST,
+}

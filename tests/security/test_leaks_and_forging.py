@@ -45,6 +45,17 @@ def test_leak_scan_finds_no_private_string(shared_world, role: str) -> None:
     assert leaks == []
 
 
+def test_coordinator_of_every_program_reads_no_private_text(shared_world) -> None:
+    """Names, e-mails and goals are theirs to manage; bodies, private feedback and
+    calendars are not."""
+    text = readable_text(shared_world.login("coordinator_all").engine)
+    a, b = shared_world.secrets_a, shared_world.secrets_b
+    private = {"feedback": a["feedback"], "message": a["message"], "calendar": a["calendar"],
+               "b_feedback": b["feedback"], "b_message": b["message"]}  # fmt: skip
+    assert [label for label, value in private.items() if value.lower() in text] == []
+    assert a["email"].lower() in text and a["goal"].lower() in text
+
+
 def test_the_owner_does_see_the_planted_strings(shared_world) -> None:
     """The scan would find them: it is the roles that hide them."""
     text = readable_text(shared_world.owner)
@@ -205,7 +216,7 @@ def test_audit_rows_carry_the_database_actor(shared_world) -> None:
         ).one()
     assert tuple(forged) == (coordinator.person_id, coordinator.name)
     assert change.actor_id == coordinator.person_id and change.actor_login == coordinator.name
-    assert change.details["db_role"] == "mentormatch_coordinator"
+    assert change.details["db_role"] == "mentormatch_program_coordinator"
     assert "title" in change.details["columns"]
 
 

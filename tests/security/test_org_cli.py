@@ -45,6 +45,7 @@ def test_org_init_prepares_an_empty_database_and_can_run_again(pg_empty_url: str
         "mentormatch_coordinator",
         "mentormatch_owner",
         "mentormatch_participant",
+        "mentormatch_program_coordinator",
     ]
 
 

@@ -1,5 +1,6 @@
 """Every table and view × SELECT/INSERT/UPDATE/DELETE × participant, coordinator of another
-program and analyst, generated from the catalogue: a relation nobody wrote a rule for fails.
+program, coordinator of every program and analyst, generated from the catalogue: a relation
+nobody wrote a rule for fails.
 
 Each check runs on the login's own connection in a transaction that is rolled back.
 """
@@ -24,7 +25,7 @@ spec = importlib.util.module_from_spec(_module_spec)
 sys.modules[_module_spec.name] = spec  # dataclasses look their module up there
 _module_spec.loader.exec_module(spec)  # type: ignore[union-attr]
 
-ROLES = ("participant", "coordinator", "analyst")
+ROLES = ("participant", "coordinator", "coordinator_all", "analyst")
 
 
 def relations(conn: sa.Connection) -> list[tuple[str, str, str]]:

@@ -1,12 +1,12 @@
 -- Group roles. Roles are cluster-wide while grants and policies belong to one database, so
--- every database on a server (and every test database) shares these four names: create each
+-- every database on a server (and every test database) shares these five names: create each
 -- one only when it is missing, and never drop them from a database's migration.
 DO $$
 DECLARE
     group_role text;
 BEGIN
     FOREACH group_role IN ARRAY ARRAY[
-        'mentormatch_owner', 'mentormatch_coordinator',
+        'mentormatch_owner', 'mentormatch_coordinator', 'mentormatch_program_coordinator',
         'mentormatch_participant', 'mentormatch_analyst'
     ] LOOP
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = group_role) THEN

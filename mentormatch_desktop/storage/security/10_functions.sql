@@ -29,34 +29,30 @@ AS $$
         OR pg_has_role(public.mm_current_login(), 'mentormatch_owner', 'MEMBER')
 $$;
 
--- Programs the acting coordinator may see: NULL means all of them (no coordinator_programs
--- row), an empty array means none (a login without a person).
+-- Programs a coordinator limited to some programs (mentormatch_program_coordinator) may see.
 CREATE OR REPLACE FUNCTION mm_coordinated_programs() RETURNS integer[]
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    SELECT CASE
-        WHEN me.id IS NULL THEN '{}'::integer[]
-        WHEN NOT EXISTS (SELECT 1 FROM coordinator_programs c WHERE c.person_id = me.id) THEN NULL
-        ELSE ARRAY(SELECT c.program_id FROM coordinator_programs c WHERE c.person_id = me.id)
-    END
-    FROM (SELECT mm_current_person() AS id) AS me
+    SELECT ARRAY(
+        SELECT c.program_id FROM coordinator_programs c
+        WHERE c.person_id = (SELECT mm_current_person())
+    )
 $$;
 
--- People the acting coordinator may see: NULL means everyone. A coordinator limited to some
--- programs sees the people enrolled in them, people enrolled nowhere yet (to enrol them)
--- and themselves; nobody who only takes part in other programs.
+-- People such a coordinator may see: those enrolled in their programs, people enrolled
+-- nowhere yet (to enrol them) and themselves; nobody who only takes part elsewhere.
 CREATE OR REPLACE FUNCTION mm_coordinated_people() RETURNS integer[]
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    SELECT CASE WHEN s.programs IS NULL THEN NULL ELSE ARRAY(
+    SELECT ARRAY(
         SELECT p.id FROM people p
         WHERE p.id = s.me
            OR EXISTS (SELECT 1 FROM enrolments e
                       WHERE e.person_id = p.id AND e.program_id = ANY (s.programs))
            OR NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id)
-    ) END
+    )
     FROM (SELECT mm_coordinated_programs() AS programs, mm_current_person() AS me) AS s
 $$;
 
@@ -109,5 +105,6 @@ AS $$
     WHERE p.is_active
       AND (pg_has_role(mm_current_login(), 'mentormatch_participant', 'USAGE')
            OR pg_has_role(mm_current_login(), 'mentormatch_coordinator', 'USAGE')
+           OR pg_has_role(mm_current_login(), 'mentormatch_program_coordinator', 'USAGE')
            OR mm_is_owner())
 $$;

@@ -2,10 +2,17 @@
 -- owner role is bound by policies too: it gets its own all-rows policy) and one policy per
 -- group role and purpose. Re-running this file drops and recreates every mm_ policy.
 --
--- Shorthands used below (each is an InitPlan, evaluated once per statement):
---   (SELECT mm_current_person())                       the acting person
---   (SELECT mm_coordinated_programs()) IS NULL        a coordinator of every program
---   x = ANY ((SELECT mm_coordinated_programs())::integer[])      x is one of the coordinator's programs
+-- Coordinators come in two roles. mentormatch_coordinator runs every program: its
+-- policies are constant (true, or a plain column test), so the planner sees exactly the
+-- owner's query and estimates it as well. mentormatch_program_coordinator is limited to the
+-- programs in coordinator_programs: its policies test membership in arrays computed once
+-- per statement. (One role with "all OR in my programs" made the planner misjudge every
+-- scan by two orders of magnitude and pick nested loops: minutes for the dashboard.)
+--
+-- Shorthands used below (each an InitPlan, evaluated once per statement):
+--   (SELECT mm_current_person())                               the acting person
+--   x = ANY ((SELECT mm_coordinated_programs())::integer[])    x is one of "my" programs
+--   x = ANY ((SELECT mm_coordinated_people())::integer[])      x is someone "I" may see
 
 DO $$
 DECLARE
@@ -43,12 +50,10 @@ CREATE POLICY mm_participant_self ON people TO mentormatch_participant
     WITH CHECK (id = (SELECT mm_current_person()));
 -- A person enrolled nowhere is visible to every coordinator; the NOT EXISTS repeats that
 -- for a row being inserted now (the array was computed before it existed).
-CREATE POLICY mm_coordinator_scope ON people TO mentormatch_coordinator
-    USING ((SELECT mm_coordinated_people()) IS NULL
-           OR people.id = ANY ((SELECT mm_coordinated_people())::integer[])
+CREATE POLICY mm_program_coordinator_scope ON people TO mentormatch_program_coordinator
+    USING (people.id = ANY ((SELECT mm_coordinated_people())::integer[])
            OR NOT mm_enrolled_anywhere(people.id))
-    WITH CHECK ((SELECT mm_coordinated_people()) IS NULL
-                OR people.id = ANY ((SELECT mm_coordinated_people())::integer[])
+    WITH CHECK (people.id = ANY ((SELECT mm_coordinated_people())::integer[])
                 OR NOT mm_enrolled_anywhere(people.id));
 
 -- Tables keyed by person_id that a participant owns outright and a coordinator manages for
@@ -67,11 +72,9 @@ BEGIN
                 WITH CHECK (person_id = (SELECT mm_current_person()))
         $p$, tbl);
         EXECUTE format($p$
-            CREATE POLICY mm_coordinator_scope ON %I TO mentormatch_coordinator
-                USING ((SELECT mm_coordinated_people()) IS NULL
-                       OR person_id = ANY ((SELECT mm_coordinated_people())::integer[]))
-                WITH CHECK ((SELECT mm_coordinated_people()) IS NULL
-                            OR person_id = ANY ((SELECT mm_coordinated_people())::integer[]))
+            CREATE POLICY mm_program_coordinator_scope ON %I TO mentormatch_program_coordinator
+                USING (person_id = ANY ((SELECT mm_coordinated_people())::integer[]))
+                WITH CHECK (person_id = ANY ((SELECT mm_coordinated_people())::integer[]))
         $p$, tbl);
     END LOOP;
     -- Calendar links and busy time are the participant's alone.
@@ -94,11 +97,9 @@ CREATE POLICY mm_participant_partner_goals ON goals FOR SELECT TO mentormatch_pa
 CREATE POLICY mm_participant_enrolled ON programs FOR SELECT TO mentormatch_participant
     USING (id IN (SELECT e.program_id FROM enrolments e
                   WHERE e.person_id = (SELECT mm_current_person())));
-CREATE POLICY mm_coordinator_scope ON programs TO mentormatch_coordinator
-    USING ((SELECT mm_coordinated_programs()) IS NULL
-           OR id = ANY ((SELECT mm_coordinated_programs())::integer[]))
-    WITH CHECK ((SELECT mm_coordinated_programs()) IS NULL
-                OR id = ANY ((SELECT mm_coordinated_programs())::integer[]));
+CREATE POLICY mm_program_coordinator_scope ON programs TO mentormatch_program_coordinator
+    USING (id = ANY ((SELECT mm_coordinated_programs())::integer[]))
+    WITH CHECK (id = ANY ((SELECT mm_coordinated_programs())::integer[]));
 
 CREATE POLICY mm_participant_own ON enrolments TO mentormatch_participant
     USING (person_id = (SELECT mm_current_person()))
@@ -110,26 +111,20 @@ DECLARE
 BEGIN
     FOREACH tbl IN ARRAY ARRAY['enrolments', 'weight_sets', 'match_runs', 'mentorships'] LOOP
         EXECUTE format($p$
-            CREATE POLICY mm_coordinator_scope ON %I TO mentormatch_coordinator
-                USING ((SELECT mm_coordinated_programs()) IS NULL
-                       OR program_id = ANY ((SELECT mm_coordinated_programs())::integer[]))
-                WITH CHECK ((SELECT mm_coordinated_programs()) IS NULL
-                            OR program_id = ANY ((SELECT mm_coordinated_programs())::integer[]))
+            CREATE POLICY mm_program_coordinator_scope ON %I TO mentormatch_program_coordinator
+                USING (program_id = ANY ((SELECT mm_coordinated_programs())::integer[]))
+                WITH CHECK (program_id = ANY ((SELECT mm_coordinated_programs())::integer[]))
         $p$, tbl);
     END LOOP;
 END
 $$;
 
-CREATE POLICY mm_coordinator_scope ON match_proposals TO mentormatch_coordinator
-    USING ((SELECT mm_coordinated_programs()) IS NULL
-           OR run_id IN (SELECT r.id FROM match_runs r
+CREATE POLICY mm_program_coordinator_scope ON match_proposals TO mentormatch_program_coordinator
+    USING (run_id IN (SELECT r.id FROM match_runs r
                          WHERE r.program_id = ANY ((SELECT mm_coordinated_programs())::integer[])))
-    WITH CHECK ((SELECT mm_coordinated_programs()) IS NULL
-                OR run_id IN (SELECT r.id FROM match_runs r
+    WITH CHECK (run_id IN (SELECT r.id FROM match_runs r
                               WHERE r.program_id = ANY ((SELECT mm_coordinated_programs())::integer[])));
 
-CREATE POLICY mm_coordinator_self ON coordinator_programs FOR SELECT TO mentormatch_coordinator
-    USING (person_id = (SELECT mm_current_person()));
 
 -- ---- mentorships and their life -----------------------------------------------------------
 
@@ -155,12 +150,10 @@ DECLARE
 BEGIN
     FOREACH tbl IN ARRAY ARRAY['milestones', 'meetings'] LOOP
         EXECUTE format($p$
-            CREATE POLICY mm_coordinator_scope ON %I TO mentormatch_coordinator
-                USING ((SELECT mm_coordinated_programs()) IS NULL
-                       OR mentorship_id IN (SELECT m.id FROM mentorships m
+            CREATE POLICY mm_program_coordinator_scope ON %I TO mentormatch_program_coordinator
+                USING (mentorship_id IN (SELECT m.id FROM mentorships m
                            WHERE m.program_id = ANY ((SELECT mm_coordinated_programs())::integer[])))
-                WITH CHECK ((SELECT mm_coordinated_programs()) IS NULL
-                       OR mentorship_id IN (SELECT m.id FROM mentorships m
+                WITH CHECK (mentorship_id IN (SELECT m.id FROM mentorships m
                            WHERE m.program_id = ANY ((SELECT mm_coordinated_programs())::integer[])))
         $p$, tbl);
     END LOOP;
@@ -168,27 +161,23 @@ END
 $$;
 
 -- Coordinators never read feedback marked private, not even in their own programs.
-CREATE POLICY mm_coordinator_scope ON feedback TO mentormatch_coordinator
+CREATE POLICY mm_program_coordinator_scope ON feedback TO mentormatch_program_coordinator
     USING (NOT is_private
-           AND ((SELECT mm_coordinated_programs()) IS NULL
-                OR mentorship_id IN (SELECT m.id FROM mentorships m
+           AND (mentorship_id IN (SELECT m.id FROM mentorships m
                     WHERE m.program_id = ANY ((SELECT mm_coordinated_programs())::integer[]))))
     WITH CHECK (NOT is_private
-           AND ((SELECT mm_coordinated_programs()) IS NULL
-                OR mentorship_id IN (SELECT m.id FROM mentorships m
+           AND (mentorship_id IN (SELECT m.id FROM mentorships m
                     WHERE m.program_id = ANY ((SELECT mm_coordinated_programs())::integer[]))));
 
 -- ---- messaging ---------------------------------------------------------------------------
 
 CREATE POLICY mm_participant_member ON threads FOR SELECT TO mentormatch_participant
     USING (id = ANY ((SELECT mm_my_threads())::integer[]));
-CREATE POLICY mm_coordinator_scope ON threads TO mentormatch_coordinator
-    USING ((SELECT mm_coordinated_programs()) IS NULL
-           OR program_id = ANY ((SELECT mm_coordinated_programs())::integer[])
+CREATE POLICY mm_program_coordinator_scope ON threads TO mentormatch_program_coordinator
+    USING (program_id = ANY ((SELECT mm_coordinated_programs())::integer[])
            OR mentorship_id IN (SELECT m.id FROM mentorships m
                                 WHERE m.program_id = ANY ((SELECT mm_coordinated_programs())::integer[])))
-    WITH CHECK ((SELECT mm_coordinated_programs()) IS NULL
-           OR program_id = ANY ((SELECT mm_coordinated_programs())::integer[])
+    WITH CHECK (program_id = ANY ((SELECT mm_coordinated_programs())::integer[])
            OR mentorship_id IN (SELECT m.id FROM mentorships m
                                 WHERE m.program_id = ANY ((SELECT mm_coordinated_programs())::integer[])));
 
@@ -199,7 +188,7 @@ CREATE POLICY mm_participant_member ON thread_participants FOR SELECT TO mentorm
 CREATE POLICY mm_participant_own_row ON thread_participants FOR UPDATE TO mentormatch_participant
     USING (person_id = (SELECT mm_current_person()))
     WITH CHECK (person_id = (SELECT mm_current_person()));
-CREATE POLICY mm_coordinator_scope ON thread_participants TO mentormatch_coordinator
+CREATE POLICY mm_program_coordinator_scope ON thread_participants TO mentormatch_program_coordinator
     USING (thread_id IN (SELECT t.id FROM threads t))
     WITH CHECK (thread_id IN (SELECT t.id FROM threads t));
 
@@ -214,13 +203,13 @@ CREATE POLICY mm_participant_edit ON messages FOR UPDATE TO mentormatch_particip
                 AND thread_id = ANY ((SELECT mm_my_threads())::integer[]));
 -- Coordinators see that messages exist in their programs' threads (the grants leave out the
 -- body column) and post introductions there under their own name.
-CREATE POLICY mm_coordinator_read ON messages FOR SELECT TO mentormatch_coordinator
+CREATE POLICY mm_program_coordinator_read ON messages FOR SELECT TO mentormatch_program_coordinator
     USING (thread_id IN (SELECT t.id FROM threads t));
-CREATE POLICY mm_coordinator_write ON messages FOR INSERT TO mentormatch_coordinator
+CREATE POLICY mm_program_coordinator_write ON messages FOR INSERT TO mentormatch_program_coordinator
     WITH CHECK (sender_id = (SELECT mm_current_person())
                 AND thread_id IN (SELECT t.id FROM threads t));
 
-CREATE POLICY mm_coordinator_scope ON message_deliveries TO mentormatch_coordinator
+CREATE POLICY mm_program_coordinator_scope ON message_deliveries TO mentormatch_program_coordinator
     USING (message_id IN (SELECT m.id FROM messages m))
     WITH CHECK (message_id IN (SELECT m.id FROM messages m));
 
@@ -229,18 +218,49 @@ CREATE POLICY mm_coordinator_scope ON message_deliveries TO mentormatch_coordina
 CREATE POLICY mm_participant_own ON engagement_events TO mentormatch_participant
     USING (person_id = (SELECT mm_current_person()))
     WITH CHECK (person_id = (SELECT mm_current_person()));
-CREATE POLICY mm_coordinator_scope ON engagement_events TO mentormatch_coordinator
-    USING ((SELECT mm_coordinated_programs()) IS NULL
-           OR program_id = ANY ((SELECT mm_coordinated_programs())::integer[])
+CREATE POLICY mm_program_coordinator_scope ON engagement_events TO mentormatch_program_coordinator
+    USING (program_id = ANY ((SELECT mm_coordinated_programs())::integer[])
            OR (program_id IS NULL AND person_id = ANY ((SELECT mm_coordinated_people())::integer[])))
-    WITH CHECK ((SELECT mm_coordinated_programs()) IS NULL
-           OR program_id = ANY ((SELECT mm_coordinated_programs())::integer[])
+    WITH CHECK (program_id = ANY ((SELECT mm_coordinated_programs())::integer[])
            OR (program_id IS NULL AND person_id = ANY ((SELECT mm_coordinated_people())::integer[])));
 
 -- The audit log: a coordinator of every program reads all of it, a limited one what they
 -- did; rows are added with the actor the database sets (see 50_audit.sql).
+CREATE POLICY mm_program_coordinator_read ON audit_log FOR SELECT TO mentormatch_program_coordinator
+    USING (actor_id = (SELECT mm_current_person()));
+CREATE POLICY mm_program_coordinator_write ON audit_log FOR INSERT TO mentormatch_program_coordinator
+    WITH CHECK (actor_login = (SELECT mm_current_login()));
+
+-- ---- coordinators of every program -------------------------------------------------------
+
+DO $$
+DECLARE
+    tbl text;
+BEGIN
+    FOREACH tbl IN ARRAY ARRAY[
+        'people', 'person_languages', 'availability_slots', 'contact_channels',
+        'person_skills', 'goals', 'pair_preferences', 'programs', 'enrolments',
+        'weight_sets', 'match_runs', 'match_proposals', 'mentorships', 'milestones',
+        'meetings', 'threads', 'thread_participants', 'message_deliveries',
+        'engagement_events'
+    ] LOOP
+        EXECUTE format(
+            'CREATE POLICY mm_coordinator_all ON %I TO mentormatch_coordinator'
+            ' USING (true) WITH CHECK (true)', tbl);
+    END LOOP;
+END
+$$;
+-- Not private feedback, not others' message bodies (no column grant), not calendars.
+CREATE POLICY mm_coordinator_not_private ON feedback TO mentormatch_coordinator
+    USING (NOT is_private) WITH CHECK (NOT is_private);
+CREATE POLICY mm_coordinator_read ON messages FOR SELECT TO mentormatch_coordinator
+    USING (true);
+CREATE POLICY mm_coordinator_write ON messages FOR INSERT TO mentormatch_coordinator
+    WITH CHECK (sender_id = (SELECT mm_current_person()));
 CREATE POLICY mm_coordinator_read ON audit_log FOR SELECT TO mentormatch_coordinator
-    USING ((SELECT mm_coordinated_programs()) IS NULL
-           OR actor_id = (SELECT mm_current_person()));
+    USING (true);
 CREATE POLICY mm_coordinator_write ON audit_log FOR INSERT TO mentormatch_coordinator
     WITH CHECK (actor_login = (SELECT mm_current_login()));
+CREATE POLICY mm_coordinator_self ON coordinator_programs FOR SELECT
+    TO mentormatch_coordinator, mentormatch_program_coordinator
+    USING (person_id = (SELECT mm_current_person()));

@@ -41,6 +41,8 @@ AS $$
         WHEN mm_is_owner() THEN 'mentormatch_owner'
         WHEN pg_has_role(mm_current_login(), 'mentormatch_coordinator', 'USAGE')
             THEN 'mentormatch_coordinator'
+        WHEN pg_has_role(mm_current_login(), 'mentormatch_program_coordinator', 'USAGE')
+            THEN 'mentormatch_program_coordinator'
         WHEN pg_has_role(mm_current_login(), 'mentormatch_participant', 'USAGE')
             THEN 'mentormatch_participant'
         WHEN pg_has_role(mm_current_login(), 'mentormatch_analyst', 'USAGE')
@@ -84,7 +86,7 @@ DECLARE
     doc jsonb;
     changed text[];
 BEGIN
-    IF mm_is_owner() OR NOT pg_has_role(login, 'mentormatch_coordinator', 'USAGE') THEN
+    IF mm_is_owner() THEN
         RETURN NULL;
     END IF;
     doc := coalesce(new_doc, old_doc);
@@ -102,7 +104,7 @@ BEGIN
     VALUES (
         now(), mm_current_person(), login, 'db.' || lower(TG_OP), TG_TABLE_NAME,
         coalesce(doc ->> 'id', doc ->> 'person_id'),
-        jsonb_build_object('db_role', 'mentormatch_coordinator', 'columns', to_jsonb(changed))
+        jsonb_build_object('db_role', mm_current_group(), 'columns', to_jsonb(changed))
     );
     RETURN NULL;
 END
@@ -121,7 +123,8 @@ BEGIN
         EXECUTE format(
             'CREATE TRIGGER mm_audit_coordinator_change AFTER INSERT OR UPDATE OR DELETE ON %I'
             ' FOR EACH ROW WHEN (NOT pg_has_role(''mentormatch_owner'', ''MEMBER'')'
-            ' AND pg_has_role(''mentormatch_coordinator'', ''USAGE''))'
+            ' AND (pg_has_role(''mentormatch_coordinator'', ''USAGE'')'
+            ' OR pg_has_role(''mentormatch_program_coordinator'', ''USAGE'')))'
             ' EXECUTE FUNCTION mm_audit_coordinator_change()', tbl);
     END LOOP;
 END

@@ -6,7 +6,9 @@ them after any upgrade leaves exactly the rules of this version). ``remove.sql``
 in one database. SQLite has no roles: there the functions here do nothing.
 
 Group roles are cluster-wide; logins (one per person, named in ``people.db_login``) are
-members of exactly one of the three client roles. See ``docs/deployment.md``.
+members of exactly one of the client roles (a coordinator limited to some programs is in
+``mentormatch_program_coordinator``, one of every program in ``mentormatch_coordinator``).
+See ``docs/deployment.md``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from sqlalchemy.engine import Connection
 SECURITY_DIR = Path(__file__).resolve().parent
 
 OWNER_ROLE = "mentormatch_owner"
-COORDINATOR_ROLE = "mentormatch_coordinator"
+COORDINATOR_ROLE = "mentormatch_coordinator"  # coordinates every program
+PROGRAM_COORDINATOR_ROLE = "mentormatch_program_coordinator"  # limited by coordinator_programs
 PARTICIPANT_ROLE = "mentormatch_participant"
 ANALYST_ROLE = "mentormatch_analyst"
 CLIENT_ROLES = {
@@ -26,6 +29,8 @@ CLIENT_ROLES = {
     "coordinator": COORDINATOR_ROLE,
     "analyst": ANALYST_ROLE,
 }
+#: Every group role a login may be a member of (exactly one at a time).
+LOGIN_GROUPS = (COORDINATOR_ROLE, PROGRAM_COORDINATOR_ROLE, PARTICIPANT_ROLE, ANALYST_ROLE)
 ANALYTICS_SCHEMA = "mm_analytics"
 
 #: Tables without personal data: no row-level security, grants alone decide.

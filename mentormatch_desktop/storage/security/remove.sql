@@ -38,8 +38,10 @@ BEGIN
         EXECUTE format('DROP FUNCTION %s', fn);
     END LOOP;
     EXECUTE 'REVOKE ALL ON ALL TABLES IN SCHEMA ' || quote_ident(current_schema())
-        || ' FROM mentormatch_coordinator, mentormatch_participant, mentormatch_analyst';
+        || ' FROM mentormatch_coordinator, mentormatch_program_coordinator, '
+        || 'mentormatch_participant, mentormatch_analyst';
     EXECUTE 'REVOKE ALL ON ALL SEQUENCES IN SCHEMA ' || quote_ident(current_schema())
-        || ' FROM mentormatch_coordinator, mentormatch_participant, mentormatch_analyst';
+        || ' FROM mentormatch_coordinator, mentormatch_program_coordinator, '
+        || 'mentormatch_participant, mentormatch_analyst';
 END
 $$;
