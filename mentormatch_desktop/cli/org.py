@@ -16,7 +16,7 @@ from mentormatch_desktop.services.org import (
     revoke_login,
 )
 from mentormatch_desktop.storage.db import create_engine
-from mentormatch_desktop.storage.security import CLIENT_ROLES
+from mentormatch_desktop.storage.security import CLIENT_ROLES, LOGIN_GROUPS
 
 
 @click.group("org")
@@ -40,7 +40,7 @@ def org_init(database_url: str | None) -> None:
         engine.dispose()
     click.echo(
         f"{safe_url(url)} is ready for shared use: {tables} tables under row-level security; "
-        f"roles {', '.join(CLIENT_ROLES.values())}"
+        f"roles {', '.join(LOGIN_GROUPS)}"
     )
 
 
