@@ -5,19 +5,24 @@
 -- function current_user is the function's owner, so the caller's role is read from the
 -- `role` setting (changed only by SET ROLE, which PostgreSQL checks for membership) and,
 -- when no SET ROLE is in force, from session_user (fixed at login). Nothing here reads a
--- setting a client may set freely.
-CREATE OR REPLACE FUNCTION mm_current_login() RETURNS name
+-- setting a client may set freely. Plain (no SET clause) so it is inlined; the one function
+-- it calls is schema-qualified.
+DROP FUNCTION IF EXISTS mm_current_login() CASCADE;
+CREATE FUNCTION mm_current_login() RETURNS text
 LANGUAGE sql STABLE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT coalesce(nullif(current_setting('role'), 'none'), session_user)::name $$;
+AS $$
+    SELECT coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user::text)
+$$;
 
--- The person whose people.db_login is the acting login (NULL for anyone else).
+-- The person whose people.db_login is the acting login (NULL for anyone else). The login
+-- is computed once (an InitPlan) and compared as text, so the unique index on db_login
+-- finds the row: calling the function per row of people cost 0.35 s on 20,000 people.
 CREATE OR REPLACE FUNCTION mm_current_person() RETURNS integer
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
     SELECT p.id FROM people p
-    WHERE p.db_login = mm_current_login() AND p.is_active
+    WHERE p.db_login = (SELECT mm_current_login()) AND p.is_active
 $$;
 
 -- True for the owner role's members and superusers: they prepare and migrate the database.
