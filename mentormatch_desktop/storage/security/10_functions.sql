@@ -101,12 +101,21 @@ RETURNS TABLE (
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
+    -- Skills and languages aggregated once per table (not one subquery per person): the
+    -- directory of 20,000 people is one pass over each table.
     SELECT p.id, p.full_name, p.title, d.name, p.bio, p.time_zone, p.country, p.region,
-           ARRAY(SELECT s.name FROM person_skills ps JOIN skills s ON s.id = ps.skill_id
-                 WHERE ps.person_id = p.id AND ps.direction = 'teach' ORDER BY s.name),
-           ARRAY(SELECT l.language FROM person_languages l
-                 WHERE l.person_id = p.id ORDER BY l.language)
-    FROM people p LEFT JOIN departments d ON d.id = p.department_id
+           coalesce(sk.skills, '{}'), coalesce(lg.languages, '{}')
+    FROM people p
+    LEFT JOIN departments d ON d.id = p.department_id
+    LEFT JOIN (
+        SELECT ps.person_id, array_agg(s.name ORDER BY s.name) AS skills
+        FROM person_skills ps JOIN skills s ON s.id = ps.skill_id
+        WHERE ps.direction = 'teach' GROUP BY ps.person_id
+    ) AS sk ON sk.person_id = p.id
+    LEFT JOIN (
+        SELECT l.person_id, array_agg(l.language ORDER BY l.language) AS languages
+        FROM person_languages l GROUP BY l.person_id
+    ) AS lg ON lg.person_id = p.id
     WHERE p.is_active
       AND (pg_has_role(mm_current_login(), 'mentormatch_participant', 'USAGE')
            OR pg_has_role(mm_current_login(), 'mentormatch_coordinator', 'USAGE')
