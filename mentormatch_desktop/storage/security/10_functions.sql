@@ -7,8 +7,7 @@
 -- when no SET ROLE is in force, from session_user (fixed at login). Nothing here reads a
 -- setting a client may set freely. Plain (no SET clause) so it is inlined; the one function
 -- it calls is schema-qualified.
-DROP FUNCTION IF EXISTS mm_current_login() CASCADE;
-CREATE FUNCTION mm_current_login() RETURNS text
+CREATE OR REPLACE FUNCTION mm_current_login() RETURNS text
 LANGUAGE sql STABLE
 AS $$
     SELECT coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user::text)
