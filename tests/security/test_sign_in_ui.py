@@ -110,9 +110,7 @@ def test_coordinator_and_analyst_get_their_screens(qtbot, shared_world, make_win
     assert "analyst" in analyst.identity_label.text()
 
 
-def test_limited_coordinator_works_on_their_program_only(
-    qtbot, shared_world, make_window
-) -> None:
+def test_limited_coordinator_works_on_their_program_only(qtbot, shared_world, make_window) -> None:
     """The coordinator screens run unchanged under the program coordinator's policies."""
     window = make_window(sign_in(shared_world.login("coordinator").url))
     programs = window.screen("programs")
