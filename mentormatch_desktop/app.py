@@ -18,11 +18,12 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mentormatch_desktop import __version__
-from mentormatch_desktop.config import default_database_url, load_settings
+from mentormatch_desktop.config import Settings, default_database_url, load_settings
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -65,6 +66,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     # benchmarks/bundle.py: print a line once the main window is shown and painted, then quit
     # (how the cold start of the packaged app is timed from outside).
     parser.add_argument("--exit-when-shown", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--sign-in",
+        action="store_true",
+        help="ask for server, database, user and password (shared PostgreSQL database)",
+    )
+    parser.add_argument(
+        "--as",
+        dest="as_email",
+        metavar="EMAIL",
+        help="open as this person: on PostgreSQL connect as their login (password from the "
+        "keyring); on SQLite only show their view",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser.parse_args(argv)
 
@@ -94,7 +107,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = load_settings(args.database)
     preference = args.theme or settings.theme
     theme.apply_theme(app, preference)
-    context = AppContext(settings)
+    try:
+        signed = _sign_in(args, settings)
+    except Exception as exc:
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.critical(None, "MentorMatch Desktop", f"Cannot sign in: {exc}")
+        return 2
+    if signed is False:
+        return 1  # sign-in cancelled
+    if signed is None:
+        context = AppContext(settings)
+    else:
+        settings = replace(settings, database_url=signed.url)
+        context = AppContext(settings, engine=signed.engine, identity=signed.identity)
     fill_demo = settings.database_url == default_database_url()
 
     if args.screenshots is not None:
@@ -138,6 +164,28 @@ def _exit_when_shown(app: QApplication) -> None:
         app.quit()
 
     QTimer.singleShot(0, shown)
+
+
+def _sign_in(args: argparse.Namespace, settings: Settings):  # type: ignore[no-untyped-def]
+    """Who opens the app: None for the embedded database's own user, False if the user
+    cancelled the sign-in dialog, else a ``SignedIn`` (engine + identity)."""
+    from mentormatch_desktop.ui.sign_in import SignInDialog, login_url_for, sign_in, wait_for
+
+    if args.sign_in:
+        dialog = SignInDialog(settings.database_url)
+        if not dialog.exec() or dialog.signed_in is None:
+            return False
+        return dialog.signed_in
+    if settings.is_embedded:
+        return (
+            None
+            if args.as_email is None
+            else wait_for(lambda: sign_in(settings.database_url, as_email=args.as_email))
+        )
+    url = settings.database_url
+    if args.as_email:
+        url = wait_for(login_url_for, url, args.as_email)
+    return wait_for(sign_in, url)
 
 
 if __name__ == "__main__":

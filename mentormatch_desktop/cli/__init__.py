@@ -72,6 +72,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "metrics_command",
         "Print metric NAME as a table (or CSV/JSON for scripts).",
     ),
+    "org": LazyCommand(
+        f"{_PKG}.org",
+        "org_group",
+        "Shared deployment: roles, row-level security and people's logins (PostgreSQL).",
+    ),
     "plugins": LazyCommand(
         f"{_PKG}.plugins",
         "plugins_command",

@@ -7,6 +7,7 @@ class AppRole(StrEnum):
     PARTICIPANT = "participant"
     COORDINATOR = "coordinator"
     ADMIN = "admin"
+    ANALYST = "analyst"
 
 
 class ProgramKind(StrEnum):

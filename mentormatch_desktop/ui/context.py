@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from mentormatch_desktop.config import Settings
 from mentormatch_desktop.plugin.host import PluginHost, default_host
-from mentormatch_desktop.services.context import ServiceContext, unit_of_work
+from mentormatch_desktop.services.context import Actor, ServiceContext, unit_of_work
+from mentormatch_desktop.services.identity import LOCAL, Identity
 from mentormatch_desktop.storage.db import create_engine, session_factory
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,12 @@ class AppContext(QObject):
         *,
         engine: Engine | None = None,
         plugin_host: PluginHost | None = None,
+        identity: Identity = LOCAL,
     ) -> None:
         super().__init__()
         self.settings = settings
+        #: who is signed in (decides the screens; the database decides the data)
+        self.identity = identity
         self.engine = engine or create_engine(settings.database_url)
         self._plugins = plugin_host
         self.connected: bool | None = None
@@ -74,7 +78,9 @@ class AppContext(QObject):
         """One user action's transaction, for a worker: the acting person (the signed-in
         login on PostgreSQL, the local coordinator on SQLite), the app's plugin host and
         a session; commits when the block ends, rolls back if it raises."""
-        with unit_of_work(self.engine, plugins=self.plugins) as ctx:
+        # --as EMAIL on SQLite acts as that person; otherwise the database decides.
+        actor = None if self.identity is LOCAL else self.actor
+        with unit_of_work(self.engine, plugins=self.plugins, actor=actor) as ctx:
             yield ctx
 
     def ping(self) -> None:
@@ -97,6 +103,16 @@ class AppContext(QObject):
             log.warning("database unreachable: %s", message)
         self.connected = False
         self.connection_changed.emit(False, message)
+
+    @property
+    def actor(self) -> Actor:
+        """The acting person for services' units of work."""
+        from mentormatch_desktop.domain.enums import AppRole
+
+        role = {"participant": AppRole.PARTICIPANT, "analyst": AppRole.ANALYST}.get(
+            self.identity.role, AppRole.COORDINATOR
+        )
+        return Actor(person_id=self.identity.person_id, login=self.identity.login, role=role)
 
     # -- plugins -----------------------------------------------------------------------
     @property

@@ -51,7 +51,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.context = context
         self.qsettings = settings or QSettings()
-        self.specs = views if views is not None else available_views()
+        self.specs = views if views is not None else available_views(context.identity.role)
         self.screens: dict[str, QWidget] = {}
         self._ready = False
         self._reconnecting: Task | None = None
@@ -79,7 +79,11 @@ class MainWindow(QMainWindow):
         side.setContentsMargins(0, 0, 0, 0)
         side.setSpacing(0)
         side.addWidget(QLabel("MentorMatch", objectName="brand"))
-        side.addWidget(QLabel("Coordinator workbench", objectName="brandSub"))
+        subtitle = {
+            "participant": "My mentoring",
+            "analyst": "Analytics",
+        }.get(self.context.identity.role, "Coordinator workbench")
+        side.addWidget(QLabel(subtitle, objectName="brandSub"))
         self.navigation = QListWidget(objectName="navigation")
         self.navigation.setIconSize(QSize(20, 20))
         self.navigation.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -130,6 +134,8 @@ class MainWindow(QMainWindow):
         db_icon.setPixmap(theme.pixmap("database", theme.current().muted, 14))
         self.database_label = QLabel(self.context.database_label())
         self.connection_label = QLabel("Connecting…")
+        self.identity_label = QLabel(f"Signed in: {self.context.identity.label}")
+        bar.addPermanentWidget(self.identity_label)
         bar.addPermanentWidget(db_icon)
         bar.addPermanentWidget(self.database_label)
         bar.addPermanentWidget(self.connection_label)

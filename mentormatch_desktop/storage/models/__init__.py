@@ -21,6 +21,7 @@ from mentormatch_desktop.storage.models.people import (
     PersonLanguage,
 )
 from mentormatch_desktop.storage.models.programs import (
+    CoordinatorProgram,
     Enrolment,
     PairPreference,
     Program,
@@ -41,6 +42,7 @@ __all__ = [
     "BusyBlock",
     "CalendarConnection",
     "ContactChannel",
+    "CoordinatorProgram",
     "Department",
     "EngagementEvent",
     "Enrolment",

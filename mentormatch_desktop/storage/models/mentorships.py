@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -113,4 +114,7 @@ class Feedback(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     rating: Mapped[int] = mapped_column(SmallInteger)
     comment: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Private feedback is for the author alone: coordinators never read it (RLS), analysts
+    # see only its rating in aggregates.
+    is_private: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[created_at]

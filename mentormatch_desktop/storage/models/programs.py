@@ -122,3 +122,20 @@ class WeightSet(Base):
     notes: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[created_at]
+
+
+class CoordinatorProgram(Base):
+    """Limits a coordinator to some programs. A coordinator with no row here sees them all.
+
+    Only the owner role writes this table (``mentormatch org grant --program``); the
+    row-level security policies read it through ``mm_coordinated_programs()``.
+    """
+
+    __tablename__ = "coordinator_programs"
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True, index=True
+    )

@@ -6,7 +6,9 @@ A screen is a ``QWidget`` subclass constructed as ``View(context, parent=None)``
 in a worker) and ``refresh()`` (called after the database reconnects). Deriving from
 :class:`~mentormatch_desktop.ui.views.base.View` gives both plus a ``run()`` helper.
 
-To add a screen, add one line to ``VIEWS``. A screen whose module is not present in this
+To add a screen, add one line to ``VIEWS``; ``roles`` says who sees it (the identity the
+database reports: owner, coordinator, participant, analyst). The database enforces the
+same limits whatever the navigation shows. A screen whose module is not present in this
 installation is left out of the navigation (no empty placeholders); a screen that fails to
 import for any other reason is a bug and raises.
 """
@@ -29,6 +31,7 @@ class ViewSpec:
     title: str  # navigation label
     icon: str  # name of an SVG in resources/icons
     target: str  # "package.module:ClassName"
+    roles: tuple[str, ...] = ("owner", "coordinator")
 
     @property
     def module(self) -> str:
@@ -51,15 +54,30 @@ VIEWS: list[ViewSpec] = [
     ),
     ViewSpec("matching", "Matching", "matching", f"{_PKG}.matching:MatchingView"),
     ViewSpec("mentorships", "Mentorships", "mentorships", f"{_PKG}.mentorships:MentorshipsView"),
-    ViewSpec("dashboard", "Dashboard", "dashboard", f"{_PKG}.dashboard:DashboardView"),
+    ViewSpec(
+        "dashboard",
+        "Dashboard",
+        "dashboard",
+        f"{_PKG}.dashboard:DashboardView",
+        roles=("owner", "coordinator", "analyst"),
+    ),
+    ViewSpec(
+        "my_profile",
+        "My mentoring",
+        "person",
+        f"{_PKG}.my_profile:MyProfileView",
+        roles=("participant",),
+    ),
     ViewSpec("plugins", "Plugins", "plugins", f"{_PKG}.plugins:PluginsView"),
 ]
 
 
-def available_views() -> list[ViewSpec]:
-    """The registered screens whose modules exist in this installation."""
+def available_views(role: str = "coordinator") -> list[ViewSpec]:
+    """The registered screens for ``role`` whose modules exist in this installation."""
     found = []
     for spec in VIEWS:
+        if role not in spec.roles:
+            continue
         if spec.available():
             found.append(spec)
         else:

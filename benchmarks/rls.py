@@ -1,0 +1,210 @@
+"""What row-level security costs: the same reads as a login bound by policies and as the
+owner, on the 20,000-person demo organisation (PostgreSQL).
+
+Creates a throwaway database (or reuses ``--url``), fills it with ``fill_demo`` (20,000
+participants), gives a participant, a coordinator of every program and an analyst a login
+each, then times (median of ``--repeat`` runs, after one warm-up):
+
+* ``dashboard``: every dashboard metric (``compute_dashboard``) as the coordinator and as
+  the analyst (pseudonymised views) against the superuser connection;
+* the heaviest participant reads, as the participant against the owner running the same
+  query with the person's id spelt out: my mentorships with milestones and sessions, my
+  inbox (threads, last message, unread counts), my activity, and a directory search.
+
+Target: each RLS figure within 1.5× of the owner's. Run:
+``.venv/bin/python benchmarks/rls.py [--participants 20000] [--url URL] [--keep]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from mentormatch_desktop.analytics import Filters, compute_dashboard
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services.context import unit_of_work
+from mentormatch_desktop.services.demo import fill_demo
+from mentormatch_desktop.services.org import grant_login
+from mentormatch_desktop.storage.db import create_engine, normalise_url
+from mentormatch_desktop.storage.migrations import upgrade
+
+TARGET = 1.5
+
+# Each participant query is written once with :me; as the participant the policies alone
+# narrow it, so the participant's version drops the explicit filter (``{mine}``).
+PARTICIPANT_QUERIES = {
+    "my mentorships": """
+        SELECT m.id, m.status, count(DISTINCT ms.id) AS milestones,
+               count(DISTINCT mt.id) AS sessions, max(mt.starts_at) AS last_session
+        FROM mentorships m
+        LEFT JOIN milestones ms ON ms.mentorship_id = m.id
+        LEFT JOIN meetings mt ON mt.mentorship_id = m.id
+        WHERE {mine_m}
+        GROUP BY m.id, m.status""",
+    "my inbox": """
+        SELECT t.id, t.subject, max(g.created_at) AS last_message,
+               count(g.id) FILTER (WHERE g.created_at > coalesce(tp.last_read_at,
+                                                                '-infinity')) AS unread
+        FROM threads t
+        JOIN thread_participants tp ON tp.thread_id = t.id AND tp.person_id = :me
+        LEFT JOIN messages g ON g.thread_id = t.id
+        GROUP BY t.id, t.subject, tp.last_read_at
+        ORDER BY last_message DESC NULLS LAST""",
+    "my activity": """
+        SELECT kind, date_trunc('week', occurred_at) AS week, count(*)
+        FROM engagement_events WHERE {mine_e}
+        GROUP BY 1, 2 ORDER BY 2""",
+    "directory search": """
+        SELECT id, full_name, title, department FROM directory
+        WHERE full_name ILIKE '%an%' OR 'Python' = ANY (skills)
+        ORDER BY full_name LIMIT 50""",
+}
+
+
+def _median(fn: Callable[[], object], repeat: int) -> float:
+    fn()  # warm-up: caches, plans
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _query(engine: Engine, sql: str, params: dict) -> Callable[[], object]:
+    def run() -> object:
+        with engine.connect() as conn:
+            return conn.execute(sa.text(sql), params).all()
+
+    return run
+
+
+def _login_url(url: str, name: str, password: str) -> str:
+    return make_url(url).set(username=name, password=password).render_as_string(hide_password=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--participants", type=int, default=20_000)
+    parser.add_argument("--url", help="an existing demo database (else a throwaway one)")
+    parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the throwaway database")
+    args = parser.parse_args(argv)
+
+    admin = sa.create_engine(normalise_url(args.server), isolation_level="AUTOCOMMIT")
+    created_db = None
+    url = args.url
+    if url is None:
+        created_db = f"mm_bench_rls_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{created_db}"'))
+        url = (
+            normalise_url(args.server)
+            .set(database=created_db)
+            .render_as_string(hide_password=False)
+        )
+    owner = create_engine(url)
+    token = uuid.uuid4().hex[:8]
+    logins: list[str] = []
+    engines: list[Engine] = []
+    try:
+        if created_db:
+            started = time.perf_counter()
+            upgrade(url, engine=owner)
+            fill_demo(owner, participants=args.participants)
+            print(
+                f"demo with {args.participants} participants: "
+                f"{time.perf_counter() - started:.1f} s",
+                flush=True,
+            )
+        with owner.connect() as conn:
+            me, participant_email = conn.execute(
+                sa.text(
+                    "SELECT p.id, p.email FROM people p JOIN thread_participants tp"
+                    " ON tp.person_id = p.id JOIN mentorships m ON m.mentee_id = p.id"
+                    " GROUP BY p.id ORDER BY count(DISTINCT tp.thread_id) DESC, p.id LIMIT 1"
+                )
+            ).one()
+            coordinator_email = conn.execute(
+                sa.text("SELECT email FROM people WHERE id <> :me ORDER BY id LIMIT 1"), {"me": me}
+            ).scalar_one()
+            analyst_email = conn.execute(
+                sa.text(
+                    "SELECT email FROM people WHERE id NOT IN (:me) AND email <> :c"
+                    " ORDER BY id LIMIT 1"
+                ),
+                {"me": me, "c": coordinator_email},
+            ).scalar_one()
+        urls = {}
+        for role, email in (
+            ("participant", participant_email),
+            ("coordinator", coordinator_email),
+            ("analyst", analyst_email),
+        ):
+            name, password = f"mmbench{token}_{role}", uuid.uuid4().hex
+            with unit_of_work(owner, plugins=PluginHost()) as ctx:
+                grant_login(ctx, email, role, password=password, login=name)
+            logins.append(name)
+            urls[role] = _login_url(url, name, password)
+        as_role = {role: create_engine(u) for role, u in urls.items()}
+        engines.extend(as_role.values())
+
+        rows: list[tuple[str, str, float, float]] = []
+        dash = lambda e: lambda: compute_dashboard(e, Filters())  # noqa: E731
+        base = _median(dash(owner), args.repeat)
+        for role in ("coordinator", "analyst"):
+            rows.append(
+                ("dashboard refresh", role, base, _median(dash(as_role[role]), args.repeat))
+            )
+        for label, sql in PARTICIPANT_QUERIES.items():
+            owner_sql = sql.format(
+                mine_m="(m.mentor_id = :me OR m.mentee_id = :me)", mine_e="person_id = :me"
+            )
+            mine_sql = sql.format(mine_m="true", mine_e="true")
+            if label == "directory search":
+                # The owner reads the same fields straight from the tables.
+                owner_sql = owner_sql.replace("FROM directory", "FROM mm_directory_rows()")
+            rows.append(
+                (
+                    label,
+                    "participant",
+                    _median(_query(owner, owner_sql, {"me": me}), args.repeat),
+                    _median(_query(as_role["participant"], mine_sql, {"me": me}), args.repeat),
+                )
+            )
+        print(f"\n{'read':<20} {'as':<12} {'owner ms':>9} {'RLS ms':>9} {'ratio':>6}")
+        worst = 0.0
+        for label, role, owner_s, rls_s in rows:
+            ratio = rls_s / owner_s if owner_s else float("inf")
+            worst = max(worst, ratio)
+            flag = "" if ratio <= TARGET else "  over target"
+            print(
+                f"{label:<20} {role:<12} {owner_s * 1000:>9.1f} {rls_s * 1000:>9.1f}"
+                f" {ratio:>5.2f}x{flag}"
+            )
+        print(f"\nworst ratio {worst:.2f}x (target ≤ {TARGET}x)")
+        return 0
+    finally:
+        for engine in engines:
+            engine.dispose()
+        owner.dispose()
+        with admin.connect() as conn:
+            for name in logins:
+                conn.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
+            if created_db and not args.keep:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{created_db}" WITH (FORCE)'))
+            elif created_db:
+                print(f"kept {url}")
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

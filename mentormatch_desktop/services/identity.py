@@ -1,0 +1,77 @@
+"""Who is signed in, as the database sees it, and what the app may therefore show them.
+
+On a shared PostgreSQL database the identity is the login (``current_user``) and its group
+role, read through the security functions (``mm_current_person()`` …): the desktop app
+shows a participant the participant's screens because the *database* says they are one,
+not because the app was told so. On embedded SQLite whoever opens the file is its
+coordinator; ``--as EMAIL`` only changes what the app shows there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from mentormatch_desktop.domain.errors import FieldError
+from mentormatch_desktop.storage.models import Person
+
+ROLES = ("owner", "coordinator", "participant", "analyst")
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The signed-in person: ``role`` is one of :data:`ROLES`; ``person_id`` may be None
+    (the owner, or the local user of an embedded database)."""
+
+    login: str
+    role: str
+    person_id: int | None = None
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        """ "Ana Lima · participant" for the status bar."""
+        return f"{self.name or self.login} · {self.role}"
+
+
+LOCAL = Identity(login="local", role="coordinator", name="Local coordinator")
+
+
+def _security_installed(session: Session) -> bool:
+    return bool(session.scalar(sa.text("SELECT to_regprocedure('mm_current_group()') IS NOT NULL")))
+
+
+def who_am_i(session: Session, *, as_email: str | None = None) -> Identity:
+    """The identity of this connection (PostgreSQL) or of the embedded database's user.
+
+    ``as_email`` on SQLite picks the person whose view the app shows (their ``app_role``);
+    on PostgreSQL the connection itself must already be that person's login.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        if as_email is None:
+            return LOCAL
+        person = session.scalars(
+            sa.select(Person).where(sa.func.lower(Person.email) == as_email.strip().lower())
+        ).one_or_none()
+        if person is None:
+            raise FieldError("as", f"no person with e-mail {as_email!r} in this database")
+        role = "coordinator" if person.app_role.value == "admin" else person.app_role.value
+        return Identity(person.db_login or "local", role, person.id, person.full_name)
+    login = str(session.scalar(sa.text("SELECT current_user")))
+    if not _security_installed(session):
+        return Identity(login, "owner", None, login)  # not prepared for sharing: single user
+    group, person_id = session.execute(
+        sa.text("SELECT mm_current_group(), mm_current_person()")
+    ).one()
+    role = (group or "").removeprefix("mentormatch_")
+    role = "coordinator" if role == "program_coordinator" else role
+    if role not in ROLES:
+        raise FieldError(
+            "login", f"{login} is in no MentorMatch role; ask for `mentormatch org grant`"
+        )
+    name = login
+    if person_id is not None and role in ("coordinator", "participant"):
+        name = session.scalar(sa.select(Person.full_name).where(Person.id == person_id)) or login
+    return Identity(login, role, person_id, name)

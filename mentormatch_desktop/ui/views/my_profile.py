@@ -1,0 +1,121 @@
+""" "My mentoring": a participant's own profile (editable) and their mentorships.
+
+Everything is read and written through :mod:`mentormatch_desktop.services.me` in a worker,
+as the signed-in login: on a shared database row-level security keeps this screen to the
+participant's own rows whatever it asks for.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from mentormatch_desktop.domain.errors import FieldError
+from mentormatch_desktop.services.me import MyProfile, my_profile, update_my_profile
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.widgets import (
+    Banner,
+    PageHeader,
+    page_layout,
+    read_only_table,
+    section_title,
+    set_invalid,
+)
+from mentormatch_desktop.ui.workers import TaskError
+
+
+class MyProfileView(View):
+    watches = ("participants", "mentorships")
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        layout = page_layout(self)
+        self.header = PageHeader("My mentoring", "Your profile and the people you mentor with.")
+        self.save_button = self.header.add_action("Save profile", "check", primary=True)
+        self.save_button.clicked.connect(self.save)
+        self.save_button.setEnabled(False)
+        layout.addWidget(self.header)
+        self.banner = Banner()
+        layout.addWidget(self.banner)
+        form = QFormLayout()
+        self.full_name = QLineEdit()
+        self.title = QLineEdit()
+        self.time_zone = QLineEdit()
+        self.email = QLabel()
+        self.department = QLabel()
+        self.bio = QPlainTextEdit()
+        self.bio.setMaximumHeight(120)
+        form.addRow("Name", self.full_name)
+        form.addRow("Title", self.title)
+        form.addRow("Department", self.department)
+        form.addRow("E-mail", self.email)
+        form.addRow("Time zone", self.time_zone)
+        form.addRow("About me", self.bio)
+        layout.addLayout(form)
+        layout.addWidget(section_title("My mentorships"))
+        self.mentorships = read_only_table(["Program", "With", "I am", "Status", "Since"])
+        layout.addWidget(self.mentorships, 1)
+        self.profile: MyProfile | None = None
+
+    def _load(self) -> MyProfile:
+        with self.context.unit_of_work() as ctx:
+            return my_profile(ctx)
+
+    def reload(self) -> None:
+        self.run(self._load, on_success=self.show_profile, on_error=self._failed)
+
+    def show_profile(self, profile: MyProfile) -> None:
+        self.profile = profile
+        self.full_name.setText(profile.full_name)
+        self.title.setText(profile.title)
+        self.time_zone.setText(profile.time_zone)
+        self.bio.setPlainText(profile.bio)
+        self.email.setText(profile.email)
+        self.department.setText(profile.department or "—")
+        self.mentorships.setRowCount(len(profile.mentorships))
+        for row, m in enumerate(profile.mentorships):
+            values = [m.program, m.partner, m.my_side, m.status, m.started_at.date().isoformat()]
+            for column, value in enumerate(values):
+                self.mentorships.setItem(row, column, QTableWidgetItem(value))
+        self.save_button.setEnabled(True)
+
+    def save(self) -> None:
+        fields = {
+            "full_name": self.full_name.text(),
+            "title": self.title.text(),
+            "time_zone": self.time_zone.text(),
+            "bio": self.bio.toPlainText(),
+        }
+        for widget in (self.full_name, self.time_zone):
+            set_invalid(widget, False)
+
+        def write() -> MyProfile:
+            with self.context.unit_of_work() as ctx:
+                update_my_profile(ctx, **fields)
+            return self._load()
+
+        self.save_button.setEnabled(False)
+        self.run(write, on_success=self._saved, on_error=self._failed)
+
+    def _saved(self, profile: MyProfile) -> None:
+        self.banner.show_message("Profile saved", "info")
+        self.show_profile(profile)
+        self.context.notify("participants", source=self)
+
+    def _failed(self, error: TaskError) -> None:
+        self.save_button.setEnabled(self.profile is not None)
+        exc = error.exception
+        if isinstance(exc, FieldError):
+            widget = {"full_name": self.full_name, "time_zone": self.time_zone}.get(exc.field)
+            if widget is not None:
+                set_invalid(widget, True, exc.message)
+            self.banner.show_message(exc.message, "error")
+            return
+        self.banner.show_message(error.message, "error")

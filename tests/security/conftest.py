@@ -1,0 +1,363 @@
+"""A demo organisation on PostgreSQL with three real logins, and private rows planted in it.
+
+Roles are cluster-wide while the test databases are many, so every login made here has a
+name unique to its database (``mmt<token>_participant`` …) and is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, make_url
+
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services.context import unit_of_work
+from mentormatch_desktop.services.org import grant_login
+from mentormatch_desktop.storage.db import create_engine
+from mentormatch_desktop.testing import (
+    REQUIRE_POSTGRES_ENV,
+    DatabaseFactory,
+    DemoInfo,
+    _demo_builder,
+)
+
+
+@dataclass
+class Login:
+    role: str
+    name: str
+    person_id: int
+    url: str
+    engine: Engine
+
+
+@dataclass
+class SharedWorld:
+    """Who is who in the shared test database, and the strings nobody else may read."""
+
+    url: str
+    owner: Engine
+    token: str
+    program_a: int  # the participant's program
+    program_b: int  # the only program the coordinator coordinates
+    victim_a: int  # someone in program A only, not the participant's partner
+    victim_b: int  # a mentee in program B
+    logins: dict[str, Login] = field(default_factory=dict)
+    secrets_a: dict[str, str] = field(default_factory=dict)  # private rows of victim A
+    secrets_b: dict[str, str] = field(default_factory=dict)  # private to B's members
+
+    def login(self, role: str) -> Login:
+        return self.logins[role]
+
+
+def _postgres_factory(database_factories: dict[str, object]) -> DatabaseFactory:
+    factory = database_factories["postgresql"]
+    if isinstance(factory, str):
+        if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+            pytest.fail(factory)
+        pytest.skip(factory)
+    assert isinstance(factory, DatabaseFactory)
+    return factory
+
+
+def _one(conn: sa.Connection, query: str, **params: object) -> int:
+    value = conn.execute(sa.text(query), params).scalar()
+    assert value is not None, f"the demo has no row for: {query}"
+    return int(value)
+
+
+def _plant(conn: sa.Connection, world: SharedWorld, participant: int) -> None:
+    """Private rows of victim A (program A) and of program B's members."""
+    t = world.token
+    a, b = world.victim_a, world.victim_b
+    sa_ = world.secrets_a
+    sa_.update(
+        email=f"leak.email.{t}@example.org",
+        goal=f"LEAKGOAL{t}",
+        note=f"LEAKNOTE{t}",
+        feedback=f"LEAKFEEDBACK{t}",
+        message=f"LEAKMESSAGE{t}",
+        calendar=f"LEAKCALENDAR{t}",
+        contact=f"LEAKCONTACT{t}",
+    )
+    world.secrets_b.update(feedback=f"LEAKBFEEDBACK{t}", message=f"LEAKBMESSAGE{t}")
+    x = lambda q, **p: conn.execute(sa.text(q), p)  # noqa: E731
+    x("UPDATE people SET email = :e WHERE id = :a", e=sa_["email"], a=a)
+    x(
+        "INSERT INTO goals (person_id, title, description, status, created_at)"
+        " VALUES (:a, :g, '', 'open', now())",
+        a=a,
+        g=sa_["goal"],
+    )
+    ms_a = _one(conn, "SELECT id FROM mentorships WHERE mentee_id = :a ORDER BY id LIMIT 1", a=a)
+    mentor_a = _one(conn, "SELECT mentor_id FROM mentorships WHERE id = :m", m=ms_a)
+    x(
+        "INSERT INTO meetings (mentorship_id, organiser_id, starts_at, ends_at, time_zone,"
+        " status, location, agenda, notes, external_refs, created_at) VALUES (:m, :a, now(),"
+        " now() + interval '1 hour', 'UTC', 'held', '', '', :n, '{}', now())",
+        m=ms_a,
+        a=a,
+        n=sa_["note"],
+    )
+    x(
+        "INSERT INTO feedback (mentorship_id, author_id, rating, comment, is_private, created_at)"
+        " VALUES (:m, :a, 2, :c, true, now())",
+        m=ms_a,
+        a=a,
+        c=sa_["feedback"],
+    )
+    thread = conn.execute(
+        sa.text(
+            "INSERT INTO threads (subject, mentorship_id, program_id, created_at)"
+            " VALUES ('private', :m, :p, now()) RETURNING id"
+        ),
+        {"m": ms_a, "p": world.program_a},
+    ).scalar_one()
+    for person in {a, mentor_a}:
+        x(
+            "INSERT INTO thread_participants (thread_id, person_id, joined_at, muted)"
+            " VALUES (:t, :p, now(), false)",
+            t=thread,
+            p=person,
+        )
+    x(
+        "INSERT INTO messages (thread_id, sender_id, kind, body, created_at)"
+        " VALUES (:t, :a, 'text', :b, now())",
+        t=thread,
+        a=a,
+        b=sa_["message"],
+    )
+    cal = conn.execute(
+        sa.text(
+            "INSERT INTO calendar_connections (person_id, provider, account, settings,"
+            " sync_state, created_at) VALUES (:a, 'ics', :c, '{}', '{}', now()) RETURNING id"
+        ),
+        {"a": a, "c": sa_["calendar"]},
+    ).scalar_one()
+    x(
+        "INSERT INTO busy_blocks (person_id, connection_id, starts_at, ends_at, source_uid)"
+        " VALUES (:a, :c, now(), now() + interval '1 hour', :u)",
+        a=a,
+        c=cal,
+        u=sa_["calendar"],
+    )
+    x(
+        "INSERT INTO contact_channels (person_id, channel, address, enabled, settings)"
+        " VALUES (:a, 'slack', :c, true, '{}')",
+        a=a,
+        c=sa_["contact"],
+    )
+    # The participant's own calendar, so "own rows" are seen in those tables too.
+    own_cal = conn.execute(
+        sa.text(
+            "INSERT INTO calendar_connections (person_id, provider, account, settings,"
+            " sync_state, created_at) VALUES (:p, 'ics', 'mine', '{}', '{}', now()) RETURNING id"
+        ),
+        {"p": participant},
+    ).scalar_one()
+    x(
+        "INSERT INTO busy_blocks (person_id, connection_id, starts_at, ends_at)"
+        " VALUES (:p, :c, now(), now() + interval '1 hour')",
+        p=participant,
+        c=own_cal,
+    )
+    # Program B: a private feedback and a message body its coordinator must not read.
+    ms_b = _one(conn, "SELECT id FROM mentorships WHERE mentee_id = :b ORDER BY id LIMIT 1", b=b)
+    x(
+        "INSERT INTO feedback (mentorship_id, author_id, rating, comment, is_private, created_at)"
+        " VALUES (:m, :b, 5, :c, true, now())",
+        m=ms_b,
+        b=b,
+        c=world.secrets_b["feedback"],
+    )
+    thread_b = conn.execute(
+        sa.text(
+            "INSERT INTO threads (subject, mentorship_id, program_id, created_at)"
+            " VALUES ('b', :m, :p, now()) RETURNING id"
+        ),
+        {"m": ms_b, "p": world.program_b},
+    ).scalar_one()
+    x(
+        "INSERT INTO thread_participants (thread_id, person_id, joined_at, muted)"
+        " VALUES (:t, :b, now(), false)",
+        t=thread_b,
+        b=b,
+    )
+    x(
+        "INSERT INTO messages (thread_id, sender_id, kind, body, created_at)"
+        " VALUES (:t, :b, 'text', :m, now())",
+        t=thread_b,
+        b=b,
+        m=world.secrets_b["message"],
+    )
+    # Rows in the tables the demo leaves empty, so the matrix sees something in each.
+    x("INSERT INTO coordinator_programs VALUES (:a, :p)", a=a, p=world.program_a)
+    skill = _one(conn, "SELECT min(id) FROM skills")
+    x(
+        "INSERT INTO skill_merge_suggestions (label, skill_id, similarity, method, status,"
+        " created_at) VALUES ('pyton', :s, 0.9, 'alias', 'pending', now())",
+        s=skill,
+    )
+    x(
+        "INSERT INTO text_embeddings (model, text_hash, dim, vector, created_at)"
+        " VALUES ('m', :h, 1, '\\x00000000', now())",
+        h="0" * 64,
+    )
+
+
+def _pick_people(conn: sa.Connection) -> tuple[int, int, int, int, int]:
+    """(participant, program A, program B, victim A, victim B) from the demo."""
+    participant, program_a = conn.execute(
+        sa.text(
+            "SELECT m.mentee_id, m.program_id FROM mentorships m"
+            " WHERE m.status = 'active' AND EXISTS (SELECT 1 FROM thread_participants tp"
+            "   JOIN messages g ON g.thread_id = tp.thread_id WHERE tp.person_id = m.mentee_id)"
+            " ORDER BY m.id LIMIT 1"
+        )
+    ).one()
+    program_b = _one(
+        conn,
+        "SELECT m.program_id FROM mentorships m WHERE m.program_id <> :a"
+        " GROUP BY m.program_id ORDER BY count(*) DESC LIMIT 1",
+        a=program_a,
+    )
+    victim_a = _one(
+        conn,
+        "SELECT m.mentee_id FROM mentorships m WHERE m.program_id = :a"
+        " AND m.mentee_id <> :p AND m.mentor_id <> :p"
+        " AND NOT EXISTS (SELECT 1 FROM mentorships o WHERE (o.mentee_id = :p OR o.mentor_id = :p)"
+        "   AND m.mentee_id IN (o.mentee_id, o.mentor_id))"
+        " AND NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = m.mentee_id"
+        "   AND e.program_id <> :a)"
+        " AND NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = m.mentor_id"
+        "   AND e.program_id = :b)"
+        " ORDER BY m.id LIMIT 1",
+        a=program_a,
+        p=participant,
+        b=program_b,
+    )
+    victim_b = _one(
+        conn,
+        "SELECT m.mentee_id FROM mentorships m WHERE m.program_id = :b AND m.mentee_id <> :p"
+        " ORDER BY m.id LIMIT 1",
+        b=program_b,
+        p=participant,
+    )
+    return int(participant), int(program_a), program_b, victim_a, victim_b
+
+
+def _new_person(conn: sa.Connection, email: str, name: str) -> int:
+    return int(
+        conn.execute(
+            sa.text(
+                "INSERT INTO people (email, full_name, seniority, years_experience, time_zone,"
+                " bio, app_role, is_active, attributes, created_at, updated_at)"
+                " VALUES (:e, :n, 3, 5, 'UTC', '', 'participant', true, '{}', now(), now())"
+                " RETURNING id"
+            ),
+            {"e": email, "n": name},
+        ).scalar_one()
+    )
+
+
+@pytest.fixture(scope="module")
+def shared_world(
+    database_factories: dict[str, object], demo_info: DemoInfo
+) -> Iterator[SharedWorld]:
+    """The demo on PostgreSQL with a participant, a coordinator of another program and an
+    analyst, each logged in through an engine of their own."""
+    factory = _postgres_factory(database_factories)
+    template = factory.template("demo", _demo_builder(demo_info))
+    url = factory.create(template=template)
+    owner = create_engine(url)
+    token = uuid.uuid4().hex[:10]
+    with owner.begin() as conn:
+        participant, program_a, program_b, victim_a, victim_b = _pick_people(conn)
+        coordinator = _new_person(conn, f"coord.{token}@example.org", "Coordinator of B")
+        coordinator_all = _new_person(conn, f"all.{token}@example.org", "Coordinator of all")
+        analyst = _new_person(conn, f"analyst.{token}@example.org", "Analyst")
+        participant_email = conn.execute(
+            sa.text("SELECT email FROM people WHERE id = :p"), {"p": participant}
+        ).scalar_one()
+        world = SharedWorld(
+            url=url,
+            owner=owner,
+            token=token,
+            program_a=program_a,
+            program_b=program_b,
+            victim_a=victim_a,
+            victim_b=victim_b,
+        )
+        _plant(conn, world, participant)
+    people = {  # key: (person, e-mail, role granted, programs)
+        "participant": (participant, participant_email, "participant", []),
+        "coordinator": (coordinator, f"coord.{token}@example.org", "coordinator",
+                        [str(program_b)]),
+        "coordinator_all": (coordinator_all, f"all.{token}@example.org", "coordinator", []),
+        "analyst": (analyst, f"analyst.{token}@example.org", "analyst", []),
+    }  # fmt: skip
+    created: list[str] = []
+    try:
+        for key, (person_id, email, role, programs) in people.items():
+            name = f"mmt{token}_{key}"
+            password = f"pw-{token}-{key}"
+            with unit_of_work(owner, plugins=PluginHost()) as ctx:
+                grant_login(ctx, email, role, programs=programs, password=password, login=name)
+            created.append(name)
+            login_url = (
+                make_url(url)
+                .set(username=name, password=password)
+                .render_as_string(hide_password=False)
+            )
+            world.logins[key] = Login(key, name, person_id, login_url, create_engine(login_url))
+        yield world
+    finally:
+        for login in world.logins.values():
+            login.engine.dispose()
+        owner.dispose()
+        drop_logins(created)
+
+
+def drop_logins(names: list[str]) -> None:
+    """Drop test login roles (cluster-wide) after their databases' sessions are gone."""
+    from mentormatch_desktop.testing import postgres_admin_url
+
+    admin = sa.create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"
+                    ),
+                    {"n": name},
+                )
+                conn.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_demo_url(database_factories: dict[str, object], demo_info: DemoInfo) -> str:
+    """A fresh copy of the demo organisation on PostgreSQL (security applied by 0004)."""
+    factory = _postgres_factory(database_factories)
+    return factory.create(template=factory.template("demo", _demo_builder(demo_info)))
+
+
+@pytest.fixture
+def pg_empty_url(database_factories: dict[str, object]) -> str:
+    """A PostgreSQL database with no tables at all."""
+    return _postgres_factory(database_factories).create(prefix="empty")
+
+
+@pytest.fixture
+def login_names() -> Iterator[list[str]]:
+    """Collects login roles a test creates, and drops them afterwards."""
+    names: list[str] = []
+    yield names
+    drop_logins(names)

@@ -1,0 +1,119 @@
+"""The desktop app on a shared PostgreSQL database: sign in as a real login, and see only
+the screens that login's role may use (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from PySide6.QtCore import QSettings
+from sqlalchemy.engine import make_url
+
+from mentormatch_desktop.config import Settings
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.main_window import MainWindow
+from mentormatch_desktop.ui.screenshots import wait_idle
+from mentormatch_desktop.ui.sign_in import SignedIn, SignInDialog, sign_in
+
+COORDINATOR_SCREENS = {"programs", "participants", "matching", "mentorships", "dashboard"}
+
+
+@pytest.fixture(autouse=True)
+def no_worker_left() -> Iterator[None]:
+    yield
+    wait_idle(30)
+
+
+def _sign_in_with_dialog(qtbot, url: str) -> SignedIn:
+    parsed = make_url(url)
+    dialog = SignInDialog()
+    qtbot.addWidget(dialog)
+    dialog.server.setText(f"{parsed.host}:{parsed.port or 5432}")
+    dialog.database.setText(parsed.database)
+    dialog.user.setText(parsed.username)
+    dialog.password.setText(parsed.password)
+    dialog.submit()
+    qtbot.waitUntil(lambda: dialog.signed_in is not None, timeout=30_000)
+    return dialog.signed_in
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path) -> Iterator:
+    made: list[AppContext] = []
+
+    def make(signed: SignedIn) -> MainWindow:
+        context = AppContext(
+            Settings(database_url=signed.url),
+            engine=signed.engine,
+            identity=signed.identity,
+            plugin_host=PluginHost(),
+        )
+        made.append(context)
+        window = MainWindow(
+            context, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+        )
+        qtbot.addWidget(window)
+        window.show()
+        context.mark_connected()
+        window.set_ready()
+        return window
+
+    yield make
+    wait_idle(30)
+    for context in made:
+        context.close()
+
+
+def test_sign_in_dialog_names_a_missing_field(qtbot) -> None:
+    dialog = SignInDialog("postgresql://someone@db.example.org/")
+    qtbot.addWidget(dialog)
+    dialog.submit()
+    assert dialog.signed_in is None
+    assert dialog.banner.message.text() == "Enter the database."
+    assert dialog.server.text() == "db.example.org"
+
+
+def test_participant_signs_in_and_sees_only_their_mentoring(
+    qtbot, shared_world, make_window
+) -> None:
+    login = shared_world.login("participant")
+    signed = _sign_in_with_dialog(qtbot, login.url)
+    assert (signed.identity.role, signed.identity.person_id) == ("participant", login.person_id)
+    window = make_window(signed)
+    assert window.keys() == ["my_profile"]
+    assert "participant" in window.identity_label.text()
+    screen = window.navigate("my_profile")
+    qtbot.waitUntil(lambda: screen.profile is not None, timeout=30_000)
+    table = screen.mentorships
+    assert table.rowCount() >= 1
+    partners = {table.item(r, 1).text() for r in range(table.rowCount())}
+    assert "—" not in partners  # partner names come through the directory view
+    screen.bio.setPlainText("Signed in from the desktop app")
+    screen.save()
+    qtbot.waitUntil(lambda: screen.banner.message.text() == "Profile saved", timeout=30_000)
+    with shared_world.owner.connect() as conn:
+        bio = conn.execute(
+            sa.text("SELECT bio FROM people WHERE id = :p"), {"p": login.person_id}
+        ).scalar_one()
+    assert bio == "Signed in from the desktop app"
+
+
+def test_coordinator_and_analyst_get_their_screens(qtbot, shared_world, make_window) -> None:
+    coordinator = make_window(sign_in(shared_world.login("coordinator").url))
+    screens = set(coordinator.keys())
+    assert screens >= COORDINATOR_SCREENS
+    assert "my_profile" not in screens
+    analyst = make_window(sign_in(shared_world.login("analyst").url))
+    assert analyst.keys() == ["dashboard"]
+    assert "analyst" in analyst.identity_label.text()
+
+
+def test_limited_coordinator_works_on_their_program_only(qtbot, shared_world, make_window) -> None:
+    """The coordinator screens run unchanged under the program coordinator's policies."""
+    window = make_window(sign_in(shared_world.login("coordinator").url))
+    programs = window.screen("programs")
+    with qtbot.waitSignal(programs.loaded, timeout=60_000):
+        window.navigate("programs")
+    assert [p.id for p in programs.programs] == [shared_world.program_b]
