@@ -72,6 +72,14 @@ class DashboardState:
         return Filters(self.program, self.cohort, self.department, start, end)
 
 
+def risk_tone(at_risk: int, share: float) -> str:
+    """A tile's colour for pairs at risk: green only when there are none; any at-risk pair
+    is a warning, more than 15 % of running pairs is bad."""
+    if at_risk <= 0:
+        return "good"
+    return "bad" if share > 0.15 else "warn"
+
+
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
@@ -384,7 +392,7 @@ class DashboardView(View):
         t["enrolled"].set_value(f"{k['enrolled']:,}", f"{_pct(k['match_rate'])} matched")
         t["running"].set_value(f"{k['running']:,}", "in progress · click to list")
         share = k["at_risk_share"] or 0.0
-        tone = "bad" if share > 0.3 else "warn" if share > 0.15 else "good"
+        tone = risk_tone(int(k["at_risk"] or 0), share)
         risk_hint = f"{_pct(k['at_risk_share'])} of running · click to list"
         t["at_risk"].set_value(f"{k['at_risk']:,}", risk_hint, tone=tone)
         t["sessions"].set_value(f"{k['sessions']:,}", f"{k['messages']:,} messages")
