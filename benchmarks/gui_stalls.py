@@ -62,18 +62,25 @@ def measure(database_url: str, *, heavy: bool) -> list[tuple[str, float, float]]
 
     from mentormatch_desktop.ui.workers import running_tasks
 
+    holder: dict[str, Any] = {}
+
     def idle(timeout: float = 300.0, until: Callable[[], bool] | None = None) -> None:
         deadline = time.monotonic() + timeout
         quiet = 0
         while time.monotonic() < deadline:
             app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-            done = running_tasks() == 0 and (until is None or until())
+            drawing = any(getattr(w, "drawing", lambda: False)() for w in screens())
+            done = running_tasks() == 0 and not drawing and (until is None or until())
             quiet = quiet + 1 if done else 0
             if quiet >= 10:
                 return
         raise TimeoutError("the app did not become idle")
 
     rows: list[tuple[str, float, float]] = []
+
+    def screens() -> list[Any]:
+        window = holder.get("window")
+        return list(window.screens.values()) if window is not None else []
 
     def action(name: str, do: Callable[[], Any], until: Callable[[], bool] | None = None) -> Any:
         pump(0.1)
@@ -90,7 +97,6 @@ def measure(database_url: str, *, heavy: bool) -> list[tuple[str, float, float]]
         return result
 
     scratch = tempfile.mkdtemp(prefix="gui-stalls-")
-    holder: dict[str, Any] = {}
 
     def start_up() -> None:
         from mentormatch_desktop.config import load_settings

@@ -256,6 +256,10 @@ class DashboardView(View):
         if self.data is not None:
             panel.set_frame(self._frames(self.data)[name])
 
+    def drawing(self) -> bool:
+        """True while panels are still being built or drawn (screenshots wait for it)."""
+        return bool(self._steps)
+
     def _run_steps(self) -> None:
         """Run queued steps for up to ~30 ms, then yield to the event loop."""
         started = time.perf_counter()
