@@ -241,7 +241,9 @@ class MatchingView(MatchingDecisions, View):
     def strategy_label(self, name: str) -> str:
         """The picker's label for a strategy ("Optimal (min-cost flow)"), not its id."""
         index = self.strategy_combo.findData(name)
-        return self.strategy_combo.itemText(index) if index >= 0 else name
+        if index >= 0:
+            return self.strategy_combo.itemText(index)
+        return name.replace("_", " ").capitalize()  # a strategy no longer installed
 
     def mentee_word(self) -> str:
         program = self.program()
