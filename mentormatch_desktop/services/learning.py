@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
@@ -132,18 +133,16 @@ def build_outcome_table(
     names, dropped = drop_protected(sorted(only or criteria), protected)
     parts: list[OutcomeTable] = []
     skipped = 0
-    target: dict[str, np.ndarray] = {}
     for k, source in enumerate(sources):
         check(cancel)
         report(progress, 0.05 + 0.65 * k / len(sources), f"reading outcomes of program {source}")
-        cohort, matrices = _criterion_matrices(session, source, host, names)
-        part, n_skipped = _program_outcomes(session, source, names, cohort, matrices, now)
+        cohort = load_cohort(session, source, exclude_matched=False)
+        part, n_skipped = _program_outcomes(session, source, host, names, cohort, now)
         parts.append(part)
         skipped += n_skipped
-        if source == program_id:
-            target = matrices
-    if program_id not in sources:
-        target = _criterion_matrices(session, program_id, host, names)[1]
+    check(cancel)
+    report(progress, 0.72, "scoring the next run's candidates")
+    target = _preview_matrices(session, program_id, host, names)
     table = OutcomeTable(
         criteria=names,
         features=np.vstack([p.features for p in parts]),
@@ -157,10 +156,9 @@ def build_outcome_table(
 
 
 def _criterion_matrices(
-    session: Session, program_id: int, host: PluginHost, names: list[str]
-) -> tuple[Cohort, dict[str, np.ndarray]]:
-    """Every criterion's matrix over the program's whole cohort (matched people included)."""
-    cohort = load_cohort(session, program_id, exclude_matched=False)
+    session: Session, cohort: Cohort, host: PluginHost, names: list[str]
+) -> dict[str, np.ndarray]:
+    """Every criterion's matrix over ``cohort`` (keep it small: see its callers)."""
     if SEMANTIC in names:  # read (and add new vectors to) the embedding cache
         warm_cohort(session, cohort, with_phrases=False)
     criteria = host.criteria()
@@ -168,17 +166,42 @@ def _criterion_matrices(
     for name in names:
         with host.guard("register_match_criteria", name):
             matrices[name] = np.asarray(criteria[name].compute(cohort), dtype=np.float32)
-    return cohort, matrices
+    return matrices
+
+
+#: Mentees the effect preview looks at; an evenly spread sample above this keeps the
+#: preview's matrices (mentees × mentors × criteria) within tens of megabytes.
+PREVIEW_MENTEES = 1_000
+
+
+def _preview_matrices(
+    session: Session, program_id: int, host: PluginHost, names: list[str]
+) -> dict[str, np.ndarray]:
+    """Criterion matrices of the people ``program_id``'s next run would match (people
+    already in a running pair are left out, as the run leaves them out)."""
+    cohort = load_cohort(session, program_id)
+    if cohort.n_mentees == 0 or cohort.n_mentors == 0:
+        return {}
+    if cohort.n_mentees > PREVIEW_MENTEES:
+        rows = np.linspace(0, cohort.n_mentees - 1, PREVIEW_MENTEES).round().astype(np.int64)
+        cohort = cohort.restrict(np.unique(rows), np.arange(cohort.n_mentors))
+    return _criterion_matrices(session, cohort, host, names)
 
 
 def _program_outcomes(
     session: Session,
     program_id: int,
+    host: PluginHost,
     names: list[str],
     cohort: Cohort,
-    matrices: dict[str, np.ndarray],
     now: datetime,
 ) -> tuple[OutcomeTable, int]:
+    """The program's outcomes with their pairs' criterion values.
+
+    Criteria compute whole matrices, so they run on the cohort restricted to the people
+    who are in one of these pairs: a 20,000-person organisation has a few thousand pairs
+    per program, not the tens of millions of cells of its full mentee × mentor matrix.
+    """
     program = session.get(Program, program_id)
     if program is None:
         raise LearningError(f"no program with id {program_id}")
@@ -193,25 +216,36 @@ def _program_outcomes(
             Mentorship.ended_at,
         ).where(Mentorship.program_id == program_id, Mentorship.status.in_(_FINISHED + _ONGOING))
     ).all()
-    ids = [r.id for r in rows]
+    cadence = max(1, int(program.session_cadence_days or 14))
+    e_idx = cohort.mentees.indices_of([r.mentee_id for r in rows])
+    m_idx = cohort.mentors.indices_of([r.mentor_id for r in rows])
+    kept: list[tuple[Any, int, int, float]] = []
+    skipped = 0
+    for r, i, j in zip(rows, e_idx.tolist(), m_idx.tolist(), strict=True):
+        end = _aware(r.ended_at) if r.ended_at is not None else now
+        expected = (end - _aware(r.started_at)).total_seconds() / 86400 / cadence
+        if i < 0 or j < 0 or (r.status in _ONGOING and expected < MIN_ONGOING_CYCLES):
+            skipped += 1
+            continue
+        kept.append((r, i, j, expected))
+
+    ids = [r.id for r, *_ in kept]
     held = _count_by(session, Meeting.mentorship_id, ids, Meeting.status == MeetingStatus.HELD)
     ratings = _mean_rating(session, ids)
     ms_total = _count_by(session, Milestone.mentorship_id, ids)
     ms_done = _count_by(session, Milestone.mentorship_id, ids, Milestone.completed_at.is_not(None))
 
-    cadence = max(1, int(program.session_cadence_days or 14))
-    e_idx = cohort.mentees.indices_of([r.mentee_id for r in rows])
-    m_idx = cohort.mentors.indices_of([r.mentor_id for r in rows])
-    feats, good, quality, ongoing, kept_ids = [], [], [], [], []
-    skipped = 0
-    for r, i, j in zip(rows, e_idx, m_idx, strict=True):
-        end = _aware(r.ended_at) if r.ended_at is not None else now
-        expected = (end - _aware(r.started_at)).total_seconds() / 86400 / cadence
-        is_ongoing = r.status in _ONGOING
-        if i < 0 or j < 0 or (is_ongoing and expected < MIN_ONGOING_CYCLES):
-            skipped += 1
-            continue
-        q = outcome_quality(
+    features = np.zeros((len(kept), len(names)), dtype=np.float64)
+    if kept:
+        mentee_rows, e_local = np.unique([i for _, i, _, _ in kept], return_inverse=True)
+        mentor_rows, m_local = np.unique([j for _, _, j, _ in kept], return_inverse=True)
+        small = cohort.restrict(mentee_rows, mentor_rows)
+        matrices = _criterion_matrices(session, small, host, names)
+        for c, name in enumerate(names):
+            features[:, c] = matrices[name][e_local, m_local]
+
+    quality = [
+        outcome_quality(
             ended_early=r.status == MentorshipStatus.ENDED_EARLY,
             sessions_held=held.get(r.id, 0),
             sessions_expected=max(expected, 1.0),
@@ -219,18 +253,15 @@ def _program_outcomes(
             milestones_total=ms_total.get(r.id, 0),
             milestones_done=ms_done.get(r.id, 0),
         )
-        feats.append([float(matrices[n][i, j]) for n in names])
-        quality.append(q)
-        good.append(q >= GOOD_QUALITY)
-        ongoing.append(is_ongoing)
-        kept_ids.append(r.id)
+        for r, _, _, expected in kept
+    ]
     table = OutcomeTable(
         criteria=names,
-        features=np.asarray(feats, dtype=np.float64).reshape(len(feats), len(names)),
-        good=np.asarray(good, dtype=bool),
+        features=features,
+        good=np.asarray([q >= GOOD_QUALITY for q in quality], dtype=bool),
         quality=np.asarray(quality, dtype=np.float64),
-        ongoing=np.asarray(ongoing, dtype=bool),
-        mentorship_ids=kept_ids,
+        ongoing=np.asarray([r.status in _ONGOING for r, *_ in kept], dtype=bool),
+        mentorship_ids=ids,
     )
     return table, skipped
 
@@ -251,6 +282,8 @@ def suggest_weights(
     (default: every installed one); ``history`` picks the programs whose outcomes count.
     Read-only (apart from embedding vectors it may add to the cache)."""
     session, host = ctx.session, ctx.plugins
+    if only is None:
+        only = _criteria_in_use(session, program_id, host)
     table, skipped, matrices = build_outcome_table(
         session,
         program_id,
@@ -269,6 +302,17 @@ def suggest_weights(
         effect = expected_effect(matrices, learned)
     report(progress, 1.0, "done")
     return WeightSuggestion(program_id, version, learned, effect, skipped)
+
+
+def _criteria_in_use(session: Session, program_id: int, host: PluginHost) -> list[str]:
+    """Every installed criterion, except semantic fit while the program has not switched it
+    on: encoding every participant's texts is the slow part of learning (minutes on a
+    20,000-person organisation), and its weight is moot until a coordinator chooses it."""
+    current, _version = current_weight_map(session, program_id, host)
+    names = sorted(host.criteria())
+    if current.get(SEMANTIC, 0.0) <= 0.0:
+        names = [n for n in names if n != SEMANTIC]
+    return names
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
-from mentormatch_desktop.domain.enums import MatchRunStatus, ProposalStatus
+from mentormatch_desktop.domain.enums import (
+    EnrolmentStatus,
+    MatchRunStatus,
+    MentorshipStatus,
+    ProposalStatus,
+)
 from mentormatch_desktop.domain.progress import CancelToken, Progress
 from mentormatch_desktop.matching.problem import Assignment, MatchSolution, SolveStatus
 from mentormatch_desktop.matching.scoring import normalise_weights
@@ -23,7 +29,14 @@ from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.match_records import MatchingError, locked_pairs, run_weights
 from mentormatch_desktop.services.matching_problem import build_problem
 from mentormatch_desktop.services.weights import current_weights
-from mentormatch_desktop.storage.models import MatchProposal, MatchRun, Program
+from mentormatch_desktop.storage.models import (
+    Enrolment,
+    MatchProposal,
+    MatchRun,
+    Mentorship,
+    Person,
+    Program,
+)
 
 
 def _sub(progress: Progress | None, lo: float, hi: float) -> Progress | None:
@@ -137,10 +150,12 @@ def why_not(
     cohort = model.cohort
     e = cohort.mentees.indices_of([mentee_id])[0]
     if e < 0:
-        raise MatchingError(f"person {mentee_id} is not a mentee to match in this program")
+        name = session.get(Person, mentee_id)
+        who = name.full_name if name is not None else "this person"
+        raise MatchingError(f"{who} is not a mentee waiting for a match in this program")
     m = None if mentor_id is None else int(cohort.mentors.indices_of([mentor_id])[0])
     if m is not None and m < 0:
-        raise MatchingError(f"person {mentor_id} is not a mentor in this program")
+        raise MatchingError(_not_a_candidate(session, run, mentor_id))
     if m is not None and (reason := model.rules.reason(cohort, int(e), m)):
         return WhyNotAnswer(
             run_id,
@@ -198,3 +213,29 @@ def why_not(
         solved_with=solved_with,
         resolved_note=note,
     )
+
+
+def _not_a_candidate(session: Session, run: MatchRun, mentor_id: int | None) -> str:
+    """Why a mentor is not in the run's cohort, by name: full, or not an active mentor."""
+    person = session.get(Person, mentor_id) if mentor_id is not None else None
+    who = person.full_name if person is not None else "This person"
+    enrolment = session.scalar(
+        sa.select(Enrolment).where(
+            Enrolment.program_id == run.program_id,
+            Enrolment.person_id == mentor_id,
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+        )
+    )
+    if enrolment is None:
+        return f"{who} is not an active mentor in this program"
+    running = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Mentorship)
+        .where(
+            Mentorship.program_id == run.program_id,
+            Mentorship.mentor_id == mentor_id,
+            Mentorship.status.in_([MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED]),
+        )
+    )
+    capacity = int(enrolment.capacity or 0)
+    return f"{who} has no free seat: already mentoring {running} of {capacity} in this program"

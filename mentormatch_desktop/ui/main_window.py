@@ -201,12 +201,20 @@ class MainWindow(QMainWindow):
             activate()
         self.screen_changed.emit(key)
 
+    def start_key(self) -> str | None:
+        """The screen shown first: the remembered one, else Participants."""
+        keys = self.keys()
+        if not keys:
+            return None
+        last = str(self.qsettings.value("main/last_screen", "") or "")
+        return last if last in keys else ("participants" if "participants" in keys else keys[0])
+
     def set_ready(self) -> None:
         """The database is usable: open the remembered screen (Participants the first time)."""
         self._ready = True
-        last = str(self.qsettings.value("main/last_screen", "") or "")
-        keys = self.keys()
-        start = last if last in keys else ("participants" if "participants" in keys else keys[0])
+        start = self.start_key()
+        if start is None:
+            return
         if self.current_key() == start:
             self._show(start)
         else:

@@ -32,6 +32,15 @@ def wait_idle(timeout: float = 180.0) -> bool:
     return False
 
 
+def wait_drawn(widget: object, timeout: float = 120.0) -> None:
+    """Also wait for a screen that draws in steps after its data arrived (the dashboard)."""
+    drawing = getattr(widget, "drawing", None)
+    app = QApplication.instance()
+    deadline = time.monotonic() + timeout
+    while callable(drawing) and drawing() and app is not None and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
 def take_screenshots(window: MainWindow, directory: Path, *, fill_demo: bool) -> list[Path]:
     """Open the database, then show each screen, wait for its data, and save a PNG."""
     from mentormatch_desktop.ui.startup import start
@@ -46,6 +55,7 @@ def take_screenshots(window: MainWindow, directory: Path, *, fill_demo: bool) ->
         window.navigate(key)
         wait_idle()
         screen = window.screen(key)
+        wait_drawn(screen)
         extra = getattr(screen, "prepare_screenshot", None)
         if callable(extra):
             extra()

@@ -2,13 +2,61 @@
 
 from __future__ import annotations
 
+import importlib
+import logging
+import pkgutil
+from collections.abc import Sequence
+from typing import Any
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QProgressDialog
 
+from mentormatch_desktop.domain.progress import CancelToken, Progress
 from mentormatch_desktop.services.startup import prepare_database
 from mentormatch_desktop.storage.migrations import SchemaMismatch
 from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
+
+log = logging.getLogger(__name__)
+
+
+def import_modules(names: Sequence[str]) -> None:
+    """Import ``names`` (from a worker): module-level work then never runs on the GUI thread.
+
+    Importing a screen's module pulls in pyqtgraph, polars, the solvers …; done on the GUI
+    thread when a screen is first opened it froze the window for up to seconds. Python
+    modules may be imported from any thread; nothing here creates a widget.
+    """
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # the screen reports it properly when opened
+            log.exception("preloading %s failed", name)
+
+
+def ui_modules() -> list[str]:
+    """Every module of the screens and dialogs, and the chart package."""
+    from mentormatch_desktop.ui import views
+
+    names = [f"{views.__name__}.{m.name}" for m in pkgutil.iter_modules(views.__path__)]
+    return [*names, "mentormatch_desktop.ui.charts", "mentormatch_desktop.analytics"]
+
+
+def preload(window: MainWindow) -> Task:
+    """Import the other screens and load the plugin host in a worker, after start-up."""
+    context = window.context
+    names = ui_modules()
+
+    def work() -> None:
+        import_modules(names)
+        context.plugins  # noqa: B018 - loads the solvers and criteria once, off the GUI thread
+        from mentormatch_desktop.services.profiles import time_zones
+
+        time_zones()  # the profile editor's list: a directory scan, cached
+
+    task = run_in_background(work, owner=window)
+    task.handles_errors = True
+    return task
 
 
 def start(window: MainWindow, *, fill_demo: bool) -> Task:
@@ -34,6 +82,7 @@ def start(window: MainWindow, *, fill_demo: bool) -> Task:
     def ok(_: object) -> None:
         context.mark_connected()
         window.set_ready()
+        preload(window)
 
     def failed(error: TaskError) -> None:
         # An unreachable server and a schema this version cannot use both leave the app
@@ -49,11 +98,18 @@ def start(window: MainWindow, *, fill_demo: bool) -> Task:
         context.mark_connected()
         window.set_ready()
 
+    first = window.start_key()
+    first_module = window.specs[window.keys().index(first)].module if first else None
+
+    def prepare(*, progress: Progress | None = None, cancel: CancelToken | None = None) -> Any:
+        report = prepare_database(context.database_url, context.engine, fill_demo=fill_demo,
+                                  progress=progress, cancel=cancel)  # fmt: skip
+        if first_module is not None:  # the first screen opens without importing anything
+            import_modules([first_module])
+        return report
+
     task = run_in_background(
-        prepare_database,
-        context.database_url,
-        context.engine,
-        fill_demo=fill_demo,
+        prepare,
         progress=progress,
         cancel=True,
         on_success=ok,

@@ -99,7 +99,7 @@ def plugin_status() -> str:
     status = semantic_status()
     if status.available:
         return (
-            f"semantic_fit is available ({status.reason}); a program uses it once a "
-            "coordinator switches it on (mentormatch weights use-semantic --program P)."
+            f"Semantic fit is available ({status.reason}). A program uses it once a "
+            "coordinator switches it on: Programs → Learned weights… → Use semantic fit."
         )
-    return f"semantic_fit is not registered: {status.reason}. goal_fit (TF-IDF) stays active."
+    return f"Semantic fit is not available: {status.reason}. Keyword goal fit stays in use."

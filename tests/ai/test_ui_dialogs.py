@@ -58,8 +58,8 @@ def test_review_learned_weights_and_apply(qtbot, engine: Engine, context: AppCon
     assert not dialog.switch_button.isEnabled()
     assert not dialog.apply_button.isEnabled()
 
-    dialog.learn()
-    qtbot.waitUntil(lambda: dialog.apply_button.isEnabled(), timeout=60_000)
+    dialog.learn()  # runs in its own process: its start-up (imports) counts too
+    qtbot.waitUntil(lambda: dialog.apply_button.isEnabled(), timeout=240_000)
     names = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
     assert names[0] == "Skill fit" and "Semantic fit" not in names
     assert "learned" in dialog.fact_labels["auc"].text()
@@ -80,7 +80,7 @@ def test_too_little_data_is_a_warning_not_an_error(
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.learn()
-    qtbot.waitUntil(lambda: dialog.banner.isVisible(), timeout=60_000)
+    qtbot.waitUntil(lambda: dialog.banner.isVisible(), timeout=240_000)
     assert dialog.banner.kind == "warning"
     assert "more outcomes are needed" in dialog.banner.message.text()
     assert not dialog.apply_button.isEnabled()
@@ -95,7 +95,7 @@ def test_skill_merges_dialog_approves_a_merge(qtbot, engine: Engine, context: Ap
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.find()
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=60_000)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=240_000)
     assert dialog.table.item(0, 0).text() == "ML"
     assert dialog.table.item(0, 1).text() == "Machine learning"
     dialog.table.selectRow(0)

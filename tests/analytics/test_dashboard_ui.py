@@ -163,3 +163,27 @@ def test_dashboard_on_an_empty_database(qtbot, qapp: QApplication, db_url: str) 
     qapp.processEvents()
     gc.collect()
     context.close()
+
+
+def test_at_risk_tile_is_never_green_and_the_list_has_readable_headers(
+    dashboard: DashboardView,
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from mentormatch_desktop.ui.views.dashboard import risk_tone
+
+    assert risk_tone(0, 0.0) == "good"
+    assert risk_tone(557, 0.10) == "warn"
+    assert risk_tone(40, 0.30) == "bad"
+    at_risk = int(dashboard.data.kpis["at_risk"][0])
+    if at_risk:
+        assert "#1f8a4c" not in dashboard.tiles["at_risk"].value.styleSheet()
+    model = dashboard.panels["at_risk"].model
+    headers = [model.headerData(i, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole)
+               for i in range(model.columnCount())]  # fmt: skip
+    assert "Why at risk" in headers and "Days silent" in headers
+    assert all(h[0].isupper() for h in headers)
+    if model.rowCount():
+        reason = headers.index("Why at risk")
+        index = model.index(0, reason)
+        assert index.data(Qt.ItemDataRole.ToolTipRole) == index.data()  # the full reason

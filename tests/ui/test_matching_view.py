@@ -42,7 +42,7 @@ def test_run_lock_swap_approve(qtbot, demo_window: MainWindow) -> None:
     assert view.detail is not None and view.detail.run.open
     n = view.model.rowCount()
     assert n >= 2
-    assert "Proposed" in view.banner.message.text()
+    assert "proposed" in view.banner.message.text()
     first = view.model.proposal(0)
     assert first.explanation and first.breakdown
 
@@ -110,3 +110,68 @@ def test_cancel_a_run(qtbot, demo_window: MainWindow) -> None:
     assert len(view.runs) == runs_before + 1
     assert view.runs[0].status == "failed"
     assert view.detail is None or view.detail.run.status != "failed"  # shows a useful run
+
+
+def test_opens_on_the_run_worth_reviewing_and_drops_a_stale_banner(
+    qtbot, demo_window: MainWindow
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from mentormatch_desktop.domain.enums import MatchRunStatus
+    from mentormatch_desktop.storage.models import MatchRun, Program
+
+    with demo_window.context.session() as session:  # the latest run proposed nothing
+        program = session.scalar(
+            sa.select(Program).where(Program.name == "Company Mentoring Program")
+        )
+        session.add(MatchRun(
+            program_id=program.id, strategy="optimizer", status=MatchRunStatus.COMPLETED,
+            parameters={}, objective={"matched": 0}, solver_status="OPTIMAL", seconds=0.1,
+            started_at=datetime.now(UTC) + timedelta(days=1),
+        ))  # fmt: skip
+        session.commit()
+    view = _open(qtbot, demo_window)
+    index = view.program_combo.findText("Company Mentoring Program")
+    if view.program_combo.currentIndex() != index:
+        with qtbot.waitSignal(view.loaded, timeout=30_000):
+            view.program_combo.setCurrentIndex(index)
+    assert view.runs[0].matched == 0
+    assert view.detail is not None and view.detail.proposals
+    assert view.detail.run.id != view.runs[0].id
+    assert " · no pairs" in view.run_combo.itemText(0)
+    # runs carry the picker's strategy labels, never an internal name
+    labels = {view.strategy_combo.itemText(i) for i in range(view.strategy_combo.count())}
+    assert any(label in view.run_combo.itemText(0) for label in labels)
+
+    view.banner.show_message("Company Mentoring Program: proposed 3 pairs", "info")
+    other = next(i for i in range(view.program_combo.count()) if i != index)
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        view.program_combo.setCurrentIndex(other)
+    assert not view.banner.isVisible()
+
+
+def test_a_rejected_pair_is_not_counted_as_matched() -> None:
+    from datetime import UTC, datetime
+
+    from mentormatch_desktop.services.match_records import ProposalView
+    from mentormatch_desktop.services.match_runs import RunDetail, RunInfo
+    from mentormatch_desktop.ui.views.matching import run_summary, worth_reviewing
+
+    run = RunInfo(1, 1, "optimizer", "approved", "OPTIMAL", datetime(2026, 1, 1, tzinfo=UTC),
+                  2, 1.2, 0.5, "", 0.3, False)  # fmt: skip
+
+    def proposal(pid: int, mentee: int, name: str, status: str) -> ProposalView:
+        return ProposalView(pid, 1, mentee, name, 90 + pid, f"M{pid}", 0.6, {}, "", status)
+
+    detail = RunDetail(
+        run=run,
+        proposals=[proposal(1, 11, "Ann", "accepted"), proposal(2, 12, "Bob", "rejected")],
+        weights={}, criterion_labels={}, mentees_enrolled=3, unmatched=[(13, "Cy")],
+    )  # fmt: skip
+    text = run_summary(detail, "Optimal")
+    assert "1 of 3 unpaired mentees matched" in text
+    assert "Not matched: Cy, Bob" in text
+    assert "mean score 0.60" in text and "solved in 0.30 s" in text
+    empty = RunInfo(2, 1, "optimizer", "completed", None, run.started_at, 0, 0, 0, "", 0.1, False)
+    assert worth_reviewing([empty, run]) == run.id
+    assert worth_reviewing([empty]) == empty.id

@@ -62,3 +62,47 @@ def test_at_risk_filter_end_and_rematch(qtbot, demo_window: MainWindow) -> None:
         and r.status == MentorshipStatus.ACTIVE
         for r in rows.values()
     )
+
+
+def _row(**changes):
+    from datetime import UTC, datetime
+
+    from mentormatch_desktop.services.mentorships import MentorshipRow
+
+    values = dict(
+        id=1, program_id=1, program="P", mentor_id=2, mentor="Mo", mentee_id=3, mentee="Em",
+        status=MentorshipStatus.ACTIVE, started_at=datetime(2026, 3, 2, tzinfo=UTC),
+        ended_at=None, last_activity_at=datetime(2026, 9, 7, tzinfo=UTC), days_silent=86,
+        sessions_held=0, milestones_done=0, milestones_total=0, milestones_overdue=0,
+        match_score=0.5, end_reason="",
+    )  # fmt: skip
+    values.update(changes)
+    return MentorshipRow(**values)
+
+
+def test_a_paused_pair_is_not_on_track(qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    from mentormatch_desktop.ui import theme
+    from mentormatch_desktop.ui.models.mentorships import MentorshipsTableModel, health_text
+
+    paused = _row(status=MentorshipStatus.PAUSED)
+    assert health_text(paused) == "Paused"
+    assert health_text(_row()) == "On track"
+    model = MentorshipsTableModel()
+    model.set_rows([paused])
+    colour = model.index(0, 8).data(Qt.ItemDataRole.ForegroundRole)
+    assert colour.name().lower() != theme.current().success.lower()
+
+
+def test_last_activity_is_always_a_date_with_the_age_on_hover(qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    from mentormatch_desktop.ui.models.mentorships import MentorshipsTableModel
+
+    model = MentorshipsTableModel()
+    model.set_rows([_row(), _row(id=2, days_silent=None, status=MentorshipStatus.COMPLETED)])
+    assert model.index(0, 5).data() == "7 Sep 2026"
+    assert model.index(1, 5).data() == "7 Sep 2026"
+    assert model.index(0, 5).data(Qt.ItemDataRole.ToolTipRole) == "7 Sep 2026 · 86 days ago"
+    assert model.index(0, 4).data() == "2 Mar 2026"

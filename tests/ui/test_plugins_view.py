@@ -20,3 +20,18 @@ def test_plugins_view_lists_builtins(qtbot, window: MainWindow) -> None:
     assert view.table.item(row, 0).text() == "Loaded"
     assert view.table.item(row, 2).text() == "Built-in"
     assert "all loaded" in view.summary.text() or "failed" in view.summary.text()
+
+
+def test_plugins_view_says_what_is_installed_without_commands(qtbot, window: MainWindow) -> None:
+    window.set_ready()
+    view = window.navigate("plugins")
+    qtbot.waitUntil(lambda: view.table.rowCount() > 0, timeout=10_000)
+    host = window.context.plugins
+    text = view.summary.text()
+    assert f"{len(host.strategies())} matching strategies" in text
+    if not host.calendar_connectors():
+        assert "no calendar connector installed" in text
+    if not host.messaging_channels():
+        assert "no messaging channel installed" in text
+    notes = [view.table.item(r, 6).text() for r in range(view.table.rowCount())]
+    assert not any("--" in note or "mentormatch " in note for note in notes), notes

@@ -48,6 +48,10 @@ def test_weight_slider_updates_the_ranking_preview(
     with qtbot.waitSignal(view.preview.updated, timeout=60_000):
         pass  # the first preview of the selected program
     assert view.preview.table.rowCount() == 3  # three mentees, each with a best mentor
+    caption = view.preview.caption.text()
+    assert "Unmatched mentees only" in caption
+    assert "First choice changes" not in caption  # no slider has moved yet
+    assert "Move a slider" in caption
     slider = next(iter(view.sliders.sliders.values()))
     with qtbot.waitSignal(view.preview.updated, timeout=60_000):
         slider.setValue(slider.maximum())
@@ -68,3 +72,24 @@ def test_learned_weights_dialog_opens_for_the_selected_program(
     assert dialog is not None and dialog.isVisible()
     assert dialog.program_id == org["program"]
     dialog.reject()
+
+
+def test_after_new_program_the_old_card_loads_again_and_learning_waits_for_a_save(
+    qtbot, window: MainWindow, org: dict[str, int]
+) -> None:
+    from PySide6.QtCore import Qt
+
+    view = _open(qtbot, window)
+    name = view.programs[0].name
+    assert view.learn_button.isEnabled()
+    view.new_button.click()
+    assert view.name.text() == "" and view.current_id is None
+    assert not view.learn_button.isEnabled()
+    assert "Save the program first" in view.learn_button.toolTip()
+
+    item = view.list.item(0)
+    rect = view.list.visualItemRect(item)
+    qtbot.mouseClick(view.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert view.current_id == org["program"]  # editing it again, not creating another
+    assert view.name.text() == name
+    assert view.learn_button.isEnabled()

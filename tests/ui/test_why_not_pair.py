@@ -60,3 +60,56 @@ def test_typing_a_name_nobody_has_asks_for_a_real_choice(qtbot, demo_window: Mai
     box.mentor.setEditText("Nobody Byname")
     assert box.ask() is None
     assert "Pick a mentee and a mentor" in box.result.text()
+
+
+def test_a_full_mentor_is_named_with_the_reason(qtbot, demo_window: MainWindow) -> None:
+    import sqlalchemy as sa
+
+    from mentormatch_desktop.domain.enums import EnrolmentRole, MentorshipStatus
+    from mentormatch_desktop.storage.models import Enrolment, Mentorship
+
+    view = _open(qtbot, demo_window)
+    box = view.panel.pair_why
+    detail = view.detail
+    assert detail is not None and detail.run.open  # an open run leaves full mentors out
+    with demo_window.context.session() as session:
+        running = dict(
+            session.execute(
+                sa.select(Mentorship.mentor_id, sa.func.count())
+                .where(Mentorship.program_id == detail.run.program_id,
+                       Mentorship.status.in_([MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED]))
+                .group_by(Mentorship.mentor_id)
+            ).all()
+        )  # fmt: skip
+        capacity = dict(
+            session.execute(
+                sa.select(Enrolment.person_id, Enrolment.capacity).where(
+                    Enrolment.program_id == detail.run.program_id,
+                    Enrolment.role == EnrolmentRole.MENTOR,
+                )
+            ).all()
+        )
+    full = [pid for pid, cap in capacity.items() if running.get(pid, 0) >= cap]
+    names = dict(detail.mentors)
+    full = [pid for pid in full if pid in names]
+    if not full:
+        pytest.skip("no full mentor in this demo program")
+    box.mentee.setCurrentIndex(0)
+    box.mentor.setCurrentIndex(box.mentor.findData(full[0]))
+    with qtbot.waitSignal(box.failed, timeout=60_000):
+        box.ask_button.click()
+    text = box.result.text()
+    assert names[full[0]] in text and "no free seat" in text
+    assert f"person {full[0]}" not in text
+
+
+def test_the_answer_says_each_thing_once() -> None:
+    from mentormatch_desktop.services.match_analysis import WhyNotAnswer
+    from mentormatch_desktop.ui.views.why_not_pair import describe
+
+    reason = "they work in the same department"
+    answer = WhyNotAnswer(1, 2, 3, False, f"They cannot be matched: {reason}.",
+                          obstacles=[reason], solved_with="rules")  # fmt: skip
+    shown = describe(answer, "Ann", "Bo")
+    assert shown.count(reason) == 1
+    assert "Ann cannot be matched with Bo" in shown

@@ -6,6 +6,8 @@ click-through and the data.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from mentormatch_desktop.ui.charts.bars import BarPanel, HistogramPanel
 from mentormatch_desktop.ui.charts.base import ChartPanel
 from mentormatch_desktop.ui.charts.heatmap import HeatmapPanel
@@ -27,39 +29,47 @@ PLACEMENT: dict[str, tuple[int, int, int, int]] = {
 
 def build_panels() -> dict[str, ChartPanel]:
     """A fresh panel per dashboard chart, keyed like :class:`DashboardData` fields."""
+    return {name: make() for name, make in panel_factories().items()}
+
+
+def panel_factories() -> dict[str, Callable[[], ChartPanel]]:
+    """How to build each panel, so a screen can build them one at a time (each takes tens
+    of milliseconds; all twelve at once would freeze the window)."""
     return {
-        "engagement": TimeSeriesPanel(
+        "engagement": lambda: TimeSeriesPanel(
             "Engagement per week", ["sessions", "messages", "events"], group="group",
             hint="Sessions held, messages sent or all events per week, one line per program.",
         ),
-        "funnel": BarPanel("Participation funnel", "stage", ["participants"], horizontal=True,
-                           hint="Each stage counts people who also reached every earlier one."),
-        "burnup": TimeSeriesPanel("Milestone burn-up", ["due", "completed", "total"],
+        "funnel": lambda: BarPanel(
+            "Participation funnel", "stage", ["participants"], horizontal=True,
+            hint="Each stage counts people who also reached every earlier one.",
+        ),
+        "burnup": lambda: TimeSeriesPanel("Milestone burn-up", ["due", "completed", "total"],
                                   hint="Milestones due vs completed, cumulative."),
-        "satisfaction": BarPanel("Ratings", "rating", ["responses"]),
-        "satisfaction_trend": TimeSeriesPanel("Mean rating per month", ["mean_rating"],
+        "satisfaction": lambda: BarPanel("Ratings", "rating", ["responses"]),
+        "satisfaction_trend": lambda: TimeSeriesPanel("Mean rating per month", ["mean_rating"],
                                               y_range=(1, 5)),
-        "heatmap": HeatmapPanel("Activity by weekday and hour",
+        "heatmap": lambda: HeatmapPanel("Activity by weekday and hour",
                                 hint="Sessions and messages in each participant's own zone."),
-        "mentor_load": HistogramPanel(
+        "mentor_load": lambda: HistogramPanel(
             "Mentor load", ["load"], bins=[0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0],
             x_label="mentees / capacity", marker=1.0,
         ),
-        "time_to_match": HistogramPanel(
+        "time_to_match": lambda: HistogramPanel(
             "Time to match and to first session", ["days_to_match", "days_to_first_session"],
             x_label="days",
         ),
-        "completion": BarPanel("Completion by program", "program",
+        "completion": lambda: BarPanel("Completion by program", "program",
                                ["completion_rate", "early_end_rate"], percent=True,
                                horizontal=True,
                                hint="Among mentorships that have ended."),
-        "score_vs_outcome": BarPanel(
+        "score_vs_outcome": lambda: BarPanel(
             "Match score against outcome", "band_label", ["mean_sessions", "mean_rating"],
             hint="Mentorships in equal-size score bands: do better-scored pairs meet more "
             "and rate higher?",
         ),
-        "coverage": BarPanel("Coverage", "group", ["coverage"],
+        "coverage": lambda: BarPanel("Coverage", "group", ["coverage"],
                              horizontal=True, percent=True),
-        "at_risk": TablePanel("At-risk mentorships", AT_RISK_COLUMNS,
+        "at_risk": lambda: TablePanel("At-risk mentorships", AT_RISK_COLUMNS,
                               hint="Double-click a pair to list its details."),
     }  # fmt: skip

@@ -10,8 +10,21 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from mentormatch_desktop.ui.charts.base import ChartPanel
+from mentormatch_desktop.ui.formatting import format_date
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+#: Column titles a coordinator reads (the frame keeps its field names for CSV export).
+COLUMN_TITLES = {
+    "program": "Program", "mentor": "Mentor", "mentee": "Mentee",
+    "days_silent": "Days silent", "milestones_overdue": "Overdue milestones",
+    "reason": "Why at risk", "mentorship_id": "Mentorship",
+}  # fmt: skip
+
+
+def column_title(name: str) -> str:
+    return COLUMN_TITLES.get(name, name.replace("_", " ").capitalize())
 
 
 class FrameTableModel(QAbstractTableModel):
@@ -41,11 +54,11 @@ class FrameTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         value = self._cols[index.column()][index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if value is None:
                 return ""
             if isinstance(value, datetime):
-                return f"{value:%Y-%m-%d}"
+                return format_date(value)
             if isinstance(value, float):
                 return f"{value:.2f}"
             return str(value)
@@ -55,7 +68,7 @@ class FrameTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.frame.columns[section].replace("_", " ")
+            return column_title(self.frame.columns[section])
         return None
 
     def row(self, i: int) -> dict[str, Any]:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from mentormatch_desktop.domain.enums import MentorshipStatus
-from mentormatch_desktop.services.mentorships import RUNNING, MentorshipRow
+from mentormatch_desktop.services.mentorships import MentorshipRow
 from mentormatch_desktop.ui import theme
+from mentormatch_desktop.ui.formatting import days_ago, format_date
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -26,25 +26,30 @@ STATUS_LABELS = {
 }
 
 
-def _date(value: datetime | None) -> str:
-    return value.strftime("%d %b %Y") if value else "—"
-
-
 def _last_activity(row: MentorshipRow) -> str:
-    if row.days_silent is None:  # ended: the date is what matters
-        return _date(row.last_activity_at)
+    """Always a date (one format on every screen); how long ago goes in the tooltip."""
     if row.last_activity_at is None:
-        return f"never ({row.days_silent} d)"
-    if row.days_silent == 0:
-        return "today"
-    return "yesterday" if row.days_silent == 1 else f"{row.days_silent} days ago"
+        return "Never"
+    return format_date(row.last_activity_at)
+
+
+def _last_activity_tip(row: MentorshipRow) -> str:
+    if row.last_activity_at is None:
+        return f"Nothing recorded since the start on {format_date(row.started_at)}"
+    ago = days_ago(row.days_silent)
+    return (
+        f"{format_date(row.last_activity_at)} · {ago}" if ago else format_date(row.last_activity_at)
+    )
 
 
 def health_text(row: MentorshipRow) -> str:
+    """At risk (with why), On track (active only), Paused, or how it ended."""
     if row.at_risk:
         return "At risk: " + "; ".join(row.risk_reasons)
-    if row.status in RUNNING:
+    if row.status == MentorshipStatus.ACTIVE:
         return "On track"
+    if row.status == MentorshipStatus.PAUSED:
+        return "Paused"
     return row.end_reason or STATUS_LABELS[row.status]
 
 
@@ -99,13 +104,15 @@ class MentorshipsTableModel(QAbstractTableModel):
             if column == 8:
                 return health_text(r)
             if role == Qt.ItemDataRole.ToolTipRole:
-                return _date(r.last_activity_at) if column == 5 else None
+                if column == 5:
+                    return _last_activity_tip(r)
+                return (r.mentee, r.mentor, r.program)[column] if column < 3 else None
             return (
                 r.mentee,
                 r.mentor,
                 r.program,
                 STATUS_LABELS[r.status],
-                _date(r.started_at),
+                format_date(r.started_at),
                 _last_activity(r),
                 str(r.sessions_held),
                 f"{r.milestones_done}/{r.milestones_total}",
@@ -114,7 +121,8 @@ class MentorshipsTableModel(QAbstractTableModel):
             palette = theme.current()
             if r.at_risk:
                 return QColor(palette.error)
-            return QColor(palette.success if r.status in RUNNING else palette.muted)
+            on_track = r.status == MentorshipStatus.ACTIVE
+            return QColor(palette.success if on_track else palette.muted)
         if role == Qt.ItemDataRole.UserRole:
             return r.id
         return None

@@ -5,14 +5,16 @@ changing a filter updates them all together; clicking a bar or bin lists its men
 
 from __future__ import annotations
 
+import time
 import weakref
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
-from PySide6.QtCore import QDate, QMetaMethod, Qt, Signal
+from PySide6.QtCore import QDate, QMetaMethod, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QScrollArea,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -30,10 +33,10 @@ from mentormatch_desktop.analytics.filters import FilterChoices, filter_choices
 from mentormatch_desktop.services.reports import program_report
 from mentormatch_desktop.ui.charts import ChartPanel, KpiTile
 from mentormatch_desktop.ui.charts.drill import MentorshipListDialog
-from mentormatch_desktop.ui.charts.layout import PLACEMENT, build_panels
+from mentormatch_desktop.ui.charts.layout import PLACEMENT, panel_factories
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.views.base import View
-from mentormatch_desktop.ui.widgets import PageHeader, ProgressPanel, page_layout
+from mentormatch_desktop.ui.widgets import PageHeader, ProgressPanel, card, page_layout
 from mentormatch_desktop.ui.workers import Task, TaskError
 
 PERIODS: list[tuple[str, int | None]] = [
@@ -67,6 +70,14 @@ class DashboardState:
         elif self.period_days != CUSTOM:
             start, end = today - timedelta(days=self.period_days - 1), today
         return Filters(self.program, self.cohort, self.department, start, end)
+
+
+def risk_tone(at_risk: int, share: float) -> str:
+    """A tile's colour for pairs at risk: green only when there are none; any at-risk pair
+    is a warning, more than 15 % of running pairs is bad."""
+    if at_risk <= 0:
+        return "good"
+    return "bad" if share > 0.15 else "warn"
 
 
 def _pct(value: float | None) -> str:
@@ -120,12 +131,23 @@ class DashboardView(View):
         for tile in self.tiles.values():
             tiles_row.addWidget(tile)
         grid.addLayout(tiles_row, 0, 0, 1, 3)
-        self.panels = self._panels()
-        for name, panel in self.panels.items():
-            grid.addWidget(panel, *PLACEMENT[name])
-            # Fixed heights keep two rows of charts in view on a laptop screen.
-            panel.setFixedHeight(360 if name == "at_risk" else 290)
-            panel.drill_down.connect(self.show_mentorships)
+        # Panels are built one per event-loop turn (see ``_run_steps``): building all
+        # twelve plots at once froze the window for seconds on first open.
+        self.panels: dict[str, ChartPanel] = {}
+        self._grid = grid
+        self._placeholders: dict[str, QWidget] = {}
+        self._steps: deque[Callable[[], None]] = deque()
+        self._step_timer = QTimer(self, singleShot=True, interval=0)
+        self._step_timer.timeout.connect(self._run_steps)
+        self._header_widgets()
+        for name, make in panel_factories().items():
+            holder = card()
+            holder.setFixedHeight(360 if name == "at_risk" else 290)
+            QVBoxLayout(holder).addWidget(QLabel("Preparing chart…", objectName="muted"))
+            grid.addWidget(holder, *PLACEMENT[name])
+            self._placeholders[name] = holder
+            self._steps.append(lambda name=name, make=make: self._build_panel(name, make))
+        self._step_timer.start()
         for column in range(3):
             grid.setColumnStretch(column, 1)
         scroll = QScrollArea()
@@ -184,19 +206,20 @@ class DashboardView(View):
         tiles["running"].clicked.connect(self._drill_running)
         return tiles
 
-    def _panels(self) -> dict[str, ChartPanel]:
-        """The panels, wired to click-through on the data shown."""
-        p = build_panels()
+    def _header_widgets(self) -> None:
+        """Controls that sit in panel headers; they exist before their panels do."""
         self.at_risk_days = QSpinBox(minimum=7, maximum=365, value=self.state.at_risk_days)
         self.at_risk_days.setPrefix("silent ≥ ")
         self.at_risk_days.setSuffix(" days")
         self.at_risk_days.setKeyboardTracking(False)  # reload once the number is typed
         self.at_risk_days.valueChanged.connect(self._on_at_risk_days)
-        p["at_risk"].add_header_widget(self.at_risk_days)
         self.coverage_by = QComboBox()
         self.coverage_by.addItems(["by department", "by time zone"])
         self.coverage_by.currentIndexChanged.connect(lambda _i: self._show_coverage())
-        p["coverage"].add_header_widget(self.coverage_by)
+
+    def _build_panel(self, name: str, make: Callable[[], ChartPanel]) -> None:
+        """Build one panel in place of its placeholder, wired to click-through."""
+        panel = make()
         by_row = {
             "funnel": lambda data, row: drill.funnel_stage(data, str(row["stage"])),
             "satisfaction": lambda data, row: drill.rating(data, int(row["rating"])),
@@ -208,16 +231,42 @@ class DashboardView(View):
                 drill.time_zone if row["by"] == "time_zone" else drill.department
             )(data, str(row["group"])),
         }
-        for name, pick in by_row.items():
-            p[name].drill = self._with_data(pick)  # type: ignore[attr-defined]
-        p["mentor_load"].drill = self._with_data(drill.mentor_load_bin)  # type: ignore[attr-defined]
-        p["time_to_match"].drill = self._with_data(drill.days_bin)  # type: ignore[attr-defined]
-        p["at_risk"].row_activated.connect(  # type: ignore[attr-defined]
-            lambda row: self.show_mentorships(
-                f"{row['mentee']} with {row['mentor']}", [row["mentorship_id"]]
+        if name in by_row:
+            panel.drill = self._with_data(by_row[name])  # type: ignore[attr-defined]
+        elif name == "mentor_load":
+            panel.drill = self._with_data(drill.mentor_load_bin)  # type: ignore[attr-defined]
+        elif name == "time_to_match":
+            panel.drill = self._with_data(drill.days_bin)  # type: ignore[attr-defined]
+        elif name == "at_risk":
+            panel.add_header_widget(self.at_risk_days)
+            panel.row_activated.connect(  # type: ignore[attr-defined]
+                lambda row: self.show_mentorships(
+                    f"{row['mentee']} with {row['mentor']}", [row["mentorship_id"]]
+                )
             )
-        )
-        return p
+        if name == "coverage":
+            panel.add_header_widget(self.coverage_by)
+        # Fixed heights keep two rows of charts in view on a laptop screen.
+        panel.setFixedHeight(360 if name == "at_risk" else 290)
+        panel.drill_down.connect(self.show_mentorships)
+        holder = self._placeholders.pop(name)
+        self._grid.replaceWidget(holder, panel)
+        holder.deleteLater()
+        self.panels[name] = panel
+        if self.data is not None:
+            panel.set_frame(self._frames(self.data)[name])
+
+    def drawing(self) -> bool:
+        """True while panels are still being built or drawn (screenshots wait for it)."""
+        return bool(self._steps)
+
+    def _run_steps(self) -> None:
+        """Run queued steps for up to ~30 ms, then yield to the event loop."""
+        started = time.perf_counter()
+        while self._steps and time.perf_counter() - started < 0.03:
+            self._steps.popleft()()
+        if self._steps:
+            self._step_timer.start()
 
     # -- filters -----------------------------------------------------------------------
     def _on_filter_changed(self, *_args: object) -> None:
@@ -330,7 +379,13 @@ class DashboardView(View):
         if choices is not None:
             self._fill_options(choices)
         self.show_data(data)
-        self.loaded.emit()
+        # ``loaded`` follows the last panel drawn (and built, on first open).
+        self._steps.append(lambda: self._emit_loaded(data))
+        self._step_timer.start()
+
+    def _emit_loaded(self, data: DashboardData) -> None:
+        if data is self.data:
+            self.loaded.emit()
 
     # -- drawing -----------------------------------------------------------------------
     def show_data(self, data: DashboardData) -> None:
@@ -341,7 +396,7 @@ class DashboardView(View):
         t["enrolled"].set_value(f"{k['enrolled']:,}", f"{_pct(k['match_rate'])} matched")
         t["running"].set_value(f"{k['running']:,}", "in progress · click to list")
         share = k["at_risk_share"] or 0.0
-        tone = "bad" if share > 0.3 else "warn" if share > 0.15 else "good"
+        tone = risk_tone(int(k["at_risk"] or 0), share)
         risk_hint = f"{_pct(k['at_risk_share'])} of running · click to list"
         t["at_risk"].set_value(f"{k['at_risk']:,}", risk_hint, tone=tone)
         t["sessions"].set_value(f"{k['sessions']:,}", f"{k['messages']:,} messages")
@@ -354,21 +409,11 @@ class DashboardView(View):
         )
         t["utilisation"].set_value(_pct(k["mentor_utilisation"]), "of mentor capacity")
 
-        bands = data.score_vs_outcome.with_columns(
-            band_label=pl.format(
-                "{}–{}", pl.col("score_min").round(2), pl.col("score_max").round(2)
-            )
-        )
-        frames = {
-            "engagement": data.engagement, "funnel": data.funnel, "burnup": data.burnup,
-            "satisfaction": data.satisfaction, "satisfaction_trend": data.satisfaction_trend,
-            "heatmap": data.heatmap, "mentor_load": data.mentor_load,
-            "time_to_match": data.time_to_match, "completion": data.completion,
-            "score_vs_outcome": bands, "coverage": self._coverage_frame(data),
-            "at_risk": data.at_risk,
-        }  # fmt: skip
-        for name, panel in self.panels.items():
-            panel.set_frame(frames[name])
+        # Panels are drawn one at a time between events, so the window keeps answering.
+        frames = self._frames(data)
+        for name in list(self.panels):
+            self._steps.append(lambda name=name: self._draw(data, name, frames[name]))
+        self._step_timer.start()
         scope = self.state.filters().describe()
         summary = f"{scope} · as of {data.as_of:%Y-%m-%d %H:%M} UTC · "
         if k["enrolled"] == 0 and data.mentorships.is_empty():
@@ -377,12 +422,31 @@ class DashboardView(View):
             summary += f"{data.mentorships.height:,} mentorships"
         self.status_label.setText(summary)
 
+    def _frames(self, data: DashboardData) -> dict[str, pl.DataFrame]:
+        bands = data.score_vs_outcome.with_columns(
+            band_label=pl.format(
+                "{}–{}", pl.col("score_min").round(2), pl.col("score_max").round(2)
+            )
+        )
+        return {
+            "engagement": data.engagement, "funnel": data.funnel, "burnup": data.burnup,
+            "satisfaction": data.satisfaction, "satisfaction_trend": data.satisfaction_trend,
+            "heatmap": data.heatmap, "mentor_load": data.mentor_load,
+            "time_to_match": data.time_to_match, "completion": data.completion,
+            "score_vs_outcome": bands, "coverage": self._coverage_frame(data),
+            "at_risk": data.at_risk,
+        }  # fmt: skip
+
+    def _draw(self, data: DashboardData, name: str, frame: pl.DataFrame) -> None:
+        if data is self.data and name in self.panels:  # newer data replaces a pending draw
+            self.panels[name].set_frame(frame)
+
     def _coverage_frame(self, data: DashboardData) -> pl.DataFrame:
         by_zone = self.coverage_by.currentIndex() == 1
         return data.coverage_time_zone if by_zone else data.coverage_department
 
     def _show_coverage(self) -> None:
-        if self.data is not None:
+        if self.data is not None and "coverage" in self.panels:
             self.panels["coverage"].set_frame(self._coverage_frame(self.data))
 
     # -- click-through (which pairs are behind a bar: analytics.drill) ------------------

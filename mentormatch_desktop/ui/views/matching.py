@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mentormatch_desktop.domain.enums import ProgramKind
+from mentormatch_desktop.domain.enums import ProgramKind, ProposalStatus
 from mentormatch_desktop.services import match_runs
 from mentormatch_desktop.services import matching as matching_service
 from mentormatch_desktop.services.match_runs import ProgramOption, RunDetail, RunInfo
 from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.formatting import format_datetime
 from mentormatch_desktop.ui.models.proposals import BREAKDOWN_COLUMN, ProposalsTableModel
 from mentormatch_desktop.ui.views.base import View
 from mentormatch_desktop.ui.views.breakdown import BreakdownDelegate
@@ -39,6 +40,58 @@ from mentormatch_desktop.ui.widgets import (
 from mentormatch_desktop.ui.workers import Task, TaskError
 
 PREFERRED_STRATEGY = "optimizer"
+
+
+def worth_reviewing(runs: list[RunInfo]) -> int | None:
+    """The run to open on: the latest with proposals; else the latest that did not fail
+    (its summary then says why it proposed nothing); else the latest."""
+    for wanted in (lambda r: r.status != "failed" and r.matched > 0,
+                   lambda r: r.status != "failed", lambda r: True):  # fmt: skip
+        found = next((r.id for r in runs if wanted(r)), None)
+        if found is not None:
+            return found
+    return None
+
+
+def run_summary(detail: RunDetail, strategy: str, mentees: str = "mentees") -> str:
+    """The line above the proposals: what the run did, counted as a coordinator would.
+
+    A rejected proposal does not count as a match, and its mentee is listed as not
+    matched (unless another proposal of the run still pairs them).
+    """
+    run = detail.run
+    live = [p for p in detail.proposals if p.status != ProposalStatus.REJECTED]
+    paired = {p.mentee_id for p in live}
+    unmatched = list(detail.unmatched)
+    listed = {pid for pid, _ in unmatched} | paired
+    for p in detail.proposals:
+        if p.mentee_id not in listed:
+            unmatched.append((p.mentee_id, p.mentee_name))
+            listed.add(p.mentee_id)
+    scores = [p.score for p in live]
+    head = f"Run #{run.id} · {strategy} · {run.status}"
+    if run.solver_status:
+        head += f" ({run.solver_status.lower()})"
+    parts = [head, f"{len(paired)} of {detail.mentees_enrolled} unpaired {mentees} matched"]
+    if scores:
+        parts.append(f"mean score {sum(scores) / len(scores):.2f}")
+        parts.append(f"lowest {min(scores):.2f}")
+    if run.seconds is not None:
+        parts.append(f"solved in {run.seconds:.2f} s")
+    text = " · ".join(parts)
+    if run.diagnosis:
+        text += f"<br>{run.diagnosis}"
+    elif not detail.proposals and run.status != "failed":
+        text += (
+            "<br>This run proposed no pairs. A run proposes nothing when no mentor has a "
+            "free seat or no pair passes the program's rules: check the rules and mentor "
+            "capacities in Programs, then run matching again, or pick an earlier run."
+        )
+    if unmatched:
+        names = ", ".join(name for _, name in unmatched[:6])
+        more = len(unmatched) - 6
+        text += f"<br>Not matched: {names}" + (f" and {more} more" if more > 0 else "")
+    return text
 
 
 def strategies_for(context: AppContext, kind: ProgramKind) -> list[tuple[str, str]]:
@@ -185,10 +238,23 @@ class MatchingView(MatchingDecisions, View):
         pid = self.program_combo.currentData()
         return next((p for p in self.programs if p.id == pid), None)
 
+    def strategy_label(self, name: str) -> str:
+        """The picker's label for a strategy ("Optimal (min-cost flow)"), not its id."""
+        index = self.strategy_combo.findData(name)
+        if index >= 0:
+            return self.strategy_combo.itemText(index)
+        return name.replace("_", " ").capitalize()  # a strategy no longer installed
+
+    def mentee_word(self) -> str:
+        program = self.program()
+        return "peers" if program is not None and program.kind == ProgramKind.PEER else "mentees"
+
     def _on_program_changed(self, _index: int = 0) -> None:
         program = self.program()
         if program is None:
             return
+        if self.sender() is self.program_combo:
+            self.banner.hide()  # its message was about the program shown before
         current = self.strategy_combo.currentData()
         self.strategy_combo.clear()
         for name, label in strategies_for(self.context, program.kind):
@@ -220,10 +286,13 @@ class MatchingView(MatchingDecisions, View):
         self.run_combo.blockSignals(True)
         self.run_combo.clear()
         for run in runs:
-            when = run.started_at.strftime("%d %b %Y %H:%M")
-            self.run_combo.addItem(f"#{run.id} · {run.strategy} · {when} · {run.status}", run.id)
-        if select is None:  # the latest run worth reviewing: failed runs only explain
-            select = next((r.id for r in runs if r.status != "failed"), None)
+            when = format_datetime(run.started_at)
+            label = f"#{run.id} · {self.strategy_label(run.strategy)} · {when} · {run.status}"
+            if run.status != "failed" and not run.matched:
+                label += " · no pairs"
+            self.run_combo.addItem(label, run.id)
+        if select is None:
+            select = worth_reviewing(runs)
         index = self.run_combo.findData(select) if select is not None else 0
         self.run_combo.setCurrentIndex(max(0, index))
         self.run_combo.blockSignals(False)
@@ -263,28 +332,8 @@ class MatchingView(MatchingDecisions, View):
         self.delegate.weights = detail.weights
         self.model.set_proposals(detail.proposals, detail.weights)
         self.pages.setCurrentWidget(self.review_page)
-        run = detail.run
-        matched = len({p.mentee_id for p in detail.proposals})
-        scores = [p.score for p in detail.proposals]
-        mean = sum(scores) / len(scores) if scores else 0.0
-        parts = [
-            f"Run #{run.id} · {run.strategy} · {run.status}"
-            + (f" ({run.solver_status.lower()})" if run.solver_status else ""),
-            f"{matched} of {detail.mentees_enrolled} unpaired mentees matched",
-            f"mean score {mean:.2f}",
-        ]
-        if scores:
-            parts.append(f"lowest {min(scores):.2f}")
-        if run.seconds is not None:
-            parts.append(f"solved in {run.seconds:.2f} s")
-        text = " · ".join(parts)
-        if run.diagnosis:
-            text += f"<br>{run.diagnosis}"
-        if detail.unmatched:
-            names = ", ".join(name for _, name in detail.unmatched[:6])
-            more = len(detail.unmatched) - 6
-            text += f"<br>Not matched: {names}" + (f" and {more} more" if more > 0 else "")
-        self.summary.setText(text)
+        self.summary.setText(run_summary(detail, self.strategy_label(detail.run.strategy),
+                                         self.mentee_word()))  # fmt: skip
         self.panel.set_run(detail)
         row = next((i for i, p in enumerate(detail.proposals) if p.id == selected), 0)
         if detail.proposals:
@@ -354,9 +403,11 @@ class MatchingView(MatchingDecisions, View):
         self._update_buttons()
 
     def _matched(self, summary: Any) -> None:
+        program = self.program()
+        name = f"{program.name}: " if program is not None else ""
         self.banner.show_message(
-            f"Proposed {len(summary.proposals)} pairs; {summary.matched} of "
-            f"{summary.n_mentees} matched in {summary.seconds:.1f} s. Review them below.",
+            f"{name}proposed {len(summary.proposals)} pairs; {summary.matched} of "
+            f"{summary.n_mentees} {self.mentee_word()} matched. Review them below.",
             "info",
         )
         self.load_runs(select=summary.run_id)

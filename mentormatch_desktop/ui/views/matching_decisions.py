@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from mentormatch_desktop.domain.enums import ProposalStatus
-from mentormatch_desktop.services import match_runs
 from mentormatch_desktop.services import matching as matching_service
 from mentormatch_desktop.services.match_records import ProposalView
 from mentormatch_desktop.ui.workers import Task, TaskError
@@ -91,30 +90,6 @@ class MatchingDecisions(_Base):
             self.load_runs(select=run.id)
 
         return self.run(store, on_success=done, on_error=self._decision_failed)
-
-    def prepare_screenshot(self) -> None:
-        """Show the most recent run that has proposals (screenshots never run matching)."""
-        if self.detail is not None and self.detail.proposals:
-            return
-        context = self.context
-
-        def find() -> tuple[int, int] | None:
-            with context.unit_of_work() as ctx:
-                for program in match_runs.matching_programs(ctx):
-                    for run in match_runs.list_runs(ctx, program.id):
-                        if run.matched:
-                            return program.id, run.id
-            return None
-
-        def show(found: tuple[int, int] | None) -> None:
-            if found is not None:
-                self.program_combo.blockSignals(True)
-                self.program_combo.setCurrentIndex(self.program_combo.findData(found[0]))
-                self.program_combo.blockSignals(False)
-                self._on_program_changed()
-                self.load_runs(select=found[1])
-
-        self.run(find, on_success=show)
 
     def open_compare(self) -> QWidget | None:
         from mentormatch_desktop.ui.views.compare_dialog import CompareDialog

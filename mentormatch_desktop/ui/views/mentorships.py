@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -133,7 +134,15 @@ class MentorshipsView(View):
         for column, width in enumerate((145, 145, 160, 80, 112, 110, 88, 104)):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
-        self.table.doubleClicked.connect(lambda _i: self.rematch_selected())
+        # Double-click and Enter open the detail; destructive actions stay behind buttons.
+        self.table.doubleClicked.connect(lambda _i: self.open_detail())
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            enter = QShortcut(QKeySequence(key), self.table)
+            enter.setContext(Qt.ShortcutContext.WidgetShortcut)
+            enter.activated.connect(self.open_detail)
+        self.detail_button = header.add_action("Open…", "file")
+        self.detail_button.setToolTip("Open the mentorship's detail (double-click or Enter)")
+        self.detail_button.clicked.connect(self.open_detail)
 
         self.empty = EmptyState(
             "mentorships",
@@ -256,6 +265,19 @@ class MentorshipsView(View):
         running = row is not None and row.status in RUNNING
         self.end_button.setEnabled(running)
         self.rematch_button.setEnabled(running)
+        self.detail_button.setEnabled(row is not None)
+
+    def open_detail(self) -> QWidget | None:
+        """Show the selected mentorship's detail page (people, sessions, goals …)."""
+        from mentormatch_desktop.ui.views.mentorship_detail import MentorshipDetailDialog
+
+        row = self.selected()
+        if row is None:
+            return None
+        dialog = MentorshipDetailDialog(self.context, row, parent=self)
+        dialog.changed.connect(self._changed)
+        dialog.open()
+        return dialog
 
     def end_selected(self) -> QWidget | None:
         from mentormatch_desktop.ui.views.mentorship_dialogs import EndMentorshipDialog
@@ -288,3 +310,18 @@ class MentorshipsView(View):
     def prepare_screenshot(self) -> None:
         if self.model.rowCount():
             self.table.selectRow(0)
+
+    def screenshot_extras(self) -> list[tuple[str, object]]:
+        """The detail page of a running pairing with some history (``--screenshots``)."""
+        if not self.model.rowCount():
+            return []
+        best = max(
+            range(self.model.rowCount()),
+            key=lambda i: (self.model.row(i).sessions_held, self.model.row(i).milestones_total),
+        )
+
+        def open_detail() -> QWidget | None:
+            self.table.selectRow(best)
+            return self.open_detail()
+
+        return [("mentorship-detail", open_detail)]

@@ -50,15 +50,33 @@ def plugin_rows(host: PluginHost) -> list[PluginRow]:
     return [PluginRow(info, sorted(provided.get(info.name, []))) for info in host.plugins()]
 
 
+_CAPABILITIES = (
+    ("strategy", "matching strategy", "matching strategies"),
+    ("criterion", "matching criterion", "matching criteria"),
+    ("calendar", "calendar connector", "calendar connectors"),
+    ("channel", "messaging channel", "messaging channels"),
+)
+
+
+def capabilities(rows: list[PluginRow]) -> str:
+    """What this installation can do, from what the plugins provide ("no calendar
+    connector installed" rather than a promise of calendar support)."""
+    parts = []
+    for label, one, many in _CAPABILITIES:
+        n = sum(1 for r in rows for p in r.provides if p.startswith(f"{label}:"))
+        parts.append(f"no {one} installed" if n == 0 else f"{n} {one if n == 1 else many}")
+    return "Installed: " + " · ".join(parts)
+
+
 class PluginsView(View):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         layout = page_layout(self)
         header = PageHeader(
             "Plugins",
-            "Matching strategies and criteria, calendar connectors and messaging channels, "
-            "loaded through the “mentormatch” entry points. A third-party plugin that fails "
-            "is disabled and listed here with the reason; the app keeps working.",
+            "Everything that extends MentorMatch, the built-in matching strategies and "
+            "criteria included. A third-party plugin that fails is switched off and listed "
+            "here with the reason; the app keeps working.",
         )
         self.reload_button = header.add_action("Refresh", "refresh")
         self.reload_button.clicked.connect(self.reload)
@@ -82,8 +100,8 @@ class PluginsView(View):
         self.empty = EmptyState(
             "plugins",
             "No plugins found",
-            "MentorMatch found no entry points in the “mentormatch” group. "
-            "Reinstall the package (pip install -e .) so the built-ins register.",
+            "This installation is incomplete: even the built-in matching strategies are "
+            "missing. Reinstall MentorMatch Desktop, or ask whoever installed it.",
         )
         self.pages.addWidget(self.table)
         self.pages.addWidget(self.empty)
@@ -108,6 +126,8 @@ class PluginsView(View):
         self.summary.setText(
             f"{len(rows)} plugins · {builtin} built-in · {len(rows) - builtin} third-party"
             + (f" · {failed} failed" if failed else " · all loaded")
+            + "\n"
+            + capabilities(rows)
         )
         palette = theme.current()
         self.table.setRowCount(len(rows))

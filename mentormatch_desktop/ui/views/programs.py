@@ -61,6 +61,9 @@ STATUS_LABELS = {
 }
 
 
+LEARN_TIP = "Compare the current weights with weights learned from past outcomes"
+
+
 class ProgramsView(View):
     watches = ("programs", "participants", "mentorships", "*")
     loaded = Signal()
@@ -186,9 +189,7 @@ class ProgramsView(View):
         self.learn_button = make_button(
             "Learned weights…", "demo", on_click=self.open_weights_review
         )
-        self.learn_button.setToolTip(
-            "Compare the current weights with weights learned from past outcomes"
-        )
+        self.learn_button.setToolTip(LEARN_TIP)
         buttons.addWidget(self.learn_button)
         self.revert_button = make_button("Revert", on_click=self._revert)
         self.save_button = make_button("Save program", "check", primary=True, on_click=self.save)
@@ -237,19 +238,28 @@ class ProgramsView(View):
         if 0 <= row < len(self.programs):
             program = self.programs[row]
             self.current_id = program.id
+            self._set_learn_enabled()
             self._fill(program.to_input())
             self.saved_label.setText(
                 f"{program.mentors} mentors · {program.mentees} mentees · {program.peers} peers · "
                 f"{program.active_mentorships} active mentorships"
                 + (f" · weights v{program.weights_version}" if program.weights_version else "")
             )
-            self.preview.set_program(program.id, self._known_weights(program.weights))
+            # The baseline is what the sliders show (they round), so an untouched form
+            # never reports changes.
+            self.preview.set_program(program.id, self.sliders.weights())
             self.preview.request(self.sliders.weights(), immediately=True)
 
     def new_program(self) -> None:
         """An empty form with default weights; nothing is written until Save."""
         self.current_id = None
+        # No card stays current: clicking the one that was selected must load it again
+        # (it kept the row, so the click changed nothing and Save created a new program).
+        self.list.blockSignals(True)
+        self.list.setCurrentRow(-1)
         self.list.clearSelection()
+        self.list.blockSignals(False)
+        self._set_learn_enabled()
         self.pages.setCurrentWidget(self.main_page)
         defaults = {c.name: c.default_weight for c in self.criteria}
         self._fill(ProgramInput(name="", weights=defaults, starts_on=date.today()))
@@ -363,6 +373,15 @@ class ProgramsView(View):
             self.new_program()
         else:
             self._on_selected(self.list.currentRow())
+
+    def _set_learn_enabled(self) -> None:
+        saved = self.current_id is not None
+        self.learn_button.setEnabled(saved)
+        self.learn_button.setToolTip(
+            LEARN_TIP
+            if saved
+            else "Save the program first: weights are learned from its mentorships' outcomes"
+        )
 
     def open_weights_review(self) -> QWidget | None:
         """The learned-weights review for the selected program (saved programs only)."""

@@ -158,8 +158,8 @@ class RankingPreview(QGroupBox):
         self.caption = QLabel(objectName="hint")
         self.caption.setWordWrap(True)
         layout.addWidget(self.caption)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["Mentee", "Best mentor", "Score"])
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Mentee", "Best mentor", "Before", "Score"])
         self.table.verticalHeader().hide()
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
@@ -168,7 +168,7 @@ class RankingPreview(QGroupBox):
         head = self.table.horizontalHeader()
         head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         head.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        head.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        head.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setMinimumHeight(280)
         layout.addWidget(self.table, 1)
         self._timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
@@ -246,15 +246,22 @@ class RankingPreview(QGroupBox):
             if r.mentee_id in before and before[r.mentee_id].mentor_id != r.top[0].mentor_id
         ]
         delta = pair.current.mean_best_score - pair.baseline.mean_best_score
-        self.caption.setText(
-            f"First choice changes for {len(changed)} of {len(rows)} mentees · mean best score "
-            f"{pair.current.mean_best_score:.2f} ({delta:+.2f}) · "
-            + (
-                "1 mentor is someone's first choice."
-                if pair.current.distinct_top_mentors == 1
-                else f"{pair.current.distinct_top_mentors} mentors are someone's first choice."
-            )
+        tops = pair.current.distinct_top_mentors
+        spread = (
+            "1 mentor is someone's first choice."
+            if tops == 1
+            else f"{tops} mentors are someone's first choice."
         )
+        scope = f"Unmatched mentees only ({len(rows)}): people already in a pair are left out."
+        if not changed and abs(delta) < 0.005:
+            head = "Best mentor under the saved weights · mean best score "
+            head += f"{pair.current.mean_best_score:.2f} · "
+            self.caption.setText(f"{scope}<br>{head}{spread} Move a slider to see what changes.")
+        else:
+            self.caption.setText(
+                f"{scope}<br>First choice changes for {len(changed)} of {len(rows)} · mean best "
+                f"score {pair.current.mean_best_score:.2f} ({delta:+.2f}) · {spread}"
+            )
         shown = (changed + [r for r in rows if r not in changed])[:SHOWN_ROWS]
         palette = theme.current()
         self.table.setRowCount(len(shown))
@@ -262,12 +269,16 @@ class RankingPreview(QGroupBox):
             top = row.top[0]
             old = before.get(row.mentee_id)
             mentor = QTableWidgetItem(top.name)
+            mentor.setToolTip(top.name)
+            was = QTableWidgetItem("—")
             if old is not None and old.mentor_id != top.mentor_id:
-                mentor.setText(f"{top.name}  (was {old.name})")
                 mentor.setForeground(QColor(palette.accent_text))
+                was = QTableWidgetItem(old.name)
+                was.setToolTip(f"Best mentor under the saved weights: {old.name}")
             self.table.setItem(i, 0, QTableWidgetItem(row.name))
             self.table.setItem(i, 1, mentor)
+            self.table.setItem(i, 2, was)
             score = QTableWidgetItem(f"{top.score:.2f}")
             score.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.table.setItem(i, 2, score)
+            self.table.setItem(i, 3, score)
         self.updated.emit()

@@ -8,8 +8,6 @@ kept skill and keeps the label as an alias, so future imports resolve it by them
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -127,11 +125,8 @@ class SkillMergesDialog(QDialog):
     def find(self) -> None:
         self.find_button.setEnabled(False)
         self.progress.start("Comparing skills…")
-        context = self.context
-
-        def suggest(*, progress: Any, cancel: Any) -> skill_service.SuggestResult:
-            with context.unit_of_work() as ctx:
-                return skill_service.suggest_skill_merges(ctx, progress=progress, cancel=cancel)
+        from mentormatch_desktop.services.process_jobs import suggest_skill_merges_job
+        from mentormatch_desktop.ui.processes import run_in_process
 
         def done(result: skill_service.SuggestResult) -> None:
             note = f" ({result.note})" if result.note else ""
@@ -145,8 +140,11 @@ class SkillMergesDialog(QDialog):
             self.progress.stop()
             self.find_button.setEnabled(True)
 
-        self.task = run_in_background(
-            suggest,
+        # The sentence model loads in its own process: a thread would hold the
+        # interpreter lock for long stretches and freeze the window.
+        self.task = run_in_process(
+            suggest_skill_merges_job,
+            self.context.database_url,
             progress=self.progress.update_progress,
             cancel=True,
             on_success=done,

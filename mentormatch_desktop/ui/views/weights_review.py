@@ -159,16 +159,15 @@ class WeightsReviewDialog(QDialog):
         self.learn_button.setEnabled(False)
         self.apply_button.setEnabled(False)
         self.progress.start("Reading outcomes…")
-        context, program_id = self.context, self.program_id
+        from mentormatch_desktop.services.process_jobs import suggest_weights_job
+        from mentormatch_desktop.ui.processes import run_in_process
 
-        def suggest(*, progress: Any, cancel: Any) -> Any:
-            with context.unit_of_work() as ctx:
-                return learning_service.suggest_weights(
-                    ctx, program_id, progress=progress, cancel=cancel
-                )
-
-        self.task = run_in_background(
-            suggest,
+        # Criterion matrices (and the sentence model, when the program uses semantic fit)
+        # are computed in their own process so that the window keeps answering.
+        self.task = run_in_process(
+            suggest_weights_job,
+            self.context.database_url,
+            self.program_id,
             progress=self.progress.update_progress,
             cancel=True,
             on_success=self.show_suggestion,

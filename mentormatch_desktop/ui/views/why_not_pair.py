@@ -54,7 +54,9 @@ def describe(answer: WhyNotAnswer, mentee: str, mentor: str) -> str:
     if answer.obstacles:
         items = "".join(f"<li>{escape(o)}</li>" for o in answer.obstacles)
         parts.append(f"What stands in the way:<ul style='margin:0'>{items}</ul>")
-    if answer.text:
+    # The service's sentence often restates an obstacle ("They cannot be matched: …");
+    # say each thing once.
+    if answer.text and not any(o in answer.text for o in answer.obstacles):
         parts.append(escape(answer.text))
     return "<br>".join(parts)
 

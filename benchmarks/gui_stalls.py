@@ -1,0 +1,255 @@
+"""GUI-thread stalls: how long the window stops answering during each user action.
+
+``python benchmarks/gui_stalls.py [--quick] [--participants N]`` builds the demo database
+(300 people) and, unless ``--quick``, a 20,000-person one (``mentormatch demo
+--participants 20000`` into a temporary SQLite file), then drives the desktop app offscreen
+in a fresh process per database: start-up, every screen, the Dashboard filters and export,
+Programs selection, the import wizard, the profile editor, the mentorship detail, skill-merge
+*Find duplicates* and *Learn* in the learned-weights dialog.
+
+A 10 ms heartbeat ``QTimer`` runs on the GUI thread; a stall is the longest time between two
+beats minus the interval (the time a click or a repaint would have waited). The table prints
+the longest stall per action and per database; the last line is ``max stall: N ms``.
+Target (issue 12): no action over 100 ms.
+
+``--database URL`` measures one existing database only (used for each child process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HEARTBEAT_MS = 10
+TARGET_MS = 100
+
+
+# -- the child: one database, one fresh process -----------------------------------------
+def measure(database_url: str, *, heavy: bool) -> list[tuple[str, float, float]]:
+    """Drive the app on ``database_url``; returns (action, stall ms, wall seconds) rows."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ["MENTORMATCH_DATABASE_URL"] = database_url
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(["gui_stalls"])
+    beats = QElapsedTimer()
+    worst = [0.0]
+
+    def beat() -> None:
+        gap = beats.nsecsElapsed() / 1e6
+        beats.restart()
+        worst[0] = max(worst[0], gap - HEARTBEAT_MS)
+
+    timer = QTimer(interval=HEARTBEAT_MS)
+    timer.setTimerType(timer.timerType().PreciseTimer)
+    timer.timeout.connect(beat)
+    beats.start()
+    timer.start()
+
+    def pump(seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+
+    from mentormatch_desktop.ui.workers import running_tasks
+
+    holder: dict[str, Any] = {}
+
+    def idle(timeout: float = 300.0, until: Callable[[], bool] | None = None) -> None:
+        deadline = time.monotonic() + timeout
+        quiet = 0
+        while time.monotonic() < deadline:
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+            drawing = any(getattr(w, "drawing", lambda: False)() for w in screens())
+            done = running_tasks() == 0 and not drawing and (until is None or until())
+            quiet = quiet + 1 if done else 0
+            if quiet >= 10:
+                return
+        raise TimeoutError("the app did not become idle")
+
+    rows: list[tuple[str, float, float]] = []
+
+    def screens() -> list[Any]:
+        window = holder.get("window")
+        return list(window.screens.values()) if window is not None else []
+
+    def action(name: str, do: Callable[[], Any], until: Callable[[], bool] | None = None) -> Any:
+        pump(0.1)
+        worst[0] = 0.0
+        beats.restart()
+        started = time.perf_counter()
+        result = do()  # runs on the GUI thread: its own duration is a stall too
+        synchronous = (time.perf_counter() - started) * 1000
+        idle(until=until)
+        pump(0.2)  # late repaints and queued results
+        stall = max(worst[0], synchronous - HEARTBEAT_MS, 0.0)
+        rows.append((name, stall, time.perf_counter() - started))
+        print(f"  {name:<40} {stall:8.0f} ms  ({rows[-1][2]:.1f} s)", file=sys.stderr)
+        return result
+
+    scratch = tempfile.mkdtemp(prefix="gui-stalls-")
+
+    def start_up() -> None:
+        from mentormatch_desktop.config import load_settings
+        from mentormatch_desktop.ui import theme
+        from mentormatch_desktop.ui.context import AppContext
+        from mentormatch_desktop.ui.main_window import MainWindow
+        from mentormatch_desktop.ui.startup import start
+
+        theme.apply_theme(app, "light")
+        context = AppContext(load_settings(database_url))
+        settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(context, settings=settings)
+        window.resize(1440, 900)
+        window.show()
+        holder["window"] = window
+        start(window, fill_demo=False)
+
+    action("start-up (window to first screen)", start_up,
+           until=lambda: holder["window"].current_key() is not None)  # fmt: skip
+    window = holder["window"]
+
+    for key in list(window.keys()):
+        action(f"open {key}", lambda key=key: window.navigate(key))
+
+    dashboard = window.screen("dashboard")
+    window.navigate("dashboard")
+    idle()
+    if dashboard.program_combo.count() > 1:
+        action("dashboard: program filter", lambda: dashboard.program_combo.setCurrentIndex(1))
+    action("dashboard: period filter", lambda: dashboard.period_combo.setCurrentIndex(2))
+    action("dashboard: period back to all time", lambda: dashboard.period_combo.setCurrentIndex(0))
+    action("dashboard: export HTML", lambda: dashboard.export_report(Path(scratch) / "r.html"))
+
+    programs = window.navigate("programs")
+    idle()
+    if programs.list.count() > 1:
+        action("programs: select another program", lambda: programs.list.setCurrentRow(1))
+        action("programs: select the first again", lambda: programs.list.setCurrentRow(0))
+
+    matching = window.navigate("matching")
+    idle()
+    combo = matching.program_combo
+    if combo.count() > 1:
+        other = 0 if combo.currentIndex() else 1
+        action("matching: switch program", lambda: combo.setCurrentIndex(other))
+
+    participants = window.navigate("participants")
+    idle()
+    action("participants: search 'python'", lambda: participants.set_search("python"))
+    action("participants: clear search", lambda: participants.set_search(""))
+
+    def close(widget: Any) -> None:
+        widget.close()
+        widget.deleteLater()
+
+    first = participants.model.person_id(0) if participants.model.rowCount() else None
+    if first is not None:
+        editor = action(
+            "participants: open profile editor", lambda: participants.open_profile(first)
+        )
+        close(editor)
+    wizard = action("participants: open import wizard", participants.open_import_wizard)
+    close(wizard)
+
+    mentorships = window.navigate("mentorships")
+    idle()
+    if mentorships.model.rowCount():
+        mentorships.table.selectRow(0)
+        detail = action("mentorships: open detail", mentorships.open_detail)
+        if detail is not None:
+            close(detail)
+
+    if heavy:
+        merges = action("skill merges: open", participants.open_skill_merges)
+        action("skill merges: find duplicates", merges.find,
+               until=lambda: not merges.progress.isVisible())  # fmt: skip
+        close(merges)
+
+        window.navigate("programs")
+        idle()
+        programs.list.setCurrentRow(0)
+        idle()
+        review = action("learned weights: open", programs.open_weights_review)
+        if review is not None:
+            action("learned weights: learn", review.learn,
+                   until=lambda: review.learn_button.isEnabled())  # fmt: skip
+            close(review)
+
+    window.close()
+    return rows
+
+
+# -- the parent: build the databases, run one child per database, print the table --------
+def build_demo(path: Path, participants: int) -> str:
+    url = f"sqlite:///{path}"
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "mentormatch_desktop.cli", "demo", "--participants",
+         str(participants), "--database", url],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    print(f"built {participants:,}-person demo in {time.perf_counter() - started:.0f} s",
+          file=sys.stderr)  # fmt: skip
+    return url
+
+
+def child(url: str, heavy: bool) -> list[tuple[str, float, float]]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--database", url, *([] if heavy else ["--light"])],
+        check=True, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    return [tuple(row) for row in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the demo database only")
+    parser.add_argument("--participants", type=int, default=20_000)
+    parser.add_argument("--database", help="measure this database only (child mode)")
+    parser.add_argument("--light", action="store_true", help="skip the model-heavy dialogs")
+    parser.add_argument("--keep", type=Path, help="keep the built databases in this folder")
+    args = parser.parse_args()
+    if args.database:
+        rows = measure(args.database, heavy=not args.light)
+        print(json.dumps(rows))
+        return
+
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="gui-stalls-db-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    sizes = [300] if args.quick else [300, args.participants]
+    results: dict[int, dict[str, float]] = {}
+    names: list[str] = []
+    for size in sizes:
+        path = folder / f"demo-{size}.sqlite"
+        url = f"sqlite:///{path}" if path.exists() else build_demo(path, size)
+        for name, stall, _wall in child(url, heavy=True):
+            results.setdefault(size, {})[name] = stall
+            if name not in names:
+                names.append(name)
+
+    head = f"{'action':<42}" + "".join(f"{f'{s:,} people':>16}" for s in sizes)
+    print(head)
+    print("-" * len(head))
+    for name in names:
+        cells = ""
+        for size in sizes:
+            value = results[size].get(name)
+            mark = "" if value is None or value <= TARGET_MS else " !"
+            cells += f"{'—' if value is None else f'{value:.0f} ms{mark}':>16}"
+        print(f"{name:<42}{cells}")
+    worst = max(v for per in results.values() for v in per.values())
+    print(f"max stall: {worst:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,421 @@
+"""The detail of one mentorship: people, why matched, history, sessions, goals, feedback.
+
+Opened by double-click or Enter on a row of the Mentorships screen. The page is a grid of
+cards built from :data:`SECTIONS`; another area adds its own card with
+:func:`register_section` (the participant side will add messages, for example) without
+touching this module. Actions live in the header: End and Re-match (the existing dialogs)
+and Message both, which stays disabled until the inbox exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QScrollArea,
+    QSizePolicy,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mentormatch_desktop.services.mentorship_detail import MentorshipDetail, mentorship_detail
+from mentormatch_desktop.services.mentorships import RUNNING, MentorshipRow
+from mentormatch_desktop.ui import theme
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.formatting import format_date, plural
+from mentormatch_desktop.ui.widgets import Banner, card, make_button, read_only_table, section_title
+from mentormatch_desktop.ui.workers import TaskError, run_in_background
+
+MESSAGE_TOOLTIP = "Messaging both people arrives with the inbox"
+
+
+@dataclass(frozen=True)
+class DetailSection:
+    """One card of the detail page. ``build`` returns None when it has nothing to show."""
+
+    key: str
+    title: str
+    column: int  # 0: left (who and why), 1: right (what happened)
+    build: Callable[[MentorshipDetail], QWidget | None]
+
+
+SECTIONS: list[DetailSection] = []
+
+
+def register_section(section: DetailSection, *, before: str | None = None) -> None:
+    """Add a card (replacing one with the same key); ``before`` places it before that key."""
+    SECTIONS[:] = [s for s in SECTIONS if s.key != section.key]
+    keys = [s.key for s in SECTIONS]
+    SECTIONS.insert(keys.index(before) if before in keys else len(SECTIONS), section)
+
+
+class MentorshipDetailDialog(QDialog):
+    """The detail page of one mentorship; ``changed`` carries the id after an end/re-match."""
+
+    changed = Signal(int)
+    loaded = Signal()
+
+    def __init__(self, context: AppContext, row: MentorshipRow, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.context = context
+        self.row = row
+        self.detail: MentorshipDetail | None = None
+        self.setWindowTitle(f"Mentorship · {row.mentee} ↔ {row.mentor}")
+        self.resize(1180, 780)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(20, 16, 20, 16)
+        outer.setSpacing(10)
+
+        header = QHBoxLayout()
+        titles = QVBoxLayout()
+        titles.setSpacing(2)
+        self.title = QLabel(f"{row.mentee} ↔ {row.mentor}", objectName="pageTitle")
+        self.subtitle = QLabel(row.program, objectName="muted")
+        self.health = QLabel("")
+        titles.addWidget(self.title)
+        titles.addWidget(self.subtitle)
+        titles.addWidget(self.health)
+        header.addLayout(titles, 1)
+        running = row.status in RUNNING
+        self.end_button = make_button("End…", "stop", on_click=self.end)
+        self.rematch_button = make_button("Re-match…", "swap", on_click=self.rematch)
+        self.message_button = make_button("Message both", "mail")
+        self.message_button.setEnabled(False)
+        self.message_button.setToolTip(MESSAGE_TOOLTIP)
+        for button in (self.message_button, self.end_button, self.rematch_button):
+            header.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+        self.end_button.setEnabled(running)
+        self.rematch_button.setEnabled(running)
+        if not running:
+            tip = "Only a running mentorship can be ended or re-matched"
+            self.end_button.setToolTip(tip)
+            self.rematch_button.setToolTip(tip)
+        outer.addLayout(header)
+        self.banner = Banner("error")
+        outer.addWidget(self.banner)
+
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body = QWidget()
+        columns = QHBoxLayout(self.body)
+        columns.setContentsMargins(0, 0, 4, 0)
+        columns.setSpacing(14)
+        self.columns: list[QVBoxLayout] = []
+        for stretch in (4, 6):  # who and why | what happened
+            column = QVBoxLayout()
+            column.setSpacing(14)
+            columns.addLayout(column, stretch)
+            self.columns.append(column)
+        self.placeholder = QLabel("Loading the mentorship…", objectName="muted")
+        self.columns[0].addWidget(self.placeholder)
+        self.scroll.setWidget(self.body)
+        outer.addWidget(self.scroll, 1)
+        close = QHBoxLayout()
+        close.addStretch(1)
+        close.addWidget(make_button("Close", on_click=self.accept))
+        outer.addLayout(close)
+        self.cards: dict[str, QWidget] = {}
+        self.reload()
+
+    # -- loading -------------------------------------------------------------------------
+    def reload(self) -> None:
+        context, mid = self.context, self.row.id
+
+        def load() -> MentorshipDetail:
+            with context.unit_of_work() as ctx:
+                return mentorship_detail(ctx, mid)
+
+        task = run_in_background(load, on_success=self._show, on_error=self._failed, owner=self)
+        task.handles_errors = True
+
+    def _failed(self, error: TaskError) -> None:
+        self.placeholder.setText("")
+        self.banner.show_message(f"Cannot open this mentorship: {error.message}", "error")
+
+    def _show(self, detail: MentorshipDetail) -> None:
+        self.detail = detail
+        self.placeholder.hide()
+        status = detail.status.value.replace("_", " ").capitalize()
+        if detail.ended_at is not None:
+            when = f"{format_date(detail.started_at)} – {format_date(detail.ended_at)}"
+        else:
+            when = f"since {format_date(detail.started_at)}"
+        self.subtitle.setText(f"{detail.program} · {status} {when}")
+        palette = theme.current()
+        colour = (
+            palette.error
+            if detail.at_risk
+            else palette.success
+            if detail.health == "On track"
+            else palette.muted
+        )
+        self.health.setText(detail.health)
+        self.health.setStyleSheet(f"color: {colour}; font-weight: 600;")
+        for section in SECTIONS:
+            widget = section.build(detail)
+            if widget is None:
+                continue
+            box = card()
+            column = QVBoxLayout(box)
+            column.setContentsMargins(14, 12, 14, 12)
+            column.setSpacing(8)
+            column.addWidget(section_title(section.title))
+            column.addWidget(widget)
+            self.cards[section.key] = box
+            self.columns[1 if section.column else 0].addWidget(box)
+        for column in self.columns:
+            column.addStretch(1)
+        self.loaded.emit()
+
+    # -- actions -------------------------------------------------------------------------
+    def end(self) -> QWidget:
+        from mentormatch_desktop.ui.views.mentorship_dialogs import EndMentorshipDialog
+
+        dialog = EndMentorshipDialog(self.context, self.row, parent=self)
+        dialog.done_signal.connect(self._acted)
+        dialog.open()
+        return dialog
+
+    def rematch(self) -> QWidget:
+        from mentormatch_desktop.ui.views.mentorship_dialogs import RematchDialog
+
+        dialog = RematchDialog(self.context, self.row, parent=self)
+        dialog.done_signal.connect(self._acted)
+        dialog.open()
+        return dialog
+
+    def _acted(self, mentorship_id: int) -> None:
+        self.changed.emit(mentorship_id)
+        self.accept()
+
+
+# -- the built-in sections --------------------------------------------------------------
+def _label(text: str, name: str = "", *, wrap: bool = True) -> QLabel:
+    label = QLabel(text, objectName=name) if name else QLabel(text)
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _vbox(spacing: int = 6) -> tuple[QWidget, QVBoxLayout]:
+    widget = QWidget()
+    box = QVBoxLayout(widget)
+    box.setContentsMargins(0, 0, 0, 0)
+    box.setSpacing(spacing)
+    return widget, box
+
+
+def _people(detail: MentorshipDetail) -> QWidget:
+    widget = QWidget()
+    row = QHBoxLayout(widget)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.setSpacing(16)
+    for person in (detail.mentee, detail.mentor):
+        side, box = _vbox(2)
+        box.addWidget(_label(person.role.upper(), "hint"))
+        box.addWidget(_label(f"<b>{person.name}</b>"))
+        role = " · ".join(x for x in (person.title, person.department) if x)
+        if role:
+            box.addWidget(_label(role, "muted"))
+        box.addWidget(_label(person.email, "muted"))
+        box.addWidget(_label(f"Time zone: {person.time_zone}", "muted"))
+        box.addStretch(1)
+        row.addWidget(side, 1)
+    return widget
+
+
+def _why(detail: MentorshipDetail) -> QWidget:
+    widget, box = _vbox()
+    score = "—" if detail.score is None else f"{detail.score:.2f}"
+    box.addWidget(_label(f"<span style='font-size:20px; font-weight:600'>{score}</span> "
+                         "match score"))  # fmt: skip
+    if detail.explanation:
+        box.addWidget(_label(detail.explanation))
+    for reason in detail.reasons[:6]:
+        line = QHBoxLayout()
+        name = _label(reason.criterion, wrap=False)
+        name.setMinimumWidth(140)
+        bar = QProgressBar()
+        bar.setRange(0, 100)
+        bar.setValue(round(max(0.0, min(1.0, reason.value)) * 100))
+        bar.setObjectName("meter")
+        bar.setTextVisible(False)
+        value = _label(f"{reason.value:.2f}", "muted", wrap=False)
+        value.setFixedWidth(34)
+        value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        line.addWidget(name)
+        line.addWidget(bar, 1)
+        line.addWidget(value)
+        box.addLayout(line)
+    return widget
+
+
+def _history(detail: MentorshipDetail) -> QWidget:
+    widget, box = _vbox(4)
+    for change in detail.history:
+        text = f"<b>{format_date(change.at)}</b> · {change.label}"
+        if change.detail:
+            text += f" — {change.detail}"
+        box.addWidget(_label(text))
+    return widget
+
+
+def _sessions(detail: MentorshipDetail) -> QWidget:
+    if not detail.sessions:
+        return _label("No sessions yet.", "muted")
+    table = read_only_table(
+        ["Date", "Length", "Status", "Rating", "Notes"],
+        selection=QAbstractItemView.SelectionMode.NoSelection,
+    )
+    table.setRowCount(len(detail.sessions))
+    for r, s in enumerate(reversed(detail.sessions)):  # latest first
+        rating = " ".join("★" * x for x in s.ratings) if s.ratings else "—"
+        notes = s.notes or s.agenda or ""
+        cells = (format_date(s.starts_at), f"{s.minutes} min", s.status, rating, notes)
+        for c, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if c == 4 and text:
+                item.setToolTip(text)
+            table.setItem(r, c, item)
+    table.setFixedHeight(min(260, 32 + 30 * len(detail.sessions)))
+    table.verticalHeader().setDefaultSectionSize(28)
+    held = detail.sessions_held
+    widget, box = _vbox()
+    box.addWidget(_label(f"{plural(held, 'session')} held of {len(detail.sessions)} planned",
+                         "muted"))  # fmt: skip
+    box.addWidget(table)
+    return widget
+
+
+def _goals(detail: MentorshipDetail) -> QWidget:
+    widget, box = _vbox(8)
+    if not detail.goals and not detail.loose_milestones:
+        box.addWidget(_label("No goals or milestones set.", "muted"))
+        return widget
+    groups = [(g.title, g.owner, g.status, g.progress, g.milestones) for g in detail.goals]
+    if detail.loose_milestones:
+        done = sum(m.completed_at is not None for m in detail.loose_milestones)
+        groups.append(("Other milestones", "", "", done / len(detail.loose_milestones),
+                       tuple(detail.loose_milestones)))  # fmt: skip
+    for title, owner, status, progress, milestones in groups:
+        head = QHBoxLayout()
+        who = f" · {owner}" if owner else ""
+        state = f" · {status}" if status else ""
+        head.addWidget(_label(f"<b>{title}</b><span style='color:gray'>{who}{state}</span>"), 1)
+        bar = QProgressBar()
+        bar.setRange(0, 100)
+        bar.setValue(round(progress * 100))
+        bar.setFormat(f"{round(progress * 100)}%")
+        bar.setFixedWidth(120)
+        bar.setFixedHeight(16)
+        head.addWidget(bar)
+        box.addLayout(head)
+        for m in milestones:
+            if m.completed_at is not None:
+                mark, when = "✓", f"done {format_date(m.completed_at)}"
+            elif m.overdue:
+                mark, when = "!", f"overdue since {format_date(m.due_on)}"
+            else:
+                mark, when = "○", f"due {format_date(m.due_on)}" if m.due_on else "no date"
+            line = _label(f"&nbsp;&nbsp;{mark} {m.title} <span style='color:gray'>· {when}</span>")
+            if m.overdue:
+                line.setStyleSheet(f"color: {theme.current().error};")
+            box.addWidget(line)
+    return widget
+
+
+def _feedback(detail: MentorshipDetail) -> QWidget:
+    widget, box = _vbox(6)
+    if not detail.feedback:
+        box.addWidget(_label("No feedback given yet.", "muted"))
+        return widget
+    mean = detail.mean_rating
+    assert mean is not None
+    box.addWidget(_label(f"Average {mean:.1f} of 5 from {plural(len(detail.feedback), 'rating')}",
+                         "muted"))  # fmt: skip
+    for f in detail.feedback[:8]:
+        stars = "★" * f.rating + "☆" * (5 - f.rating)
+        text = f"<b>{f.author}</b> · {format_date(f.at)} · {stars}"
+        if f.comment:
+            text += f"<br>{f.comment}"
+        box.addWidget(_label(text))
+    if len(detail.feedback) > 8:
+        box.addWidget(_label(f"… and {len(detail.feedback) - 8} earlier", "muted"))
+    return widget
+
+
+class ActivityChart(QWidget):
+    """Events per week as bars, with the first day of each month labelled below."""
+
+    def __init__(self, weeks: list[tuple[date, int]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.weeks = weeks
+        self.setMinimumHeight(130)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def sizeHint(self) -> QSize:
+        return QSize(420, 130)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        palette = theme.current()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        left, bottom, top = 28, 22, 8
+        width, height = self.width() - left - 4, self.height() - bottom - top
+        peak = max((n for _, n in self.weeks), default=0)
+        painter.setPen(QColor(palette.muted))
+        painter.drawText(QRectF(0, top - 6, left - 4, 14), Qt.AlignmentFlag.AlignRight,
+                         str(peak))  # fmt: skip
+        painter.drawText(QRectF(0, top + height - 8, left - 4, 14), Qt.AlignmentFlag.AlignRight,
+                         "0")  # fmt: skip
+        painter.setPen(QColor(palette.border))
+        painter.drawLine(left, top + height, left + width, top + height)
+        if not self.weeks:
+            return
+        step = width / len(self.weeks)
+        last_month = None
+        for k, (week, n) in enumerate(self.weeks):
+            x = left + k * step
+            if peak and n:
+                bar = height * n / peak
+                painter.fillRect(QRectF(x + 1, top + height - bar, max(1.0, step - 2), bar),
+                                 QColor(palette.accent))  # fmt: skip
+            if week.month != last_month:  # a label under the first week of each month
+                painter.setPen(QColor(palette.muted))
+                painter.drawText(QRectF(x, top + height + 4, 60, 14), Qt.AlignmentFlag.AlignLeft,
+                                 week.strftime("%b"))  # fmt: skip
+                last_month = week.month
+        painter.end()
+
+
+def _activity(detail: MentorshipDetail) -> QWidget:
+    widget, box = _vbox(4)
+    total = sum(n for _, n in detail.activity)
+    box.addWidget(_label(f"{plural(total, 'event')} in the last {len(detail.activity)} weeks "
+                         "(sessions, messages, milestones, feedback)", "muted"))  # fmt: skip
+    box.addWidget(ActivityChart(list(detail.activity)))
+    return widget
+
+
+for _section in (
+    DetailSection("people", "People", 0, _people),
+    DetailSection("why", "Why they were matched", 0, _why),
+    DetailSection("history", "Status history", 0, _history),
+    DetailSection("feedback", "Feedback", 0, _feedback),
+    DetailSection("activity", "Activity over time", 1, _activity),
+    DetailSection("sessions", "Sessions", 1, _sessions),
+    DetailSection("goals", "Goals and milestones", 1, _goals),
+):
+    register_section(_section)
