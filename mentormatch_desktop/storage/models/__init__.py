@@ -26,6 +26,11 @@ from mentormatch_desktop.storage.models.programs import (
     Program,
     WeightSet,
 )
+from mentormatch_desktop.storage.models.scheduling import (
+    AvailabilityException,
+    SchedulingPreference,
+    SessionLog,
+)
 from mentormatch_desktop.storage.models.skills import (
     PersonSkill,
     Skill,
@@ -36,6 +41,7 @@ from mentormatch_desktop.storage.models.skills import (
 
 __all__ = [
     "AuditLog",
+    "AvailabilityException",
     "AvailabilitySlot",
     "Base",
     "BusyBlock",
@@ -58,6 +64,8 @@ __all__ = [
     "PersonLanguage",
     "PersonSkill",
     "Program",
+    "SchedulingPreference",
+    "SessionLog",
     "Skill",
     "SkillAlias",
     "SkillCategory",
