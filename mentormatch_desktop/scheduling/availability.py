@@ -122,14 +122,21 @@ class PersonAvailability:
 
 def week_grid(windows: Sequence[WeeklyWindow]) -> np.ndarray:
     """The local week as ``(7, 96)`` bools; edges round inward to whole quarter hours."""
+    return _week_grid(tuple(windows))
+
+
+@lru_cache(maxsize=8192)
+def _week_grid(windows: tuple[WeeklyWindow, ...]) -> np.ndarray:
     grid = np.zeros((7, SLOTS_PER_DAY), dtype=bool)
     for w in windows:
         first = -(-w.start_minute // SLOT_MINUTES)
         last = w.end_minute // SLOT_MINUTES
         grid[w.weekday, first:last] = True
+    grid.setflags(write=False)
     return grid
 
 
+@lru_cache(maxsize=1024)
 def working_inconvenience(hours: WorkingHours) -> np.ndarray:
     """Minutes of inconvenience of each local quarter hour of the week, ``(7, 96)`` int32.
 
@@ -147,6 +154,7 @@ def working_inconvenience(hours: WorkingHours) -> np.ndarray:
     for d in range(7):
         if d not in hours.weekdays:
             out[d] += OFF_DAY_PENALTY
+    out.setflags(write=False)
     return out
 
 
@@ -158,6 +166,7 @@ class LocalClock:
     weekday: np.ndarray  # Monday = 0
     quarter: np.ndarray  # quarter hour of the local day, 0..95
     minute_of_day: np.ndarray
+    week_index: np.ndarray  # weekday * 96 + quarter: a flat index into a (7, 96) grid
 
 
 def local_clock(time_zone: str, horizon: Horizon) -> LocalClock:
@@ -178,8 +187,11 @@ def _local_clock(time_zone: str, start_minute: int, n_slots: int) -> LocalClock:
         weekday=((day + EPOCH_WEEKDAY) % 7).astype(np.int32),
         quarter=minute_of_day // SLOT_MINUTES,
         minute_of_day=minute_of_day,
+        week_index=(
+            ((day + EPOCH_WEEKDAY) % 7) * SLOTS_PER_DAY + minute_of_day // SLOT_MINUTES
+        ).astype(np.intp),
     )
-    for arr in (clock.day, clock.weekday, clock.quarter, clock.minute_of_day):
+    for arr in (clock.day, clock.weekday, clock.quarter, clock.minute_of_day, clock.week_index):
         arr.setflags(write=False)
     return clock
 
@@ -197,9 +209,13 @@ def _exception_mask(exc: DateException, clock: LocalClock) -> np.ndarray:
 
 
 def availability_mask(person: PersonAvailability, horizon: Horizon) -> np.ndarray:
-    """Bool per slot: the person's rules and exceptions say they could meet then."""
+    """Bool per slot: the person's rules and exceptions say they could meet then.
+
+    A fresh array the caller may change."""
+    free = _weekly_mask(person.time_zone, person.weekly, horizon).copy()
+    if not person.exceptions:
+        return free
     clock = local_clock(person.time_zone, horizon)
-    free = week_grid(person.weekly)[clock.weekday, clock.quarter]
     for exc in person.exceptions:
         if exc.available:
             free |= _exception_mask(exc, clock)
@@ -209,7 +225,24 @@ def availability_mask(person: PersonAvailability, horizon: Horizon) -> np.ndarra
     return free
 
 
+@lru_cache(maxsize=4096)
+def _weekly_mask(time_zone: str, weekly: tuple[WeeklyWindow, ...], horizon: Horizon) -> np.ndarray:
+    """The weekly rules alone over a horizon; shared by people with the same rules and zone."""
+    out = _week_grid(weekly).ravel().take(local_clock(time_zone, horizon).week_index)
+    out.setflags(write=False)
+    return out
+
+
 def inconvenience(person: PersonAvailability, horizon: Horizon) -> np.ndarray:
-    """Minutes of inconvenience per slot (0 inside the person's preferred hours)."""
-    clock = local_clock(person.time_zone, horizon)
-    return working_inconvenience(person.working_hours)[clock.weekday, clock.quarter]
+    """Minutes of inconvenience per slot (0 inside the person's preferred hours).
+
+    Read-only and shared by everyone with the same zone and working hours."""
+    return _inconvenience(person.time_zone, person.working_hours, horizon)
+
+
+@lru_cache(maxsize=1024)
+def _inconvenience(time_zone: str, hours: WorkingHours, horizon: Horizon) -> np.ndarray:
+    clock = local_clock(time_zone, horizon)
+    out = working_inconvenience(hours).ravel().take(clock.week_index)
+    out.setflags(write=False)
+    return out

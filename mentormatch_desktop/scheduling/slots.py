@@ -20,15 +20,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from mentormatch_desktop.scheduling.availability import (
     PersonAvailability,
     availability_mask,
     inconvenience,
 )
-from mentormatch_desktop.scheduling.grid import Horizon, interval_mask
-from mentormatch_desktop.scheduling.zones import SLOT_MINUTES, epoch_minutes, zone
+from mentormatch_desktop.scheduling.grid import Horizon, interval_matrix
+from mentormatch_desktop.scheduling.zones import SLOT_MINUTES, epoch_minutes, offsets, zone
 
 BusyArrays = tuple[np.ndarray, np.ndarray]  # epoch-minute starts, ends
 
@@ -127,15 +126,22 @@ class SlotFinder:
         self.horizon = horizon
         self.people = {p.person_id: p for p in people}
         busy = busy or {}
-        self._free: dict[int, np.ndarray] = {}
-        self._cost: dict[int, np.ndarray] = {}
-        for p in people:
-            free = availability_mask(p, horizon)
-            if p.person_id in busy:
-                starts, ends = busy[p.person_id]
-                free &= ~interval_mask(horizon, starts, ends, buffer_minutes=buffer_minutes)
-            self._free[p.person_id] = free
-            self._cost[p.person_id] = inconvenience(p, horizon)
+        n_people = len(people)
+        self._row = {p.person_id: i for i, p in enumerate(people)}
+        free = np.empty((n_people, horizon.n_slots), dtype=bool)
+        for i, p in enumerate(people):
+            free[i] = availability_mask(p, horizon)
+        spans = [(self._row[pid], s, e) for pid, (s, e) in busy.items() if pid in self._row]
+        if spans:
+            rows = np.concatenate([np.full(len(s), r, dtype=np.int64) for r, s, _ in spans])
+            starts = np.concatenate([np.asarray(s, dtype=np.int64) for _, s, _ in spans])
+            ends = np.concatenate([np.asarray(e, dtype=np.int64) for _, _, e in spans])
+            free &= ~interval_matrix(
+                horizon, rows, starts, ends, n_people, buffer_minutes=buffer_minutes
+            )
+        self._free_rows = free
+        self._free = {p.person_id: free[i] for i, p in enumerate(people)}
+        self._cost = {p.person_id: inconvenience(p, horizon) for p in people}
         self.first_start = 0
         if now is not None:
             earliest = epoch_minutes(now) + notice_minutes - horizon.start_minute
@@ -159,10 +165,14 @@ class SlotFinder:
             raise ValueError(f"step must be a positive multiple of {SLOT_MINUTES} minutes")
         k = -(-minutes // SLOT_MINUTES)
         n = self.horizon.n_slots
+        empty = np.zeros(0, np.int64)
         if k > n:
-            return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32), k
-        free = np.logical_and.reduce([self._free[i] for i in person_ids])
-        run = np.concatenate(([0], np.cumsum(free, dtype=np.int32)))
+            return empty, empty, empty, k
+        free = self._free[person_ids[0]] & self._free[person_ids[1]]
+        for pid in person_ids[2:]:
+            free &= self._free[pid]
+        run = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(free, out=run[1:])
         ok = (run[k:] - run[:-k]) == k  # length n - k + 1
         ok[: self.first_start] = False
         step = step_minutes // SLOT_MINUTES
@@ -171,10 +181,21 @@ class SlotFinder:
             ok &= aligned == 0
         idx = np.flatnonzero(ok)
         if idx.size == 0:
-            return idx, np.zeros(0, np.int32), np.zeros(0, np.int32), k
-        costs = np.stack([self._cost[i] for i in person_ids])  # (P, n)
-        window = sliding_window_view(costs, k, axis=1)[:, idx, :].max(axis=2)  # (P, m)
-        return idx, window.max(axis=0), window.sum(axis=0), k
+            return idx, empty, empty, k
+        worst = total = None
+        for pid in person_ids:
+            cost = self._cost[pid]
+            window = cost[idx]  # the session's cost is its worst quarter hour
+            for j in range(1, k):
+                window = np.maximum(window, cost[idx + j])
+            worst = window if worst is None else np.maximum(worst, window)
+            total = window if total is None else total + window
+        return idx, worst, total, k
+
+    @staticmethod
+    def _order(idx: np.ndarray, worst: np.ndarray, total: np.ndarray) -> np.ndarray:
+        """Indices into ``idx`` from best to worst (see the module docstring)."""
+        return np.lexsort((idx, total, worst, worst > 0))
 
     def common(
         self,
@@ -189,7 +210,7 @@ class SlotFinder:
         idx, worst, total, k = self._candidates(person_ids, minutes, step_minutes)
         if idx.size == 0:
             return []
-        order = np.lexsort((idx, total, worst, worst > 0))
+        order = self._order(idx, worst, total)
         chosen: list[int] = []
         taken = np.zeros(self.horizon.n_slots + k, dtype=bool)
         for j in order:
@@ -210,8 +231,9 @@ class SlotFinder:
         idx, worst, total, _ = self._candidates(person_ids, minutes, step_minutes)
         if idx.size == 0:
             return None
-        best = np.lexsort((idx, total, worst, worst > 0))[0]
-        return int(idx[best])
+        # One argmin on a composite key: ranks as _order does, without a full sort.
+        key = (worst.astype(np.int64) * (1 << 20) + total) * (1 << 20) + idx
+        return int(idx[int(np.argmin(key))])
 
     def describe(self, person_ids: Sequence[int], index: int, minutes: int) -> Slot:
         """The :class:`Slot` starting at slot ``index`` with each person's local view."""
@@ -224,6 +246,12 @@ class SlotFinder:
             tz = zone(p.time_zone)
             cost = int(self._cost[pid][index : index + k].max())
             local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+            # Folds and jumps only happen next to an offset change: look closer only there.
+            n = self.horizon.n_slots
+            near = offsets(p.time_zone, self.horizon.start_minute, n)[
+                max(0, index - 12) : min(n, index + k + 12)
+            ]
+            note = _local_note(local_start, local_end) if near.min() != near.max() else None
             views.append(
                 LocalView(
                     person_id=pid,
@@ -233,7 +261,7 @@ class SlotFinder:
                     end=local_end,
                     preferred=cost == 0,
                     inconvenience_minutes=cost,
-                    note=_local_note(local_start, local_end),
+                    note=note,
                 )
             )
         return Slot(start=start, end=end, people=tuple(views))
