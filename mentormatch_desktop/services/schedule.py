@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 import numpy as np
-from sqlalchemy import or_, select
+from sqlalchemy import BigInteger, Integer, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus
@@ -62,13 +63,26 @@ class Needs:
 def load_people(session: Session, person_ids: Sequence[int]) -> list[PersonAvailability]:
     """Availability of each person, in the order given."""
     ids = list(dict.fromkeys(person_ids))
-    people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))}
+    # Plain column rows, not ORM objects: a program-wide finder reads thousands of people.
+    people = {
+        pid: (zone_name, email)
+        for pid, zone_name, email in session.execute(
+            select(Person.id, Person.time_zone, Person.email).where(Person.id.in_(ids))
+        )
+    }
     missing = [i for i in ids if i not in people]
     if missing:
         raise ScheduleError(f"no person with id {missing[0]}")
     windows: dict[int, list[WeeklyWindow]] = defaultdict(list)
-    for row in session.scalars(select(AvailabilitySlot).where(AvailabilitySlot.person_id.in_(ids))):
-        windows[row.person_id].append(WeeklyWindow(row.weekday, row.start_minute, row.end_minute))
+    for pid, day, start, end in session.execute(
+        select(
+            AvailabilitySlot.person_id,
+            AvailabilitySlot.weekday,
+            AvailabilitySlot.start_minute,
+            AvailabilitySlot.end_minute,
+        ).where(AvailabilitySlot.person_id.in_(ids))
+    ):
+        windows[pid].append(WeeklyWindow(day, start, end))
     exceptions: dict[int, list[DateException]] = defaultdict(list)
     for ex in session.scalars(
         select(AvailabilityException).where(AvailabilityException.person_id.in_(ids))
@@ -99,11 +113,11 @@ def load_people(session: Session, person_ids: Sequence[int]) -> list[PersonAvail
         out.append(
             PersonAvailability(
                 pid,
-                people[pid].time_zone,
-                tuple(windows[pid]),
+                people[pid][0],
+                tuple(sorted(windows[pid], key=lambda w: (w.weekday, w.start_minute))),
                 tuple(exceptions[pid]),
                 hours,
-                label=people[pid].email,
+                label=people[pid][1],
             )
         )
     return out
@@ -136,12 +150,19 @@ def busy_time(
     """
     ids = list(dict.fromkeys(person_ids))
     spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for pid, s, e in session.execute(
-        select(BusyBlock.person_id, BusyBlock.starts_at, BusyBlock.ends_at).where(
-            BusyBlock.person_id.in_(ids), BusyBlock.ends_at > start, BusyBlock.starts_at < end
-        )
-    ):
-        spans[pid].append((epoch_minutes(s), epoch_minutes(e)))
+    dialect = session.get_bind().dialect.name
+    blocks = np.asarray(
+        session.execute(
+            select(
+                BusyBlock.person_id,
+                _epoch_minutes(BusyBlock.starts_at, dialect),
+                _epoch_minutes(BusyBlock.ends_at, dialect),
+            ).where(
+                BusyBlock.person_id.in_(ids), BusyBlock.ends_at > start, BusyBlock.starts_at < end
+            )
+        ).all(),
+        dtype=np.int64,
+    ).reshape(-1, 3)
     rows = session.execute(
         select(Meeting, Mentorship.mentor_id, Mentorship.mentee_id)
         .join(Mentorship, Meeting.mentorship_id == Mentorship.id)
@@ -166,11 +187,26 @@ def busy_time(
             for pid in (mentor_id, mentee_id):
                 if pid in ids:
                     spans[pid].append((epoch_minutes(occ.start), epoch_minutes(occ.end)))
-    out = {}
+    out: dict[int, BusyArrays] = {}
+    if len(blocks):
+        order = np.argsort(blocks[:, 0], kind="stable")
+        blocks = blocks[order]
+        cuts = np.flatnonzero(np.diff(blocks[:, 0])) + 1
+        for part in np.split(blocks, cuts):
+            out[int(part[0, 0])] = (part[:, 1], part[:, 2])
     for pid, pairs in spans.items():
         arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-        out[pid] = (arr[:, 0], arr[:, 1])
+        old_s, old_e = out.get(pid, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+        out[pid] = (np.concatenate([old_s, arr[:, 0]]), np.concatenate([old_e, arr[:, 1]]))
     return out
+
+
+def _epoch_minutes(column: Any, dialect: str) -> Any:
+    """Whole minutes since the epoch, computed by the database (no per-row Python)."""
+    if dialect == "postgresql":
+        return cast(func.floor(func.extract("epoch", column) / 60), BigInteger)
+    # SQLite keeps UTC as ISO text; strftime('%s') reads it as UTC seconds.
+    return cast(func.strftime("%s", column), Integer) // 60
 
 
 def slot_finder(
@@ -263,8 +299,3 @@ def first_slots_for_unscheduled(
         index = finder.first([mentor, mentee], minutes)
         out[mid] = None if index is None else finder.describe([mentor, mentee], index, minutes)
     return out
-
-
-def horizon_weeks(start: datetime, end: datetime) -> int:
-    """Whole weeks needed to cover ``start``..``end`` (at least one)."""
-    return max(1, -(-(end - start) // timedelta(weeks=1)))
