@@ -283,17 +283,24 @@ def sync_rows() -> list[tuple[str, float, str]]:
             "caldav", rad.username, {"url": rad.url, "calendar_url": str(cal.url)}, "rad"
         )
         conn = CalDavCalendar()
+        # Seed with plain PUTs: the connector's save_event first searches the calendar for
+        # the UID, which makes 1,000 inserts quadratic and is not what is measured here.
+        from mentormatch_desktop.scheduling.ics import calendar_of
+        from plugins.calendar.ics import session_event
+
         urls = []
-        for i in range(1000):
-            s = START + timedelta(hours=i)
-            urls.append(
-                conn.publish_event(
-                    account,
-                    CalendarEvent(
-                        uid=f"b{i}", start=s, end=s + timedelta(minutes=30), summary="busy"
-                    ),
+        with httpx.Client(auth=(rad.username, rad.password)) as http:
+            for i in range(1000):
+                s = START + timedelta(hours=i)
+                ev = CalendarEvent(
+                    uid=f"b{i}", start=s, end=s + timedelta(minutes=30), summary="busy"
                 )
-            )
+                url = f"{str(cal.url).rstrip('/')}/b{i}.ics"
+                body = calendar_of([session_event(ev)]).to_ical()
+                http.put(
+                    url, content=body, headers={"Content-Type": "text/calendar"}
+                ).raise_for_status()
+                urls.append(url)
         full = conn.sync(account, {}, *window)
         for i in range(10):
             s = START + timedelta(hours=i, minutes=15)

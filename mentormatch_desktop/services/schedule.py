@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -151,18 +152,16 @@ def busy_time(
     ids = list(dict.fromkeys(person_ids))
     spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
     dialect = session.get_bind().dialect.name
-    blocks = np.asarray(
-        session.execute(
-            select(
-                BusyBlock.person_id,
-                _epoch_minutes(BusyBlock.starts_at, dialect),
-                _epoch_minutes(BusyBlock.ends_at, dialect),
-            ).where(
-                BusyBlock.person_id.in_(ids), BusyBlock.ends_at > start, BusyBlock.starts_at < end
-            )
-        ).all(),
-        dtype=np.int64,
-    ).reshape(-1, 3)
+    block_rows = session.execute(
+        select(
+            BusyBlock.person_id,
+            _epoch_minutes(BusyBlock.starts_at, dialect),
+            _epoch_minutes(BusyBlock.ends_at, dialect),
+        ).where(BusyBlock.person_id.in_(ids), BusyBlock.ends_at > start, BusyBlock.starts_at < end)
+    ).all()
+    # fromiter over the flattened rows: np.asarray on Row objects probes each one slowly.
+    blocks = np.fromiter(chain.from_iterable(block_rows), dtype=np.int64, count=3 * len(block_rows))
+    blocks = blocks.reshape(-1, 3)
     rows = session.execute(
         select(Meeting, Mentorship.mentor_id, Mentorship.mentee_id)
         .join(Mentorship, Meeting.mentorship_id == Mentorship.id)
