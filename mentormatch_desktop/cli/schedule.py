@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from mentormatch_desktop.cli.common import database_option, open_database
-from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.plugin.host import default_host
 from mentormatch_desktop.services.calendars import CalendarError, export_sessions_ics
 from mentormatch_desktop.services.context import unit_of_work
 from mentormatch_desktop.services.schedule import ScheduleError, find_slots, people_by_email
@@ -61,7 +61,7 @@ def slots_command(
     everyone = [*emails, *more]
     engine = open_database(database_url)
     try:
-        with unit_of_work(engine, plugins=PluginHost().load()) as ctx:
+        with unit_of_work(engine, plugins=default_host()) as ctx:
             ids = people_by_email(ctx.session, everyone)
             found = find_slots(ctx, ids, minutes=minutes, weeks=weeks, limit=limit, step_minutes=15)
     except ScheduleError as exc:
@@ -89,7 +89,7 @@ def export_command(email: str, output: Path, database_url: str | None) -> None:
     """Write a person's proposed and booked sessions to an .ics file."""
     engine = open_database(database_url)
     try:
-        with unit_of_work(engine, plugins=PluginHost().load()) as ctx:
+        with unit_of_work(engine, plugins=default_host()) as ctx:
             (person_id,) = people_by_email(ctx.session, [email])
             data = export_sessions_ics(ctx, person_id)
     except (ScheduleError, CalendarError) as exc:
