@@ -104,30 +104,37 @@ class CalDavCalendar:
         cal = self._calendar(account)
         token = state.get("sync_token")
         real = bool(token) and not str(token).startswith("fake-")
-        full = not token
-        try:
-            # With a real token, let a refused token raise so we know to resync in full;
-            # the library would otherwise list everything silently and call it a delta.
-            coll = cal.objects_by_sync_token(
-                sync_token=token, load_objects=True, disable_fallback=real
-            )
-        except caldav_error.AuthorizationError as exc:
-            if "valid-sync-token" not in str(exc).lower() and not real:
-                raise CalendarAuthError(
-                    "the CalDAV server refused the password: reconnect"
-                ) from exc
-            full, coll = True, cal.objects_by_sync_token(sync_token=None, load_objects=True)
-        except caldav_error.DAVError:
-            if not real:
-                raise
-            full, coll = True, cal.objects_by_sync_token(sync_token=None, load_objects=True)
-        if str(coll.sync_token).startswith("fake-") and len(coll.objects):
-            # A server without sync-collection: the library listed every object.
-            full = True
+        coll = None
+        if real:
+            try:
+                # Let a refused token raise so we know to resync in full; the library would
+                # otherwise list everything silently and call it a delta.
+                coll = cal.objects_by_sync_token(
+                    sync_token=token, load_objects=True, disable_fallback=True
+                )
+            except caldav_error.AuthorizationError as exc:
+                # RFC 6578: a token the server no longer knows is a 403 (valid-sync-token);
+                # only a 401 means our credentials went bad.
+                if "401" in str(getattr(exc, "status", "")):
+                    raise CalendarAuthError(
+                        "the CalDAV server refused the password: reconnect"
+                    ) from exc
+            except caldav_error.DAVError:
+                coll = None  # the server forgot the token: full sync below
+        if coll is not None and not (
+            str(coll.sync_token).startswith("fake-") and len(coll.objects)
+        ):
+            objects, new_token, full = list(coll), coll.sync_token, False
+            deleted = {str(u) for u in getattr(coll, "deleted_urls", ()) or ()}
+        else:
+            # Full sync: take the token first (a change after it shows in the next delta),
+            # then fetch every event with its data in one calendar-query REPORT, instead
+            # of one GET per object.
+            new_token = cal.objects_by_sync_token(sync_token=None, load_objects=False).sync_token
+            objects, full, deleted = list(cal.search(event=True)), True, set()
         busy: list[BusyPeriod] = []
         removed: list[str] = []
-        deleted = {str(u) for u in getattr(coll, "deleted_urls", ()) or ()}
-        for obj in coll:
+        for obj in objects:
             data = getattr(obj, "data", None)
             if not data or str(obj.url.canonical()) in deleted:  # deleted: only the URL is left
                 removed.append(str(obj.url))
@@ -137,9 +144,7 @@ class CalDavCalendar:
             if not found:
                 removed.append(uid)
             busy += [BusyPeriod(b.start, b.end, b.summary, uid) for b in found]
-        return SyncResult(
-            busy=busy, removed=removed, state={"sync_token": coll.sync_token}, full=full
-        )
+        return SyncResult(busy=busy, removed=removed, state={"sync_token": new_token}, full=full)
 
 
 @hookimpl
