@@ -99,4 +99,3 @@ def export_command(email: str, output: Path, database_url: str | None) -> None:
     output.write_bytes(data)
     count = data.count(b"BEGIN:VEVENT")
     click.echo(f"Wrote {count} session(s) to {output}")
-

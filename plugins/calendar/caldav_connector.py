@@ -22,16 +22,17 @@ from typing import Any
 import caldav
 from caldav.lib import error as caldav_error
 
-from mentormatch_desktop.plugin.contracts import (
+from mentormatch_desktop.plugin.api import (
     BusyPeriod,
     CalendarAccount,
     CalendarAuthError,
     CalendarEvent,
     CalendarUnavailable,
     SyncResult,
+    busy_intervals,
+    calendar_of,
+    hookimpl,
 )
-from mentormatch_desktop.plugin.hookspecs import hookimpl
-from mentormatch_desktop.scheduling.ics import busy_intervals, calendar_of
 from mentormatch_plugins.calendar import secrets
 from mentormatch_plugins.calendar.ics import session_event
 

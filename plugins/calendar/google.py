@@ -19,13 +19,13 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from mentormatch_desktop.plugin.contracts import (
+from mentormatch_desktop.plugin.api import (
     BusyPeriod,
     CalendarAccount,
     CalendarEvent,
     SyncResult,
+    hookimpl,
 )
-from mentormatch_desktop.plugin.hookspecs import hookimpl
 from mentormatch_plugins.calendar.oauth import OAuthConfig
 from mentormatch_plugins.calendar.rest import ApiError, RestSession
 

@@ -23,20 +23,18 @@ from typing import Any
 
 import icalendar
 
-from mentormatch_desktop.plugin.contracts import (
+from mentormatch_desktop.plugin.api import (
+    PRODID,
+    Attendee,
     BusyPeriod,
     CalendarAccount,
     CalendarEvent,
-    SyncResult,
-)
-from mentormatch_desktop.plugin.hookspecs import hookimpl
-from mentormatch_desktop.scheduling.ics import (
-    PRODID,
-    Attendee,
     CalendarFileError,
     SessionEvent,
+    SyncResult,
     busy_intervals,
     calendar_of,
+    hookimpl,
     parse_calendar,
 )
 

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlparse
 from authlib.common.security import generate_token
 from authlib.integrations.httpx_client import OAuth2Client
 
-from mentormatch_desktop.plugin.contracts import CalendarAuthError
+from mentormatch_desktop.plugin.api import CalendarAuthError
 
 
 @dataclass(frozen=True)

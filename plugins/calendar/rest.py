@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 from authlib.integrations.base_client.errors import OAuthError
 
-from mentormatch_desktop.plugin.contracts import CalendarAuthError, CalendarUnavailable
+from mentormatch_desktop.plugin.api import CalendarAuthError, CalendarUnavailable
 from mentormatch_plugins.calendar import oauth, secrets
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import keyring
 import keyring.errors
 
-from mentormatch_desktop.plugin.contracts import CalendarAuthError
+from mentormatch_desktop.plugin.api import CalendarAuthError
 
 SERVICE = "mentormatch-calendar"
 
