@@ -209,12 +209,12 @@ def sync_rows() -> list[tuple[str, float, str]]:
     import keyring
 
     from mentormatch_desktop.plugin.contracts import CalendarAccount, CalendarEvent
-    from plugins.calendar import oauth, secrets
-    from plugins.calendar.google import GoogleCalendar
-    from plugins.calendar.google import oauth_config as g_config
-    from plugins.calendar.microsoft import MicrosoftCalendar
-    from plugins.calendar.microsoft import oauth_config as m_config
-    from plugins.calendar.testserver import MemoryKeyring, start_cloud, start_radicale
+    from mentormatch_plugins.calendar import oauth, secrets
+    from mentormatch_plugins.calendar.google import GoogleCalendar
+    from mentormatch_plugins.calendar.google import oauth_config as g_config
+    from mentormatch_plugins.calendar.microsoft import MicrosoftCalendar
+    from mentormatch_plugins.calendar.microsoft import oauth_config as m_config
+    from mentormatch_plugins.calendar.testserver import MemoryKeyring, start_cloud, start_radicale
 
     keyring.set_keyring(MemoryKeyring())
     out = []
@@ -272,7 +272,7 @@ def sync_rows() -> list[tuple[str, float, str]]:
     try:
         import caldav
 
-        from plugins.calendar.caldav_connector import CalDavCalendar
+        from mentormatch_plugins.calendar.caldav_connector import CalDavCalendar
     except ImportError:
         return out
     with tempfile.TemporaryDirectory() as tmp, start_radicale(Path(tmp)) as rad:
@@ -286,7 +286,7 @@ def sync_rows() -> list[tuple[str, float, str]]:
         # Seed with plain PUTs: the connector's save_event first searches the calendar for
         # the UID, which makes 1,000 inserts quadratic and is not what is measured here.
         from mentormatch_desktop.scheduling.ics import calendar_of
-        from plugins.calendar.ics import session_event
+        from mentormatch_plugins.calendar.ics import session_event
 
         urls = []
         with httpx.Client(auth=(rad.username, rad.password)) as http:
