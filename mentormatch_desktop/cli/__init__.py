@@ -42,6 +42,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "db_group",
         "Create and migrate the database schema.",
     ),
+    "calendar": LazyCommand(
+        f"{_PKG}.schedule",
+        "calendar_group",
+        "Sessions as calendar files.",
+    ),
     "demo": LazyCommand(
         f"{_PKG}.demo",
         "demo_command",
@@ -91,6 +96,11 @@ COMMANDS: dict[str, LazyCommand] = {
         f"{_PKG}.ai",
         "skills_group",
         "Skill taxonomy upkeep: duplicate skills suggested for merging.",
+    ),
+    "slots": LazyCommand(
+        f"{_PKG}.schedule",
+        "slots_command",
+        "Ranked common free slots for 2 to 8 people, in UTC and each person's own zone.",
     ),
     "solve": LazyCommand(
         f"{_PKG}.solve",

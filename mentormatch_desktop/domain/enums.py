@@ -80,6 +80,7 @@ class MeetingStatus(StrEnum):
     HELD = "held"
     CANCELLED = "cancelled"
     MISSED = "missed"
+    DECLINED = "declined"
 
 
 class DeliveryStatus(StrEnum):
@@ -94,7 +95,11 @@ class EngagementKind(StrEnum):
     PROFILE_UPDATED = "profile_updated"
     MESSAGE_SENT = "message_sent"
     MESSAGE_READ = "message_read"
+    SESSION_PROPOSED = "session_proposed"
     SESSION_SCHEDULED = "session_scheduled"
+    SESSION_DECLINED = "session_declined"
+    SESSION_RESCHEDULED = "session_rescheduled"
+    SESSION_CANCELLED = "session_cancelled"
     SESSION_HELD = "session_held"
     SESSION_MISSED = "session_missed"
     MILESTONE_COMPLETED = "milestone_completed"

@@ -29,6 +29,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import scipy.sparse as sp
 
+from mentormatch_desktop.scheduling.availability import PersonAvailability, availability_mask
+from mentormatch_desktop.scheduling.grid import Horizon
+
 SLOT_MINUTES = 15
 SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
 SLOTS_PER_WEEK = 7 * SLOTS_PER_DAY  # 672
@@ -292,35 +295,18 @@ def _zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {name!r}") from exc
 
 
-@lru_cache(maxsize=65536)
-def _utc_minute_of_week(zone: str, week: datetime, weekday: int, minute: int) -> int:
-    """Where local ``weekday``/``minute`` of ``week`` falls in the UTC week, in minutes."""
-    local_day = (week + timedelta(days=weekday)).date()
-    local = datetime(local_day.year, local_day.month, local_day.day, tzinfo=_zone(zone))
-    instant = local + timedelta(minutes=minute)  # wall-clock arithmetic in the zone
-    delta = instant.astimezone(UTC) - week
-    return int(delta.total_seconds() // 60) % MINUTES_PER_WEEK
-
-
 def weekly_bitmap(slots: Sequence[tuple[int, int, int]], zone: str, week: datetime) -> np.ndarray:
     """The UTC 15-minute bitmap (672 bools) of local weekly ``slots`` in ``zone``.
 
-    Slot edges are rounded inward to the 15-minute grid, so a bit is set only when the
-    whole quarter hour is free. Windows wrapping past the end of the UTC week wrap around.
+    One implementation with the slot finder (:mod:`mentormatch_desktop.scheduling`): each
+    UTC quarter hour of the week is looked up on the person's wall clock, so edges round
+    inward to the 15-minute grid, windows near the week's ends wrap naturally, and a DST
+    change inside the reference week is honoured slot by slot.
     """
-    bits = np.zeros(SLOTS_PER_WEEK, dtype=bool)
-    for weekday, start, end in slots:
-        if end <= start:
-            continue
-        a = _utc_minute_of_week(zone, week, int(weekday), int(start))
-        length = int(end) - int(start)
-        first = -(-a // SLOT_MINUTES)  # ceil
-        last = (a + length) // SLOT_MINUTES  # floor (exclusive)
-        if last <= first:
-            continue
-        idx = np.arange(first, last) % SLOTS_PER_WEEK
-        bits[idx] = True
-    return bits
+    windows = [(int(d), int(a), int(b)) for d, a, b in slots if int(b) > int(a)]
+    person = PersonAvailability.from_rows(0, zone, windows)
+    start = int((week - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() // 60)
+    return availability_mask(person, Horizon(start, SLOTS_PER_WEEK))
 
 
 def utc_offset_minutes(zone: str, week: datetime) -> int:

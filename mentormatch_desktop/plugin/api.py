@@ -19,7 +19,9 @@ What is here, by use:
   :class:`MatchSolution` out, with :class:`Progress` and :class:`CancelToken`; the built-in
   solvers (:func:`optimize`, :func:`greedy`, :func:`stable`, :func:`peer_match`) for a
   strategy that wraps or post-processes one.
-- **calendar connectors and messaging channels**: their protocols and value types.
+- **calendar connectors and messaging channels**: their protocols and value types, the
+  errors a connector raises, and the iCalendar helpers the built-in connectors use
+  (:func:`calendar_of`, :func:`busy_intervals`, :class:`SessionEvent`).
 - **contracts**: the protocols the host checks each registered object against.
 
 Names are imported on first use (PEP 562 ``__getattr__``): loading a plugin that needs only
@@ -59,13 +61,25 @@ if TYPE_CHECKING:
     from mentormatch_desktop.plugin.contracts import (
         BusyPeriod,
         CalendarAccount,
+        CalendarAuthError,
         CalendarConnector,
         CalendarEvent,
+        CalendarUnavailable,
         Delivery,
         DeliveryResult,
         MessagingChannel,
+        SyncResult,
     )
     from mentormatch_desktop.plugin.host import PluginHost
+    from mentormatch_desktop.scheduling.ics import (
+        PRODID,
+        Attendee,
+        CalendarFileError,
+        SessionEvent,
+        busy_intervals,
+        calendar_of,
+        parse_calendar,
+    )
 
 # ``hookimpl`` is needed by every plugin at import time and costs nothing: import it now.
 from mentormatch_desktop.plugin.hookspecs import hookimpl
@@ -105,6 +119,16 @@ _EXPORTS: dict[str, str] = {
     "Delivery": "mentormatch_desktop.plugin.contracts",
     "DeliveryResult": "mentormatch_desktop.plugin.contracts",
     "MessagingChannel": "mentormatch_desktop.plugin.contracts",
+    "CalendarAuthError": "mentormatch_desktop.plugin.contracts",
+    "CalendarUnavailable": "mentormatch_desktop.plugin.contracts",
+    "SyncResult": "mentormatch_desktop.plugin.contracts",
+    "PRODID": "mentormatch_desktop.scheduling.ics",
+    "Attendee": "mentormatch_desktop.scheduling.ics",
+    "CalendarFileError": "mentormatch_desktop.scheduling.ics",
+    "SessionEvent": "mentormatch_desktop.scheduling.ics",
+    "busy_intervals": "mentormatch_desktop.scheduling.ics",
+    "calendar_of": "mentormatch_desktop.scheduling.ics",
+    "parse_calendar": "mentormatch_desktop.scheduling.ics",
     "PluginHost": "mentormatch_desktop.plugin.host",
 }
 
@@ -113,10 +137,15 @@ __all__ = [
     "AVOID",
     "MODEL_NAME",
     "PREFER",
+    "PRODID",
+    "Attendee",
     "BusyPeriod",
     "CalendarAccount",
+    "CalendarAuthError",
     "CalendarConnector",
     "CalendarEvent",
+    "CalendarFileError",
+    "CalendarUnavailable",
     "CancelToken",
     "Cohort",
     "Delivery",
@@ -130,14 +159,19 @@ __all__ = [
     "Participants",
     "PluginHost",
     "Progress",
+    "SessionEvent",
+    "SyncResult",
     "TfidfSimilarity",
     "best_phrase_pair",
+    "busy_intervals",
+    "calendar_of",
     "cohort_vectors",
     "features",
     "greedy",
     "hookimpl",
     "number_setting",
     "optimize",
+    "parse_calendar",
     "peer_match",
     "phrase_vectors",
     "semantic_status",

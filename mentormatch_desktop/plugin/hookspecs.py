@@ -60,7 +60,12 @@ def register_calendar_connectors(host: PluginHost) -> list[CalendarConnector]:
     """Return the calendar connectors (ICS, CalDAV, Google, Microsoft Graph…) this plugin adds.
 
     Called once when the host loads plugins. A connector reads a participant's busy
-    periods and writes mentoring sessions as events; credentials come from the OS keyring.
+    periods (``busy_periods`` for a window, ``sync`` for what changed since an opaque state
+    the app keeps per connection) and writes mentoring sessions as events
+    (``publish_event`` → the provider's event id, then ``update_event`` and
+    ``cancel_event``). Events carry their IANA time zone, a stable UID and an iTIP
+    SEQUENCE. Credentials come from the OS keyring via ``CalendarAccount.secret_ref``;
+    ``CalendarAuthError`` means "reconnect", ``CalendarUnavailable`` "try again later".
     """
 
 

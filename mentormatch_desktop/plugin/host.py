@@ -42,7 +42,15 @@ _REQUIRED_ATTRIBUTES: dict[str, tuple[type, tuple[str, ...]]] = {
     ),
     "register_calendar_connectors": (
         contracts.CalendarConnector,
-        ("name", "label", "busy_periods", "publish_event"),
+        (
+            "name",
+            "label",
+            "busy_periods",
+            "publish_event",
+            "update_event",
+            "cancel_event",
+            "sync",
+        ),
     ),
     "register_messaging_channels": (
         contracts.MessagingChannel,

@@ -27,6 +27,11 @@ from mentormatch_desktop.storage.models.programs import (
     Program,
     WeightSet,
 )
+from mentormatch_desktop.storage.models.scheduling import (
+    AvailabilityException,
+    SchedulingPreference,
+    SessionLog,
+)
 from mentormatch_desktop.storage.models.skills import (
     PersonSkill,
     Skill,
@@ -37,6 +42,7 @@ from mentormatch_desktop.storage.models.skills import (
 
 __all__ = [
     "AuditLog",
+    "AvailabilityException",
     "AvailabilitySlot",
     "Base",
     "BusyBlock",
@@ -60,6 +66,8 @@ __all__ = [
     "PersonLanguage",
     "PersonSkill",
     "Program",
+    "SchedulingPreference",
+    "SessionLog",
     "Skill",
     "SkillAlias",
     "SkillCategory",

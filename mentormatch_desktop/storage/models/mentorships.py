@@ -6,7 +6,16 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, SmallInteger, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus
@@ -94,6 +103,13 @@ class Meeting(Base):
     rrule: Mapped[str | None] = mapped_column(String(200))
     series_uid: Mapped[str | None] = mapped_column(String(80), index=True)
     external_refs: Mapped[dict[str, Any]] = mapped_column(default=dict)  # provider → event id
+    # The session workflow (migration 0006): who proposed the current time, the ICS
+    # SEQUENCE (bumped on every change so calendars update rather than duplicate), the
+    # video link, and when the other side last answered.
+    proposed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    video_link: Mapped[str] = mapped_column(Text, default="", server_default="")
+    responded_at: Mapped[datetime | None]
     created_at: Mapped[created_at]
 
     mentorship: Mapped[Mentorship] = relationship(back_populates="meetings")

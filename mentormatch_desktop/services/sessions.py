@@ -1,0 +1,557 @@
+"""Sessions as a workflow: propose → accept / decline / counter → reschedule / cancel → log.
+
+Every step is one service on a :class:`ServiceContext` (flush only; the caller commits) and
+writes, in the same unit of work, the engagement event the analytics read. The ICS UID of
+a session never changes and its ``SEQUENCE`` goes up on every change to time or state, so
+the partner's calendar app updates the event it has. Telling the partner goes through one
+function, :func:`notify_partner`: the place the messaging outbox hooks in.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from mentormatch_desktop.domain.enums import EngagementKind, MeetingStatus, MentorshipStatus
+from mentormatch_desktop.scheduling.ics import Attendee, SessionEvent, invitation
+from mentormatch_desktop.scheduling.recurrence import RecurrenceError, parse_rrule
+from mentormatch_desktop.scheduling.zones import UnknownTimeZone, zone
+from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.storage.models import (
+    EngagementEvent,
+    Feedback,
+    Meeting,
+    Mentorship,
+    Milestone,
+    Person,
+    SessionLog,
+)
+
+MIN_MINUTES, MAX_MINUTES = 15, 8 * 60
+UID_DOMAIN = "mentormatch.local"
+
+
+class SessionError(ValueError):
+    """A session step that is not allowed now, or an argument that cannot be used."""
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """What the caller shows after a step."""
+
+    id: int
+    mentorship_id: int
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str
+    proposed_by_id: int | None
+    uid: str
+    sequence: int
+    agenda: str
+    video_link: str
+    rrule: str | None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message to the other side(s) of a session, with its ICS attachment."""
+
+    meeting_id: int
+    change: str  # proposed, accepted, declined, countered, rescheduled, cancelled
+    recipient_ids: tuple[int, ...]
+    subject: str
+    ics: bytes
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _info(m: Meeting) -> SessionInfo:
+    return SessionInfo(
+        id=m.id,
+        mentorship_id=m.mentorship_id,
+        status=MeetingStatus(m.status).value,
+        starts_at=m.starts_at,
+        ends_at=m.ends_at,
+        time_zone=m.time_zone,
+        proposed_by_id=m.proposed_by_id,
+        uid=m.series_uid or "",
+        sequence=m.sequence,
+        agenda=m.agenda,
+        video_link=m.video_link,
+        rrule=m.rrule,
+    )
+
+
+# ----------------------------------------------------------------- plumbing
+def _acting_person(ctx: ServiceContext, mentorship: Mentorship, as_person: int | None) -> int:
+    """Who acts: the signed-in participant, or a person a coordinator acts for."""
+    if as_person is not None and as_person != ctx.actor.person_id:
+        if not ctx.actor.is_coordinator:
+            raise SessionError("only a coordinator may act for another person")
+        person = as_person
+    elif ctx.actor.person_id is not None:
+        person = ctx.actor.person_id
+    else:
+        raise SessionError("say which side of the mentorship is acting (as_person)")
+    if person not in (mentorship.mentor_id, mentorship.mentee_id):
+        raise SessionError(f"person {person} is not part of mentorship {mentorship.id}")
+    return person
+
+
+def _mentorship(ctx: ServiceContext, mentorship_id: int) -> Mentorship:
+    m = ctx.session.get(Mentorship, mentorship_id)
+    if m is None:
+        raise SessionError(f"no mentorship with id {mentorship_id}")
+    return m
+
+
+def _meeting(ctx: ServiceContext, meeting_id: int) -> Meeting:
+    m = ctx.session.get(Meeting, meeting_id, with_for_update=True)
+    if m is None:
+        raise SessionError(f"no session with id {meeting_id}")
+    return m
+
+
+def _others(mentorship: Mentorship, person: int) -> tuple[int, ...]:
+    return tuple(p for p in (mentorship.mentor_id, mentorship.mentee_id) if p != person)
+
+
+def record_activity(
+    ctx: ServiceContext,
+    person_id: int,
+    mentorship: Mentorship,
+    kind: EngagementKind,
+    payload: dict[str, Any] | None = None,
+    *,
+    at: datetime | None = None,
+) -> None:
+    """Write the engagement event analytics read, in this unit of work.
+
+    Kept here until the shared activity module (``services/activity.py``, being written on
+    another branch) lands; then this delegates to it.
+    """
+    when = at or ctx.now()
+    ctx.session.add(
+        EngagementEvent(
+            person_id=person_id,
+            program_id=mentorship.program_id,
+            mentorship_id=mentorship.id,
+            kind=kind,
+            occurred_at=when,
+            payload=payload or None,
+        )
+    )
+    if mentorship.last_activity_at is None or mentorship.last_activity_at < when:
+        mentorship.last_activity_at = when
+
+
+def _check_time(ctx: ServiceContext, start: datetime, minutes: int) -> datetime:
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise SessionError("the session start needs a time zone (an aware datetime)")
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise SessionError(
+            f"a session lasts {MIN_MINUTES} minutes to {MAX_MINUTES // 60} hours, "
+            f"not {minutes} minutes"
+        )
+    if start < ctx.now():
+        raise SessionError(f"{start.isoformat()} is in the past")
+    return start + timedelta(minutes=minutes)
+
+
+def _check_free(
+    ctx: ServiceContext, mentorship: Mentorship, start: datetime, end: datetime, skip: int | None
+) -> None:
+    """Refuse a time that collides with another session either side already holds.
+
+    Only sessions are a hard conflict: calendar busy time is what the slot finder avoids,
+    but a person may know a calendar block can move, so typing that time is allowed.
+    """
+    people = [mentorship.mentor_id, mentorship.mentee_id]
+    sessions = ctx.session.scalars(
+        select(Meeting)
+        .join(Mentorship, Meeting.mentorship_id == Mentorship.id)
+        .where(
+            Meeting.status.in_((MeetingStatus.PROPOSED, MeetingStatus.SCHEDULED)),
+            Meeting.starts_at < end,
+            Meeting.ends_at > start,
+            Meeting.rrule.is_(None),
+            (Mentorship.mentor_id.in_(people)) | (Mentorship.mentee_id.in_(people)),
+        )
+    ).all()
+    clash = [m for m in sessions if m.id != skip]
+    if clash:
+        other = clash[0]
+        raise SessionError(
+            f"clashes with session {other.id} at {other.starts_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def _rrule_ok(rule: str | None, start: datetime, tz: str) -> str | None:
+    if not rule:
+        return None
+    try:
+        parse_rrule(rule, start.astimezone(zone(tz)))
+    except RecurrenceError as exc:
+        raise SessionError(str(exc)) from exc
+    return rule.removeprefix("RRULE:")
+
+
+def session_event(ctx: ServiceContext, meeting: Meeting) -> SessionEvent:
+    """The calendar view of a session (what connectors publish and invitations carry)."""
+    ms = meeting.mentorship
+    people = {
+        p.id: p
+        for p in ctx.session.scalars(
+            select(Person).where(Person.id.in_([ms.mentor_id, ms.mentee_id]))
+        )
+    }
+    organiser = people[meeting.proposed_by_id or meeting.organiser_id]
+    others = [people[i] for i in (ms.mentor_id, ms.mentee_id) if i != organiser.id]
+    description = meeting.agenda
+    if meeting.video_link:
+        description = f"{description}\n\nJoin: {meeting.video_link}".strip()
+    return SessionEvent(
+        uid=meeting.series_uid or f"meeting-{meeting.id}@{UID_DOMAIN}",
+        sequence=meeting.sequence,
+        start=meeting.starts_at,
+        end=meeting.ends_at,
+        time_zone=meeting.time_zone,
+        summary=f"Mentoring: {people[ms.mentor_id].full_name} & {people[ms.mentee_id].full_name}",
+        description=description,
+        location=meeting.video_link,
+        organizer=Attendee(organiser.full_name, organiser.email),
+        attendees=tuple(Attendee(p.full_name, p.email) for p in others),
+        rrule=meeting.rrule,
+        cancelled=MeetingStatus(meeting.status)
+        in (MeetingStatus.CANCELLED, MeetingStatus.DECLINED),
+        stamp=ctx.now(),
+    )
+
+
+def notify_partner(
+    ctx: ServiceContext, meeting: Meeting, change: str, actor_id: int, **details: Any
+) -> Notice:
+    """Tell the other side(s) of ``meeting`` what changed, with an ICS invitation.
+
+    THE messaging hook: when the outbox (branch ``messaging``) lands, this queues one
+    message per recipient in the mentorship's thread, with the ICS attached, in this same
+    unit of work, and the channels deliver it after commit. Until then the notice is
+    written to the audit log (so nothing is lost and the worker can replay it) and returned
+    to the caller, which may show or save the invitation.
+    """
+    method = "CANCEL" if change in ("cancelled", "declined") else "REQUEST"
+    ics = invitation(session_event(ctx, meeting), method)  # type: ignore[arg-type]
+    recipients = _others(meeting.mentorship, actor_id)
+    subject = f"Mentoring session {change}: {meeting.starts_at:%a %d %b %H:%M} UTC"
+    ctx.audit(
+        "session.notify",
+        "meeting",
+        meeting.id,
+        {"change": change, "recipients": list(recipients), "sequence": meeting.sequence, **details},
+    )
+    return Notice(meeting.id, change, recipients, subject, ics, details)
+
+
+# ----------------------------------------------------------------- the steps
+def propose_session(
+    ctx: ServiceContext,
+    mentorship_id: int,
+    start: datetime,
+    minutes: int,
+    *,
+    agenda: str = "",
+    video_link: str = "",
+    rrule: str | None = None,
+    time_zone: str | None = None,
+    as_person: int | None = None,
+) -> SessionInfo:
+    """Propose a session (one-off, or standing with an RRULE recurring in ``time_zone``)."""
+    ms = _mentorship(ctx, mentorship_id)
+    if ms.status != MentorshipStatus.ACTIVE:
+        raise SessionError(f"mentorship {mentorship_id} is {MentorshipStatus(ms.status).value}")
+    person = _acting_person(ctx, ms, as_person)
+    end = _check_time(ctx, start, minutes)
+    proposer = ctx.session.get(Person, person)
+    assert proposer is not None
+    tz = time_zone or proposer.time_zone
+    try:
+        zone(tz)
+    except UnknownTimeZone as exc:
+        raise SessionError(str(exc)) from exc
+    rule = _rrule_ok(rrule, start, tz)
+    _check_free(ctx, ms, start, end, None)
+    meeting = Meeting(
+        mentorship=ms,
+        organiser_id=person,
+        proposed_by_id=person,
+        starts_at=start,
+        ends_at=end,
+        time_zone=tz,
+        status=MeetingStatus.PROPOSED,
+        agenda=agenda.strip(),
+        video_link=video_link.strip(),
+        location=video_link.strip(),
+        rrule=rule,
+        series_uid=f"{uuid.uuid4()}@{UID_DOMAIN}",
+        sequence=0,
+    )
+    ctx.session.add(meeting)
+    ctx.session.flush()
+    record_activity(ctx, person, ms, EngagementKind.SESSION_PROPOSED, {"meeting_id": meeting.id})
+    ctx.audit("session.propose", "meeting", meeting.id, {"start": start.isoformat()})
+    notify_partner(ctx, meeting, "proposed", person)
+    return _info(meeting)
+
+
+def _answering(ctx: ServiceContext, meeting: Meeting, as_person: int | None) -> int:
+    person = _acting_person(ctx, meeting.mentorship, as_person)
+    if MeetingStatus(meeting.status) != MeetingStatus.PROPOSED:
+        raise SessionError(
+            f"session {meeting.id} is {MeetingStatus(meeting.status).value}, not proposed"
+        )
+    if person == meeting.proposed_by_id:
+        raise SessionError("the other side answers a proposal, not the one who made it")
+    return person
+
+
+def accept_session(
+    ctx: ServiceContext, meeting_id: int, *, as_person: int | None = None
+) -> SessionInfo:
+    """Accept the proposed time: the session is booked for both."""
+    meeting = _meeting(ctx, meeting_id)
+    person = _answering(ctx, meeting, as_person)
+    meeting.status = MeetingStatus.SCHEDULED
+    meeting.responded_at = ctx.now()
+    meeting.sequence += 1
+    ms = meeting.mentorship
+    for pid in (ms.mentor_id, ms.mentee_id):
+        record_activity(ctx, pid, ms, EngagementKind.SESSION_SCHEDULED, {"meeting_id": meeting.id})
+    ctx.audit("session.accept", "meeting", meeting.id)
+    notify_partner(ctx, meeting, "accepted", person)
+    ctx.session.flush()
+    return _info(meeting)
+
+
+def decline_session(
+    ctx: ServiceContext, meeting_id: int, *, reason: str = "", as_person: int | None = None
+) -> SessionInfo:
+    """Decline the proposed time (propose another with :func:`counter_propose`)."""
+    meeting = _meeting(ctx, meeting_id)
+    person = _answering(ctx, meeting, as_person)
+    meeting.status = MeetingStatus.DECLINED
+    meeting.responded_at = ctx.now()
+    meeting.sequence += 1
+    record_activity(
+        ctx,
+        person,
+        meeting.mentorship,
+        EngagementKind.SESSION_DECLINED,
+        {"meeting_id": meeting.id, "reason": reason} if reason else {"meeting_id": meeting.id},
+    )
+    ctx.audit("session.decline", "meeting", meeting.id, {"reason": reason})
+    notify_partner(ctx, meeting, "declined", person, reason=reason)
+    ctx.session.flush()
+    return _info(meeting)
+
+
+def _move(
+    ctx: ServiceContext, meeting: Meeting, person: int, start: datetime, minutes: int
+) -> None:
+    end = _check_time(ctx, start, minutes)
+    _check_free(ctx, meeting.mentorship, start, end, meeting.id)
+    meeting.starts_at, meeting.ends_at = start, end
+    meeting.status = MeetingStatus.PROPOSED
+    meeting.proposed_by_id = person
+    meeting.responded_at = ctx.now()
+    meeting.sequence += 1
+
+
+def counter_propose(
+    ctx: ServiceContext,
+    meeting_id: int,
+    start: datetime,
+    minutes: int,
+    *,
+    note: str = "",
+    as_person: int | None = None,
+) -> SessionInfo:
+    """Answer a proposal with another time; the first proposer now accepts or declines."""
+    meeting = _meeting(ctx, meeting_id)
+    person = _answering(ctx, meeting, as_person)
+    _move(ctx, meeting, person, start, minutes)
+    record_activity(
+        ctx,
+        person,
+        meeting.mentorship,
+        EngagementKind.SESSION_PROPOSED,
+        {"meeting_id": meeting.id, "counter": True},
+    )
+    ctx.audit("session.counter", "meeting", meeting.id, {"start": start.isoformat(), "note": note})
+    notify_partner(ctx, meeting, "countered", person, note=note)
+    ctx.session.flush()
+    return _info(meeting)
+
+
+def reschedule_session(
+    ctx: ServiceContext,
+    meeting_id: int,
+    start: datetime,
+    minutes: int | None = None,
+    *,
+    note: str = "",
+    as_person: int | None = None,
+) -> SessionInfo:
+    """Move a booked (or proposed) session; the other side accepts the new time again."""
+    meeting = _meeting(ctx, meeting_id)
+    person = _acting_person(ctx, meeting.mentorship, as_person)
+    status = MeetingStatus(meeting.status)
+    if status not in (MeetingStatus.SCHEDULED, MeetingStatus.PROPOSED):
+        raise SessionError(f"session {meeting.id} is {status.value}; it cannot be moved")
+    length = minutes or int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
+    old = meeting.starts_at
+    _move(ctx, meeting, person, start, length)
+    record_activity(
+        ctx,
+        person,
+        meeting.mentorship,
+        EngagementKind.SESSION_RESCHEDULED,
+        {"meeting_id": meeting.id, "from": old.isoformat(), "to": start.isoformat()},
+    )
+    ctx.audit("session.reschedule", "meeting", meeting.id, {"from": old.isoformat(), "note": note})
+    notify_partner(ctx, meeting, "rescheduled", person, note=note)
+    ctx.session.flush()
+    return _info(meeting)
+
+
+def cancel_session(
+    ctx: ServiceContext, meeting_id: int, *, reason: str = "", as_person: int | None = None
+) -> SessionInfo:
+    """Cancel a proposed or booked session; calendars get a CANCEL with the same UID."""
+    meeting = _meeting(ctx, meeting_id)
+    person = _acting_person(ctx, meeting.mentorship, as_person)
+    status = MeetingStatus(meeting.status)
+    if status not in (MeetingStatus.SCHEDULED, MeetingStatus.PROPOSED):
+        raise SessionError(f"session {meeting.id} is {status.value}; nothing to cancel")
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.sequence += 1
+    record_activity(
+        ctx,
+        person,
+        meeting.mentorship,
+        EngagementKind.SESSION_CANCELLED,
+        {"meeting_id": meeting.id},
+    )
+    ctx.audit("session.cancel", "meeting", meeting.id, {"reason": reason})
+    notify_partner(ctx, meeting, "cancelled", person, reason=reason)
+    ctx.session.flush()
+    return _info(meeting)
+
+
+@dataclass(frozen=True)
+class LogInfo:
+    log_id: int
+    meeting_status: str
+    milestone_ids: tuple[int, ...]
+    feedback_id: int | None
+
+
+def log_session(
+    ctx: ServiceContext,
+    meeting_id: int,
+    *,
+    held: bool,
+    private_notes: str = "",
+    shared_notes: str = "",
+    rating: int | None = None,
+    next_steps: Sequence[str] = (),
+    steps_as_milestones: bool = False,
+    as_person: int | None = None,
+) -> LogInfo:
+    """One side's account after the session; held or missed, rating, next steps.
+
+    The meeting becomes ``held`` as soon as either side says it was held (a one-sided
+    "missed" does not overrule the other's "held"). A rating is also written as feedback,
+    and next steps can become milestones owned by the mentee.
+    """
+    meeting = _meeting(ctx, meeting_id)
+    person = _acting_person(ctx, meeting.mentorship, as_person)
+    status = MeetingStatus(meeting.status)
+    if status not in (MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.MISSED):
+        raise SessionError(f"session {meeting.id} is {status.value}; only a booked one is logged")
+    now = ctx.now()
+    if meeting.starts_at > now:
+        raise SessionError(f"session {meeting.id} has not started yet")
+    if rating is not None and not 1 <= rating <= 5:
+        raise SessionError(f"rating must be 1 to 5, not {rating}")
+    steps = [s.strip() for s in next_steps if s.strip()]
+    existing = ctx.session.scalar(
+        select(SessionLog).where(
+            SessionLog.meeting_id == meeting.id, SessionLog.author_id == person
+        )
+    )
+    if existing is not None:
+        raise SessionError(f"person {person} already logged session {meeting.id}")
+    log = SessionLog(
+        meeting_id=meeting.id,
+        author_id=person,
+        held=held,
+        private_notes=private_notes,
+        shared_notes=shared_notes,
+        rating=rating,
+        next_steps=steps,
+        logged_at=now,
+    )
+    ctx.session.add(log)
+    ms = meeting.mentorship
+    if held:
+        meeting.status = MeetingStatus.HELD
+    elif status == MeetingStatus.SCHEDULED:
+        meeting.status = MeetingStatus.MISSED
+    kind = EngagementKind.SESSION_HELD if held else EngagementKind.SESSION_MISSED
+    record_activity(ctx, person, ms, kind, {"meeting_id": meeting.id}, at=min(meeting.ends_at, now))
+    feedback_id = None
+    if rating is not None:
+        fb = Feedback(
+            mentorship_id=ms.id,
+            meeting_id=meeting.id,
+            author_id=person,
+            rating=rating,
+            comment=shared_notes,
+        )
+        ctx.session.add(fb)
+        ctx.session.flush()
+        feedback_id = fb.id
+        record_activity(
+            ctx,
+            person,
+            ms,
+            EngagementKind.FEEDBACK_GIVEN,
+            {"meeting_id": meeting.id, "rating": rating},
+        )
+    milestone_ids: list[int] = []
+    if steps_as_milestones:
+        for step in steps:
+            ml = Milestone(mentorship_id=ms.id, owner_id=ms.mentee_id, title=step[:200])
+            ctx.session.add(ml)
+            ctx.session.flush()
+            milestone_ids.append(ml.id)
+    ctx.session.flush()
+    ctx.audit("session.log", "meeting", meeting.id, {"held": held, "author": person})
+    return LogInfo(log.id, MeetingStatus(meeting.status).value, tuple(milestone_ids), feedback_id)
+
+
+def sessions_of(ctx: ServiceContext, person_id: int) -> list[Meeting]:
+    """A person's sessions (all states), earliest first: what the ICS export writes."""
+    return list(
+        ctx.session.scalars(
+            select(Meeting)
+            .join(Mentorship, Meeting.mentorship_id == Mentorship.id)
+            .where((Mentorship.mentor_id == person_id) | (Mentorship.mentee_id == person_id))
+            .order_by(Meeting.starts_at)
+        )
+    )

@@ -1,0 +1,97 @@
+"""What scheduling needs beyond the weekly availability rows: dated exceptions, each
+person's scheduling preferences, and what each side logged after a session."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from mentormatch_desktop.storage.models.base import Base, created_at, intpk
+from mentormatch_desktop.storage.types import JSONDocument
+
+
+class AvailabilityException(Base):
+    """A dated change to someone's weekly availability, in their own local dates and times.
+
+    ``available`` False removes time (holiday, travel week); True adds it (one Saturday).
+    Without minutes the whole of each day is meant.
+    """
+
+    __tablename__ = "availability_exceptions"
+    __table_args__ = (
+        CheckConstraint("last_day >= first_day", name="days_ordered"),
+        CheckConstraint(
+            "(start_minute IS NULL AND end_minute IS NULL) OR "
+            "(start_minute >= 0 AND end_minute <= 1440 AND start_minute < end_minute)",
+            name="minute_range",
+        ),
+        Index("ix_availability_exceptions_person_days", "person_id", "first_day"),
+    )
+
+    id: Mapped[intpk]
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    available: Mapped[bool] = mapped_column(Boolean, default=False)
+    start_minute: Mapped[int | None] = mapped_column(SmallInteger)
+    end_minute: Mapped[int | None] = mapped_column(SmallInteger)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class SchedulingPreference(Base):
+    """Working hours a person prefers to meet in, and how much notice and slack they need."""
+
+    __tablename__ = "scheduling_preferences"
+    __table_args__ = (
+        CheckConstraint(
+            "work_start_minute >= 0 AND work_end_minute <= 1440 "
+            "AND work_start_minute < work_end_minute",
+            name="work_range",
+        ),
+        CheckConstraint("min_notice_minutes >= 0 AND buffer_minutes >= 0", name="non_negative"),
+    )
+
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
+    )
+    work_start_minute: Mapped[int] = mapped_column(SmallInteger, default=9 * 60)
+    work_end_minute: Mapped[int] = mapped_column(SmallInteger, default=17 * 60)
+    work_weekdays: Mapped[str] = mapped_column(String(20), default="0,1,2,3,4")
+    min_notice_minutes: Mapped[int] = mapped_column(Integer, default=12 * 60)
+    buffer_minutes: Mapped[int] = mapped_column(Integer, default=10)
+
+
+class SessionLog(Base):
+    """One side's account of a session: held or not, notes, rating, next steps."""
+
+    __tablename__ = "session_logs"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "author_id"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+    )
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    held: Mapped[bool] = mapped_column(Boolean)
+    private_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    shared_notes: Mapped[str] = mapped_column(Text, default="", server_default="")
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    next_steps: Mapped[list[Any]] = mapped_column(JSONDocument, default=list)
+    logged_at: Mapped[datetime]
+    created_at: Mapped[created_at]
