@@ -32,6 +32,7 @@ from mentormatch_desktop.domain.enums import (
     ProgramKind,
 )
 from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.storage.locking import locked, take_write_lock
 from mentormatch_desktop.storage.models import (
     EngagementEvent,
     Enrolment,
@@ -301,9 +302,17 @@ def rematch(
     needs a free seat.
     """
     session = ctx.session
+    take_write_lock(session)  # SQLite: no other writer between counting seats and taking one
     m = _get(session, mentorship_id)
     if new_mentor_id == m.mentor_id:
         raise MentorshipError("pick a different mentor")
+    session.execute(  # PostgreSQL: hold the new mentor's enrolment while counting their seats
+        locked(
+            sa.select(Enrolment.id).where(
+                Enrolment.program_id == m.program_id, Enrolment.person_id == new_mentor_id
+            )
+        )
+    )
     seats = _free_seats(session, m.program_id, [new_mentor_id])
     if new_mentor_id not in seats:
         raise MentorshipError("that person is not an active mentor in this program")
