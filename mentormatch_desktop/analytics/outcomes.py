@@ -57,9 +57,7 @@ def with_risk(frame: pl.DataFrame, as_of: datetime, days: int = RISK_DAYS) -> pl
     )
     reason = pl.concat_str([reason_silent, reason_overdue], separator="; ", ignore_nulls=True)
     return frame.with_columns(
-        risk_reason=pl.when(reason_silent.is_not_null() | reason_overdue.is_not_null()).then(
-            reason
-        )
+        risk_reason=pl.when(reason_silent.is_not_null() | reason_overdue.is_not_null()).then(reason)
     )
 
 

@@ -248,8 +248,6 @@ def _discard_other_open_runs(ctx: ServiceContext, program_id: int, approved: int
     ).all()
     for other in others:
         other.status = MatchRunStatus.DISCARDED
-        ctx.audit(
-            "match_run.discarded", "match_run", other.id, {"because_approved": approved}
-        )
+        ctx.audit("match_run.discarded", "match_run", other.id, {"because_approved": approved})
     ctx.session.flush()
     return sorted(o.id for o in others)

@@ -38,10 +38,13 @@ def pairs(engine, org: dict[str, int]) -> dict[str, int]:
     """Three running pairs: one never active, one busy, one active but behind its plan."""
     with transaction(engine) as s:
         made = {}
-        for key, mentor, mentee, days in (("quiet", "ada", "alan", 60), ("busy", "grace", "mary", 50),
-                                          ("behind", "ada", "zora", 40)):  # fmt: skip
-            m = Mentorship(program_id=org["program"], mentor_id=org[mentor],
-                           mentee_id=org[mentee], started_at=NOW - timedelta(days=days))  # fmt: skip
+        plan = (("quiet", "ada", "alan", 60), ("busy", "grace", "mary", 50),
+                ("behind", "ada", "zora", 40))  # fmt: skip
+        for key, mentor, mentee, days in plan:
+            m = Mentorship(
+                program_id=org["program"], mentor_id=org[mentor], mentee_id=org[mentee],
+                started_at=NOW - timedelta(days=days),
+            )  # fmt: skip
             s.add(m)
             s.flush()
             made[key] = m.id
@@ -60,9 +63,11 @@ def test_activity_through_services_is_what_every_view_shows(engine, org, pairs):
             start = ctx.now() - timedelta(hours=1)
             activity.record_session_held(ctx, pairs["busy"], starts_at=start, ends_at=ctx.now())
     with uow(engine, NOW - timedelta(days=1)) as ctx:
-        planned = Meeting(mentorship_id=pairs["behind"], organiser_id=org["ada"],
-                          starts_at=NOW - timedelta(days=5, hours=1),
-                          ends_at=NOW - timedelta(days=5), status=MeetingStatus.SCHEDULED)  # fmt: skip
+        planned = Meeting(
+            mentorship_id=pairs["behind"], organiser_id=org["ada"],
+            starts_at=NOW - timedelta(days=5, hours=1), ends_at=NOW - timedelta(days=5),
+            status=MeetingStatus.SCHEDULED,
+        )  # fmt: skip
         ctx.session.add(planned)
         ctx.session.flush()
         activity.record_session_held(ctx, pairs["behind"], meeting_id=planned.id)
@@ -107,9 +112,9 @@ def test_activity_through_services_is_what_every_view_shows(engine, org, pairs):
         pairs["behind"]: ["1 overdue milestone(s)"],
     }
     for frame in (data.at_risk, listed):
-        assert {r["mentorship_id"]: r["reason"].split("; ") for r in frame.iter_rows(named=True)} == (
-            screen
-        )
+        assert {
+            r["mentorship_id"]: r["reason"].split("; ") for r in frame.iter_rows(named=True)
+        } == (screen)
     assert data.kpis["at_risk"][0] == 2 and data.kpis["running"][0] == 3
     assert {r.days_silent for r in rows.values()} == {60, 2, 5}
 
@@ -128,9 +133,10 @@ def test_domain_row_and_event_are_one_unit_of_work(engine, org, pairs):
 def test_bad_activity_is_refused_with_a_reason(engine, org, pairs):
     with pytest.raises(FieldError, match="rating"), uow(engine) as ctx:
         activity.give_feedback(ctx, pairs["busy"], org["mary"], 7)
-    with pytest.raises(activity.ActivityError, match="only the mentor or the mentee"), uow(
-        engine
-    ) as ctx:
+    with (
+        pytest.raises(activity.ActivityError, match="only the mentor or the mentee"),
+        uow(engine) as ctx,
+    ):
         activity.give_feedback(ctx, pairs["busy"], org["zora"], 4)
     with pytest.raises(activity.ActivityError, match="in the future"), uow(engine) as ctx:
         activity.record_session_held(

@@ -135,7 +135,9 @@ def race(url: str, calls: list[tuple[Callable[..., str], tuple[Any, ...]]]) -> l
     if url.startswith("sqlite"):
         mp = multiprocessing.get_context("fork")
         barrier, results = mp.Barrier(len(calls)), mp.Queue()
-        procs = [mp.Process(target=_process_main, args=(fn, a, barrier, results)) for fn, a in calls]
+        procs = [
+            mp.Process(target=_process_main, args=(fn, a, barrier, results)) for fn, a in calls
+        ]
         for p in procs:
             p.start()
         out = [results.get(timeout=60) for _ in procs]
@@ -164,8 +166,10 @@ def race(url: str, calls: list[tuple[Callable[..., str], tuple[Any, ...]]]) -> l
 def test_concurrent_approval_of_one_run_creates_one_set_of_mentorships(db_url):
     engine = create_engine(db_url)
     try:
+        ids = seed(engine)
         for attempt in range(3):
-            ids = seed(engine) if attempt == 0 else _reset(engine, ids)
+            if attempt:
+                ids = _reset(engine, ids)
             outcomes = race(db_url, [(_approve, (db_url, ids["run"]))] * 3)
             assert sorted(o.split(":")[0] for o in outcomes) == ["approved", "refused", "refused"]
             assert "approved:6" in outcomes
@@ -205,8 +209,9 @@ def test_reject_racing_an_approval_never_ends_accepted(db_url):
             outcomes = race(db_url, calls if attempt % 2 else calls[::-1])
             with engine.connect() as conn:
                 status, mentee, mentor = conn.execute(
-                    sa.select(MatchProposal.status, MatchProposal.mentee_id, MatchProposal.mentor_id)
-                    .where(MatchProposal.id == target)
+                    sa.select(
+                        MatchProposal.status, MatchProposal.mentee_id, MatchProposal.mentor_id
+                    ).where(MatchProposal.id == target)
                 ).one()
             paired = (mentee, mentor) in running_pairs(engine, ids["program"])
             if "rejected" in outcomes:  # the rejection landed first: approval honoured it
@@ -266,7 +271,9 @@ def test_approval_that_would_overfill_a_mentor_is_refused_naming_them(engine):
         s.add(Mentorship(program_id=ids["program"], mentor_id=ids["mentors"][0],
                          mentee_id=extra.id, started_at=NOW))  # fmt: skip
     with (
-        pytest.raises(MatchingError, match=r"Mentor 0 would have 3 running mentorships \(capacity 2\)"),
+        pytest.raises(
+            MatchingError, match=r"Mentor 0 would have 3 running mentorships \(capacity 2\)"
+        ),
         unit_of_work(engine, plugins=PluginHost(autoload=False)) as ctx,
     ):
         run_approval.approve_run(ctx, ids["run"])
@@ -276,7 +283,9 @@ def test_approval_that_would_overfill_a_mentor_is_refused_naming_them(engine):
 def test_stale_decision_is_refused_not_overwritten(engine):
     ids = seed(engine)
     with transaction(engine) as s:
-        first = s.scalars(sa.select(MatchProposal).where(MatchProposal.run_id == ids["run"])).first()
+        first = s.scalars(
+            sa.select(MatchProposal).where(MatchProposal.run_id == ids["run"])
+        ).first()
         seen = first.version
         target = first.id
     with session_factory(engine)() as s:  # another coordinator locks it meanwhile
@@ -295,9 +304,10 @@ def test_stale_decision_is_refused_not_overwritten(engine):
 
 def test_stale_run_version_is_refused_at_approval(engine):
     ids = seed(engine)
-    with pytest.raises(StaleDecisionError), unit_of_work(
-        engine, plugins=PluginHost(autoload=False)
-    ) as ctx:
+    with (
+        pytest.raises(StaleDecisionError),
+        unit_of_work(engine, plugins=PluginHost(autoload=False)) as ctx,
+    ):
         run_approval.approve_run(ctx, ids["run"], expected_version=7)
     assert running_pairs(engine, ids["program"]) == []
 
@@ -317,7 +327,7 @@ def test_raw_sql_duplicate_running_pair_is_refused_by_the_database(engine):
     ids = seed(engine, capacity=5)
     mentee, mentor = ids["mentees"][0], ids["mentors"][0]
     _raw_insert(engine, ids["program"], mentee, mentor)
-    with pytest.raises(IntegrityError, match="uq_mentorships_running_pair|UNIQUE constraint"):
+    with pytest.raises(IntegrityError, match=r"uq_mentorships_running_pair|UNIQUE constraint"):
         _raw_insert(engine, ids["program"], mentee, mentor)
     with engine.begin() as conn:  # once ended, the same pair may start again
         conn.execute(sa.text("UPDATE mentorships SET status = 'completed'"))
