@@ -116,6 +116,7 @@ def test_activity_through_services_is_what_every_view_shows(engine, org, pairs):
             r["mentorship_id"]: r["reason"].split("; ") for r in frame.iter_rows(named=True)
         } == (screen)
     assert data.kpis["at_risk"][0] == 2 and data.kpis["running"][0] == 3
+    assert data.kpis["sessions"][0] == 3  # sessions, not the six per-person events
     assert {r.days_silent for r in rows.values()} == {60, 2, 5}
 
 
