@@ -29,7 +29,7 @@ NOW = datetime(2026, 5, 4, 12, 0, tzinfo=UTC)
 HOST = PluginHost(autoload=False)
 
 
-def uow(engine, at: datetime = NOW):
+def work_at(engine, at: datetime = NOW):
     return unit_of_work(engine, plugins=HOST, clock=lambda: at)
 
 
@@ -59,10 +59,10 @@ def test_activity_through_services_is_what_every_view_shows(engine, org, pairs):
     # The busy pair meets twice, writes feedback and completes its milestone; the pair
     # behind its plan met once (recently) but its milestone is overdue.
     for days_ago in (20, 2):
-        with uow(engine, NOW - timedelta(days=days_ago)) as ctx:
+        with work_at(engine, NOW - timedelta(days=days_ago)) as ctx:
             start = ctx.now() - timedelta(hours=1)
             activity.record_session_held(ctx, pairs["busy"], starts_at=start, ends_at=ctx.now())
-    with uow(engine, NOW - timedelta(days=1)) as ctx:
+    with work_at(engine, NOW - timedelta(days=1)) as ctx:
         planned = Meeting(
             mentorship_id=pairs["behind"], organiser_id=org["ada"],
             starts_at=NOW - timedelta(days=5, hours=1), ends_at=NOW - timedelta(days=5),
@@ -77,8 +77,8 @@ def test_activity_through_services_is_what_every_view_shows(engine, org, pairs):
         activity.complete_milestone(ctx, milestone)
         activity.give_feedback(ctx, pairs["busy"], org["mary"], 5, comment="Very useful")
 
-    with transaction(engine) as s:
-        rows = {r.id: r for r in mentorships.list_mentorships(s, as_of=NOW)}
+    with work_at(engine) as ctx:
+        rows = {r.id: r for r in mentorships.list_mentorships(ctx, as_of=NOW)}
     data = compute_dashboard(engine, Filters(as_of=NOW))
     facts = {r["mentorship_id"]: r for r in data.mentorships.iter_rows(named=True)}
     listed = analytics.at_risk(engine, Filters(as_of=NOW))
@@ -121,7 +121,7 @@ def test_activity_through_services_is_what_every_view_shows(engine, org, pairs):
 
 
 def test_domain_row_and_event_are_one_unit_of_work(engine, org, pairs):
-    with pytest.raises(RuntimeError, match="crash"), uow(engine) as ctx:
+    with pytest.raises(RuntimeError, match="crash"), work_at(engine) as ctx:
         activity.record_session_held(
             ctx, pairs["busy"], starts_at=NOW - timedelta(hours=2), ends_at=NOW - timedelta(hours=1)
         )
@@ -132,30 +132,30 @@ def test_domain_row_and_event_are_one_unit_of_work(engine, org, pairs):
 
 
 def test_bad_activity_is_refused_with_a_reason(engine, org, pairs):
-    with pytest.raises(FieldError, match="rating"), uow(engine) as ctx:
+    with pytest.raises(FieldError, match="rating"), work_at(engine) as ctx:
         activity.give_feedback(ctx, pairs["busy"], org["mary"], 7)
     with (
         pytest.raises(activity.ActivityError, match="only the mentor or the mentee"),
-        uow(engine) as ctx,
+        work_at(engine) as ctx,
     ):
         activity.give_feedback(ctx, pairs["busy"], org["zora"], 4)
-    with pytest.raises(activity.ActivityError, match="in the future"), uow(engine) as ctx:
+    with pytest.raises(activity.ActivityError, match="in the future"), work_at(engine) as ctx:
         activity.record_session_held(
             ctx, pairs["busy"], starts_at=NOW + timedelta(days=1),
             ends_at=NOW + timedelta(days=1, hours=1),
         )  # fmt: skip
-    with pytest.raises(FieldError, match="ends after it starts"), uow(engine) as ctx:
+    with pytest.raises(FieldError, match="ends after it starts"), work_at(engine) as ctx:
         activity.record_session_held(ctx, pairs["busy"], starts_at=NOW, ends_at=NOW)
-    with uow(engine) as ctx:
+    with work_at(engine) as ctx:
         ctx.session.get(Mentorship, pairs["quiet"]).status = MentorshipStatus.COMPLETED
-    with pytest.raises(activity.ActivityError, match="is completed"), uow(engine) as ctx:
+    with pytest.raises(activity.ActivityError, match="is completed"), work_at(engine) as ctx:
         activity.record_session_held(
             ctx, pairs["quiet"], starts_at=NOW - timedelta(hours=2), ends_at=NOW
         )
-    with uow(engine) as ctx:
+    with work_at(engine) as ctx:
         milestone = ctx.session.scalar(
             sa.select(Milestone.id).where(Milestone.mentorship_id == pairs["busy"])
         )
         activity.complete_milestone(ctx, milestone)
-    with pytest.raises(activity.ActivityError, match="already completed"), uow(engine) as ctx:
+    with pytest.raises(activity.ActivityError, match="already completed"), work_at(engine) as ctx:
         activity.complete_milestone(ctx, milestone)

@@ -29,7 +29,7 @@ from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import match_decisions, run_approval
 from mentormatch_desktop.services.context import unit_of_work
 from mentormatch_desktop.services.match_records import MatchingError
-from mentormatch_desktop.storage.db import create_engine, session_factory, transaction
+from mentormatch_desktop.storage.db import create_engine, transaction
 from mentormatch_desktop.storage.models import (
     Enrolment,
     MatchProposal,
@@ -111,8 +111,8 @@ def _approve(url: str, run_id: int) -> str:
 def _reject(url: str, proposal_id: int) -> str:
     engine = create_engine(url)
     try:
-        with session_factory(engine)() as session:  # the service commits itself
-            match_decisions.set_proposal_status(session, proposal_id, "reject")
+        with unit_of_work(engine, plugins=PluginHost(autoload=False)) as ctx:
+            match_decisions.set_proposal_status(ctx, proposal_id, "reject")
         return "rejected"
     finally:
         engine.dispose()
@@ -256,9 +256,12 @@ def test_approving_a_discarded_or_approved_run_is_refused(engine):
     for run_id, words in ((ids["run"], "already approved"), (other, "was discarded")):
         with pytest.raises(MatchingError, match=words), unit_of_work(engine, plugins=host) as ctx:
             run_approval.approve_run(ctx, run_id)
-    with pytest.raises(MatchingError, match="was discarded"), session_factory(engine)() as s:
-        first = s.scalar(sa.select(MatchProposal.id).where(MatchProposal.run_id == other))
-        match_decisions.set_proposal_status(s, first, "reject")
+    with (
+        pytest.raises(MatchingError, match="was discarded"),
+        unit_of_work(engine, plugins=host) as ctx,
+    ):
+        first = ctx.session.scalar(sa.select(MatchProposal.id).where(MatchProposal.run_id == other))
+        match_decisions.set_proposal_status(ctx, first, "reject")
     assert len(running_pairs(engine, ids["program"])) == 6
 
 
@@ -288,14 +291,15 @@ def test_stale_decision_is_refused_not_overwritten(engine):
         ).first()
         seen = first.version
         target = first.id
-    with session_factory(engine)() as s:  # another coordinator locks it meanwhile
-        view = match_decisions.set_proposal_status(s, target, "lock", expected_version=seen)
+    host = PluginHost(autoload=False)
+    with unit_of_work(engine, plugins=host) as ctx:  # another coordinator locks it meanwhile
+        view = match_decisions.set_proposal_status(ctx, target, "lock", expected_version=seen)
     assert view.version == seen + 1 and view.status == ProposalStatus.LOCKED
     with (
         pytest.raises(StaleDecisionError, match="changed by someone else"),
-        session_factory(engine)() as s,
+        unit_of_work(engine, plugins=host) as ctx,
     ):
-        match_decisions.set_proposal_status(s, target, "reject", expected_version=seen)
+        match_decisions.set_proposal_status(ctx, target, "reject", expected_version=seen)
     with engine.connect() as conn:
         assert conn.scalar(sa.select(MatchProposal.status).where(MatchProposal.id == target)) == (
             ProposalStatus.LOCKED

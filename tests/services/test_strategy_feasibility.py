@@ -20,6 +20,7 @@ from mentormatch_desktop.plugin.hookspecs import hookimpl
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import matching as svc
 from mentormatch_desktop.services import matching_models
+from mentormatch_desktop.services.context import LOCAL_COORDINATOR, ServiceContext
 from mentormatch_desktop.storage.models import (
     Enrolment,
     MatchProposal,
@@ -107,7 +108,8 @@ def test_malicious_strategy_overfilling_a_mentor_fails_the_run_naming_violations
                                kind=PairPreferenceKind.MUST_NOT))  # fmt: skip
     session.commit()
     with pytest.raises(svc.MatchingError) as err:
-        svc.run_matching(session, ids["program"], "overfilling", host=host)
+        svc.run_matching(ServiceContext(session, LOCAL_COORDINATOR, host), ids["program"],
+                         "overfilling")  # fmt: skip
     message = str(err.value)
     assert "infeasible answer" in message
     assert "mentors over capacity: Mentor 0 has 15 mentees (capacity 1)" in message
@@ -121,14 +123,15 @@ def test_malicious_strategy_overfilling_a_mentor_fails_the_run_naming_violations
 
 def test_a_strategys_scores_are_recomputed_from_the_score_model(session, host):
     ids = seed(session, mentees=4, mentor_capacities=[2, 2])
-    honest = svc.run_matching(session, ids["program"], "greedy", dry_run=True, host=host)
-    boasted = svc.run_matching(session, ids["program"], "boasting", host=host)
+    ctx = ServiceContext(session, LOCAL_COORDINATOR, host)
+    honest = svc.run_matching(ctx, ids["program"], "greedy", dry_run=True)
+    boasted = svc.run_matching(ctx, ids["program"], "boasting")
     stored = session.scalars(
         sa.select(MatchProposal).where(MatchProposal.run_id == boasted.run_id)
     ).all()
     assert len(stored) == 4 and all(0 <= p.score <= 1 for p in stored)
     truth = {(p.mentee_id, p.mentor_id): p.score for p in honest.proposals}
-    model = matching_models.score_model(session, ids["program"], host, exclude_matched=False)
+    model = matching_models.score_model(ctx, ids["program"], exclude_matched=False)
     for p in stored:
         e = model.cohort.mentees.indices_of([p.mentee_id])
         m = model.cohort.mentors.indices_of([p.mentor_id])
