@@ -327,7 +327,7 @@ def _raw_insert(engine: Engine, program: int, mentee: int, mentor: int) -> None:
         )
 
 
-def test_raw_sql_duplicate_running_pair_is_refused_by_the_database(engine):
+def test_race_backstop_raw_sql_duplicate_running_pair_is_refused_by_the_database(engine):
     ids = seed(engine, capacity=5)
     mentee, mentor = ids["mentees"][0], ids["mentors"][0]
     _raw_insert(engine, ids["program"], mentee, mentor)
@@ -339,7 +339,7 @@ def test_raw_sql_duplicate_running_pair_is_refused_by_the_database(engine):
     assert running_pairs(engine, ids["program"]) == [(mentee, mentor)]
 
 
-def test_raw_sql_mentorship_over_capacity_is_refused_by_the_database(engine):
+def test_race_backstop_raw_sql_mentorship_over_capacity_is_refused_by_the_database(engine):
     ids = seed(engine, capacity=1)
     mentor = ids["mentors"][0]
     _raw_insert(engine, ids["program"], ids["mentees"][0], mentor)
