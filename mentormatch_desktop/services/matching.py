@@ -29,9 +29,9 @@ from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import MatchRunStatus, ProgramKind, ProgramStatus
 from mentormatch_desktop.domain.progress import Cancelled, CancelToken, Progress, check, report
+from mentormatch_desktop.matching.feasibility import InfeasibleSolution, check_solution
 from mentormatch_desktop.matching.problem import MatchSolution
 from mentormatch_desktop.matching.scoring import normalise_weights
-from mentormatch_desktop.matching.feasibility import InfeasibleSolution, check_solution
 from mentormatch_desktop.services import matching_models
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.match_analysis import (

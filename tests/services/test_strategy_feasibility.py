@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import EnrolmentRole, MatchRunStatus, PairPreferenceKind
+from mentormatch_desktop.matching.feasibility import InfeasibleSolution, check_solution
 from mentormatch_desktop.matching.problem import (
     Assignment,
     Constraints,
     MatchProblem,
     MatchSolution,
 )
-from mentormatch_desktop.matching.feasibility import InfeasibleSolution, check_solution
 from mentormatch_desktop.plugin.hookspecs import hookimpl
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import matching as svc
