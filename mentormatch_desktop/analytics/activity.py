@@ -57,8 +57,19 @@ def _group_names(conn: Connection, by: str | None) -> dict[Any, str]:
     return {ident: name for ident, name in conn.execute(sa.select(table.c.id, table.c.name))}
 
 
+def _session_key(ev: sa.TableClause) -> sa.ColumnElement[str]:
+    """Which session a ``session_held`` event belongs to: its mentorship and end time.
+
+    Each participant gets an event for the session they held (engagement is per person),
+    so sessions are counted as distinct keys, never as events; this is how the
+    Mentorships screen counts them too (:func:`~.facts.activity_totals`).
+    """
+    return sa.cast(ev.c.mentorship_id, sa.String) + "@" + sa.cast(ev.c.occurred_at, sa.String)
+
+
 def engagement_daily(conn: Connection, f: Filters, by: str | None = "program") -> pl.DataFrame:
-    """Sessions held, messages sent and all events per UTC day and group.
+    """Sessions held, messages sent and all events per UTC day and group (a session
+    shared by people of two groups counts once in each).
 
     Joins only what the filter and grouping need: on a large log the plain scan of
     ``engagement_events`` is most of the cost, and each join roughly doubles it.
@@ -79,7 +90,7 @@ def engagement_daily(conn: Connection, f: Filters, by: str | None = "program") -
         sa.select(
             day.label("day"),
             group.label("grp"),
-            count_where(ev.c.kind == HELD),
+            sa.func.count(sa.distinct(sa.case((ev.c.kind == HELD, _session_key(ev))))),
             count_where(ev.c.kind == MESSAGE),
             sa.func.count(),
         )

@@ -5,8 +5,9 @@ session, the funnel) are views of the same facts. Computing those facts once per
 (three grouped aggregates joined to the scoped mentorships) and deriving the metrics with
 polars keeps every figure consistent and the dashboard refresh to one scan of the events.
 
-Activity comes from ``engagement_events`` (the append-only log services write): a
-*session* is a ``session_held`` event, a *message* a ``message_sent`` event.
+Activity comes from ``engagement_events`` (the append-only log services write with each
+domain row, see :mod:`mentormatch_desktop.services.activity`): a *session* is a
+``session_held`` event, a *message* a ``message_sent`` event.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from mentormatch_desktop.analytics.scope import (
     seeker_enrolments,
 )
 from mentormatch_desktop.analytics.sql import UTC_DT, count_where, read_frame
+from mentormatch_desktop.domain.activity import SIGNS_OF_LIFE
 from mentormatch_desktop.domain.enums import EngagementKind
 from mentormatch_desktop.storage.models import Department, Feedback, Milestone, Program
 
@@ -63,34 +65,54 @@ FACTS_SCHEMA: dict[str, pl.DataType | type] = {
 }
 
 
-def _event_totals(f: Filters, as_of: datetime) -> sa.Subquery:
+def activity_totals(as_of: datetime, *conditions: sa.ColumnElement[bool]) -> sa.Subquery:
+    """Per mentorship, from the engagement log: sessions held and missed, messages, the
+    first session and the last activity (:data:`~mentormatch_desktop.domain.activity.
+    SIGNS_OF_LIFE`) before ``as_of``.
+
+    The Mentorships screen and the dashboard's facts both read this, so they agree. A
+    session writes one event per participant (engagement is per person), all at the time
+    it ended, so sessions are counted as distinct end times per mentorship.
+    """
     ev = EVENTS
-    conds = [
-        ev.c.mentorship_id.is_not(None),
-        ev.c.occurred_at < as_of,
-        ev.c.kind.in_((HELD, MISSED, MESSAGE)),
-    ]
-    if f.program_id is not None:
-        conds.append(ev.c.program_id == f.program_id)
-    if f.cohort is not None or f.department_id is not None:
-        # A narrow slice: aggregate only its mentorships' events (uses the index).
-        conds.append(ev.c.mentorship_id.in_(scoped_mentorship_ids(f)))
+    alive = [k.value for k in SIGNS_OF_LIFE]
     return (
         sa.select(
             ev.c.mentorship_id,
-            count_where(ev.c.kind == HELD).label("sessions_held"),
-            count_where(ev.c.kind == MISSED).label("sessions_missed"),
+            sa.func.count(sa.distinct(sa.case((ev.c.kind == HELD, ev.c.occurred_at)))).label(
+                "sessions_held"
+            ),
+            sa.func.count(sa.distinct(sa.case((ev.c.kind == MISSED, ev.c.occurred_at)))).label(
+                "sessions_missed"
+            ),
             count_where(ev.c.kind == MESSAGE).label("messages"),
             sa.func.min(sa.case((ev.c.kind == HELD, ev.c.occurred_at))).label("first_session"),
-            sa.func.max(sa.case((ev.c.kind != MISSED, ev.c.occurred_at))).label("last_activity"),
+            sa.func.max(sa.case((ev.c.kind.in_(alive), ev.c.occurred_at))).label("last_activity"),
         )
-        .where(*conds)
+        .where(
+            ev.c.mentorship_id.is_not(None),
+            ev.c.occurred_at < as_of,
+            ev.c.kind.in_((HELD, MISSED, MESSAGE)),
+            *conditions,
+        )
         .group_by(ev.c.mentorship_id)
         .subquery("ev")
     )
 
 
-def _milestone_totals(as_of: datetime) -> sa.Subquery:
+def _event_totals(f: Filters, as_of: datetime) -> sa.Subquery:
+    ev = EVENTS
+    conds = []
+    if f.program_id is not None:
+        conds.append(ev.c.program_id == f.program_id)
+    if f.cohort is not None or f.department_id is not None:
+        # A narrow slice: aggregate only its mentorships' events (uses the index).
+        conds.append(ev.c.mentorship_id.in_(scoped_mentorship_ids(f)))
+    return activity_totals(as_of, *conds)
+
+
+def milestone_totals(as_of: datetime) -> sa.Subquery:
+    """Per mentorship: milestones, those done by ``as_of`` and those overdue at ``as_of``."""
     ms = Milestone.__table__
     done = sa.and_(ms.c.completed_at.is_not(None), ms.c.completed_at <= as_of)
     overdue = sa.and_(ms.c.due_on.is_not(None), ms.c.due_on < as_of.date(), sa.not_(done))
@@ -130,7 +152,7 @@ def mentorship_facts(conn: Connection, f: Filters) -> pl.DataFrame:
     dept = Department.__table__
     prog = Program.__table__
     ev = _event_totals(f, as_of)
-    ms = _milestone_totals(as_of)
+    ms = milestone_totals(as_of)
     fb = _feedback_totals(as_of)
     zero = sa.literal(0)
     stmt = (

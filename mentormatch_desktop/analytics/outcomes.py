@@ -11,9 +11,11 @@ from datetime import datetime
 
 import polars as pl
 
+from mentormatch_desktop.domain.activity import RISK_DAYS
 from mentormatch_desktop.domain.enums import MentorshipStatus
 
 ACTIVE = MentorshipStatus.ACTIVE.value
+PAUSED = MentorshipStatus.PAUSED.value
 COMPLETED = MentorshipStatus.COMPLETED.value
 ENDED_EARLY = MentorshipStatus.ENDED_EARLY.value
 DAY_US = 86_400_000_000
@@ -33,24 +35,39 @@ def status_as_of(facts: pl.DataFrame, as_of: datetime) -> pl.DataFrame:
     )
 
 
-def at_risk(facts: pl.DataFrame, as_of: datetime, days: int = 30) -> pl.DataFrame:
-    """Running mentorships silent for more than ``days`` or with overdue milestones.
+def with_risk(frame: pl.DataFrame, as_of: datetime, days: int = RISK_DAYS) -> pl.DataFrame:
+    """The one at-risk rule (see :mod:`mentormatch_desktop.domain.activity`), as columns.
 
-    Silence is measured from the last session or message, or from the start when the pair
-    never had either. Sorted with the longest silence first.
+    ``frame`` needs ``status``, ``started_at``, ``last_activity_at`` and
+    ``milestones_overdue``. Adds ``days_silent`` (whole days since the last session or
+    message, or since the start; running pairs only) and ``risk_reason`` (null when the
+    pair is not at risk). The Mentorships screen and the dashboard both call this.
     """
     silent = _days(pl.lit(as_of) - pl.coalesce("last_activity_at", "started_at"))
-    frame = (
-        facts.filter(pl.col("status") == ACTIVE)
-        .with_columns(days_silent=silent.floor().cast(pl.Int64))
-        .filter((pl.col("days_silent") > days) | (pl.col("milestones_overdue") > 0))
+    running = pl.col("status").is_in([ACTIVE, PAUSED])
+    frame = frame.with_columns(
+        days_silent=pl.when(running).then(silent.floor().cast(pl.Int64).clip(lower_bound=0))
     )
-    reason_silent = pl.when(pl.col("days_silent") > days).then(
+    active = pl.col("status") == ACTIVE
+    reason_silent = pl.when(active & (pl.col("days_silent") > days)).then(
         pl.format("no session or message for {} days", pl.col("days_silent"))
     )
-    reason_overdue = pl.when(pl.col("milestones_overdue") > 0).then(
+    reason_overdue = pl.when(active & (pl.col("milestones_overdue") > 0)).then(
         pl.format("{} overdue milestone(s)", pl.col("milestones_overdue"))
     )
+    reason = pl.concat_str([reason_silent, reason_overdue], separator="; ", ignore_nulls=True)
+    return frame.with_columns(
+        risk_reason=pl.when(reason_silent.is_not_null() | reason_overdue.is_not_null()).then(reason)
+    )
+
+
+def at_risk(facts: pl.DataFrame, as_of: datetime, days: int = RISK_DAYS) -> pl.DataFrame:
+    """Active mentorships silent for more than ``days`` or with overdue milestones.
+
+    Silence is measured from the last session or message, or from the start when the pair
+    never had either (:func:`with_risk`). Sorted with the longest silence first.
+    """
+    frame = with_risk(facts, as_of, days).filter(pl.col("risk_reason").is_not_null())
     return frame.select(
         "mentorship_id",
         "program",
@@ -62,7 +79,7 @@ def at_risk(facts: pl.DataFrame, as_of: datetime, days: int = 30) -> pl.DataFram
         "last_activity_at",
         "days_silent",
         "milestones_overdue",
-        reason=pl.concat_str([reason_silent, reason_overdue], separator="; ", ignore_nulls=True),
+        reason=pl.col("risk_reason"),
     ).sort(["days_silent", "milestones_overdue"], descending=True)
 
 

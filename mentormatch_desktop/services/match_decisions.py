@@ -17,15 +17,10 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from mentormatch_desktop.domain.enums import (
-    EngagementKind,
-    MatchRunStatus,
-    MentorshipStatus,
-    ProposalStatus,
-)
+from mentormatch_desktop.domain.enums import MatchRunStatus, ProposalStatus
 from mentormatch_desktop.matching.explain import breakdown_record, explain_pair
 from mentormatch_desktop.matching.scoring import ScoreModel, normalise_weights
-from mentormatch_desktop.services import matching_models
+from mentormatch_desktop.services import matching_models, run_approval
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.match_records import (
     MatchingError,
@@ -34,13 +29,9 @@ from mentormatch_desktop.services.match_records import (
     proposal_view,
     run_weights,
 )
-from mentormatch_desktop.storage.models import (
-    EngagementEvent,
-    MatchProposal,
-    MatchRun,
-    Mentorship,
-    Person,
-)
+from mentormatch_desktop.services.run_approval import ApprovalSummary
+from mentormatch_desktop.storage.locking import locked
+from mentormatch_desktop.storage.models import MatchProposal, MatchRun, Person
 
 _ACTIONS = {
     "accept": ProposalStatus.ACCEPTED,
@@ -79,11 +70,24 @@ def set_proposal_status(
     action: str | ProposalStatus,
     *,
     note: str | None = None,
+    expected_version: int | None = None,
 ) -> ProposalView:
-    """Accept, reject, lock or unlock one proposal (``action`` or a target status)."""
+    """Accept, reject, lock or unlock one proposal (``action`` or a target status).
+
+    ``expected_version`` is the proposal version the user saw (``ProposalView.version``):
+    when someone changed the proposal since, the decision is refused with
+    :class:`StaleDecisionError`. The run is locked and re-read first, so a decision
+    racing an approval either lands before it (and approval sees it) or is refused.
+    """
     session = ctx.session
-    p = _proposal(session, proposal_id)
-    _open_run(session, p.run_id)
+    run_id = session.scalar(sa.select(MatchProposal.run_id).where(MatchProposal.id == proposal_id))
+    if run_id is None:
+        raise MatchingError(f"no proposal with id {proposal_id}")
+    run_approval.lock_open_run(session, run_id)
+    p = session.scalars(
+        locked(sa.select(MatchProposal).where(MatchProposal.id == proposal_id))
+    ).one()
+    run_approval.check_version("proposal", p.id, expected_version, p.version)
     if isinstance(action, ProposalStatus):
         status = action
     elif action in _ACTIONS:
@@ -107,7 +111,7 @@ def set_proposal_status(
         p.id,
         {"run_id": p.run_id, "from": str(before), "to": str(status)},
     )
-    session.flush()
+    run_approval.flush_versioned(session, "proposal", p.id, expected_version)
     return proposal_view(p, _names(session, [p.mentee_id, p.mentor_id]))
 
 
@@ -204,75 +208,18 @@ def apply_swap(ctx: ServiceContext, proposal_a: int, proposal_b: int) -> SwapPre
         a.run_id,
         {"proposals": [a.id, b.id], "delta": preview.delta},
     )
-    session.flush()
+    run_approval.flush_versioned(session, "proposal", a.id, None)
     return preview
 
 
-@dataclass
-class ApprovalSummary:
-    run_id: int
-    mentorships_created: int
-    rejected_skipped: int
-    already_active: int
+def approve_run(
+    ctx: ServiceContext, run_id: int, *, expected_version: int | None = None
+) -> ApprovalSummary:
+    """Turn every non-rejected proposal of a completed run into mentorships, at once.
 
-
-def approve_run(ctx: ServiceContext, run_id: int) -> ApprovalSummary:
-    """Turn every non-rejected proposal of a completed run into a mentorship, at once.
-
+    Locks the run (and its program) first, re-checks running pairs and capacity, and
+    discards the program's other open runs: see :func:`.run_approval.approve_run`.
     Commits nothing: the caller's unit of work may go on (queue the introductions) and
     everything lands together or not at all.
     """
-    session, actor_id = ctx.session, ctx.actor.person_id
-    run = _open_run(session, run_id)
-    now = ctx.now()
-    proposals = session.scalars(
-        sa.select(MatchProposal).where(MatchProposal.run_id == run_id)
-    ).all()
-    active = set(
-        session.execute(
-            sa.select(Mentorship.mentee_id, Mentorship.mentor_id).where(
-                Mentorship.program_id == run.program_id,
-                Mentorship.status.in_([MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED]),
-            )
-        ).all()
-    )
-    created = rejected = duplicate = 0
-    for p in proposals:
-        if p.status == ProposalStatus.REJECTED:
-            rejected += 1
-            continue
-        if (p.mentee_id, p.mentor_id) in active:
-            duplicate += 1
-            continue
-        if p.status == ProposalStatus.PROPOSED:
-            p.status, p.decided_by_id, p.decided_at = ProposalStatus.ACCEPTED, actor_id, now
-        m = Mentorship(
-            program_id=run.program_id,
-            mentor_id=p.mentor_id,
-            mentee_id=p.mentee_id,
-            proposal_id=p.id,
-            match_score=p.score,
-            started_at=now,
-            last_activity_at=now,
-        )
-        session.add(m)
-        session.flush()
-        created += 1
-        ctx.audit("mentorship.created", "mentorship", m.id, {"run_id": run_id, "proposal_id": p.id})
-        for person in (p.mentee_id, p.mentor_id):
-            session.add(
-                EngagementEvent(
-                    person_id=person,
-                    program_id=run.program_id,
-                    mentorship_id=m.id,
-                    kind=EngagementKind.MATCHED,
-                    occurred_at=now,
-                    payload={"run_id": run_id},
-                )
-            )
-    run.status, run.approved_by_id, run.approved_at = MatchRunStatus.APPROVED, actor_id, now
-    ctx.audit(
-        "match_run.approved", "match_run", run_id, {"mentorships": created, "rejected": rejected}
-    )
-    session.flush()
-    return ApprovalSummary(run_id, created, rejected, duplicate)
+    return run_approval.approve_run(ctx, run_id, expected_version=expected_version)

@@ -59,6 +59,7 @@ class ProposalView:
     decided_by_id: int | None = None
     decided_at: datetime | None = None
     note: str = ""
+    version: int | None = None  # what the user saw; their decision carries it back
 
 
 def proposal_view(p: MatchProposal | Mapping[str, Any], names: Mapping[int, str]) -> ProposalView:
@@ -78,6 +79,7 @@ def proposal_view(p: MatchProposal | Mapping[str, Any], names: Mapping[int, str]
         decided_by_id=get("decided_by_id"),
         decided_at=get("decided_at"),
         note=get("note") or "",
+        version=get("version"),
     )
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import MatchRunStatus, ProgramKind, ProgramStatus
 from mentormatch_desktop.domain.progress import Cancelled, CancelToken, Progress, check, report
+from mentormatch_desktop.matching.feasibility import InfeasibleSolution, check_solution
 from mentormatch_desktop.matching.problem import MatchSolution
 from mentormatch_desktop.matching.scoring import normalise_weights
 from mentormatch_desktop.services import matching_models
@@ -172,6 +173,10 @@ def run_matching(
             raise Cancelled("cancelled by the user")
         if solution.status == "error":
             raise MatchingError(solution.diagnosis or f"strategy {strategy!r} failed")
+        try:  # a plugin's answer is checked and rescored before anything is stored
+            solution = check_solution(problem, solution, strategy=strategy, rules=model.rules)
+        except InfeasibleSolution as exc:
+            raise MatchingError(str(exc)) from None
         check(cancel)
         report(progress, 0.9, "explaining proposals")
         rows = proposal_rows(model, host, weights, solution, kept)

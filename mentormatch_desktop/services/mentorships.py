@@ -1,8 +1,11 @@
 """Mentorships after approval: list with health, end a pairing, re-match a mentee.
 
-Health follows the dashboard's at-risk rule (:func:`mentormatch_desktop.analytics.outcomes.
-at_risk`): a running pairing is at risk when nobody met or wrote for more than
-``risk_days`` (counted from the start when they never did) or a milestone is overdue.
+Health is the dashboard's: sessions and last activity come from the engagement log
+(:func:`mentormatch_desktop.analytics.facts.activity_totals`) and the at-risk rule is
+:func:`mentormatch_desktop.analytics.outcomes.with_risk` (see
+:mod:`mentormatch_desktop.domain.activity`): an active pairing is at risk when nobody met
+or wrote for more than ``risk_days`` (counted from the start when they never did) or a
+milestone is overdue.
 Ending and re-matching run in the caller's unit of work and leave an audit trail naming the
 acting person; a re-match ends the old pairing early with the reason and starts the new one
 in the same transaction.
@@ -14,27 +17,30 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from mentormatch_desktop.analytics import outcomes
+from mentormatch_desktop.analytics.facts import activity_totals, milestone_totals
+from mentormatch_desktop.analytics.sql import UTC_DT
+from mentormatch_desktop.domain.activity import RISK_DAYS
 from mentormatch_desktop.domain.enums import (
     EnrolmentRole,
     EnrolmentStatus,
-    MeetingStatus,
     MentorshipStatus,
     ProgramKind,
 )
 from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.storage.locking import locked, take_write_lock
 from mentormatch_desktop.storage.models import (
+    EngagementEvent,
     Enrolment,
-    Meeting,
     Mentorship,
-    Milestone,
     Person,
     Program,
 )
 
-RISK_DAYS = 30
 # Longer id lists are filtered in Python: SQLite binds at most 32,766 parameters.
 _MAX_IN_LIST = 5_000
 RUNNING = (MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)
@@ -92,38 +98,22 @@ def list_mentorships(
     session = ctx.session
     flt = flt or MentorshipFilter()
     as_of = as_of or ctx.now()
-    today = as_of.date()
     mentor, mentee = aliased(Person), aliased(Person)
-    held = (
-        sa.select(Meeting.mentorship_id, sa.func.count().label("n"))
-        .where(Meeting.status == MeetingStatus.HELD)
-        .group_by(Meeting.mentorship_id)
-        .subquery()
+    held = activity_totals(
+        as_of,
+        *([EngagementEvent.program_id == flt.program_id] if flt.program_id is not None else []),
     )
-    milestones = (
-        sa.select(
-            Milestone.mentorship_id,
-            sa.func.count().label("total"),
-            sa.func.count(Milestone.completed_at).label("done"),
-            sa.func.sum(
-                sa.case(
-                    (sa.and_(Milestone.completed_at.is_(None), Milestone.due_on < today), 1),
-                    else_=0,
-                )
-            ).label("overdue"),
-        )
-        .group_by(Milestone.mentorship_id)
-        .subquery()
-    )
+    milestones = milestone_totals(as_of)
     query = (
         sa.select(
             Mentorship,
             Program.name,
             mentor.full_name,
             mentee.full_name,
-            sa.func.coalesce(held.c.n, 0),
+            sa.func.coalesce(held.c.sessions_held, 0),
+            held.c.last_activity,
             sa.func.coalesce(milestones.c.done, 0),
-            sa.func.coalesce(milestones.c.total, 0),
+            sa.func.coalesce(milestones.c.milestones, 0),
             sa.func.coalesce(milestones.c.overdue, 0),
         )
         .join(Program, Program.id == Mentorship.program_id)
@@ -146,36 +136,53 @@ def list_mentorships(
             sa.or_(sa.func.lower(mentor.full_name).like(pattern),
                    sa.func.lower(mentee.full_name).like(pattern))
         )  # fmt: skip
-    rows = []
-    for m, program, mentor_name, mentee_name, n_held, done, total, overdue in session.execute(
+    found = []
+    for m, program, mentor_name, mentee_name, n_held, last, done, total, overdue in session.execute(
         query
     ):
         if wanted is not None and m.id not in wanted:
             continue  # long id lists are filtered here rather than bound one by one
-        status = MentorshipStatus(m.status)
-        running = status in RUNNING
-        since = m.last_activity_at or m.started_at
-        days = max(0, (as_of - since).days) if running else None
-        reasons = []
-        if status == MentorshipStatus.ACTIVE:
-            if days is not None and days > risk_days:
-                reasons.append(f"silent for {days} days")
-            if overdue:
-                reasons.append(f"{overdue} overdue milestone" + ("s" if overdue > 1 else ""))
         row = MentorshipRow(
             id=m.id, program_id=m.program_id, program=program, mentor_id=m.mentor_id,
-            mentor=mentor_name, mentee_id=m.mentee_id, mentee=mentee_name, status=status,
-            started_at=m.started_at, ended_at=m.ended_at, last_activity_at=m.last_activity_at,
-            days_silent=days, sessions_held=int(n_held), milestones_done=int(done),
-            milestones_total=int(total), milestones_overdue=int(overdue),
-            match_score=m.match_score, end_reason=m.end_reason, risk_reasons=reasons,
+            mentor=mentor_name, mentee_id=m.mentee_id, mentee=mentee_name,
+            status=MentorshipStatus(m.status), started_at=m.started_at, ended_at=m.ended_at,
+            last_activity_at=last, days_silent=None, sessions_held=int(n_held),
+            milestones_done=int(done), milestones_total=int(total),
+            milestones_overdue=int(overdue), match_score=m.match_score, end_reason=m.end_reason,
         )  # fmt: skip
-        if not flt.at_risk_only or row.at_risk:
-            rows.append(row)
+        found.append(row)
+    _apply_risk(found, as_of, risk_days)
+    rows = [r for r in found if not flt.at_risk_only or r.at_risk]
     rows.sort(
         key=lambda r: (not r.at_risk, r.status not in RUNNING, -(r.days_silent or 0), r.mentee)
     )
     return rows
+
+
+def _apply_risk(rows: list[MentorshipRow], as_of: datetime, risk_days: int) -> None:
+    """Fill ``days_silent`` and ``risk_reasons`` with the dashboard's own rule."""
+    if not rows:
+        return
+    frame = pl.DataFrame(
+        {
+            "status": [r.status.value for r in rows],
+            "started_at": [r.started_at for r in rows],
+            "last_activity_at": [r.last_activity_at for r in rows],
+            "milestones_overdue": [r.milestones_overdue for r in rows],
+        },
+        schema={
+            "status": pl.String,
+            "started_at": UTC_DT,
+            "last_activity_at": UTC_DT,
+            "milestones_overdue": pl.Int64,
+        },
+    )
+    judged = outcomes.with_risk(frame, as_of, risk_days)
+    for row, days, reason in zip(
+        rows, judged["days_silent"].to_list(), judged["risk_reason"].to_list(), strict=True
+    ):
+        row.days_silent = days
+        row.risk_reasons = reason.split("; ") if reason else []
 
 
 def _get(session: Session, mentorship_id: int) -> Mentorship:
@@ -295,9 +302,17 @@ def rematch(
     needs a free seat.
     """
     session = ctx.session
+    take_write_lock(session)  # SQLite: no other writer between counting seats and taking one
     m = _get(session, mentorship_id)
     if new_mentor_id == m.mentor_id:
         raise MentorshipError("pick a different mentor")
+    session.execute(  # PostgreSQL: hold the new mentor's enrolment while counting their seats
+        locked(
+            sa.select(Enrolment.id).where(
+                Enrolment.program_id == m.program_id, Enrolment.person_id == new_mentor_id
+            )
+        )
+    )
     seats = _free_seats(session, m.program_id, [new_mentor_id])
     if new_mentor_id not in seats:
         raise MentorshipError("that person is not an active mentor in this program")

@@ -8,7 +8,7 @@ from alembic import command
 from mentormatch_desktop.storage.db import create_engine
 from mentormatch_desktop.storage.migrations import alembic_config, schema_differences, upgrade
 
-BEFORE = "0002"  # becomes "0003" once the integrity migration is on main
+BEFORE = "0003"
 
 
 def _security_objects(conn: sa.Connection) -> tuple[int, int, int]:

@@ -210,7 +210,8 @@ def test_failed_run_is_recorded_without_proposals_and_the_plugin_disabled(sessio
 
 
 class Duplicating:
-    """Returns one pair twice: the second insert breaks the (run, mentee, mentor) key."""
+    """Returns one pair twice (the (run, mentee, mentor) key would refuse the second insert;
+    the answer check refuses it first)."""
 
     name, label, description = "duplicating", "Duplicating", "bad answer"
     kinds = frozenset({"one_to_one"})
@@ -238,7 +239,8 @@ def test_a_failure_while_storing_leaves_no_half_written_proposals(session):
         svc.run_matching(ctx, ids["program"], "duplicating")
     runs = session.scalars(sa.select(MatchRun)).all()
     assert [r.id for r in runs] == [err.value.run_id]
-    assert runs[0].status == MatchRunStatus.FAILED and "unique" in runs[0].diagnosis.lower()
+    assert runs[0].status == MatchRunStatus.FAILED
+    assert "pairs given more than once: Mentee0 – Mentor0" in runs[0].diagnosis
     assert session.scalar(sa.select(sa.func.count()).select_from(MatchProposal)) == 0
 
 
@@ -296,7 +298,7 @@ def test_approve_run_creates_mentorships_in_one_go(session, host, ctx: ServiceCo
     assert session.get(MatchRun, run.run_id).status == MatchRunStatus.APPROVED
     assert session.scalar(sa.select(sa.func.count()).select_from(Mentorship)) == 5
     assert session.scalar(sa.select(sa.func.count()).select_from(EngagementEvent)) == 10
-    with pytest.raises(svc.MatchingError, match="only a completed run"):
+    with pytest.raises(svc.MatchingError, match="already approved"):
         svc.approve_run(ctx, run.run_id)
     rerun = svc.run_matching(ctx, ids["program"], "optimizer")
     assert rerun.n_mentees == 1  # only the rejected mentee is left to match

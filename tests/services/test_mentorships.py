@@ -9,13 +9,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import MentorshipStatus
-from mentormatch_desktop.services import mentorships
-from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services import activity, mentorships
+from mentormatch_desktop.services.context import ServiceContext, unit_of_work
 from mentormatch_desktop.services.mentorships import MentorshipError, MentorshipFilter
 from mentormatch_desktop.storage.models import (
     AuditLog,
     Enrolment,
-    Meeting,
     Mentorship,
     Milestone,
 )
@@ -23,31 +23,36 @@ from mentormatch_desktop.storage.types import utcnow
 
 
 @pytest.fixture
-def pairs(session: Session, org: dict[str, int]) -> dict[str, int]:
+def pairs(session: Session, engine, org: dict[str, int]) -> dict[str, int]:
+    """Two running pairs whose activity is written through the activity service."""
     now = utcnow()
     quiet = Mentorship(
         program_id=org["program"], mentor_id=org["ada"], mentee_id=org["alan"],
-        started_at=now - timedelta(days=90), last_activity_at=now - timedelta(days=45),
+        started_at=now - timedelta(days=90),
     )  # fmt: skip
     busy = Mentorship(
         program_id=org["program"], mentor_id=org["grace"], mentee_id=org["mary"],
-        started_at=now - timedelta(days=60), last_activity_at=now - timedelta(days=2),
+        started_at=now - timedelta(days=60),
     )  # fmt: skip
     session.add_all([quiet, busy])
     session.flush()
+    plan = Milestone(mentorship_id=busy.id, owner_id=org["mary"], title="Plan")
     session.add_all(
-        [
-            Meeting(
-                mentorship_id=busy.id, organiser_id=org["grace"], status="held",
-                starts_at=now - timedelta(days=2), ends_at=now - timedelta(days=2, hours=-1),
-            ),
-            Milestone(mentorship_id=busy.id, owner_id=org["mary"], title="Plan",
-                      completed_at=now - timedelta(days=5)),
-            Milestone(mentorship_id=busy.id, owner_id=org["mary"], title="Pitch",
-                      due_on=(now + timedelta(days=10)).date()),
-        ]
+        [plan, Milestone(mentorship_id=busy.id, owner_id=org["mary"], title="Pitch",
+                         due_on=(now + timedelta(days=10)).date())]
     )  # fmt: skip
     session.commit()
+    host = PluginHost(autoload=False)
+
+    def at(days_ago: int):  # a unit of work whose clock reads ``days_ago`` days back
+        return unit_of_work(engine, plugins=host, clock=lambda: now - timedelta(days=days_ago))
+
+    for pair, days_ago in ((quiet, 45), (busy, 2)):
+        with at(days_ago) as ctx:
+            start = ctx.now() - timedelta(hours=1)
+            activity.record_session_held(ctx, pair.id, starts_at=start, ends_at=ctx.now())
+    with at(5) as ctx:
+        activity.complete_milestone(ctx, plan.id)
     return {"quiet": quiet.id, "busy": busy.id}
 
 
@@ -56,7 +61,7 @@ def test_health_and_at_risk(session: Session, pairs: dict[str, int], ctx: Servic
     assert [r.id for r in rows] == [pairs["quiet"], pairs["busy"]]  # at risk first
     quiet, busy = rows
     assert quiet.at_risk and quiet.days_silent == 45
-    assert quiet.risk_reasons == ["silent for 45 days"]
+    assert quiet.risk_reasons == ["no session or message for 45 days"]
     assert not busy.at_risk
     assert (busy.sessions_held, busy.milestones_done, busy.milestones_total) == (1, 1, 2)
     only = mentorships.list_mentorships(ctx, MentorshipFilter(at_risk_only=True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentormatch_desktop.domain.enums import MatchRunStatus, ProposalStatus
@@ -38,10 +38,14 @@ class MatchRun(Base):
     approved_at: Mapped[datetime | None]
     started_at: Mapped[created_at]
     finished_at: Mapped[datetime | None]
+    # Optimistic concurrency: every ORM update checks and bumps it (see ``__mapper_args__``).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     proposals: Mapped[list[MatchProposal]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="MatchProposal.score.desc()"
     )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read by SQLAlchemy
 
 
 class MatchProposal(Base):
@@ -64,7 +68,12 @@ class MatchProposal(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The version a coordinator saw travels with their decision; an update made on an
+    # older version matches no row and is refused (StaleDecisionError), never overwritten.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     run: Mapped[MatchRun] = relationship(back_populates="proposals")
     mentee: Mapped[Person] = relationship(foreign_keys=[mentee_id])
     mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - read by SQLAlchemy

@@ -15,6 +15,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,13 +26,31 @@ if TYPE_CHECKING:
     from mentormatch_desktop.storage.models.people import Person
 
 
+RUNNING_SQL = "status IN ('active', 'paused')"
+
+
 class Mentorship(Base):
-    """An approved pairing. Group programs hold one row per mentee, sharing ``group_key``."""
+    """An approved pairing. Group programs hold one row per mentee, sharing ``group_key``.
+
+    The database keeps two rules whatever client writes (migration 0003): one running
+    (active or paused) mentorship per program, mentee and mentor (the partial unique index
+    below), and no mentor past their enrolment's capacity (a trigger, which the models
+    cannot express).
+    """
 
     __tablename__ = "mentorships"
     __table_args__ = (
         Index("ix_mentorships_program_status", "program_id", "status"),
         Index("ix_mentorships_last_activity", "status", "last_activity_at"),
+        Index(
+            "uq_mentorships_running_pair",
+            "program_id",
+            "mentee_id",
+            "mentor_id",
+            unique=True,
+            postgresql_where=text(RUNNING_SQL),
+            sqlite_where=text(RUNNING_SQL),
+        ),
     )
 
     id: Mapped[intpk]

@@ -30,7 +30,9 @@ class MatchingDecisions(_Base):
 
         def store() -> ProposalView:
             with context.unit_of_work() as ctx:
-                return matching_service.set_proposal_status(ctx, proposal.id, action)
+                return matching_service.set_proposal_status(
+                    ctx, proposal.id, action, expected_version=proposal.version
+                )
 
         def done(view: ProposalView) -> None:
             self.model.replace(view)

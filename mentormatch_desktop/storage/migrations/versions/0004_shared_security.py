@@ -1,7 +1,7 @@
 """shared security: row-level security, roles, grants; coordinator programs; private feedback
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02 00:20:00
 
 On PostgreSQL this applies ``storage/security/*.sql`` (group roles, FORCE ROW LEVEL SECURITY
@@ -17,9 +17,7 @@ from alembic import op
 from mentormatch_desktop.storage.security import apply_security, remove_security
 
 revision: str = "0004"
-# Chained on 0002 until migration 0003 (integrity: running-pair index, capacity trigger,
-# proposal version column) lands on main; then this becomes "0003".
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

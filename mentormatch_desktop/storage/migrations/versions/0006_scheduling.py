@@ -1,11 +1,8 @@
 """scheduling: availability exceptions, scheduling preferences, session logs, meeting workflow
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-02 00:30:00
-
-NOTE for the merge: 0003–0005 are being written on other branches. This revision is chained
-on 0002 (the head of its branch); set ``down_revision`` to the real previous head when merging.
 """
 
 from collections.abc import Sequence
