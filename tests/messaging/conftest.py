@@ -154,7 +154,8 @@ class SmtpRecorder:
 
         login, password = auth_data.login.decode(), auth_data.password.decode()
         self.logins.append((login, password))
-        return AuthResult(success=(login, password) == ("mentor-bot", "s3cret"))
+        # handled=False: the server answers 535 itself on failure.
+        return AuthResult(success=(login, password) == ("mentor-bot", "s3cret"), handled=False)
 
     def start(self) -> SmtpRecorder:
         from aiosmtpd.controller import Controller

@@ -93,7 +93,7 @@ def test_send_and_inbox_json_as_participants(db_url, org, logins, engine):
         assert r.exit_code == 1 and "permission denied for table messages" in r.output
 
 
-def test_send_rejects_bad_input_with_a_clear_message(db_url, org):
+def test_send_rejects_bad_input_with_a_clear_message(db_url, org, logins):
     runner = CliRunner()
     r = runner.invoke(cli, ["send", "--database", db_url, "--as", "alan@example.org", "x"])
     assert r.exit_code == 2 and "exactly one of --to EMAIL and --thread ID" in r.output
@@ -117,7 +117,7 @@ def test_send_rejects_bad_input_with_a_clear_message(db_url, org):
     )
     assert r.exit_code == 1 and "nobody with e-mail 'who@example.org'" in r.output
     r = runner.invoke(
-        cli, ["send", "--database", db_url, "--as", "mary@example.org", "--thread", "999", "x"]
+        cli, ["send", "--database", db_url, "--as", "ada@example.org", "--thread", "999", "x"]
     )
     assert r.exit_code == 1 and "no thread with id 999" in r.output
 
@@ -132,7 +132,7 @@ def test_send_on_postgres_needs_a_login(db_url, org, engine):
     assert r.exit_code == 1 and "has no database login" in r.output
 
 
-def test_worker_once_outbox_and_unsubscribe_commands(db_url, org, smtp, engine):
+def test_worker_once_outbox_and_unsubscribe_commands(db_url, org, logins, smtp, engine):
     _invoke(
         "send",
         "--database",
