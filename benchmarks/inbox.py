@@ -104,7 +104,7 @@ def build(url: str, people: int, messages: int, seed: int = 1) -> dict[str, int]
             else:
                 a, b = rng.sample(range(2, people + 1), 2)
             threads.append((t, "direct", f"Thread {t}", t0, t0))
-            members += [(t, a, t0, t0), (t, b, t0, None)]
+            members += [(t, a, t0, t0, False), (t, b, t0, None, False)]
         _copy(
             conn,
             "COPY threads (id, kind, subject, created_at, last_message_at) FROM STDIN",
@@ -112,7 +112,8 @@ def build(url: str, people: int, messages: int, seed: int = 1) -> dict[str, int]
         )
         _copy(
             conn,
-            "COPY thread_participants (thread_id, person_id, joined_at, last_read_at) FROM STDIN",
+            "COPY thread_participants (thread_id, person_id, joined_at, last_read_at, muted)"
+            " FROM STDIN",
             members,
         )
         pair = {
@@ -153,7 +154,7 @@ def bench_reads(engine, host: PluginHost, ids: dict[str, int]) -> list[tuple[str
     def listing():
         with unit_of_work(engine, plugins=host, actor=actor) as ctx:
             threads = inbox.list_threads(ctx)
-        assert threads[0].unread >= 10_000 or any(t.unread >= 10_000 for t in threads)
+        assert max(t.unread for t in threads) >= 9_999  # the long thread: all but the first
 
     def first_page():
         with unit_of_work(engine, plugins=host, actor=actor) as ctx:
