@@ -24,7 +24,7 @@ from sqlalchemy.engine import Engine
 
 from mentormatch_desktop.cli.common import database_option, open_database, resolve_database_url
 from mentormatch_desktop.domain.errors import FieldError
-from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.plugin.host import default_host
 from mentormatch_desktop.services import inbox, notifications, outbox
 from mentormatch_desktop.services.context import (
     LOCAL_COORDINATOR,
@@ -76,7 +76,7 @@ def acting_as(database_url: str | None, email: str | None) -> Iterator[tuple[Eng
 
 
 def _run(engine: Engine, actor: Actor, action: Callable[[ServiceContext], T]) -> T:
-    host = PluginHost().load()
+    host = default_host()
     try:
         with unit_of_work(engine, plugins=host, actor=actor) as ctx:
             return action(ctx)
@@ -194,7 +194,7 @@ def worker_command(
     from mentormatch_desktop.worker import deliver_due, run_worker
 
     engine = open_database(database_url)
-    host = PluginHost().load()
+    host = default_host()
     try:
         if once:
             stats = deliver_due(engine, host, batch_size=batch_size, lease=timedelta(seconds=lease))

@@ -42,7 +42,7 @@ def run_id(engine, org) -> int:
 
 def test_introduction_names_why_the_pair_was_matched(engine, org, run_id, as_person):
     with as_person(None, AppRole.COORDINATOR) as ctx:
-        approve_run(ctx.session, run_id)
+        approve_run(ctx, run_id)
         assert introductions.introduce_run(ctx, run_id) == 1
         assert introductions.introduce_run(ctx, run_id) == 0  # never twice
     with as_person(org["mary"]) as ctx:
@@ -66,7 +66,7 @@ def test_coordinator_edits_the_template_and_typos_are_refused(engine, org, run_i
             org["program"],
             "{{ mentee }} meets {{ mentor }} ({{ score }}%): {{ reasons | join('; ') }}",
         )
-        approve_run(ctx.session, run_id)
+        approve_run(ctx, run_id)
         introductions.introduce_run(ctx, run_id)
     with engine.connect() as c:
         body = c.scalar(sa.select(Message.body))
