@@ -1,11 +1,11 @@
 """messaging: thread kinds, soft delete, delivery topics, notification preferences
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-02 00:20:00
 
-Chained on 0002 on the messaging branch; 0003 (integrity) and 0004 (row-level security)
-are written on other branches, so ``down_revision`` becomes '0004' when they are merged.
+Chained on 0004 (row-level security, merged); 0003 (integrity) is written on another
+branch and chains on 0002 or 0004 — whichever merges last must keep one head.
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from alembic import op
 import mentormatch_desktop.storage.types
 
 revision: str = '0005'
-down_revision: str | None = '0002'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
