@@ -72,6 +72,31 @@ COMMANDS: dict[str, LazyCommand] = {
         "match_command",
         "Match a program's participants and store the proposals (with explanations).",
     ),
+    "inbox": LazyCommand(
+        f"{_PKG}.messaging",
+        "inbox_command",
+        "List a person's conversations with their unread counts.",
+    ),
+    "outbox": LazyCommand(
+        f"{_PKG}.messaging",
+        "outbox_command",
+        "Delivery counts and dead letters (deliveries given up on, with their error).",
+    ),
+    "send": LazyCommand(
+        f"{_PKG}.messaging",
+        "send_command",
+        "Send TEXT to a person or into a thread, as a participant.",
+    ),
+    "unsubscribe": LazyCommand(
+        f"{_PKG}.messaging",
+        "unsubscribe_command",
+        "Use the unsubscribe token from an e-mail's footer.",
+    ),
+    "worker": LazyCommand(
+        f"{_PKG}.messaging",
+        "worker_command",
+        "Deliver queued notifications through the channel plugins (e-mail, Slack, Teams).",
+    ),
     "metrics": LazyCommand(
         f"{_PKG}.analytics",
         "metrics_command",

@@ -88,6 +88,7 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # gave up after the retry budget
     DEAD = "dead"  # the channel said the address can never work
+    CANCELLED = "cancelled"  # the message was deleted, or the recipient opted out, before sending
 
 
 class EngagementKind(StrEnum):

@@ -122,32 +122,89 @@ class CalendarConnector(Protocol):
 
 
 @dataclass(frozen=True)
+class DeliveryItem:
+    """One message inside a delivery (a digest carries several)."""
+
+    message_id: int
+    thread_id: int
+    thread_subject: str
+    sender_name: str
+    body: str
+    sent_at: datetime
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
 class Delivery:
-    """One queued delivery of a message to one recipient through one channel."""
+    """What the outbox hands a channel: one recipient, one or more messages.
+
+    ``idempotency_key`` is the same on every retry of this delivery (for a digest it is
+    derived from its items' keys); a channel that can, passes it on (e-mail derives its
+    ``Message-ID`` from it) so a retry after a crash is recognisable as the same send.
+    ``settings`` are the recipient's settings for this channel (digest, quiet hours…).
+    ``thread_url`` links back to the conversation when the deployment has a web address
+    for it; ``unsubscribe_url`` is the one-click opt-out for this topic and channel.
+    """
 
     idempotency_key: str
     channel: str
+    topic: str
+    recipient_id: int
     recipient_address: str
     recipient_name: str
-    sender_name: str
-    subject: str
-    body: str
-    thread_id: int
-    message_id: int
+    recipient_time_zone: str
+    items: tuple[DeliveryItem, ...]
+    attempt: int = 1
+    settings: dict[str, Any] = field(default_factory=dict)
+    thread_url: str | None = None
+    unsubscribe_url: str | None = None
+    unsubscribe_token: str | None = None
+
+    @property
+    def is_digest(self) -> bool:
+        return len(self.items) > 1
+
+    @property
+    def subject(self) -> str:
+        """A subject line for the whole delivery."""
+        if self.is_digest:
+            threads = {i.thread_id for i in self.items}
+            return f"{len(self.items)} new messages in {len(threads)} conversation(s)"
+        item = self.items[0]
+        return item.thread_subject or f"Message from {item.sender_name}"
+
+    @property
+    def thread_id(self) -> int:
+        return self.items[0].thread_id
 
 
 @dataclass(frozen=True)
 class DeliveryResult:
-    """What a channel reports: ``ok`` False with ``retry`` True means try again later."""
+    """What a channel reports about one delivery.
+
+    ``ok`` True: delivered. ``ok`` False with ``retry`` True: a temporary failure, try again
+    later (after ``retry_after`` seconds when the service said so, e.g. HTTP 429). ``ok``
+    False with ``retry`` False: it can never work (bad address, revoked token): the
+    delivery becomes a dead letter at once, with ``detail`` kept for the coordinator.
+    """
 
     ok: bool
     retry: bool = False
     detail: str = ""
+    retry_after: float | None = None
 
 
 @runtime_checkable
 class MessagingChannel(Protocol):
-    """Delivers queued messages (in-app, e-mail, chat…)."""
+    """Delivers queued messages (e-mail, chat…) after their transaction has committed.
+
+    ``deliver`` is called from the outbox worker, one call per delivery, never twice at
+    once for the same key; it may block on the network (with a timeout) and should report
+    failures as a :class:`DeliveryResult` rather than raise (an exception is caught,
+    recorded as a retryable failure, and disables a third-party plugin). A channel whose
+    ``digest`` attribute is True accepts several items in one delivery (hourly/daily
+    digests); other channels always receive one item per delivery.
+    """
 
     name: str
     label: str

@@ -71,11 +71,15 @@ def register_calendar_connectors(host: PluginHost) -> list[CalendarConnector]:
 
 @hookspec
 def register_messaging_channels(host: PluginHost) -> list[MessagingChannel]:
-    """Return the messaging channels (in-app, e-mail, chat…) this plugin adds.
+    """Return the messaging channels (e-mail, chat…) this plugin adds.
 
-    Called once when the host loads plugins. The outbox hands each queued delivery to the
-    channel named on it, after the message's transaction has committed, with an
-    idempotency key the channel must honour so a retry never sends twice.
+    Called once when the host loads plugins. The delivery worker hands each queued
+    :class:`~mentormatch_desktop.plugin.contracts.Delivery` to the channel named on it,
+    after the message's transaction has committed, and stores the
+    :class:`~mentormatch_desktop.plugin.contracts.DeliveryResult` (sent, retry later —
+    after ``retry_after`` if given —, or a dead letter). Pass the idempotency key on where
+    the service allows (e-mail: the Message-ID), so a retry after a crash is the same send.
+    A channel reads its settings through ``host.plugin_config(name)``.
     """
 
 

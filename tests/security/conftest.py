@@ -113,15 +113,17 @@ def _plant(conn: sa.Connection, world: SharedWorld, participant: int) -> None:
     )
     thread = conn.execute(
         sa.text(
+            # A mentorship has one thread (the demo may have made it already).
             "INSERT INTO threads (subject, mentorship_id, program_id, created_at)"
-            " VALUES ('private', :m, :p, now()) RETURNING id"
+            " VALUES ('private', :m, :p, now()) ON CONFLICT (mentorship_id)"
+            " DO UPDATE SET subject = EXCLUDED.subject RETURNING id"
         ),
         {"m": ms_a, "p": world.program_a},
     ).scalar_one()
     for person in {a, mentor_a}:
         x(
             "INSERT INTO thread_participants (thread_id, person_id, joined_at, muted)"
-            " VALUES (:t, :p, now(), false)",
+            " VALUES (:t, :p, now(), false) ON CONFLICT DO NOTHING",
             t=thread,
             p=person,
         )
@@ -177,14 +179,16 @@ def _plant(conn: sa.Connection, world: SharedWorld, participant: int) -> None:
     )
     thread_b = conn.execute(
         sa.text(
+            # A mentorship has one thread (the demo may have made it already).
             "INSERT INTO threads (subject, mentorship_id, program_id, created_at)"
-            " VALUES ('b', :m, :p, now()) RETURNING id"
+            " VALUES ('b', :m, :p, now()) ON CONFLICT (mentorship_id)"
+            " DO UPDATE SET subject = EXCLUDED.subject RETURNING id"
         ),
         {"m": ms_b, "p": world.program_b},
     ).scalar_one()
     x(
         "INSERT INTO thread_participants (thread_id, person_id, joined_at, muted)"
-        " VALUES (:t, :b, now(), false)",
+        " VALUES (:t, :b, now(), false) ON CONFLICT DO NOTHING",
         t=thread_b,
         b=b,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from mentormatch_desktop.domain.enums import MentorshipStatus, ProposalStatus
-from mentormatch_desktop.storage.models import Mentorship
+from mentormatch_desktop.storage.models import Mentorship, Message
 from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.views.matching import MatchingView
 
@@ -16,6 +16,13 @@ def _open(qtbot, window: MainWindow) -> MatchingView:
     with qtbot.waitSignal(view.loaded, timeout=30_000):
         window.navigate("matching")
     return view
+
+
+def _introductions(window: MainWindow) -> int:
+    with window.context.session() as session:
+        return session.scalar(
+            sa.select(sa.func.count()).select_from(Message).where(Message.kind == "introduction")
+        )
 
 
 def _active_mentorships(window: MainWindow) -> int:
@@ -71,11 +78,13 @@ def test_run_lock_swap_approve(qtbot, demo_window: MainWindow) -> None:
 
     # approve: every non-rejected pair becomes a mentorship
     before = _active_mentorships(demo_window)
+    introductions_before = _introductions(demo_window)
     with qtbot.waitSignal(view.loaded, timeout=20_000):
         view.approve(confirm=False)
     assert view.detail.run.status == "approved"
     assert not view.approve_button.isEnabled()
     assert _active_mentorships(demo_window) == before + n
+    assert _introductions(demo_window) == introductions_before + n  # same unit of work
 
 
 def test_compare_strategies_side_by_side(qtbot, demo_window: MainWindow) -> None:

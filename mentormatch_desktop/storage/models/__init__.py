@@ -10,8 +10,11 @@ from mentormatch_desktop.storage.models.mentorships import Feedback, Meeting, Me
 from mentormatch_desktop.storage.models.messaging import (
     Message,
     MessageDelivery,
+    NotificationPreference,
+    ProgramNotificationDefault,
     Thread,
     ThreadParticipant,
+    UnsubscribeToken,
 )
 from mentormatch_desktop.storage.models.people import (
     AvailabilitySlot,
@@ -61,11 +64,13 @@ __all__ = [
     "Message",
     "MessageDelivery",
     "Milestone",
+    "NotificationPreference",
     "PairPreference",
     "Person",
     "PersonLanguage",
     "PersonSkill",
     "Program",
+    "ProgramNotificationDefault",
     "SchedulingPreference",
     "SessionLog",
     "Skill",
@@ -75,5 +80,6 @@ __all__ = [
     "TextEmbedding",
     "Thread",
     "ThreadParticipant",
+    "UnsubscribeToken",
     "WeightSet",
 ]

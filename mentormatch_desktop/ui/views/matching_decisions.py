@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from mentormatch_desktop.domain.enums import ProposalStatus
+from mentormatch_desktop.services import introductions
 from mentormatch_desktop.services import matching as matching_service
 from mentormatch_desktop.services.match_records import ProposalView
 from mentormatch_desktop.ui.workers import Task, TaskError
@@ -77,8 +78,12 @@ class MatchingDecisions(_Base):
         context = self.context
 
         def store() -> Any:
+            # One unit of work: the mentorships and their introduction messages (with the
+            # e-mails they queue) are committed together or not at all.
             with context.unit_of_work() as ctx:
-                return matching_service.approve_run(ctx, run.id)
+                summary = matching_service.approve_run(ctx, run.id)
+                introductions.introduce_run(ctx, run.id)
+                return summary
 
         def done(summary: Any) -> None:
             self.banner.show_message(

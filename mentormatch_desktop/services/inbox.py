@@ -1,0 +1,599 @@
+"""Participants' conversations: threads, messages, read state, search, edit and delete.
+
+Every function acts as ``ctx.actor`` (a person: on SQLite the ``--as`` participant, on
+PostgreSQL the signed-in login, where row-level security checks the same again) and only
+flushes. Sending a message is one unit of work with three effects: the message row, one
+outbox row per recipient and enabled channel (:mod:`.outbox` delivers them later), and the
+sender's ``message_sent`` engagement event. On PostgreSQL it also NOTIFYs each member's
+channel ``mm_person_<id>`` with ids only — NOTIFY ignores row-level security, so the
+listener re-reads through its own permissions — and ``mm_outbox`` to wake workers; both are
+sent by PostgreSQL only if the transaction commits.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from mentormatch_desktop.domain.enums import (
+    DeliveryStatus,
+    EngagementKind,
+    EnrolmentStatus,
+    MentorshipStatus,
+)
+from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.notifications import (
+    MessagingError,
+    check_topic,
+    first_due,
+    reachable,
+)
+from mentormatch_desktop.storage.models import (
+    EngagementEvent,
+    Enrolment,
+    Mentorship,
+    Message,
+    MessageDelivery,
+    Person,
+    Thread,
+    ThreadParticipant,
+)
+
+EDIT_WINDOW = timedelta(minutes=15)
+MAX_BODY = 20_000
+PAGE_SIZE = 50
+OUTBOX_CHANNEL = "mm_outbox"
+
+
+def person_channel(person_id: int) -> str:
+    """The LISTEN/NOTIFY channel on which ``person_id``'s open apps wake up."""
+    return f"mm_person_{person_id}"
+
+
+def delivery_key(message_id: int, recipient_id: int, channel: str) -> str:
+    """The idempotency key of one delivery: the same on every retry, unique per send."""
+    return f"m{message_id}.p{recipient_id}.{channel}"
+
+
+@dataclass(frozen=True)
+class ThreadSummary:
+    id: int
+    kind: str
+    subject: str
+    program_id: int | None
+    mentorship_id: int | None
+    last_message_at: datetime | None
+    unread: int
+    muted: bool
+    members: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MessageView:
+    id: int
+    thread_id: int
+    sender_id: int | None
+    sender_name: str
+    kind: str
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class MessagePage:
+    """One page of a thread, oldest first; ``older`` is the cursor for the page before."""
+
+    messages: list[MessageView]
+    older: int | None
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    message_id: int
+    thread_id: int
+    deliveries: int
+
+
+# ------------------------------------------------------------------ helpers
+def me(ctx: ServiceContext) -> int:
+    """The acting person's id; messaging is always done as somebody."""
+    if ctx.actor.person_id is None:
+        raise MessagingError(
+            "as", "messages are sent and read as a person: choose who (--as EMAIL)"
+        )
+    return ctx.actor.person_id
+
+
+def _membership(ctx: ServiceContext, thread_id: int, person_id: int) -> ThreadParticipant:
+    row = ctx.session.get(ThreadParticipant, (thread_id, person_id))
+    if row is None:
+        if ctx.session.get(Thread, thread_id) is None:
+            raise MessagingError("thread", f"no thread with id {thread_id}")
+        raise MessagingError("thread", f"you are not a member of thread {thread_id}")
+    return row
+
+
+def _notify(ctx: ServiceContext, channel: str, payload: dict[str, object]) -> None:
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        ctx.session.execute(
+            sa.text("SELECT pg_notify(:c, :p)"), {"c": channel, "p": json.dumps(payload)}
+        )
+
+
+def _new_thread(
+    ctx: ServiceContext,
+    kind: str,
+    subject: str,
+    members: list[int],
+    *,
+    program_id: int | None = None,
+    mentorship_id: int | None = None,
+    group_key: str | None = None,
+) -> Thread:
+    thread = Thread(
+        kind=kind,
+        subject=subject[:200],
+        program_id=program_id,
+        mentorship_id=mentorship_id,
+        group_key=group_key,
+        created_by_id=ctx.actor.person_id,
+        created_at=ctx.now(),
+    )
+    ctx.session.add(thread)
+    ctx.session.flush()
+    for pid in dict.fromkeys(members):
+        ctx.session.add(ThreadParticipant(thread_id=thread.id, person_id=pid, joined_at=ctx.now()))
+    ctx.session.flush()
+    return thread
+
+
+# ------------------------------------------------------------------ threads
+def ensure_mentorship_thread(ctx: ServiceContext, mentorship_id: int) -> Thread:
+    """The mentorship's own thread, created with both people the first time it is asked for."""
+    thread = ctx.session.scalar(sa.select(Thread).where(Thread.mentorship_id == mentorship_id))
+    if thread is not None:
+        return thread
+    m = ctx.session.get(Mentorship, mentorship_id)
+    if m is None:
+        raise MessagingError("mentorship", f"no mentorship with id {mentorship_id}")
+    names = dict(
+        ctx.session.execute(
+            sa.select(Person.id, Person.full_name).where(Person.id.in_([m.mentor_id, m.mentee_id]))
+        ).all()
+    )
+    subject = f"{names.get(m.mentor_id, '?')} & {names.get(m.mentee_id, '?')}"
+    return _new_thread(
+        ctx,
+        "mentorship",
+        subject,
+        [m.mentor_id, m.mentee_id],
+        program_id=m.program_id,
+        mentorship_id=m.id,
+    )
+
+
+def ensure_group_thread(ctx: ServiceContext, program_id: int, group_key: str) -> Thread:
+    """The thread of a group sharing ``group_key`` (a mentor with their mentees, a circle)."""
+    thread = ctx.session.scalar(
+        sa.select(Thread).where(
+            Thread.kind == "group", Thread.program_id == program_id, Thread.group_key == group_key
+        )
+    )
+    rows = ctx.session.execute(
+        sa.select(Mentorship.mentor_id, Mentorship.mentee_id).where(
+            Mentorship.program_id == program_id,
+            Mentorship.group_key == group_key,
+            Mentorship.status.in_([MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED]),
+        )
+    ).all()
+    members = list(dict.fromkeys(pid for row in rows for pid in row))
+    if thread is None:
+        if not members:
+            raise MessagingError("group", f"no running group {group_key!r} in program {program_id}")
+        return _new_thread(
+            ctx, "group", f"Group {group_key}", members, program_id=program_id, group_key=group_key
+        )
+    present = set(
+        ctx.session.scalars(
+            sa.select(ThreadParticipant.person_id).where(ThreadParticipant.thread_id == thread.id)
+        )
+    )
+    for pid in members:
+        if pid not in present:
+            ctx.session.add(
+                ThreadParticipant(thread_id=thread.id, person_id=pid, joined_at=ctx.now())
+            )
+    ctx.session.flush()
+    return thread
+
+
+def create_group_thread(
+    ctx: ServiceContext, person_ids: list[int], subject: str, *, program_id: int | None = None
+) -> Thread:
+    """A new group conversation (a peer circle) between the acting person and ``person_ids``."""
+    members = [me(ctx), *person_ids]
+    known = set(ctx.session.scalars(sa.select(Person.id).where(Person.id.in_(members))))
+    missing = [p for p in members if p not in known]
+    if missing:
+        raise MessagingError("members", f"no person with id {missing[0]}")
+    if len(set(members)) < 2:
+        raise MessagingError("members", "a conversation needs at least one other person")
+    return _new_thread(ctx, "group", subject.strip() or "Group", members, program_id=program_id)
+
+
+def thread_with(ctx: ServiceContext, other_id: int, *, subject: str | None = None) -> Thread:
+    """The conversation between the acting person and ``other_id``.
+
+    With a ``subject``: a new two-person conversation so named. Without: their running
+    mentorship's thread when they have one; otherwise their existing two-person thread, or
+    a new one.
+    """
+    mine = me(ctx)
+    if mine == other_id:
+        raise MessagingError("to", "you cannot write to yourself")
+    if ctx.session.get(Person, other_id) is None:
+        raise MessagingError("to", f"no person with id {other_id}")
+    if subject and subject.strip():
+        return _new_thread(ctx, "direct", subject.strip(), [mine, other_id])
+    mentorship_id = ctx.session.scalar(
+        sa.select(Mentorship.id)
+        .where(
+            sa.or_(
+                sa.and_(Mentorship.mentor_id == mine, Mentorship.mentee_id == other_id),
+                sa.and_(Mentorship.mentor_id == other_id, Mentorship.mentee_id == mine),
+            ),
+            Mentorship.status.in_([MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED]),
+        )
+        .order_by(Mentorship.started_at.desc())
+        .limit(1)
+    )
+    if mentorship_id is not None:
+        return ensure_mentorship_thread(ctx, mentorship_id)
+    a, b = aliased(ThreadParticipant), aliased(ThreadParticipant)
+    existing = ctx.session.scalar(
+        sa.select(Thread)
+        .join(a, sa.and_(a.thread_id == Thread.id, a.person_id == mine))
+        .join(b, sa.and_(b.thread_id == Thread.id, b.person_id == other_id))
+        .where(Thread.kind == "direct")
+        .limit(1)
+    )
+    if existing is not None:
+        return existing
+    names = dict(
+        ctx.session.execute(
+            sa.select(Person.id, Person.full_name).where(Person.id.in_([mine, other_id]))
+        ).all()
+    )
+    return _new_thread(ctx, "direct", f"{names[mine]} & {names[other_id]}", [mine, other_id])
+
+
+# ------------------------------------------------------------------ writing
+def post(
+    ctx: ServiceContext,
+    thread: Thread,
+    body: str,
+    *,
+    sender_id: int | None,
+    kind: str = "text",
+    topic: str = "new_message",
+) -> SentMessage:
+    """Write a message into ``thread`` and queue its deliveries (no membership check).
+
+    For services that speak for the system (introductions, announcements); people use
+    :func:`send_message`. ``sender_id`` None means MentorMatch itself.
+    """
+    text = body.strip()
+    if not text:
+        raise MessagingError("text", "the message is empty")
+    if len(text) > MAX_BODY:
+        raise MessagingError("text", f"the message is longer than {MAX_BODY:,} characters")
+    check_topic(topic)
+    now = ctx.now()
+    message = Message(
+        thread_id=thread.id, sender_id=sender_id, kind=kind, body=text, created_at=now
+    )
+    ctx.session.add(message)
+    thread.last_message_at = now
+    ctx.session.flush()
+    mentorship = ctx.session.get(Mentorship, thread.mentorship_id) if thread.mentorship_id else None
+    if mentorship is not None:
+        mentorship.last_activity_at = now
+    if sender_id is not None:
+        ctx.session.add(
+            EngagementEvent(
+                person_id=sender_id,
+                program_id=thread.program_id,
+                mentorship_id=thread.mentorship_id,
+                kind=EngagementKind.MESSAGE_SENT,
+                occurred_at=now,
+                payload={"thread_id": thread.id, "message_id": message.id},
+            )
+        )
+    members = ctx.session.execute(
+        sa.select(ThreadParticipant.person_id, ThreadParticipant.muted).where(
+            ThreadParticipant.thread_id == thread.id
+        )
+    ).all()
+    recipients = [pid for pid, muted in members if pid != sender_id and not muted]
+    queued = 0
+    for reach in reachable(ctx, recipients, topic, program_id=thread.program_id):
+        ctx.session.add(
+            MessageDelivery(
+                message_id=message.id,
+                recipient_id=reach.person_id,
+                channel=reach.channel,
+                topic=topic,
+                idempotency_key=delivery_key(message.id, reach.person_id, reach.channel),
+                status=DeliveryStatus.PENDING,
+                attempts=0,
+                next_attempt_at=first_due(now, reach.time_zone, reach.settings),
+                created_at=now,
+            )
+        )
+        queued += 1
+    ctx.session.flush()
+    for pid, _ in members:
+        _notify(ctx, person_channel(pid), {"thread_id": thread.id, "message_id": message.id})
+    if queued:
+        _notify(ctx, OUTBOX_CHANNEL, {"message_id": message.id})
+    return SentMessage(message.id, thread.id, queued)
+
+
+def send_message(ctx: ServiceContext, thread_id: int, body: str) -> SentMessage:
+    """The acting person writes ``body`` into a thread they belong to."""
+    sender = me(ctx)
+    _membership(ctx, thread_id, sender)
+    thread = ctx.session.get(Thread, thread_id)
+    assert thread is not None
+    if thread.kind == "announcement" and thread.created_by_id != sender:
+        raise MessagingError(
+            "thread", "announcements are read-only; reply to the coordinator directly"
+        )
+    return post(ctx, thread, body, sender_id=sender)
+
+
+def post_announcement(
+    ctx: ServiceContext, program_id: int, subject: str, body: str, *, cohort: str | None = None
+) -> SentMessage:
+    """A coordinator writes to every active member of a program (or of one cohort)."""
+    if not ctx.actor.is_coordinator:
+        raise MessagingError("program", "only coordinators send announcements")
+    if not subject.strip():
+        raise MessagingError("subject", "an announcement needs a subject")
+    query = sa.select(Enrolment.person_id).where(
+        Enrolment.program_id == program_id, Enrolment.status == EnrolmentStatus.ACTIVE
+    )
+    if cohort is not None:
+        query = query.where(Enrolment.cohort == cohort)
+    members = list(dict.fromkeys(ctx.session.scalars(query)))
+    if not members:
+        where = f"cohort {cohort!r} of program {program_id}" if cohort else f"program {program_id}"
+        raise MessagingError("program", f"{where} has no active members")
+    sender = ctx.actor.person_id
+    thread = _new_thread(
+        ctx,
+        "announcement",
+        subject.strip(),
+        ([sender] if sender else []) + members,
+        program_id=program_id,
+    )
+    sent = post(ctx, thread, body, sender_id=sender, kind="announcement", topic="announcement")
+    ctx.audit(
+        "announcement.sent", "thread", thread.id, {"program_id": program_id, "cohort": cohort}
+    )
+    return sent
+
+
+def edit_message(ctx: ServiceContext, message_id: int, body: str) -> MessageView:
+    """Change one's own message within :data:`EDIT_WINDOW` of sending it."""
+    message = _own_recent(ctx, message_id, "edit")
+    text = body.strip()
+    if not text:
+        raise MessagingError("text", "the message is empty (delete it instead)")
+    if len(text) > MAX_BODY:
+        raise MessagingError("text", f"the message is longer than {MAX_BODY:,} characters")
+    message.body, message.edited_at = text, ctx.now()
+    ctx.session.flush()
+    _notify_members(ctx, message)
+    return _view(message, "")
+
+
+def delete_message(ctx: ServiceContext, message_id: int) -> None:
+    """Remove one's own message within the window; deliveries not yet sent are cancelled."""
+    message = _own_recent(ctx, message_id, "delete")
+    message.body, message.deleted_at = "", ctx.now()
+    ctx.session.execute(
+        sa.update(MessageDelivery)
+        .where(
+            MessageDelivery.message_id == message.id,
+            MessageDelivery.status == DeliveryStatus.PENDING,
+        )
+        .values(status=DeliveryStatus.CANCELLED, last_error="message deleted by its sender")
+    )
+    ctx.session.flush()
+    _notify_members(ctx, message)
+
+
+def _own_recent(ctx: ServiceContext, message_id: int, verb: str) -> Message:
+    message = ctx.session.get(Message, message_id)
+    if message is None or message.deleted_at is not None:
+        raise MessagingError("message", f"no message with id {message_id}")
+    if message.sender_id != me(ctx):
+        raise MessagingError("message", f"you can only {verb} your own messages")
+    if ctx.now() - message.created_at > EDIT_WINDOW:
+        minutes = int(EDIT_WINDOW.total_seconds() // 60)
+        raise MessagingError("message", f"messages can be {verb}ed for {minutes} minutes only")
+    return message
+
+
+def _notify_members(ctx: ServiceContext, message: Message) -> None:
+    for pid in ctx.session.scalars(
+        sa.select(ThreadParticipant.person_id).where(
+            ThreadParticipant.thread_id == message.thread_id
+        )
+    ):
+        _notify(
+            ctx, person_channel(pid), {"thread_id": message.thread_id, "message_id": message.id}
+        )
+
+
+# ------------------------------------------------------------------ reading
+def _unread_count(person_id: int) -> sa.ScalarSelect[int]:
+    """Messages by others after the person's ``last_read_at`` (correlated per thread)."""
+    return (
+        sa.select(sa.func.count(Message.id))
+        .where(
+            Message.thread_id == ThreadParticipant.thread_id,
+            Message.deleted_at.is_(None),
+            sa.or_(Message.sender_id.is_(None), Message.sender_id != person_id),
+            sa.or_(
+                ThreadParticipant.last_read_at.is_(None),
+                Message.created_at > ThreadParticipant.last_read_at,
+            ),
+        )
+        .scalar_subquery()
+    )
+
+
+def list_threads(ctx: ServiceContext, *, with_members: bool = True) -> list[ThreadSummary]:
+    """The acting person's threads, most recent first, each with its unread count."""
+    mine = me(ctx)
+    rows = ctx.session.execute(
+        sa.select(Thread, ThreadParticipant.muted, _unread_count(mine).label("unread"))
+        .join(ThreadParticipant, ThreadParticipant.thread_id == Thread.id)
+        .where(ThreadParticipant.person_id == mine)
+        .order_by(Thread.last_message_at.desc().nulls_last(), Thread.id.desc())
+    ).all()
+    members: dict[int, list[str]] = {}
+    if with_members and rows:
+        for tid, name in ctx.session.execute(
+            sa.select(ThreadParticipant.thread_id, Person.full_name)
+            .join(Person, Person.id == ThreadParticipant.person_id)
+            .where(
+                ThreadParticipant.thread_id.in_([t.id for t, _, _ in rows]),
+                ThreadParticipant.person_id != mine,
+            )
+            .order_by(Person.full_name)
+        ):
+            members.setdefault(tid, []).append(name)
+    return [
+        ThreadSummary(
+            t.id,
+            t.kind,
+            t.subject,
+            t.program_id,
+            t.mentorship_id,
+            t.last_message_at,
+            int(unread or 0),
+            bool(muted),
+            members.get(t.id, []),
+        )
+        for t, muted, unread in rows
+    ]
+
+
+def unread_total(ctx: ServiceContext) -> int:
+    """All unread messages of the acting person (the sidebar badge); muted threads count too."""
+    return sum(t.unread for t in list_threads(ctx, with_members=False))
+
+
+def read_page(
+    ctx: ServiceContext, thread_id: int, *, before: int | None = None, limit: int = PAGE_SIZE
+) -> MessagePage:
+    """A page of a thread ending just before message id ``before`` (or at the newest).
+
+    Keyset paging on (thread_id, id): the first page of a 10,000-message thread reads 50
+    index entries, never the rest.
+    """
+    _membership(ctx, thread_id, me(ctx))
+    if not 1 <= limit <= 500:
+        raise MessagingError("limit", "a page holds 1 to 500 messages")
+    query = (
+        sa.select(Message, Person.full_name)
+        .outerjoin(Person, Person.id == Message.sender_id)
+        .where(Message.thread_id == thread_id)
+        .order_by(Message.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(Message.id < before)
+    rows = ctx.session.execute(query).all()
+    views = [_view(m, name or "MentorMatch") for m, name in reversed(rows)]
+    older = views[0].id if len(rows) == limit else None
+    return MessagePage(views, older)
+
+
+def _view(m: Message, sender_name: str) -> MessageView:
+    return MessageView(
+        m.id,
+        m.thread_id,
+        m.sender_id,
+        sender_name,
+        m.kind,
+        "" if m.deleted_at else m.body,
+        m.created_at,
+        m.edited_at,
+        m.deleted_at is not None,
+    )
+
+
+def mark_read(ctx: ServiceContext, thread_id: int) -> int:
+    """Everything in the thread up to now is read by the acting person; returns how many."""
+    mine = me(ctx)
+    member = _membership(ctx, thread_id, mine)
+    unread = ctx.session.scalar(
+        sa.select(_unread_count(mine)).where(
+            ThreadParticipant.thread_id == thread_id, ThreadParticipant.person_id == mine
+        )
+    )
+    now = ctx.now()
+    member.last_read_at = now if member.last_read_at is None else max(member.last_read_at, now)
+    if unread:
+        thread = ctx.session.get(Thread, thread_id)
+        assert thread is not None
+        ctx.session.add(
+            EngagementEvent(
+                person_id=mine,
+                program_id=thread.program_id,
+                mentorship_id=thread.mentorship_id,
+                kind=EngagementKind.MESSAGE_READ,
+                occurred_at=now,
+                payload={"thread_id": thread_id, "count": int(unread)},
+            )
+        )
+    ctx.session.flush()
+    _notify(ctx, person_channel(mine), {"thread_id": thread_id, "read": True})
+    return int(unread or 0)
+
+
+def set_muted(ctx: ServiceContext, thread_id: int, muted: bool) -> None:
+    """Mute a thread: it still counts unread in the app but sends no notifications."""
+    _membership(ctx, thread_id, me(ctx)).muted = muted
+    ctx.session.flush()
+
+
+def search_messages(ctx: ServiceContext, query: str, *, limit: int = 50) -> list[MessageView]:
+    """The acting person's messages (in threads they belong to) containing ``query``."""
+    words = query.strip()
+    if len(words) < 2:
+        raise MessagingError("query", "search for at least two characters")
+    pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = ctx.session.execute(
+        sa.select(Message, Person.full_name)
+        .join(ThreadParticipant, ThreadParticipant.thread_id == Message.thread_id)
+        .outerjoin(Person, Person.id == Message.sender_id)
+        .where(
+            ThreadParticipant.person_id == me(ctx),
+            Message.deleted_at.is_(None),
+            Message.body.ilike(pattern, escape="\\"),
+        )
+        .order_by(Message.id.desc())
+        .limit(limit)
+    ).all()
+    return [_view(m, name or "MentorMatch") for m, name in rows]

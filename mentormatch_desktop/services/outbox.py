@@ -1,0 +1,313 @@
+"""The delivery outbox: claiming due deliveries, recording outcomes, dead letters.
+
+Why our own queue on ``message_deliveries`` rather than procrastinate or pgqueuer: both are
+PostgreSQL-only and keep jobs in their own tables, while MentorMatch must also deliver from
+the embedded SQLite database, and the outbox row has to be written in the *same*
+transaction as the message (a job library's own connection cannot join ours). The whole
+queue is two statements.
+
+Claiming is one ``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING id``: on PostgreSQL the
+inner select takes ``FOR UPDATE SKIP LOCKED``, so several workers never claim the same row;
+on SQLite the statement holds the database's single write lock, so it is atomic too. The
+claim pushes ``next_attempt_at`` a lease into the future and counts the attempt, then
+commits; a worker killed while sending leaves its rows to be claimed again when the lease
+runs out. Outcomes are recorded one delivery at a time, so after a crash only deliveries
+that were actually in flight can go out twice — with the same idempotency key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from mentormatch_desktop.domain.enums import DeliveryStatus
+from mentormatch_desktop.plugin.contracts import Delivery, DeliveryItem, DeliveryResult
+from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.notifications import MessagingError, unsubscribe_token
+from mentormatch_desktop.storage.models import (
+    ContactChannel,
+    Message,
+    MessageDelivery,
+    Person,
+    Thread,
+)
+
+MAX_ATTEMPTS = 8
+BASE_DELAY = timedelta(seconds=30)
+MAX_DELAY = timedelta(hours=6)
+LEASE = timedelta(minutes=2)
+#: ``{token}`` is replaced by the unsubscribe token; unset means no unsubscribe link.
+UNSUBSCRIBE_URL_ENV = "MENTORMATCH_UNSUBSCRIBE_URL"
+#: ``{thread_id}`` is replaced; unset means no link back to the conversation.
+THREAD_URL_ENV = "MENTORMATCH_THREAD_URL"
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Delay before the next try after ``attempts`` failed ones: doubling, capped, jittered.
+
+    "Equal jitter": half the exponential delay is fixed, the other half random, so workers
+    that failed together (an SMTP outage) do not all come back in the same second.
+    """
+    rng = rng or random.Random()
+    exp = min(MAX_DELAY.total_seconds(), BASE_DELAY.total_seconds() * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=exp / 2 + rng.uniform(0, exp / 2))
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery to hand to a channel and the outbox rows it stands for."""
+
+    delivery: Delivery
+    row_ids: tuple[int, ...]
+    attempts: int
+
+
+def claim(ctx: ServiceContext, *, limit: int = 50, lease: timedelta = LEASE) -> list[int]:
+    """Claim up to ``limit`` due deliveries for ``lease``; returns their ids.
+
+    Commit the claim at once (its own unit of work), then :func:`load` the deliveries in
+    another: the claim then holds row locks only for the length of one statement.
+    """
+    now = ctx.now()
+    due = (
+        sa.select(MessageDelivery.id)
+        .where(
+            MessageDelivery.status == DeliveryStatus.PENDING,
+            sa.or_(
+                MessageDelivery.next_attempt_at.is_(None), MessageDelivery.next_attempt_at <= now
+            ),
+        )
+        .order_by(MessageDelivery.next_attempt_at, MessageDelivery.id)
+        .limit(limit)
+    )
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = ctx.session.scalars(
+        sa.update(MessageDelivery)
+        .where(MessageDelivery.id.in_(due.scalar_subquery()))
+        .values(next_attempt_at=now + lease, attempts=MessageDelivery.attempts + 1)
+        .returning(MessageDelivery.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(ids)
+
+
+def load(
+    ctx: ServiceContext, ids: list[int], *, digest_channels: frozenset[str] = frozenset()
+) -> list[Claimed]:
+    """Build what the channels need to send the claimed rows ``ids``.
+
+    Rows of one recipient, channel and topic whose settings ask for a digest are merged
+    into one :class:`Delivery` when the channel is in ``digest_channels``.
+    """
+    if not ids:
+        return []
+    return _build(ctx, sorted(ids), digest_channels)
+
+
+def _build(ctx: ServiceContext, ids: list[int], digest_channels: frozenset[str]) -> list[Claimed]:
+    s = ctx.session
+    sender = aliased(Person)
+    rows = s.execute(
+        sa.select(MessageDelivery, Message, Thread.subject, sender.full_name)
+        .join(Message, Message.id == MessageDelivery.message_id)
+        .join(Thread, Thread.id == Message.thread_id)
+        .outerjoin(sender, sender.id == Message.sender_id)
+        .where(MessageDelivery.id.in_(ids))
+        .order_by(MessageDelivery.id)
+    ).all()
+    recipients = {
+        p.id: p
+        for p in s.scalars(
+            sa.select(Person).where(Person.id.in_({d.recipient_id for d, *_ in rows}))
+        )
+    }
+    contacts = {
+        (c.person_id, c.channel): c
+        for c in s.scalars(
+            sa.select(ContactChannel).where(
+                ContactChannel.person_id.in_(list(recipients)),
+            )
+        )
+    }
+    groups: dict[tuple[int, str, str], list[tuple[MessageDelivery, DeliveryItem]]] = defaultdict(
+        list
+    )
+    singles: list[tuple[MessageDelivery, DeliveryItem]] = []
+    for d, m, subject, sender_name in rows:
+        item = DeliveryItem(
+            message_id=m.id,
+            thread_id=m.thread_id,
+            thread_subject=subject or "",
+            sender_name=sender_name or "MentorMatch",
+            body=m.body,
+            sent_at=m.created_at,
+            idempotency_key=d.idempotency_key,
+        )
+        contact = contacts.get((d.recipient_id, d.channel))
+        settings = contact.settings if contact is not None else {}
+        if d.channel in digest_channels and (settings or {}).get("digest", "immediately") != (
+            "immediately"
+        ):
+            groups[(d.recipient_id, d.channel, d.topic)].append((d, item))
+        else:
+            singles.append((d, item))
+    batches = [[pair] for pair in singles] + list(groups.values())
+    out = []
+    for batch in batches:
+        first = batch[0][0]
+        person = recipients[first.recipient_id]
+        contact = contacts.get((first.recipient_id, first.channel))
+        items = tuple(item for _, item in batch)
+        key = (
+            items[0].idempotency_key
+            if len(items) == 1
+            else "digest."
+            + hashlib.sha256(
+                "|".join(sorted(i.idempotency_key for i in items)).encode()
+            ).hexdigest()[:32]
+        )
+        token = unsubscribe_token(ctx, person.id, first.channel, first.topic)
+        delivery = Delivery(
+            idempotency_key=key,
+            channel=first.channel,
+            topic=first.topic,
+            recipient_id=person.id,
+            recipient_address=contact.address if contact is not None else person.email,
+            recipient_name=person.full_name,
+            recipient_time_zone=person.time_zone or "UTC",
+            items=items,
+            attempt=max(d.attempts for d, _ in batch),
+            settings=dict(contact.settings or {}) if contact is not None else {},
+            thread_url=_template(THREAD_URL_ENV, thread_id=items[0].thread_id),
+            unsubscribe_url=_template(UNSUBSCRIBE_URL_ENV, token=token),
+            unsubscribe_token=token,
+        )
+        out.append(Claimed(delivery, tuple(d.id for d, _ in batch), delivery.attempt))
+    return out
+
+
+def _template(env: str, **values: object) -> str | None:
+    pattern = os.environ.get(env, "").strip()
+    return pattern.format(**values) if pattern else None
+
+
+def record(
+    ctx: ServiceContext,
+    claimed: Claimed,
+    result: DeliveryResult,
+    *,
+    max_attempts: int = MAX_ATTEMPTS,
+    rng: random.Random | None = None,
+) -> DeliveryStatus:
+    """Store what the channel said: sent, retry later, or dead letter (error kept).
+
+    Only rows still pending are touched: a row another worker already finished (after this
+    worker's lease ran out) keeps its outcome.
+    """
+    now = ctx.now()
+    values: dict[str, object]
+    if result.ok:
+        status = DeliveryStatus.SENT
+        values = {"status": status, "sent_at": now, "last_error": ""}
+    elif not result.retry:
+        status = DeliveryStatus.DEAD
+        values = {"status": status, "last_error": result.detail or "rejected by the channel"}
+    elif claimed.attempts >= max_attempts:
+        status = DeliveryStatus.FAILED
+        values = {
+            "status": status,
+            "last_error": f"gave up after {claimed.attempts} attempts: {result.detail}",
+        }
+    else:
+        status = DeliveryStatus.PENDING
+        delay = backoff(claimed.attempts, rng)
+        if result.retry_after is not None:
+            delay = max(delay, timedelta(seconds=result.retry_after))
+        values = {"next_attempt_at": now + delay, "last_error": result.detail}
+    ctx.session.execute(
+        sa.update(MessageDelivery)
+        .where(
+            MessageDelivery.id.in_(claimed.row_ids),
+            MessageDelivery.status == DeliveryStatus.PENDING,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return status
+
+
+# ------------------------------------------------------------------ coordinators
+@dataclass(frozen=True)
+class DeadLetter:
+    id: int
+    message_id: int
+    recipient: str
+    channel: str
+    topic: str
+    status: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+
+
+def _coordinator(ctx: ServiceContext) -> None:
+    if not ctx.actor.is_coordinator:
+        raise MessagingError("outbox", "only coordinators see the delivery outbox")
+
+
+def dead_letters(ctx: ServiceContext, *, limit: int = 200) -> list[DeadLetter]:
+    """Deliveries given up on (retry budget spent, or rejected for good), newest first."""
+    _coordinator(ctx)
+    rows = ctx.session.execute(
+        sa.select(MessageDelivery, Person.email)
+        .join(Person, Person.id == MessageDelivery.recipient_id)
+        .where(MessageDelivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.DEAD]))
+        .order_by(MessageDelivery.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        DeadLetter(
+            d.id,
+            d.message_id,
+            email,
+            d.channel,
+            d.topic,
+            str(d.status),
+            d.attempts,
+            d.last_error,
+            d.created_at,
+        )
+        for d, email in rows
+    ]
+
+
+def retry_dead_letters(ctx: ServiceContext, ids: list[int]) -> int:
+    """Put dead letters back in the queue (after the address or channel was fixed)."""
+    _coordinator(ctx)
+    result = ctx.session.execute(
+        sa.update(MessageDelivery)
+        .where(
+            MessageDelivery.id.in_(ids),
+            MessageDelivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.DEAD]),
+        )
+        .values(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=ctx.now())
+        .execution_options(synchronize_session=False)
+    )
+    ctx.audit("outbox.retried", "message_delivery", None, {"ids": ids})
+    return int(result.rowcount or 0)
+
+
+def outbox_counts(ctx: ServiceContext) -> dict[str, int]:
+    """How many deliveries are in each state (what the app shows when no worker runs)."""
+    rows = ctx.session.execute(
+        sa.select(MessageDelivery.status, sa.func.count()).group_by(MessageDelivery.status)
+    ).all()
+    return {str(status): int(n) for status, n in rows}
