@@ -80,9 +80,15 @@ class Workbench:
         Commits when the block ends, rolls back if it raises.
         """
         from mentormatch_desktop.services.context import unit_of_work
+        from mentormatch_desktop.storage.opening import explain
 
-        with unit_of_work(self.engine, plugins=self.plugins) as ctx:
-            yield ctx
+        try:
+            with unit_of_work(self.engine, plugins=self.plugins) as ctx:
+                yield ctx
+        except sa.exc.DBAPIError as exc:
+            # A notebook user gets the same sentence as the CLI (read-only file, lost
+            # connection, missing schema), not the driver's traceback.
+            raise explain(exc, self.engine.url) from exc
 
     def __repr__(self) -> str:
         return f"Workbench({self.engine.url.render_as_string(hide_password=True)!r})"

@@ -183,6 +183,17 @@ def test_a_read_only_sqlite_file_is_named_for_import_and_match(tmp_path: Path, d
     assert "Traceback" not in result.output
 
 
+def test_workbench_matching_on_a_read_only_sqlite_file_names_it(demo_db_url: str) -> None:
+    if not demo_db_url.startswith("sqlite"):
+        pytest.skip("a read-only database file is SQLite's")
+    path = make_url(demo_db_url).database
+    wb = workbench.connect(f"sqlite:///file:{path}?mode=ro&uri=true")
+    program = wb.sql("SELECT name FROM programs ORDER BY id LIMIT 1")["name"].item()
+    with pytest.raises(DatabaseProblem, match="is read-only: nothing was written"):
+        wb.run_matching(program, "greedy")
+    wb.engine.dispose()
+
+
 def test_workbench_sql_is_read_only_for_real(engine: Engine) -> None:
     url = engine.url.render_as_string(hide_password=False)
     with engine.begin() as conn:
