@@ -11,6 +11,7 @@ decided it) with score 0, and the run's diagnosis says so.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,20 +48,38 @@ def constraints_from_settings(settings: Mapping[str, Any], group_size: int = 2) 
     raw = dict(settings.get("constraints") or {})
     try:
         return Constraints(
-            min_score=None if raw.get("min_score") is None else float(raw["min_score"]),
+            min_score=None
+            if raw.get("min_score") is None
+            else _finite("min_score", raw["min_score"]),
             mentors_per_mentee=int(raw.get("mentors_per_mentee") or 1),
             max_per_mentor_by_attribute=[
                 AttributeQuota(str(q["attribute"]), int(q["max"]))
                 for q in raw.get("max_per_mentor_by_attribute") or []
             ],
             min_cross_attribute_share=[
-                CrossAttributeShare(str(s["attribute"]), float(s["min_share"]))
+                CrossAttributeShare(str(s["attribute"]), _share(s["min_share"]))
                 for s in raw.get("min_cross_attribute_share") or []
             ],
             group_size=int(raw.get("group_size") or group_size or 2),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"program setting 'constraints' is invalid: {exc}") from exc
+
+
+def _finite(name: str, value: Any) -> float:
+    """A stored number that must be a real number: NaN or infinity would silently turn every
+    comparison false (a NaN ``min_score`` allows no pair at all)."""
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, not {value!r}")
+    return number
+
+
+def _share(value: Any) -> float:
+    share = _finite("min_share", value)
+    if not 0 <= share <= 1:
+        raise ValueError(f"min_share must be between 0 and 1, not {value!r}")
+    return share
 
 
 def _attributes(cohort: Cohort, mentees: bool) -> dict[str, list[Any]]:

@@ -53,3 +53,26 @@ def test_a_run_with_no_allowed_pair_is_stored_with_the_reason(ctx: ServiceContex
     assert "no pair was possible" in summary.diagnosis
     run = ctx.session.get(svc.MatchRun, summary.run_id)
     assert run is not None and "no pair was possible" in run.diagnosis
+
+
+@pytest.mark.parametrize(
+    ("constraints", "named"),
+    [
+        ({"min_score": float("nan")}, "min_score must be a finite number"),
+        ({"min_score": "inf"}, "min_score must be a finite number"),
+        (
+            {"min_cross_attribute_share": [{"attribute": "department", "min_share": "nan"}]},
+            "min_share must be a finite number",
+        ),
+        (
+            {"min_cross_attribute_share": [{"attribute": "department", "min_share": 1.5}]},
+            "min_share must be between 0 and 1",
+        ),
+    ],
+)
+def test_stored_rules_with_nan_or_out_of_range_numbers_are_refused(constraints, named) -> None:
+    from mentormatch_desktop.services.matching_problem import constraints_from_settings
+
+    with pytest.raises(ValueError, match=named):
+        constraints_from_settings({"constraints": constraints})
+    assert constraints_from_settings({"constraints": {"min_score": 0.4}}).min_score == 0.4
