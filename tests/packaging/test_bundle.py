@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,14 @@ pytestmark = [
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_PLUGIN = Path(__file__).resolve().parent / "sample_plugin"
-BUILTINS = {"greedy", "stable", "optimizer", "peer", "criteria", "semantic"}
+# Every plugin this distribution declares (matching, calendar, messaging): the bundle must
+# find all of them through the copied metadata, not just the ones that existed when the
+# spec was written.
+BUILTINS = {
+    ep.name
+    for ep in metadata.distribution("mentormatch-desktop").entry_points
+    if ep.group == "mentormatch"
+}
 BUNDLE_DIR_ENV = "MENTORMATCH_BUNDLE_DIR"
 
 
