@@ -85,7 +85,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "send": LazyCommand(
         f"{_PKG}.messaging",
         "send_command",
-        "Send TEXT to a person or into a thread, as a participant.",
+        "Send TEXT (``-`` reads standard input) to a person or into a thread.",
     ),
     "unsubscribe": LazyCommand(
         f"{_PKG}.messaging",

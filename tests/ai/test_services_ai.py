@@ -113,7 +113,8 @@ def test_cli_suggest_audit_and_merges(demo: Engine) -> None:
 def test_plugins_command_says_which_text_criterion_is_active(tmp_path: Path) -> None:
     out = CliRunner().invoke(cli, ["plugins"])
     assert out.exit_code == 0
-    assert "semantic_fit" in out.output and "note:" in out.output
+    assert "note:   Semantic fit is available" in out.output
+    assert "switches it on" in out.output  # which text criterion a program uses, and how
 
 
 def test_without_the_extra_semantic_fit_is_absent_and_the_reason_is_shown(
@@ -138,4 +139,4 @@ def test_without_the_extra_semantic_fit_is_absent_and_the_reason_is_shown(
     assert "semantic_fit" not in host.criteria() and "goal_fit" in host.criteria()
     info = next(i for i in host.plugins() if i.name == "semantic")
     assert info.status == "loaded"
-    assert "not registered" in info.note and "goal_fit (TF-IDF) stays active" in info.note
+    assert "not available" in info.note and "Keyword goal fit stays in use" in info.note
