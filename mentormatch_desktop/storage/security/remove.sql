@@ -28,6 +28,7 @@ BEGIN
     END LOOP;
     DROP TRIGGER IF EXISTS mm_guard_identity ON people;
     DROP TRIGGER IF EXISTS mm_audit_actor ON audit_log;
+    DROP VIEW IF EXISTS shared_session_logs;
     DROP VIEW IF EXISTS directory;
     DROP VIEW IF EXISTS coordinator_program_summary;
     DROP SCHEMA IF EXISTS mm_analytics CASCADE;
