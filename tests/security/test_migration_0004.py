@@ -48,5 +48,51 @@ def test_down_and_up_again(empty_db_url: str) -> None:
     assert removed == (0, 0, 0)
     assert again == applied
     if engine.dialect.name == "postgresql":
-        assert applied[0] == 25 and applied[1] >= 10 and applied[2] == 1
+        assert applied[0] == 28 and applied[1] >= 10 and applied[2] == 1  # 0006 adds 3
     assert differences == []
+
+
+def _scheduling_security(conn: sa.Connection) -> tuple[int, int, bool, bool]:
+    """(tables forcing RLS, policies on session_logs, shared view exists, its function)."""
+    return tuple(
+        conn.execute(
+            sa.text(
+                "SELECT (SELECT count(*) FROM pg_class WHERE relforcerowsecurity"
+                "        AND relnamespace = 'public'::regnamespace),"
+                " (SELECT count(*) FROM pg_policies WHERE tablename = 'session_logs'),"
+                " to_regclass('shared_session_logs') IS NOT NULL,"
+                " EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'mm_shared_session_logs')"
+            )
+        ).one()
+    )
+
+
+def test_security_files_follow_the_migration_chain(pg_empty_url: str) -> None:
+    """At 0004 the scheduling file is skipped (its tables do not exist yet) and re-running
+    every file there is harmless; 0006 applies it; going down to 0004 removes its objects
+    and leaves the rest of the security in place."""
+    from mentormatch_desktop.storage.security import apply_security
+
+    engine = create_engine(pg_empty_url)
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config(pg_empty_url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0004")
+        with engine.begin() as conn:
+            assert apply_security(conn)  # idempotent, guarded: no error at 0004
+            at_0004 = _scheduling_security(conn)
+        upgrade(pg_empty_url, engine=engine)
+        with engine.connect() as conn:
+            at_head = _scheduling_security(conn)
+        with engine.begin() as conn:
+            cfg = alembic_config(pg_empty_url)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0004")
+        with engine.connect() as conn:
+            back = _scheduling_security(conn)
+    finally:
+        engine.dispose()
+    assert at_0004 == (25, 0, False, False)
+    assert at_head[0] == 28 and at_head[1] >= 4 and at_head[2:] == (True, True)
+    assert back == at_0004
