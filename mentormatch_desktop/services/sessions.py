@@ -145,9 +145,7 @@ def record_activity(
         # A participant's event for their partner: participants may insert (and read back)
         # only their own, so the database checks the two share this mentorship and writes it.
         ctx.session.execute(
-            text(
-                "SELECT mm_record_partner_event(:p, :m, :k, :at, CAST(:payload AS jsonb))"
-            ),
+            text("SELECT mm_record_partner_event(:p, :m, :k, :at, CAST(:payload AS jsonb))"),
             {
                 "p": person_id,
                 "m": mentorship.id,

@@ -152,7 +152,9 @@ COORDINATOR: dict[str, Access] = {
     "public.availability_exceptions": own(f"person_id IN {PROG_PEOPLE}"),
     "public.scheduling_preferences": own(f"person_id IN {PROG_PEOPLE}"),
     # Held and rating only: the notes are columns coordinators have no grant on.
-    "public.session_logs": own(f"meeting_id IN (SELECT id FROM meetings WHERE mentorship_id IN {PROG_MS})"),
+    "public.session_logs": own(
+        f"meeting_id IN (SELECT id FROM meetings WHERE mentorship_id IN {PROG_MS})"
+    ),
     "public.shared_session_logs": NONE,
 }
 

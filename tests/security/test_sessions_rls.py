@@ -47,7 +47,7 @@ def test_two_participants_book_and_log_a_session_a_third_sees_nothing(
                     " WHERE m.status = 'active' ORDER BY m.id LIMIT 1"
                 )
             ).one()
-            third, third_email = conn.execute(
+            _third, third_email = conn.execute(
                 sa.text(
                     "SELECT p.id, p.email FROM people p WHERE p.is_active"
                     " AND p.id NOT IN (:a, :b) ORDER BY p.id LIMIT 1"
