@@ -200,6 +200,7 @@ def _plant(conn: sa.Connection, world: SharedWorld, participant: int) -> None:
         m=world.secrets_b["message"],
     )
     _plant_scheduling(conn, world, participant, ms_a, ms_b)
+    _plant_notifications(conn, world, participant)
     # Rows in the tables the demo leaves empty, so the matrix sees something in each.
     x("INSERT INTO coordinator_programs VALUES (:a, :p)", a=a, p=world.program_a)
     skill = _one(conn, "SELECT min(id) FROM skills")
@@ -212,6 +213,35 @@ def _plant(conn: sa.Connection, world: SharedWorld, participant: int) -> None:
         "INSERT INTO text_embeddings (model, text_hash, dim, vector, created_at)"
         " VALUES ('m', :h, 1, '\\x00000000', now())",
         h="0" * 64,
+    )
+
+
+def _plant_notifications(conn: sa.Connection, world: SharedWorld, participant: int) -> None:
+    """Messaging (migration 0005): preferences of three people, both programs' defaults,
+    and an unsubscribe token nobody but the owner may read."""
+    world.secrets_a["unsubscribe"] = f"leaktoken{world.token}"
+    for person in (participant, world.victim_a, world.victim_b):
+        conn.execute(
+            sa.text(
+                "INSERT INTO notification_preferences (person_id, channel, topic, enabled,"
+                " updated_at) VALUES (:p, 'email', 'new_message', false, now())"
+            ),
+            {"p": person},
+        )
+    for program in (world.program_a, world.program_b):
+        conn.execute(
+            sa.text(
+                "INSERT INTO program_notification_defaults (program_id, channel, topic, enabled)"
+                " VALUES (:p, 'slack', 'new_message', true)"
+            ),
+            {"p": program},
+        )
+    conn.execute(
+        sa.text(
+            "INSERT INTO unsubscribe_tokens (token, person_id, channel, topic, created_at)"
+            " VALUES (:t, :p, 'email', '*', now())"
+        ),
+        {"t": world.secrets_a["unsubscribe"], "p": world.victim_a},
     )
 
 

@@ -89,6 +89,10 @@ PARTICIPANT: dict[str, Access] = {
         "author_id = :me", f"author_id = :me AND meeting_id IN {MY_MEETINGS}", "author_id = :me"
     ),
     "public.shared_session_logs": Access(select=f"meeting_id IN {MY_MEETINGS}"),
+    # Messaging (0005): one's own notification choices; never tokens or program defaults.
+    "public.notification_preferences": own(MINE),
+    "public.program_notification_defaults": NONE,
+    "public.unsubscribe_tokens": NONE,
     "public.weight_sets": NONE,
     "public.match_runs": NONE,
     "public.match_proposals": NONE,
@@ -156,6 +160,9 @@ COORDINATOR: dict[str, Access] = {
         f"meeting_id IN (SELECT id FROM meetings WHERE mentorship_id IN {PROG_MS})"
     ),
     "public.shared_session_logs": NONE,
+    "public.notification_preferences": Access(select=f"person_id IN {PROG_PEOPLE}"),
+    "public.program_notification_defaults": own(_progs),
+    "public.unsubscribe_tokens": NONE,
 }
 
 # A coordinator of every program: everything, except private feedback, message bodies (a
@@ -174,6 +181,8 @@ COORDINATOR_ALL: dict[str, Access] = {
     "public.directory": READ_ALL,
     "public.coordinator_program_summary": READ_ALL,
     "public.shared_session_logs": NONE,
+    "public.notification_preferences": READ_ALL,
+    "public.unsubscribe_tokens": NONE,
 }
 
 ANALYST: dict[str, Access] = {"public.alembic_version": READ_ALL}

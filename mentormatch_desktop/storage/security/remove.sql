@@ -35,6 +35,9 @@ BEGIN
     FOR fn IN
         SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
         WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE 'mm\_%'
+          -- Functions of other migrations' triggers (0003's mm_check_mentor_capacity) stay.
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                          WHERE t.tgfoid = p.oid AND t.tgname NOT LIKE 'mm\_%')
     LOOP
         EXECUTE format('DROP FUNCTION %s', fn);
     END LOOP;
