@@ -14,6 +14,7 @@ stays disabled; the clock is injectable so tests and the demo can pin "now".
 
 from __future__ import annotations
 
+import json
 import threading
 import weakref
 from collections.abc import Callable, Iterator
@@ -83,9 +84,34 @@ class ServiceContext:
         entity_id: object | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
-        """Add an audit-log row naming the acting person (written with the unit of work)."""
+        """Add an audit-log row naming the acting person (written with the unit of work).
+
+        A participant on a shared PostgreSQL database has no privilege on ``audit_log``:
+        their row goes through ``mm_record_audit()``, which stamps the actor the database
+        knows (storage/security/10_functions.sql), in this same transaction.
+        """
         from mentormatch_desktop.storage.models import AuditLog
 
+        if self.actor.role == AppRole.PARTICIPANT and self.session.get_bind().dialect.name == (
+            "postgresql"
+        ):
+            self.session.flush()  # the row it names exists first, as with the ORM insert
+            self.session.execute(
+                sa.text(
+                    "SELECT mm_record_audit(:at, :actor_id, :login, :action, :entity_type,"
+                    " :entity_id, CAST(:d AS jsonb))"
+                ),
+                {
+                    "at": self.now(),
+                    "actor_id": self.actor.person_id,
+                    "login": self.actor.login,
+                    "action": action,
+                    "entity_type": entity_type,
+                    "entity_id": None if entity_id is None else str(entity_id),
+                    "d": json.dumps(details or {}, default=str),
+                },
+            )
+            return
         self.session.add(
             AuditLog(
                 at=self.now(),

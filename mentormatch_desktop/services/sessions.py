@@ -9,13 +9,14 @@ function, :func:`notify_partner`: the place the messaging outbox hooks in.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from mentormatch_desktop.domain.enums import EngagementKind, MeetingStatus, MentorshipStatus
 from mentormatch_desktop.scheduling.ics import Attendee, SessionEvent, invitation
@@ -136,16 +137,34 @@ def record_activity(
     another branch) lands; then this delegates to it.
     """
     when = at or ctx.now()
-    ctx.session.add(
-        EngagementEvent(
-            person_id=person_id,
-            program_id=mentorship.program_id,
-            mentorship_id=mentorship.id,
-            kind=kind,
-            occurred_at=when,
-            payload=payload or None,
+    if (
+        person_id != ctx.actor.person_id
+        and not ctx.actor.is_coordinator
+        and ctx.session.get_bind().dialect.name == "postgresql"
+    ):
+        # A participant's event for their partner: participants may insert (and read back)
+        # only their own, so the database checks the two share this mentorship and writes it.
+        ctx.session.execute(
+            text("SELECT mm_record_partner_event(:p, :m, :k, :at, CAST(:payload AS jsonb))"),
+            {
+                "p": person_id,
+                "m": mentorship.id,
+                "k": EngagementKind(kind).value,
+                "at": when,
+                "payload": json.dumps(payload) if payload else None,
+            },
         )
-    )
+    else:
+        ctx.session.add(
+            EngagementEvent(
+                person_id=person_id,
+                program_id=mentorship.program_id,
+                mentorship_id=mentorship.id,
+                kind=kind,
+                occurred_at=when,
+                payload=payload or None,
+            )
+        )
     if mentorship.last_activity_at is None or mentorship.last_activity_at < when:
         mentorship.last_activity_at = when
 
@@ -201,15 +220,39 @@ def _rrule_ok(rule: str | None, start: datetime, tz: str) -> str | None:
     return rule.removeprefix("RRULE:")
 
 
+@dataclass(frozen=True)
+class _Named:
+    id: int
+    full_name: str
+    email: str
+
+
+def _mentorship_people(ctx: ServiceContext, ms: Mentorship) -> dict[int, _Named]:
+    """Name and e-mail of both sides of a mentorship.
+
+    On PostgreSQL a participant may not read their partner's ``people`` row, so both come
+    from ``mm_mentorship_people()``, which answers members and coordinators of it only.
+    """
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        rows = ctx.session.execute(
+            text("SELECT id, full_name, email FROM mm_mentorship_people(:m)"), {"m": ms.id}
+        ).all()
+    else:
+        rows = ctx.session.execute(
+            select(Person.id, Person.full_name, Person.email).where(
+                Person.id.in_([ms.mentor_id, ms.mentee_id])
+            )
+        ).all()
+    people = {r.id: _Named(r.id, r.full_name, r.email or "") for r in rows}
+    if len(people) < 2:
+        raise SessionError(f"the people of mentorship {ms.id} cannot be read by this login")
+    return people
+
+
 def session_event(ctx: ServiceContext, meeting: Meeting) -> SessionEvent:
     """The calendar view of a session (what connectors publish and invitations carry)."""
     ms = meeting.mentorship
-    people = {
-        p.id: p
-        for p in ctx.session.scalars(
-            select(Person).where(Person.id.in_([ms.mentor_id, ms.mentee_id]))
-        )
-    }
+    people = _mentorship_people(ctx, ms)
     organiser = people[meeting.proposed_by_id or meeting.organiser_id]
     others = [people[i] for i in (ms.mentor_id, ms.mentee_id) if i != organiser.id]
     description = meeting.agenda

@@ -199,6 +199,8 @@ def _plant(conn: sa.Connection, world: SharedWorld, participant: int) -> None:
         b=b,
         m=world.secrets_b["message"],
     )
+    _plant_scheduling(conn, world, participant, ms_a, ms_b)
+    _plant_notifications(conn, world, participant)
     # Rows in the tables the demo leaves empty, so the matrix sees something in each.
     x("INSERT INTO coordinator_programs VALUES (:a, :p)", a=a, p=world.program_a)
     skill = _one(conn, "SELECT min(id) FROM skills")
@@ -212,6 +214,95 @@ def _plant(conn: sa.Connection, world: SharedWorld, participant: int) -> None:
         " VALUES ('m', :h, 1, '\\x00000000', now())",
         h="0" * 64,
     )
+
+
+def _plant_notifications(conn: sa.Connection, world: SharedWorld, participant: int) -> None:
+    """Messaging (migration 0005): preferences of three people, both programs' defaults,
+    and an unsubscribe token nobody but the owner may read."""
+    world.secrets_a["unsubscribe"] = f"leaktoken{world.token}"
+    for person in (participant, world.victim_a, world.victim_b):
+        conn.execute(
+            sa.text(
+                "INSERT INTO notification_preferences (person_id, channel, topic, enabled,"
+                " updated_at) VALUES (:p, 'email', 'new_message', false, now())"
+            ),
+            {"p": person},
+        )
+    for program in (world.program_a, world.program_b):
+        conn.execute(
+            sa.text(
+                "INSERT INTO program_notification_defaults (program_id, channel, topic, enabled)"
+                " VALUES (:p, 'slack', 'new_message', true)"
+            ),
+            {"p": program},
+        )
+    conn.execute(
+        sa.text(
+            "INSERT INTO unsubscribe_tokens (token, person_id, channel, topic, created_at)"
+            " VALUES (:t, :p, 'email', '*', now())"
+        ),
+        {"t": world.secrets_a["unsubscribe"], "p": world.victim_a},
+    )
+
+
+def _plant_scheduling(
+    conn: sa.Connection, world: SharedWorld, participant: int, ms_a: int, ms_b: int
+) -> None:
+    """Scheduling rows (migration 0006): the participant's own, their partner's log of a
+    shared session, and victim A's and B's private session notes."""
+    t = world.token
+    world.secrets_a["session_note"] = f"LEAKSESSIONNOTE{t}"
+    world.secrets_b["session_note"] = f"LEAKBSESSIONNOTE{t}"
+    world.secrets_a["partner_private"] = f"LEAKPARTNERNOTE{t}"  # the participant's partner
+    x = lambda q, **p: conn.execute(sa.text(q), p)  # noqa: E731
+    for person in (participant, world.victim_a, world.victim_b):
+        x(
+            "INSERT INTO availability_exceptions (person_id, first_day, last_day, available,"
+            " note) VALUES (:p, current_date, current_date + 2, false, 'away')",
+            p=person,
+        )
+        x(
+            "INSERT INTO scheduling_preferences (person_id, work_start_minute, work_end_minute,"
+            " work_weekdays, min_notice_minutes, buffer_minutes)"
+            " VALUES (:p, 540, 1020, '0,1,2,3,4', 720, 10)",
+            p=person,
+        )
+    ms_own, partner = conn.execute(
+        sa.text(
+            "SELECT id, mentor_id FROM mentorships WHERE mentee_id = :p AND status = 'active'"
+            " ORDER BY id LIMIT 1"
+        ),
+        {"p": participant},
+    ).one()
+
+    def meeting(ms: int, organiser: int) -> int:
+        return int(
+            conn.execute(
+                sa.text(
+                    "INSERT INTO meetings (mentorship_id, organiser_id, starts_at, ends_at,"
+                    " time_zone, status, location, agenda, notes, external_refs, created_at)"
+                    " VALUES (:m, :o, now() - interval '2 hours', now() - interval '1 hour',"
+                    " 'UTC', 'held', '', '', '', '{}', now()) RETURNING id"
+                ),
+                {"m": ms, "o": organiser},
+            ).scalar_one()
+        )
+
+    def log(meeting_id: int, author: int, private: str) -> None:
+        x(
+            "INSERT INTO session_logs (meeting_id, author_id, held, private_notes, shared_notes,"
+            " rating, next_steps, logged_at, created_at)"
+            " VALUES (:g, :a, true, :n, 'shared', 4, '[]', now(), now())",
+            g=meeting_id,
+            a=author,
+            n=private,
+        )
+
+    own = meeting(ms_own, participant)
+    log(own, participant, "my own private note")
+    log(own, partner, world.secrets_a["partner_private"])
+    log(meeting(ms_a, world.victim_a), world.victim_a, world.secrets_a["session_note"])
+    log(meeting(ms_b, world.victim_b), world.victim_b, world.secrets_b["session_note"])
 
 
 def _pick_people(conn: sa.Connection) -> tuple[int, int, int, int, int]:

@@ -32,6 +32,7 @@ def own(pred: str) -> Access:
 MY_MS = "(SELECT id FROM mentorships WHERE mentor_id = :me OR mentee_id = :me)"
 MY_THREADS = "(SELECT thread_id FROM thread_participants WHERE person_id = :me)"
 MINE = "person_id = :me"
+MY_MEETINGS = f"(SELECT id FROM meetings WHERE mentorship_id IN {MY_MS})"
 
 PROG_MS = "(SELECT id FROM mentorships WHERE program_id = ANY(:progs))"
 PROG_PEOPLE = (
@@ -63,7 +64,10 @@ PARTICIPANT: dict[str, Access] = {
         select="id IN (SELECT program_id FROM enrolments WHERE person_id = :me)"
     ),
     "public.enrolments": Access(select=MINE, update=MINE),
-    "public.mentorships": Access(select="mentor_id = :me OR mentee_id = :me"),
+    # Only last_activity_at is granted for UPDATE (session steps move it).
+    "public.mentorships": Access(
+        select="mentor_id = :me OR mentee_id = :me", update="mentor_id = :me OR mentee_id = :me"
+    ),
     "public.milestones": Access(*[f"mentorship_id IN {MY_MS}"] * 3),
     "public.meetings": Access(*[f"mentorship_id IN {MY_MS}"] * 3),
     "public.feedback": Access(
@@ -77,6 +81,18 @@ PARTICIPANT: dict[str, Access] = {
         "sender_id = :me",
     ),
     "public.engagement_events": Access(MINE, MINE),
+    # Scheduling (0006): one's own exceptions and preferences; session logs one wrote,
+    # and the shared half of both sides' logs through the view (never private notes).
+    "public.availability_exceptions": own(MINE),
+    "public.scheduling_preferences": own(MINE),
+    "public.session_logs": Access(
+        "author_id = :me", f"author_id = :me AND meeting_id IN {MY_MEETINGS}", "author_id = :me"
+    ),
+    "public.shared_session_logs": Access(select=f"meeting_id IN {MY_MEETINGS}"),
+    # Messaging (0005): one's own notification choices; never tokens or program defaults.
+    "public.notification_preferences": own(MINE),
+    "public.program_notification_defaults": NONE,
+    "public.unsubscribe_tokens": NONE,
     "public.weight_sets": NONE,
     "public.match_runs": NONE,
     "public.match_proposals": NONE,
@@ -137,6 +153,16 @@ COORDINATOR: dict[str, Access] = {
     "public.coordinator_programs": Access(select=MINE),
     "public.directory": READ_ALL,
     "public.coordinator_program_summary": Access(select="program_id = ANY(:progs)"),
+    "public.availability_exceptions": own(f"person_id IN {PROG_PEOPLE}"),
+    "public.scheduling_preferences": own(f"person_id IN {PROG_PEOPLE}"),
+    # Held and rating only: the notes are columns coordinators have no grant on.
+    "public.session_logs": own(
+        f"meeting_id IN (SELECT id FROM meetings WHERE mentorship_id IN {PROG_MS})"
+    ),
+    "public.shared_session_logs": NONE,
+    "public.notification_preferences": Access(select=f"person_id IN {PROG_PEOPLE}"),
+    "public.program_notification_defaults": own(_progs),
+    "public.unsubscribe_tokens": NONE,
 }
 
 # A coordinator of every program: everything, except private feedback, message bodies (a
@@ -154,6 +180,9 @@ COORDINATOR_ALL: dict[str, Access] = {
     "public.coordinator_programs": Access(select=MINE),
     "public.directory": READ_ALL,
     "public.coordinator_program_summary": READ_ALL,
+    "public.shared_session_logs": NONE,
+    "public.notification_preferences": READ_ALL,
+    "public.unsubscribe_tokens": NONE,
 }
 
 ANALYST: dict[str, Access] = {"public.alembic_version": READ_ALL}

@@ -51,7 +51,10 @@ def test_coordinator_of_every_program_reads_no_private_text(shared_world) -> Non
     text = readable_text(shared_world.login("coordinator_all").engine)
     a, b = shared_world.secrets_a, shared_world.secrets_b
     private = {"feedback": a["feedback"], "message": a["message"], "calendar": a["calendar"],
-               "b_feedback": b["feedback"], "b_message": b["message"]}  # fmt: skip
+               "b_feedback": b["feedback"], "b_message": b["message"],
+               "session_note": a["session_note"], "b_session_note": b["session_note"],
+               "partner_private": a["partner_private"],
+               "unsubscribe": a["unsubscribe"]}  # fmt: skip
     assert [label for label, value in private.items() if value.lower() in text] == []
     assert a["email"].lower() in text and a["goal"].lower() in text
 

@@ -121,3 +121,81 @@ AS $$
            OR pg_has_role(mm_current_login(), 'mentormatch_program_coordinator', 'USAGE')
            OR mm_is_owner())
 $$;
+
+-- The two people of a mentorship (name and e-mail, what a calendar invitation names), for
+-- a member of it or a coordinator who may see it. Participants cannot read their partner's
+-- people row; the invitation they send still has to name the partner.
+CREATE OR REPLACE FUNCTION mm_mentorship_people(mentorship integer)
+RETURNS TABLE (id integer, full_name varchar, email varchar)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT p.id, p.full_name::varchar, p.email::varchar
+    FROM mentorships m JOIN people p ON p.id IN (m.mentor_id, m.mentee_id)
+    WHERE m.id = mentorship
+      AND ((SELECT mm_current_person()) IN (m.mentor_id, m.mentee_id)
+           OR mm_is_owner()
+           OR pg_has_role(mm_current_login(), 'mentormatch_coordinator', 'USAGE')
+           OR (pg_has_role(mm_current_login(), 'mentormatch_program_coordinator', 'USAGE')
+               AND m.program_id = ANY (mm_coordinated_programs())))
+$$;
+
+-- An audit row for a participant's own action. Participants hold no privilege on audit_log
+-- (they never read it, and a plain INSERT grant would let them write any column): this
+-- function writes the row with the login, person and role the database knows and the
+-- time of the transaction; the caller chooses only what happened, to what. The owner (who
+-- may write audit_log anyway) keeps the actor and time it passes, as with mm_audit_actor.
+CREATE OR REPLACE FUNCTION mm_record_audit(
+    at timestamptz, actor_id integer, actor_login text,
+    action text, entity_type text, entity_id text, details jsonb
+) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+BEGIN
+    IF NOT mm_is_owner() THEN
+        at := now();
+        actor_id := mm_current_person();
+        actor_login := mm_current_login();
+        details := coalesce(details, '{}'::jsonb)
+            || jsonb_build_object('db_role', mm_current_group());
+        IF actor_id IS NULL THEN
+            RAISE EXCEPTION 'only a signed-in person records audit rows'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END IF;
+    IF coalesce(action, '') = '' OR coalesce(entity_type, '') = '' THEN
+        RAISE EXCEPTION 'an audit row needs an action and an entity type'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO audit_log (at, actor_id, actor_login, action, entity_type, entity_id, details)
+    VALUES (at, actor_id, actor_login, action, entity_type, entity_id,
+            coalesce(details, '{}'::jsonb));
+END
+$$;
+
+-- An engagement event for the other person of the caller's own mentorship (a session both
+-- sides now have booked). Participants insert only their own events, and may not read
+-- their partner's (an INSERT … RETURNING of someone else's row would have to): this
+-- function checks both people belong to the mentorship and writes the row.
+CREATE OR REPLACE FUNCTION mm_record_partner_event(
+    person integer, mentorship integer, kind text, occurred timestamptz, payload jsonb
+) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    ms mentorships%ROWTYPE;
+    me integer := mm_current_person();
+BEGIN
+    SELECT * INTO ms FROM mentorships m WHERE m.id = mentorship;
+    IF NOT FOUND OR person NOT IN (ms.mentor_id, ms.mentee_id)
+       OR (NOT mm_is_owner() AND (me IS NULL OR me NOT IN (ms.mentor_id, ms.mentee_id))) THEN
+        RAISE EXCEPTION 'events only for the two people of one''s own mentorship'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO engagement_events (person_id, program_id, mentorship_id, kind, occurred_at,
+                                   payload)
+    VALUES (person, ms.program_id, ms.id, kind, occurred, payload);
+END
+$$;

@@ -48,6 +48,11 @@ GRANT SELECT, INSERT, UPDATE, DELETE
        pair_preferences, calendar_connections, busy_blocks
     TO mentormatch_participant;
 GRANT SELECT ON programs, mentorships, threads TO mentormatch_participant;
+GRANT UPDATE (last_activity_at) ON mentorships TO mentormatch_participant;
+-- Partner's name and e-mail for invitations; audit rows with the database's actor.
+GRANT EXECUTE ON FUNCTION mm_mentorship_people(integer), mm_record_audit(timestamptz, integer, text, text, text, text, jsonb),
+    mm_record_partner_event(integer, integer, text, timestamptz, jsonb)
+    TO mentormatch_participant;
 GRANT SELECT, UPDATE (motivation, preferences) ON enrolments TO mentormatch_participant;
 GRANT SELECT, INSERT, UPDATE ON milestones, meetings, feedback TO mentormatch_participant;
 GRANT SELECT, UPDATE (last_read_at, muted) ON thread_participants TO mentormatch_participant;
@@ -58,7 +63,7 @@ GRANT SELECT, INSERT ON engagement_events TO mentormatch_participant;
 GRANT EXECUTE ON FUNCTION mm_coordinated_programs(), mm_coordinated_people(),
     mm_enrolled_anywhere(integer)
     TO mentormatch_program_coordinator;
-GRANT EXECUTE ON FUNCTION mm_directory_rows()
+GRANT EXECUTE ON FUNCTION mm_directory_rows(), mm_mentorship_people(integer)
     TO mentormatch_coordinator, mentormatch_program_coordinator;
 GRANT SELECT, INSERT, UPDATE, DELETE
     ON departments, skills, skill_categories, skill_aliases, skill_merge_suggestions,

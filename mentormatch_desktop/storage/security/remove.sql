@@ -28,12 +28,16 @@ BEGIN
     END LOOP;
     DROP TRIGGER IF EXISTS mm_guard_identity ON people;
     DROP TRIGGER IF EXISTS mm_audit_actor ON audit_log;
+    DROP VIEW IF EXISTS shared_session_logs;
     DROP VIEW IF EXISTS directory;
     DROP VIEW IF EXISTS coordinator_program_summary;
     DROP SCHEMA IF EXISTS mm_analytics CASCADE;
     FOR fn IN
         SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
         WHERE p.pronamespace = current_schema()::regnamespace AND p.proname LIKE 'mm\_%'
+          -- Functions of other migrations' triggers (0003's mm_check_mentor_capacity) stay.
+          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_trigger t
+                          WHERE t.tgfoid = p.oid AND t.tgname NOT LIKE 'mm\_%')
     LOOP
         EXECUTE format('DROP FUNCTION %s', fn);
     END LOOP;

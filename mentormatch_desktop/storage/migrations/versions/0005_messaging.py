@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import mentormatch_desktop.storage.types
+from mentormatch_desktop.storage.security import apply_security
 
 revision: str = '0005'
 down_revision: str | None = '0004'
@@ -97,6 +98,9 @@ def upgrade() -> None:
         ['person_id', 'channel', 'topic'],
         unique=True,
     )
+    # Security for the new tables (storage/security/86_messaging.sql skipped them at 0004):
+    # every file is idempotent, so the whole set runs again. No-op on SQLite.
+    apply_security(op.get_bind())
 
 
 def downgrade() -> None:

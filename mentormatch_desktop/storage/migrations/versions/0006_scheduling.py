@@ -12,6 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 import mentormatch_desktop.storage.types
+from mentormatch_desktop.storage.security import apply_security
 
 revision: str = '0006'
 down_revision: str | None = '0005'
@@ -86,9 +87,16 @@ def upgrade() -> None:
         batch.add_column(sa.Column('video_link', sa.Text(), server_default='', nullable=False))
         batch.add_column(sa.Column('responded_at', mentormatch_desktop.storage.types.UTCDateTime(timezone=True), nullable=True))
         batch.create_foreign_key(op.f('fk_meetings_proposed_by_id_people'), 'people', ['proposed_by_id'], ['id'])
+    # Security for the new tables (storage/security/85_scheduling.sql skipped them at 0004):
+    # every file is idempotent, so the whole set runs again. No-op on SQLite.
+    apply_security(op.get_bind())
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        # Policies, triggers and grants go with the tables; the view and its function do not.
+        op.execute('DROP VIEW IF EXISTS shared_session_logs')
+        op.execute('DROP FUNCTION IF EXISTS mm_shared_session_logs()')
     with op.batch_alter_table('meetings') as batch:
         batch.drop_constraint(op.f('fk_meetings_proposed_by_id_people'), type_='foreignkey')
         batch.drop_column('responded_at')
