@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from mentormatch_desktop.cli import cli
-from mentormatch_desktop.storage.models import Person
 
 
 def _invoke(*args: str) -> object:
@@ -19,19 +18,22 @@ def _invoke(*args: str) -> object:
 
 @pytest.fixture
 def logins(engine, org):
-    """On PostgreSQL each person gets a login role (tables granted: RLS is another branch's)."""
+    """On PostgreSQL each person gets a real participant login (``org grant``), so the CLI's
+    ``--as`` runs under row-level security."""
     if engine.dialect.name != "postgresql":
         yield {}
         return
+    from mentormatch_desktop.plugin.host import PluginHost
+    from mentormatch_desktop.services.context import unit_of_work
+    from mentormatch_desktop.services.org import grant_login
+
     made = {}
-    with engine.begin() as c:
-        for name in ("ada", "alan"):
-            role = f"mm_{name}_{uuid.uuid4().hex[:8]}"
-            c.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
-            c.execute(sa.text(f'GRANT ALL ON ALL TABLES IN SCHEMA public TO "{role}"'))
-            c.execute(sa.text(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
-            c.execute(sa.update(Person).where(Person.id == org[name]).values(db_login=role))
-            made[name] = role
+    host = PluginHost(autoload=False).load()
+    for name in ("ada", "alan"):
+        role = f"mm_{name}_{uuid.uuid4().hex[:8]}"
+        with unit_of_work(engine, plugins=host) as ctx:
+            grant_login(ctx, f"{name}@example.org", "participant", login=role)
+        made[name] = role
     yield made
     with engine.begin() as c:
         for role in made.values():
@@ -39,7 +41,24 @@ def logins(engine, org):
             c.execute(sa.text(f'DROP ROLE "{role}"'))
 
 
-def test_send_and_inbox_json_as_participants(db_url, org, logins, engine):
+# Under row-level security a participant may write into their own threads, but `send --to
+# EMAIL` looks the recipient up by e-mail (the directory hides e-mails from participants) and
+# queuing deliveries reads the recipients' channels and preferences (hidden too): both need
+# SECURITY DEFINER helpers (or a worker-side fan-out) that are not built yet.
+# Strict: the day it works, these flip to XPASS and must lose the mark.
+_PARTICIPANT_SEND_UNDER_RLS = pytest.mark.xfail(
+    strict=True,
+    reason="participants cannot address by e-mail nor queue deliveries under RLS yet (issue 14)",
+)
+
+
+def _known_gap_on_postgres(request: pytest.FixtureRequest, engine) -> None:
+    if engine.dialect.name == "postgresql":
+        request.applymarker(_PARTICIPANT_SEND_UNDER_RLS)
+
+
+def test_send_and_inbox_json_as_participants(request, db_url, org, logins, engine):
+    _known_gap_on_postgres(request, engine)
     out = _invoke(
         "send",
         "--database",
@@ -73,10 +92,10 @@ def test_send_and_inbox_json_as_participants(db_url, org, logins, engine):
     assert "Ada Lovelace & Alan Turing" in out.output
     out = _invoke("inbox", "--database", db_url, "--as", "alan@example.org", "--format", "json")
     assert [t["unread"] for t in json.loads(out.output)["threads"]] == [1]
-    if logins:  # the CLI really connects as Alan's own login: take a right away, it fails
+    if logins:  # the CLI really connects as Alan's own login: take his role away, it fails
         with engine.begin() as c:
             role = logins["alan"]
-            c.execute(sa.text(f'REVOKE INSERT ON messages FROM "{role}"'))
+            c.execute(sa.text(f'REVOKE mentormatch_participant FROM "{role}"'))
         r = CliRunner().invoke(
             cli,
             [
@@ -90,7 +109,7 @@ def test_send_and_inbox_json_as_participants(db_url, org, logins, engine):
                 "again",
             ],
         )
-        assert r.exit_code == 1 and "permission denied for table messages" in r.output
+        assert r.exit_code == 1 and "permission denied" in r.output
 
 
 def test_send_rejects_bad_input_with_a_clear_message(db_url, org, logins):
@@ -132,7 +151,8 @@ def test_send_on_postgres_needs_a_login(db_url, org, engine):
     assert r.exit_code == 1 and "has no database login" in r.output
 
 
-def test_worker_once_outbox_and_unsubscribe_commands(db_url, org, logins, smtp, engine):
+def test_worker_once_outbox_and_unsubscribe_commands(request, db_url, org, logins, smtp, engine):
+    _known_gap_on_postgres(request, engine)
     _invoke(
         "send",
         "--database",
