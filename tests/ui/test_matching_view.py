@@ -184,3 +184,23 @@ def test_a_rejected_pair_is_not_counted_as_matched() -> None:
     empty = RunInfo(2, 1, "optimizer", "completed", None, run.started_at, 0, 0, 0, "", 0.1, False)
     assert worth_reviewing([empty, run]) == run.id
     assert worth_reviewing([empty]) == empty.id
+
+
+def test_a_stale_decision_is_refused_and_the_run_reloaded(qtbot, demo_window: MainWindow) -> None:
+    """Another coordinator decided the same proposal first: the loser is told, and sees the
+    newer state instead of overwriting it."""
+    from mentormatch_desktop.services import matching as matching_service
+
+    view = _open(qtbot, demo_window)
+    with qtbot.waitSignal(view.loaded, timeout=120_000):
+        view.run_button.click()
+    assert view.detail is not None and view.detail.run.open and view.model.rowCount() >= 1
+    seen = view.model.proposal(0)
+    with demo_window.context.unit_of_work() as ctx:  # the other coordinator, in between
+        matching_service.set_proposal_status(ctx, seen.id, "reject", expected_version=seen.version)
+    with qtbot.waitSignal(view.loaded, timeout=20_000):
+        view.decide(seen, "accept")
+    assert view.banner.kind == "warning"
+    assert "reloaded" in view.banner.message.text()
+    now = next(p for p in view.model.proposals if p.id == seen.id)
+    assert now.status == ProposalStatus.REJECTED and now.version != seen.version

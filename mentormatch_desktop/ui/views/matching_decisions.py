@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from mentormatch_desktop.domain.enums import ProposalStatus
+from mentormatch_desktop.domain.errors import StaleDecisionError
 from mentormatch_desktop.services import introductions
 from mentormatch_desktop.services import matching as matching_service
 from mentormatch_desktop.services.match_records import ProposalView
@@ -59,6 +60,15 @@ class MatchingDecisions(_Base):
         return self.run(store, on_success=done, on_error=self._decision_failed)
 
     def _decision_failed(self, error: TaskError) -> None:
+        if isinstance(error.exception, StaleDecisionError) and self.detail is not None:
+            # Someone else decided first: never leave the loser looking at the old state,
+            # which would only fail again. Reload the run and say why it changed.
+            self.banner.show_message(
+                f"{error.message} The run has been reloaded: check it and decide again.",
+                "warning",
+            )
+            self.load_run(self.detail.run.id)
+            return
         self.banner.show_message(error.message, "error")
 
     def approve(self, *, confirm: bool = True) -> Task | None:
