@@ -18,13 +18,14 @@ from typing import Any
 
 from sqlalchemy import select, text
 
+from mentormatch_desktop.domain.activity import SIGNS_OF_LIFE
 from mentormatch_desktop.domain.enums import EngagementKind, MeetingStatus, MentorshipStatus
 from mentormatch_desktop.scheduling.ics import Attendee, SessionEvent, invitation
 from mentormatch_desktop.scheduling.recurrence import RecurrenceError, parse_rrule
 from mentormatch_desktop.scheduling.zones import UnknownTimeZone, zone
+from mentormatch_desktop.services import activity
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.storage.models import (
-    EngagementEvent,
     Feedback,
     Meeting,
     Mentorship,
@@ -133,8 +134,9 @@ def record_activity(
 ) -> None:
     """Write the engagement event analytics read, in this unit of work.
 
-    Kept here until the shared activity module (``services/activity.py``, being written on
-    another branch) lands; then this delegates to it.
+    The event itself is :func:`activity.record_event`'s (one activity model); the only
+    addition is a participant writing their partner's event on PostgreSQL, which RLS lets
+    only the database do after checking that both share the mentorship.
     """
     when = at or ctx.now()
     if (
@@ -142,8 +144,6 @@ def record_activity(
         and not ctx.actor.is_coordinator
         and ctx.session.get_bind().dialect.name == "postgresql"
     ):
-        # A participant's event for their partner: participants may insert (and read back)
-        # only their own, so the database checks the two share this mentorship and writes it.
         ctx.session.execute(
             text("SELECT mm_record_partner_event(:p, :m, :k, :at, CAST(:payload AS jsonb))"),
             {
@@ -154,19 +154,12 @@ def record_activity(
                 "payload": json.dumps(payload) if payload else None,
             },
         )
+        if kind in SIGNS_OF_LIFE and (
+            mentorship.last_activity_at is None or mentorship.last_activity_at < when
+        ):
+            mentorship.last_activity_at = when
     else:
-        ctx.session.add(
-            EngagementEvent(
-                person_id=person_id,
-                program_id=mentorship.program_id,
-                mentorship_id=mentorship.id,
-                kind=kind,
-                occurred_at=when,
-                payload=payload or None,
-            )
-        )
-    if mentorship.last_activity_at is None or mentorship.last_activity_at < when:
-        mentorship.last_activity_at = when
+        activity.record_event(ctx, mentorship, person_id, kind, when, payload or None)
 
 
 def _check_time(ctx: ServiceContext, start: datetime, minutes: int) -> datetime:

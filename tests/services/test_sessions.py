@@ -226,7 +226,8 @@ def test_session_log_marks_held_rates_and_makes_milestones(engine, host, pair):
             select(EngagementEvent).where(EngagementEvent.kind == EngagementKind.SESSION_HELD)
         ).all()
         assert [e.occurred_at for e in held] == [start + timedelta(hours=1)]
-        assert s.get(Mentorship, pair["mentorship"]).last_activity_at == after
+        # the latest sign of life is the session held (domain/activity.py), not the logging
+        assert s.get(Mentorship, pair["mentorship"]).last_activity_at == start + timedelta(hours=1)
     with (
         unit_of_work(engine, plugins=host, actor=as_(pair["mentee"]), clock=lambda: after) as ctx,
         pytest.raises(sessions.SessionError, match="rating"),
