@@ -35,8 +35,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
+# --max-worker-restart=0: a crashed worker ends the run at once with its report; replacing
+# it can hang xdist's loadgroup scheduler until CI's time limit (pytest-xdist#1378).
 test: lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n 2 --dist loadgroup -p no:cacheprovider
+	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -n 2 --dist loadgroup --max-worker-restart=0 -p no:cacheprovider
 
 # The self-contained app for this platform (PyInstaller onedir + archive) in dist/.
 # It runs without Python; torch and the semantic model are left out (docs/packaging.md).

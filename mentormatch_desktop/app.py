@@ -92,11 +92,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from mentormatch_desktop.ui import theme
+    from mentormatch_desktop.ui import gc_policy, theme
     from mentormatch_desktop.ui.context import AppContext
     from mentormatch_desktop.ui.main_window import MainWindow
     from mentormatch_desktop.ui.startup import start
 
+    gc_policy.stop_automatic_collection()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("MentorMatch")

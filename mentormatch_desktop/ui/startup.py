@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import pkgutil
@@ -54,7 +55,13 @@ def preload(window: MainWindow) -> Task:
 
         time_zones()  # the profile editor's list: a directory scan, cached
 
-    task = run_in_background(work, owner=window)
+    def collect_here() -> None:
+        from mentormatch_desktop.ui import gc_policy
+
+        if not gc.isenabled():  # the app switched it off; tests and notebooks may not
+            gc_policy.collect_in_gui_thread()
+
+    task = run_in_background(work, owner=window, on_finished=collect_here)
     task.handles_errors = True
     return task
 

@@ -22,6 +22,7 @@ pytestmark = [
     pytest.mark.bundle,
     pytest.mark.slow,
     pytest.mark.xdist_group("bundle"),  # one build per run: every test on the same worker
+    pytest.mark.timeout(3600),  # the first test's setup builds the bundle
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Linux bundle"),
 ]
 

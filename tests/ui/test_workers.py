@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QThread
 from sqlalchemy import exc as sa_exc
 
 from mentormatch_desktop.domain.progress import CancelToken, check
+from mentormatch_desktop.ui import gc_policy
 from mentormatch_desktop.ui.workers import Task, run_in_background
 
 
@@ -142,3 +143,30 @@ def test_results_for_a_deleted_owner_are_dropped(qtbot) -> None:
     release.set()
     qtbot.waitUntil(lambda: task.done, timeout=5000)
     assert seen == []
+
+
+def test_the_app_collects_garbage_only_in_the_gui_thread(qtbot) -> None:
+    """Cycles made (and dropped) by pool threads are freed by the GUI thread's timer."""
+    threads: set[str] = set()
+
+    def note(phase: str, info: dict) -> None:
+        if phase == "start":
+            threads.add(threading.current_thread().name)
+
+    def churn() -> None:
+        for _ in range(100_000):
+            cycle: list = []
+            cycle.append(cycle)
+
+    gc.enable()  # as in any process before the app starts
+    gc.callbacks.append(note)
+    try:
+        gc_policy.stop_automatic_collection()
+        gc_policy.collect_in_gui_thread(interval_s=0.05)
+        tasks = [run_in_background(churn) for _ in range(4)]
+        qtbot.waitUntil(lambda: all(t.done for t in tasks), timeout=30_000)
+        qtbot.waitUntil(lambda: gc.get_count()[0] < 1000, timeout=5_000)
+    finally:
+        gc_policy.stop_collecting_in_gui_thread()
+        gc.callbacks.remove(note)
+    assert threads == {threading.main_thread().name}

@@ -1,0 +1,40 @@
+"""Python's cyclic garbage collector, run only in the GUI thread.
+
+CPython collects cycles in whichever thread happens to cross the allocation threshold. In
+this app that is often a pool thread (a query, an import, a solve), and a cycle it frees
+may hold a widget or another ``QObject``: Qt objects destroyed outside their thread crash
+the process (CI saw a segmentation fault while a pool thread was compiling a query). So the
+app switches automatic collection off before the first worker starts and collects on a
+GUI-thread timer instead, as calibre and pyqtgraph do; pyqtgraph's ``GarbageCollector`` does
+the timing (it is imported with the charts, off the GUI thread, by the start-up preload).
+"""
+
+from __future__ import annotations
+
+import gc
+from typing import Any
+
+_collector: Any = None
+
+
+def stop_automatic_collection() -> None:
+    """Before any worker thread starts: no collection runs until the GUI timer does it."""
+    gc.disable()
+
+
+def collect_in_gui_thread(interval_s: float = 1.0) -> None:
+    """Start collecting on a timer of the calling (GUI) thread; idempotent."""
+    global _collector
+    if _collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=interval_s)
+
+
+def stop_collecting_in_gui_thread() -> None:
+    """Back to CPython's automatic collection (tests; a host application embedding a view)."""
+    global _collector
+    if _collector is not None:
+        _collector.timer.stop()
+        _collector = None
+    gc.enable()
