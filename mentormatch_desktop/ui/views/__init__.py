@@ -68,6 +68,13 @@ VIEWS: list[ViewSpec] = [
         f"{_PKG}.my_profile:MyProfileView",
         roles=("participant",),
     ),
+    ViewSpec(
+        "schedule",
+        "Schedule",
+        "calendar",
+        f"{_PKG}.schedule:ScheduleView",
+        roles=("participant", "owner", "coordinator"),
+    ),
     ViewSpec("plugins", "Plugins", "plugins", f"{_PKG}.plugins:PluginsView"),
 ]
 

@@ -1,0 +1,554 @@
+"""A person's schedule as the desktop's Schedule screen shows and edits it.
+
+Read: weekly availability, dated exceptions, preferred hours, sessions (upcoming and past,
+with whose move it is) and calendar connections, for the signed-in participant or, for a
+coordinator, a person they choose. Write: the weekly grid and exceptions. Find a time: the
+common free slots of one mentorship, seen from one side.
+
+On PostgreSQL a participant cannot read their partner's availability or calendar; the
+partner's side of "find a time" comes from ``mm_partner_free_busy()`` (a definer function
+that answers free/busy only, for a member of the mentorship). Everything else reads what
+row-level security shows the caller, so the same code serves both backends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy import delete, select
+
+from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus
+from mentormatch_desktop.scheduling import (
+    DateException,
+    Horizon,
+    PersonAvailability,
+    Slot,
+    SlotFinder,
+    WeeklyWindow,
+    WorkingHours,
+)
+from mentormatch_desktop.scheduling.recurrence import occurrences
+from mentormatch_desktop.scheduling.zones import epoch_minutes, zone
+from mentormatch_desktop.services import schedule
+from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.storage.models import (
+    AvailabilityException,
+    AvailabilitySlot,
+    CalendarConnection,
+    Meeting,
+    Mentorship,
+    Person,
+    Program,
+    SchedulingPreference,
+    SessionLog,
+)
+
+
+class MyScheduleError(ValueError):
+    """The request cannot be served as asked; the message says why."""
+
+
+@dataclass(frozen=True)
+class ExceptionRow:
+    id: int
+    first_day: date
+    last_day: date
+    available: bool
+    start_minute: int | None
+    end_minute: int | None
+    note: str
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One session as the person sees it."""
+
+    id: int
+    mentorship_id: int
+    partner: str
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str
+    status: str
+    agenda: str
+    video_link: str
+    recurring: bool
+    proposed_by_me: bool
+    awaiting_me: bool  # a proposal the other side made: accept, decline or counter
+    logged_by_me: bool
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    def can_log(self, now: datetime) -> bool:
+        return (
+            not self.logged_by_me
+            and self.starts_at <= now
+            and self.status
+            in (MeetingStatus.SCHEDULED.value, MeetingStatus.HELD.value, MeetingStatus.MISSED.value)
+        )
+
+
+@dataclass(frozen=True)
+class PairRow:
+    """A running mentorship of the person, with whom."""
+
+    id: int
+    program: str
+    partner: str
+    partner_id: int
+    my_side: str
+
+
+@dataclass(frozen=True)
+class ConnectionRow:
+    id: int
+    provider: str
+    account: str
+    settings: dict[str, Any]
+    last_synced_at: datetime | None
+    last_error: str
+    busy_blocks: int
+
+
+@dataclass(frozen=True)
+class MySchedule:
+    person_id: int
+    full_name: str
+    time_zone: str
+    weekly: tuple[tuple[int, int, int], ...]  # (weekday, start_minute, end_minute), local
+    exceptions: tuple[ExceptionRow, ...]
+    working_hours: tuple[int, int]
+    sessions: tuple[SessionRow, ...]
+    pairs: tuple[PairRow, ...]
+    connections: tuple[ConnectionRow, ...]
+    now: datetime
+
+    @property
+    def upcoming(self) -> list[SessionRow]:
+        return [s for s in self.sessions if s.ends_at >= self.now]
+
+    @property
+    def past(self) -> list[SessionRow]:
+        return sorted(
+            (s for s in self.sessions if s.ends_at < self.now),
+            key=lambda s: -s.starts_at.timestamp(),
+        )
+
+
+# ----------------------------------------------------------------- whose schedule
+def person_for(ctx: ServiceContext, person_id: int | None = None) -> int:
+    """The person whose schedule is meant: the signed-in one, or (coordinators) anyone."""
+    if person_id is None or person_id == ctx.actor.person_id:
+        if ctx.actor.person_id is None:
+            raise MyScheduleError("this login is not linked to a person: choose whose schedule")
+        return ctx.actor.person_id
+    if not ctx.actor.is_coordinator:
+        raise MyScheduleError("only a coordinator may open someone else's schedule")
+    return person_id
+
+
+def person_by_email(ctx: ServiceContext, email: str) -> int:
+    """A person id for an e-mail address (coordinators choosing whose schedule to open)."""
+    try:
+        return schedule.people_by_email(ctx.session, [email])[0]
+    except schedule.ScheduleError as exc:
+        raise MyScheduleError(str(exc)) from exc
+
+
+def _names(ctx: ServiceContext, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    if ctx.session.get_bind().dialect.name == "postgresql" and not ctx.actor.is_coordinator:
+        rows = ctx.session.execute(
+            sa.text("SELECT id, full_name FROM directory WHERE id = ANY(:ids)"),
+            {"ids": sorted(ids)},
+        )
+    else:
+        rows = ctx.session.execute(select(Person.id, Person.full_name).where(Person.id.in_(ids)))
+    return {int(i): str(n) for i, n in rows}
+
+
+def my_schedule(ctx: ServiceContext, person_id: int | None = None) -> MySchedule:
+    """Everything the Schedule screen shows for one person (read-only)."""
+    me = person_for(ctx, person_id)
+    person = ctx.session.get(Person, me)
+    if person is None:
+        raise MyScheduleError(f"person {me} is not visible to this login")
+    weekly = tuple(
+        (int(d), int(a), int(b))
+        for d, a, b in ctx.session.execute(
+            select(
+                AvailabilitySlot.weekday, AvailabilitySlot.start_minute, AvailabilitySlot.end_minute
+            )
+            .where(AvailabilitySlot.person_id == me)
+            .order_by(AvailabilitySlot.weekday, AvailabilitySlot.start_minute)
+        )
+    )
+    exceptions = tuple(
+        ExceptionRow(
+            x.id, x.first_day, x.last_day, x.available, x.start_minute, x.end_minute, x.note
+        )
+        for x in ctx.session.scalars(
+            select(AvailabilityException)
+            .where(AvailabilityException.person_id == me)
+            .order_by(AvailabilityException.first_day)
+        )
+    )
+    pref = ctx.session.get(SchedulingPreference, me)
+    hours = (pref.work_start_minute, pref.work_end_minute) if pref else (9 * 60, 17 * 60)
+    mine = sa.or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me)
+    pair_rows = ctx.session.execute(
+        select(Mentorship, Program.name)
+        .join(Program, Program.id == Mentorship.program_id)
+        .where(mine)
+        .order_by(Mentorship.started_at.desc())
+    ).all()
+    partner_of = {m.id: (m.mentee_id if m.mentor_id == me else m.mentor_id) for m, _ in pair_rows}
+    names = _names(ctx, set(partner_of.values()))
+    pairs = tuple(
+        PairRow(m.id, program, names.get(partner_of[m.id], "—"), partner_of[m.id],
+                "mentor" if m.mentor_id == me else "mentee")
+        for m, program in pair_rows
+        if m.status == MentorshipStatus.ACTIVE
+    )  # fmt: skip
+    meetings = ctx.session.scalars(
+        select(Meeting)
+        .where(Meeting.mentorship_id.in_(list(partner_of)))
+        .order_by(Meeting.starts_at)
+    ).all()
+    logged = set(
+        ctx.session.scalars(
+            select(SessionLog.meeting_id).where(
+                SessionLog.author_id == me, SessionLog.meeting_id.in_([g.id for g in meetings])
+            )
+        )
+    )
+    sessions = tuple(
+        SessionRow(
+            id=g.id,
+            mentorship_id=g.mentorship_id,
+            partner=names.get(partner_of[g.mentorship_id], "—"),
+            starts_at=g.starts_at,
+            ends_at=g.ends_at,
+            time_zone=g.time_zone,
+            status=MeetingStatus(g.status).value,
+            agenda=g.agenda,
+            video_link=g.video_link,
+            recurring=bool(g.rrule),
+            proposed_by_me=g.proposed_by_id == me,
+            awaiting_me=MeetingStatus(g.status) == MeetingStatus.PROPOSED
+            and g.proposed_by_id not in (None, me),
+            logged_by_me=g.id in logged,
+        )
+        for g in meetings
+    )
+    return MySchedule(
+        person_id=me,
+        full_name=person.full_name,
+        time_zone=person.time_zone,
+        weekly=weekly,
+        exceptions=exceptions,
+        working_hours=hours,
+        sessions=sessions,
+        pairs=pairs,
+        connections=tuple(connections_of(ctx, me)),
+        now=ctx.now(),
+    )
+
+
+def connections_of(ctx: ServiceContext, person_id: int) -> list[ConnectionRow]:
+    """The person's calendar connections with how their last sync went."""
+    counts = dict(
+        ctx.session.execute(
+            sa.text(
+                "SELECT connection_id, count(*) FROM busy_blocks WHERE person_id = :p"
+                " GROUP BY connection_id"
+            ),
+            {"p": person_id},
+        ).all()
+    )
+    return [
+        ConnectionRow(
+            id=c.id,
+            provider=c.provider,
+            account=c.account,
+            settings=dict(c.settings or {}),
+            last_synced_at=c.last_synced_at,
+            # ``last_error`` arrives with the worker's periodic sync (migration 0007).
+            last_error=str(getattr(c, "last_error", "") or ""),
+            busy_blocks=int(counts.get(c.id, 0)),
+        )
+        for c in ctx.session.scalars(
+            select(CalendarConnection)
+            .where(CalendarConnection.person_id == person_id)
+            .order_by(CalendarConnection.id)
+        )
+    ]
+
+
+# ----------------------------------------------------------------- editing availability
+def save_weekly_availability(
+    ctx: ServiceContext,
+    windows: Sequence[tuple[int, int, int]],
+    *,
+    person_id: int | None = None,
+) -> int:
+    """Replace the person's weekly windows (local wall time); returns how many are stored.
+
+    Touching or overlapping windows of one day are merged first, so the grid the screen
+    paints and the rows stored always agree.
+    """
+    me = person_for(ctx, person_id)
+    try:
+        checked = [WeeklyWindow(int(d), int(a), int(b)) for d, a, b in windows]
+    except ValueError as exc:
+        raise MyScheduleError(str(exc)) from exc
+    merged: list[list[int]] = []
+    for w in sorted(checked, key=lambda w: (w.weekday, w.start_minute)):
+        if merged and merged[-1][0] == w.weekday and w.start_minute <= merged[-1][2]:
+            merged[-1][2] = max(merged[-1][2], w.end_minute)
+        else:
+            merged.append([w.weekday, w.start_minute, w.end_minute])
+    ctx.session.execute(delete(AvailabilitySlot).where(AvailabilitySlot.person_id == me))
+    ctx.session.add_all(
+        AvailabilitySlot(person_id=me, weekday=d, start_minute=a, end_minute=b)
+        for d, a, b in merged
+    )
+    ctx.session.flush()
+    ctx.audit("availability.save", "person", me, {"windows": len(merged)})
+    return len(merged)
+
+
+def add_exception(
+    ctx: ServiceContext,
+    first_day: date,
+    last_day: date,
+    *,
+    available: bool = False,
+    start_minute: int | None = None,
+    end_minute: int | None = None,
+    note: str = "",
+    person_id: int | None = None,
+) -> int:
+    """Add time off (or extra time) on local dates; returns the exception's id."""
+    me = person_for(ctx, person_id)
+    try:
+        DateException(first_day, last_day, available, start_minute, end_minute, note)
+    except ValueError as exc:
+        raise MyScheduleError(str(exc)) from exc
+    row = AvailabilityException(
+        person_id=me,
+        first_day=first_day,
+        last_day=last_day,
+        available=available,
+        start_minute=start_minute,
+        end_minute=end_minute,
+        note=note.strip(),
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    ctx.audit("availability.exception_add", "person", me, {"exception_id": row.id})
+    return row.id
+
+
+def remove_exception(ctx: ServiceContext, exception_id: int) -> None:
+    """Remove one of the person's exceptions (row-level security keeps it to their own)."""
+    row = ctx.session.get(AvailabilityException, exception_id)
+    if row is None:
+        raise MyScheduleError(f"no exception with id {exception_id}")
+    person_for(ctx, row.person_id)
+    ctx.session.delete(row)
+    ctx.session.flush()
+    ctx.audit(
+        "availability.exception_remove", "person", row.person_id, {"exception_id": exception_id}
+    )
+
+
+# ----------------------------------------------------------------- find a time
+@dataclass(frozen=True)
+class TimeChoice:
+    """Common free slots of one mentorship, the viewer's view first in every slot."""
+
+    mentorship_id: int
+    viewer_id: int
+    partner_id: int
+    partner: str
+    viewer_zone: str
+    partner_zone: str
+    minutes: int
+    slots: tuple[Slot, ...]
+
+
+def _viewer(ctx: ServiceContext, ms: Mentorship, as_person: int | None) -> int:
+    if as_person is not None:
+        if as_person not in (ms.mentor_id, ms.mentee_id):
+            raise MyScheduleError(f"person {as_person} is not part of mentorship {ms.id}")
+        return person_for(ctx, as_person)
+    if ctx.actor.person_id in (ms.mentor_id, ms.mentee_id):
+        return ctx.actor.person_id  # type: ignore[return-value]
+    if ctx.actor.is_coordinator:
+        return ms.mentee_id
+    raise MyScheduleError(f"mentorship {ms.id} is not yours")
+
+
+def find_a_time(
+    ctx: ServiceContext,
+    mentorship_id: int,
+    *,
+    minutes: int = 45,
+    weeks: int = 2,
+    limit: int = 12,
+    as_person: int | None = None,
+    ignore_meeting: int | None = None,
+) -> TimeChoice:
+    """Ranked common free slots of both people of ``mentorship_id``, for one of them."""
+    ms = ctx.session.get(Mentorship, mentorship_id)
+    if ms is None:
+        raise MyScheduleError(f"no mentorship with id {mentorship_id}")
+    viewer = _viewer(ctx, ms, as_person)
+    partner = ms.mentee_id if viewer == ms.mentor_id else ms.mentor_id
+    names = _names(ctx, {partner})
+    # Row-level security in force hides the partner's row: ask the definer function for
+    # their free/busy instead (an owner connection acting as a participant reads tables).
+    restricted = (
+        ctx.session.get_bind().dialect.name == "postgresql"
+        and not ctx.actor.is_coordinator
+        and ctx.session.scalar(select(Person.id).where(Person.id == partner)) is None
+    )
+    try:
+        if restricted:
+            slots = _slots_through_free_busy(
+                ctx, ms.id, viewer, partner, minutes, weeks, limit, ignore_meeting, names
+            )
+        else:
+            slots = schedule.find_slots(
+                ctx, [viewer, partner], minutes=minutes, weeks=weeks, limit=limit,
+                ignore_meeting=ignore_meeting,
+            )  # fmt: skip
+    except schedule.ScheduleError as exc:
+        raise MyScheduleError(str(exc)) from exc
+    first = slots[0].people if slots else ()
+    zones = {v.person_id: v.time_zone for v in first}
+    if not zones:
+        people = {p.person_id: p.time_zone for p in _zones(ctx, ms.id, viewer, partner)}
+        zones = people
+    return TimeChoice(
+        mentorship_id=ms.id,
+        viewer_id=viewer,
+        partner_id=partner,
+        partner=names.get(partner, "your partner"),
+        viewer_zone=zones.get(viewer, "UTC"),
+        partner_zone=zones.get(partner, "UTC"),
+        minutes=minutes,
+        slots=tuple(slots),
+    )
+
+
+@dataclass(frozen=True)
+class _Zone:
+    person_id: int
+    time_zone: str
+
+
+def _zones(ctx: ServiceContext, ms_id: int, viewer: int, partner: int) -> list[_Zone]:
+    me = ctx.session.get(Person, viewer)
+    out = [_Zone(viewer, me.time_zone if me else "UTC")]
+    if ctx.session.get_bind().dialect.name == "postgresql" and not ctx.actor.is_coordinator:
+        tz = ctx.session.execute(
+            sa.text("SELECT time_zone FROM directory WHERE id = :p"), {"p": partner}
+        ).scalar()
+    else:
+        tz = ctx.session.scalar(select(Person.time_zone).where(Person.id == partner))
+    out.append(_Zone(partner, tz or "UTC"))
+    return out
+
+
+def _when(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _slots_through_free_busy(
+    ctx: ServiceContext,
+    ms_id: int,
+    viewer: int,
+    partner: int,
+    minutes: int,
+    weeks: int,
+    limit: int,
+    ignore_meeting: int | None,
+    names: dict[int, str],
+) -> list[Slot]:
+    """The slot finder with the partner's side from ``mm_partner_free_busy()``."""
+    if not 15 <= minutes <= 8 * 60:
+        raise MyScheduleError(f"a session lasts 15 minutes to 8 hours, not {minutes} minutes")
+    if not 1 <= weeks <= 26:
+        raise MyScheduleError(f"look 1 to 26 weeks ahead, not {weeks}")
+    now = ctx.now()
+    horizon = Horizon.weeks_from(now, weeks)
+    raw = ctx.session.execute(
+        sa.text("SELECT mm_partner_free_busy(:m, :a, :b)"),
+        {"m": ms_id, "a": horizon.start, "b": horizon.end},
+    ).scalar_one()
+    doc = raw if isinstance(raw, dict) else json.loads(raw)
+    own = schedule.load_people(ctx.session, [viewer])[0]
+    prefs = doc.get("preferences")
+    hours = (
+        WorkingHours(
+            int(prefs[0]), int(prefs[1]),
+            frozenset(int(d) for d in str(prefs[2]).split(",") if d.strip()),
+        )
+        if prefs
+        else WorkingHours()
+    )  # fmt: skip
+    other = PersonAvailability(
+        partner,
+        doc["time_zone"],
+        tuple(WeeklyWindow(int(d), int(a), int(b)) for d, a, b in doc["weekly"]),
+        tuple(
+            DateException(
+                date.fromisoformat(f), date.fromisoformat(t), bool(av),
+                None if s is None else int(s), None if e is None else int(e),
+            )
+            for f, t, av, s, e in doc["exceptions"]
+        ),
+        hours,
+        label=names.get(partner, "partner"),
+    )  # fmt: skip
+    busy = schedule.busy_time(
+        ctx.session, [viewer, partner], horizon.start, horizon.end, ignore_meeting=ignore_meeting
+    )
+    spans = [(epoch_minutes(_when(a)), epoch_minutes(_when(b))) for a, b in doc["busy"]]
+    for start, end, rule, tz in doc["sessions"]:
+        first, last = _when(start), _when(end)
+        for occ in occurrences(first, last - first, rule, tz, horizon.start, horizon.end):
+            spans.append((epoch_minutes(occ.start), epoch_minutes(occ.end)))
+    if spans:
+        arr = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+        old_s, old_e = busy.get(partner, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+        busy[partner] = (np.concatenate([old_s, arr[:, 0]]), np.concatenate([old_e, arr[:, 1]]))
+    needs = schedule.needs_of(ctx.session, [viewer])
+    notice = max(needs.notice_minutes, int(prefs[3]) if prefs else schedule.DEFAULT_NOTICE_MINUTES)
+    buffer = max(needs.buffer_minutes, int(prefs[4]) if prefs else schedule.DEFAULT_BUFFER_MINUTES)
+    finder = SlotFinder(
+        horizon, [own, other], busy, now=now, notice_minutes=notice, buffer_minutes=buffer
+    )
+    return finder.common([viewer, partner], minutes, limit=limit)
+
+
+def local_time(instant: datetime, time_zone: str) -> datetime:
+    """``instant`` on the wall clock of ``time_zone`` (for screens and tests)."""
+    return instant.astimezone(zone(time_zone))
+
+
+def week_start(now: datetime, time_zone: str) -> date:
+    """Monday of the week containing ``now`` in ``time_zone``."""
+    local = local_time(now, time_zone).date()
+    return local - timedelta(days=local.weekday())

@@ -1,0 +1,422 @@
+""" "Find a time" for one mentorship: ranked common free slots of both people, each in their
+own local time, and proposing one; proposals the other side made are answered here too
+(accept, decline, or counter with a selected slot). Reschedules a booked session when
+given one.
+
+Slots are computed by :func:`~mentormatch_desktop.services.my_schedule.find_a_time` on a
+worker; every step is a service in a unit of work of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mentormatch_desktop.domain.progress import CancelToken
+from mentormatch_desktop.scheduling import Slot
+from mentormatch_desktop.services import sessions
+from mentormatch_desktop.services.my_schedule import (
+    MySchedule,
+    SessionRow,
+    TimeChoice,
+    find_a_time,
+    my_schedule,
+)
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.widgets import (
+    Banner,
+    ProgressPanel,
+    make_button,
+    read_only_table,
+    section_title,
+)
+from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
+
+LENGTHS = (30, 45, 60, 90)
+
+
+def when(value: datetime, tz_label: bool = True) -> str:
+    """``Tue 3 Mar 14:30`` (and the zone abbreviation) in the time the value carries."""
+    text = f"{value:%a} {value.day} {value:%b %H:%M}"
+    return f"{text} {value:%Z}" if tz_label else text
+
+
+def when_range(start: datetime, end: datetime) -> str:
+    """``Tue 3 Mar 14:30–15:15 CET``."""
+    return f"{when(start, False)}–{end:%H:%M} {start:%Z}"
+
+
+def fits(slot: Slot, names: dict[int, str] | None = None) -> str:
+    """How well a slot suits both: inside working hours, or how far outside for whom."""
+    if slot.all_preferred:
+        return "Inside both working hours"
+    worst = max(slot.people, key=lambda v: v.inconvenience_minutes)
+    who = (names or {}).get(worst.person_id, worst.label or "someone")
+    return f"{duration(worst.inconvenience_minutes)} outside {who} working hours"
+
+
+def duration(minutes: int) -> str:
+    """``45 min``, ``2 h``, ``1 h 15 min``."""
+    h, m = divmod(int(minutes), 60)
+    if not h:
+        return f"{m} min"
+    return f"{h} h {m} min" if m else f"{h} h"
+
+
+class FindTimeDialog(QDialog):
+    """Find, propose and answer session times for one mentorship."""
+
+    changed = Signal()  # a session was proposed, answered or moved
+
+    def __init__(
+        self,
+        context: AppContext,
+        mentorship_id: int,
+        *,
+        as_person: int | None = None,
+        reschedule: SessionRow | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.mentorship_id = mentorship_id
+        self.as_person = as_person
+        self.reschedule = reschedule
+        self.choice: TimeChoice | None = None
+        self.received: list[SessionRow] = []
+        self.task: Task | None = None
+        self.setWindowTitle("Reschedule the session" if reschedule else "Find a time")
+        self.resize(820, 600)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        self.title = QLabel("Finding common free time…", objectName="pageTitle")
+        self.zones = QLabel(objectName="pageSubtitle")
+        self.zones.setWordWrap(True)
+        layout.addWidget(self.title)
+        layout.addWidget(self.zones)
+        self.banner = Banner()
+        layout.addWidget(self.banner)
+
+        controls = QHBoxLayout()
+        self.length = QComboBox()
+        for minutes in LENGTHS:
+            self.length.addItem(f"{minutes} minutes", minutes)
+        start_len = reschedule.minutes if reschedule else 45
+        self.length.setCurrentIndex(
+            LENGTHS.index(start_len) if start_len in LENGTHS else LENGTHS.index(45)
+        )
+        self.weeks = QSpinBox(minimum=1, maximum=8, value=2, suffix=" weeks")
+        self.search = make_button("Search again", "search", on_click=self.load)
+        controls.addWidget(QLabel("Length"))
+        controls.addWidget(self.length)
+        controls.addWidget(QLabel("Look ahead"))
+        controls.addWidget(self.weeks)
+        controls.addStretch(1)
+        controls.addWidget(self.search)
+        layout.addLayout(controls)
+        self.progress = ProgressPanel()
+        self.progress.cancel_requested.connect(self._cancel)
+        layout.addWidget(self.progress)
+
+        self.slots = read_only_table(["Your time", "Partner's time", "Fits"])
+        self.slots.itemSelectionChanged.connect(self._selection_changed)
+        layout.addWidget(self.slots, 2)
+
+        form = QFormLayout()
+        self.agenda = QLineEdit(placeholderText="What you would like to talk about")
+        self.video = QLineEdit(placeholderText="https://meet.example.org/…")
+        form.addRow("Agenda", self.agenda)
+        form.addRow("Video link", self.video)
+        layout.addLayout(form)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        label = "Move to this time" if reschedule else "Propose this time"
+        self.propose = make_button(label, "calendar", primary=True, on_click=self.propose_selected)
+        self.propose.setEnabled(False)
+        row.addWidget(self.propose)
+        layout.addLayout(row)
+
+        self.received_title = section_title("Proposals waiting for your answer")
+        layout.addWidget(self.received_title)
+        self.received_table = read_only_table(["Proposed time", "Length", "Agenda"])
+        self.received_table.setMaximumHeight(130)
+        self.received_table.itemSelectionChanged.connect(self._selection_changed)
+        layout.addWidget(self.received_table, 1)
+        answers = QHBoxLayout()
+        self.accept_button = make_button("Accept", "approve", on_click=self.accept_selected)
+        self.decline_button = make_button("Decline", "reject", on_click=self.decline_selected)
+        self.counter_button = make_button(
+            "Suggest the selected slot instead", "swap", on_click=self.counter_selected
+        )
+        for b in (self.accept_button, self.decline_button, self.counter_button):
+            b.setEnabled(False)
+            answers.addWidget(b)
+        answers.addStretch(1)
+        layout.addLayout(answers)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.length.currentIndexChanged.connect(lambda _=0: self.load())
+        self.weeks.valueChanged.connect(lambda _=0: self.load())
+        self.load()
+
+    # -- loading -------------------------------------------------------------------------
+    def _fetch(
+        self, minutes: int, weeks: int, *, cancel: CancelToken
+    ) -> tuple[TimeChoice, list[SessionRow]]:
+        with self.context.unit_of_work() as ctx:
+            choice = find_a_time(
+                ctx,
+                self.mentorship_id,
+                minutes=minutes,
+                weeks=weeks,
+                as_person=self.as_person,
+                ignore_meeting=self.reschedule.id if self.reschedule else None,
+            )
+            cancel.raise_if_cancelled()
+            mine: MySchedule = my_schedule(ctx, choice.viewer_id)
+        cancel.raise_if_cancelled()
+        received = [
+            s for s in mine.sessions if s.mentorship_id == self.mentorship_id and s.awaiting_me
+        ]
+        return choice, received
+
+    def load(self) -> Task | None:
+        if self.task is not None and not self.task.done:
+            self.task.cancel()
+        self.progress.start("Looking for times that suit you both…")
+        self.search.setEnabled(False)
+        self.task = run_in_background(
+            self._fetch,
+            int(self.length.currentData()),
+            self.weeks.value(),
+            cancel=True,
+            on_success=self.show_choice,
+            on_error=self._failed,
+            on_cancelled=lambda: self.banner.show_message("Search cancelled.", "info"),
+            on_finished=self._finished,
+            owner=self,
+        )
+        return self.task
+
+    def _cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        self.progress.cancel.setEnabled(False)
+
+    def _finished(self) -> None:
+        self.progress.stop()
+        self.search.setEnabled(True)
+
+    def show_choice(self, result: tuple[TimeChoice, list[SessionRow]]) -> None:
+        choice, received = result
+        self.choice, self.received = choice, received
+        self.title.setText(
+            f"Reschedule with {choice.partner}"
+            if self.reschedule
+            else f"Find a time with {choice.partner}"
+        )
+        self.zones.setText(
+            f"Times are shown in your zone ({choice.viewer_zone}) and in "
+            f"{choice.partner}'s ({choice.partner_zone}). Best first: inside both people's "
+            "working hours, then the least inconvenient for whoever is worse off."
+        )
+        self.slots.setHorizontalHeaderLabels(
+            [f"Your time ({choice.viewer_zone})", f"{choice.partner}'s time", "Fits"]
+        )
+        self.slots.setRowCount(len(choice.slots))
+        for row, slot in enumerate(choice.slots):
+            views = {v.person_id: v for v in slot.people}
+            mine, theirs = views[choice.viewer_id], views[choice.partner_id]
+            notes = "; ".join(slot.notes)
+            names = {choice.viewer_id: "your", choice.partner_id: f"{choice.partner}'s"}
+            cells = [
+                when_range(mine.start, mine.end),
+                when_range(theirs.start, theirs.end),
+                fits(slot, names) + (f" · {notes}" if notes else ""),
+            ]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, row)
+                self.slots.setItem(row, column, item)
+        if not choice.slots:
+            self.banner.show_message(
+                "No common free time in this period. Look further ahead, pick a shorter "
+                "length, or widen your weekly availability.",
+                "warning",
+            )
+        else:
+            self.banner.hide()
+        self.received_table.setRowCount(len(received))
+        for row, s in enumerate(received):
+            local = (
+                s.starts_at.astimezone(choice.slots[0].people[0].start.tzinfo)
+                if choice.slots
+                else s.starts_at
+            )
+            for column, text in enumerate([when(local), f"{s.minutes} min", s.agenda or "—"]):
+                self.received_table.setItem(row, column, QTableWidgetItem(text))
+        has_received = bool(received)
+        self.received_title.setVisible(has_received)
+        self.received_table.setVisible(has_received)
+        for b in (self.accept_button, self.decline_button, self.counter_button):
+            b.setVisible(has_received)
+        self._selection_changed()
+
+    def _failed(self, error: TaskError) -> None:
+        self.banner.show_message(error.message, "error")
+
+    # -- selection and actions ------------------------------------------------------------
+    def selected_slot(self) -> Slot | None:
+        rows = self.slots.selectionModel().selectedRows() if self.choice else []
+        return self.choice.slots[rows[0].row()] if rows and self.choice else None
+
+    def selected_received(self) -> SessionRow | None:
+        rows = self.received_table.selectionModel().selectedRows()
+        return self.received[rows[0].row()] if rows else None
+
+    def _selection_changed(self) -> None:
+        slot, proposal = self.selected_slot(), self.selected_received()
+        self.propose.setEnabled(slot is not None)
+        self.accept_button.setEnabled(proposal is not None)
+        self.decline_button.setEnabled(proposal is not None)
+        self.counter_button.setEnabled(proposal is not None and slot is not None)
+
+    def _step(self, fn, done_message: str) -> Task:  # type: ignore[no-untyped-def]
+        def work():  # type: ignore[no-untyped-def]
+            with self.context.unit_of_work() as ctx:
+                return fn(ctx)
+
+        def ok(_: object) -> None:
+            self.banner.show_message(done_message, "info")
+            self.context.notify("mentorships", source=None)
+            self.changed.emit()
+            self.load()
+
+        for b in (self.propose, self.accept_button, self.decline_button, self.counter_button):
+            b.setEnabled(False)
+        return run_in_background(work, on_success=ok, on_error=self._failed, owner=self)
+
+    def propose_selected(self) -> Task | None:
+        slot = self.selected_slot()
+        if slot is None or self.choice is None:
+            return None
+        minutes = self.choice.minutes
+        as_person = self.as_person
+        agenda, video = self.agenda.text(), self.video.text()
+        if self.reschedule is not None:
+            meeting = self.reschedule.id
+            return self._step(
+                lambda ctx: sessions.reschedule_session(
+                    ctx, meeting, slot.start, minutes, as_person=as_person
+                ),
+                f"Moved to {when(slot.people[0].start)}; {self.choice.partner} is asked to accept.",
+            )
+        ms = self.mentorship_id
+        return self._step(
+            lambda ctx: sessions.propose_session(
+                ctx, ms, slot.start, minutes, agenda=agenda, video_link=video, as_person=as_person
+            ),
+            f"Proposed {when(slot.people[0].start)} to {self.choice.partner}.",
+        )
+
+    def accept_selected(self) -> Task | None:
+        proposal = self.selected_received()
+        if proposal is None:
+            return None
+        as_person = self.as_person
+        return self._step(
+            lambda ctx: sessions.accept_session(ctx, proposal.id, as_person=as_person),
+            "Accepted: the session is booked for you both.",
+        )
+
+    def decline_selected(self) -> Task | None:
+        proposal = self.selected_received()
+        if proposal is None:
+            return None
+        as_person = self.as_person
+        return self._step(
+            lambda ctx: sessions.decline_session(ctx, proposal.id, as_person=as_person),
+            "Declined. Suggest another time from the list above.",
+        )
+
+    def counter_selected(self) -> Task | None:
+        proposal, slot = self.selected_received(), self.selected_slot()
+        if proposal is None or slot is None or self.choice is None:
+            return None
+        minutes, as_person = self.choice.minutes, self.as_person
+        return self._step(
+            lambda ctx: sessions.counter_propose(
+                ctx, proposal.id, slot.start, minutes, as_person=as_person
+            ),
+            f"Suggested {when(slot.people[0].start)} instead.",
+        )
+
+
+class LogSessionDialog(QDialog):
+    """After a session: held or not, a 1–5 rating, shared and private notes, next steps."""
+
+    def __init__(self, session: SessionRow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from PySide6.QtWidgets import QCheckBox, QPlainTextEdit
+
+        self.setWindowTitle("Log the session")
+        self.resize(520, 460)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            QLabel(
+                f"Session with {session.partner}, {when(session.starts_at)}",
+                objectName="sectionTitle",
+            )
+        )
+        form = QFormLayout()
+        self.held = QComboBox()
+        self.held.addItem("Yes, we met", True)
+        self.held.addItem("No, it did not happen", False)
+        self.rating = QComboBox()
+        self.rating.addItem("No rating", None)
+        for n in range(5, 0, -1):
+            self.rating.addItem("★" * n + "☆" * (5 - n), n)
+        self.shared = QPlainTextEdit(placeholderText="Your partner sees these notes")
+        self.private = QPlainTextEdit(placeholderText="Only you see these notes")
+        self.steps = QPlainTextEdit(placeholderText="One next step per line")
+        for box in (self.shared, self.private, self.steps):
+            box.setMaximumHeight(80)
+        self.as_milestones = QCheckBox("Add the next steps as milestones")
+        form.addRow("Did it happen?", self.held)
+        form.addRow("How useful was it?", self.rating)
+        form.addRow("Shared notes", self.shared)
+        form.addRow("Private notes", self.private)
+        form.addRow("Next steps", self.steps)
+        form.addRow("", self.as_milestones)
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def values(self) -> dict[str, object]:
+        return {
+            "held": bool(self.held.currentData()),
+            "rating": self.rating.currentData(),
+            "shared_notes": self.shared.toPlainText().strip(),
+            "private_notes": self.private.toPlainText().strip(),
+            "next_steps": [s for s in self.steps.toPlainText().splitlines() if s.strip()],
+            "steps_as_milestones": self.as_milestones.isChecked(),
+        }

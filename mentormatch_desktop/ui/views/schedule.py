@@ -1,0 +1,483 @@
+"""Schedule: a participant's sessions (upcoming and past, with whose move it is), weekly
+availability painted on a week grid, time off, and their calendars, all in their own zone.
+
+A coordinator opens the same screen for one person (by e-mail) and acts for them; the
+services check that, and on a shared database row-level security decides what either can
+read. Everything runs on workers, one unit of work per action.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QTableWidgetItem,
+    QTabWidget,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mentormatch_desktop.services import sessions
+from mentormatch_desktop.services.my_schedule import (
+    MySchedule,
+    SessionRow,
+    add_exception,
+    my_schedule,
+    person_by_email,
+    remove_exception,
+    save_weekly_availability,
+)
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.views.availability_grid import AvailabilityGrid
+from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.views.calendar_settings import CalendarSettingsDialog
+from mentormatch_desktop.ui.views.find_time import FindTimeDialog, LogSessionDialog, when
+from mentormatch_desktop.ui.widgets import (
+    Banner,
+    PageHeader,
+    make_button,
+    page_layout,
+    read_only_table,
+)
+from mentormatch_desktop.ui.workers import Task, TaskError
+
+STATE_TEXT = {
+    "proposed": "Proposed",
+    "scheduled": "Booked",
+    "held": "Held",
+    "missed": "Missed",
+    "cancelled": "Cancelled",
+    "declined": "Declined",
+}
+
+
+def state_of(s: SessionRow) -> str:
+    text = STATE_TEXT.get(s.status, s.status)
+    if s.status == "proposed":
+        text += " · your answer" if s.awaiting_me else " · waiting for them"
+    if s.logged_by_me:
+        text += " · logged"
+    return text
+
+
+class ScheduleView(View):
+    watches = ("mentorships", "schedule")
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.schedule: MySchedule | None = None
+        self.person_id: int | None = None  # None: the signed-in person
+        self.participant = context.identity.role == "participant"
+        layout = page_layout(self)
+        self.header = PageHeader(
+            "Schedule", "Your sessions, when you can meet, and your calendars."
+        )
+        self.find_button = self.header.add_action("Find a time…", "calendar", primary=True)
+        self.find_button.clicked.connect(lambda _=False: self.find_time())
+        self.calendars_button = self.header.add_action("Calendars…", "refresh")
+        self.calendars_button.clicked.connect(lambda _=False: self.open_calendars())
+        layout.addWidget(self.header)
+
+        self.chooser = QWidget()
+        row = QHBoxLayout(self.chooser)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.email = QLineEdit(placeholderText="participant@example.org")
+        self.email.returnPressed.connect(self.open_person)
+        row.addWidget(QLabel("Schedule of"))
+        row.addWidget(self.email, 1)
+        row.addWidget(make_button("Open", "search", on_click=self.open_person))
+        self.chooser.setVisible(not self.participant)
+        layout.addWidget(self.chooser)
+
+        self.zone_label = QLabel(objectName="muted")
+        layout.addWidget(self.zone_label)
+        self.banner = Banner()
+        layout.addWidget(self.banner)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._sessions_tab(), "Sessions")
+        self.tabs.addTab(self._availability_tab(), "Weekly availability")
+        self.tabs.addTab(self._time_off_tab(), "Time off")
+        layout.addWidget(self.tabs, 1)
+        self._update_buttons()
+
+    # -- tabs ----------------------------------------------------------------------------
+    def _sessions_tab(self) -> QWidget:
+        page = QWidget()
+        col = QVBoxLayout(page)
+        col.addWidget(QLabel("Upcoming", objectName="sectionTitle"))
+        self.upcoming = read_only_table(["When (your time)", "With", "Length", "State", "Agenda"])
+        self.upcoming.itemSelectionChanged.connect(self._update_buttons)
+        col.addWidget(self.upcoming, 3)
+        actions = QHBoxLayout()
+        self.accept_button = make_button("Accept", "approve", on_click=self.accept_selected)
+        self.decline_button = make_button("Decline", "reject", on_click=self.decline_selected)
+        self.reschedule_button = make_button(
+            "Reschedule…", "swap", on_click=self.reschedule_selected
+        )
+        self.cancel_button = make_button("Cancel session", "stop", on_click=self.cancel_selected)
+        for b in (
+            self.accept_button,
+            self.decline_button,
+            self.reschedule_button,
+            self.cancel_button,
+        ):
+            actions.addWidget(b)
+        actions.addStretch(1)
+        col.addLayout(actions)
+        col.addWidget(QLabel("Past", objectName="sectionTitle"))
+        self.past = read_only_table(["When (your time)", "With", "Length", "State", "Agenda"])
+        self.past.itemSelectionChanged.connect(self._update_buttons)
+        col.addWidget(self.past, 2)
+        past_actions = QHBoxLayout()
+        self.log_button = make_button("Log this session…", "edit", on_click=self.log_selected)
+        past_actions.addWidget(self.log_button)
+        past_actions.addStretch(1)
+        col.addLayout(past_actions)
+        return page
+
+    def _availability_tab(self) -> QWidget:
+        page = QWidget()
+        col = QVBoxLayout(page)
+        top = QHBoxLayout()
+        self.grid_hint = QLabel(
+            "Drag across the week to mark when you can meet; drag over marked time to clear "
+            "it. Shaded: your working hours (ranked first).",
+            objectName="muted",
+        )
+        self.grid_hint.setWordWrap(True)
+        top.addWidget(self.grid_hint, 1)
+        self.all_hours = QCheckBox("Show all 24 hours")
+        self.all_hours.toggled.connect(lambda on: self.grid.show_all_hours(on))
+        top.addWidget(self.all_hours)
+        col.addLayout(top)
+        self.grid = AvailabilityGrid()
+        self.grid.changed.connect(self._grid_changed)
+        col.addWidget(self.grid, 1)
+        bottom = QHBoxLayout()
+        self.hours_label = QLabel(objectName="muted")
+        bottom.addWidget(self.hours_label, 1)
+        self.revert_button = make_button("Undo changes", "refresh", on_click=self._revert_grid)
+        self.save_grid_button = make_button(
+            "Save availability", "check", primary=True, on_click=self.save_availability
+        )
+        self.revert_button.setEnabled(False)
+        self.save_grid_button.setEnabled(False)
+        bottom.addWidget(self.revert_button)
+        bottom.addWidget(self.save_grid_button)
+        col.addLayout(bottom)
+        return page
+
+    def _time_off_tab(self) -> QWidget:
+        page = QWidget()
+        col = QVBoxLayout(page)
+        col.addWidget(
+            QLabel(
+                "Days or hours you cannot meet (holidays, a travel week), in your own dates.",
+                objectName="muted",
+            )
+        )
+        self.exceptions = read_only_table(["From", "To", "Hours", "Note"])
+        self.exceptions.itemSelectionChanged.connect(self._update_buttons)
+        col.addWidget(self.exceptions, 1)
+        form = QHBoxLayout()
+        today = QDate.currentDate()
+        self.off_from = QDateEdit(today, calendarPopup=True, displayFormat="d MMM yyyy")
+        self.off_to = QDateEdit(today, calendarPopup=True, displayFormat="d MMM yyyy")
+        self.whole_day = QCheckBox("Whole days")
+        self.whole_day.setChecked(True)
+        self.off_start = QTimeEdit(QTime(9, 0), displayFormat="HH:mm")
+        self.off_end = QTimeEdit(QTime(17, 0), displayFormat="HH:mm")
+        self.whole_day.toggled.connect(
+            lambda on: (self.off_start.setEnabled(not on), self.off_end.setEnabled(not on))
+        )
+        self.off_start.setEnabled(False)
+        self.off_end.setEnabled(False)
+        self.off_note = QLineEdit(placeholderText="Note (only you and coordinators see it)")
+        for w in (
+            QLabel("From"),
+            self.off_from,
+            QLabel("to"),
+            self.off_to,
+            self.whole_day,
+            self.off_start,
+            self.off_end,
+        ):
+            form.addWidget(w)  # fmt: skip
+        col.addLayout(form)
+        row = QHBoxLayout()
+        row.addWidget(self.off_note, 1)
+        self.add_off_button = make_button(
+            "Add time off", "add", primary=True, on_click=self.add_time_off
+        )
+        self.remove_off_button = make_button("Remove", "delete", on_click=self.remove_time_off)
+        row.addWidget(self.add_off_button)
+        row.addWidget(self.remove_off_button)
+        col.addLayout(row)
+        return page
+
+    # -- loading -------------------------------------------------------------------------
+    def _load(self) -> MySchedule:
+        with self.context.unit_of_work() as ctx:
+            return my_schedule(ctx, self.person_id)
+
+    def reload(self) -> None:
+        if not self.participant and self.person_id is None:
+            self.banner.show_message("Enter a participant's e-mail to open their schedule.", "info")
+            self._update_buttons()
+            return
+        self.run(self._load, on_success=self.show_schedule, on_error=self._failed)
+
+    def open_person(self) -> Task | None:
+        email = self.email.text().strip()
+        if not email:
+            return None
+
+        def find() -> MySchedule:
+            with self.context.unit_of_work() as ctx:
+                pid = person_by_email(ctx, email)
+                return my_schedule(ctx, pid)
+
+        def ok(s: MySchedule) -> None:
+            self.person_id = s.person_id
+            self.banner.hide()
+            self.show_schedule(s)
+
+        return self.run(find, on_success=ok, on_error=self._failed)
+
+    def show_schedule(self, s: MySchedule) -> None:
+        self.schedule = s
+        offset = s.now.astimezone(self._tz()).strftime("UTC%z")
+        whose = "Your" if self.participant else f"{s.full_name}'s"
+        self.zone_label.setText(
+            f"{whose} time zone: {s.time_zone} ({offset[:-2]}:{offset[-2:]}). "
+            "All times on this screen are in it."
+        )
+        self._fill(self.upcoming, s.upcoming)
+        self._fill(self.past, s.past)
+        self.grid.working = s.working_hours
+        self.grid.set_windows(s.weekly)
+        self._saved_windows = list(s.weekly)
+        self._grid_changed(dirty=False)
+        self.exceptions.setRowCount(len(s.exceptions))
+        for row, x in enumerate(s.exceptions):
+            hours = (
+                "whole day"
+                if x.start_minute is None
+                else f"{x.start_minute // 60:02d}:{x.start_minute % 60:02d}–"
+                f"{x.end_minute // 60:02d}:{x.end_minute % 60:02d}"  # type: ignore[operator]
+            )
+            if x.available:
+                hours += " (extra time)"
+            for column, text in enumerate(
+                [f"{x.first_day:%a} {x.first_day.day} {x.first_day:%b %Y}",
+                 f"{x.last_day:%a} {x.last_day.day} {x.last_day:%b %Y}", hours, x.note or "—"]
+            ):  # fmt: skip
+                self.exceptions.setItem(row, column, QTableWidgetItem(text))
+        awaiting = sum(1 for x in s.upcoming if x.awaiting_me)
+        if awaiting:
+            self.banner.show_message(
+                f"{awaiting} proposed session{'s' if awaiting > 1 else ''} waiting for "
+                f"{'your' if self.participant else 'their'} answer.",
+                "info",
+            )
+        elif not s.pairs:
+            self.banner.show_message("No running mentorship yet: nothing to schedule.", "info")
+        else:
+            self.banner.hide()
+        self._update_buttons()
+
+    def _tz(self):  # type: ignore[no-untyped-def]
+        from mentormatch_desktop.scheduling.zones import zone
+
+        return zone(self.schedule.time_zone if self.schedule else "UTC")
+
+    def _fill(self, table, rows: list[SessionRow]) -> None:  # type: ignore[no-untyped-def]
+        table.setRowCount(len(rows))
+        tz = self._tz()
+        for row, s in enumerate(rows):
+            local = s.starts_at.astimezone(tz)
+            cells = [
+                when(local) + (" · weekly" if s.recurring else ""),
+                s.partner,
+                f"{s.minutes} min",
+                state_of(s),
+                s.agenda or "—",
+            ]
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, s.id)
+                if column == 3 and s.awaiting_me:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                table.setItem(row, column, item)
+
+    def _failed(self, error: TaskError) -> None:
+        self.banner.show_message(error.message, "error")
+        self._update_buttons()
+
+    # -- selection -----------------------------------------------------------------------
+    def _selected(self, table, rows: list[SessionRow]) -> SessionRow | None:  # type: ignore[no-untyped-def]
+        picked = table.selectionModel().selectedRows()
+        return rows[picked[0].row()] if picked and picked[0].row() < len(rows) else None
+
+    def selected_upcoming(self) -> SessionRow | None:
+        return self._selected(self.upcoming, self.schedule.upcoming) if self.schedule else None
+
+    def selected_past(self) -> SessionRow | None:
+        return self._selected(self.past, self.schedule.past) if self.schedule else None
+
+    def _update_buttons(self) -> None:
+        s = self.selected_upcoming()
+        loaded = self.schedule is not None
+        self.find_button.setEnabled(loaded and bool(self.schedule.pairs))  # type: ignore[union-attr]
+        self.calendars_button.setEnabled(loaded)
+        self.accept_button.setEnabled(bool(s and s.awaiting_me))
+        self.decline_button.setEnabled(bool(s and s.awaiting_me))
+        movable = bool(s and s.status in ("proposed", "scheduled"))
+        self.reschedule_button.setEnabled(movable)
+        self.cancel_button.setEnabled(movable)
+        p = self.selected_past()
+        self.log_button.setEnabled(bool(p and self.schedule and p.can_log(self.schedule.now)))
+        picked = self.exceptions.selectionModel().selectedRows()
+        self.remove_off_button.setEnabled(bool(picked))
+
+    # -- actions -------------------------------------------------------------------------
+    def _as(self) -> int | None:
+        return None if self.participant else self.person_id
+
+    def _act(self, fn, message: str) -> Task:  # type: ignore[no-untyped-def]
+        def work():  # type: ignore[no-untyped-def]
+            with self.context.unit_of_work() as ctx:
+                fn(ctx)
+            return self._load()
+
+        def ok(s: MySchedule) -> None:
+            self.show_schedule(s)
+            self.banner.show_message(message, "info")
+            self.context.notify("mentorships", source=self)
+
+        return self.run(work, on_success=ok, on_error=self._failed)
+
+    def accept_selected(self) -> Task | None:
+        s, who = self.selected_upcoming(), self._as()
+        if s is None:
+            return None
+        return self._act(
+            lambda ctx: sessions.accept_session(ctx, s.id, as_person=who),
+            f"Booked with {s.partner}.",
+        )
+
+    def decline_selected(self) -> Task | None:
+        s, who = self.selected_upcoming(), self._as()
+        if s is None:
+            return None
+        return self._act(
+            lambda ctx: sessions.decline_session(ctx, s.id, as_person=who),
+            f"Declined. Use Find a time to suggest another time to {s.partner}.",
+        )
+
+    def cancel_selected(self) -> Task | None:
+        s, who = self.selected_upcoming(), self._as()
+        if s is None:
+            return None
+        return self._act(
+            lambda ctx: sessions.cancel_session(ctx, s.id, as_person=who),
+            f"Cancelled; {s.partner}'s calendar gets the cancellation.",
+        )
+
+    def log_selected(self, values: dict[str, object] | None = None) -> Task | None:
+        s, who = self.selected_past(), self._as()
+        if s is None:
+            return None
+        if values is None:
+            dialog = LogSessionDialog(s, self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            values = dialog.values()
+        logged = dict(values)
+        return self._act(
+            lambda ctx: sessions.log_session(ctx, s.id, as_person=who, **logged),  # type: ignore[arg-type]
+            "Session logged. Thank you!",
+        )
+
+    def find_time(self, mentorship_id: int | None = None) -> FindTimeDialog | None:
+        if self.schedule is None or not self.schedule.pairs:
+            return None
+        pair = mentorship_id or self.schedule.pairs[0].id
+        dialog = FindTimeDialog(self.context, pair, as_person=self._as(), parent=self)
+        dialog.changed.connect(self.reload)
+        dialog.open()
+        return dialog
+
+    def reschedule_selected(self) -> FindTimeDialog | None:
+        s = self.selected_upcoming()
+        if s is None:
+            return None
+        dialog = FindTimeDialog(
+            self.context, s.mentorship_id, as_person=self._as(), reschedule=s, parent=self
+        )
+        dialog.changed.connect(self.reload)
+        dialog.open()
+        return dialog
+
+    def open_calendars(self) -> CalendarSettingsDialog | None:
+        if self.schedule is None:
+            return None
+        dialog = CalendarSettingsDialog(self.context, person_id=self._as(), parent=self)
+        dialog.changed.connect(self.reload)
+        dialog.open()
+        return dialog
+
+    # -- availability --------------------------------------------------------------------
+    def _grid_changed(self, dirty: bool = True) -> None:
+        self.hours_label.setText(f"{self.grid.hours_per_week():g} hours a week")
+        changed = dirty and self.grid.windows() != list(getattr(self, "_saved_windows", []))
+        self.save_grid_button.setEnabled(changed)
+        self.revert_button.setEnabled(changed)
+
+    def _revert_grid(self) -> None:
+        self.grid.set_windows(getattr(self, "_saved_windows", []))
+        self._grid_changed(dirty=False)
+
+    def save_availability(self) -> Task:
+        windows, who = self.grid.windows(), self._as()
+        self.save_grid_button.setEnabled(False)
+        return self._act(
+            lambda ctx: save_weekly_availability(ctx, windows, person_id=who),
+            f"Availability saved: {self.grid.hours_per_week():g} hours a week.",
+        )
+
+    def add_time_off(self) -> Task:
+        first: date = self.off_from.date().toPython()  # type: ignore[assignment]
+        last: date = self.off_to.date().toPython()  # type: ignore[assignment]
+        whole = self.whole_day.isChecked()
+        start = (
+            None if whole else self.off_start.time().hour() * 60 + self.off_start.time().minute()
+        )
+        end = None if whole else self.off_end.time().hour() * 60 + self.off_end.time().minute()
+        note, who = self.off_note.text(), self._as()
+
+        def write(ctx) -> None:  # type: ignore[no-untyped-def]
+            add_exception(
+                ctx, first, last, start_minute=start, end_minute=end, note=note, person_id=who
+            )
+
+        self.off_note.clear()
+        return self._act(write, "Time off added.")
+
+    def remove_time_off(self) -> Task | None:
+        picked = self.exceptions.selectionModel().selectedRows()
+        if not picked or self.schedule is None:
+            return None
+        x = self.schedule.exceptions[picked[0].row()]
+        return self._act(lambda ctx: remove_exception(ctx, x.id), "Time off removed.")
