@@ -185,6 +185,7 @@ def test_connection(
         progress(0.1, "Contacting the calendar…")
     if cancel is not None:
         cancel.raise_if_cancelled()
+    failure, periods = "", []
     try:
         if ref:
             _keyring_set(ref, secret)
@@ -192,11 +193,13 @@ def test_connection(
             CalendarAccount(provider, account, settings, ref), now, now + timedelta(days=7)
         )
     except (CalendarAuthError, CalendarUnavailable, ValueError, OSError) as exc:
-        return TestResult(False, str(exc))
+        failure = str(exc) or type(exc).__name__
     finally:
         _keyring_delete(ref)
-    if cancel is not None:
+    if cancel is not None:  # the person stopped waiting: whatever came back is not shown
         cancel.raise_if_cancelled()
+    if failure:
+        return TestResult(False, failure)
     if progress:
         progress(1.0, "Done")
     return TestResult(
