@@ -366,3 +366,32 @@ def test_testing_a_calendar_runs_off_the_gui_thread_and_can_be_cancelled(
     assert not dialog.progress.isVisible()
     assert memory_keyring.store == {}  # the throw-away secret is gone
     dialog.close()
+
+
+def test_coordinator_opens_a_schedule_and_proposes_for_a_pair(qtbot, demo_window) -> None:
+    demo_window.set_ready()
+    view = demo_window.navigate("schedule")
+    assert isinstance(view, ScheduleView) and view.chooser.isVisible()
+    wait_idle(30)
+    assert "e-mail" in view.banner.message.text() and view.schedule is None
+    context = view.context
+    ms, mentee, _mentor, name, _zone = _pair(context.engine)
+    email = _scalar(context, "SELECT email FROM people WHERE id = :p", p=mentee)
+    view.email.setText(str(email).upper())  # e-mail case does not matter
+    view.open_person()
+    qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
+    assert view.schedule.person_id == mentee and name in view.zone_label.text()
+    dialog = view.find_time(ms)
+    qtbot.waitUntil(lambda: dialog.choice is not None, timeout=30_000)
+    assert dialog.choice.viewer_id == mentee
+    dialog.slots.selectRow(0)
+    dialog.propose_selected()
+    qtbot.waitUntil(lambda: "Proposed" in dialog.banner.message.text(), timeout=30_000)
+    by = _scalar(
+        context,
+        "SELECT proposed_by_id FROM meetings WHERE mentorship_id = :m AND status = 'proposed'"
+        " ORDER BY id DESC LIMIT 1",
+        m=ms,
+    )
+    assert by == mentee  # the coordinator acted for the mentee
+    dialog.close()

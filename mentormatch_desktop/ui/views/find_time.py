@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from mentormatch_desktop.domain.progress import CancelToken
 from mentormatch_desktop.scheduling import Slot
+from mentormatch_desktop.scheduling.zones import zone
 from mentormatch_desktop.services import sessions
 from mentormatch_desktop.services.my_schedule import (
     MySchedule,
@@ -263,12 +264,10 @@ class FindTimeDialog(QDialog):
             self.banner.hide()
         self.received_table.setRowCount(len(received))
         for row, s in enumerate(received):
-            local = (
-                s.starts_at.astimezone(choice.slots[0].people[0].start.tzinfo)
-                if choice.slots
-                else s.starts_at
-            )
-            for column, text in enumerate([when(local), f"{s.minutes} min", s.agenda or "—"]):
+            local = s.starts_at.astimezone(zone(choice.viewer_zone))
+            end = s.ends_at.astimezone(zone(choice.viewer_zone))
+            cells = [when_range(local, end), f"{s.minutes} min", s.agenda or "—"]
+            for column, text in enumerate(cells):
                 self.received_table.setItem(row, column, QTableWidgetItem(text))
         has_received = bool(received)
         self.received_title.setVisible(has_received)
