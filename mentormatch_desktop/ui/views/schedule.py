@@ -59,10 +59,14 @@ STATE_TEXT = {
 }
 
 
-def state_of(s: SessionRow) -> str:
+def state_of(s: SessionRow, *, own: bool = True) -> str:
+    """ "Proposed · your answer" (``own``: the signed-in person's schedule, else "their")."""
     text = STATE_TEXT.get(s.status, s.status)
     if s.status == "proposed":
-        text += " · your answer" if s.awaiting_me else " · waiting for them"
+        if s.awaiting_me:
+            text += " · your answer" if own else " · their answer"
+        else:
+            text += " · waiting for the other side"
     if s.logged_by_me:
         text += " · logged"
     return text
@@ -212,6 +216,7 @@ class ScheduleView(View):
             self.off_end,
         ):
             form.addWidget(w)  # fmt: skip
+        form.addStretch(1)
         col.addLayout(form)
         row = QHBoxLayout()
         row.addWidget(self.off_note, 1)
@@ -261,6 +266,9 @@ class ScheduleView(View):
             f"{whose} time zone: {s.time_zone} ({offset[:-2]}:{offset[-2:]}). "
             "All times on this screen are in it."
         )
+        column = "When (your time)" if self.participant else "When (their time)"
+        for table in (self.upcoming, self.past):
+            table.horizontalHeaderItem(0).setText(column)
         self._fill(self.upcoming, s.upcoming)
         self._fill(self.past, s.past)
         self.grid.working = s.working_hours
@@ -309,7 +317,7 @@ class ScheduleView(View):
                 when(local) + (" · weekly" if s.recurring else ""),
                 s.partner,
                 f"{s.minutes} min",
-                state_of(s),
+                state_of(s, own=self.participant),
                 s.agenda or "—",
             ]
             for column, text in enumerate(cells):
