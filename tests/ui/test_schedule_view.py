@@ -56,20 +56,14 @@ def _pair(engine: sa.Engine) -> tuple[int, int, int, str, str]:
         )
 
 
-@pytest.fixture
-def participant(qtbot, demo_db_url: str, shared_plugin_host: PluginHost, tmp_path: Path):
-    """A main window signed in as the mentee of a cross-zone pair, on the Schedule screen."""
-    probe = sa.create_engine(demo_db_url)
-    ms, mentee, mentor, name, zone = _pair(probe)
-    probe.dispose()
+def _open_schedule(qtbot, url: str, host: PluginHost, settings: Path, person: int, name: str):
+    """A main window signed in as ``person`` (a participant), on the Schedule screen."""
     context = AppContext(
-        Settings(database_url=demo_db_url),
-        plugin_host=shared_plugin_host,
-        identity=Identity("local", "participant", mentee, name),
+        Settings(database_url=url),
+        plugin_host=host,
+        identity=Identity("local", "participant", person, name),
     )
-    window = MainWindow(
-        context, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    )
+    window = MainWindow(context, settings=QSettings(str(settings), QSettings.Format.IniFormat))
     qtbot.addWidget(window)
     window.show()
     context.mark_connected()
@@ -77,6 +71,18 @@ def participant(qtbot, demo_db_url: str, shared_plugin_host: PluginHost, tmp_pat
     view = window.navigate("schedule")
     assert isinstance(view, ScheduleView)
     qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
+    return context, window, view
+
+
+@pytest.fixture
+def participant(qtbot, demo_db_url: str, shared_plugin_host: PluginHost, tmp_path: Path):
+    """The mentee of a cross-zone pair, signed in, on the Schedule screen."""
+    probe = sa.create_engine(demo_db_url)
+    ms, mentee, mentor, name, zone = _pair(probe)
+    probe.dispose()
+    context, window, view = _open_schedule(
+        qtbot, demo_db_url, shared_plugin_host, tmp_path / "s.ini", mentee, name
+    )
     yield {
         "window": window,
         "view": view,
@@ -395,3 +401,37 @@ def test_coordinator_opens_a_schedule_and_proposes_for_a_pair(qtbot, demo_window
     )
     assert by == mentee  # the coordinator acted for the mentee
     dialog.close()
+
+
+def test_a_mentor_with_two_pairs_chooses_whom_to_find_a_time_with(
+    qtbot, demo_db_url: str, shared_plugin_host: PluginHost, tmp_path: Path
+) -> None:
+    probe = sa.create_engine(demo_db_url)
+    with probe.connect() as conn:
+        mentor, name = conn.execute(
+            sa.text(
+                "SELECT m.mentor_id, p.full_name FROM mentorships m JOIN people p"
+                " ON p.id = m.mentor_id WHERE m.status = 'active' GROUP BY m.mentor_id,"
+                " p.full_name HAVING count(*) >= 2 ORDER BY m.mentor_id LIMIT 1"
+            )
+        ).one()
+    probe.dispose()
+    context, _window, view = _open_schedule(
+        qtbot, demo_db_url, shared_plugin_host, tmp_path / "s.ini", mentor, name
+    )
+    try:
+        pairs = view.schedule.pairs
+        assert len(pairs) >= 2 and all(p.my_side == "mentor" for p in pairs)
+        menu = view.find_button.menu()
+        assert menu is not None
+        actions = menu.actions()
+        assert [a.text() for a in actions] == [f"With {p.partner} ({p.program})" for p in pairs]
+        actions[1].trigger()
+        dialogs = view.findChildren(FindTimeDialog)
+        assert len(dialogs) == 1 and dialogs[0].mentorship_id == pairs[1].id
+        qtbot.waitUntil(lambda: dialogs[0].choice is not None, timeout=30_000)
+        assert dialogs[0].choice.partner == pairs[1].partner
+        dialogs[0].close()
+    finally:
+        wait_idle(30)
+        context.close()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QTableWidgetItem,
     QTabWidget,
     QTimeEdit,
@@ -73,7 +74,7 @@ def state_of(s: SessionRow, *, own: bool = True) -> str:
 
 
 class ScheduleView(View):
-    watches = ("mentorships", "schedule")
+    watches = ("mentorships", "schedule", "participants")  # participants: a changed zone
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -86,6 +87,7 @@ class ScheduleView(View):
         )
         self.find_button = self.header.add_action("Find a time…", "calendar", primary=True)
         self.find_button.clicked.connect(lambda _=False: self.find_time())
+        self.pair_menu = QMenu(self)  # one entry per running mentorship when there are several
         self.calendars_button = self.header.add_action("Calendars…", "refresh")
         self.calendars_button.clicked.connect(lambda _=False: self.open_calendars())
         layout.addWidget(self.header)
@@ -290,6 +292,7 @@ class ScheduleView(View):
                  f"{x.last_day:%a} {x.last_day.day} {x.last_day:%b %Y}", hours, x.note or "—"]
             ):  # fmt: skip
                 self.exceptions.setItem(row, column, QTableWidgetItem(text))
+        self._fill_pair_menu(s)
         awaiting = sum(1 for x in s.upcoming if x.awaiting_me)
         if awaiting:
             self.banner.show_message(
@@ -302,6 +305,14 @@ class ScheduleView(View):
         else:
             self.banner.hide()
         self._update_buttons()
+
+    def _fill_pair_menu(self, s: MySchedule) -> None:
+        """Several running mentorships: Find a time asks with whom (a menu on the button)."""
+        self.pair_menu.clear()
+        for pair in s.pairs:
+            action = self.pair_menu.addAction(f"With {pair.partner} ({pair.program})")
+            action.triggered.connect(lambda _=False, m=pair.id: self.find_time(m))
+        self.find_button.setMenu(self.pair_menu if len(s.pairs) > 1 else None)
 
     def _tz(self):  # type: ignore[no-untyped-def]
         from mentormatch_desktop.scheduling.zones import zone
