@@ -40,6 +40,7 @@ from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.storage.models import (
     AvailabilityException,
     AvailabilitySlot,
+    BusyBlock,
     CalendarConnection,
     Meeting,
     Mentorship,
@@ -119,6 +120,16 @@ class ConnectionRow:
 
 
 @dataclass(frozen=True)
+class WeekItem:
+    """Something in the person's current week: a session or calendar busy time (UTC)."""
+
+    kind: str  # "session" or "busy"
+    start: datetime
+    end: datetime
+    label: str
+
+
+@dataclass(frozen=True)
 class MySchedule:
     person_id: int
     full_name: str
@@ -130,6 +141,7 @@ class MySchedule:
     pairs: tuple[PairRow, ...]
     connections: tuple[ConnectionRow, ...]
     now: datetime
+    week: tuple[WeekItem, ...] = ()  # the current local week, Monday to Sunday
 
     @property
     def upcoming(self) -> list[SessionRow]:
@@ -251,6 +263,7 @@ def my_schedule(ctx: ServiceContext, person_id: int | None = None) -> MySchedule
         for g in meetings
     )
     return MySchedule(
+        week=_this_week(ctx, me, person.time_zone, meetings, names, partner_of),
         person_id=me,
         full_name=person.full_name,
         time_zone=person.time_zone,
@@ -262,6 +275,38 @@ def my_schedule(ctx: ServiceContext, person_id: int | None = None) -> MySchedule
         connections=tuple(connections_of(ctx, me)),
         now=ctx.now(),
     )
+
+
+def _this_week(
+    ctx: ServiceContext,
+    me: int,
+    time_zone: str,
+    meetings: Sequence[Meeting],
+    names: dict[int, str],
+    partner_of: dict[int, int],
+) -> tuple[WeekItem, ...]:
+    """Sessions (series expanded in their zone) and busy time of the current local week."""
+    tz = zone(time_zone)
+    monday = week_start(ctx.now(), time_zone)
+    start = datetime.combine(monday, datetime.min.time(), tzinfo=tz)
+    end = datetime.combine(monday + timedelta(days=7), datetime.min.time(), tzinfo=tz)
+    items: list[WeekItem] = []
+    live = (MeetingStatus.PROPOSED, MeetingStatus.SCHEDULED, MeetingStatus.HELD)
+    for g in meetings:
+        if MeetingStatus(g.status) not in live:
+            continue
+        for occ in occurrences(
+            g.starts_at, g.ends_at - g.starts_at, g.rrule, g.time_zone, start, end
+        ):
+            partner = names.get(partner_of[g.mentorship_id], "partner")
+            items.append(WeekItem("session", occ.start, occ.end, partner))
+    for a, b in ctx.session.execute(
+        select(BusyBlock.starts_at, BusyBlock.ends_at).where(
+            BusyBlock.person_id == me, BusyBlock.ends_at > start, BusyBlock.starts_at < end
+        )
+    ):
+        items.append(WeekItem("busy", a, b, "Busy"))
+    return tuple(sorted(items, key=lambda i: i.start))
 
 
 def connections_of(ctx: ServiceContext, person_id: int) -> list[ConnectionRow]:

@@ -19,7 +19,8 @@ from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import sessions
 from mentormatch_desktop.services.context import LOCAL_COORDINATOR, unit_of_work
 from mentormatch_desktop.services.identity import Identity
-from mentormatch_desktop.services.my_schedule import find_a_time
+from mentormatch_desktop.services.my_schedule import find_a_time, week_start
+from mentormatch_desktop.storage.models import BusyBlock
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.screenshots import wait_idle
@@ -435,3 +436,23 @@ def test_a_mentor_with_two_pairs_chooses_whom_to_find_a_time_with(
     finally:
         wait_idle(30)
         context.close()
+
+
+def test_the_week_grid_shows_this_weeks_busy_time(qtbot, participant) -> None:
+    view, context = participant["view"], participant["context"]
+    tz = view._tz()
+    monday = week_start(view.schedule.now, view.schedule.time_zone)
+    start = datetime.combine(monday + timedelta(days=2), datetime.min.time(), tzinfo=tz)
+    start += timedelta(hours=13)  # Wednesday 13:00–14:30 local, whatever day it is now
+    with context.engine.begin() as conn:
+        conn.execute(
+            sa.insert(BusyBlock).values(
+                person_id=participant["mentee"],
+                starts_at=start,
+                ends_at=start + timedelta(hours=1.5),
+            )
+        )
+    view.reload()
+    qtbot.waitUntil(lambda: any(i.kind == "busy" for i in view.schedule.week), timeout=30_000)
+    assert (2, 13 * 60, 14 * 60 + 30, "busy", "Busy") in view.grid.overlay
+    assert view.grid.week_of == monday

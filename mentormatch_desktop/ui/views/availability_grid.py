@@ -3,16 +3,18 @@
 Press on a cell and drag: the rectangle from the first cell to the current one becomes
 available (or, when the first cell was already available, unavailable). The grid holds a
 ``(7, 96)`` array and converts to and from the stored ``(weekday, start, end)`` windows.
-Preferred working hours are shaded so the person sees what the slot finder ranks first.
+Preferred working hours are shaded so the person sees what the slot finder ranks first; the
+current week's sessions (green) and calendar busy time (hatched) are drawn over it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 
 import numpy as np
 from PySide6.QtCore import QPoint, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QBrush, QColor, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from mentormatch_desktop.ui import theme
@@ -55,6 +57,9 @@ class AvailabilityGrid(QWidget):
         self._stroke: tuple[int, int] | None = None
         self._stroke_value = True
         self._before: np.ndarray | None = None
+        #: this week's sessions and busy time, drawn over the grid (read-only)
+        self.overlay: list[tuple[int, int, int, str, str]] = []
+        self.week_of: date | None = None  # Monday of the week the overlay shows
         self.setMouseTracking(False)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(QSize(420, 360))
@@ -66,6 +71,24 @@ class AvailabilityGrid(QWidget):
         first = min(6, int(used[0]) // 4) if used.size else 6
         last = max(23, -(-(int(used[-1]) + 1) // 4)) if used.size else 23
         self.first_hour, self.last_hour = first, min(24, last)
+        self.update()
+
+    def set_overlay(self, items: Iterable[tuple[datetime, datetime, str, str]]) -> None:
+        """This week's ``(local start, local end, kind, label)``; split at local midnight."""
+        out = []
+        for start, end, kind, label in items:
+            day_start = start
+            while day_start < end:
+                midnight = datetime.combine(
+                    day_start.date() + timedelta(days=1), time(), tzinfo=day_start.tzinfo
+                )
+                stop = min(end, midnight)
+                a = day_start.hour * 60 + day_start.minute
+                b = 24 * 60 if stop == midnight else stop.hour * 60 + stop.minute
+                if b > a:
+                    out.append((day_start.weekday(), a, b, kind, label))
+                day_start = stop
+        self.overlay = out
         self.update()
 
     def windows(self) -> list[tuple[int, int, int]]:
@@ -157,6 +180,27 @@ class AvailabilityGrid(QWidget):
             edges = np.flatnonzero(np.diff(np.concatenate([[0], col.astype(np.int8), [0]])))
             for a, b in zip(edges[::2], edges[1::2], strict=True):
                 p.fillRect(QRectF(x + 2, top + a * h + 1, w - 4, (b - a) * h - 2), on)
+        first_minute = self.first_hour * 60
+        for day, a, b, kind, label in self.overlay:
+            a, b = max(a, first_minute), min(b, self.last_hour * 60)
+            if b <= a:
+                continue
+            box = QRectF(
+                left + day * w + 6, top + (a - first_minute) / 15 * h, w - 12, (b - a) / 15 * h
+            )
+            if kind == "session":
+                p.fillRect(box, QColor(pal.success))
+                p.setPen(QColor(pal.on_accent))
+                p.drawText(
+                    box.adjusted(4, 0, -2, 0),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                    label,
+                )
+            else:
+                busy = QColor(pal.warning)
+                p.fillRect(box, QBrush(busy, Qt.BrushStyle.BDiagPattern))
+                p.setPen(busy)
+                p.drawRect(box)
         grid_pen = QPen(QColor(pal.border))
         p.setPen(grid_pen)
         for hour in range(self.first_hour, self.last_hour + 1):
@@ -167,6 +211,9 @@ class AvailabilityGrid(QWidget):
             p.drawLine(int(x), int(top), int(x), int(top + rows * h))
         p.setPen(QColor(pal.muted))
         for day, name in enumerate(DAYS):
+            if self.week_of is not None:
+                d = self.week_of + timedelta(days=day)
+                name = f"{name} {d.day} {d:%b}"
             p.drawText(QRectF(left + day * w, 0, w, top), Qt.AlignmentFlag.AlignCenter, name)
         step = 1 if h * 4 >= 16 else 2
         for hour in range(self.first_hour, self.last_hour, step):

@@ -101,7 +101,7 @@ class FindTimeDialog(QDialog):
         self.received: list[SessionRow] = []
         self.task: Task | None = None
         self.setWindowTitle("Reschedule the session" if reschedule else "Find a time")
-        self.resize(820, 600)
+        self.resize(820, 680)
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         self.title = QLabel("Finding common free time…", objectName="pageTitle")
@@ -135,7 +135,7 @@ class FindTimeDialog(QDialog):
 
         self.slots = read_only_table(["Your time", "Partner's time", "Fits"])
         self.slots.itemSelectionChanged.connect(self._selection_changed)
-        layout.addWidget(self.slots, 2)
+        layout.addWidget(self.slots, 3)
 
         form = QFormLayout()
         self.agenda = QLineEdit(placeholderText="What you would like to talk about")
@@ -154,7 +154,7 @@ class FindTimeDialog(QDialog):
         self.received_title = section_title("Proposals waiting for your answer")
         layout.addWidget(self.received_title)
         self.received_table = read_only_table(["Proposed time", "Length", "Agenda"])
-        self.received_table.setMaximumHeight(130)
+        self.received_table.setMaximumHeight(110)
         self.received_table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.received_table, 1)
         answers = QHBoxLayout()

@@ -8,7 +8,7 @@ read. Everything runs on workers, one unit of work per action.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt, QTime
 from PySide6.QtWidgets import (
@@ -156,7 +156,8 @@ class ScheduleView(View):
         top = QHBoxLayout()
         self.grid_hint = QLabel(
             "Drag across the week to mark when you can meet; drag over marked time to clear "
-            "it. Shaded: your working hours (ranked first).",
+            "it. Shaded: working hours (ranked first). Green: this week's sessions; "
+            "hatched: busy in a connected calendar.",
             objectName="muted",
         )
         self.grid_hint.setWordWrap(True)
@@ -275,6 +276,12 @@ class ScheduleView(View):
         self._fill(self.past, s.past)
         self.grid.working = s.working_hours
         self.grid.set_windows(s.weekly)
+        tz = self._tz()
+        local_now = s.now.astimezone(tz).date()
+        self.grid.week_of = local_now - timedelta(days=local_now.weekday())
+        self.grid.set_overlay(
+            (i.start.astimezone(tz), i.end.astimezone(tz), i.kind, i.label) for i in s.week
+        )
         self._saved_windows = list(s.weekly)
         self._grid_changed(dirty=False)
         self.exceptions.setRowCount(len(s.exceptions))
