@@ -78,7 +78,8 @@ def test_participant_schedule_and_find_a_time_under_rls(qtbot, shared_world, tmp
         window.show()
         context.mark_connected()
         window.set_ready()
-        assert "schedule" in window.keys()
+        screens = window.keys()
+        assert "schedule" in screens
         view = window.navigate("schedule")
         qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
         with shared_world.owner.connect() as conn:
@@ -108,9 +109,13 @@ def test_participant_schedule_and_find_a_time_under_rls(qtbot, shared_world, tmp
 
     # The participant cannot read the partner's rows directly…
     with login.engine.connect() as conn:
-        assert conn.execute(
-            sa.text("SELECT count(*) FROM availability_slots WHERE person_id = :p"), {"p": partner}
-        ).scalar() == 0
+        assert (
+            conn.execute(
+                sa.text("SELECT count(*) FROM availability_slots WHERE person_id = :p"),
+                {"p": partner},
+            ).scalar()
+            == 0
+        )
         answer = conn.execute(
             sa.text("SELECT mm_partner_free_busy(:m, now(), now() + interval '4 weeks')::text"),
             {"m": ms},
