@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
+from mentormatch_desktop.matching.feasibility import InfeasibleSolution, check_solution
 from mentormatch_desktop.matching.problem import MatchProblem
-from mentormatch_desktop.matching.solution_check import solution_problems
 from mentormatch_desktop.matching.solve_format import SolveFormatError, dump_solution, read_problem
 from mentormatch_desktop.plugin.host import PluginError, PluginHost, default_host
 from mentormatch_desktop.services.atomic import atomic_path
@@ -99,11 +99,10 @@ def solve_command(
     solution = host.call_safely(
         "register_match_strategies", name, strategy.solve, problem, time_limit=time_limit
     )
-    broken = solution_problems(problem, solution)
-    if broken:  # a plugin's answer that breaks the problem is never written as a solution
-        raise click.ClickException(
-            f"strategy {name!r} returned an answer that breaks the problem: " + "; ".join(broken)
-        )
+    try:  # the run's own check; the file carries the strategy's numbers, so they must agree
+        check_solution(problem, solution, strategy=name, rescore=False)
+    except InfeasibleSolution as exc:  # never written as a solution
+        raise click.ClickException(str(exc)) from exc
     text = dump_solution(problem, solution, strategy=name)
     if output is None:
         click.echo(text, nl=False)

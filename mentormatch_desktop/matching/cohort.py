@@ -23,14 +23,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-import scipy.sparse as sp
 
 from mentormatch_desktop.scheduling.availability import PersonAvailability, availability_mask
 from mentormatch_desktop.scheduling.grid import Horizon
+
+if TYPE_CHECKING:
+    # Imported where a matrix is built, not here: the criteria plugins import this module
+    # and every ``mentormatch`` command loads them (``solve`` needs no scipy).
+    import scipy.sparse as sp
 
 SLOT_MINUTES = 15
 SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
@@ -113,6 +117,8 @@ class Participants:
 
     def take(self, rows: np.ndarray) -> Participants:
         """Only the people at ``rows`` (cohort indices), in that order."""
+        import scipy.sparse as sp
+
         rows = np.asarray(rows, dtype=np.int64)
         values: dict[str, Any] = {}
         for f in fields(self):
@@ -317,6 +323,8 @@ def utc_offset_minutes(zone: str, week: datetime) -> int:
 
 
 def _levels(rows: Sequence[dict[int, int]], column: dict[int, int], n_skills: int) -> sp.csr_matrix:
+    import scipy.sparse as sp
+
     r, c, v = [], [], []
     for i, levels in enumerate(rows):
         for skill, level in levels.items():

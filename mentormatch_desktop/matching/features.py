@@ -22,10 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    # scipy.sparse is imported where a sparse matrix is built: the criteria plugins load
+    # this module, and every ``mentormatch`` command loads them (``solve`` needs no scipy).
+    import scipy.sparse as sp
 
 FOLD_LIMIT = 64
 """A :class:`Table` with at most this many categories on one side folds into the product."""
@@ -82,6 +86,8 @@ class Factors:
                 f"factor widths differ: {self.mentee.shape[1]} vs {self.mentor.shape[1]}"
             )
         if self.corrections is not None:
+            import scipy.sparse as sp
+
             self.corrections = sp.csr_matrix(self.corrections, dtype=np.float32)
             self.corrections.sum_duplicates()
 

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from mentormatch_desktop.matching import features as F
+
+if TYPE_CHECKING:
+    # Imported where vectors are built: the criteria plugin imports this module, and every
+    # ``mentormatch`` command loads it (``solve`` needs no scipy).
+    import scipy.sparse as sp
 
 MAX_DIMS = 96  # latent components when the exact vectors are too wide
 EXACT_DIMS = 128  # a vocabulary this small is used exactly, folded into the shared product
@@ -32,6 +37,7 @@ class TfidfSimilarity:
     def fit(cls, queries: Sequence[str], documents: Sequence[str]) -> TfidfSimilarity:
         """Fit the vocabulary and IDF on both sets together, so a word rare in both counts."""
         # scikit-learn takes a second to import: only pay for it when texts are compared
+        import scipy.sparse as sp
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, dtype=np.float32)
@@ -54,6 +60,7 @@ class TfidfSimilarity:
             return F.Factors(self.queries.toarray(), self.documents.toarray())
         if n_q * n_d <= EXACT_PAIRS:
             return F.Dense((self.queries @ self.documents.T).toarray().astype(np.float32))
+        import scipy.sparse as sp
         from sklearn.decomposition import TruncatedSVD
 
         svd = TruncatedSVD(n_components=MAX_DIMS, n_iter=4, random_state=0)

@@ -87,9 +87,11 @@ def register_messaging_channels(host: PluginHost) -> list[MessagingChannel]:
 def plugin_status(host: PluginHost) -> str | None:
     """Return a one-line note on this plugin's state, or ``None`` when all is as expected.
 
-    Called once when the host loads plugins, after the ``register_*`` hooks. Use it to say
-    why a plugin registered less than it could (an optional dependency is not installed,
-    say) or which of two alternatives is active. The plugins view and ``mentormatch
+    Called once, the first time the plugin list is read (the plugins view, ``mentormatch
+    plugins``), not when the host loads plugins, so a note may cost some work (reading the
+    keyring, say) without slowing every command down. Use it to say why a plugin
+    registered less than it could (an optional dependency is not installed, say) or which
+    of two alternatives is active. The plugins view and ``mentormatch
     plugins`` show the note next to the plugin; an exception disables the plugin.
     """
 

@@ -109,6 +109,7 @@ class PluginHost:
         self._infos: dict[str, PluginInfo] = {}
         self._provided: dict[str, dict[str, tuple[str, Any]]] = {}
         self._loaded = False
+        self._notes_collected = False
         # Workers may ask for strategies while the GUI thread is still loading: loading
         # happens once, under this lock, and everyone else waits for it.
         self._load_lock = threading.RLock()
@@ -136,7 +137,6 @@ class PluginHost:
             version = ep.dist.version if ep.dist is not None else "?"
             self._load_entry_point(ep, dist, version, builtin)
         self._collect()
-        self._collect_notes()
         self._announce_started()
         self._loaded = True
 
@@ -170,6 +170,8 @@ class PluginHost:
         if self._loaded:
             self._collect(only=name)
             self._announce_started(only=name)
+        if self._notes_collected:
+            self._collect_notes(only=name)
 
     def _load_entry_point(
         self, ep: metadata.EntryPoint, dist: str, version: str, builtin: bool
@@ -237,11 +239,16 @@ class PluginHost:
                 except Exception as exc:
                     self._fail(info, _describe(exc))
 
-    def _collect_notes(self) -> None:
-        """Ask each loaded plugin for its ``plugin_status`` note (shown in the plugins view)."""
+    def _collect_notes(self, only: str | None = None) -> None:
+        """Ask each loaded plugin for its ``plugin_status`` note (shown in the plugins view).
+
+        Called when the plugin list is first read, not at load: a note may cost real work
+        (the Slack channel asks the OS keyring whether a token is stored), and most
+        commands never show the list.
+        """
         for impl in self.pm.hook.plugin_status.get_hookimpls():
             info = self._infos.get(impl.plugin_name)
-            if info is None or info.status != "loaded":
+            if info is None or info.status != "loaded" or only not in (None, info.name):
                 continue
             try:
                 note = self._call_impl(impl)
@@ -284,7 +291,15 @@ class PluginHost:
 
     # ---------------------------------------------------------------- accessors
     def plugins(self) -> list[PluginInfo]:
-        """Every plugin seen, loaded or failed, built-ins first."""
+        """Every plugin seen, loaded or failed, built-ins first, with their status notes.
+
+        The first call asks each plugin's ``plugin_status`` for its note; a plugin whose
+        hook raises is disabled then (a built-in raises :class:`PluginError`).
+        """
+        with self._load_lock:
+            if self._loaded and not self._notes_collected:
+                self._notes_collected = True
+                self._collect_notes()
         return sorted(self._infos.values(), key=lambda i: (not i.builtin, i.name))
 
     def _items(self, hook_name: str) -> dict[str, Any]:

@@ -5,6 +5,10 @@ change, so calendar apps update the event they already have instead of adding a 
 one; ``METHOD:CANCEL`` with the same UID removes it. Reading a calendar file as busy time
 expands recurring events (RRULE, RDATE, EXDATE, moved instances) with
 ``recurring-ical-events``, and drops transparent (free) and cancelled events.
+
+``icalendar`` and ``recurring-ical-events`` are imported by the functions that use them:
+the calendar plugins re-export this module's names, and loading plugins (which every
+``mentormatch`` command does) must not pay for the iCalendar stack.
 """
 
 from __future__ import annotations
@@ -12,12 +16,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Literal
-
-import icalendar
-import recurring_ical_events
+from typing import TYPE_CHECKING, Literal
 
 from mentormatch_desktop.scheduling.zones import zone
+
+if TYPE_CHECKING:
+    import icalendar
 
 PRODID = "-//MentorMatch Desktop//Sessions//EN"
 Method = Literal["REQUEST", "CANCEL", "PUBLISH"]
@@ -53,6 +57,8 @@ class SessionEvent:
 
 
 def _vevent(ev: SessionEvent) -> icalendar.Event:
+    import icalendar
+
     tz = zone(ev.time_zone)
     out = icalendar.Event()
     out.add("uid", ev.uid)
@@ -81,6 +87,8 @@ def _vevent(ev: SessionEvent) -> icalendar.Event:
 
 def calendar_of(events: Sequence[SessionEvent], method: Method | None = None) -> icalendar.Calendar:
     """A VCALENDAR holding ``events`` with the time zones they use (VTIMEZONE)."""
+    import icalendar
+
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -117,6 +125,8 @@ def _instant(value: date | datetime, tz_name: str) -> datetime:
 
 def parse_calendar(data: bytes | str) -> icalendar.Calendar:
     """Read ICS data, with a clear error for anything that is not a calendar."""
+    import icalendar
+
     try:
         cal = icalendar.Calendar.from_ical(data)
     except ValueError as exc:
@@ -135,6 +145,9 @@ def busy_intervals(
 ) -> list[BusyInterval]:
     """Busy time in ``start``..``end`` from a calendar; floating and all-day times are read
     in ``time_zone`` (the person's)."""
+    import icalendar
+    import recurring_ical_events
+
     cal = data if isinstance(data, icalendar.Calendar) else parse_calendar(data)
     out = []
     try:

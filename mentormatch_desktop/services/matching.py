@@ -169,14 +169,14 @@ def run_matching(
             solution = solver.solve(
                 problem, time_limit=time_limit, progress=_sub(progress, 0.5, 0.9), cancel=cancel
             )
-        if solution.status == "cancelled":
-            raise Cancelled("cancelled by the user")
-        if solution.status == "error":
-            raise MatchingError(solution.diagnosis or f"strategy {strategy!r} failed")
         try:  # a plugin's answer is checked and rescored before anything is stored
             solution = check_solution(problem, solution, strategy=strategy, rules=model.rules)
         except InfeasibleSolution as exc:
             raise MatchingError(str(exc)) from None
+        if solution.status == "cancelled":
+            raise Cancelled("cancelled by the user")
+        if solution.status == "error":
+            raise MatchingError(solution.diagnosis or f"strategy {strategy!r} failed")
         check(cancel)
         report(progress, 0.9, "explaining proposals")
         rows = proposal_rows(model, host, weights, solution, kept)

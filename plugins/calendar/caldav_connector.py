@@ -11,16 +11,16 @@ one calendar object per UID; the object's URL is the event id the app keeps. Inc
 sync uses WebDAV sync-collection (RFC 6578): the server's sync token is our state, and a
 server that forgot it makes us fall back to a full listing. Busy time from a sync is keyed
 by the object's URL, since a deletion reports nothing else.
+
+``caldav`` (with lxml and requests under it) is imported when a server is contacted, not
+when the plugin loads.
 """
 
 from __future__ import annotations
 
 import contextlib
 from datetime import datetime
-from typing import Any
-
-import caldav
-from caldav.lib import error as caldav_error
+from typing import TYPE_CHECKING, Any
 
 from mentormatch_desktop.plugin.api import (
     BusyPeriod,
@@ -36,12 +36,18 @@ from mentormatch_desktop.plugin.api import (
 from mentormatch_plugins.calendar import secrets
 from mentormatch_plugins.calendar.ics import session_event
 
+if TYPE_CHECKING:
+    import caldav
+
 
 class CalDavCalendar:
     name = "caldav"
     label = "CalDAV (Nextcloud, Radicale, iCloud…)"
 
     def _calendar(self, account: CalendarAccount) -> caldav.Calendar:
+        import caldav
+        from caldav.lib import error as caldav_error
+
         s = account.settings
         if not s.get("url"):
             raise ValueError("the caldav connection needs settings.url")
@@ -69,6 +75,8 @@ class CalDavCalendar:
         self, account: CalendarAccount, start: datetime, end: datetime
     ) -> list[BusyPeriod]:
         zone = account.settings.get("time_zone", "UTC")
+        from caldav.lib import error as caldav_error
+
         cal = self._calendar(account)
         try:
             found = cal.search(start=start, end=end, event=True, expand=False)
@@ -87,6 +95,8 @@ class CalDavCalendar:
         return str(saved.url)
 
     def update_event(self, account: CalendarAccount, event_id: str, event: CalendarEvent) -> str:
+        import caldav
+
         cal = self._calendar(account)
         data = calendar_of([session_event(event)]).to_ical().decode()
         obj = caldav.Event(client=cal.client, url=event_id, data=data, parent=cal)
@@ -94,6 +104,9 @@ class CalDavCalendar:
         return str(obj.url)
 
     def cancel_event(self, account: CalendarAccount, event_id: str, event: CalendarEvent) -> None:
+        import caldav
+        from caldav.lib import error as caldav_error
+
         cal = self._calendar(account)
         with contextlib.suppress(caldav_error.NotFoundError):  # already gone is fine
             caldav.Event(client=cal.client, url=event_id, parent=cal).delete()
@@ -101,6 +114,8 @@ class CalDavCalendar:
     def sync(
         self, account: CalendarAccount, state: dict[str, Any], start: datetime, end: datetime
     ) -> SyncResult:
+        from caldav.lib import error as caldav_error
+
         zone = account.settings.get("time_zone", "UTC")
         cal = self._calendar(account)
         token = state.get("sync_token")

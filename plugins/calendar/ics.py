@@ -9,6 +9,8 @@ subscriber never reads half a calendar.
 
 Incremental sync keeps a fingerprint per event UID: a changed file yields only the events
 that changed or disappeared.
+
+``icalendar`` is imported when a file is read or written, not when the plugin loads.
 """
 
 from __future__ import annotations
@@ -19,9 +21,7 @@ import tempfile
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
-
-import icalendar
+from typing import TYPE_CHECKING, Any
 
 from mentormatch_desktop.plugin.api import (
     PRODID,
@@ -37,6 +37,9 @@ from mentormatch_desktop.plugin.api import (
     hookimpl,
     parse_calendar,
 )
+
+if TYPE_CHECKING:
+    import icalendar
 
 
 def session_event(event: CalendarEvent) -> SessionEvent:
@@ -97,6 +100,8 @@ class IcsCalendar:
 
     # -------------------------------------------------------------- the export file
     def _export(self, account: CalendarAccount) -> tuple[Path, icalendar.Calendar]:
+        import icalendar
+
         path = _path(account, "export_path")
         if path.exists():
             return path, _read(path)

@@ -4,22 +4,24 @@ The protocol work — PKCE verifier and challenge, state, the code exchange and 
 is done by ``authlib``; this module only supplies the desktop parts: a one-shot HTTP server
 on 127.0.0.1 that receives the browser's redirect, and the glue that stores the token in
 the keyring. Google and Microsoft use it the same way (RFC 8252).
+
+``authlib`` (with httpx and cryptography under it, about half a second), the HTTP server
+and the browser launcher are imported only when they are used: loading the plugin, as
+every ``mentormatch`` command does, must not pay for them.
 """
 
 from __future__ import annotations
 
 import threading
-import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
-from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import OAuth2Client
-
 from mentormatch_desktop.plugin.api import CalendarAuthError
+
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import OAuth2Client
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,8 @@ class OAuthConfig:
 
 def client(config: OAuthConfig, *, redirect_uri: str | None = None, **kwargs: Any) -> OAuth2Client:
     """An authlib client set for PKCE (S256) against ``config``'s token endpoint."""
+    from authlib.integrations.httpx_client import OAuth2Client
+
     return OAuth2Client(
         client_id=config.client_id,
         client_secret=config.client_secret,
@@ -48,46 +52,60 @@ def client(config: OAuthConfig, *, redirect_uri: str | None = None, **kwargs: An
     )
 
 
-class _Callback(BaseHTTPRequestHandler):
-    result: dict[str, str]
-    done: threading.Event
+def _callback_handler() -> type:
+    """A request handler class of its own for one sign-in (its result and event are class
+    attributes, since the server builds a handler per request)."""
+    from http.server import BaseHTTPRequestHandler
 
-    def do_GET(self) -> None:
-        query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
-        if "code" not in query and "error" not in query:
-            self.send_response(404)
+    class Callback(BaseHTTPRequestHandler):
+        result: ClassVar[dict[str, str]] = {}  # fresh per sign-in: the class is
+        done: ClassVar[threading.Event] = threading.Event()  # built per call
+
+        def do_GET(self) -> None:
+            query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
+            if "code" not in query and "error" not in query:
+                self.send_response(404)
+                self.end_headers()
+                return
+            type(self).result.update(query)
+            body = (
+                b"<html><body><p>MentorMatch is connected to your calendar. "
+                b"You can close this tab.</p></body></html>"
+                if "code" in query
+                else b"<html><body><p>The calendar was not connected.</p></body></html>"
+            )
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            return
-        type(self).result.update(query)
-        body = (
-            b"<html><body><p>MentorMatch is connected to your calendar. "
-            b"You can close this tab.</p></body></html>"
-            if "code" in query
-            else b"<html><body><p>The calendar was not connected.</p></body></html>"
-        )
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-        type(self).done.set()
+            self.wfile.write(body)
+            type(self).done.set()
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # the browser's request is nobody's business on the console
+        def log_message(self, format: str, *args: Any) -> None:
+            pass  # the browser's request is nobody's business on the console
+
+    return Callback
 
 
 def authorize(
     config: OAuthConfig,
     *,
-    open_browser: Callable[[str], object] = webbrowser.open,
+    open_browser: Callable[[str], object] | None = None,
     timeout: float = 300.0,
 ) -> dict[str, Any]:
     """Run the whole sign-in: browser → loopback redirect → code exchange. Returns the token.
 
     ``open_browser`` receives the authorization URL (tests pass a function that follows
-    it with an HTTP client instead of a browser).
+    it with an HTTP client instead of a browser); by default the system browser opens it.
     """
-    handler = type("Callback", (_Callback,), {"result": {}, "done": threading.Event()})
+    import webbrowser
+    from http.server import HTTPServer
+
+    from authlib.common.security import generate_token
+
+    if open_browser is None:
+        open_browser = webbrowser.open
+    handler = _callback_handler()
     server = HTTPServer(("127.0.0.1", 0), handler)
     redirect_uri = f"http://127.0.0.1:{server.server_port}/"
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -8,19 +8,21 @@ What a provider does to a client that we must handle, in one place:
 - ``429`` waits as long as ``Retry-After`` says (capped), ``5xx`` and network errors back
   off exponentially; after ``max_attempts`` the call fails with
   :class:`CalendarUnavailable`.
+
+``httpx`` and ``authlib`` are imported when a session is used, not when the plugin loads.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
-
-import httpx
-from authlib.integrations.base_client.errors import OAuthError
+from typing import TYPE_CHECKING, Any
 
 from mentormatch_desktop.plugin.api import CalendarAuthError, CalendarUnavailable
 from mentormatch_plugins.calendar import oauth, secrets
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class ApiError(RuntimeError):
@@ -72,6 +74,8 @@ class RestSession:
         self.close()
 
     def _refresh(self) -> None:
+        from authlib.integrations.base_client.errors import OAuthError
+
         token = self.client.token or {}
         refresh = token.get("refresh_token")
         if not refresh:
@@ -94,6 +98,9 @@ class RestSession:
         ok_statuses: tuple[int, ...] = (),
     ) -> httpx.Response:
         """Send with refresh and retries; returns the response (2xx or one of ``ok_statuses``)."""
+        import httpx
+        from authlib.integrations.base_client.errors import OAuthError
+
         full = url if url.startswith("http") else f"{self.base_url}/{url.lstrip('/')}"
         refreshed = False
         for attempt in range(1, self.max_attempts + 1):

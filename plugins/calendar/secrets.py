@@ -3,6 +3,10 @@
 A connection row stores only ``secret_ref`` (an opaque name); the password or OAuth token
 lives in the keyring under the service :data:`SERVICE`. Tests install an in-memory
 backend with ``keyring.set_keyring``.
+
+``keyring`` is imported by the functions that use it, not by the module: every
+``mentormatch`` command loads every plugin, and choosing a keyring backend costs about a
+tenth of a second that ``mentormatch solve`` must not pay.
 """
 
 from __future__ import annotations
@@ -10,9 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 from typing import Any
-
-import keyring
-import keyring.errors
 
 from mentormatch_desktop.plugin.api import CalendarAuthError
 
@@ -23,6 +24,9 @@ def get_secret(ref: str | None) -> str:
     """The secret stored under ``ref``; a "reconnect" error when there is none."""
     if not ref:
         raise CalendarAuthError("this calendar has no stored credentials: connect it again")
+    import keyring
+    import keyring.errors
+
     try:
         value = keyring.get_password(SERVICE, ref)
     except keyring.errors.KeyringError as exc:
@@ -33,10 +37,15 @@ def get_secret(ref: str | None) -> str:
 
 
 def set_secret(ref: str, value: str) -> None:
+    import keyring
+
     keyring.set_password(SERVICE, ref, value)
 
 
 def delete_secret(ref: str) -> None:
+    import keyring
+    import keyring.errors
+
     with contextlib.suppress(keyring.errors.PasswordDeleteError):  # disconnecting twice is fine
         keyring.delete_password(SERVICE, ref)
 

@@ -17,10 +17,9 @@ Enrolment ``preferences`` understood by the ``preferences`` criterion, for eithe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from mentormatch_desktop.plugin.api import (
     Cohort,
@@ -34,6 +33,9 @@ from mentormatch_desktop.plugin.api import (
 from mentormatch_desktop.plugin.api import (
     features as F,
 )
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp  # imported where a matrix is built: loading must stay cheap
 from mentormatch_plugins.matching.preferences import Preferences
 
 FLUENT = frozenset({"native", "fluent"})

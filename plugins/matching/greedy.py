@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from mentormatch_desktop.plugin.api import (
-    CancelToken,
-    MatchProblem,
-    MatchSolution,
-    Progress,
-    greedy,
-    hookimpl,
-)
+from typing import TYPE_CHECKING
+
+# The solver is imported when the strategy runs (``api.greedy``), not when the plugin
+# loads: every ``mentormatch`` command loads every plugin.
+from mentormatch_desktop.plugin import api
+from mentormatch_desktop.plugin.api import hookimpl
+
+if TYPE_CHECKING:
+    from mentormatch_desktop.plugin.api import CancelToken, MatchProblem, MatchSolution, Progress
 
 
 class GreedyStrategy:
@@ -29,7 +30,7 @@ class GreedyStrategy:
         progress: Progress | None = None,
         cancel: CancelToken | None = None,
     ) -> MatchSolution:
-        return greedy(problem, progress=progress, cancel=cancel)
+        return api.greedy(problem, progress=progress, cancel=cancel)
 
 
 @hookimpl

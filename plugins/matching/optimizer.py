@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from mentormatch_desktop.plugin.api import (
-    CancelToken,
-    MatchProblem,
-    MatchSolution,
-    Progress,
-    hookimpl,
-    optimize,
-)
+from typing import TYPE_CHECKING
+
+# The solver is imported when the strategy runs (``api.optimize``), not when the plugin
+# loads: every ``mentormatch`` command loads every plugin.
+from mentormatch_desktop.plugin import api
+from mentormatch_desktop.plugin.api import hookimpl
+
+if TYPE_CHECKING:
+    from mentormatch_desktop.plugin.api import CancelToken, MatchProblem, MatchSolution, Progress
 
 
 class OptimizerStrategy:
@@ -31,7 +32,7 @@ class OptimizerStrategy:
         progress: Progress | None = None,
         cancel: CancelToken | None = None,
     ) -> MatchSolution:
-        return optimize(problem, time_limit=time_limit, progress=progress, cancel=cancel)
+        return api.optimize(problem, time_limit=time_limit, progress=progress, cancel=cancel)
 
 
 @hookimpl

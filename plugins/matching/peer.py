@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from mentormatch_desktop.plugin.api import (
-    CancelToken,
-    MatchProblem,
-    MatchSolution,
-    Progress,
-    hookimpl,
-    peer_match,
-)
+from typing import TYPE_CHECKING
+
+# The solver is imported when the strategy runs (``api.peer_match``), not when the plugin
+# loads: every ``mentormatch`` command loads every plugin.
+from mentormatch_desktop.plugin import api
+from mentormatch_desktop.plugin.api import hookimpl
+
+if TYPE_CHECKING:
+    from mentormatch_desktop.plugin.api import CancelToken, MatchProblem, MatchSolution, Progress
 
 
 class PeerStrategy:
@@ -29,7 +30,7 @@ class PeerStrategy:
         progress: Progress | None = None,
         cancel: CancelToken | None = None,
     ) -> MatchSolution:
-        return peer_match(problem, time_limit=time_limit, progress=progress, cancel=cancel)
+        return api.peer_match(problem, time_limit=time_limit, progress=progress, cancel=cancel)
 
 
 @hookimpl

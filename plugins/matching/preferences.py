@@ -17,10 +17,9 @@ product plus sparse corrections for the pair preferences.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from mentormatch_desktop.plugin.api import (
     AVOID,
@@ -32,6 +31,9 @@ from mentormatch_desktop.plugin.api import (
 from mentormatch_desktop.plugin.api import (
     features as F,
 )
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp  # imported where a matrix is built: loading must stay cheap
 
 
 def _language_codes(side: Participants) -> list[frozenset[str]]:
@@ -134,6 +136,8 @@ class Preferences(FactorisedCriterion):
         delta = np.array(list(target.values()), dtype=np.float32) - base.values_at(rows, cols)
         if cohort.is_peer:  # the matrix is symmetric: correct both orientations
             rows, cols, delta = np.r_[rows, cols], np.r_[cols, rows], np.r_[delta, delta]
+        import scipy.sparse as sp  # when needed: loading the plugin must not import scipy
+
         return sp.csr_matrix((delta, (rows, cols)), shape=cohort.shape, dtype=np.float32)
 
     def explain(self, cohort: Cohort, mentee: int, mentor: int, value: float) -> str | None:

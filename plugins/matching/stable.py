@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from mentormatch_desktop.plugin.api import (
-    CancelToken,
-    MatchProblem,
-    MatchSolution,
-    Progress,
-    hookimpl,
-    stable,
-)
+from typing import TYPE_CHECKING
+
+# The solver is imported when the strategy runs (``api.stable``), not when the plugin
+# loads: every ``mentormatch`` command loads every plugin.
+from mentormatch_desktop.plugin import api
+from mentormatch_desktop.plugin.api import hookimpl
+
+if TYPE_CHECKING:
+    from mentormatch_desktop.plugin.api import CancelToken, MatchProblem, MatchSolution, Progress
 
 
 class StableStrategy:
@@ -29,7 +30,7 @@ class StableStrategy:
         progress: Progress | None = None,
         cancel: CancelToken | None = None,
     ) -> MatchSolution:
-        return stable(problem, progress=progress, cancel=cancel)
+        return api.stable(problem, progress=progress, cancel=cancel)
 
 
 @hookimpl

@@ -5,9 +5,10 @@ Properties:
 1. any bytes given to ``mentormatch solve`` end with exit 0, 1 or 2 and a message, never a
    traceback; a schema-breaking document is exit 2 with JSON paths;
 2. a schema-valid document loads, every built-in bipartite strategy answers it with a
-   solution :func:`solution_problems` accepts, and the solution document validates;
+   solution :func:`~mentormatch_desktop.matching.feasibility.violations`
+   accepts, and the solution document validates;
 3. a strategy's answer mutated in any way that breaks the problem is named by
-   :func:`solution_problems` (so ``solve`` refuses to write it), and a valid answer is
+   :func:`violations` (so ``solve`` refuses to write it), and a valid answer is
    never refused.
 
 Budget: see ``tests/fuzz/conftest.py``.
@@ -27,8 +28,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mentormatch_desktop.cli import cli
+from mentormatch_desktop.matching.feasibility import violations
 from mentormatch_desktop.matching.problem import Assignment, MatchSolution
-from mentormatch_desktop.matching.solution_check import solution_problems
 from mentormatch_desktop.matching.solve_format import (
     SolveFormatError,
     load_problem,
@@ -150,7 +151,7 @@ def test_valid_documents_get_valid_answers(doc: dict[str, Any], strategies: dict
     problem = load_problem(doc)
     for name, strategy in strategies.items():
         solution = strategy.solve(problem, time_limit=5)
-        assert solution_problems(problem, solution) == [], name
+        assert violations(problem, solution) == [], name
         if solution.status in ("optimal", "feasible"):
             solution_document(problem, solution, strategy=name)  # validates its own schema
 
@@ -208,11 +209,11 @@ def test_broken_answers_are_named(
     doc, kind = case
     problem = load_problem(doc)
     solution = strategies["optimizer"].solve(problem, time_limit=5)
-    assert solution_problems(problem, solution) == []
+    assert violations(problem, solution) == []
     broken = _break(problem, solution, kind)
     if broken is None:
         return
-    assert solution_problems(problem, broken), f"a {kind} break went unnoticed"
+    assert violations(problem, broken), f"a {kind} break went unnoticed"
 
 
 @given(

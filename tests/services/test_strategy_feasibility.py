@@ -9,11 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import EnrolmentRole, MatchRunStatus, PairPreferenceKind
-from mentormatch_desktop.matching.feasibility import InfeasibleSolution, check_solution
 from mentormatch_desktop.matching.problem import (
     Assignment,
-    Constraints,
-    MatchProblem,
     MatchSolution,
 )
 from mentormatch_desktop.plugin.hookspecs import hookimpl
@@ -142,43 +139,3 @@ def test_a_strategys_scores_are_recomputed_from_the_score_model(session, host):
     run = session.get(MatchRun, boasted.run_id)
     assert run.objective["total_score"] == pytest.approx(boasted.total_score)
     assert boasted.total_score < 4
-
-
-def _problem(**constraints) -> MatchProblem:
-    import numpy as np
-
-    return MatchProblem(
-        mentee_ids=["a", "b", "c"],
-        mentor_ids=["x", "y"],
-        capacity=np.array([1, 2], dtype=np.int32),
-        pair_mentee=np.array([0, 0, 1, 1, 2], dtype=np.int32),
-        pair_mentor=np.array([0, 1, 0, 1, 1], dtype=np.int32),
-        pair_score=np.array([0.9, 0.5, 0.8, 0.4, 0.7]),
-        constraints=Constraints(**constraints),
-    )
-
-
-def test_check_solution_names_each_kind_of_violation():
-    problem = _problem(locked=[(2, 1)], required=[(1, 1)], mentors_per_mentee=1)
-    bad = MatchSolution(
-        "optimal",
-        [Assignment(0, 0, 5), Assignment(0, 1, 5), Assignment(1, 0, 5), Assignment(2, 0, 5)],
-        3, 20.0, 5.0, 0.0,
-    )  # fmt: skip
-    with pytest.raises(InfeasibleSolution) as err:
-        check_solution(problem, bad, strategy="bad")
-    v = err.value.violations
-    assert "mentors over capacity: x has 3 mentees (capacity 1)" in v
-    assert "mentees with more than 1 mentor(s): a has 2 mentors" in v
-    assert "pairs the problem does not allow: c – x" in v
-    assert "locked pairs left out: c – y" in v
-    assert "required pairs left out: b – y" in v
-    good = MatchSolution("optimal", [Assignment(0, 0, 1), Assignment(1, 1, 1),
-                                     Assignment(2, 1, 1)], 3, 3.0, 1.0, 0.0)  # fmt: skip
-    checked = check_solution(problem, good, strategy="ok")
-    assert [a.score for a in checked.assignments] == [0.9, 0.4, 0.7]
-    assert checked.total_score == pytest.approx(2.0) and checked.min_score == 0.4
-    with pytest.raises(InfeasibleSolution, match="unknown people"):
-        check_solution(
-            problem, MatchSolution("optimal", [Assignment(7, 0, 1)], 1, 1, 1, 0), strategy="x"
-        )

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from ortools.graph.python import max_flow, min_cost_flow
+from ortools.graph.python import min_cost_flow
 
 from mentormatch_desktop.matching.solvers.common import Prepared, attribute_values
 
@@ -179,6 +179,8 @@ def solve_min_cost(net: Network, pair_costs: np.ndarray) -> FlowResult:
 
 def max_flow_value(net: Network, keep: np.ndarray | None = None) -> int:
     """Most assignments possible using only the pair arcs where ``keep`` is True."""
+    from ortools.graph.python import max_flow  # only diagnoses need it; solving does not
+
     smf = max_flow.SimpleMaxFlow()
     caps = net.caps.copy()
     if keep is not None:
