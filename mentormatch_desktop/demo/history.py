@@ -55,7 +55,6 @@ class HistoryBuilder(ConversationsMixin):
                 "ended_at",
                 "end_reason",
                 "ended_by_id",
-                "last_activity_at",
                 "created_at",
             ),
         )
@@ -261,7 +260,7 @@ class HistoryBuilder(ConversationsMixin):
             quiet = max(now - r.uniform(31, 75) * DAY, pair.start + 10 * DAY)
         active_until = min(x for x in (quiet, ended, now) if x is not None)
 
-        last_meeting = self._meetings(
+        self._meetings(
             pair,
             z,
             eps,
@@ -270,7 +269,7 @@ class HistoryBuilder(ConversationsMixin):
             active_until,
             future=status == "active" and quiet is None,
         )
-        last_message = self._thread(pair, z, program_id, active_until)
+        self._thread(pair, z, program_id, active_until)
         self._milestones(pair, z, active_until)
         if status in ("completed", "ended_early") and ended is not None:
             for author in (pair.mentee, pair.mentor):
@@ -292,7 +291,6 @@ class HistoryBuilder(ConversationsMixin):
         self._settle_goals(pair, status, z, active_until)
         for person in (pair.mentor, pair.mentee):
             self.event(person, program_id, pair.id, "matched", pair.start)
-        candidates = [t for t in (last_meeting, last_message) if t is not None]
         self.mentorships.add(
             pair.id,
             program_id,
@@ -306,7 +304,6 @@ class HistoryBuilder(ConversationsMixin):
             ended,
             reason,
             ended_by,
-            max(candidates) if candidates else None,
             pair.start - 2 * DAY,
         )
 

@@ -10,8 +10,8 @@ message) call :func:`record_event` in their own unit of work for the same reason
 
 A session writes one event per participant (engagement is counted per person, for the
 department and time-zone views); everything else writes one event for the person who
-acted. ``mentorships.last_activity_at`` is kept current as a cache of the latest sign of
-life; readers use the log.
+acted. There is no second copy of "last activity" to keep in step (migration 0007 dropped
+``mentorships.last_activity_at``): readers compute it from the log.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mentormatch_desktop.domain.activity import SIGNS_OF_LIFE
 from mentormatch_desktop.domain.enums import EngagementKind, MeetingStatus, MentorshipStatus
 from mentormatch_desktop.domain.errors import FieldError
 from mentormatch_desktop.services.context import ServiceContext
@@ -69,10 +68,6 @@ def record_event(
             payload=payload,
         )
     )
-    if kind in SIGNS_OF_LIFE and (
-        mentorship.last_activity_at is None or at > mentorship.last_activity_at
-    ):
-        mentorship.last_activity_at = at
 
 
 def _not_future(ctx: ServiceContext, at: datetime, what: str) -> None:

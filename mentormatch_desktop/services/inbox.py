@@ -301,9 +301,6 @@ def post(
     ctx.session.add(message)
     thread.last_message_at = now
     ctx.session.flush()
-    mentorship = ctx.session.get(Mentorship, thread.mentorship_id) if thread.mentorship_id else None
-    if mentorship is not None:
-        mentorship.last_activity_at = now
     if sender_id is not None:
         ctx.session.add(
             EngagementEvent(

@@ -324,7 +324,7 @@ def rematch(
     new = Mentorship(
         program_id=m.program_id, mentor_id=new_mentor_id, mentee_id=m.mentee_id,
         group_key=m.group_key, status=MentorshipStatus.ACTIVE, match_score=score,
-        started_at=now, last_activity_at=now,
+        started_at=now,
     )  # fmt: skip
     session.add(new)
     session.flush()

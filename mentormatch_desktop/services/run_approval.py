@@ -206,7 +206,6 @@ def approve_run(
             proposal_id=p.id,
             match_score=p.score,
             started_at=now,
-            last_activity_at=now,
         )
         session.add(m)
         flush_versioned(session, "proposal", p.id, p.version)

@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import select, text
 
-from mentormatch_desktop.domain.activity import SIGNS_OF_LIFE
 from mentormatch_desktop.domain.enums import EngagementKind, MeetingStatus, MentorshipStatus
 from mentormatch_desktop.scheduling.ics import Attendee, SessionEvent, invitation
 from mentormatch_desktop.scheduling.recurrence import RecurrenceError, parse_rrule
@@ -154,10 +153,6 @@ def record_activity(
                 "payload": json.dumps(payload) if payload else None,
             },
         )
-        if kind in SIGNS_OF_LIFE and (
-            mentorship.last_activity_at is None or mentorship.last_activity_at < when
-        ):
-            mentorship.last_activity_at = when
     else:
         activity.record_event(ctx, mentorship, person_id, kind, when, payload or None)
 

@@ -22,9 +22,29 @@ from mentormatch_desktop.matching.solvers.synthetic import random_small_problem
 
 # What the cheap paths must not load: the data and database stacks of other commands.
 HEAVY = ("pandas", "polars", "pyarrow", "sqlalchemy", "alembic", "sklearn", "matplotlib")
+# What loading the plugins must not import: the calendar connectors' network, OAuth, keyring
+# and iCalendar stacks (about 0.55 s together), the criteria's scipy.sparse and the
+# solvers' OR-Tools and rustworkx. Each is imported by the plugin code that uses it.
+PLUGIN_STACKS = (
+    "httpx",
+    "authlib",
+    "joserfc",
+    "cryptography",
+    "caldav",
+    "keyring",
+    "icalendar",
+    "recurring_ical_events",
+    "scipy",
+    "ortools",
+    "rustworkx",
+    "jsonschema",
+    "sklearn",
+)
+# ``solve`` itself validates the file (jsonschema) and solves (OR-Tools): the rest stays out.
+SOLVE_MUST_NOT_LOAD = (*HEAVY, *(m for m in PLUGIN_STACKS if m not in ("ortools", "jsonschema")))
 
 
-def _heavy_modules_after(argv: list[str]) -> list[str]:
+def _heavy_modules_after(argv: list[str], heavy: tuple[str, ...] = HEAVY) -> list[str]:
     """Run ``mentormatch ARGV`` in a fresh interpreter; list the heavy packages it imported."""
     code = (
         "import sys\n"
@@ -33,7 +53,7 @@ def _heavy_modules_after(argv: list[str]) -> list[str]:
         f"    cli({argv!r}, prog_name='mentormatch')\n"
         "except SystemExit as exc:\n"
         "    assert not exc.code, exc.code\n"
-        f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))\n"
+        f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}))\n"
         "print('HEAVY=' + ','.join(heavy), file=sys.stderr)\n"
     )
     done = subprocess.run(
@@ -51,8 +71,45 @@ def test_a_small_solve_skips_the_database_and_dataframe_stacks(tmp_path: Path) -
     problem = random_small_problem(np.random.default_rng(3), 40, 12, max_capacity=4)
     path = tmp_path / "problem.json"
     path.write_text(json.dumps(problem_document(problem)))
-    assert _heavy_modules_after(["solve", str(path), "-o", str(tmp_path / "out.json")]) == []
+    argv = ["solve", str(path), "-o", str(tmp_path / "out.json")]
+    assert _heavy_modules_after(argv, SOLVE_MUST_NOT_LOAD) == []
     assert json.loads((tmp_path / "out.json").read_text())["status"] == "optimal"
+
+
+def test_loading_every_plugin_imports_none_of_their_heavy_stacks() -> None:
+    """The plugin load that ``solve`` (and every command) does: all built-ins come in
+    through their entry points and register what they provide, yet none of the stacks
+    they need to *work* is imported until a hook's object is used."""
+    code = (
+        "import sys, json\n"
+        "from mentormatch_desktop.plugin.host import default_host\n"
+        "host = default_host()\n"
+        f"loaded = sorted({{m.split('.')[0] for m in sys.modules}} & set({PLUGIN_STACKS!r}))\n"
+        "provided = {\n"
+        "    'connectors': sorted(host.calendar_connectors()),\n"
+        "    'channels': sorted(host.messaging_channels()),\n"
+        "    'strategies': sorted(host.strategies()),\n"
+        "    'criteria': len(host.criteria()),\n"
+        "}\n"
+        "infos = {i.name: (i.source, i.status, i.module) for i in host.plugins()}\n"
+        "print('RESULT=' + json.dumps([loaded, provided, infos]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    line = [x for x in done.stdout.splitlines() if x.startswith("RESULT=")][-1]
+    loaded, provided, infos = json.loads(line.removeprefix("RESULT="))
+    assert loaded == [], f"loading plugins imported {loaded}"
+    assert provided["connectors"] == ["caldav", "google", "ics", "microsoft"]
+    assert {"email", "slack", "teams"} <= set(provided["channels"])
+    assert {"optimizer", "greedy", "stable", "peer"} <= set(provided["strategies"])
+    assert provided["criteria"] >= 5
+    # real pluggy plugins from entry points, every one loaded (listing asks for their notes)
+    for name in ("calendar-caldav", "calendar-google", "calendar-ics", "optimizer", "slack"):
+        source, status, module = infos[name]
+        assert (source, status) == ("built-in", "loaded") and module.startswith(
+            "mentormatch_plugins."
+        )
 
 
 def test_every_row_names_its_command_with_the_command_s_own_summary() -> None:

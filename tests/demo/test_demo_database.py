@@ -11,6 +11,7 @@ from scipy.stats import spearmanr
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from mentormatch_desktop.analytics.facts import activity_totals
 from mentormatch_desktop.demo.evidence import mentorship_outcomes
 from mentormatch_desktop.services.demo import (
     DemoDatabaseNotEmpty,
@@ -87,11 +88,14 @@ def test_demo_database_is_complete_and_consistent(
 
 def test_some_pairs_are_clearly_at_risk(demo_session: Session, demo_info: DemoInfo) -> None:
     s, now = demo_session, demo_info.now
+    totals = activity_totals(now)  # last activity as every screen reads it: from the log
     quiet = s.scalars(
-        sa.select(Mentorship.id).where(
+        sa.select(Mentorship.id)
+        .outerjoin(totals, totals.c.mentorship_id == Mentorship.id)
+        .where(
             Mentorship.status == "active",
-            sa.or_(Mentorship.last_activity_at.is_(None),
-                   Mentorship.last_activity_at < now - timedelta(days=30)),
+            sa.or_(totals.c.last_activity.is_(None),
+                   totals.c.last_activity < now - timedelta(days=30)),
         )
     ).all()  # fmt: skip
     assert quiet, "no active pair has been silent for 30 days"

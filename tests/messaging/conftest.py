@@ -68,7 +68,6 @@ def org(engine: Engine) -> dict[str, int]:
             mentor_id=ids["ada"],
             mentee_id=ids["alan"],
             started_at=NOW,
-            last_activity_at=NOW,
         )
         s.add(m)
         s.flush()

@@ -64,10 +64,9 @@ PARTICIPANT: dict[str, Access] = {
         select="id IN (SELECT program_id FROM enrolments WHERE person_id = :me)"
     ),
     "public.enrolments": Access(select=MINE, update=MINE),
-    # Only last_activity_at is granted for UPDATE (session steps move it).
-    "public.mentorships": Access(
-        select="mentor_id = :me OR mentee_id = :me", update="mentor_id = :me OR mentee_id = :me"
-    ),
+    # No UPDATE: a participant's activity is an engagement event (0007 dropped the
+    # last_activity_at column they used to move).
+    "public.mentorships": Access(select="mentor_id = :me OR mentee_id = :me"),
     "public.milestones": Access(*[f"mentorship_id IN {MY_MS}"] * 3),
     "public.meetings": Access(*[f"mentorship_id IN {MY_MS}"] * 3),
     "public.feedback": Access(

@@ -41,7 +41,6 @@ class Mentorship(Base):
     __tablename__ = "mentorships"
     __table_args__ = (
         Index("ix_mentorships_program_status", "program_id", "status"),
-        Index("ix_mentorships_last_activity", "status", "last_activity_at"),
         Index(
             "uq_mentorships_running_pair",
             "program_id",
@@ -69,7 +68,6 @@ class Mentorship(Base):
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    last_activity_at: Mapped[datetime | None]  # kept current by services; drives at-risk views
     created_at: Mapped[created_at]
 
     mentor: Mapped[Person] = relationship(foreign_keys=[mentor_id])

@@ -131,11 +131,8 @@ CREATE POLICY mm_program_coordinator_scope ON match_proposals TO mentormatch_pro
 CREATE POLICY mm_participant_mine ON mentorships FOR SELECT TO mentormatch_participant
     USING (mentor_id = (SELECT mm_current_person()) OR mentee_id = (SELECT mm_current_person()));
 
--- The column grant leaves participants only last_activity_at, which their session steps
--- move forward (services/sessions.py record_activity).
-CREATE POLICY mm_participant_activity ON mentorships FOR UPDATE TO mentormatch_participant
-    USING (mentor_id = (SELECT mm_current_person()) OR mentee_id = (SELECT mm_current_person()))
-    WITH CHECK (mentor_id = (SELECT mm_current_person()) OR mentee_id = (SELECT mm_current_person()));
+-- Participants never update a mentorship: their activity is an engagement event
+-- (mentorships.last_activity_at, which they once moved, was dropped by migration 0007).
 
 CREATE POLICY mm_participant_mine ON milestones TO mentormatch_participant
     USING (mentorship_id = ANY ((SELECT mm_my_mentorships())::integer[]))

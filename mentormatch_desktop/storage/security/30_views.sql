@@ -49,8 +49,7 @@ CREATE VIEW mm_analytics.enrolments AS
     FROM public.enrolments;
 CREATE VIEW mm_analytics.mentorships AS
     SELECT id, program_id, mentor_id, mentee_id, proposal_id, group_key, status, match_score,
-           started_at, ended_at, ''::text AS end_reason, ended_by_id, last_activity_at,
-           created_at
+           started_at, ended_at, ''::text AS end_reason, ended_by_id, created_at
     FROM public.mentorships;
 CREATE VIEW mm_analytics.milestones AS
     SELECT id, mentorship_id, owner_id, goal_id, ''::varchar AS title, ''::text AS description,

@@ -48,7 +48,6 @@ GRANT SELECT, INSERT, UPDATE, DELETE
        pair_preferences, calendar_connections, busy_blocks
     TO mentormatch_participant;
 GRANT SELECT ON programs, mentorships, threads TO mentormatch_participant;
-GRANT UPDATE (last_activity_at) ON mentorships TO mentormatch_participant;
 -- Partner's name and e-mail for invitations; audit rows with the database's actor.
 GRANT EXECUTE ON FUNCTION mm_mentorship_people(integer), mm_record_audit(timestamptz, integer, text, text, text, text, jsonb),
     mm_record_partner_event(integer, integer, text, timestamptz, jsonb)
