@@ -128,6 +128,8 @@ class MatchProblem:
         """Pair index of each ``(mentee, mentor)`` in ``pairs``, or -1 when it has no score."""
         if not pairs:
             return np.zeros(0, dtype=np.int64)
+        if self.n_pairs == 0:  # nothing is scored (indexing an empty order would fail)
+            return np.full(len(pairs), -1, dtype=np.int64)
         order, sorted_keys = self._sorted_keys()
         arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
 

@@ -166,3 +166,20 @@ def test_the_solve_command_refuses_with_the_same_checker_as_a_run(
         check_solution(problem, Overfilling().solve(problem), strategy="overfilling")
     assert "mentors over capacity: dee has 2 mentees (capacity 1)" in err.value.violations
     assert str(err.value) in result.output  # word for word what a run would say
+
+
+def test_an_answer_to_a_problem_without_scored_pairs_is_named_not_crashed():
+    """Found by the fuzzer: a problem with no scored pair, and an answer that uses one."""
+    problem = MatchProblem(
+        mentee_ids=["e0"],
+        mentor_ids=["m0"],
+        capacity=np.array([0], dtype=np.int32),
+        pair_mentee=np.zeros(0, dtype=np.int32),
+        pair_mentor=np.zeros(0, dtype=np.int32),
+        pair_score=np.zeros(0),
+    )
+    answer = MatchSolution("optimal", [Assignment(0, 0, 0.0)], 1, 0.0, 0.0, 0.0)
+    assert violations(problem, answer) == [
+        "pairs the problem does not allow (no score): e0 – m0",
+        "mentors over capacity: m0 has 1 mentees (capacity 0)",
+    ]
