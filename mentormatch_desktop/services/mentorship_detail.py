@@ -23,6 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from mentormatch_desktop.domain.activity import SIGNS_OF_LIFE
 from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus, ProgramKind
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.mentorships import (
@@ -293,7 +294,13 @@ def _history(ctx: ServiceContext, m: Mentorship) -> list[StatusChange]:
         out.append(StatusChange(m.ended_at, _STATUS_WORDS[MentorshipStatus(m.status)],
                                 m.end_reason))  # fmt: skip
     elif m.status == MentorshipStatus.PAUSED and not any(c.label == "Paused" for c in out):
-        out.append(StatusChange(m.last_activity_at or m.started_at, "Paused", ""))
+        # No audit row says when: after the pair's last sign of life, as the log has it.
+        last = ctx.session.scalar(
+            sa.select(sa.func.max(EngagementEvent.occurred_at)).where(
+                EngagementEvent.mentorship_id == m.id, EngagementEvent.kind.in_(SIGNS_OF_LIFE)
+            )
+        )
+        out.append(StatusChange(last or m.started_at, "Paused", ""))
     return out
 
 
