@@ -129,12 +129,14 @@ class PluginHost:
     def _load_all(self) -> None:
         if self.autoload_third_party:
             folders.activate_plugin_dirs()  # wheels an admin installed with pip --target
-        for ep in sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=_ep_sort_key):
-            dist = ep.dist.name if ep.dist is not None else "unknown"
-            builtin = _normalise(dist) == _normalise(BUILTIN_DISTRIBUTION)
+        seen: dict[int, tuple[str, str, bool]] = {}
+        found = [
+            (ep, *_distribution(ep, seen)) for ep in metadata.entry_points(group=ENTRY_POINT_GROUP)
+        ]
+        found.sort(key=lambda item: (not item[3], item[0].name))  # built-ins first
+        for ep, dist, version, builtin in found:
             if not builtin and not self.autoload_third_party:
                 continue
-            version = ep.dist.version if ep.dist is not None else "?"
             self._load_entry_point(ep, dist, version, builtin)
         self._collect()
         self._announce_started()
@@ -383,6 +385,20 @@ def _normalise(name: str) -> str:
     return name.lower().replace("_", "-").replace(".", "-")
 
 
-def _ep_sort_key(ep: metadata.EntryPoint) -> tuple[int, str]:
-    dist = ep.dist.name if ep.dist is not None else ""
-    return (0 if _normalise(dist) == _normalise(BUILTIN_DISTRIBUTION) else 1, ep.name)
+def _distribution(
+    ep: metadata.EntryPoint, seen: dict[int, tuple[str, str, bool]]
+) -> tuple[str, str, bool]:
+    """(distribution name, version, built-in?) of an entry point, reading its metadata once.
+
+    ``Distribution.name`` and ``.version`` each parse the whole METADATA file again, and
+    the built-ins are thirteen entry points of one distribution: a cache per distribution
+    object (entry points of one distribution share it, and outlive ``seen``) saves that
+    on every start-up.
+    """
+    if ep.dist is None:
+        return "unknown", "?", False
+    if id(ep.dist) not in seen:
+        meta = ep.dist.metadata
+        name, version = meta["Name"] or "unknown", meta["Version"] or "?"
+        seen[id(ep.dist)] = (name, version, _normalise(name) == _normalise(BUILTIN_DISTRIBUTION))
+    return seen[id(ep.dist)]
