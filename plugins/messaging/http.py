@@ -1,20 +1,22 @@
 """Posting JSON to chat services and reading their answer as a delivery result.
 
 Shared by the Slack and Teams channels. Plain ``urllib`` with a timeout: the worker makes a
-few requests per second at most, and no extra dependency is worth that.
+few requests per second at most, and no extra dependency is worth that. ``urllib.request``
+(with ``http.client`` and ``ssl``) is imported when a request is sent, not when the plugin
+loads.
 """
 
 from __future__ import annotations
 
 import json
 import socket
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
-from email.message import Message
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mentormatch_desktop.plugin.api import DeliveryResult
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -34,6 +36,9 @@ def post_json(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> HttpAnswer:
     """POST ``payload`` as JSON; HTTP errors come back as answers, network errors raise."""
+    import urllib.error
+    import urllib.request
+
     data = json.dumps(payload).encode()
     request = urllib.request.Request(
         url,

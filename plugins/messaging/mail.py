@@ -17,6 +17,8 @@ system that deduplicates on it drops the copy); ``In-Reply-To``/``References`` n
 thread, so a conversation stays one thread in the mail client. Digests (hourly, daily) and
 quiet hours are scheduled by the outbox from the person's settings in their own time zone;
 this channel accepts digests (``digest = True``).
+
+``smtplib`` and ``ssl`` are imported when a connection is made, not when the plugin loads.
 """
 
 from __future__ import annotations
@@ -26,16 +28,18 @@ import hashlib
 import html
 import logging
 import re
-import smtplib
-import ssl
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from mentormatch_desktop.plugin.api import Delivery, DeliveryResult, PluginHost, hookimpl
 from mentormatch_plugins.messaging.settings import ConfigSource, no_config, secret, setting
+
+if TYPE_CHECKING:
+    import smtplib
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +215,9 @@ class EmailChannel:
         self._settings: SmtpSettings | None = None
 
     def _connect(self, s: SmtpSettings) -> smtplib.SMTP:
+        import smtplib
+        import ssl
+
         context = ssl.create_default_context(cafile=s.ca_file)
         smtp: smtplib.SMTP
         if s.implicit_tls:
@@ -233,6 +240,8 @@ class EmailChannel:
         return smtp
 
     def close(self) -> None:
+        import smtplib
+
         with self._lock:
             if self._smtp is not None:
                 with contextlib.suppress(smtplib.SMTPException, OSError):
@@ -240,6 +249,8 @@ class EmailChannel:
                 self._smtp = None
 
     def deliver(self, delivery: Delivery) -> DeliveryResult:
+        import smtplib
+
         try:
             settings = smtp_settings(self._config)
         except SmtpConfigError as exc:
@@ -290,6 +301,8 @@ class EmailChannel:
         return DeliveryResult(ok=False, retry=True, detail="SMTP: not sent")
 
     def _reset(self) -> None:
+        import smtplib
+
         try:
             if self._smtp is not None:
                 self._smtp.rset()
