@@ -594,3 +594,60 @@ def search_messages(ctx: ServiceContext, query: str, *, limit: int = 50) -> list
         .limit(limit)
     ).all()
     return [_view(m, name or "MentorMatch") for m, name in rows]
+
+
+@dataclass(frozen=True)
+class LastMessage:
+    sender_name: str
+    body: str
+    created_at: datetime
+
+
+def last_messages(ctx: ServiceContext, thread_ids: list[int]) -> dict[int, LastMessage]:
+    """The newest visible message of each of ``thread_ids`` (for previews in a thread list).
+
+    One query over the ``(thread_id, id)`` index: the newest id per thread, then those rows.
+    Only threads the acting person belongs to are answered.
+    """
+    if not thread_ids:
+        return {}
+    newest = (
+        sa.select(sa.func.max(Message.id).label("id"))
+        .join(ThreadParticipant, ThreadParticipant.thread_id == Message.thread_id)
+        .where(
+            Message.thread_id.in_(thread_ids),
+            Message.deleted_at.is_(None),
+            ThreadParticipant.person_id == me(ctx),
+        )
+        .group_by(Message.thread_id)
+        .subquery()
+    )
+    rows = ctx.session.execute(
+        sa.select(Message.thread_id, Message.body, Message.created_at, Person.full_name)
+        .join(newest, newest.c.id == Message.id)
+        .outerjoin(Person, Person.id == Message.sender_id)
+    ).all()
+    return {tid: LastMessage(name or "MentorMatch", body, at) for tid, body, at, name in rows}
+
+
+def inbox_marker(ctx: ServiceContext) -> tuple[object, ...]:
+    """A cheap fingerprint of the acting person's inbox: it changes when a message arrives,
+    is edited or deleted, a thread is joined, or their read state moves.
+
+    What an embedded (SQLite) app polls every few seconds instead of LISTEN/NOTIFY; one
+    indexed aggregate query.
+    """
+    mine = me(ctx)
+    row = ctx.session.execute(
+        sa.select(
+            sa.func.count(sa.distinct(ThreadParticipant.thread_id)),
+            sa.func.max(ThreadParticipant.last_read_at),
+            sa.func.max(Message.id),
+            sa.func.max(Message.edited_at),
+            sa.func.max(Message.deleted_at),
+        )
+        .select_from(ThreadParticipant)
+        .outerjoin(Message, Message.thread_id == ThreadParticipant.thread_id)
+        .where(ThreadParticipant.person_id == mine)
+    ).one()
+    return tuple(row)

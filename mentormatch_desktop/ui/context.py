@@ -32,6 +32,9 @@ class AppContext(QObject):
 
     connection_changed = Signal(bool, str)  # connected?, message for the user
     data_changed = Signal(str)  # topic: "participants", "programs", "matching", "mentorships"
+    #: the signed-in person's inbox may have changed: {"thread_ids": [...]} (a notification
+    #: or this app's own send/read) or {"catch_up": True} (re-read everything); see ui/live.py
+    inbox_changed = Signal(object)
 
     def __init__(
         self,

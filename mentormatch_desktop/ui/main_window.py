@@ -3,15 +3,17 @@
 The window owns what is shared between screens and outlives them: the connection banner
 (shown when the database cannot be reached, with Retry and automatic retries, so the user
 never needs to restart), the status bar (which database, connected or not), and the
-remembered geometry and last screen (``QSettings``).
+remembered geometry and last screen (``QSettings``). For a participant it also owns the
+live inbox (``ui/live.py``): LISTEN/NOTIFY or polling for the whole app, forwarded as
+``AppContext.inbox_changed``, with the unread count drawn as a badge in the navigation.
 """
 
 from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QModelIndex, QRect, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QColor, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,14 +22,18 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
 from mentormatch_desktop import __version__
+from mentormatch_desktop.services.inbox import unread_total
 from mentormatch_desktop.storage.migrations import SchemaMismatch, prepare_schema
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.live import LiveInbox
 from mentormatch_desktop.ui.views import ViewSpec, available_views
 from mentormatch_desktop.ui.widgets import Banner
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
@@ -35,6 +41,34 @@ from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
 log = logging.getLogger(__name__)
 
 RETRY_INTERVAL_MS = 10_000
+BADGE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class NavigationDelegate(QStyledItemDelegate):
+    """The navigation item as the style draws it, plus a count pill (unread messages)."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().paint(painter, option, index)
+        count = index.data(BADGE_ROLE)
+        if not count:
+            return
+        palette = theme.current()
+        label = str(count) if count < 1000 else "999+"
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        font = painter.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        painter.setFont(font)
+        width = max(22, painter.fontMetrics().horizontalAdvance(label) + 14)
+        rect = option.rect
+        pill = QRect(rect.right() - width - 14, rect.center().y() - 10, width, 20)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(palette.accent))
+        painter.drawRoundedRect(pill, 10, 10)
+        painter.setPen(QColor(palette.on_accent))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, label)
+        painter.restore()
 
 
 class MainWindow(QMainWindow):
@@ -65,6 +99,16 @@ class MainWindow(QMainWindow):
         self._retry_timer = QTimer(self, interval=RETRY_INTERVAL_MS)
         self._retry_timer.timeout.connect(self.reconnect)
         self._restore_geometry()
+        self.live: LiveInbox | None = None
+        self._unread_task: Task | None = None
+        self._unread_again = False
+        person = context.identity.person_id
+        if "inbox" in self.keys() and person is not None:
+            self.live = LiveInbox(context, person, self)
+            self.live.changed.connect(context.inbox_changed)
+            # the listener lost its connection: check the database (the banner if it is down)
+            self.live.live_changed.connect(lambda live: live or self.reconnect())
+        context.inbox_changed.connect(self._on_inbox_changed)
 
     # -- layout ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -87,6 +131,7 @@ class MainWindow(QMainWindow):
         self.navigation = QListWidget(objectName="navigation")
         self.navigation.setIconSize(QSize(20, 20))
         self.navigation.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.navigation.setItemDelegate(NavigationDelegate(self.navigation))
         for spec in self.specs:
             item = QListWidgetItem(theme.icon(spec.icon, theme.current().muted), spec.title)
             item.setData(Qt.ItemDataRole.UserRole, spec.key)
@@ -176,6 +221,9 @@ class MainWindow(QMainWindow):
             requested = getattr(widget, "mentorships_requested", None)
             if requested is not None:  # the dashboard's click-through
                 requested.connect(self.show_mentorships)
+            opened = getattr(widget, "open_requested", None)
+            if opened is not None:  # home → a conversation in the inbox
+                opened.connect(self.open_screen)
         return self.screens[key]
 
     def show_mentorships(self, ids: list[int]) -> QWidget | None:
@@ -187,6 +235,66 @@ class MainWindow(QMainWindow):
         if callable(show_ids):
             show_ids(list(ids))
         return self.navigate("mentorships")
+
+    def open_screen(self, key: str, thread_id: int = 0) -> QWidget | None:
+        """Show screen ``key``; for the inbox with a ``thread_id``, open that thread."""
+        screen = self.navigate(key)
+        open_thread = getattr(screen, "open_thread", None)
+        if thread_id and callable(open_thread):
+            open_thread(thread_id)
+        return screen
+
+    # -- unread badge ----------------------------------------------------------------------
+    def badge(self, key: str) -> int:
+        """The count shown next to screen ``key`` in the navigation (0: none)."""
+        if key not in self.keys():
+            return 0
+        return int(self.navigation.item(self.keys().index(key)).data(BADGE_ROLE) or 0)
+
+    def set_badge(self, key: str, count: int) -> None:
+        if key not in self.keys():
+            return
+        row = self.keys().index(key)
+        item = self.navigation.item(row)
+        item.setData(BADGE_ROLE, count)
+        title = self.specs[row].title
+        item.setToolTip(f"{title}: {count} unread" if count else title)
+        inbox = self.specs[row].key == "inbox"
+        if inbox:
+            self.setWindowTitle(
+                f"({count}) MentorMatch Desktop" if count else "MentorMatch Desktop"
+            )
+
+    def refresh_unread(self) -> Task | None:
+        """Read the unread total again (in a worker) and show it on the Inbox item."""
+        if "inbox" not in self.keys() or self.context.identity.person_id is None:
+            return None
+        if self._unread_task is not None and not self._unread_task.done:
+            self._unread_again = True
+            return self._unread_task
+        context = self.context
+
+        def count() -> int:
+            with context.unit_of_work() as ctx:
+                return unread_total(ctx)
+
+        def again() -> None:
+            if self._unread_again:
+                self._unread_again = False
+                self.refresh_unread()
+
+        self._unread_task = run_in_background(
+            count,
+            on_success=lambda n: self.set_badge("inbox", n),
+            on_error=lambda error: log.info("unread count: %s", error.message),
+            on_finished=again,
+            owner=self,
+        )
+        return self._unread_task
+
+    def _on_inbox_changed(self, _payload: object) -> None:
+        if self._ready:
+            self.refresh_unread()
 
     def _on_row_changed(self, row: int) -> None:
         if 0 <= row < len(self.specs) and self._ready:
@@ -212,6 +320,9 @@ class MainWindow(QMainWindow):
     def set_ready(self) -> None:
         """The database is usable: open the remembered screen (Participants the first time)."""
         self._ready = True
+        if self.live is not None:
+            self.live.start()
+        self.refresh_unread()
         start = self.start_key()
         if start is None:
             return
@@ -270,6 +381,7 @@ class MainWindow(QMainWindow):
                 # Everything shown may be out of date: the visible screen reloads now,
                 # the others when they are next opened.
                 self.context.notify("*")
+                self.refresh_unread()
                 current = self.stack.currentWidget()
                 refresh = getattr(current, "refresh", None)
                 if callable(refresh) and not hasattr(current, "watches"):
@@ -319,6 +431,8 @@ class MainWindow(QMainWindow):
         self.resize(1360, 860)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.live is not None:
+            self.live.stop()
         self.qsettings.setValue("main/geometry", self.saveGeometry())
         key = self.current_key()
         if key:

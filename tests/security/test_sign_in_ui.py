@@ -82,7 +82,7 @@ def test_participant_signs_in_and_sees_only_their_mentoring(
     signed = _sign_in_with_dialog(qtbot, login.url)
     assert (signed.identity.role, signed.identity.person_id) == ("participant", login.person_id)
     window = make_window(signed)
-    assert window.keys() == ["my_profile", "schedule"]
+    assert window.keys() == ["home", "inbox", "my_profile", "schedule"]
     assert "participant" in window.identity_label.text()
     screen = window.navigate("my_profile")
     qtbot.waitUntil(lambda: screen.profile is not None, timeout=30_000)

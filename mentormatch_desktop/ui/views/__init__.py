@@ -48,6 +48,8 @@ class ViewSpec:
 _PKG = "mentormatch_desktop.ui.views"
 
 VIEWS: list[ViewSpec] = [
+    ViewSpec("home", "Home", "home", f"{_PKG}.home:HomeView", roles=("participant",)),
+    ViewSpec("inbox", "Inbox", "inbox", f"{_PKG}.inbox:InboxView", roles=("participant",)),
     ViewSpec("programs", "Programs", "programs", f"{_PKG}.programs:ProgramsView"),
     ViewSpec(
         "participants", "Participants", "participants", f"{_PKG}.participants:ParticipantsView"
@@ -63,7 +65,7 @@ VIEWS: list[ViewSpec] = [
     ),
     ViewSpec(
         "my_profile",
-        "My mentoring",
+        "My profile",
         "person",
         f"{_PKG}.my_profile:MyProfileView",
         roles=("participant",),

@@ -37,7 +37,7 @@ class MyProfileView(View):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         layout = page_layout(self)
-        self.header = PageHeader("My mentoring", "Your profile and the people you mentor with.")
+        self.header = PageHeader("My profile", "Your profile and the people you mentor with.")
         self.save_button = self.header.add_action("Save profile", "check", primary=True)
         self.save_button.clicked.connect(self.save)
         self.save_button.setEnabled(False)

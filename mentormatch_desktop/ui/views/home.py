@@ -1,0 +1,303 @@
+""" "Home" for a participant: their mentorships, next sessions, unread messages, goals, and
+what waits for them.
+
+Read in one worker through :func:`mentormatch_desktop.services.home.my_home` as the
+signed-in person; it reloads by itself when the inbox changes (``inbox_changed``: a message
+arrived, or they read one), so the unread figures never go stale.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mentormatch_desktop.services.home import Home, HomeMentorship, my_home
+from mentormatch_desktop.ui import theme
+from mentormatch_desktop.ui.charts.kpi import KpiTile
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.formatting import format_date, plural
+from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.widgets import Banner, PageHeader, card, make_button, section_title
+from mentormatch_desktop.ui.workers import Task, TaskError
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def session_text(when: datetime | None, zone: str, confirmed: bool = True) -> str:
+    """``Tue 9 Jun, 14:00`` in the person's own zone (``proposed`` when not yet agreed)."""
+    if when is None:
+        return "No session planned"
+    local = when.astimezone(_zone(zone))
+    text = f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
+    return text if confirmed else f"{text} (proposed)"
+
+
+class HomeView(View):
+    """The participant's start screen."""
+
+    watches = ("mentorships", "participants")
+    #: the screen a click leads to ("inbox") and, for a thread, its id (else 0)
+    open_requested = Signal(str, int)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.home: Home | None = None
+        self._loading: Task | None = None
+        self._again = False
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        outer.addWidget(scroll)
+        page = QWidget()
+        scroll.setWidget(page)
+        layout = QVBoxLayout(page)
+        layout.setContentsMargins(24, 20, 24, 16)
+        layout.setSpacing(14)
+
+        self.header = PageHeader("Home", "Your mentoring at a glance.")
+        inbox = self.header.add_action("Open inbox", "inbox", primary=True)
+        inbox.clicked.connect(lambda: self.open_requested.emit("inbox", 0))
+        layout.addWidget(self.header)
+        self.banner = Banner()
+        layout.addWidget(self.banner)
+
+        tiles = QHBoxLayout()
+        tiles.setSpacing(12)
+        self.unread_tile = KpiTile("Unread messages", "across all your conversations")
+        self.unread_tile.make_clickable()
+        self.unread_tile.clicked.connect(lambda: self.open_requested.emit("inbox", 0))
+        self.mentorship_tile = KpiTile("Mentorships", "running now")
+        self.session_tile = KpiTile("Next session", "")
+        self.goal_tile = KpiTile("Open goals", "")
+        for tile in (self.unread_tile, self.mentorship_tile, self.session_tile, self.goal_tile):
+            tiles.addWidget(tile, 1)
+        layout.addLayout(tiles)
+
+        columns = QHBoxLayout()
+        columns.setSpacing(16)
+        left = QVBoxLayout()
+        left.setSpacing(10)
+        left.addWidget(section_title("My mentorships"))
+        self.mentorship_box = QVBoxLayout()
+        self.mentorship_box.setSpacing(10)
+        left.addLayout(self.mentorship_box)
+        left.addStretch(1)
+        right = QVBoxLayout()
+        right.setSpacing(10)
+        right.addWidget(section_title("Needs your attention"))
+        self.todo_card = card()
+        self.todo_box = QVBoxLayout(self.todo_card)
+        self.todo_box.setContentsMargins(14, 10, 14, 10)
+        self.todo_box.setSpacing(6)
+        right.addWidget(self.todo_card)
+        right.addWidget(section_title("My goals"))
+        self.goal_card = card()
+        self.goal_box = QVBoxLayout(self.goal_card)
+        self.goal_box.setContentsMargins(14, 10, 14, 10)
+        self.goal_box.setSpacing(6)
+        right.addWidget(self.goal_card)
+        right.addStretch(1)
+        columns.addLayout(left, 3)
+        columns.addLayout(right, 2)
+        layout.addLayout(columns, 1)
+        context.inbox_changed.connect(self._on_inbox_changed)
+
+    # -- loading -------------------------------------------------------------------------
+    def _load(self) -> Home:
+        with self.context.unit_of_work() as ctx:
+            return my_home(ctx)
+
+    def reload(self) -> None:
+        if self._loading is not None and not self._loading.done:
+            self._again = True  # one more read once this one is back
+            return
+        self._loading = self.run(self._load, on_success=self.show_home, on_error=self._failed)
+        self._loading.finished.connect(self._reload_again)
+
+    def _reload_again(self) -> None:
+        if self._again:
+            self._again = False
+            self.reload()
+
+    def _on_inbox_changed(self, _payload: object) -> None:
+        if self.isVisible():
+            self.reload()
+        else:
+            self._stale = True
+
+    def _failed(self, error: TaskError) -> None:
+        self.banner.show_message(error.message, "error")
+
+    # -- showing -------------------------------------------------------------------------
+    def show_home(self, home: Home) -> None:
+        self.home = home
+        self.banner.hide()
+        first = home.full_name.split()[0] if home.full_name else ""
+        self.header.title.setText(f"Welcome back, {first}" if first else "Home")
+        self.unread_tile.set_value(
+            f"{home.unread:,}", tone="warn" if home.unread else "", hint=None
+        )
+        self.mentorship_tile.set_value(
+            str(len(home.mentorships)),
+            ", ".join(sorted({m.program for m in home.mentorships})) or "none running now",
+        )
+        upcoming = [m for m in home.mentorships if m.next_session is not None]
+        soonest = min(upcoming, key=lambda m: m.next_session) if upcoming else None
+        if soonest is not None:
+            local = soonest.next_session.astimezone(_zone(home.time_zone))
+            self.session_tile.set_value(
+                f"{local:%a} {local.day} {local:%b}",
+                f"{local:%H:%M} with {soonest.partner}"
+                + ("" if soonest.next_session_confirmed else " (proposed)"),
+            )
+        else:
+            self.session_tile.set_value("—", "nothing planned yet")
+        due = [g for g in home.goals if g.target_date is not None]
+        self.goal_tile.set_value(
+            str(len(home.goals)),
+            f"next due {format_date(min(g.target_date for g in due))}" if due else "",
+        )
+        self._fill_mentorships(home)
+        self._fill_todo(home)
+        self._fill_goals(home)
+
+    def _clear(self, box: QVBoxLayout) -> None:
+        while box.count():
+            item = box.takeAt(0)
+            widget = item.widget()
+            if widget is not None:
+                widget.deleteLater()
+
+    def _fill_mentorships(self, home: Home) -> None:
+        self._clear(self.mentorship_box)
+        if not home.mentorships:
+            empty = card()
+            row = QVBoxLayout(empty)
+            row.setContentsMargins(16, 14, 16, 14)
+            row.addWidget(QLabel("<b>No running mentorship yet</b>"))
+            text = QLabel(
+                "When your coordinator approves a match, your mentor or mentee appears here "
+                "and your conversation opens in the inbox.",
+                objectName="muted",
+            )
+            text.setWordWrap(True)
+            row.addWidget(text)
+            self.mentorship_box.addWidget(empty)
+            return
+        for m in home.mentorships:
+            self.mentorship_box.addWidget(self._mentorship_card(m, home.time_zone))
+
+    def _mentorship_card(self, m: HomeMentorship, zone: str) -> QFrame:
+        frame = card()
+        frame.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        grid = QGridLayout(frame)
+        grid.setContentsMargins(16, 12, 16, 12)
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(4)
+        avatar = QLabel()
+        avatar.setPixmap(theme.pixmap("person", theme.current().accent, 28))
+        grid.addWidget(avatar, 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
+        role = "Your mentee" if m.my_side == "mentor" else "Your mentor"
+        name = QLabel(f"<span style='font-size:12pt; font-weight:600'>{html.escape(m.partner)}</span>")
+        grid.addWidget(name, 0, 1)
+        paused = " · paused" if m.status == "paused" else ""
+        grid.addWidget(
+            QLabel(
+                f"{role} · {m.program} · since {format_date(m.started_at)}{paused}",
+                objectName="muted",
+            ),
+            1,
+            1,
+        )
+        facts = QHBoxLayout()
+        facts.setSpacing(18)
+        facts.addWidget(
+            self._fact("calendar", session_text(m.next_session, zone, m.next_session_confirmed))
+        )
+        facts.addWidget(self._fact("check", plural(m.open_milestones, "open milestone")))
+        unread = plural(m.unread, "unread message") if m.unread else "All caught up"
+        facts.addWidget(self._fact("chat", unread, strong=bool(m.unread)))
+        facts.addStretch(1)
+        grid.addLayout(facts, 2, 1)
+        button = make_button("Message", "chat")
+        thread_id = m.thread_id or 0
+        button.clicked.connect(lambda: self.open_requested.emit("inbox", thread_id))
+        grid.addWidget(button, 0, 2, 2, 1, Qt.AlignmentFlag.AlignVCenter)
+        grid.setColumnStretch(1, 1)
+        return frame
+
+    def _fact(self, icon: str, text: str, *, strong: bool = False) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 4, 0, 0)
+        row.setSpacing(6)
+        picture = QLabel()
+        colour = theme.current().accent if strong else theme.current().muted
+        picture.setPixmap(theme.pixmap(icon, colour, 16))
+        label = QLabel(f"<b>{html.escape(text)}</b>" if strong else html.escape(text))
+        row.addWidget(picture)
+        row.addWidget(label)
+        return box
+
+    def _fill_todo(self, home: Home) -> None:
+        self._clear(self.todo_box)
+        if not home.todo:
+            self.todo_box.addWidget(QLabel("Nothing waiting for you. ✓", objectName="muted"))
+            return
+        for item in home.todo[:8]:
+            icon = "chat" if item.kind == "reply" else "calendar"
+            row = QWidget()
+            line = QHBoxLayout(row)
+            line.setContentsMargins(0, 2, 0, 2)
+            line.setSpacing(8)
+            picture = QLabel()
+            picture.setPixmap(theme.pixmap(icon, theme.current().warning, 16))
+            text = QLabel(item.text)
+            text.setTextFormat(Qt.TextFormat.PlainText)
+            text.setWordWrap(True)
+            line.addWidget(picture, 0, Qt.AlignmentFlag.AlignTop)
+            line.addWidget(text, 1)
+            if item.thread_id is not None:
+                link = QLabel("<a href='#'>Reply</a>")
+                thread_id = item.thread_id
+                link.linkActivated.connect(
+                    lambda _=None, t=thread_id: self.open_requested.emit("inbox", t)
+                )
+                line.addWidget(link)
+            self.todo_box.addWidget(row)
+
+    def _fill_goals(self, home: Home) -> None:
+        self._clear(self.goal_box)
+        if not home.goals:
+            self.goal_box.addWidget(QLabel("No open goals.", objectName="muted"))
+            return
+        for goal in home.goals[:8]:
+            due = (
+                f" <span style='color:{theme.current().muted}'>"
+                f"· due {format_date(goal.target_date)}</span>"
+                if goal.target_date
+                else ""
+            )
+            label = QLabel(f"• {html.escape(goal.title)}{due}")
+            label.setWordWrap(True)
+            self.goal_box.addWidget(label)

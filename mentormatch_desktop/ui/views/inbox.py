@@ -1,0 +1,653 @@
+"""The Inbox: a participant's conversations, live.
+
+Left, the threads (newest first, unread in bold with a count, a preview of the last message)
+and a search box over all of one's own messages; right, the open conversation (a page of 50
+messages at a time, "Load earlier messages" fetching the page before) and the composer
+(Ctrl+Enter sends). Opening a thread marks it read. Everything runs in workers through
+:mod:`mentormatch_desktop.services.inbox` as the signed-in person.
+
+The screen re-reads when ``AppContext.inbox_changed`` fires: a notification woke the app
+(PostgreSQL LISTEN/NOTIFY) or the poll saw a change (SQLite) — see ``ui/live.py`` — so a
+message someone sends appears without the user doing anything; if the open thread got it
+and the screen is visible, it is marked read straight away.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, QUrl
+from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QSplitter,
+    QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mentormatch_desktop.services import inbox
+from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.notifications import MessagingError
+from mentormatch_desktop.ui import theme
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.widgets import Banner, EmptyState, PageHeader, card, make_button
+from mentormatch_desktop.ui.workers import Task, TaskError
+
+THREAD_ROLE = Qt.ItemDataRole.UserRole
+PREVIEW_ROLE = Qt.ItemDataRole.UserRole + 1
+RESULT_ROLE = Qt.ItemDataRole.UserRole + 2
+URL = re.compile(r"(https?://[^\s<>\"']+)")
+KIND_LABEL = {"announcement": "Announcement", "group": "Group", "direct": "", "mentorship": ""}
+
+
+def short_time(value: datetime | None, now: datetime | None = None) -> str:
+    """``14:05`` today, ``Mon`` this week, ``3 Jun`` this year, else ``3 Jun 2025``."""
+    if value is None:
+        return ""
+    local = value.astimezone()
+    today = (now or datetime.now().astimezone()).astimezone()
+    days = (today.date() - local.date()).days
+    if days == 0:
+        return f"{local:%H:%M}"
+    if 0 < days < 7:
+        return f"{local:%a}"
+    if local.year == today.year:
+        return f"{local.day} {local:%b}"
+    return f"{local.day} {local:%b %Y}"
+
+
+def message_html(text: str) -> str:
+    """A message body as safe HTML: escaped, links clickable, line breaks kept."""
+    escaped = html.escape(text)
+    linked = URL.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', escaped)
+    return linked.replace("\n", "<br>")
+
+
+@dataclass
+class InboxState:
+    """One read of the screen: the threads, their previews, and the open thread's page."""
+
+    threads: list[inbox.ThreadSummary]
+    previews: dict[int, inbox.LastMessage]
+    thread_id: int | None = None
+    page: inbox.MessagePage | None = None
+    marked: int = 0
+    sent: inbox.SentMessage | None = None
+
+
+@dataclass
+class _Request:
+    thread_id: int | None
+    mark: bool
+    fresh: bool  # replace the open conversation rather than merge into it
+    extras: list[object] = field(default_factory=list)
+
+
+class ThreadDelegate(QStyledItemDelegate):
+    """Draws a thread (subject, time, preview, unread pill) or a search result."""
+
+    HEIGHT = 66
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+        return QSize(200, self.HEIGHT)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        p = theme.current()
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = option.rect.adjusted(6, 3, -6, -3)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        if selected or hovered:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(p.accent_soft if selected else p.hover))
+            painter.drawRoundedRect(rect, 6, 6)
+        inner = rect.adjusted(12, 8, -12, -8)
+        thread: inbox.ThreadSummary | None = index.data(THREAD_ROLE)
+        result: inbox.MessageView | None = index.data(RESULT_ROLE)
+        base = QFont(option.font)
+        if thread is not None:
+            title, when = thread.subject, short_time(thread.last_message_at)
+            preview: inbox.LastMessage | None = index.data(PREVIEW_ROLE)
+            kind = KIND_LABEL.get(thread.kind, "")
+            second = f"{preview.sender_name.split()[0]}: {preview.body}" if preview else ""
+            if kind:
+                second = f"{kind} · {second}" if second else kind
+            unread = thread.unread
+            muted = thread.muted
+        else:
+            assert result is not None
+            title, when = result.sender_name, short_time(result.created_at)
+            second, unread, muted = result.body, 0, False
+        second = " ".join(second.split())
+        bold = QFont(base)
+        bold.setWeight(QFont.Weight.Bold if unread else QFont.Weight.DemiBold)
+        small = QFont(base)
+        small.setPointSizeF(base.pointSizeF() * 0.9)
+        top = QRect(inner.left(), inner.top(), inner.width(), inner.height() // 2)
+        bottom = QRect(
+            inner.left(), inner.top() + inner.height() // 2, inner.width(), inner.height() // 2
+        )
+        # the time, top right
+        painter.setFont(small)
+        painter.setPen(QColor(p.accent_text if unread else p.muted))
+        time_width = painter.fontMetrics().horizontalAdvance(when) + 4
+        painter.drawText(top, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, when)
+        # the subject
+        painter.setFont(bold)
+        painter.setPen(QColor(p.muted if muted else p.text))
+        subject_rect = top.adjusted(0, 0, -time_width - 8, 0)
+        elided = painter.fontMetrics().elidedText(
+            title, Qt.TextElideMode.ElideRight, subject_rect.width()
+        )
+        painter.drawText(
+            subject_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided
+        )
+        # the unread pill, bottom right
+        pill_width = 0
+        if unread:
+            painter.setFont(small)
+            label = str(unread) if unread < 100 else "99+"
+            pill_width = max(20, painter.fontMetrics().horizontalAdvance(label) + 12)
+            pill = QRect(bottom.right() - pill_width, bottom.center().y() - 9, pill_width, 18)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(p.muted if muted else p.accent))
+            painter.drawRoundedRect(pill, 9, 9)
+            painter.setPen(QColor(p.on_accent))
+            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, label)
+        # the preview
+        painter.setFont(small)
+        painter.setPen(QColor(p.text if unread else p.muted))
+        preview_rect = bottom.adjusted(0, 0, -pill_width - (8 if pill_width else 0), 0)
+        elided = painter.fontMetrics().elidedText(
+            second, Qt.TextElideMode.ElideRight, preview_rect.width()
+        )
+        painter.drawText(
+            preview_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided
+        )
+        painter.restore()
+
+
+class InboxView(View):
+    """Threads on the left, the open conversation and the composer on the right."""
+
+    watches = ("mentorships",)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(context, parent)
+        self.me = context.identity.person_id
+        self.state: InboxState | None = None
+        self.thread_id: int | None = None
+        self.messages: list[inbox.MessageView] = []
+        self.older: int | None = None
+        self.results: list[inbox.MessageView] | None = None
+        self._task: Task | None = None
+        self._pending: _Request | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 20, 24, 16)
+        layout.setSpacing(12)
+        self.header = PageHeader(
+            "Inbox", "Conversations with your mentors, mentees and coordinators."
+        )
+        layout.addWidget(self.header)
+        self.banner = Banner()
+        layout.addWidget(self.banner)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
+        splitter.setHandleWidth(12)
+        splitter.setStyleSheet("QSplitter::handle { background: transparent; }")
+        layout.addWidget(splitter, 1)
+
+        left = card()
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(8, 10, 8, 8)
+        left_column.setSpacing(8)
+        self.search_box = QLineEdit(placeholderText="Search your messages")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.addAction(
+            QAction(theme.icon("search", theme.current().muted, 16), "", self.search_box),
+            QLineEdit.ActionPosition.LeadingPosition,
+        )
+        self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
+        self.search_box.textChanged.connect(self._search_text_changed)
+        left_column.addWidget(self.search_box)
+        self.list_title = QLabel("", objectName="hint")
+        self.list_title.setContentsMargins(6, 0, 0, 0)
+        left_column.addWidget(self.list_title)
+        self.thread_list = QListWidget(objectName="threads")
+        self.thread_list.setItemDelegate(ThreadDelegate(self.thread_list))
+        self.thread_list.setMouseTracking(True)
+        self.thread_list.setFrameShape(QListWidget.Shape.NoFrame)
+        self.thread_list.setStyleSheet(
+            "QListWidget#threads { background: transparent; border: none; outline: 0; }"
+        )
+        self.thread_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.thread_list.itemClicked.connect(self._item_clicked)
+        self.thread_list.itemActivated.connect(self._item_clicked)
+        left_column.addWidget(self.thread_list, 1)
+        left.setMinimumWidth(300)
+        splitter.addWidget(left)
+
+        right = card()
+        right_column = QVBoxLayout(right)
+        right_column.setContentsMargins(0, 0, 0, 0)
+        right_column.setSpacing(0)
+        self.right_stack = QStackedWidget()
+        right_column.addWidget(self.right_stack)
+        self.empty = EmptyState(
+            "inbox", "Choose a conversation", "Pick a thread on the left to read and reply."
+        )
+        self.right_stack.addWidget(self.empty)
+        conversation = QWidget()
+        conv = QVBoxLayout(conversation)
+        conv.setContentsMargins(0, 0, 0, 0)
+        conv.setSpacing(0)
+        head = QWidget()
+        head_row = QHBoxLayout(head)
+        head_row.setContentsMargins(18, 12, 12, 10)
+        titles = QVBoxLayout()
+        titles.setSpacing(0)
+        self.thread_title = QLabel("", objectName="sectionTitle")
+        self.thread_members = QLabel("", objectName="muted")
+        titles.addWidget(self.thread_title)
+        titles.addWidget(self.thread_members)
+        head_row.addLayout(titles, 1)
+        self.mute_button = make_button("Mute")
+        self.mute_button.setToolTip(
+            "A muted thread still counts unread here but sends no e-mail or chat notifications"
+        )
+        self.mute_button.clicked.connect(self.toggle_mute)
+        head_row.addWidget(self.mute_button)
+        conv.addWidget(head)
+        line = QWidget()
+        line.setFixedHeight(1)
+        line.setStyleSheet(f"background: {theme.current().border};")
+        conv.addWidget(line)
+        self.view = QTextBrowser()
+        self.view.setOpenExternalLinks(False)
+        self.view.setOpenLinks(False)
+        self.view.anchorClicked.connect(self._anchor)
+        self.view.setFrameShape(QTextBrowser.Shape.NoFrame)
+        self.view.setStyleSheet(
+            f"QTextBrowser {{ border: none; background: {theme.current().surface}; }}"
+        )
+        self.view.document().setDocumentMargin(14)
+        conv.addWidget(self.view, 1)
+        composer = QWidget()
+        comp = QHBoxLayout(composer)
+        comp.setContentsMargins(12, 10, 12, 12)
+        comp.setSpacing(10)
+        self.composer = QPlainTextEdit()
+        self.composer.setPlaceholderText("Write a message…  (Ctrl+Enter to send)")
+        self.composer.setFixedHeight(76)
+        self.composer.textChanged.connect(self._update_send)
+        self.send_button = make_button("Send", "send", primary=True)
+        self.send_button.clicked.connect(self.send)
+        self.send_button.setEnabled(False)
+        comp.addWidget(self.composer, 1)
+        comp.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(keys), self.composer)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(self.send)
+        self.read_only_hint = QLabel("Announcements are read-only.", objectName="hint")
+        self.read_only_hint.setContentsMargins(18, 8, 18, 12)
+        self.read_only_hint.hide()
+        conv.addWidget(composer)
+        conv.addWidget(self.read_only_hint)
+        self.composer_box = composer
+        self.right_stack.addWidget(conversation)
+        self.conversation = conversation
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([360, 900])
+        context.inbox_changed.connect(self._on_inbox_changed)
+
+    # -- what tests and other screens use ---------------------------------------------
+    def thread_ids(self) -> list[int]:
+        return [t.id for t in self.state.threads] if self.state else []
+
+    def unread_of(self, thread_id: int) -> int:
+        for t in self.state.threads if self.state else []:
+            if t.id == thread_id:
+                return t.unread
+        raise KeyError(thread_id)
+
+    def conversation_text(self) -> str:
+        return self.view.toPlainText()
+
+    def open_thread(self, thread_id: int) -> Task | None:
+        """Show ``thread_id`` (its newest page) and mark it read."""
+        self.thread_id = thread_id
+        self.messages, self.older = [], None
+        self._select(thread_id)
+        return self._request(_Request(thread_id, mark=True, fresh=True))
+
+    # -- loading ---------------------------------------------------------------------------
+    def reload(self) -> None:
+        self._request(_Request(self.thread_id, mark=self.isVisible(), fresh=False))
+
+    def _request(self, request: _Request) -> Task | None:
+        if self._task is not None and not self._task.done:
+            waiting = self._pending
+            if waiting is not None and not request.fresh and waiting.thread_id == request.thread_id:
+                waiting.mark = waiting.mark or request.mark
+            else:
+                self._pending = request
+            return self._task
+        thread_id, mark = request.thread_id, request.mark
+
+        def load(ctx: ServiceContext) -> InboxState:
+            page = inbox.read_page(ctx, thread_id) if thread_id is not None else None
+            marked = 0
+            if thread_id is not None and mark:
+                marked = inbox.mark_read(ctx, thread_id)
+            threads = inbox.list_threads(ctx)
+            previews = inbox.last_messages(ctx, [t.id for t in threads])
+            return InboxState(threads, previews, thread_id, page, marked)
+
+        self._task = self.run(
+            self.in_unit_of_work(load),
+            on_success=lambda state: self._loaded(state, request.fresh),
+            on_error=self._failed,
+        )
+        self._task.finished.connect(self._next)
+        return self._task
+
+    def _next(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._request(pending)
+
+    def _loaded(self, state: InboxState, fresh: bool) -> None:
+        self.banner.hide()
+        self.state = state
+        self._fill_threads()
+        if state.thread_id is not None and state.thread_id == self.thread_id and state.page:
+            if fresh:
+                self.messages, self.older = list(state.page.messages), state.page.older
+            else:
+                self._merge(state.page)
+            self._show_conversation(scroll_to_end="end" if fresh else "follow")
+        if state.marked:
+            self.context.inbox_changed.emit(
+                {"thread_ids": [state.thread_id], "read": True, "source": id(self)}
+            )
+
+    def _merge(self, page: inbox.MessagePage) -> None:
+        known = {m.id: m for m in self.messages}
+        newest_known = max(known, default=0)
+        if page.messages and page.older is not None and page.messages[0].id > newest_known:
+            # more arrived than one page holds: start again from the newest page
+            self.messages, self.older = list(page.messages), page.older
+            return
+        for m in page.messages:
+            known[m.id] = m  # new ones, and edits or deletions of the ones shown
+        self.messages = [known[i] for i in sorted(known)]
+
+    def _failed(self, error: TaskError) -> None:
+        self.banner.show_message(error.message, "error")
+
+    def _on_inbox_changed(self, payload: object) -> None:
+        if isinstance(payload, dict) and payload.get("source") == id(self):
+            return
+        if self.isVisible():
+            self.reload()
+        else:
+            self._stale = True
+
+    # -- the thread list -------------------------------------------------------------------
+    def _fill_threads(self) -> None:
+        if self.results is not None:
+            return
+        assert self.state is not None
+        self.thread_list.blockSignals(True)
+        self.thread_list.clear()
+        for t in self.state.threads:
+            item = QListWidgetItem(t.subject)
+            item.setData(THREAD_ROLE, t)
+            item.setData(PREVIEW_ROLE, self.state.previews.get(t.id))
+            item.setToolTip(", ".join(t.members))
+            self.thread_list.addItem(item)
+            if t.id == self.thread_id:
+                item.setSelected(True)
+                self.thread_list.setCurrentItem(item)
+        self.thread_list.blockSignals(False)
+        unread = sum(t.unread for t in self.state.threads)
+        self.list_title.setText(
+            f"{len(self.state.threads)} conversations · {unread} unread"
+            if self.state.threads
+            else "No conversations yet"
+        )
+        current = self._current_summary()
+        if current is not None:
+            self._show_header(current)
+
+    def _select(self, thread_id: int) -> None:
+        for row in range(self.thread_list.count()):
+            item = self.thread_list.item(row)
+            t = item.data(THREAD_ROLE)
+            if t is not None and t.id == thread_id:
+                self.thread_list.setCurrentItem(item)
+                return
+
+    def _item_clicked(self, item: QListWidgetItem) -> None:
+        t = item.data(THREAD_ROLE)
+        result = item.data(RESULT_ROLE)
+        target = t.id if t is not None else result.thread_id if result is not None else None
+        if target is not None and (target != self.thread_id or result is not None):
+            self.open_thread(target)
+
+    def _current_summary(self) -> inbox.ThreadSummary | None:
+        for t in self.state.threads if self.state else []:
+            if t.id == self.thread_id:
+                return t
+        return None
+
+    # -- the conversation ------------------------------------------------------------------
+    def _show_header(self, t: inbox.ThreadSummary) -> None:
+        self.thread_title.setText(t.subject)
+        kind = KIND_LABEL.get(t.kind, "")
+        members = ", ".join(t.members) or "only you"
+        self.thread_members.setText(f"{kind + ' · ' if kind else ''}with {members}")
+        self.mute_button.setText("Unmute" if t.muted else "Mute")
+        read_only = t.kind == "announcement"
+        self.composer_box.setVisible(not read_only)
+        self.read_only_hint.setVisible(read_only)
+
+    def _show_conversation(self, *, scroll_to_end: str) -> None:
+        """Render the messages; ``scroll_to_end``: "end" always, "follow" if the reader was
+        at the end already (a new message arrived), "keep" never."""
+        self.right_stack.setCurrentWidget(self.conversation)
+        p = theme.current()
+        zone = ZoneInfo("UTC")
+        parts = [f"<html><body style='color:{p.text}'>"]
+        if self.older is not None:
+            parts.append(
+                f"<p align='center'><a href='mm:older' style='color:{p.accent_text}'>"
+                "Load earlier messages</a></p>"
+            )
+        elif self.messages:
+            parts.append(
+                f"<p align='center' style='color:{p.muted}'>"
+                "This is the start of the conversation.</p>"
+            )
+        last_day = None
+        for m in self.messages:
+            local = (
+                m.created_at.astimezone()
+                if m.created_at.tzinfo
+                else m.created_at.replace(tzinfo=zone)
+            )
+            day = local.date()
+            if day != last_day:
+                parts.append(
+                    f"<p align='center' style='color:{p.muted}; font-size:9pt; margin-top:14px'>"
+                    f"{local:%A} {local.day} {local:%B %Y}</p>"
+                )
+                last_day = day
+            mine = self.me is not None and m.sender_id == self.me
+            if m.deleted:
+                body = f"<i style='color:{p.muted}'>Message deleted</i>"
+            else:
+                body = message_html(m.body)
+            edited = " · edited" if m.edited_at and not m.deleted else ""
+            who = "You" if mine else html.escape(m.sender_name)
+            meta = (
+                f"<span style='font-weight:600'>{who}</span>"
+                f"<span style='color:{p.muted}; font-size:9pt'>"
+                f"&nbsp;&nbsp;{local:%H:%M}{edited}</span>"
+            )
+            colour = p.accent_soft if mine else p.surface_alt
+            bubble = f"<td bgcolor='{colour}' style='padding:8px 12px'>{meta}<br>{body}</td>"
+            spacer = "<td width='22%'></td>"
+            row = spacer + bubble if mine else bubble + spacer
+            parts.append(
+                "<table width='100%' cellspacing='0' cellpadding='0' style='margin-top:6px'>"
+                f"<tr>{row}</tr></table>"
+            )
+        parts.append("</body></html>")
+        bar = self.view.verticalScrollBar()
+        at_end = bar.value() >= bar.maximum() - 4
+        keep = bar.maximum() - bar.value()
+        self.view.setHtml("".join(parts))
+        if scroll_to_end == "end" or (scroll_to_end == "follow" and at_end):
+            bar.setValue(bar.maximum())
+        else:
+            bar.setValue(max(0, bar.maximum() - keep))
+
+    def _anchor(self, url: QUrl) -> None:
+        if url.toString() == "mm:older":
+            self.load_older()
+            return
+        from PySide6.QtGui import QDesktopServices
+
+        if url.scheme() in ("http", "https", "mailto"):
+            QDesktopServices.openUrl(url)
+
+    def load_older(self) -> Task | None:
+        """Fetch the page before the oldest message shown."""
+        if self.thread_id is None or self.older is None:
+            return None
+        thread_id, before = self.thread_id, self.older
+
+        def older(ctx: ServiceContext) -> inbox.MessagePage:
+            return inbox.read_page(ctx, thread_id, before=before)
+
+        def shown(page: inbox.MessagePage) -> None:
+            if self.thread_id != thread_id:
+                return
+            self.messages = list(page.messages) + self.messages
+            self.older = page.older
+            self._show_conversation(scroll_to_end="keep")
+            self.view.verticalScrollBar().setValue(0)
+
+        return self.run(self.in_unit_of_work(older), on_success=shown, on_error=self._failed)
+
+    # -- writing ---------------------------------------------------------------------------
+    def _update_send(self) -> None:
+        self.send_button.setEnabled(
+            bool(self.composer.toPlainText().strip()) and self.thread_id is not None
+        )
+
+    def send(self) -> Task | None:
+        """Send what the composer holds into the open thread."""
+        text = self.composer.toPlainText()
+        thread_id = self.thread_id
+        if thread_id is None or not text.strip():
+            return None
+        self.send_button.setEnabled(False)
+        self.composer.setReadOnly(True)
+
+        def write(ctx: ServiceContext) -> InboxState:
+            sent = inbox.send_message(ctx, thread_id, text)
+            page = inbox.read_page(ctx, thread_id)
+            threads = inbox.list_threads(ctx)
+            previews = inbox.last_messages(ctx, [t.id for t in threads])
+            return InboxState(threads, previews, thread_id, page, sent=sent)
+
+        def sent(state: InboxState) -> None:
+            self.composer.setReadOnly(False)
+            self.composer.clear()
+            self._loaded(state, fresh=False)
+            self.view.verticalScrollBar().setValue(self.view.verticalScrollBar().maximum())
+            self.context.inbox_changed.emit(
+                {"thread_ids": [thread_id], "sent": True, "source": id(self)}
+            )
+
+        def failed(error: TaskError) -> None:
+            self.composer.setReadOnly(False)
+            self._update_send()
+            exc = error.exception
+            self.banner.show_message(
+                exc.message if isinstance(exc, MessagingError) else error.message, "error"
+            )
+
+        return self.run(self.in_unit_of_work(write), on_success=sent, on_error=failed)
+
+    def toggle_mute(self) -> Task | None:
+        current = self._current_summary()
+        if current is None:
+            return None
+        thread_id, muted = current.id, not current.muted
+
+        def mute(ctx: ServiceContext) -> None:
+            inbox.set_muted(ctx, thread_id, muted)
+
+        return self.run(self.in_unit_of_work(mute), on_success=lambda _: self.reload())
+
+    # -- search ------------------------------------------------------------------------------
+    def search(self, text: str) -> Task | None:
+        """Show the messages containing ``text`` in place of the thread list."""
+        query = text.strip()
+        if len(query) < 2:
+            return None
+
+        def find(ctx: ServiceContext) -> list[inbox.MessageView]:
+            return inbox.search_messages(ctx, query)
+
+        return self.run(
+            self.in_unit_of_work(find), on_success=self._show_results, on_error=self._failed
+        )
+
+    def _show_results(self, results: list[inbox.MessageView]) -> None:
+        self.results = results
+        self.thread_list.clear()
+        for m in results:
+            item = QListWidgetItem(m.body)
+            item.setData(RESULT_ROLE, m)
+            self.thread_list.addItem(item)
+        found = len(results)
+        self.list_title.setText(
+            f"{found} message{'s' if found != 1 else ''} found" if found else "Nothing found"
+        )
+
+    def _search_text_changed(self, text: str) -> None:
+        if not text.strip() and self.results is not None:
+            self.results = None
+            if self.state is not None:
+                self._fill_threads()
+
+    # -- screenshots -----------------------------------------------------------------------
+    def prepare_screenshot(self) -> None:
+        """Open the newest thread with messages, as a user would after starting the app."""
+        if self.state and self.state.threads and self.thread_id is None:
+            self.open_thread(self.state.threads[0].id)
