@@ -22,7 +22,7 @@ from mentormatch_desktop.domain.enums import (
 )
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.inbox import list_threads
-from mentormatch_desktop.services.me import _me, _names
+from mentormatch_desktop.services.me import _me, person_names
 from mentormatch_desktop.storage.models import (
     Goal,
     Meeting,
@@ -97,7 +97,7 @@ def my_home(ctx: ServiceContext) -> Home:
     ).all()
     ids = [m.id for m, _ in rows]
     partner_of = {m.id: (m.mentee_id if m.mentor_id == me else m.mentor_id) for m, _ in rows}
-    names = _names(ctx, set(partner_of.values()))
+    names = person_names(ctx, set(partner_of.values()))
 
     upcoming: dict[int, Meeting] = {}
     if ids:

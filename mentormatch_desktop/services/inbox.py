@@ -26,6 +26,7 @@ from mentormatch_desktop.domain.enums import (
     MentorshipStatus,
 )
 from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.me import person_names
 from mentormatch_desktop.services.notifications import (
     MessagingError,
     check_topic,
@@ -469,16 +470,17 @@ def list_threads(ctx: ServiceContext, *, with_members: bool = True) -> list[Thre
     ).all()
     members: dict[int, list[str]] = {}
     if with_members and rows:
-        for tid, name in ctx.session.execute(
-            sa.select(ThreadParticipant.thread_id, Person.full_name)
-            .join(Person, Person.id == ThreadParticipant.person_id)
-            .where(
+        pairs = ctx.session.execute(
+            sa.select(ThreadParticipant.thread_id, ThreadParticipant.person_id).where(
                 ThreadParticipant.thread_id.in_([t.id for t, _, _ in rows]),
                 ThreadParticipant.person_id != mine,
             )
-            .order_by(Person.full_name)
-        ):
-            members.setdefault(tid, []).append(name)
+        ).all()
+        names = person_names(ctx, {pid for _, pid in pairs})
+        for tid, pid in pairs:
+            members.setdefault(tid, []).append(names.get(pid, "—"))
+        for names_of_thread in members.values():
+            names_of_thread.sort()
     return [
         ThreadSummary(
             t.id,
@@ -512,18 +514,28 @@ def read_page(
     if not 1 <= limit <= 500:
         raise MessagingError("limit", "a page holds 1 to 500 messages")
     query = (
-        sa.select(Message, Person.full_name)
-        .outerjoin(Person, Person.id == Message.sender_id)
+        sa.select(Message)
         .where(Message.thread_id == thread_id)
         .order_by(Message.id.desc())
         .limit(limit)
     )
     if before is not None:
         query = query.where(Message.id < before)
-    rows = ctx.session.execute(query).all()
-    views = [_view(m, name or "MentorMatch") for m, name in reversed(rows)]
+    rows = list(ctx.session.scalars(query))
+    names = _sender_names(ctx, rows)
+    views = [_view(m, _sender(names, m)) for m in reversed(rows)]
     older = views[0].id if len(rows) == limit else None
     return MessagePage(views, older)
+
+
+def _sender_names(ctx: ServiceContext, messages: list[Message]) -> dict[int, str]:
+    """The senders' names, read through the directory (row-level security hides other
+    people's rows from a participant, not their names)."""
+    return person_names(ctx, {m.sender_id for m in messages if m.sender_id is not None})
+
+
+def _sender(names: dict[int, str], m: Message) -> str:
+    return "MentorMatch" if m.sender_id is None else names.get(m.sender_id, "—")
 
 
 def _view(m: Message, sender_name: str) -> MessageView:
@@ -581,19 +593,21 @@ def search_messages(ctx: ServiceContext, query: str, *, limit: int = 50) -> list
     if len(words) < 2:
         raise MessagingError("query", "search for at least two characters")
     pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    rows = ctx.session.execute(
-        sa.select(Message, Person.full_name)
-        .join(ThreadParticipant, ThreadParticipant.thread_id == Message.thread_id)
-        .outerjoin(Person, Person.id == Message.sender_id)
-        .where(
-            ThreadParticipant.person_id == me(ctx),
-            Message.deleted_at.is_(None),
-            Message.body.ilike(pattern, escape="\\"),
+    rows = list(
+        ctx.session.scalars(
+            sa.select(Message)
+            .join(ThreadParticipant, ThreadParticipant.thread_id == Message.thread_id)
+            .where(
+                ThreadParticipant.person_id == me(ctx),
+                Message.deleted_at.is_(None),
+                Message.body.ilike(pattern, escape="\\"),
+            )
+            .order_by(Message.id.desc())
+            .limit(limit)
         )
-        .order_by(Message.id.desc())
-        .limit(limit)
-    ).all()
-    return [_view(m, name or "MentorMatch") for m, name in rows]
+    )
+    names = _sender_names(ctx, rows)
+    return [_view(m, _sender(names, m)) for m in rows]
 
 
 @dataclass(frozen=True)
@@ -622,12 +636,9 @@ def last_messages(ctx: ServiceContext, thread_ids: list[int]) -> dict[int, LastM
         .group_by(Message.thread_id)
         .subquery()
     )
-    rows = ctx.session.execute(
-        sa.select(Message.thread_id, Message.body, Message.created_at, Person.full_name)
-        .join(newest, newest.c.id == Message.id)
-        .outerjoin(Person, Person.id == Message.sender_id)
-    ).all()
-    return {tid: LastMessage(name or "MentorMatch", body, at) for tid, body, at, name in rows}
+    rows = list(ctx.session.scalars(sa.select(Message).join(newest, newest.c.id == Message.id)))
+    names = _sender_names(ctx, rows)
+    return {m.thread_id: LastMessage(_sender(names, m), m.body, m.created_at) for m in rows}
 
 
 def inbox_marker(ctx: ServiceContext) -> tuple[object, ...]:

@@ -54,8 +54,9 @@ def _me(ctx: ServiceContext) -> int:
     return ctx.actor.person_id
 
 
-def _names(ctx: ServiceContext, ids: set[int]) -> dict[int, str]:
-    """Other people's names: the directory view on PostgreSQL, the table on SQLite."""
+def person_names(ctx: ServiceContext, ids: set[int]) -> dict[int, str]:
+    """Other people's names: the directory view on PostgreSQL (a participant may not read
+    other people's rows, but may read their public profile there), the table on SQLite."""
     if not ids:
         return {}
     if ctx.session.get_bind().dialect.name == "postgresql":
@@ -66,6 +67,9 @@ def _names(ctx: ServiceContext, ids: set[int]) -> dict[int, str]:
     else:
         rows = ctx.session.execute(sa.select(Person.id, Person.full_name).where(Person.id.in_(ids)))
     return {int(i): str(n) for i, n in rows}
+
+
+_names = person_names
 
 
 def my_profile(ctx: ServiceContext) -> MyProfile:

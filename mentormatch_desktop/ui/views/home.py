@@ -218,7 +218,9 @@ class HomeView(View):
         avatar.setPixmap(theme.pixmap("person", theme.current().accent, 28))
         grid.addWidget(avatar, 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
         role = "Your mentee" if m.my_side == "mentor" else "Your mentor"
-        name = QLabel(f"<span style='font-size:12pt; font-weight:600'>{html.escape(m.partner)}</span>")
+        name = QLabel(
+            f"<span style='font-size:12pt; font-weight:600'>{html.escape(m.partner)}</span>"
+        )
         grid.addWidget(name, 0, 1)
         paused = " · paused" if m.status == "paused" else ""
         grid.addWidget(

@@ -44,6 +44,7 @@ from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.notifications import MessagingError
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.formatting import plural
 from mentormatch_desktop.ui.views.base import View
 from mentormatch_desktop.ui.widgets import Banner, EmptyState, PageHeader, card, make_button
 from mentormatch_desktop.ui.workers import Task, TaskError
@@ -433,7 +434,7 @@ class InboxView(View):
         self.thread_list.blockSignals(False)
         unread = sum(t.unread for t in self.state.threads)
         self.list_title.setText(
-            f"{len(self.state.threads)} conversations · {unread} unread"
+            f"{plural(len(self.state.threads), 'conversation')} · {unread} unread"
             if self.state.threads
             else "No conversations yet"
         )

@@ -1,0 +1,354 @@
+"""The participant's Home and Inbox screens (pytest-qt, offscreen), on both backends.
+
+Alan (a mentee) opens the app as himself — on PostgreSQL through his own login, so row-level
+security applies to every read — while Ada (his mentor) writes from elsewhere. Covered:
+unread counts (navigation badge, home, thread list), reading marks read, composing sends,
+and the live inbox: a *second process* sends and the open window shows the message by
+itself (PostgreSQL: LISTEN/NOTIFY through a QSocketNotifier; SQLite: polling), with the
+time from commit to display measured; on PostgreSQL also a lost listener connection that
+catches up on reconnect.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QLabel
+from sqlalchemy.engine import Engine, make_url
+
+from mentormatch_desktop.config import Settings
+from mentormatch_desktop.domain.enums import AppRole
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services import inbox
+from mentormatch_desktop.services.context import Actor, unit_of_work
+from mentormatch_desktop.storage.db import create_engine, transaction
+from mentormatch_desktop.storage.models import Mentorship
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.main_window import MainWindow
+from mentormatch_desktop.ui.screenshots import wait_idle
+from mentormatch_desktop.ui.sign_in import sign_in
+
+
+def _seed():
+    spec = importlib.util.spec_from_file_location(
+        "mm_inbox_seed", Path(__file__).with_name("seed.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Pair:
+    url: str  # the owner's URL (a coordinator's / operator's connection)
+    alan_url: str  # what Alan's app connects with (his own login on PostgreSQL)
+    owner: Engine
+    host: PluginHost
+    ids: dict[str, int]
+    thread: int
+
+    @property
+    def postgres(self) -> bool:
+        return self.owner.dialect.name == "postgresql"
+
+    def send_as_ada(self, text: str) -> inbox.SentMessage:
+        actor = Actor(person_id=self.ids["ada"], login=None, role=AppRole.PARTICIPANT)
+        with unit_of_work(self.owner, plugins=self.host, actor=actor) as ctx:
+            return inbox.send_message(ctx, self.thread, text)
+
+    def threads_of(self, who: str) -> list[inbox.ThreadSummary]:
+        actor = Actor(person_id=self.ids[who], login=None, role=AppRole.PARTICIPANT)
+        with unit_of_work(self.owner, plugins=self.host, actor=actor) as ctx:
+            return inbox.list_threads(ctx)
+
+
+@pytest.fixture
+def pair(db_url: str, shared_plugin_host: PluginHost) -> Iterator[Pair]:
+    """Ada mentors Alan; their thread holds two messages from Ada that Alan has not read."""
+    owner = create_engine(db_url)
+    ids = _seed().seed_small_org(owner)
+    with transaction(owner) as s:
+        m = Mentorship(
+            program_id=ids["program"],
+            mentor_id=ids["ada"],
+            mentee_id=ids["alan"],
+            started_at=datetime(2026, 3, 2, tzinfo=UTC),
+        )
+        s.add(m)
+        s.flush()
+        ids["mentorship"] = m.id
+    with unit_of_work(owner, plugins=shared_plugin_host) as ctx:
+        thread = inbox.ensure_mentorship_thread(ctx, ids["mentorship"]).id
+    login = None
+    alan_url = db_url
+    if owner.dialect.name == "postgresql":
+        from mentormatch_desktop.services.org import grant_login
+
+        login = f"mm_alan_{uuid.uuid4().hex[:8]}"
+        with unit_of_work(owner, plugins=shared_plugin_host) as ctx:
+            grant_login(ctx, "alan@example.org", "participant", login=login)
+        alan_url = make_url(db_url).set(username=login, password=None).render_as_string(False)
+    world = Pair(db_url, alan_url, owner, shared_plugin_host, ids, thread)
+    world.send_as_ada("Welcome, Alan! Shall we meet on Thursday?")
+    world.send_as_ada("Here is the reading list: https://example.org/reading")
+    yield world
+    if login is not None:
+        with owner.begin() as c:
+            c.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :u"
+                ),
+                {"u": login},
+            )
+            c.execute(sa.text(f'DROP OWNED BY "{login}"'))
+            c.execute(sa.text(f'DROP ROLE "{login}"'))
+    owner.dispose()
+
+
+@pytest.fixture
+def alan_window(
+    qtbot, pair: Pair, tmp_path: Path, shared_plugin_host: PluginHost
+) -> Iterator[MainWindow]:
+    """Alan's own app: signed in as him (his login on PostgreSQL, ``--as`` on SQLite)."""
+    signed = sign_in(pair.alan_url, as_email=None if pair.postgres else "alan@example.org")
+    assert signed.identity.role == "participant"
+    assert signed.identity.person_id == pair.ids["alan"]
+    context = AppContext(
+        Settings(database_url=signed.url),
+        engine=signed.engine,
+        identity=signed.identity,
+        plugin_host=shared_plugin_host,
+    )
+    window = MainWindow(
+        context, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(window)
+    window.show()
+    context.mark_connected()
+    window.set_ready()
+    yield window
+    window.close()  # stops the live inbox (listener connection / poll timer)
+    wait_idle(30)
+    context.close()
+
+
+def test_participant_sees_home_inbox_and_profile_only(alan_window: MainWindow) -> None:
+    assert alan_window.keys() == ["home", "inbox", "my_profile"]
+    assert alan_window.current_key() == "home"  # a participant starts at home
+
+
+def test_unread_counts_in_badge_home_and_thread_list(qtbot, pair: Pair, alan_window) -> None:
+    qtbot.waitUntil(lambda: alan_window.badge("inbox") == 2, timeout=30_000)
+    home = alan_window.screen("home")
+    qtbot.waitUntil(lambda: home.home is not None, timeout=30_000)
+    assert home.home.unread == 2
+    assert home.unread_tile.value.text() == "2"
+    [mine] = home.home.mentorships
+    assert (mine.partner, mine.my_side, mine.unread) == ("Ada Lovelace", "mentee", 2)
+    assert "Ada Lovelace" in home.todo_card.findChildren(QLabel)[0].text()
+    assert [t.kind for t in home.home.todo] == ["reply"]
+    view = alan_window.navigate("inbox")
+    qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
+    assert view.thread_ids() == [pair.thread]
+    assert view.unread_of(pair.thread) == 2
+    assert view.list_title.text() == "1 conversation · 2 unread"
+    [summary] = view.state.threads
+    assert summary.members == ["Ada Lovelace"]  # names through the directory under RLS
+    assert view.state.previews[pair.thread].sender_name == "Ada Lovelace"
+
+
+def test_opening_a_thread_marks_it_read(qtbot, pair: Pair, alan_window) -> None:
+    view = alan_window.navigate("inbox")
+    qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
+    view.open_thread(pair.thread)
+    qtbot.waitUntil(lambda: "reading list" in view.conversation_text(), timeout=30_000)
+    qtbot.waitUntil(lambda: view.unread_of(pair.thread) == 0, timeout=30_000)
+    qtbot.waitUntil(lambda: alan_window.badge("inbox") == 0, timeout=30_000)
+    assert "https://example.org/reading" in view.view.toHtml()  # the link is a link
+    # in the database, not only on screen
+    [thread] = pair.threads_of("alan")
+    assert thread.unread == 0
+    home = alan_window.navigate("home")
+    qtbot.waitUntil(lambda: home.home is not None and home.home.unread == 0, timeout=30_000)
+
+
+def test_composing_sends_the_message(qtbot, request, pair: Pair, alan_window) -> None:
+    view = alan_window.navigate("inbox")
+    qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
+    view.open_thread(pair.thread)
+    qtbot.waitUntil(lambda: "reading list" in view.conversation_text(), timeout=30_000)
+    view.composer.setPlainText("Thursday works.\nSee you at 10:00!")
+    assert view.send_button.isEnabled()
+    view.send()
+    if pair.postgres:
+        # Participants queue deliveries under RLS only once the definer helpers of branch
+        # rls-send are merged; until then the app must say so and keep the draft.
+        qtbot.waitUntil(
+            lambda: view.banner.isVisible() or not view.composer.toPlainText(), timeout=30_000
+        )
+        if view.banner.isVisible():
+            assert view.composer.toPlainText().startswith("Thursday works.")
+            request.applymarker(
+                pytest.mark.xfail(strict=True, reason="participant sending under RLS (rls-send)")
+            )
+            raise AssertionError(view.banner.message.text())
+    qtbot.waitUntil(lambda: "See you at 10:00!" in view.conversation_text(), timeout=30_000)
+    assert view.composer.toPlainText() == ""
+    [ada_thread] = pair.threads_of("ada")
+    assert ada_thread.unread == 1  # Ada has it, unread
+
+
+def test_search_finds_own_messages(qtbot, pair: Pair, alan_window) -> None:
+    view = alan_window.navigate("inbox")
+    qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
+    view.search("reading")
+    qtbot.waitUntil(lambda: view.results is not None, timeout=30_000)
+    assert [m.body for m in view.results] == [
+        "Here is the reading list: https://example.org/reading"
+    ]
+    assert view.list_title.text() == "1 message found"
+    view.search_box.setText("")  # back to the threads
+    assert view.results is None and view.thread_list.count() == 1
+
+
+# ---- live: a second process sends -----------------------------------------------------
+
+SENDER = textwrap.dedent(
+    """
+    import json, sys, time
+    from mentormatch_desktop.domain.enums import AppRole
+    from mentormatch_desktop.plugin.host import PluginHost
+    from mentormatch_desktop.services import inbox
+    from mentormatch_desktop.services.context import Actor, unit_of_work
+    from mentormatch_desktop.storage.db import create_engine
+
+    url, thread, sender, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    gap = float(sys.argv[5])
+    engine = create_engine(url)
+    host = PluginHost(autoload=False).load()
+    actor = Actor(person_id=sender, login=None, role=AppRole.PARTICIPANT)
+    print("ready", flush=True)
+    for i in range(count):
+        time.sleep(gap)
+        with unit_of_work(engine, plugins=host, actor=actor) as ctx:
+            inbox.send_message(ctx, thread, f"live message {i}")
+        print(json.dumps({"i": i, "committed": time.time()}), flush=True)
+    engine.dispose()
+    """
+)
+
+
+def _run_sender(pair: Pair, count: int, gap: float) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            SENDER,
+            pair.url,
+            str(pair.thread),
+            str(pair.ids["ada"]),
+            str(count),
+            str(gap),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _open_live_inbox(qtbot, pair: Pair, window: MainWindow):
+    view = window.navigate("inbox")
+    qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
+    view.open_thread(pair.thread)
+    qtbot.waitUntil(lambda: view.unread_of(pair.thread) == 0, timeout=30_000)
+    qtbot.waitUntil(lambda: window.live is not None and window.live.live is True, timeout=30_000)
+    return view
+
+
+def test_live_message_from_another_process_appears_by_itself(
+    qtbot, pair: Pair, alan_window
+) -> None:
+    view = _open_live_inbox(qtbot, pair, alan_window)
+    mode = alan_window.live.mode
+    assert mode == ("notify" if pair.postgres else "poll")
+    count, gap = (8, 0.6) if pair.postgres else (4, 2.5)
+    sender = _run_sender(pair, count, gap)
+    shown: dict[int, float] = {}
+
+    def check() -> bool:
+        text = view.conversation_text()
+        for i in range(count):
+            if i not in shown and f"live message {i}" in text:
+                shown[i] = time.time()
+        return len(shown) == count
+
+    try:
+        qtbot.waitUntil(
+            check,
+            timeout=60_000,
+        )
+    finally:
+        out, err = sender.communicate(timeout=60)
+    assert sender.returncode == 0, err
+    committed = {d["i"]: d["committed"] for d in map(json.loads, out.splitlines()[1:])}
+    latencies = sorted(shown[i] - committed[i] for i in range(count))
+    median, worst = statistics.median(latencies), latencies[-1]
+    print(
+        f"\nlive inbox ({mode}, {pair.owner.dialect.name}): send→display "
+        f"median {median * 1000:.0f} ms, max {worst * 1000:.0f} ms over {count} messages"
+    )
+    limit = 1.0 if pair.postgres else 2.0 + 1.5  # a poll interval plus a read
+    assert worst < limit, latencies
+    # read at once because the thread is open and visible: nothing unread, no badge
+    qtbot.waitUntil(lambda: view.unread_of(pair.thread) == 0, timeout=30_000)
+    qtbot.waitUntil(lambda: alan_window.badge("inbox") == 0, timeout=30_000)
+
+
+def test_live_badge_counts_messages_for_a_thread_not_open(qtbot, pair: Pair, alan_window) -> None:
+    """The CLI sends (a real second process); the badge and home move without a click."""
+    qtbot.waitUntil(lambda: alan_window.badge("inbox") == 2, timeout=30_000)
+    home = alan_window.screen("home")
+    qtbot.waitUntil(lambda: home.home is not None, timeout=30_000)
+    if pair.postgres:
+        # the CLI sends as Ada's own login; participant sending under RLS waits for rls-send
+        sender = _run_sender(pair, 1, 0.0)
+    else:
+        sender = subprocess.Popen(
+            [sys.executable, "-m", "mentormatch_desktop.cli", "send", "--database", pair.url,
+             "--as", "ada@example.org", "--thread", str(pair.thread), "One more thing"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+    _out, err = sender.communicate(timeout=120)
+    assert sender.returncode == 0, err
+    qtbot.waitUntil(lambda: alan_window.badge("inbox") == 3, timeout=15_000)
+    qtbot.waitUntil(lambda: home.home.unread == 3, timeout=15_000)
+    assert alan_window.windowTitle().startswith("(3)")
+
+
+@pytest.mark.parametrize("database_factory", ["postgresql"], indirect=True)
+def test_live_listener_reconnects_and_catches_up(qtbot, pair: Pair, alan_window) -> None:
+    """The listening connection dies; a message sent meanwhile still shows after reconnect."""
+    view = _open_live_inbox(qtbot, pair, alan_window)
+    live = alan_window.live
+    live._reconnect_timer.setInterval(500)
+    pid = live._listener.backend_pid()
+    with pair.owner.begin() as c:
+        c.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+    qtbot.waitUntil(lambda: live.live is False, timeout=15_000)
+    pair.send_as_ada("sent while you were away")
+    qtbot.waitUntil(lambda: "sent while you were away" in view.conversation_text(), timeout=15_000)
+    assert live.live is True and live._listener.backend_pid() != pid
