@@ -159,7 +159,8 @@ def test_unread_counts_in_badge_home_and_thread_list(qtbot, pair: Pair, alan_win
     assert home.unread_tile.value.text() == "2"
     [mine] = home.home.mentorships
     assert (mine.partner, mine.my_side, mine.unread) == ("Ada Lovelace", "mentee", 2)
-    assert "Ada Lovelace" in home.todo_card.findChildren(QLabel)[0].text()
+    todo = " ".join(label.text() for label in home.todo_card.findChildren(QLabel))
+    assert "2 new messages from Ada Lovelace" in todo
     assert [t.kind for t in home.home.todo] == ["reply"]
     view = alan_window.navigate("inbox")
     qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
@@ -215,11 +216,12 @@ def test_composing_sends_the_message(qtbot, request, pair: Pair, alan_window) ->
 def test_search_finds_own_messages(qtbot, pair: Pair, alan_window) -> None:
     view = alan_window.navigate("inbox")
     qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
-    view.search("reading")
+    view.search_box.setText("reading")
+    view.search_box.returnPressed.emit()
     qtbot.waitUntil(lambda: view.results is not None, timeout=30_000)
-    assert [m.body for m in view.results] == [
-        "Here is the reading list: https://example.org/reading"
-    ]
+    [found] = view.results
+    assert found.body == "Here is the reading list: https://example.org/reading"
+    assert found.sender_name == "Ada Lovelace"  # through the directory under RLS too
     assert view.list_title.text() == "1 message found"
     view.search_box.setText("")  # back to the threads
     assert view.results is None and view.thread_list.count() == 1
@@ -351,4 +353,7 @@ def test_live_listener_reconnects_and_catches_up(qtbot, pair: Pair, alan_window)
     qtbot.waitUntil(lambda: live.live is False, timeout=15_000)
     pair.send_as_ada("sent while you were away")
     qtbot.waitUntil(lambda: "sent while you were away" in view.conversation_text(), timeout=15_000)
-    assert live.live is True and live._listener.backend_pid() != pid
+    qtbot.waitUntil(lambda: live.live is True, timeout=15_000)
+    assert live._listener.backend_pid() != pid
+    pair.send_as_ada("and this one through the new listener")
+    qtbot.waitUntil(lambda: "through the new listener" in view.conversation_text(), timeout=5_000)
