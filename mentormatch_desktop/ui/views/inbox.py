@@ -46,7 +46,14 @@ from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.formatting import plural
 from mentormatch_desktop.ui.views.base import View
-from mentormatch_desktop.ui.widgets import Banner, EmptyState, PageHeader, card, make_button
+from mentormatch_desktop.ui.widgets import (
+    Banner,
+    EmptyState,
+    PageHeader,
+    card,
+    make_button,
+    section_title,
+)
 from mentormatch_desktop.ui.workers import Task, TaskError
 
 THREAD_ROLE = Qt.ItemDataRole.UserRole
@@ -265,8 +272,9 @@ class InboxView(View):
         head_row.setContentsMargins(18, 12, 12, 10)
         titles = QVBoxLayout()
         titles.setSpacing(0)
-        self.thread_title = QLabel("", objectName="sectionTitle")
+        self.thread_title = section_title("")
         self.thread_members = QLabel("", objectName="muted")
+        self.thread_members.setIndent(0)
         titles.addWidget(self.thread_title)
         titles.addWidget(self.thread_members)
         head_row.addLayout(titles, 1)
@@ -500,9 +508,10 @@ class InboxView(View):
             )
             day = local.date()
             if day != last_day:
-                parts.append(
-                    f"<p align='center' style='color:{p.muted}; font-size:9pt; margin-top:14px'>"
-                    f"{local:%A} {local.day} {local:%B %Y}</p>"
+                parts.append(  # a table: a paragraph's top margin collapses after a table
+                    "<table width='100%' cellspacing='0' cellpadding='0' style='margin-top:14px'>"
+                    f"<tr><td align='center' style='color:{p.muted}; font-size:9pt'>"
+                    f"{local:%A} {local.day} {local:%B %Y}</td></tr></table>"
                 )
                 last_day = day
             mine = self.me is not None and m.sender_id == self.me
