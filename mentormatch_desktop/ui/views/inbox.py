@@ -103,6 +103,7 @@ class _Request:
     thread_id: int | None
     mark: bool
     fresh: bool  # replace the open conversation rather than merge into it
+    then_mark: bool = False  # a live update's second step: mark read what was shown
     extras: list[object] = field(default_factory=list)
 
 
@@ -362,7 +363,10 @@ class InboxView(View):
             else:
                 self._pending = request
             return self._task
-        thread_id, mark = request.thread_id, request.mark
+        thread_id = request.thread_id
+        # A live update shows the new message first and marks it read in a second step,
+        # so the write is not on the path from "sent" to "seen"; opening a thread does both.
+        mark = request.mark and (request.fresh or request.then_mark)
 
         def load(ctx: ServiceContext) -> InboxState:
             page = inbox.read_page(ctx, thread_id) if thread_id is not None else None
@@ -375,7 +379,7 @@ class InboxView(View):
 
         self._task = self.run(
             self.in_unit_of_work(load),
-            on_success=lambda state: self._loaded(state, request.fresh),
+            on_success=lambda state: self._loaded(state, request.fresh, request.mark and not mark),
             on_error=self._failed,
         )
         self._task.finished.connect(self._next)
@@ -386,10 +390,13 @@ class InboxView(View):
         if pending is not None:
             self._request(pending)
 
-    def _loaded(self, state: InboxState, fresh: bool) -> None:
+    def _loaded(self, state: InboxState, fresh: bool, mark_next: bool = False) -> None:
         self.banner.hide()
         self.state = state
         self._fill_threads()
+        current = self._current_summary()
+        if mark_next and current is not None and current.unread and self._pending is None:
+            self._pending = _Request(current.id, mark=True, fresh=False, then_mark=True)
         if state.thread_id is not None and state.thread_id == self.thread_id and state.page:
             if fresh:
                 self.messages, self.older = list(state.page.messages), state.page.older
