@@ -146,8 +146,8 @@ def alan_window(
     context.close()
 
 
-def test_participant_sees_home_inbox_and_profile_only(alan_window: MainWindow) -> None:
-    assert alan_window.keys() == ["home", "inbox", "my_profile"]
+def test_participant_sees_participant_screens_only(alan_window: MainWindow) -> None:
+    assert alan_window.keys() == ["home", "inbox", "my_profile", "schedule"]
     assert alan_window.current_key() == "home"  # a participant starts at home
 
 

@@ -344,12 +344,12 @@ class InboxView(View):
     def conversation_text(self) -> str:
         return self.view.toPlainText()
 
-    def open_thread(self, thread_id: int) -> Task | None:
-        """Show ``thread_id`` (its newest page) and mark it read."""
+    def open_thread(self, thread_id: int, *, mark: bool = True) -> Task | None:
+        """Show ``thread_id`` (its newest page) and mark it read (unless ``mark`` is False)."""
         self.thread_id = thread_id
         self.messages, self.older = [], None
         self._select(thread_id)
-        return self._request(_Request(thread_id, mark=True, fresh=True))
+        return self._request(_Request(thread_id, mark=mark, fresh=True))
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
@@ -665,6 +665,7 @@ class InboxView(View):
 
     # -- screenshots -----------------------------------------------------------------------
     def prepare_screenshot(self) -> None:
-        """Open the newest thread with messages, as a user would after starting the app."""
+        """Open the newest thread, as a user would after starting the app — without
+        marking it read: taking screenshots changes nothing in the database."""
         if self.state and self.state.threads and self.thread_id is None:
-            self.open_thread(self.state.threads[0].id)
+            self.open_thread(self.state.threads[0].id, mark=False)
