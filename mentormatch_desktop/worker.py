@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from mentormatch_desktop.domain.enums import AppRole, DeliveryStatus
+from mentormatch_desktop.jobs import JobRunner
 from mentormatch_desktop.plugin.contracts import Delivery, DeliveryResult
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import outbox
@@ -144,13 +145,19 @@ def run_worker(
     lease: timedelta = outbox.LEASE,
     stop: threading.Event | None = None,
     on_pass: Any = None,
+    jobs: JobRunner | None = None,
 ) -> None:
     """Deliver until ``stop`` is set: after each pass wait ``poll`` seconds, or less when
-    PostgreSQL NOTIFYs ``mm_outbox`` (a message was just written)."""
+    PostgreSQL NOTIFYs ``mm_outbox`` (a message was just written).
+
+    ``jobs`` (reminders, calendar sync, session notices: :mod:`mentormatch_desktop.jobs`)
+    run at the start of each pass, each at most once per its period."""
     stop = stop or threading.Event()
     waiter = _Waiter(engine, poll)
     try:
         while not stop.is_set():
+            if jobs is not None:
+                jobs.run_due(engine, plugins, utcnow)
             try:
                 stats = deliver_due(engine, plugins, batch_size=batch_size, lease=lease, stop=stop)
             except Exception:  # the database went away: keep the worker alive, try again

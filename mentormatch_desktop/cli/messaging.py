@@ -191,18 +191,24 @@ def worker_command(
     once: bool, batch_size: int, poll: float, lease: float, database_url: str | None
 ) -> None:
     """Deliver queued notifications through the channel plugins (e-mail, Slack, Teams)."""
+    from mentormatch_desktop.jobs import JobRunner
+    from mentormatch_desktop.storage.types import utcnow
     from mentormatch_desktop.worker import deliver_due, run_worker
 
     engine = open_database(database_url)
     host = default_host()
+    jobs = JobRunner()  # session notices and reminders, calendar sync
     try:
         if once:
+            done = jobs.run_due(engine, host, utcnow)  # first: a reminder due now goes out now
             stats = deliver_due(engine, host, batch_size=batch_size, lease=timedelta(seconds=lease))
             click.echo(
                 f"sent {stats.sent}, retrying later {stats.retrying}, dead letters {stats.failed}"
             )
             for error in dict.fromkeys(stats.errors):
                 click.echo(f"  {error}", err=True)
+            for name, counts in done.items():
+                click.echo(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
             return
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -228,6 +234,7 @@ def worker_command(
             lease=timedelta(seconds=lease),
             stop=stop,
             on_pass=report,
+            jobs=jobs,
         )
     finally:
         for channel in host.messaging_channels().values():

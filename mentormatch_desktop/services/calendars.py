@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from mentormatch_desktop.domain.enums import MeetingStatus
 from mentormatch_desktop.plugin.contracts import (
@@ -114,6 +114,7 @@ def sync_calendar(ctx: ServiceContext, connection_id: int, *, weeks: int = 8) ->
         ctx.session.execute(insert(BusyBlock), rows)
     conn.sync_state = dict(result.state)
     conn.last_synced_at = now
+    conn.last_error = ""
     ctx.session.flush()
     return SyncSummary(conn.id, result.full, len(rows), len(set(result.removed)))
 
@@ -197,3 +198,48 @@ def export_sessions_ics(ctx: ServiceContext, person_id: int) -> bytes:
         if MeetingStatus(m.status) in keep
     ]
     return calendar_of(events, "PUBLISH").to_ical()
+
+
+# ------------------------------------------------------------------ periodic sync (worker)
+SYNC_EVERY = timedelta(minutes=15)
+
+
+def claim_due_syncs(
+    ctx: ServiceContext, *, every: timedelta = SYNC_EVERY, limit: int = 20
+) -> list[int]:
+    """Claim connections not tried for ``every``; returns their ids (commit at once).
+
+    The claim stamps ``last_attempt_at``, so a second worker skips them (PostgreSQL: ``FOR
+    UPDATE SKIP LOCKED``; SQLite: the statement holds the write lock) and a calendar that
+    keeps failing is tried once per period, not on every pass.
+    """
+    now = ctx.now()
+    due = (
+        select(CalendarConnection.id)
+        .where(
+            (CalendarConnection.last_attempt_at.is_(None))
+            | (CalendarConnection.last_attempt_at <= now - every)
+        )
+        .order_by(CalendarConnection.last_attempt_at.is_not(None), CalendarConnection.id)
+        .limit(limit)
+    )
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    ids = ctx.session.scalars(
+        update(CalendarConnection)
+        .where(CalendarConnection.id.in_(due.scalar_subquery()))
+        .values(last_attempt_at=now)
+        .returning(CalendarConnection.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(ids)
+
+
+def record_sync_failure(ctx: ServiceContext, connection_id: int, error: str) -> None:
+    """Keep why the last sync failed (shown with the connection: "reconnect your calendar")."""
+    ctx.session.execute(
+        update(CalendarConnection)
+        .where(CalendarConnection.id == connection_id)
+        .values(last_error=error[:2000])
+        .execution_options(synchronize_session=False)
+    )

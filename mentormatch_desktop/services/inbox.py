@@ -283,11 +283,14 @@ def post(
     sender_id: int | None,
     kind: str = "text",
     topic: str = "new_message",
+    activity: bool = True,
 ) -> SentMessage:
     """Write a message into ``thread`` and queue its deliveries (no membership check).
 
     For services that speak for the system (introductions, announcements); people use
-    :func:`send_message`. ``sender_id`` None means MentorMatch itself.
+    :func:`send_message`. ``sender_id`` None means MentorMatch itself. ``activity`` False
+    (session notices and reminders) records no ``message_sent`` event and leaves the
+    last activity (read from the log) alone: the step that caused the notice has its own event.
     """
     text = body.strip()
     if not text:
@@ -302,7 +305,7 @@ def post(
     ctx.session.add(message)
     thread.last_message_at = now
     ctx.session.flush()
-    if sender_id is not None:
+    if sender_id is not None and activity:
         ctx.session.add(
             EngagementEvent(
                 person_id=sender_id,

@@ -13,16 +13,16 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text
 
 from mentormatch_desktop.domain.enums import EngagementKind, MeetingStatus, MentorshipStatus
 from mentormatch_desktop.scheduling.ics import Attendee, SessionEvent, invitation
-from mentormatch_desktop.scheduling.recurrence import RecurrenceError, parse_rrule
+from mentormatch_desktop.scheduling.recurrence import RecurrenceError, occurrences, parse_rrule
 from mentormatch_desktop.scheduling.zones import UnknownTimeZone, zone
-from mentormatch_desktop.services import activity
+from mentormatch_desktop.services import activity, session_notices
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.storage.models import (
     Feedback,
@@ -170,32 +170,80 @@ def _check_time(ctx: ServiceContext, start: datetime, minutes: int) -> datetime:
     return start + timedelta(minutes=minutes)
 
 
+#: How far ahead a standing series is checked for clashes (its first half year).
+CLASH_HORIZON = timedelta(weeks=26)
+
+
 def _check_free(
-    ctx: ServiceContext, mentorship: Mentorship, start: datetime, end: datetime, skip: int | None
+    ctx: ServiceContext,
+    mentorship: Mentorship,
+    start: datetime,
+    end: datetime,
+    skip: int | None,
+    *,
+    rule: str | None = None,
+    time_zone: str = "UTC",
 ) -> None:
     """Refuse a time that collides with another session either side already holds.
+
+    Standing series count on both sides: every occurrence of the new (or moved) session in
+    its first :data:`CLASH_HORIZON` is compared with every occurrence of the sessions either
+    person holds, each series expanded at its own wall time in its own zone (so a weekly
+    17:00 Berlin series and a weekly 11:00 New York one clash in some weeks and not in
+    the weeks between the two DST changes).
 
     Only sessions are a hard conflict: calendar busy time is what the slot finder avoids,
     but a person may know a calendar block can move, so typing that time is allowed.
     """
+    length = end - start
+    horizon_end = start + CLASH_HORIZON if rule else end
+    # A one-off is taken as given (an instant in a DST fold must not be re-resolved).
+    mine = (
+        [(o.start, o.end) for o in occurrences(start, length, rule, time_zone, start, horizon_end)]
+        if rule
+        else [(start, end)]
+    )
+    if not mine:
+        return
+    last_end = max(e for _, e in mine)
     people = [mentorship.mentor_id, mentorship.mentee_id]
     sessions = ctx.session.scalars(
         select(Meeting)
         .join(Mentorship, Meeting.mentorship_id == Mentorship.id)
         .where(
             Meeting.status.in_((MeetingStatus.PROPOSED, MeetingStatus.SCHEDULED)),
-            Meeting.starts_at < end,
-            Meeting.ends_at > start,
-            Meeting.rrule.is_(None),
+            Meeting.starts_at < last_end,
+            (Meeting.ends_at > start) | Meeting.rrule.is_not(None),
             (Mentorship.mentor_id.in_(people)) | (Mentorship.mentee_id.in_(people)),
         )
+        .order_by(Meeting.starts_at)
     ).all()
-    clash = [m for m in sessions if m.id != skip]
-    if clash:
-        other = clash[0]
-        raise SessionError(
-            f"clashes with session {other.id} at {other.starts_at:%Y-%m-%d %H:%M} UTC"
+    for other in sessions:
+        if other.id == skip:
+            continue
+        theirs = (
+            [
+                (o.start, o.end)
+                for o in occurrences(
+                    other.starts_at,
+                    other.ends_at - other.starts_at,
+                    other.rrule,
+                    other.time_zone,
+                    start,
+                    last_end,
+                )
+            ]
+            if other.rrule
+            else [(other.starts_at, other.ends_at)]
         )
+        for occ_start, occ_end in theirs:
+            hit = next((a for a, b in mine if a < occ_end and occ_start < b), None)
+            if hit is not None:
+                series = " (a standing session)" if other.rrule else ""
+                raise SessionError(
+                    f"clashes with session {other.id}{series} at "
+                    f"{occ_start.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+                )
 
 
 def _rrule_ok(rule: str | None, start: datetime, tz: str) -> str | None:
@@ -269,23 +317,19 @@ def notify_partner(
 ) -> Notice:
     """Tell the other side(s) of ``meeting`` what changed, with an ICS invitation.
 
-    THE messaging hook: when the outbox (branch ``messaging``) lands, this queues one
-    message per recipient in the mentorship's thread, with the ICS attached, in this same
-    unit of work, and the channels deliver it after commit. Until then the notice is
-    written to the audit log (so nothing is lost and the worker can replay it) and returned
-    to the caller, which may show or save the invitation.
+    In this unit of work: a ``session_notices`` row (the ICS REQUEST or CANCEL with it) and,
+    where this login may queue deliveries, the message in the mentorship's thread whose
+    deliveries follow the partner's notification preferences; otherwise the worker posts
+    it (:mod:`.session_notices`). The change and the notice commit or roll back together.
     """
     method = "CANCEL" if change in ("cancelled", "declined") else "REQUEST"
     ics = invitation(session_event(ctx, meeting), method)  # type: ignore[arg-type]
     recipients = _others(meeting.mentorship, actor_id)
     subject = f"Mentoring session {change}: {meeting.starts_at:%a %d %b %H:%M} UTC"
-    ctx.audit(
-        "session.notify",
-        "meeting",
-        meeting.id,
-        {"change": change, "recipients": list(recipients), "sequence": meeting.sequence, **details},
+    notice = session_notices.record_change(ctx, meeting, change, actor_id, ics, details)
+    return Notice(
+        meeting.id, change, recipients, subject, ics, {**details, "notice_id": notice.id}
     )
-    return Notice(meeting.id, change, recipients, subject, ics, details)
 
 
 # ----------------------------------------------------------------- the steps
@@ -315,7 +359,7 @@ def propose_session(
     except UnknownTimeZone as exc:
         raise SessionError(str(exc)) from exc
     rule = _rrule_ok(rrule, start, tz)
-    _check_free(ctx, ms, start, end, None)
+    _check_free(ctx, ms, start, end, None, rule=rule, time_zone=tz)
     meeting = Meeting(
         mentorship=ms,
         organiser_id=person,
@@ -394,7 +438,9 @@ def _move(
     ctx: ServiceContext, meeting: Meeting, person: int, start: datetime, minutes: int
 ) -> None:
     end = _check_time(ctx, start, minutes)
-    _check_free(ctx, meeting.mentorship, start, end, meeting.id)
+    _check_free(
+        ctx, meeting.mentorship, start, end, meeting.id, rule=meeting.rrule, time_zone=meeting.time_zone
+    )
     meeting.starts_at, meeting.ends_at = start, end
     meeting.status = MeetingStatus.PROPOSED
     meeting.proposed_by_id = person

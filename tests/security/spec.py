@@ -88,6 +88,12 @@ PARTICIPANT: dict[str, Access] = {
         "author_id = :me", f"author_id = :me AND meeting_id IN {MY_MEETINGS}", "author_id = :me"
     ),
     "public.shared_session_logs": Access(select=f"meeting_id IN {MY_MEETINGS}"),
+    # Session notices (0007): read those of one's sessions, write the notice of one's own
+    # change; never alter one (the worker posts them and writes reminders as the owner).
+    "public.session_notices": Access(
+        select=f"meeting_id IN {MY_MEETINGS}",
+        insert=f"actor_id = :me AND meeting_id IN {MY_MEETINGS}",
+    ),
     # Messaging (0005): one's own notification choices; never tokens or program defaults.
     "public.notification_preferences": own(MINE),
     "public.program_notification_defaults": NONE,
@@ -159,6 +165,9 @@ COORDINATOR: dict[str, Access] = {
         f"meeting_id IN (SELECT id FROM meetings WHERE mentorship_id IN {PROG_MS})"
     ),
     "public.shared_session_logs": NONE,
+    "public.session_notices": own(
+        f"meeting_id IN (SELECT id FROM meetings WHERE mentorship_id IN {PROG_MS})"
+    ),
     "public.notification_preferences": Access(select=f"person_id IN {PROG_PEOPLE}"),
     "public.program_notification_defaults": own(_progs),
     "public.unsubscribe_tokens": NONE,

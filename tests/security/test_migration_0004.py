@@ -72,7 +72,7 @@ def _scheduling_security(conn: sa.Connection) -> tuple[int, int, bool, bool]:
 
 def test_security_files_follow_the_migration_chain(pg_empty_url: str) -> None:
     """At 0004 the messaging and scheduling files are skipped (no tables yet) and re-running
-    every file there is harmless; 0005 and 0006 apply them; going down to 0004 removes their objects
+    every file there is harmless; 0005, 0006 and 0007 apply them; going down to 0004 removes their objects
     and leaves the rest of the security in place."""
     from mentormatch_desktop.storage.security import apply_security
 
@@ -97,5 +97,5 @@ def test_security_files_follow_the_migration_chain(pg_empty_url: str) -> None:
     finally:
         engine.dispose()
     assert at_0004 == (25, 0, False, False)
-    assert at_head[0] == 31 and at_head[1] >= 4 and at_head[2:] == (True, True)
+    assert at_head[0] == 32 and at_head[1] >= 4 and at_head[2:] == (True, True)
     assert back == at_0004

@@ -15,7 +15,6 @@ from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import calendars, mentorships, schedule, sessions
 from mentormatch_desktop.services.context import Actor, unit_of_work
 from mentormatch_desktop.storage.models import (
-    AuditLog,
     AvailabilityException,
     AvailabilitySlot,
     BusyBlock,
@@ -27,6 +26,7 @@ from mentormatch_desktop.storage.models import (
     Person,
     Program,
     SchedulingPreference,
+    SessionNotice,
 )
 
 NOW = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)  # a Monday
@@ -178,10 +178,8 @@ def test_session_workflow_writes_events_ics_and_audit(engine, host, pair):
 
     with unit_of_work(engine, plugins=host, actor=as_(pair["mentee"]), clock=lambda: NOW) as ctx:
         sessions.cancel_session(ctx, info.id, reason="ill")
-        notices = ctx.session.scalars(
-            select(AuditLog).where(AuditLog.action == "session.notify")
-        ).all()
-    assert [n.details["change"] for n in notices] == [
+        notices = ctx.session.scalars(select(SessionNotice).order_by(SessionNotice.id)).all()
+    assert [n.kind for n in notices] == [
         "proposed",
         "countered",
         "accepted",

@@ -34,6 +34,7 @@ from mentormatch_desktop.storage.models.scheduling import (
     AvailabilityException,
     SchedulingPreference,
     SessionLog,
+    SessionNotice,
 )
 from mentormatch_desktop.storage.models.skills import (
     PersonSkill,
@@ -73,6 +74,7 @@ __all__ = [
     "ProgramNotificationDefault",
     "SchedulingPreference",
     "SessionLog",
+    "SessionNotice",
     "Skill",
     "SkillAlias",
     "SkillCategory",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mentormatch_desktop.storage.models.base import Base, created_at, intpk, jsondoc
@@ -24,6 +24,10 @@ class CalendarConnection(Base):
     secret_ref: Mapped[str | None] = mapped_column(String(200))
     sync_state: Mapped[jsondoc]
     last_synced_at: Mapped[datetime | None]
+    # The worker's periodic sync (migration 0007): when it last tried, and why it failed
+    # ("" after a success), so a revoked token says "reconnect your calendar" in the app.
+    last_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[created_at]
 
 

@@ -95,3 +95,38 @@ class SessionLog(Base):
     next_steps: Mapped[list[Any]] = mapped_column(JSONDocument, default=list)
     logged_at: Mapped[datetime]
     created_at: Mapped[created_at]
+
+
+class SessionNotice(Base):
+    """Something the people of a session are told: a change to it, or a reminder before it.
+
+    One row per (session, kind, occurrence, ICS sequence), enforced by the database, so a
+    reminder goes out once however many workers run or restart, and a change is announced
+    once. The row is written in the same unit of work as the change; the inbox message (and
+    through it the outbox deliveries) is posted in that unit of work too when the acting
+    login may queue deliveries, and otherwise by the worker, which then sets ``message_id``.
+    ``ics`` is the invitation (REQUEST or CANCEL) the deliveries attach.
+    """
+
+    __tablename__ = "session_notices"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "kind", "occurrence_at", "sequence"),
+        Index("ix_session_notices_unposted", "posted_at", "id"),
+    )
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
+    # proposed, accepted, declined, countered, rescheduled, cancelled, reminder_24h, reminder_1h
+    kind: Mapped[str] = mapped_column(String(20))
+    occurrence_at: Mapped[datetime]  # the start of the (occurrence of the) session it is about
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONDocument, default=dict)
+    ics: Mapped[str] = mapped_column(Text, default="", server_default="")
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="SET NULL"), index=True
+    )
+    posted_at: Mapped[datetime | None]
+    created_at: Mapped[created_at]
