@@ -184,9 +184,7 @@ def _insert_once(ctx: ServiceContext, values: dict[str, Any]) -> int | None:
     return ctx.session.scalar(
         insert(SessionNotice)
         .values(**values)
-        .on_conflict_do_nothing(
-            index_elements=["meeting_id", "kind", "occurrence_at", "sequence"]
-        )
+        .on_conflict_do_nothing(index_elements=["meeting_id", "kind", "occurrence_at", "sequence"])
         .returning(SessionNotice.id)
     )
 

@@ -327,9 +327,7 @@ def notify_partner(
     recipients = _others(meeting.mentorship, actor_id)
     subject = f"Mentoring session {change}: {meeting.starts_at:%a %d %b %H:%M} UTC"
     notice = session_notices.record_change(ctx, meeting, change, actor_id, ics, details)
-    return Notice(
-        meeting.id, change, recipients, subject, ics, {**details, "notice_id": notice.id}
-    )
+    return Notice(meeting.id, change, recipients, subject, ics, {**details, "notice_id": notice.id})
 
 
 # ----------------------------------------------------------------- the steps
@@ -439,7 +437,13 @@ def _move(
 ) -> None:
     end = _check_time(ctx, start, minutes)
     _check_free(
-        ctx, meeting.mentorship, start, end, meeting.id, rule=meeting.rrule, time_zone=meeting.time_zone
+        ctx,
+        meeting.mentorship,
+        start,
+        end,
+        meeting.id,
+        rule=meeting.rrule,
+        time_zone=meeting.time_zone,
     )
     meeting.starts_at, meeting.ends_at = start, end
     meeting.status = MeetingStatus.PROPOSED

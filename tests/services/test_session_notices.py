@@ -89,9 +89,7 @@ def deliveries(engine) -> list[tuple[int, str, str]]:
         ]
 
 
-def test_every_session_change_reaches_the_partner_through_their_preferences(
-    engine, host, pair
-):
+def test_every_session_change_reaches_the_partner_through_their_preferences(engine, host, pair):
     start = NOW + timedelta(days=3, hours=1)  # Thu 01:00 UTC: Thu 09:00 Shanghai, Wed 18:00 Denver
     # Ana (mentor) wants nothing about messages by e-mail; Mei keeps the defaults.
     with unit_of_work(engine, plugins=host, clock=lambda: NOW) as ctx:
@@ -114,10 +112,8 @@ def test_every_session_change_reaches_the_partner_through_their_preferences(
 
     messages = thread_messages(engine, pair["ms"])
     assert [m[0] for m in messages] == ["session"] * 5
-    assert [m[1] for m in messages] == [pair["mentor"], pair["mentee"], pair["mentor"]] + [
-        pair["mentor"],
-        pair["mentee"],
-    ]
+    mentor, mentee = pair["mentor"], pair["mentee"]
+    assert [m[1] for m in messages] == [mentor, mentee, mentor, mentor, mentee]
     first, counter, _, moved, cancelled = (m[2] for m in messages)
     assert first.startswith("Ana proposed a mentoring session.")
     assert "Thu 05 Mar 2026, 09:00–09:45 Asia/Shanghai" in first
@@ -130,8 +126,9 @@ def test_every_session_change_reaches_the_partner_through_their_preferences(
     assert deliveries(engine) == [(pair["mentee"], "email", "new_message")] * 3
     with engine.connect() as conn:
         notices = conn.execute(
-            select(SessionNotice.kind, SessionNotice.sequence, SessionNotice.ics)
-            .order_by(SessionNotice.id)
+            select(SessionNotice.kind, SessionNotice.sequence, SessionNotice.ics).order_by(
+                SessionNotice.id
+            )
         ).all()
     assert [(k, q) for k, q, _ in notices] == [
         ("proposed", 0),
@@ -257,9 +254,7 @@ def test_two_workers_at_once_send_one_reminder(engine, host, pair):
     def worker() -> None:
         try:
             barrier.wait()
-            with unit_of_work(
-                engine, plugins=host, actor=jobs.JOB_ACTOR, clock=lambda: at
-            ) as ctx:
+            with unit_of_work(engine, plugins=host, actor=jobs.JOB_ACTOR, clock=lambda: at) as ctx:
                 session_notices.queue_reminders(ctx)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
