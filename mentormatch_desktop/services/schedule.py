@@ -333,3 +333,37 @@ def first_slots_for_unscheduled(
         mid: None if index is None else finder.describe([mentor, mentee], index, minutes)
         for (mid, mentor, mentee), index in zip(pairs, found, strict=True)
     }
+
+
+def group_members(ctx: ServiceContext, program_id: int, group_key: str) -> list[int]:
+    """Everyone in a running group (a mentor with their mentees, or a peer circle).
+
+    A group is the running mentorships of a program that share ``group_key``; its members
+    are the people on either side of them, in a stable order (by id).
+    """
+    rows = ctx.session.execute(
+        select(Mentorship.mentor_id, Mentorship.mentee_id).where(
+            Mentorship.program_id == program_id,
+            Mentorship.group_key == group_key,
+            Mentorship.status.in_((MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)),
+        )
+    ).all()
+    members = sorted({p for row in rows for p in row})
+    if not members:
+        raise ScheduleError(f"no running group {group_key!r} in program {program_id}")
+    return members
+
+
+def find_group_slots(
+    ctx: ServiceContext,
+    program_id: int,
+    group_key: str,
+    *,
+    minutes: int = 60,
+    weeks: int = 2,
+    limit: int = 10,
+) -> list[Slot]:
+    """Ranked common slots for a whole group (3–8 people), as for a pair."""
+    return find_slots(
+        ctx, group_members(ctx, program_id, group_key), minutes=minutes, weeks=weeks, limit=limit
+    )
