@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from mentormatch_desktop.plugin.api import (
     BusyPeriod,
@@ -150,9 +151,17 @@ class CalDavCalendar:
             # The changed events' data in one calendar-multiget REPORT rather than one GET
             # each (what load_objects=True does): a round trip per change was a fifth of
             # an incremental sync against Radicale.
+            # The server may spell a URL differently in its answer ("@" for "%40"): match
+            # the data back to our objects, whose URLs are the ids the app keeps.
             gone = [o for o in coll if str(o.url.canonical()) in deleted]
-            changed = [o.url for o in coll if str(o.url.canonical()) not in deleted]
-            objects = gone + (list(cal.multiget(changed)) if changed else [])
+            changed = [o for o in coll if str(o.url.canonical()) not in deleted]
+            if changed:
+                mine = {unquote(str(o.url.canonical())): o for o in changed}
+                for got in cal.multiget([o.url for o in changed]):
+                    target = mine.get(unquote(str(got.url.canonical())))
+                    if target is not None:
+                        target.data = got.data
+            objects = gone + changed
         else:
             # Full sync: take the token first (a change after it shows in the next delta),
             # then fetch every event with its data in one calendar-query REPORT, instead
