@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -82,7 +83,7 @@ def load_people(session: Session, person_ids: Sequence[int]) -> list[PersonAvail
             AvailabilitySlot.end_minute,
         ).where(AvailabilitySlot.person_id.in_(ids))
     ):
-        windows[pid].append(WeeklyWindow(day, start, end))
+        windows[pid].append(_window(day, start, end))
     exceptions: dict[int, list[DateException]] = defaultdict(list)
     for ex in session.scalars(
         select(AvailabilityException).where(AvailabilityException.person_id.in_(ids))
@@ -121,6 +122,12 @@ def load_people(session: Session, person_ids: Sequence[int]) -> list[PersonAvail
             )
         )
     return out
+
+
+@lru_cache(maxsize=16384)
+def _window(day: int, start: int, end: int) -> WeeklyWindow:
+    """Validated once per distinct row: thousands of people share a few dozen patterns."""
+    return WeeklyWindow(day, start, end)
 
 
 def needs_of(session: Session, person_ids: Sequence[int]) -> Needs:
