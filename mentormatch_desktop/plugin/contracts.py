@@ -122,6 +122,19 @@ class CalendarConnector(Protocol):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a message, e.g. a session's ICS invitation.
+
+    ``content_type`` is the full MIME type with parameters
+    (``text/calendar; method=REQUEST``); channels that cannot carry files ignore it.
+    """
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class DeliveryItem:
     """One message inside a delivery (a digest carries several)."""
 
@@ -132,6 +145,7 @@ class DeliveryItem:
     body: str
     sent_at: datetime
     idempotency_key: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from mentormatch_desktop.domain.enums import DeliveryStatus
-from mentormatch_desktop.plugin.contracts import Delivery, DeliveryItem, DeliveryResult
+from mentormatch_desktop.plugin.contracts import Attachment, Delivery, DeliveryItem, DeliveryResult
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.notifications import MessagingError, unsubscribe_token
 from mentormatch_desktop.storage.models import (
@@ -36,6 +36,7 @@ from mentormatch_desktop.storage.models import (
     Message,
     MessageDelivery,
     Person,
+    SessionNotice,
     Thread,
 )
 
@@ -137,6 +138,7 @@ def _build(ctx: ServiceContext, ids: list[int], digest_channels: frozenset[str])
             )
         )
     }
+    invitations = _invitations(ctx, {m.id for _, m, *_ in rows})
     groups: dict[tuple[int, str, str], list[tuple[MessageDelivery, DeliveryItem]]] = defaultdict(
         list
     )
@@ -150,6 +152,7 @@ def _build(ctx: ServiceContext, ids: list[int], digest_channels: frozenset[str])
             body=m.body,
             sent_at=m.created_at,
             idempotency_key=d.idempotency_key,
+            attachments=invitations.get(m.id, ()),
         )
         contact = contacts.get((d.recipient_id, d.channel))
         settings = contact.settings if contact is not None else {}
@@ -191,6 +194,28 @@ def _build(ctx: ServiceContext, ids: list[int], digest_channels: frozenset[str])
             unsubscribe_token=token,
         )
         out.append(Claimed(delivery, tuple(d.id for d, _ in batch), delivery.attempt))
+    return out
+
+
+def _invitations(ctx: ServiceContext, message_ids: set[int]) -> dict[int, tuple[Attachment, ...]]:
+    """The ICS invitation (or cancellation) of each session notice among ``message_ids``."""
+    if not message_ids:
+        return {}
+    rows = ctx.session.execute(
+        sa.select(SessionNotice.message_id, SessionNotice.ics).where(
+            SessionNotice.message_id.in_(message_ids), SessionNotice.ics != ""
+        )
+    ).all()
+    out = {}
+    for message_id, ics in rows:
+        method = "CANCEL" if "METHOD:CANCEL" in ics else "REQUEST"
+        out[message_id] = (
+            Attachment(
+                "invite.ics" if method == "REQUEST" else "cancel.ics",
+                f"text/calendar; method={method}",
+                ics.encode("utf-8"),
+            ),
+        )
     return out
 
 

@@ -145,6 +145,17 @@ def build_email(delivery: Delivery, settings: SmtpSettings) -> EmailMessage:
             msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(_text(delivery))
     msg.add_alternative(_html(delivery), subtype="html")
+    for item in delivery.items:
+        for a in item.attachments:  # e.g. a session's invitation: calendar apps offer to add it
+            main, _, rest = a.content_type.partition("/")
+            subtype, *params = (p.strip() for p in rest.split(";"))
+            msg.add_attachment(
+                a.data,
+                maintype=main,
+                subtype=subtype,
+                filename=a.filename,
+                params=dict(p.split("=", 1) for p in params if "=" in p),
+            )
     return msg
 
 

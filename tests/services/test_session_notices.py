@@ -268,3 +268,28 @@ def test_two_workers_at_once_send_one_reminder(engine, host, pair):
     assert reminders(engine) == [("reminder_24h", start, True)]
     texts = [m[2] for m in thread_messages(engine, pair["ms"]) if m[1] is None]
     assert len(texts) == 1
+
+
+def test_the_invitation_travels_with_the_delivery_and_the_email(engine, host, pair):
+    from mentormatch_desktop.services import outbox
+    from mentormatch_plugins.messaging.mail import SmtpSettings, build_email
+
+    start = NOW + timedelta(days=2)
+    with unit_of_work(engine, plugins=host, actor=as_(pair["mentor"]), clock=lambda: NOW) as ctx:
+        info = sessions.propose_session(ctx, pair["ms"], start, 30)
+    with unit_of_work(engine, plugins=host, actor=as_(pair["mentor"]), clock=lambda: NOW) as ctx:
+        sessions.cancel_session(ctx, info.id)
+    run_jobs(engine, host, NOW)
+    with unit_of_work(engine, plugins=host, actor=jobs.JOB_ACTOR, clock=lambda: NOW) as ctx:
+        claimed = outbox.load(ctx, outbox.claim(ctx))
+    invite, cancel = (c.delivery for c in claimed)
+    (a,) = invite.items[0].attachments
+    assert a.content_type == "text/calendar; method=REQUEST" and info.uid in a.data.decode()
+    assert cancel.items[0].attachments[0].content_type == "text/calendar; method=CANCEL"
+    settings = SmtpSettings(
+        "localhost", 25, False, False, None, None, "MentorMatch <mm@example.org>", None, 5
+    )
+    mail = build_email(invite, settings)
+    (part,) = [p for p in mail.walk() if p.get_content_type() == "text/calendar"]
+    assert part.get_param("method") == "REQUEST" and part.get_filename() == "invite.ics"
+    assert b"BEGIN:VEVENT" in part.get_payload(decode=True)
