@@ -313,7 +313,7 @@ def _plant_scheduling(
     meeting_a, meeting_b = meeting(ms_a, world.victim_a), meeting(ms_b, world.victim_b)
     log(meeting_a, world.victim_a, world.secrets_a["session_note"])
     log(meeting_b, world.victim_b, world.secrets_b["session_note"])
-    # Session notices (0007): the participant's own change, their partner's, a reminder,
+    # Session notices (0008): the participant's own change, their partner's, a reminder,
     # and notices of other people's sessions in each program.
     notice(own, participant, "proposed")
     notice(own, partner, "accepted")

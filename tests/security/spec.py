@@ -88,7 +88,7 @@ PARTICIPANT: dict[str, Access] = {
         "author_id = :me", f"author_id = :me AND meeting_id IN {MY_MEETINGS}", "author_id = :me"
     ),
     "public.shared_session_logs": Access(select=f"meeting_id IN {MY_MEETINGS}"),
-    # Session notices (0007): read those of one's sessions, write the notice of one's own
+    # Session notices (0008): read those of one's sessions, write the notice of one's own
     # change; never alter one (the worker posts them and writes reminders as the owner).
     "public.session_notices": Access(
         select=f"meeting_id IN {MY_MEETINGS}",

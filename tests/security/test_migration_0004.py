@@ -51,7 +51,7 @@ def test_down_and_up_again(empty_db_url: str) -> None:
     assert removed == (0, 0, 0)
     assert again == applied
     if engine.dialect.name == "postgresql":
-        assert applied[0] == 32 and applied[1] >= 10 and applied[2] == 1  # 0005, 0006: 3; 0007: 1
+        assert applied[0] == 32 and applied[1] >= 10 and applied[2] == 1  # 0005, 0006: 3; 0008: 1
     assert differences == []
 
 
@@ -72,7 +72,7 @@ def _scheduling_security(conn: sa.Connection) -> tuple[int, int, bool, bool]:
 
 def test_security_files_follow_the_migration_chain(pg_empty_url: str) -> None:
     """At 0004 the messaging and scheduling files are skipped (no tables yet) and re-running
-    every file there is harmless; 0005–0007 apply them; going down to 0004 removes their objects
+    every file there is harmless; 0005–0008 apply them; going down to 0004 removes their objects
     and leaves the rest of the security in place."""
     from mentormatch_desktop.storage.security import apply_security
 

@@ -24,7 +24,7 @@ class CalendarConnection(Base):
     secret_ref: Mapped[str | None] = mapped_column(String(200))
     sync_state: Mapped[jsondoc]
     last_synced_at: Mapped[datetime | None]
-    # The worker's periodic sync (migration 0007): when it last tried, and why it failed
+    # The worker's periodic sync (migration 0008): when it last tried, and why it failed
     # ("" after a success), so a revoked token says "reconnect your calendar" in the app.
     last_attempt_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -1,5 +1,5 @@
--- Session notices (migration 0007): what the people of a session are told (changes and
--- reminders). Guarded like 85_scheduling.sql: nothing happens until 0007 made the table.
+-- Session notices (migration 0008): what the people of a session are told (changes and
+-- reminders). Guarded like 85_scheduling.sql: nothing happens until 0008 made the table.
 DO $session_notices$
 BEGIN
     IF to_regclass('session_notices') IS NULL THEN
