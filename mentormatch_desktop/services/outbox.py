@@ -69,12 +69,27 @@ class Claimed:
     attempts: int
 
 
+def relax_commit(ctx: ServiceContext) -> None:
+    """Let this transaction's commit return before PostgreSQL flushes it to disk.
+
+    For the worker's own bookkeeping (claims and outcomes) only, where it is safe: a worker
+    killed after the commit returned loses nothing (the server has the row), and a
+    *server* crash within the next fraction of a second can lose at most the latest
+    outcomes, whose deliveries then go out once more with the same idempotency key, never
+    zero times. Waiting for the disk flush was most of the time per e-mail (measured:
+    ~40 ms per commit on a busy disk, against a few ms for the SMTP exchange).
+    """
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        ctx.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
+
+
 def claim(ctx: ServiceContext, *, limit: int = 50, lease: timedelta = LEASE) -> list[int]:
     """Claim up to ``limit`` due deliveries for ``lease``; returns their ids.
 
     Commit the claim at once (its own unit of work), then :func:`load` the deliveries in
     another: the claim then holds row locks only for the length of one statement.
     """
+    relax_commit(ctx)
     now = ctx.now()
     due = (
         sa.select(MessageDelivery.id)
@@ -160,6 +175,7 @@ def _build(ctx: ServiceContext, ids: list[int], digest_channels: frozenset[str])
         else:
             singles.append((d, item))
     batches = [[pair] for pair in singles] + list(groups.values())
+    tokens: dict[tuple[int, str, str], str] = {}  # one query per recipient, not per e-mail
     out = []
     for batch in batches:
         first = batch[0][0]
@@ -174,7 +190,10 @@ def _build(ctx: ServiceContext, ids: list[int], digest_channels: frozenset[str])
                 "|".join(sorted(i.idempotency_key for i in items)).encode()
             ).hexdigest()[:32]
         )
-        token = unsubscribe_token(ctx, person.id, first.channel, first.topic)
+        token_key = (person.id, first.channel, first.topic)
+        if token_key not in tokens:
+            tokens[token_key] = unsubscribe_token(ctx, *token_key)
+        token = tokens[token_key]
         delivery = Delivery(
             idempotency_key=key,
             channel=first.channel,
@@ -212,6 +231,7 @@ def record(
     Only rows still pending are touched: a row another worker already finished (after this
     worker's lease ran out) keeps its outcome.
     """
+    relax_commit(ctx)
     now = ctx.now()
     values: dict[str, object]
     if result.ok:
