@@ -69,6 +69,11 @@ class Claimed:
     attempts: int
 
 
+#: ``Session.info`` key of a session whose connection already runs with
+#: ``synchronous_commit = off`` in autocommit mode (the worker's outcome recorder).
+RELAXED_SESSION = "mm_relaxed_commit"
+
+
 def relax_commit(ctx: ServiceContext) -> None:
     """Let this transaction's commit return before PostgreSQL flushes it to disk.
 
@@ -79,6 +84,8 @@ def relax_commit(ctx: ServiceContext) -> None:
     zero times. Waiting for the disk flush was most of the time per e-mail (measured:
     ~40 ms per commit on a busy disk, against a few ms for the SMTP exchange).
     """
+    if ctx.session.info.get(RELAXED_SESSION):  # already so for its whole connection
+        return
     if ctx.session.get_bind().dialect.name == "postgresql":
         ctx.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
 

@@ -32,9 +32,9 @@ import threading
 from dataclasses import dataclass
 from email.header import Header
 from email.message import Message
-from email.policy import compat32
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
