@@ -225,6 +225,27 @@ def _template(env: str, **values: object) -> str | None:
     return pattern.format(**values) if pattern else None
 
 
+def release(ctx: ServiceContext, ids: list[int]) -> int:
+    """Hand claimed but unsent rows back to the queue, due now (a worker stopping cleanly).
+
+    The attempt the claim counted is given back too: the rows were never tried.
+    """
+    if not ids:
+        return 0
+    result = ctx.session.execute(
+        sa.update(MessageDelivery)
+        .where(MessageDelivery.id.in_(ids), MessageDelivery.status == DeliveryStatus.PENDING)
+        .values(
+            next_attempt_at=ctx.now(),
+            attempts=sa.func.greatest(MessageDelivery.attempts - 1, 0)
+            if ctx.session.get_bind().dialect.name == "postgresql"
+            else sa.func.max(MessageDelivery.attempts - 1, 0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
 def record(
     ctx: ServiceContext,
     claimed: Claimed,

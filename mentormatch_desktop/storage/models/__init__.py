@@ -42,6 +42,7 @@ from mentormatch_desktop.storage.models.skills import (
     SkillCategory,
     SkillMergeSuggestion,
 )
+from mentormatch_desktop.storage.models.workers import WorkerHeartbeat
 
 __all__ = [
     "AuditLog",
@@ -82,4 +83,5 @@ __all__ = [
     "ThreadParticipant",
     "UnsubscribeToken",
     "WeightSet",
+    "WorkerHeartbeat",
 ]
