@@ -51,6 +51,13 @@ log = logging.getLogger("mentormatch_desktop.worker")
     help="Log lines on standard error: text, or one JSON object per line "
     "(also MENTORMATCH_LOG_FORMAT).",
 )
+@click.option(
+    "--http",
+    "http_address",
+    metavar="HOST:PORT",
+    help="Also serve the one-click unsubscribe links (RFC 8058) and /healthz here; "
+    "put it behind an HTTPS proxy and set MENTORMATCH_UNSUBSCRIBE_URL=https://…/u/{token}.",
+)
 @database_option
 def worker_command(
     once: bool,
@@ -60,6 +67,7 @@ def worker_command(
     poll: float,
     lease: float,
     log_format: str,
+    http_address: str | None,
     database_url: str | None,
 ) -> None:
     """Deliver queued notifications through the channel plugins (e-mail, Slack, Teams).
@@ -77,7 +85,17 @@ def worker_command(
     logs.configure(log_format)
     engine = open_database(database_url)
     host = default_host()
+    http = None
     try:
+        if http_address and not once:
+            from mentormatch_desktop.unsubscribe_http import UnsubscribeServer, parse_address
+
+            try:
+                address = parse_address(http_address)
+            except ValueError as exc:
+                raise click.BadParameter(str(exc), param_hint="--http") from None
+            http = UnsubscribeServer(engine, address, plugins=host).serve_in_thread()
+            log.info("serving unsubscribe links on %s", http.url, extra={"http": http.url})
         if once:
             stats = deliver_due(engine, host, batch_size=batch_size, lease=timedelta(seconds=lease))
             click.echo(
@@ -130,6 +148,8 @@ def worker_command(
             extra={"worker_id": heartbeat.worker_id, "event": "stopped"},
         )
     finally:
+        if http is not None:
+            http.close()
         for channel in host.messaging_channels().values():
             close = getattr(channel, "close", None)
             if callable(close):

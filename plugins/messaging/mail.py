@@ -334,7 +334,7 @@ class EmailChannel:
 
 
 #: The classic policy with CRLF line ends: ``sendmail`` sends bytes as they are.
-_WIRE = compat32.clone(linesep="\r\n")
+_WIRE = compat32.clone(linesep="\r\n", max_line_length=998)
 
 
 def _send(smtp: smtplib.SMTP, msg: Message, sender: str, recipient: str) -> None:
