@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Text
+from sqlalchemy import Float, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mentormatch_desktop.storage.models.base import Base, jsondoc
@@ -26,7 +26,7 @@ class WorkerHeartbeat(Base):
     pid: Mapped[int]
     version: Mapped[str] = mapped_column(String(40))
     jobs: Mapped[str] = mapped_column(Text, default="")
-    poll_seconds: Mapped[float]
+    poll_seconds: Mapped[float] = mapped_column(Float)
     started_at: Mapped[datetime]
     beat_at: Mapped[datetime]
     last_success_at: Mapped[datetime | None]
