@@ -323,7 +323,7 @@ class Heartbeat:
     database is briefly away keeps working and beats again when it is back)."""
 
     def __init__(self, worker_id: str | None = None) -> None:
-        from mentormatch_desktop import __version__
+        from mentormatch_desktop._version import __version__
 
         self.hostname = socket.gethostname()
         self.pid = os.getpid()

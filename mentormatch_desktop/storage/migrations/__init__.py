@@ -61,7 +61,7 @@ def stamp_app_version(connection: Connection, version: str | None = None) -> Non
 
     PostgreSQL: a comment on ``alembic_version``; SQLite: ``PRAGMA user_version``
     (major·10000 + minor·100 + patch)."""
-    from mentormatch_desktop import __version__
+    from mentormatch_desktop._version import __version__
 
     version = version or __version__
     if connection.dialect.name == "postgresql":
@@ -244,7 +244,7 @@ def check_schema(engine: Engine) -> None:
             needed=head,
             behind=True,
         )
-    from mentormatch_desktop import __version__
+    from mentormatch_desktop._version import __version__
 
     wrote = schema_app_version(engine)
     install = f"install MentorMatch {wrote} or newer" if wrote else "install a newer MentorMatch"
