@@ -82,7 +82,8 @@ def worker_command(
     from mentormatch_desktop import logs
     from mentormatch_desktop.worker import Heartbeat, deliver_due, run_worker
 
-    logs.configure(log_format)
+    if not once:  # a one-shot run prints its summary; the service logs
+        logs.configure(log_format)
     engine = open_database(database_url)
     host = default_host()
     http = None

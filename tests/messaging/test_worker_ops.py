@@ -65,7 +65,7 @@ def test_worker_stops_cleanly_on_signal_and_status_reports_it(
     engine, db_url, org, as_person, host, smtp, sig
 ):
     _queue(as_person, org)
-    smtp.delay = 0.4  # slow enough that the signal lands mid-batch
+    smtp.delay = 1.0  # slow enough that the signal lands mid-batch, even on a busy machine
     worker = _start_worker(db_url, smtp.url)
     try:
         smtp.wait_for(3, timeout=120)
