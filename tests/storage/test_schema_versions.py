@@ -70,16 +70,16 @@ def test_db_upgrade_sql_prints_what_a_dba_can_run(empty_db_url: str) -> None:
         done = _cli("db", "upgrade", "--sql", "--database", empty_db_url)
         assert done.returncode != 0 and "PostgreSQL" in done.stderr
         return
-    assert _cli("db", "upgrade", "--revision", "0006", "--database", empty_db_url).returncode == 0
+    assert _cli("db", "upgrade", "--revision", "0007", "--database", empty_db_url).returncode == 0
     done = _cli("db", "upgrade", "--sql", "--database", empty_db_url)
     assert done.returncode == 0, done.stderr
     sql = done.stdout
-    assert "-- MentorMatch schema upgrade from 0006 to" in sql
+    assert "-- MentorMatch schema upgrade from 0007 to" in sql
     assert "CREATE TABLE worker_heartbeats" in sql
     assert f"UPDATE alembic_version SET version_num='{head_revision()}'" in sql
     engine = create_engine(empty_db_url)
     try:
-        assert current_revision(engine) == "0006"  # printing changed nothing
+        assert current_revision(engine) == "0007"  # printing changed nothing
         assert "worker_heartbeats" not in sa.inspect(engine).get_table_names()
         # The DBA runs it as it is.
         dsn = normalise_url(empty_db_url).set(drivername="postgresql")

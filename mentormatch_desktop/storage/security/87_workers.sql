@@ -1,4 +1,4 @@
--- Worker heartbeats (migration 0007). Operational data (host names, process ids, error
+-- Worker heartbeats (migration 0008). Operational data (host names, process ids, error
 -- text): written and read by the owner role the workers connect as, and read by
 -- coordinators (the app can say whether a worker is up). Participants and analysts: nothing.
 DO $workers$
