@@ -4,7 +4,7 @@ Plugin authors import from one module, :mod:`mentormatch_desktop.plugin.api`; ``
 is also re-exported here so ``from mentormatch_desktop import hookimpl`` keeps working.
 """
 
+from mentormatch_desktop._version import __version__
 from mentormatch_desktop.plugin.hookspecs import hookimpl
 
 __all__ = ["__version__", "hookimpl"]
-__version__ = "0.1.0"

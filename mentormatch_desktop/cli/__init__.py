@@ -93,7 +93,7 @@ COMMANDS: dict[str, LazyCommand] = {
         "Use the unsubscribe token from an e-mail's footer.",
     ),
     "worker": LazyCommand(
-        f"{_PKG}.messaging",
+        f"{_PKG}.worker",
         "worker_command",
         "Deliver queued notifications through the channel plugins (e-mail, Slack, Teams).",
     ),

@@ -15,7 +15,9 @@ from mentormatch_desktop.storage.migrations import (
     MigrationRefused,
     current_revision,
     head_revision,
+    pending_revisions,
     upgrade,
+    upgrade_sql,
 )
 from mentormatch_desktop.storage.opening import DatabaseProblem, explain, open_engine
 
@@ -28,14 +30,34 @@ def db_group() -> None:
 @db_group.command("upgrade")
 @database_option
 @click.option("--revision", default="head", show_default=True, help="Target Alembic revision.")
-def db_upgrade(database_url: str | None, revision: str) -> None:
-    """Apply Alembic migrations (SQLite or PostgreSQL)."""
+@click.option(
+    "--sql",
+    "print_sql",
+    is_flag=True,
+    help="Print the SQL the upgrade would run (PostgreSQL), for a DBA to review and run; "
+    "changes nothing.",
+)
+def db_upgrade(database_url: str | None, revision: str, print_sql: bool) -> None:
+    """Apply Alembic migrations (SQLite or PostgreSQL).
+
+    Says first what it will apply; never downgrades; on PostgreSQL holds an advisory lock,
+    so two admins cannot migrate one database at once.
+    """
     url = resolve_database_url(database_url)
     try:
-        engine = open_engine(url, create=True)
+        engine = open_engine(url, create=not print_sql)
     except DatabaseProblem as exc:
         raise DatabaseUnavailable(str(exc)) from exc
     try:
+        if print_sql:
+            sql = upgrade_sql(engine, revision)
+            click.echo(sql or f"-- {safe_url(url)} is already at {current_revision(engine)}")
+            return
+        current, steps = pending_revisions(engine, revision)
+        if steps:
+            click.echo(f"upgrading {safe_url(url)} from {current or 'empty'}:", err=True)
+            for step in steps:
+                click.echo(f"  {step}", err=True)
         upgrade(url, revision, engine=engine)
         click.echo(f"{safe_url(url)} is at revision {current_revision(engine)}")
     except MigrationRefused as exc:

@@ -9,13 +9,9 @@ decides what they may read and write exactly as in their desktop app.
 from __future__ import annotations
 
 import json
-import logging
-import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import Any, TypeVar
 
 import click
@@ -176,74 +172,6 @@ def send_command(
     )
 
 
-@click.command("worker")
-@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
-@click.option("--batch", "batch_size", default=50, show_default=True, help="Rows per claim.")
-@click.option("--poll", default=2.0, show_default=True, help="Seconds between passes.")
-@click.option(
-    "--lease",
-    default=120.0,
-    show_default=True,
-    help="Seconds a claimed delivery stays reserved; a crashed worker's rows return after it.",
-)
-@database_option
-def worker_command(
-    once: bool, batch_size: int, poll: float, lease: float, database_url: str | None
-) -> None:
-    """Deliver queued notifications through the channel plugins (e-mail, Slack, Teams)."""
-    from mentormatch_desktop.jobs import JobRunner
-    from mentormatch_desktop.storage.types import utcnow
-    from mentormatch_desktop.worker import deliver_due, run_worker
-
-    engine = open_database(database_url)
-    host = default_host()
-    jobs = JobRunner()  # session notices and reminders, calendar sync
-    try:
-        if once:
-            done = jobs.run_due(engine, host, utcnow)  # first: a reminder due now goes out now
-            stats = deliver_due(engine, host, batch_size=batch_size, lease=timedelta(seconds=lease))
-            click.echo(
-                f"sent {stats.sent}, retrying later {stats.retrying}, dead letters {stats.failed}"
-            )
-            for error in dict.fromkeys(stats.errors):
-                click.echo(f"  {error}", err=True)
-            for name, counts in done.items():
-                click.echo(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-            return
-        stop = threading.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
-        logging.getLogger("mentormatch_desktop.worker").setLevel(logging.INFO)
-        click.echo(
-            f"delivering from {engine.url.render_as_string(hide_password=True)}; Ctrl+C stops",
-            err=True,
-        )
-
-        def report(stats: Any) -> None:
-            if stats is not None and (stats.sent or stats.retrying or stats.failed):
-                click.echo(
-                    f"sent {stats.sent}, retrying {stats.retrying}, dead letters {stats.failed}",
-                    err=True,
-                )
-
-        run_worker(
-            engine,
-            host,
-            poll=poll,
-            batch_size=batch_size,
-            lease=timedelta(seconds=lease),
-            stop=stop,
-            on_pass=report,
-            jobs=jobs,
-        )
-    finally:
-        for channel in host.messaging_channels().values():
-            close = getattr(channel, "close", None)
-            if callable(close):
-                close()
-        engine.dispose()
-
-
 @click.command("outbox")
 @click.option("--retry", "retry_ids", type=int, multiple=True, help="Queue a dead letter again.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
@@ -308,6 +236,8 @@ def unsubscribe_command(token: str, database_url: str | None) -> None:
 
 
 def register(group: click.Group) -> None:
+    from mentormatch_desktop.cli.worker import worker_command
+
     for command in (
         inbox_command,
         send_command,

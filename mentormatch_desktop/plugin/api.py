@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from mentormatch_desktop.matching.text_similarity import TfidfSimilarity
     from mentormatch_desktop.matching.text_vectors import cohort_vectors, phrase_vectors
     from mentormatch_desktop.plugin.contracts import (
+        Attachment,
         BusyPeriod,
         CalendarAccount,
         CalendarAuthError,
@@ -112,6 +113,7 @@ _EXPORTS: dict[str, str] = {
     "TfidfSimilarity": f"{_M}.text_similarity",
     "cohort_vectors": f"{_M}.text_vectors",
     "phrase_vectors": f"{_M}.text_vectors",
+    "Attachment": "mentormatch_desktop.plugin.contracts",
     "BusyPeriod": "mentormatch_desktop.plugin.contracts",
     "CalendarAccount": "mentormatch_desktop.plugin.contracts",
     "CalendarConnector": "mentormatch_desktop.plugin.contracts",
@@ -138,6 +140,7 @@ __all__ = [
     "MODEL_NAME",
     "PREFER",
     "PRODID",
+    "Attachment",
     "Attendee",
     "BusyPeriod",
     "CalendarAccount",

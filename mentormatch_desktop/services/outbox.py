@@ -70,12 +70,34 @@ class Claimed:
     attempts: int
 
 
+#: ``Session.info`` key of a session whose connection already runs with
+#: ``synchronous_commit = off`` in autocommit mode (the worker's outcome recorder).
+RELAXED_SESSION = "mm_relaxed_commit"
+
+
+def relax_commit(ctx: ServiceContext) -> None:
+    """Let this transaction's commit return before PostgreSQL flushes it to disk.
+
+    For the worker's own bookkeeping (claims and outcomes) only, where it is safe: a worker
+    killed after the commit returned loses nothing (the server has the row), and a
+    *server* crash within the next fraction of a second can lose at most the latest
+    outcomes, whose deliveries then go out once more with the same idempotency key, never
+    zero times. Waiting for the disk flush was most of the time per e-mail (measured:
+    ~40 ms per commit on a busy disk, against a few ms for the SMTP exchange).
+    """
+    if ctx.session.info.get(RELAXED_SESSION):  # already so for its whole connection
+        return
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        ctx.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
+
+
 def claim(ctx: ServiceContext, *, limit: int = 50, lease: timedelta = LEASE) -> list[int]:
     """Claim up to ``limit`` due deliveries for ``lease``; returns their ids.
 
     Commit the claim at once (its own unit of work), then :func:`load` the deliveries in
     another: the claim then holds row locks only for the length of one statement.
     """
+    relax_commit(ctx)
     now = ctx.now()
     due = (
         sa.select(MessageDelivery.id)
@@ -163,6 +185,7 @@ def _build(ctx: ServiceContext, ids: list[int], digest_channels: frozenset[str])
         else:
             singles.append((d, item))
     batches = [[pair] for pair in singles] + list(groups.values())
+    tokens: dict[tuple[int, str, str], str] = {}  # one query per recipient, not per e-mail
     out = []
     for batch in batches:
         first = batch[0][0]
@@ -177,7 +200,10 @@ def _build(ctx: ServiceContext, ids: list[int], digest_channels: frozenset[str])
                 "|".join(sorted(i.idempotency_key for i in items)).encode()
             ).hexdigest()[:32]
         )
-        token = unsubscribe_token(ctx, person.id, first.channel, first.topic)
+        token_key = (person.id, first.channel, first.topic)
+        if token_key not in tokens:
+            tokens[token_key] = unsubscribe_token(ctx, *token_key)
+        token = tokens[token_key]
         delivery = Delivery(
             idempotency_key=key,
             channel=first.channel,
@@ -224,6 +250,27 @@ def _template(env: str, **values: object) -> str | None:
     return pattern.format(**values) if pattern else None
 
 
+def release(ctx: ServiceContext, ids: list[int]) -> int:
+    """Hand claimed but unsent rows back to the queue, due now (a worker stopping cleanly).
+
+    The attempt the claim counted is given back too: the rows were never tried.
+    """
+    if not ids:
+        return 0
+    result = ctx.session.execute(
+        sa.update(MessageDelivery)
+        .where(MessageDelivery.id.in_(ids), MessageDelivery.status == DeliveryStatus.PENDING)
+        .values(
+            next_attempt_at=ctx.now(),
+            attempts=sa.func.greatest(MessageDelivery.attempts - 1, 0)
+            if ctx.session.get_bind().dialect.name == "postgresql"
+            else sa.func.max(MessageDelivery.attempts - 1, 0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)
+
+
 def record(
     ctx: ServiceContext,
     claimed: Claimed,
@@ -237,6 +284,7 @@ def record(
     Only rows still pending are touched: a row another worker already finished (after this
     worker's lease ran out) keeps its outcome.
     """
+    relax_commit(ctx)
     now = ctx.now()
     values: dict[str, object]
     if result.ok:

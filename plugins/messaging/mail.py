@@ -30,12 +30,24 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email import encoders
+from email.header import Header
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
 from email.utils import format_datetime, formataddr, parseaddr
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from mentormatch_desktop.plugin.api import Delivery, DeliveryResult, PluginHost, hookimpl
+from mentormatch_desktop.plugin.api import (
+    Attachment,
+    Delivery,
+    DeliveryResult,
+    PluginHost,
+    hookimpl,
+)
 from mentormatch_plugins.messaging.settings import ConfigSource, no_config, secret, setting
 
 if TYPE_CHECKING:
@@ -126,12 +138,22 @@ def thread_reference(thread_id: int, domain: str) -> str:
     return f"<thread-{thread_id}@{domain}>"
 
 
-def build_email(delivery: Delivery, settings: SmtpSettings) -> EmailMessage:
-    """The multipart e-mail for one delivery (a single message or a digest)."""
-    msg = EmailMessage()
-    msg["Subject"] = delivery.subject
-    msg["From"] = settings.sender
-    msg["To"] = formataddr((delivery.recipient_name, delivery.recipient_address))
+def build_email(delivery: Delivery, settings: SmtpSettings) -> Message:
+    """The multipart e-mail for one delivery (a single message or a digest).
+
+    Built with the classic ``email.mime`` classes: the modern ``EmailMessage`` parses
+    every header it is given again, which cost ~16 ms of CPU per e-mail on a busy
+    machine, a seventh of that here; this was most of what one worker spent per e-mail.
+    """
+    body = MIMEMultipart("alternative")
+    body.attach(MIMEText(_text(delivery), "plain", "utf-8"))
+    body.attach(MIMEText(_html(delivery), "html", "utf-8"))
+    files = [a for item in delivery.items for a in item.attachments]
+    # A session's invitation rides along as a file calendar apps offer to add.
+    msg = _with_attachments(body, files) if files else body
+    msg["Subject"] = _header(delivery.subject)
+    msg["From"] = _address(*parseaddr(settings.sender))
+    msg["To"] = _address(delivery.recipient_name, delivery.recipient_address)
     msg["Date"] = format_datetime(delivery.items[-1].sent_at)
     msg["Message-ID"] = message_id(delivery.idempotency_key, settings.domain)
     if not delivery.is_digest:
@@ -143,20 +165,29 @@ def build_email(delivery: Delivery, settings: SmtpSettings) -> EmailMessage:
         msg["List-Unsubscribe"] = f"<{delivery.unsubscribe_url}>"
         if delivery.unsubscribe_url.startswith("https://"):
             msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg.set_content(_text(delivery))
-    msg.add_alternative(_html(delivery), subtype="html")
-    for item in delivery.items:
-        for a in item.attachments:  # e.g. a session's invitation: calendar apps offer to add it
-            main, _, rest = a.content_type.partition("/")
-            subtype, *params = (p.strip() for p in rest.split(";"))
-            msg.add_attachment(
-                a.data,
-                maintype=main,
-                subtype=subtype,
-                filename=a.filename,
-                params=dict(p.split("=", 1) for p in params if "=" in p),
-            )
     return msg
+
+
+def _with_attachments(body: Message, files: list[Attachment]) -> Message:
+    mixed = MIMEMultipart("mixed")
+    mixed.attach(body)
+    for a in files:
+        main, _, rest = a.content_type.partition("/")
+        subtype, *params = (p.strip() for p in rest.split(";"))
+        part = MIMEBase(main, subtype, **dict(p.split("=", 1) for p in params if "=" in p))
+        part.set_payload(a.data)
+        encoders.encode_base64(part)
+        part.add_header("Content-Disposition", "attachment", filename=a.filename)
+        mixed.attach(part)
+    return mixed
+
+
+def _header(value: str) -> str | Header:
+    return value if value.isascii() else Header(value, "utf-8")
+
+
+def _address(name: str, address: str) -> str:
+    return formataddr((name, address), charset="utf-8")
 
 
 def _text(d: Delivery) -> str:
@@ -279,7 +310,7 @@ class EmailChannel:
                 try:
                     if self._smtp is None:
                         self._smtp = self._connect(settings)
-                    self._smtp.send_message(msg)
+                    _send(self._smtp, msg, settings.sender, delivery.recipient_address)
                     return DeliveryResult(ok=True, detail=msg["Message-ID"])
                 except smtplib.SMTPServerDisconnected as exc:
                     # A kept connection the server closed meanwhile: reconnect once.
@@ -325,6 +356,19 @@ class EmailChannel:
             with contextlib.suppress(OSError):
                 self._smtp.close()
         self._smtp = None
+
+
+#: The classic policy with CRLF line ends: ``sendmail`` sends bytes as they are.
+_WIRE = compat32.clone(linesep="\r\n", max_line_length=998)
+
+
+def _send(smtp: smtplib.SMTP, msg: Message, sender: str, recipient: str) -> None:
+    """Flatten once and send; addresses beyond ASCII go through ``send_message`` (SMTPUTF8)."""
+    from_address = parseaddr(sender)[1]
+    if from_address.isascii() and recipient.isascii():
+        smtp.sendmail(from_address, [recipient], msg.as_bytes(policy=_WIRE))
+    else:
+        smtp.send_message(msg, from_address, [recipient])
 
 
 def _decode(value: bytes | str) -> str:

@@ -243,6 +243,13 @@ def _plant_notifications(conn: sa.Connection, world: SharedWorld, participant: i
         ),
         {"t": world.secrets_a["unsubscribe"], "p": world.victim_a},
     )
+    conn.execute(
+        sa.text(
+            "INSERT INTO worker_heartbeats (worker_id, hostname, pid, version, jobs,"
+            " poll_seconds, started_at, beat_at, last_error, totals)"
+            " VALUES ('planted@host', 'host', 1, 'test', 'outbox', 2, now(), now(), '', '{}')"
+        )
+    )
 
 
 def _plant_scheduling(

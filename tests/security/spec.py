@@ -98,6 +98,7 @@ PARTICIPANT: dict[str, Access] = {
     "public.notification_preferences": own(MINE),
     "public.program_notification_defaults": NONE,
     "public.unsubscribe_tokens": NONE,
+    "public.worker_heartbeats": NONE,
     "public.weight_sets": NONE,
     "public.match_runs": NONE,
     "public.match_proposals": NONE,
@@ -171,6 +172,7 @@ COORDINATOR: dict[str, Access] = {
     "public.notification_preferences": Access(select=f"person_id IN {PROG_PEOPLE}"),
     "public.program_notification_defaults": own(_progs),
     "public.unsubscribe_tokens": NONE,
+    "public.worker_heartbeats": NONE,
 }
 
 # A coordinator of every program: everything, except private feedback, message bodies (a
@@ -191,6 +193,7 @@ COORDINATOR_ALL: dict[str, Access] = {
     "public.shared_session_logs": NONE,
     "public.notification_preferences": READ_ALL,
     "public.unsubscribe_tokens": NONE,
+    "public.worker_heartbeats": READ_ALL,
 }
 
 ANALYST: dict[str, Access] = {"public.alembic_version": READ_ALL}

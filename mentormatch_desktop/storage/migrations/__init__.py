@@ -51,6 +51,105 @@ def upgrade(url: str | URL, revision: str = "head", engine: Engine | None = None
         _check_target(connection, revision)
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
+        if revision in ("head", "heads"):
+            stamp_app_version(connection)
+
+
+def stamp_app_version(connection: Connection, version: str | None = None) -> None:
+    """Note in the database which MentorMatch version brought it to its schema, so an
+    older client can say which version to install (:func:`schema_app_version`).
+
+    PostgreSQL: a comment on ``alembic_version``; SQLite: ``PRAGMA user_version``
+    (major·10000 + minor·100 + patch)."""
+    from mentormatch_desktop._version import __version__
+
+    version = version or __version__
+    if connection.dialect.name == "postgresql":
+        # Only the table's owner may comment on it: an upgrade by anyone else must not fail
+        # for want of this note, so it runs in a savepoint and is skipped if refused.
+        try:
+            with connection.begin_nested():
+                connection.exec_driver_sql(
+                    "COMMENT ON TABLE alembic_version IS "
+                    + "'MentorMatch "
+                    + version.replace("'", "")
+                    + "'"
+                )
+        except sa.exc.DBAPIError:
+            pass
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql(f"PRAGMA user_version = {_version_number(version)}")
+
+
+def _version_number(version: str) -> int:
+    parts = [int("".join(ch for ch in p if ch.isdigit()) or 0) for p in version.split(".")[:3]]
+    parts += [0] * (3 - len(parts))
+    return parts[0] * 10000 + parts[1] * 100 + parts[2]
+
+
+def schema_app_version(engine: Engine) -> str | None:
+    """The MentorMatch version that last upgraded this database, when it said so."""
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                note = connection.exec_driver_sql(
+                    "SELECT obj_description(to_regclass('alembic_version'), 'pg_class')"
+                ).scalar()
+                if note and str(note).startswith("MentorMatch "):
+                    return str(note).removeprefix("MentorMatch ").strip()
+                return None
+            number = int(connection.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+    except Exception:  # an old server, no rights: the message just names no version
+        return None
+    if not number:
+        return None
+    return f"{number // 10000}.{number // 100 % 100}.{number % 100}"
+
+
+def pending_revisions(engine: Engine, revision: str = "head") -> tuple[str | None, list[str]]:
+    """The database's revision and the revisions ``upgrade`` would apply, oldest first
+    (``("0006", ["0007 worker heartbeats…"])``). Raises :class:`MigrationRefused` as
+    ``upgrade`` would."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    with engine.connect() as connection:
+        _check_target(connection, revision)
+        current = _current(connection)
+    target = script.get_current_head() if revision in ("head", "heads") else revision
+    steps = list(script.iterate_revisions(target, current or "base"))
+    return current, [f"{rev.revision} {rev.doc}" for rev in reversed(steps)]
+
+
+def upgrade_sql(engine: Engine, revision: str = "head") -> str:
+    """The SQL ``upgrade`` would run on this PostgreSQL database, for a DBA to review and
+    run (Alembic's offline mode). Reads the current revision; changes nothing."""
+    import io
+
+    if engine.dialect.name != "postgresql":
+        raise MigrationRefused(
+            "--sql prints PostgreSQL's migration SQL; an SQLite file is upgraded in place"
+        )
+    current, steps = pending_revisions(engine, revision)
+    if not steps:
+        return ""
+    target = steps[-1].split()[0]
+    buf = io.StringIO()
+    cfg = alembic_config(engine.url)
+    cfg.output_buffer = buf
+    command.upgrade(cfg, f"{current}:{target}" if current else target, sql=True)
+    head = "\n".join(f"--   {step}" for step in steps)
+    return (
+        f"-- MentorMatch schema upgrade from {current or 'an empty database'} to {target}:\n"
+        f"{head}\n-- Run as the database owner, e.g. psql -v ON_ERROR_STOP=1 -1 -f this.sql\n\n"
+        + buf.getvalue()
+    )
+
+
+def _current(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def known_revisions() -> set[str]:
@@ -145,9 +244,13 @@ def check_schema(engine: Engine) -> None:
             needed=head,
             behind=True,
         )
+    from mentormatch_desktop._version import __version__
+
+    wrote = schema_app_version(engine)
+    install = f"install MentorMatch {wrote} or newer" if wrote else "install a newer MentorMatch"
     raise SchemaMismatch(
-        f"database schema is at {current}, newer than this app (which knows up to {head}): "
-        "install a newer MentorMatch",
+        f"database schema is at {current}, newer than this app (MentorMatch {__version__}, "
+        f"which knows up to {head}): {install}",
         current=current,
         needed=head,
         behind=False,

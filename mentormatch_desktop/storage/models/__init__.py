@@ -43,6 +43,7 @@ from mentormatch_desktop.storage.models.skills import (
     SkillCategory,
     SkillMergeSuggestion,
 )
+from mentormatch_desktop.storage.models.workers import WorkerHeartbeat
 
 __all__ = [
     "AuditLog",
@@ -84,4 +85,5 @@ __all__ = [
     "ThreadParticipant",
     "UnsubscribeToken",
     "WeightSet",
+    "WorkerHeartbeat",
 ]

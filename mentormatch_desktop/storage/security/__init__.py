@@ -55,6 +55,13 @@ def security_sql_files() -> list[Path]:
 def _run_sql(connection: Connection, sql: str) -> None:
     # Straight to psycopg without parameters: no placeholder parsing, so '%' and ':' in the
     # SQL stay as written, and several statements run in one call, in the caller's transaction.
+    if not hasattr(connection, "connection"):
+        # Alembic's offline mode (`mentormatch db upgrade --sql`): the migration is being
+        # printed for a DBA, so print this file's SQL as it is, for them to run in order.
+        from alembic import op
+
+        op.get_context().impl.static_output(sql.rstrip() + "\n")
+        return
     with connection.connection.dbapi_connection.cursor() as cursor:  # type: ignore[union-attr]
         cursor.execute(sql)
 
