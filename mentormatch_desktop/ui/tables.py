@@ -36,9 +36,14 @@ class ElidedToolTipDelegate(QStyledItemDelegate):
     than the cell (why a pair is at risk, how long ago "last activity" was).
     """
 
+    def __init__(self, parent: QObject | None = None,
+                 mode: Qt.TextElideMode = Qt.TextElideMode.ElideMiddle) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.mode = mode  # the middle for names and e-mails; the end for sentences
+
     def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
         super().initStyleOption(option, index)
-        option.textElideMode = Qt.TextElideMode.ElideMiddle
+        option.textElideMode = self.mode
 
     def helpEvent(self, event: QHelpEvent, view: QAbstractItemView, option: QStyleOptionViewItem,
                   index: Index) -> bool:  # fmt: skip

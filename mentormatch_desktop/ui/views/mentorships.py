@@ -139,10 +139,14 @@ class MentorshipsView(View):
         # Logical columns: Mentee, Mentor, Program, Status, Started, Last activity, Sessions,
         # Milestones, Health. Health is what a coordinator scans for: it sits next to the
         # names; Started is one right-click away (the header's menu).
-        for column, width in enumerate((150, 150, 150, 80, 105, 110, 72, 84, 230)):
+        for column, width in enumerate((140, 140, 140, 80, 105, 110, 80, 90, 220)):
             self.table.setColumnWidth(column, width)
         head.moveSection(head.visualIndex(HEALTH_COLUMN), 2)
         self.table.setItemDelegate(ElidedToolTipDelegate(self.table))
+        # "At risk: no session or message for 43 days": the start says the most.
+        self.table.setItemDelegateForColumn(
+            HEALTH_COLUMN, ElidedToolTipDelegate(self.table, Qt.TextElideMode.ElideRight)
+        )
         self.frozen = freeze_first_column(self.table)
         self.columns = ColumnChooser(self.table, "mentorships/hidden_columns",
                                      hidden_by_default=(4,))  # fmt: skip

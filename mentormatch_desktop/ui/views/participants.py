@@ -379,7 +379,8 @@ class ParticipantsView(View):
         return extras
 
     def _import_review_example(self) -> QWidget:
-        """The wizard's review page on a small file with two mistakes (for screenshots)."""
+        """The wizard's review page on a small file with an unknown column and two row
+        mistakes, all reported in one pass (for screenshots)."""
         import tempfile
 
         from PySide6.QtWidgets import QWizard
@@ -387,14 +388,15 @@ class ParticipantsView(View):
         folder = Path(tempfile.mkdtemp(prefix="mentormatch-example-"))
         path = folder / "new-joiners.csv"
         path.write_text(
-            "email,full_name,time_zone,languages,teaches,learns,availability\n"
+            "email,full_name,time_zone,languages,teaches,learns,availability,phone\n"
             "lin.wei@example.org,Lin Wei,Asia/Shanghai,zh:native; en,Python:5; SQL:4,,"
-            "Tue 09:00-11:00\n"
-            "omar.haddad@example,Omar Haddad,Europe/Paris,fr:native,,Python:2,Wed 14:00-15:00\n"
+            "Tue 09:00-11:00,555-0101\n"
+            "omar.haddad@example,Omar Haddad,Europe/Paris,fr:native,,Python:2,"
+            "Wed 14:00-15:00,555-0102\n"
             "sara.nilsson@example.org,Sara Nilsson,Europe/Stockholm,sv; en,,SQL:1,"
-            "Thu 16:00-15:00\n"
+            "Thu 16:00-15:00,\n"
             "ana.lima@example.org,Ana Lima,America/Sao_Paulo,pt:native,Negotiation:4,,"
-            "Mon 10:00-12:00\n",
+            "Mon 10:00-12:00,\n",
             encoding="utf-8",
         )
         wizard = self.open_import_wizard()
