@@ -349,6 +349,7 @@ class MatchingView(MatchingDecisions, View):
         self._on_run_changed()
 
     def _on_run_changed(self, _index: int = 0) -> None:
+        self.run_combo.setToolTip(self.run_combo.currentText())  # the label may be cut
         run_id = self.run_combo.currentData()
         if run_id is not None:
             self.load_run(run_id)
