@@ -100,7 +100,7 @@ class ParticipantsView(View):
         self.search.addAction(
             theme.icon("search", theme.current().muted), QLineEdit.ActionPosition.LeadingPosition
         )
-        self.search.setMinimumWidth(280)
+        self.search.setMinimumWidth(160)  # the bar must fit a 900 px window
         self.search.textChanged.connect(self._on_search)
         bar.addWidget(self.search, 2)
         self.program_combo = self._combo("All programs")
@@ -188,7 +188,7 @@ class ParticipantsView(View):
     def _combo(self, any_label: str) -> QComboBox:
         combo = QComboBox()
         combo.addItem(any_label, None)
-        combo.setMinimumWidth(150)
+        combo.setMinimumWidth(110)
         combo.currentIndexChanged.connect(self._on_filter_changed)
         return combo
 
