@@ -155,11 +155,13 @@ def test_peer_programs_say_peer_a_and_peer_b(qtbot, demo_window: MainWindow) -> 
         view.program_combo.setCurrentIndex(view.program_combo.findData(peer.id))
     headers = [view.proxy.headerData(c, Qt.Orientation.Horizontal) for c in range(2)]
     assert headers == ["Peer A", "Peer B"]
+    assert view.panel.swap_section.button.text() == "Swap partners"
     other = next(p for p in view.programs if p.kind != ProgramKind.PEER)
     with qtbot.waitSignal(view.loaded, timeout=60_000):
         view.program_combo.setCurrentIndex(view.program_combo.findData(other.id))
     headers = [view.proxy.headerData(c, Qt.Orientation.Horizontal) for c in range(2)]
     assert headers == ["Mentee", "Mentor"]
+    assert view.panel.swap_section.button.text() == "Swap mentors"
 
     mentorships = demo_window.screen("mentorships")
     with qtbot.waitSignal(mentorships.loaded, timeout=30_000):

@@ -374,6 +374,7 @@ class MatchingView(MatchingDecisions, View):
         self.detail = detail
         self.delegate.weights = detail.weights
         self.model.set_peer(self.mentee_word() == "peers")
+        self.panel.set_peer(self.mentee_word() == "peers")
         self.model.set_proposals(detail.proposals, detail.weights)
         self._count_shown()
         self.pages.setCurrentWidget(self.review_page)

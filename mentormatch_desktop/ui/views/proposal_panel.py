@@ -20,6 +20,7 @@ from mentormatch_desktop.services import matching as matching_service
 from mentormatch_desktop.services.match_records import ProposalView
 from mentormatch_desktop.services.match_runs import RunDetail
 from mentormatch_desktop.ui import theme
+from mentormatch_desktop.ui.formatting import pair_sides
 from mentormatch_desktop.ui.models.proposals import STATUS_LABELS
 from mentormatch_desktop.ui.views.breakdown import BreakdownPanel
 from mentormatch_desktop.ui.views.why_not_pair import WhyNotPairBox
@@ -151,6 +152,16 @@ class ProposalPanel(QScrollArea):
                 if stored in ("open", "folded"):
                     section.set_expanded(stored == "open")
             self._restored = True
+
+    def set_peer(self, peer: bool) -> None:
+        """Peer programs have no mentors: say partners, Peer A and Peer B."""
+        self.swap_section.button.setText("Swap partners" if peer else "Swap mentors")
+        self.swap_section.title = self.swap_section.button.text()
+        first, second = pair_sides(peer)
+        self.pair_why.mentee.lineEdit().setPlaceholderText(first)
+        self.pair_why.mentor.lineEdit().setPlaceholderText(
+            f"{second} you expected" if peer else "Mentor you expected"
+        )
 
     def set_run(self, detail: RunDetail) -> None:
         self.detail = detail
