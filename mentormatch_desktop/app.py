@@ -62,6 +62,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         help="write a PNG of every main screen to DIR (offscreen) and exit",
     )
+    parser.add_argument(
+        "--screenshot-size",
+        metavar="WxH",
+        default="1440x900",
+        help="window size for --screenshots (default 1440x900)",
+    )
     parser.add_argument("--theme", choices=("system", "light", "dark"), help="colour scheme")
     # benchmarks/bundle.py: print a line once the main window is shown and painted, then quit
     # (how the cold start of the packaged app is timed from outside).
@@ -133,7 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             qsettings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
             window = MainWindow(context, settings=qsettings)
             try:
-                paths = take_screenshots(window, args.screenshots, fill_demo=fill_demo)
+                width, _, height = args.screenshot_size.lower().partition("x")
+                paths = take_screenshots(window, args.screenshots, fill_demo=fill_demo,
+                                         size=(int(width), int(height)))  # fmt: skip
             finally:
                 window.close()
                 window.deleteLater()

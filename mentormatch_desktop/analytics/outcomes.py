@@ -53,7 +53,11 @@ def with_risk(frame: pl.DataFrame, as_of: datetime, days: int = RISK_DAYS) -> pl
         pl.format("no session or message for {} days", pl.col("days_silent"))
     )
     reason_overdue = pl.when(active & (pl.col("milestones_overdue") > 0)).then(
-        pl.format("{} overdue milestone(s)", pl.col("milestones_overdue"))
+        pl.format(
+            "{} overdue milestone{}",
+            pl.col("milestones_overdue"),
+            pl.when(pl.col("milestones_overdue") == 1).then(pl.lit("")).otherwise(pl.lit("s")),
+        )
     )
     reason = pl.concat_str([reason_silent, reason_overdue], separator="; ", ignore_nulls=True)
     return frame.with_columns(

@@ -396,6 +396,8 @@ def validate_record(
             errors.append(ImportRowError(file, row, column, str(problem)))
     if errors:
         return None, errors
+    if any(column not in parsed for column in REQUIRED_COLUMNS):
+        return None, []  # the file lacks the column: reported once, on the header row
     record = ParticipantRecord(
         row=row,
         email=str(parsed["email"]),
@@ -442,10 +444,14 @@ def validate_table(
             errors.append(ImportRowError(file, 1, column or "(blank)", f"unknown column{hint}"))
     for column in {c for c in names if names.count(c) > 1}:
         errors.append(ImportRowError(file, 1, column, "column appears more than once"))
-    if errors:
-        return [], errors
     if not rows:
-        return [], [ImportRowError(file, None, None, "no participant rows below the header")]
+        return [], [
+            *errors,
+            ImportRowError(file, None, None, "no participant rows below the header"),
+        ]
+    # A column problem does not stop the check: every row is still validated (unknown
+    # columns are ignored, a missing one is reported once above), so a user fixes the
+    # whole file in one round rather than one kind of mistake at a time.
     records: list[ParticipantRecord] = []
     first_seen: dict[tuple[str, str], int] = {}
     for k, values in enumerate(rows, start=2):

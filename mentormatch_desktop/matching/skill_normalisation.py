@@ -17,6 +17,7 @@ coordinator approves or rejects. Nothing is merged silently.
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -131,3 +132,140 @@ def pick_canonical(
         return (s[3], len(s[1].split()), s[2], len(s[1]), -s[0])
 
     return (a, b) if rank(a) >= rank(b) else (b, a)
+
+
+# ---- how sure a merge is, in words ------------------------------------------------------
+
+#: Among the people who list the rarer of two skills, the share who also list the other
+#: above which the two are different skills ("Deep learning" and "Machine learning" are
+#: listed together; "ML" and "Machine learning" almost never are).
+CO_LISTED_LIMIT = 0.2
+#: Character similarity of two names (difflib ratio) that counts as a spelling variant.
+SPELLING_RATIO = 0.85
+
+
+def _is_initials(token: str, words: Sequence[str]) -> bool:
+    """Whether ``token`` abbreviates ``words`` letter by letter in order, each word giving
+    at least one letter and the first giving its first ("ml" → machine learning, "ux" →
+    user experience); tokens longer than six letters are words, not abbreviations."""
+    if len(words) < 2 or not 2 <= len(token) <= 6 or token[0] != words[0][0]:
+        return False
+    if any(word.startswith(token) or token.startswith(word) for word in words):
+        return False  # "python" is a word of "python programming", not its initials
+
+    def spread(rest: str, remaining: Sequence[str]) -> bool:
+        if not remaining:
+            return not rest
+        word = remaining[0]
+        for k in range(1, len(rest) - len(remaining) + 2):
+            if _subsequence(rest[:k], word) and spread(rest[k:], remaining[1:]):
+                return True
+        return False
+
+    return spread(token, words)
+
+
+def _subsequence(part: str, word: str) -> bool:
+    letters = iter(word)
+    return all(ch in letters for ch in part)
+
+
+def _covers(short: list[str], long: list[str]) -> bool:
+    """Whether the words of ``short`` spell ``long``, each word either equal or the
+    initials of consecutive words ("ux design" covers "user experience design")."""
+    if not short:
+        return not long
+    if not long:
+        return False
+    head, rest = short[0], short[1:]
+    if head == long[0] and _covers(rest, long[1:]):
+        return True
+    return any(
+        _is_initials(head, long[:n]) and _covers(rest, long[n:]) for n in range(2, len(long) + 1)
+    )
+
+
+def name_agreement(label: str, skill_name: str) -> str | None:
+    """Why the two *names* say they are one skill, in plain words; None if they do not.
+
+    A sentence-embedding similarity alone is not enough: "Deep learning" and "Machine
+    learning" are close in meaning and still two skills. The names must agree as well.
+    """
+    a, b = canonical_label(label), canonical_label(skill_name)
+    if not a or not b:
+        return None
+    if a == b:
+        return "the same name apart from capitals, accents or punctuation"
+    words_a = [w for w in a.split() if w not in _STOP]
+    words_b = [w for w in b.split() if w not in _STOP]
+    if _covers(words_a, words_b):
+        return f"“{label}” abbreviates “{skill_name}”"
+    if _covers(words_b, words_a):
+        return f"“{skill_name}” abbreviates “{label}”"
+    # A typo changes letters, not a word for another: compare the words that differ
+    # ("Kubernets"/"Kubernetes" yes; "Project"/"Product management" no).
+    only_a = [w for w in words_a if w not in words_b]
+    only_b = [w for w in words_b if w not in words_a]
+    if (
+        len(only_a) == len(only_b)
+        and only_a
+        and all(
+            difflib.SequenceMatcher(None, x, y).ratio() >= SPELLING_RATIO
+            for x, y in zip(only_a, only_b, strict=True)
+        )
+    ):
+        return "spelt almost the same (a typo or a variant spelling)"
+    if len(words_a) != len(words_b) and (
+        set(words_a) <= set(words_b) or set(words_b) <= set(words_a)
+    ):
+        shorter, longer = (
+            (label, skill_name) if len(words_a) < len(words_b) else (skill_name, label)
+        )
+        return f"“{longer}” only adds words to “{shorter}”"
+    return None
+
+
+@dataclass(frozen=True)
+class MergeJudgement:
+    """Whether to suggest a merge, how sure we are, and why, in words a coordinator reads."""
+
+    suggest: bool
+    confidence: str  # "sure" | "likely" | "unlikely"
+    reason: str
+
+
+def judge_merge(
+    label: str,
+    skill_name: str,
+    method: str,
+    *,
+    people_label: int,
+    people_skill: int,
+    people_both: int,
+) -> MergeJudgement:
+    """Decide on one candidate from two kinds of evidence that must agree: the names (an
+    alias rule, or :func:`name_agreement` for a meaning-based candidate) and who lists
+    them (people who list both skills treat them as two)."""
+    rarer = min(people_label, people_skill)
+    share = people_both / rarer if rarer else 0.0
+    listed = (
+        f"{people_both} of the {rarer} people with the rarer one list both"
+        if people_both
+        else "nobody lists both"
+    )
+    names = name_agreement(label, skill_name)
+    if method == "alias":
+        why = names or "a known alias or the initials of the skill"
+        return MergeJudgement(True, "sure", f"{why[0].upper()}{why[1:]}; {listed}.")
+    if share >= CO_LISTED_LIMIT:
+        return MergeJudgement(
+            False, "unlikely",
+            f"Close in meaning, but {listed}: people treat them as two different skills.",
+        )  # fmt: skip
+    if names is None:
+        return MergeJudgement(
+            False, "unlikely",
+            "Close in meaning only; the names do not say they are the same skill. "
+            "Keep them apart unless you know better.",
+        )  # fmt: skip
+    return MergeJudgement(True, "likely", f"Close in meaning and {names}; {listed}.")

@@ -81,6 +81,7 @@ class MentorshipRow:
     match_score: float | None
     end_reason: str
     risk_reasons: list[str] = field(default_factory=list)
+    peer: bool = False  # a peer program: the two sides are Peer A and Peer B
 
     @property
     def at_risk(self) -> bool:
@@ -108,6 +109,7 @@ def list_mentorships(
         sa.select(
             Mentorship,
             Program.name,
+            Program.kind,
             mentor.full_name,
             mentee.full_name,
             sa.func.coalesce(held.c.sessions_held, 0),
@@ -137,9 +139,18 @@ def list_mentorships(
                    sa.func.lower(mentee.full_name).like(pattern))
         )  # fmt: skip
     found = []
-    for m, program, mentor_name, mentee_name, n_held, last, done, total, overdue in session.execute(
-        query
-    ):
+    for (
+        m,
+        program,
+        kind,
+        mentor_name,
+        mentee_name,
+        n_held,
+        last,
+        done,
+        total,
+        overdue,
+    ) in session.execute(query):
         if wanted is not None and m.id not in wanted:
             continue  # long id lists are filtered here rather than bound one by one
         row = MentorshipRow(
@@ -149,6 +160,7 @@ def list_mentorships(
             last_activity_at=last, days_silent=None, sessions_held=int(n_held),
             milestones_done=int(done), milestones_total=int(total),
             milestones_overdue=int(overdue), match_score=m.match_score, end_reason=m.end_reason,
+            peer=ProgramKind(kind) == ProgramKind.PEER,
         )  # fmt: skip
         found.append(row)
     _apply_risk(found, as_of, risk_days)

@@ -299,6 +299,83 @@ def _write(
     return summary, ids
 
 
+def _in_file_order(errors: Sequence[ImportRowError]) -> list[ImportRowError]:
+    """Problems by row, then in the column order of the format (header problems first)."""
+    return sorted(
+        errors, key=lambda e: (e.row or 0, COLUMNS.index(e.field) if e.field in COLUMNS else -1)
+    )
+
+
+def _database_problems(
+    session: Session,
+    records: Sequence[ParticipantRecord],
+    rows: Sequence[dict[str, str]],
+    target: Program | None,
+    file: str,
+) -> tuple[dict[int, int | None], list[ImportRowError]]:
+    """What only the database can tell about valid rows: e-mail/external_id conflicts,
+    managers and must-not-match people nobody knows, roles the program does not take.
+    Returns the existing person (or None) per record, and the problems."""
+    matches, by_email, errors = _match_people(session, records, file)
+    known = set(by_email) | {email_key(r.get("email") or "") for r in rows}
+    errors += _check_references(records, known, file)
+    errors += _check_roles(records, target, file)
+    return matches, errors
+
+
+@dataclass(frozen=True)
+class ImportReview:
+    """Every problem of a participant file, found without writing anything, and what an
+    import would do: how many people it would add and how many it would update."""
+
+    file: str
+    header: list[str]
+    rows: list[dict[str, str]]
+    errors: list[ImportRowError]
+    program: str | None = None
+    new_people: int = 0
+    known_people: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def review_import(
+    ctx: ServiceContext,
+    path: str | Path,
+    *,
+    program: str | int | None = None,
+    clear_empty: bool = False,
+    cancel: CancelToken | None = None,
+) -> ImportReview:
+    """Check a participant file the way :func:`import_participants` would, in one pass,
+    and write nothing: the columns, every row's fields, duplicates within the file, and
+    the checks that need the database. The review page of the import wizard shows this,
+    so the user fixes every problem of a file in one round."""
+    session = ctx.session
+    file = str(path)
+    try:
+        header, rows = read_table(path)
+        target = _resolve_program(session, program, file)
+    except ImportFailed as failed:
+        return ImportReview(file, [], [], failed.errors)
+    check(cancel)
+    records, errors = validate_table(
+        file, header, rows, program_given=target is not None, clear_empty=clear_empty
+    )
+    check(cancel)
+    matches: dict[int, int | None] = {}
+    if records:
+        matches, more = _database_problems(session, records, rows, target, file)
+        errors = _in_file_order(errors + more)
+    known = sum(1 for pid in matches.values() if pid is not None)
+    return ImportReview(
+        file, list(header), list(rows), errors, target.name if target is not None else None,
+        new_people=len(matches) - known, known_people=known,
+    )  # fmt: skip
+
+
 def import_participants(
     ctx: ServiceContext,
     path: str | Path,
@@ -334,14 +411,8 @@ def import_participants(
     check(cancel)
     if errors:
         if records:  # also report database problems of the rows that are otherwise fine
-            _, by_email, more = _match_people(session, records, file)
-            known = set(by_email) | {email_key(r.get("email") or "") for r in rows}
-            more += _check_references(records, known, file)
-            more += _check_roles(records, target, file)
-            errors = sorted(
-                errors + more,
-                key=lambda e: (e.row or 0, COLUMNS.index(e.field) if e.field in COLUMNS else -1),
-            )
+            _, more = _database_problems(session, records, rows, target, file)
+            errors = _in_file_order(errors + more)
         raise ImportFailed(errors)
     summary, _ = _write(session, records, target, file, progress, cancel)
     report(progress, _WRITTEN, "Saving the transaction")

@@ -27,7 +27,7 @@ KPI_LABELS = {
     "enrolled": ("Enrolled", "{:,}"),
     "matched": ("Matched", "{:,}"),
     "match_rate": ("Match rate", "{:.0%}"),
-    "running": ("Running pairs", "{:,}"),
+    "running": ("Active pairs", "{:,}"),
     "at_risk": ("At risk", "{:,}"),
     "sessions": ("Sessions held", "{:,}"),
     "messages": ("Messages", "{:,}"),

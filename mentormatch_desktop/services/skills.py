@@ -24,6 +24,7 @@ from mentormatch_desktop.matching.skill_normalisation import (
     DEFAULT_THRESHOLD,
     TaxonomySkill,
     canonical_label,
+    judge_merge,
     pick_canonical,
     suggest_merges,
 )
@@ -52,6 +53,8 @@ class SkillMergeView:
     method: str
     status: str
     people_affected: int  # people whose skill rows would move
+    confidence: str = "likely"  # "sure" | "likely" | "unlikely" (matching.skill_normalisation)
+    reason: str = ""  # why it is suggested, in plain words
 
 
 @dataclass(frozen=True)
@@ -138,11 +141,21 @@ def suggest_skill_merges(
             canonical_label(cand.label), (cand.label, cand.skill_id, cand.similarity, cand.method)
         )
 
+    holders = _holders(session)
     created: list[SkillMergeSuggestion] = []
+    turned_down = 0
     for label, target, similarity, method in proposals.values():
         pair = (canonical_label(label), target)
         reverse = (canonical_label(info[target][1]), name_to_id.get(label, -1))
         if pair in seen or reverse in seen or name_to_id.get(label) == target:
+            continue
+        # Closeness of meaning alone is not enough: the names and the people who list
+        # both skills must agree, or the pair is not suggested at all.
+        mine, theirs = holders.get(name_to_id.get(label, -1), set()), holders.get(target, set())
+        verdict = judge_merge(label, info[target][1], method, people_label=len(mine),
+                              people_skill=len(theirs), people_both=len(mine & theirs))  # fmt: skip
+        if not verdict.suggest:
+            turned_down += 1
             continue
         row = SkillMergeSuggestion(
             label=label[:120], skill_id=target, similarity=similarity, method=method
@@ -153,6 +166,12 @@ def suggest_skill_merges(
     session.flush()
     views = [_view(session, row) for row in created]
     report(progress, 1.0, f"{len(views)} new suggestions")
+    if turned_down:
+        kept_apart = (
+            f"{turned_down} pair{'s' if turned_down != 1 else ''} close in meaning only "
+            "left out: their names differ or people list both"
+        )
+        note = f"{note}; {kept_apart}" if note else kept_apart
     return SuggestResult(views, len(taxonomy), embed is not None, note)
 
 
@@ -273,13 +292,34 @@ def _add_alias(session: Session, skill_id: int, label: str) -> None:
         session.flush()
 
 
+def _holders(session: Session) -> dict[int, set[int]]:
+    """The people listing each skill (teach or learn)."""
+    found: dict[int, set[int]] = {}
+    for skill_id, person_id in session.execute(
+        sa.select(PersonSkill.skill_id, PersonSkill.person_id).distinct()
+    ):
+        found.setdefault(skill_id, set()).add(person_id)
+    return found
+
+
+def _people_with(session: Session, condition: sa.ColumnElement[bool]) -> set[int]:
+    return set(
+        session.scalars(
+            sa.select(PersonSkill.person_id)
+            .join(Skill, Skill.id == PersonSkill.skill_id)
+            .where(condition)
+            .distinct()
+        )
+    )
+
+
 def _view(session: Session, row: SkillMergeSuggestion) -> SkillMergeView:
     skill_name = session.scalar(sa.select(Skill.name).where(Skill.id == row.skill_id)) or "?"
-    people = session.scalar(
-        sa.select(sa.func.count(sa.distinct(PersonSkill.person_id)))
-        .join(Skill, Skill.id == PersonSkill.skill_id)
-        .where(Skill.name == row.label)
-    )
+    mine = _people_with(session, Skill.name == row.label)
+    theirs = _people_with(session, Skill.id == row.skill_id)
+    people = len(mine)
+    verdict = judge_merge(row.label, skill_name, row.method, people_label=len(mine),
+                          people_skill=len(theirs), people_both=len(mine & theirs))  # fmt: skip
     return SkillMergeView(
         id=row.id,
         label=row.label,
@@ -289,4 +329,6 @@ def _view(session: Session, row: SkillMergeSuggestion) -> SkillMergeView:
         method=row.method,
         status=row.status,
         people_affected=int(people or 0),
+        confidence=verdict.confidence,
+        reason=verdict.reason,
     )

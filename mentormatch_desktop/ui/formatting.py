@@ -35,3 +35,12 @@ def plural(n: int, singular: str, plural_form: str | None = None) -> str:
     """``1 session`` / ``3 sessions``: never ``session(s)``."""
     word = singular if n == 1 else (plural_form or singular + "s")
     return f"{n:,} {word}"
+
+
+def pair_sides(peer: bool | None) -> tuple[str, str]:
+    """What the two people of a pair are called: ``("Mentee", "Mentor")``, in a peer
+    program ``("Peer A", "Peer B")`` (nobody mentors anybody there), and when a list mixes
+    both kinds (``None``) ``("Mentee / Peer A", "Mentor / Peer B")``."""
+    if peer is None:
+        return "Mentee / Peer A", "Mentor / Peer B"
+    return ("Peer A", "Peer B") if peer else ("Mentee", "Mentor")

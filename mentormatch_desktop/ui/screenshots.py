@@ -41,13 +41,16 @@ def wait_drawn(widget: object, timeout: float = 120.0) -> None:
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 
 
-def take_screenshots(window: MainWindow, directory: Path, *, fill_demo: bool) -> list[Path]:
-    """Open the database, then show each screen, wait for its data, and save a PNG."""
+def take_screenshots(
+    window: MainWindow, directory: Path, *, fill_demo: bool, size: tuple[int, int] = SIZE
+) -> list[Path]:
+    """Open the database, then show each screen, wait for its data, and save a PNG
+    (``size``: the window's width and height, to check a screen on a small window)."""
     from mentormatch_desktop.ui.startup import start
 
     directory.mkdir(parents=True, exist_ok=True)
     window.show()
-    window.setFixedSize(*SIZE)  # the same size whatever the (virtual) screen
+    window.setFixedSize(*size)  # the same size whatever the (virtual) screen
     start(window, fill_demo=fill_demo)
     wait_idle()
     paths = []

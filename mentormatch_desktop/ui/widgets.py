@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QTableWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -206,6 +207,60 @@ def section_title(text: str) -> QLabel:
     label = QLabel(text, objectName="sectionTitle")
     label.setIndent(0)  # styled labels otherwise get an automatic indent
     return label
+
+
+class CollapsibleSection(QWidget):
+    """A sub-heading that folds its content away (▾ open, ▸ folded), so a long side panel
+    fits a small window and the user keeps in view what they use."""
+
+    toggled = Signal(bool)  # expanded
+
+    def __init__(self, title: str, *, expanded: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(6)
+        self.button = QToolButton(objectName="sectionToggle")
+        self.button.setText(title)
+        self.button.setCheckable(True)
+        self.button.setChecked(expanded)
+        self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.button.setStyleSheet(
+            "QToolButton#sectionToggle { border: none; background: transparent; "
+            "font-weight: 600; font-size: 11pt; padding: 0; }"
+        )
+        self.button.toggled.connect(self.set_expanded)
+        column.addWidget(self.button)
+        self.body = QWidget()
+        self.body_layout = QVBoxLayout(self.body)
+        self.body_layout.setContentsMargins(0, 0, 0, 0)
+        self.body_layout.setSpacing(8)
+        column.addWidget(self.body)
+        self._show_state(expanded)
+
+    def addWidget(self, widget: QWidget) -> None:
+        self.body_layout.addWidget(widget)
+
+    def addLayout(self, layout: object) -> None:
+        self.body_layout.addLayout(layout)  # type: ignore[arg-type]
+
+    @property
+    def expanded(self) -> bool:
+        return self.button.isChecked()
+
+    def set_expanded(self, expanded: bool) -> None:
+        if self.button.isChecked() != expanded:
+            self.button.setChecked(expanded)  # comes back here through ``toggled``
+            return
+        self._show_state(expanded)
+        self.toggled.emit(expanded)
+
+    def _show_state(self, expanded: bool) -> None:
+        self.button.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
+        self.button.setToolTip(f"{'Fold' if expanded else 'Show'} {self.title.lower()}")
+        self.body.setVisible(expanded)
 
 
 def card(parent: QWidget | None = None) -> QFrame:

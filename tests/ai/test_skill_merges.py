@@ -11,6 +11,8 @@ from mentormatch_desktop.matching.skill_normalisation import (
     TaxonomySkill,
     acronym,
     canonical_label,
+    judge_merge,
+    name_agreement,
     suggest_merges,
 )
 from mentormatch_desktop.services.context import ServiceContext
@@ -28,6 +30,7 @@ from mentormatch_desktop.storage.models import (
     Skill,
     SkillAlias,
     SkillCategory,
+    SkillMergeSuggestion,
 )
 
 from .conftest import semantic
@@ -132,3 +135,64 @@ def test_embedding_suggestions_need_the_threshold(
     assert ("UX design", "User experience design") in pairs
     assert all(v.method.startswith("embedding:") for v in result.created if v.label != "ML")
     assert not any(v.label == "Kubernetes" for v in result.created)
+
+
+# -- suggestion quality and plain words (issue 12) -----------------------------------------
+
+
+def test_names_must_agree_for_a_meaning_based_merge() -> None:
+    assert name_agreement("UX design", "User experience design")
+    assert name_agreement("ML", "Machine learning")
+    assert name_agreement("Kubernets", "Kubernetes")  # a typo
+    assert name_agreement("Javascript", "JavaScript")
+    # Close in meaning, and still two skills.
+    assert name_agreement("Deep learning", "Machine learning") is None
+    assert name_agreement("Project management", "Product management") is None
+    assert name_agreement("Data science", "Data analysis") is None
+
+
+def test_people_listing_both_skills_keep_them_apart() -> None:
+    listed_together = judge_merge(
+        "Deep learning", "Machine learning", "embedding:all-MiniLM-L6-v2",
+        people_label=29, people_skill=40, people_both=12,
+    )  # fmt: skip
+    assert not listed_together.suggest and listed_together.confidence == "unlikely"
+    assert "12 of the 29 people" in listed_together.reason
+    abbreviated = judge_merge(
+        "UX design", "User experience design", "embedding:all-MiniLM-L6-v2",
+        people_label=3, people_skill=20, people_both=0,
+    )  # fmt: skip
+    assert abbreviated.suggest and abbreviated.confidence == "likely"
+    assert "abbreviates" in abbreviated.reason and "nobody lists both" in abbreviated.reason
+    # A model-only hunch with different names is not suggested either.
+    hunch = judge_merge("Bookkeeping", "Accounting", "embedding:all-MiniLM-L6-v2",
+                        people_label=2, people_skill=9, people_both=0)  # fmt: skip
+    assert not hunch.suggest
+
+
+def test_each_suggestion_says_why_in_plain_words(session: Session, ctx: ServiceContext) -> None:
+    ids = _seed(session)
+    deep = Skill(name="Deep learning")
+    session.add(deep)
+    session.flush()
+    people = session.scalars(sa.select(Person).order_by(Person.id)).all()
+    for person in people[:2]:  # both also list Machine learning or ML
+        session.add(PersonSkill(person_id=person.id, skill_id=deep.id,
+                                direction=SkillDirection.LEARN, level=2))  # fmt: skip
+    machine = session.get(Skill, ids["Machine learning"])
+    session.add(PersonSkill(person_id=people[0].id, skill_id=machine.id,
+                            direction=SkillDirection.TEACH, level=3))  # fmt: skip
+    # A suggestion stored before the bar was raised (an embedding's hunch only).
+    hunch = SkillMergeSuggestion(label="Deep learning", skill_id=machine.id, similarity=0.71,
+                                 method="embedding:all-MiniLM-L6-v2")  # fmt: skip
+    session.add(hunch)
+    session.flush()
+    created = suggest_skill_merges(ctx, use_embeddings=False).created
+    views = {v.label: v for v in list_skill_merges(ctx)}
+    assert [v.label for v in created] == ["ML"]
+    assert views["ML"].confidence == "sure" and "abbreviates" in views["ML"].reason
+    doubtful = views["Deep learning"]
+    assert doubtful.confidence == "unlikely"
+    assert "list both" in doubtful.reason
+    for view in views.values():
+        assert "embedding" not in view.reason.lower() and "cosine" not in view.reason.lower()

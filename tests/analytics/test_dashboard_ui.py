@@ -8,8 +8,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QApplication
 
+from mentormatch_desktop.analytics import drill
 from mentormatch_desktop.config import Settings
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.charts import BarPanel, HistogramPanel, TimeSeriesPanel
@@ -187,3 +189,80 @@ def test_at_risk_tile_is_never_green_and_the_list_has_readable_headers(
         reason = headers.index("Why at risk")
         index = model.index(0, reason)
         assert index.data(Qt.ItemDataRole.ToolTipRole) == index.data()  # the full reason
+
+
+# -- charts that read (issue 12) ----------------------------------------------------------
+
+
+def test_every_bar_is_named_on_its_axis(dashboard: DashboardView) -> None:
+    """ "Completion by program" and "Coverage" used to show bars without category labels."""
+    for name in ("completion", "coverage", "funnel", "satisfaction"):
+        panel = dashboard.panels[name]
+        assert isinstance(panel, BarPanel)
+        ticks = panel.category_ticks
+        assert len(ticks) == min(panel.frame.height, panel.max_bars), name
+        assert all(t.strip() for t in ticks), name
+        if panel.horizontal:  # the axis is wide enough for the names it shows
+            axis = panel.plot.getPlotItem().getAxis("left")
+            metrics = QFontMetrics(panel.font())
+            assert axis.width() >= max(metrics.horizontalAdvance(t) for t in ticks), name
+
+
+def test_vertical_category_labels_do_not_overlap(dashboard: DashboardView) -> None:
+    panel = dashboard.panels["score_vs_outcome"]
+    assert isinstance(panel, BarPanel)
+    ticks = panel.category_ticks
+    assert ticks and ticks[0] == panel._names[0]
+    step = len(panel._names) // len(ticks) if len(ticks) < len(panel._names) else 1
+    view_width = panel.plot.getPlotItem().getViewBox().width()
+    pixels_between_labels = view_width / len(panel._names) * step
+    metrics = QFontMetrics(panel.font())
+    assert pixels_between_labels >= max(metrics.horizontalAdvance(t) for t in ticks)
+
+
+def test_shares_are_drawn_from_0_to_100_percent(dashboard: DashboardView) -> None:
+    for name in ("completion", "coverage"):
+        panel = dashboard.panels[name]
+        item = panel.plot.getPlotItem()
+        low, high = item.getViewBox().viewRange()[0]  # horizontal bars: x is the share
+        assert low <= 0 and 99 <= high <= 110, name
+        widths = [w for bars in item.items if hasattr(bars, "opts")
+                  for w in (bars.opts.get("width") if bars.opts.get("width") is not None
+                            else [])]  # fmt: skip
+        assert widths and max(widths) > 1.0 and max(widths) <= 100.0, name
+        assert "%" in panel.describe(high / 2, 0.0) or not panel.describe(high / 2, 0.0)
+
+
+def test_keys_sit_above_the_lines_not_over_them(dashboard: DashboardView) -> None:
+    engagement = dashboard.panels["engagement"]
+    assert engagement.plot.getPlotItem().legend is None  # no box drawn over the data
+    groups = set(engagement.frame["group"].unique().to_list())
+    assert engagement.keys_label.isVisibleTo(engagement)
+    shown = engagement.keys_label.toolTip().split(", ")
+    assert set(shown) <= groups and len(shown) >= 2
+
+
+def test_funnel_shows_its_numbers_and_hover_agrees_with_click(
+    qtbot, dashboard: DashboardView
+) -> None:
+    funnel = dashboard.panels["funnel"]
+    assert isinstance(funnel, BarPanel)
+    counts = funnel.frame["participants"].to_list()
+    assert [int(t.split()[0].replace(",", "")) for t in funnel.bar_texts] == counts
+    for i in range(len(counts)):
+        said = funnel.describe(1.0, float(i))
+        with qtbot.waitSignal(funnel.drill_down) as signal:
+            funnel.clicked_at(1.0, float(i))
+        title, ids = signal.args
+        n = len(ids)
+        assert f"click to list {n:,} mentorship" in said, said
+        assert f"({n:,} mentorship" in title
+
+
+def test_active_pairs_tile_counts_what_its_click_lists(qtbot, dashboard: DashboardView) -> None:
+    tile = dashboard.tiles["running"]
+    assert tile.label.text() == "Active pairs"  # one word: the Mentorships screen says Active
+    shown = int(tile.value.text().replace(",", ""))
+    dialog = dashboard.show_mentorships("Active mentorships", drill.running(dashboard.data))
+    assert dialog.model.rowCount() == shown
+    dialog.close()

@@ -84,7 +84,7 @@ def test_at_risk_finds_silent_and_overdue_pairs(session: Session, org: dict[str,
     assert silent["reason"] == "no session or message for 40 days"
     assert overdue["days_silent"] == 8  # last message 2026-02-20 09:00
     assert overdue["milestones_overdue"] == 1
-    assert overdue["reason"] == "1 overdue milestone(s)"
+    assert overdue["reason"] == "1 overdue milestone"
     # With a longer tolerance only the overdue milestone keeps p1 on the list.
     assert analytics.at_risk(session, ALL, days=45)["mentorship_id"].to_list() == [org["p1"]]
 

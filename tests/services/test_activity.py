@@ -109,7 +109,7 @@ def test_activity_through_services_is_what_every_view_shows(engine, org, pairs):
     screen = {mid: r.risk_reasons for mid, r in rows.items() if r.at_risk}
     assert screen == {
         pairs["quiet"]: ["no session or message for 60 days"],
-        pairs["behind"]: ["1 overdue milestone(s)"],
+        pairs["behind"]: ["1 overdue milestone"],
     }
     for frame in (data.at_risk, listed):
         assert {

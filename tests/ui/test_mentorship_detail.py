@@ -103,7 +103,7 @@ def test_ended_mentorship_cannot_be_ended_again(qtbot, demo_window: MainWindow) 
     dialog = view.open_detail()
     qtbot.waitUntil(lambda: dialog.detail is not None, timeout=30_000)
     assert not dialog.end_button.isEnabled() and not dialog.rematch_button.isEnabled()
-    assert "running" in dialog.end_button.toolTip()
+    assert "active or paused" in dialog.end_button.toolTip()
     assert dialog.cards["history"] is not None
     assert "Completed" in _texts(dialog.cards["history"])
     dialog.close()

@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QWidget
 
 from mentormatch_desktop.ui import theme
@@ -25,11 +26,30 @@ def _fmt(value: object, percent: bool) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+class PercentAxis(pg.AxisItem):
+    """A value axis for shares: the data are drawn as 0–100 and read 0 %, 50 %, 100 %
+    (three labels fit a narrow panel; the quarters get grid lines without labels)."""
+
+    def __init__(self, orientation: str) -> None:
+        super().__init__(orientation)
+        self.setStyle(hideOverlappingLabels=False)  # "0 %" and "100 %" sit at the very ends
+        self.setTicks([[(v, f"{v} %") for v in (0, 50, 100)], [(25, ""), (75, "")]])
+
+
+def _mentorships(n: int) -> str:
+    return f"{n:,} mentorship" + ("" if n == 1 else "s")
+
+
 class BarPanel(ChartPanel):
     """One bar per row of the frame (grouped bars for several value columns).
 
-    ``labels`` names the category column. Clicking a bar calls ``drill(row)`` (when set)
-    for the mentorship ids behind it and emits ``drill_down``.
+    ``labels`` names the category column; every bar is named on the category axis (the
+    axis widens to fit horizontal labels; vertical labels are thinned out rather than
+    drawn over each other, and the read-out always names the bar under the mouse).
+    Shares (``percent``) are drawn on a 0–100 % axis. ``annotate(row)`` writes a number
+    at the end of each bar (the funnel's counts). Clicking a bar calls ``drill(row)``
+    (when set) for the mentorship ids behind it and emits ``drill_down``; the read-out
+    says how many that click will list, so hover and click agree.
     """
 
     def __init__(
@@ -41,30 +61,55 @@ class BarPanel(ChartPanel):
         horizontal: bool = False,
         percent: bool = False,
         max_bars: int = 14,
+        annotate: Callable[[dict[str, object]], str] | None = None,
+        category_label: str = "",
+        value_label: str = "",
         hint: str = "",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(title, hint, parent)
         self.labels, self.values = labels, list(values)
         self.horizontal, self.percent, self.max_bars = horizontal, percent, max_bars
+        self.annotate = annotate
         self.drill: RowDrill | None = None
         plot = self.plot_widget()
         plot.setMouseEnabled(x=False, y=False)
-        plot.getPlotItem().hideButtons()
+        item = plot.getPlotItem()
+        item.hideButtons()
+        value_side = "bottom" if horizontal else "left"
+        if percent:
+            axis = PercentAxis(value_side)
+            palette = theme.current()
+            axis.setPen(pg.mkPen(palette.border_strong))
+            axis.setTextPen(pg.mkPen(palette.muted))
+            plot.setAxisItems({value_side: axis})
+        category_side = "left" if horizontal else "bottom"
+        if category_label:
+            item.setLabel(category_side, category_label)
+        if value_label:
+            item.setLabel(value_side, value_label)
         self._rows: list[dict[str, object]] = []
+        self._names: list[str] = []
+        self._texts: list[pg.TextItem] = []
+        # Labels are fitted to the plot's real width, whenever it changes.
+        item.getViewBox().sigResized.connect(lambda *_: self._fit_categories())
         if len(self.values) > 1:
             self.header_legend(self.values)
 
     def draw(self, frame: pl.DataFrame) -> None:
         item = self.plot.getPlotItem()
         item.clear()
+        self._texts = []
         shown = frame.head(self.max_bars)
         self._rows = list(shown.iter_rows(named=True))
         n, k = shown.height, len(self.values)
         width = 0.8 / k
         positions = np.arange(n, dtype=float)
+        scale = 100.0 if self.percent else 1.0
+        top = 0.0
         for j, column in enumerate(self.values):
-            heights = shown[column].cast(pl.Float64).fill_null(0.0).to_numpy()
+            heights = shown[column].cast(pl.Float64).fill_null(0.0).to_numpy() * scale
+            top = max(top, float(heights.max()) if len(heights) else 0.0)
             offset = positions - 0.4 + width * (j + 0.5)
             brush = pg.mkBrush(colour(j))
             if self.horizontal:
@@ -74,21 +119,79 @@ class BarPanel(ChartPanel):
                 bars = pg.BarGraphItem(x=offset, height=heights, width=width * 0.9, brush=brush,
                                        pen=None)  # fmt: skip
             item.addItem(bars)
-        names = [self._label(r) for r in self._rows]
-        ticks = [[(float(i), self._short(t)) for i, t in enumerate(names)]]
-        axis = item.getAxis("left" if self.horizontal else "bottom")
-        axis.setTicks(ticks)
+        if self.annotate is not None:
+            palette = theme.current()
+            for i, row in enumerate(self._rows):
+                value = float(row[self.values[0]] or 0.0) * scale
+                # A long bar carries its number inside its end, in white; a short one
+                # just after it: the number is never cut by the panel's edge.
+                inside = value > 0.55 * max(top, 1e-9)
+                if self.horizontal:
+                    anchor = (1.0, 0.5) if inside else (0.0, 0.5)
+                else:
+                    anchor = (0.5, 0.0) if inside else (0.5, 1.0)
+                text = pg.TextItem(self.annotate(row), anchor=anchor,
+                                   color="#ffffff" if inside else palette.text)  # fmt: skip
+                text.setPos(value, float(i)) if self.horizontal else text.setPos(float(i), value)
+                item.addItem(text)
+                self._texts.append(text)
+        self._names = [self._label(r) for r in self._rows]
         other = item.getAxis("bottom" if self.horizontal else "left")
-        other.setTicks(None)
+        if not self.percent:  # the percent axis keeps its fixed 0/50/100 % ticks
+            other.setTicks(None)
         if self.horizontal:
             item.invertY(True)
         item.autoRange()
-        if self.percent:
-            (item.setXRange if self.horizontal else item.setYRange)(0, 1.0, padding=0.02)
+        span = 100.0 if self.percent else max(top, 1.0)
+        # Room after the longest bar for its number (horizontal) or above it (vertical).
+        headroom = 1.1 if self.annotate is not None else 1.0
+        low, high = 0.0, span * headroom
+        if self.horizontal:
+            item.setXRange(low, high, padding=0.02)
+            item.setYRange(-0.6, max(n, 1) - 0.4, padding=0)
+        else:
+            item.setYRange(low, high, padding=0.02)
+            item.setXRange(-0.6, max(n, 1) - 0.4, padding=0)
+        self._fit_categories()
 
-    @staticmethod
-    def _short(text: str, limit: int = 18) -> str:
-        return text if len(text) <= limit else text[: limit - 1] + "…"
+    # -- the category axis -------------------------------------------------------------
+    def _fit_categories(self) -> None:
+        """Name every bar on the category axis without labels overlapping or being cut:
+        horizontal charts widen the axis for the longest name (up to 40 % of the panel,
+        longer names are shortened in the middle); vertical charts label every bar when
+        they fit side by side, else every second or third one."""
+        if not self._names:
+            return
+        item = self.plot.getPlotItem()
+        axis = item.getAxis("left" if self.horizontal else "bottom")
+        metrics = QFontMetrics(axis.style.get("tickFont") or self.font())
+        if self.horizontal:
+            limit = max(60, int(self.width() * 0.4))
+            texts = [metrics.elidedText(t, Qt.TextElideMode.ElideMiddle, limit)
+                     for t in self._names]  # fmt: skip
+            widest = max(metrics.horizontalAdvance(t) for t in texts)
+            axis.setWidth(widest + 14)
+            axis.setTicks([[(float(i), t) for i, t in enumerate(texts)]])
+            return
+        available = max(1.0, item.getViewBox().width())
+        slot = available / len(self._names)  # pixels per bar
+        widest = max(metrics.horizontalAdvance(t) for t in self._names) + 8
+        step = max(1, int(np.ceil(widest / max(slot, 1.0))))
+        major = [(float(i), t) for i, t in enumerate(self._names) if i % step == 0]
+        minor = [(float(i), "") for i in range(len(self._names)) if i % step]
+        axis.setTicks([major, minor])
+
+    @property
+    def category_ticks(self) -> list[str]:
+        """The names written on the category axis (tests read them)."""
+        axis = self.plot.getPlotItem().getAxis("left" if self.horizontal else "bottom")
+        ticks = getattr(axis, "_tickLevels", None) or []
+        return [text for level in ticks[:1] for _, text in level]
+
+    @property
+    def bar_texts(self) -> list[str]:
+        """The numbers written at the bars (empty unless ``annotate``)."""
+        return [t.textItem.toPlainText() for t in self._texts]
 
     def _index(self, x: float, y: float) -> int | None:
         pos = y if self.horizontal else x
@@ -103,14 +206,18 @@ class BarPanel(ChartPanel):
         values = " · ".join(
             f"{c.replace('_', ' ')}: {_fmt(row[c], self.percent)}" for c in self.values
         )
-        return f"{self._label(row)} · {values}" + (" · click for pairs" if self.drill else "")
+        text = f"{self._label(row)} · {values}"
+        if self.drill is not None:
+            text += f" · click to list {_mentorships(len(self.drill(row)))}"
+        return text
 
     def clicked_at(self, x: float, y: float) -> None:
         i = self._index(x, y)
         if i is None or self.drill is None:
             return
         row = self._rows[i]
-        self.drill_down.emit(f"{self.title}: {self._label(row)}", self.drill(row))
+        ids = self.drill(row)
+        self.drill_down.emit(f"{self.title}: {self._label(row)} ({_mentorships(len(ids))})", ids)
 
     def _label(self, row: dict[str, object]) -> str:
         return str(row[self.labels]).replace("_", " ")
@@ -184,11 +291,15 @@ class HistogramPanel(ChartPanel):
         lo, hi = self._edges[b], self._edges[b + 1]
         counts = " · ".join(f"{c.replace('_', ' ')}: {int(n[b])}"
                             for c, n in zip(self.columns, self._counts, strict=True))  # fmt: skip
-        return f"{lo:.3g}–{hi:.3g} · {counts}" + (" · click for pairs" if self.drill else "")
+        text = f"{lo:.3g}–{hi:.3g} · {counts}"
+        if self.drill is not None:
+            text += f" · click to list {_mentorships(len(self.drill(float(lo), float(hi))))}"
+        return text
 
     def clicked_at(self, x: float, y: float) -> None:
         b = self._bin(x)
         if b is None or self.drill is None:
             return
         lo, hi = float(self._edges[b]), float(self._edges[b + 1])
-        self.drill_down.emit(f"{self.title}: {lo:.3g}–{hi:.3g}", self.drill(lo, hi))
+        ids = self.drill(lo, hi)
+        self.drill_down.emit(f"{self.title}: {lo:.3g}–{hi:.3g} ({_mentorships(len(ids))})", ids)

@@ -88,29 +88,29 @@ class ChartPanel(QWidget):
         self.plot = plot
         return plot
 
-    def add_legend(self, offset: tuple[int, int] = (8, 4)) -> pg.LegendItem:
-        """A legend readable on the panel's background (text colour, opaque box)."""
-        palette = theme.current()
-        box = pg.mkColor(palette.surface)
-        box.setAlpha(215)  # lines behind the legend stay faintly visible
-        return self.plot.getPlotItem().addLegend(
-            offset=offset, labelTextSize="8pt", labelTextColor=palette.text,
-            brush=pg.mkBrush(box), pen=pg.mkPen(palette.border),
-        )  # fmt: skip
-
     def add_header_widget(self, widget: QWidget) -> None:
         """Put a control (a measure or grouping selector) right after the title."""
         self.body_layout.itemAt(0).layout().insertWidget(1, widget)
 
-    def header_legend(self, names: list[str]) -> None:
-        """Coloured keys in the title row (for bar charts, where a box would hide bars)."""
-        keys = " ".join(
-            f'<span style="color:{colour(i)}">■</span> {name.replace("_", " ")}'
+    def header_legend(self, names: list[str]) -> QLabel:
+        """Coloured keys on their own line above the plot, never over the data (a legend
+        box inside the plot hides the bars or lines behind it). Calling it again replaces
+        the keys (time series whose groups change with the filters)."""
+        keys = "&nbsp;&nbsp; ".join(
+            f'<span style="color:{colour(i)}">■</span>&nbsp;{name.replace("_", " ")}'
             for i, name in enumerate(names)
         )
-        label = QLabel(keys, objectName="hint")
-        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.body_layout.insertWidget(1, label)  # its own line: never clipped by the title
+        label = getattr(self, "keys_label", None)
+        if label is None:
+            label = QLabel(objectName="hint")
+            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            self.body_layout.insertWidget(1, label)  # its own line: never clipped by the title
+            self.keys_label = label
+        label.setText(keys)
+        label.setToolTip(", ".join(name.replace("_", " ") for name in names))
+        label.setVisible(bool(names))
+        return label
 
     # -- data --------------------------------------------------------------------------
     def set_frame(self, frame: pl.DataFrame) -> None:

@@ -22,6 +22,7 @@ class KpiTile(QFrame):
         self.value.setStyleSheet("font-size: 19pt; font-weight: 600;")
         self.hint = QLabel(hint, objectName="hint")
         self.hint.setWordWrap(True)
+        self.label.setWordWrap(True)  # "Days to match" on two lines rather than cut
         for label in (self.label, self.hint):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.label)

@@ -27,6 +27,13 @@ PLACEMENT: dict[str, tuple[int, int, int, int]] = {
 }  # fmt: skip
 
 
+def _funnel_text(row: dict[str, object]) -> str:
+    """The count at the end of a funnel bar, with its share of everyone enrolled."""
+    count, share = row.get("participants"), row.get("share_of_enrolled")
+    text = f"{count:,}" if isinstance(count, int) else "–"
+    return text + (f" ({share:.0%})" if isinstance(share, float) else "")
+
+
 def build_panels() -> dict[str, ChartPanel]:
     """A fresh panel per dashboard chart, keyed like :class:`DashboardData` fields."""
     return {name: make() for name, make in panel_factories().items()}
@@ -42,11 +49,14 @@ def panel_factories() -> dict[str, Callable[[], ChartPanel]]:
         ),
         "funnel": lambda: BarPanel(
             "Participation funnel", "stage", ["participants"], horizontal=True,
-            hint="Each stage counts people who also reached every earlier one.",
+            annotate=_funnel_text,
+            hint="People at each stage, counting those who also reached every earlier one; "
+            "a click lists their mentorships.",
         ),
         "burnup": lambda: TimeSeriesPanel("Milestone burn-up", ["due", "completed", "total"],
                                   hint="Milestones due vs completed, cumulative."),
-        "satisfaction": lambda: BarPanel("Ratings", "rating", ["responses"]),
+        "satisfaction": lambda: BarPanel("Ratings", "rating", ["responses"],
+                                         category_label="rating (1–5)"),
         "satisfaction_trend": lambda: TimeSeriesPanel("Mean rating per month", ["mean_rating"],
                                               y_range=(1, 5)),
         "heatmap": lambda: HeatmapPanel("Activity by weekday and hour",
@@ -65,6 +75,7 @@ def panel_factories() -> dict[str, Callable[[], ChartPanel]]:
                                hint="Among mentorships that have ended."),
         "score_vs_outcome": lambda: BarPanel(
             "Match score against outcome", "band_label", ["mean_sessions", "mean_rating"],
+            category_label="match score",
             hint="Mentorships in equal-size score bands: do better-scored pairs meet more "
             "and rate higher?",
         ),

@@ -85,6 +85,7 @@ def make_table(model: FrameTableModel) -> QTableView:
     table.setWordWrap(False)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     table.horizontalHeader().setStretchLastSection(True)
+    table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
     return table
 
 
@@ -106,7 +107,9 @@ class TablePanel(ChartPanel):
     def draw(self, frame: pl.DataFrame) -> None:
         self.model.set_frame(frame)
         self.readout.setText(f"{frame.height:,} rows")
-        widths = {"reason": 330, "mentor": 160, "mentee": 160, "program": 190,
+        # The reason is last and takes the rest of the width (cut text shows on hover):
+        # the fixed columns fit a 1280 px window without a horizontal scroll bar.
+        widths = {"mentor": 140, "mentee": 140, "program": 190, "days_silent": 105,
                   "milestones_overdue": 165}  # fmt: skip
         for i, name in enumerate(self.model.frame.columns):
             self.table.setColumnWidth(i, widths.get(name, 110))

@@ -50,7 +50,7 @@ class TimeSeriesPanel(ChartPanel):
         plot.getPlotItem().getAxis("bottom").setTextPen(
             self.plot.getPlotItem().getAxis("left").textPen()
         )
-        self.legend = self.add_legend()
+        self.keys_label = self.header_legend([])  # keys above the plot, never over a line
         self._times = np.array([])
         self._lines: list[tuple[str, np.ndarray]] = []
 
@@ -72,7 +72,6 @@ class TimeSeriesPanel(ChartPanel):
     def draw(self, frame: pl.DataFrame) -> None:
         item = self.plot.getPlotItem()
         item.clear()
-        self.legend.clear()
         self._lines = []
         times = np.unique(epoch_seconds(frame[self.x])) if not frame.is_empty() else np.array([])
         self._times = times
@@ -83,7 +82,7 @@ class TimeSeriesPanel(ChartPanel):
             pen = pg.mkPen(colour(i), width=2)
             item.plot(xs, ys, pen=pen, name=label, connect="finite")
             self._lines.append((label, np.interp(times, xs, ys) if len(xs) else xs))
-        self.legend.setVisible(len(self._lines) > 1)
+        self.header_legend([label for label, _ in self._lines] if len(self._lines) > 1 else [])
         if self.y_range is not None:
             item.setYRange(*self.y_range, padding=0.05)
         item.enableAutoRange(x=True)

@@ -10,7 +10,7 @@ from PySide6.QtGui import QColor
 from mentormatch_desktop.domain.enums import MentorshipStatus
 from mentormatch_desktop.services.mentorships import MentorshipRow
 from mentormatch_desktop.ui import theme
-from mentormatch_desktop.ui.formatting import days_ago, format_date
+from mentormatch_desktop.ui.formatting import days_ago, format_date, pair_sides
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -18,6 +18,7 @@ COLUMNS = (
     "Mentee", "Mentor", "Program", "Status", "Started", "Last activity", "Sessions",
     "Milestones", "Health",
 )  # fmt: skip
+HEALTH_COLUMN = 8
 STATUS_LABELS = {
     MentorshipStatus.ACTIVE: "Active",
     MentorshipStatus.PAUSED: "Paused",
@@ -65,6 +66,7 @@ class MentorshipsTableModel(QAbstractTableModel):
         self.all_rows = rows
         self.rows = self._filtered()
         self.endResetModel()
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 1)
 
     def set_search(self, text: str) -> None:
         self.beginResetModel()
@@ -92,8 +94,15 @@ class MentorshipsTableModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if section < 2:
+                return self.sides()[section]
             return COLUMNS[section]
         return None
+
+    def sides(self) -> tuple[str, str]:
+        """The first two headers: Mentee/Mentor, Peer A/Peer B, or both when mixed."""
+        kinds = {r.peer for r in self.all_rows}
+        return pair_sides(next(iter(kinds)) if len(kinds) == 1 else None if kinds else False)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

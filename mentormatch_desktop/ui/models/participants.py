@@ -31,6 +31,11 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("Wants to learn", "learns"),
 )
 SEARCHED = ("names", "emails", "departments", "titles", "teaches", "learns")
+#: The last column says why a row matched the search ("Teaches: Python:5"); the screen
+#: shows it, next to the name, only while searching.
+MATCH_COLUMN = len(COLUMNS)
+MATCH_TITLE = "Matched on"
+_TITLES = {attr: title for title, attr in COLUMNS}
 
 
 class ParticipantsTableModel(QAbstractTableModel):
@@ -83,6 +88,8 @@ class ParticipantsTableModel(QAbstractTableModel):
         return selected[order]
 
     def _sort_key(self, column: int) -> np.ndarray:
+        if column >= len(COLUMNS):
+            column = 0  # "Matched on" sorts by name
         if column not in self._sort_keys:
             values = getattr(self._table, COLUMNS[column][1])
             self._sort_keys[column] = np.asarray([v.casefold() for v in values], dtype=np.str_)
@@ -93,17 +100,16 @@ class ParticipantsTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else len(COLUMNS) + 1
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:
             row = int(self._rows[index.row()])
-            value = getattr(self._table, COLUMNS[index.column()][1])[row]
-            if role == Qt.ItemDataRole.ToolTipRole and len(value) < 30:
-                return None
-            return value
+            if index.column() == MATCH_COLUMN:
+                return self.why_matched(row)
+            return getattr(self._table, COLUMNS[index.column()][1])[row]
         if role == Qt.ItemDataRole.UserRole:
             return self.person_id(index.row())
         return None
@@ -112,8 +118,21 @@ class ParticipantsTableModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section][0]
+            return MATCH_TITLE if section == MATCH_COLUMN else COLUMNS[section][0]
         return None
+
+    def why_matched(self, frame_row: int) -> str:
+        """Which fields hold the searched words, with their values: "Teaches: Python:5"."""
+        if not self._search:
+            return ""
+        words = self._search.split()
+        found = []
+        for attr in SEARCHED:
+            value = getattr(self._table, attr)[frame_row]
+            lowered = value.lower()
+            if any(w in lowered for w in words):
+                found.append(f"{_TITLES[attr]}: {_matching_part(value, words)}")
+        return " · ".join(found)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.layoutAboutToBeChanged.emit()
@@ -142,3 +161,13 @@ class ParticipantsTableModel(QAbstractTableModel):
     @property
     def search_text(self) -> str:
         return self._search
+
+
+def _matching_part(value: str, words: list[str]) -> str:
+    """From a list value ("Go:3; Python:5; SQL:2") the items holding a searched word
+    ("Python:5"); a plain value whole."""
+    items = [item.strip() for item in value.split(";")]
+    if len(items) < 2:
+        return value
+    hits = [item for item in items if any(w in item.lower() for w in words)]
+    return "; ".join(hits) or value

@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor
 from mentormatch_desktop.domain.enums import ProposalStatus
 from mentormatch_desktop.services.match_records import ProposalView
 from mentormatch_desktop.ui import theme
+from mentormatch_desktop.ui.formatting import pair_sides
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -22,6 +23,7 @@ STATUS_LABELS = {
     ProposalStatus.LOCKED: "Locked",
 }
 BreakdownRole = Qt.ItemDataRole.UserRole + 1
+SortRole = Qt.ItemDataRole.UserRole + 2  # what sorting compares (scores as numbers)
 
 
 class ProposalsTableModel(QAbstractTableModel):
@@ -29,6 +31,12 @@ class ProposalsTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.proposals: list[ProposalView] = []
         self.weights: dict[str, float] = {}
+        self.peer = False  # a peer program: the columns say Peer A / Peer B
+
+    def set_peer(self, peer: bool) -> None:
+        if peer != self.peer:
+            self.peer = peer
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, 1)
 
     def set_proposals(self, proposals: list[ProposalView], weights: dict[str, float]) -> None:
         self.beginResetModel()
@@ -54,7 +62,7 @@ class ProposalsTableModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
+            return pair_sides(self.peer)[section] if section < 2 else COLUMNS[section]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -76,6 +84,10 @@ class ProposalsTableModel(QAbstractTableModel):
             return p.explanation or None
         if role == BreakdownRole:
             return p.breakdown
+        if role == SortRole:
+            if column in (2, BREAKDOWN_COLUMN):  # the breakdown bars add up to the score
+                return float(p.score)
+            return str(self.data(index) or "").casefold()
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 2:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column == 4:

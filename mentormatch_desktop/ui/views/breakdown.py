@@ -105,6 +105,7 @@ class BreakdownPanel(QWidget):
             bar.setValue(round(float(breakdown.get(name, 0.0)) * 100))
             bar.setTextVisible(False)
             bar.setFixedHeight(8)
+            bar.setMinimumWidth(24)  # the bar gives way first on a narrow panel
             bar.setStyleSheet(
                 f"QProgressBar::chunk {{ background: {colour_of(name, names).name()}; }}"
                 "QProgressBar { min-height: 8px; max-height: 8px; border: none; }"

@@ -192,7 +192,7 @@ class DashboardView(View):
     def _tiles(self) -> dict[str, KpiTile]:
         tiles = {
             "enrolled": KpiTile("Enrolled", "people to be mentored"),
-            "running": KpiTile("Running pairs", "mentorships in progress"),
+            "running": KpiTile("Active pairs", "mentorships in progress"),
             "at_risk": KpiTile("At risk", "silent 30+ days or overdue milestones"),
             "sessions": KpiTile("Sessions held", "in the period"),
             "mean_rating": KpiTile("Mean rating", "feedback, 1–5"),
@@ -394,10 +394,10 @@ class DashboardView(View):
         k = data.kpis.row(0, named=True)
         t = self.tiles
         t["enrolled"].set_value(f"{k['enrolled']:,}", f"{_pct(k['match_rate'])} matched")
-        t["running"].set_value(f"{k['running']:,}", "in progress · click to list")
+        t["running"].set_value(f"{k['running']:,}", "in progress, not paused · click to list")
         share = k["at_risk_share"] or 0.0
         tone = risk_tone(int(k["at_risk"] or 0), share)
-        risk_hint = f"{_pct(k['at_risk_share'])} of running · click to list"
+        risk_hint = f"{_pct(k['at_risk_share'])} of active pairs · click to list"
         t["at_risk"].set_value(f"{k['at_risk']:,}", risk_hint, tone=tone)
         t["sessions"].set_value(f"{k['sessions']:,}", f"{k['messages']:,} messages")
         responses = int(data.satisfaction["responses"].sum())
@@ -474,7 +474,7 @@ class DashboardView(View):
 
     def _drill_running(self) -> None:
         if self.data is not None:
-            self.show_mentorships("Running mentorships", drill.running(self.data))
+            self.show_mentorships("Active mentorships", drill.running(self.data))
 
     def mentorship_frame(self, ids: list[int]) -> pl.DataFrame:
         return self._facts().filter(pl.col("mentorship_id").is_in(ids))

@@ -8,7 +8,6 @@ is one transaction and reports the same way, so a failed import still writes not
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -35,44 +34,35 @@ from mentormatch_desktop.domain.participants import (
     COLUMNS,
     REQUIRED_COLUMNS,
     ImportFailed,
-    ImportRowError,
-    validate_table,
 )
 from mentormatch_desktop.domain.progress import CancelToken, Progress
 from mentormatch_desktop.services import participants as participant_service
-from mentormatch_desktop.services.participant_files import read_table
-from mentormatch_desktop.services.participants import ImportSummary
+from mentormatch_desktop.services.participants import ImportReview, ImportSummary
 from mentormatch_desktop.services.profiles import program_choices
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.formatting import plural
 from mentormatch_desktop.ui.widgets import make_button
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
 
 PREVIEW_ROWS = 500
 
 
-@dataclass(frozen=True)
-class FileCheck:
-    """What the review page shows: the file's rows and every problem found in them."""
-
-    path: str
-    header: list[str]
-    rows: list[dict[str, str]]
-    errors: list[ImportRowError]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+#: What the review page shows (the file's rows and every problem found in them).
+FileCheck = ImportReview
 
 
-def check_file(path: str, *, program_given: bool) -> FileCheck:
-    """Read and validate ``path`` without touching the database (runs in a worker)."""
-    try:
-        header, rows = read_table(path)
-    except ImportFailed as failed:
-        return FileCheck(path, [], [], failed.errors)
-    _, errors = validate_table(path, header, rows, program_given=program_given)
-    return FileCheck(path, header, rows, errors)
+def check_file(context: AppContext, path: str, *, program: int | None,
+               cancel: CancelToken | None = None) -> ImportReview:  # fmt: skip
+    """Every problem of ``path`` in one pass, writing nothing (runs in a worker): columns,
+    fields, duplicates, and what needs the database (conflicting e-mails, unknown
+    managers, roles the program does not take)."""
+    with context.unit_of_work() as ctx:
+        return participant_service.review_import(ctx, path, program=program, cancel=cancel)
+
+
+def _problems(n: int) -> str:
+    return plural(n, "problem")
 
 
 class _ChooseFilePage(QWizardPage):
@@ -122,7 +112,10 @@ class _ReviewPage(QWizardPage):
         self.result: FileCheck | None = None
         self.checking = False
         self.setTitle("Review")
-        self.setSubTitle("Every problem is listed with its row and column. Nothing is saved yet.")
+        self.setSubTitle(
+            "Every problem in the file, with its row and column, found in one pass "
+            "(including the ones only the database can tell). Nothing is saved yet."
+        )
         column = QVBoxLayout(self)
         top = QHBoxLayout()
         self.summary = QLabel()
@@ -157,10 +150,15 @@ class _ReviewPage(QWizardPage):
         self.completeChanged.emit()
         self.summary.setText("Checking the file…")
         path = self.wizard_.file_path()
-        program_given = self.wizard_.program_id() is not None
         self.wizard_.task = run_in_background(
-            check_file, path, program_given=program_given, on_success=self._show, owner=self
-        )
+            check_file, self.wizard_.context, path, program=self.wizard_.program_id(),
+            cancel=True, on_success=self._show, on_error=self._check_failed, owner=self,
+        )  # fmt: skip
+
+    def _check_failed(self, error: TaskError) -> None:
+        self.checking = False
+        self.summary.setText(f"Could not check the file: {error.message}")
+        self.completeChanged.emit()
 
     def _show(self, result: FileCheck) -> None:
         self.checking = False
@@ -168,15 +166,22 @@ class _ReviewPage(QWizardPage):
         palette = theme.current()
         n_rows = len(result.rows)
         if result.ok:
+            where = f" into <b>{result.program}</b>" if result.program else ""
             self.summary.setText(
-                f"<span style='color:{palette.success}'>✔</span> All {n_rows} rows are valid. "
-                "Click Import to save them."
+                f"<span style='color:{palette.success}'>✔</span> All {plural(n_rows, 'row')} "
+                f"are valid: {plural(result.new_people, 'new person', 'new people')} and "
+                f"{plural(result.known_people, 'update')} of people already here. "
+                f"Click Import to save them{where}."
             )
         else:
-            bad_rows = len({e.row for e in result.errors if e.row})
+            bad_rows = len({e.row for e in result.errors if e.row and e.row > 1})
+            header = [e for e in result.errors if e.row == 1]
+            where = f"in {plural(bad_rows, 'row')} of {n_rows}"
+            if header:
+                where += f" and {plural(len(header), 'column problem')}"
             self.summary.setText(
-                f"<span style='color:{palette.error}'>✖</span> <b>{len(result.errors)} "
-                f"problem(s)</b> in {bad_rows} row(s) of {n_rows}. Fix the file, save it and "
+                f"<span style='color:{palette.error}'>✖</span> <b>{_problems(len(result.errors))}"
+                f"</b> {where}. All of them are listed below; fix the file, save it and "
                 "click <i>Check again</i>."
             )
         self.errors.setVisible(not result.ok)
@@ -217,6 +222,49 @@ class _ReviewPage(QWizardPage):
         return self.result is not None and self.result.ok
 
 
+def success_text(summary: ImportSummary) -> str:
+    """What the import did, in one sentence a coordinator can repeat to someone else."""
+    noun = "participant" if summary.rows == 1 else "participants"
+    into = f" into <b>{summary.program}</b>" if summary.program else ""
+    parts = [plural(summary.created, "new person", "new people"),
+             plural(summary.updated, "update"), f"{summary.unchanged:,} unchanged"]  # fmt: skip
+    text = (
+        f"<span style='color:{theme.current().success}'>✔</span> <b>Imported "
+        f"{summary.rows:,} {noun}{into}</b> from {Path(summary.file).name}: {', '.join(parts)}."
+    )
+    if summary.created_skills:
+        text += (
+            f"<br>{plural(len(summary.created_skills), 'new skill')} added: "
+            f"{', '.join(summary.created_skills[:12])}"
+            + (" …" if len(summary.created_skills) > 12 else "")
+        )
+    if summary.created_departments:
+        text += (
+            f"<br>{plural(len(summary.created_departments), 'new department')}: "
+            f"{', '.join(summary.created_departments)}"
+        )
+    for warning in summary.warnings:
+        text += f"<br>⚠ {warning}"
+    return text
+
+
+def next_steps_text(summary: ImportSummary) -> str:
+    """What to do now, depending on what was imported."""
+    steps = ["Find them on the <b>Participants</b> screen (search by name or skill)."]
+    if summary.program:
+        steps.append(
+            f"Run matching for <b>{summary.program}</b> on the <b>Matching</b> screen; "
+            "nobody is paired until you approve a run."
+        )
+    else:
+        steps.append("To match them, import the file again with a program chosen, "
+                     "or enrol them from their profiles.")  # fmt: skip
+    if summary.created_skills:
+        steps.append("New skills may be other spellings of existing ones: review them "
+                     "before matching.")  # fmt: skip
+    return "<b>Next</b><ul>" + "".join(f"<li>{s}</li>" for s in steps) + "</ul>"
+
+
 class _ImportPage(QWizardPage):
     def __init__(self, wizard: ImportWizard) -> None:
         super().__init__()
@@ -244,6 +292,18 @@ class _ImportPage(QWizardPage):
         column.addLayout(bar_row)
         column.addWidget(self.phase)
         column.addWidget(self.message)
+        self.next_steps = QLabel(objectName="hint")
+        self.next_steps.setWordWrap(True)
+        self.next_steps.hide()
+        column.addWidget(self.next_steps)
+        self.merges_button = make_button(
+            "Review duplicate skills…", "filter", on_click=wizard.skill_merges_requested.emit
+        )
+        self.merges_button.hide()
+        merges_row = QHBoxLayout()
+        merges_row.addWidget(self.merges_button)
+        merges_row.addStretch(1)
+        column.addLayout(merges_row)
         column.addWidget(self.problems, 1)
         column.addStretch(1)
 
@@ -258,6 +318,8 @@ class _ImportPage(QWizardPage):
         self.cancel_button.setEnabled(True)
         self.cancel_button.show()
         self.problems.hide()
+        self.next_steps.hide()
+        self.merges_button.hide()
         self.message.setText("")  # the phase line says what is happening
         self.completeChanged.emit()
         context = self.wizard_.context
@@ -311,18 +373,10 @@ class _ImportPage(QWizardPage):
         self.bar.hide()
         self.phase.hide()
         self.cancel_button.hide()
-        parts = [f"{summary.created} new", f"{summary.updated} updated"]
-        if summary.unchanged:
-            parts.append(f"{summary.unchanged} unchanged")
-        noun = "participant" if summary.rows == 1 else "participants"
-        text = f"<b>Imported {summary.rows} {noun}</b>: {', '.join(parts)}."
-        if summary.created_skills:
-            text += f"<br>New skills added to the taxonomy: {', '.join(summary.created_skills)}."
-        if summary.created_departments:
-            text += f"<br>New departments: {', '.join(summary.created_departments)}."
-        for warning in summary.warnings:
-            text += f"<br>⚠ {warning}"
-        self.message.setText(text)
+        self.message.setText(success_text(summary))
+        self.next_steps.setText(next_steps_text(summary))
+        self.next_steps.show()
+        self.merges_button.setVisible(bool(summary.created_skills))
         self.completeChanged.emit()
         self.wizard_.imported.emit(summary)
 
@@ -331,8 +385,9 @@ class _ImportPage(QWizardPage):
         if isinstance(error.exception, ImportFailed):
             errors = error.exception.errors
             self.message.setText(
-                f"<b>Nothing was imported:</b> {len(errors)} problem(s) found while checking "
-                "against the database. Fix the file, then go Back and check again."
+                f"<b>Nothing was imported:</b> {_problems(len(errors))} found while checking "
+                "against the database (it changed since the review). Fix the file, then go "
+                "Back and check again."
             )
             self.problems.setRowCount(len(errors))
             for r, e in enumerate(errors):
@@ -354,6 +409,7 @@ class ImportWizard(QWizard):
     imported = Signal(object)  # ImportSummary
     failed = Signal(object)  # TaskError
     cancelled = Signal()  # the import was called off before its commit; nothing written
+    skill_merges_requested = Signal()  # "Review duplicate skills…" on the success page
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -12,9 +12,11 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QSplitter,
     QStackedWidget,
     QTableView,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -24,7 +26,12 @@ from mentormatch_desktop.services import matching as matching_service
 from mentormatch_desktop.services.match_runs import ProgramOption, RunDetail, RunInfo
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.formatting import format_datetime
-from mentormatch_desktop.ui.models.proposals import BREAKDOWN_COLUMN, ProposalsTableModel
+from mentormatch_desktop.ui.models.proposals import (
+    BREAKDOWN_COLUMN,
+    ProposalsTableModel,
+    SortRole,
+)
+from mentormatch_desktop.ui.tables import ElidedToolTipDelegate
 from mentormatch_desktop.ui.views.base import View
 from mentormatch_desktop.ui.views.breakdown import BreakdownDelegate
 from mentormatch_desktop.ui.views.matching_decisions import MatchingDecisions
@@ -130,10 +137,10 @@ class MatchingView(MatchingDecisions, View):
 
         controls = QHBoxLayout()
         controls.setSpacing(8)
-        self.program_combo = QComboBox(minimumWidth=250)
+        self.program_combo = QComboBox(minimumWidth=170)
         self.program_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.program_combo.currentIndexChanged.connect(self._on_program_changed)
-        self.strategy_combo = QComboBox(minimumWidth=200)
+        self.strategy_combo = QComboBox(minimumWidth=150)
         self.strategy_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.keep_locked = QCheckBox("Keep locked and accepted pairs")
         self.keep_locked.setChecked(True)
@@ -148,6 +155,13 @@ class MatchingView(MatchingDecisions, View):
         controls.addWidget(self.run_button)
         controls.addStretch(1)
         layout.addLayout(controls)
+        # On a narrow window the checkbox and the button go to a second line rather
+        # than being drawn over the pickers.
+        self._controls = controls
+        self._controls_second = QHBoxLayout()
+        self._controls_second.setSpacing(8)
+        self._controls_second.addStretch(1)
+        layout.addLayout(self._controls_second)
 
         self.progress = ProgressPanel()
         self.progress.cancel_requested.connect(lambda: self.task and self.task.cancel())
@@ -159,16 +173,30 @@ class MatchingView(MatchingDecisions, View):
         self.summary.setWordWrap(True)
         run_row.addWidget(self.summary, 1)
         run_row.addWidget(QLabel("Run"), 0, Qt.AlignmentFlag.AlignTop)
-        self.run_combo = QComboBox(minimumWidth=320)
+        self.run_combo = QComboBox(minimumWidth=220)
         self.run_combo.currentIndexChanged.connect(self._on_run_changed)
         run_row.addWidget(self.run_combo, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(run_row)
 
         self.model = ProposalsTableModel(self)
+        # Search and sort through a proxy: a run has at most a few thousand proposals.
+        # ``self.model`` stays the source (its row order is the run's order).
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)  # any column: names, status
+        self.proxy.setSortRole(SortRole)
         self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setItemDelegate(ElidedToolTipDelegate(self.table))
         self.delegate = BreakdownDelegate({}, self.table)
         self.table.setItemDelegateForColumn(BREAKDOWN_COLUMN, self.delegate)
+        self.search = QLineEdit(placeholderText="Search pairs by name or status")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.set_search)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -184,9 +212,23 @@ class MatchingView(MatchingDecisions, View):
         head.setStretchLastSection(True)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.panel = ProposalPanel(self)
+        left = QWidget()
+        left_column = QVBoxLayout(left)
+        left_column.setContentsMargins(0, 0, 0, 0)
+        left_column.setSpacing(6)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        self.shown_label = QLabel(objectName="muted")
+        search_row.addWidget(self.shown_label)
+        self.details_button = make_button("Hide details", "info", on_click=self._toggle_details)
+        self.details_button.setToolTip("Fold the panel on the right to give the table the width")
+        search_row.addWidget(self.details_button)
+        left_column.addLayout(search_row)
+        left_column.addWidget(self.table, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.table)
+        splitter.addWidget(left)
         splitter.addWidget(self.panel)
+        splitter.setChildrenCollapsible(False)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         splitter.setSizes([680, 440])
@@ -307,6 +349,7 @@ class MatchingView(MatchingDecisions, View):
         self._on_run_changed()
 
     def _on_run_changed(self, _index: int = 0) -> None:
+        self.run_combo.setToolTip(self.run_combo.currentText())  # the label may be cut
         run_id = self.run_combo.currentData()
         if run_id is not None:
             self.load_run(run_id)
@@ -330,14 +373,17 @@ class MatchingView(MatchingDecisions, View):
         selected = self.panel.proposal.id if self.panel.proposal else None
         self.detail = detail
         self.delegate.weights = detail.weights
+        self.model.set_peer(self.mentee_word() == "peers")
+        self.panel.set_peer(self.mentee_word() == "peers")
         self.model.set_proposals(detail.proposals, detail.weights)
+        self._count_shown()
         self.pages.setCurrentWidget(self.review_page)
         self.summary.setText(run_summary(detail, self.strategy_label(detail.run.strategy),
                                          self.mentee_word()))  # fmt: skip
         self.panel.set_run(detail)
-        row = next((i for i, p in enumerate(detail.proposals) if p.id == selected), 0)
-        if detail.proposals:
-            self.table.selectRow(row)
+        if detail.proposals and self.proxy.rowCount():
+            if selected is None or not self.select_proposal(selected):
+                self.table.selectRow(0)
         else:
             self.panel.show_proposal(None)
         self._update_buttons()
@@ -345,7 +391,45 @@ class MatchingView(MatchingDecisions, View):
 
     def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()
-        self.panel.show_proposal(self.model.proposal(rows[0].row()) if rows else None)
+        source = self.proxy.mapToSource(rows[0]) if rows else None
+        self.panel.show_proposal(self.model.proposal(source.row()) if source else None)
+
+    def _toggle_details(self) -> None:
+        self.set_details_shown(not self.panel.isVisible())
+
+    def set_details_shown(self, shown: bool) -> None:
+        """Show or fold the proposal panel (the table then takes the whole width)."""
+        self.panel.setVisible(shown)
+        self.details_button.setText("Hide details" if shown else "Show details")
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        narrow = self.width() < 900
+        target = self._controls_second if narrow else self._controls
+        if target.indexOf(self.run_button) < 0:
+            for widget in (self.keep_locked, self.run_button):
+                target.insertWidget(target.count() - 1, widget)  # before the stretch
+
+    def set_search(self, text: str) -> None:
+        """Show only the proposals whose names (or status) contain ``text``."""
+        if self.search.text() != text:
+            self.search.setText(text)  # calls back here through textChanged
+            return
+        self.proxy.setFilterFixedString(text.strip())
+        self._count_shown()
+
+    def _count_shown(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.shown_label.setText(f"{shown:,} of {total:,} pairs" if shown != total else "")
+
+    def select_proposal(self, proposal_id: int) -> bool:
+        """Select a proposal by id, wherever search and sort put its row."""
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            if index.data(Qt.ItemDataRole.UserRole) == proposal_id:
+                self.table.selectRow(row)
+                return True
+        return False
 
     def _update_buttons(self) -> None:
         has_program = self.program() is not None

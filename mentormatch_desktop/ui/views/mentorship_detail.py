@@ -98,7 +98,7 @@ class MentorshipDetailDialog(QDialog):
         self.end_button.setEnabled(running)
         self.rematch_button.setEnabled(running)
         if not running:
-            tip = "Only a running mentorship can be ended or re-matched"
+            tip = "Only an active or paused mentorship can be ended or re-matched"
             self.end_button.setToolTip(tip)
             self.rematch_button.setToolTip(tip)
         outer.addLayout(header)

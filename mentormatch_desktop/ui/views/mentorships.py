@@ -26,7 +26,12 @@ from mentormatch_desktop.services import mentorships as service
 from mentormatch_desktop.services.mentorships import RUNNING, MentorshipFilter, MentorshipRow
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.models.mentorships import STATUS_LABELS, MentorshipsTableModel
+from mentormatch_desktop.ui.models.mentorships import (
+    HEALTH_COLUMN,
+    STATUS_LABELS,
+    MentorshipsTableModel,
+)
+from mentormatch_desktop.ui.tables import ColumnChooser, ElidedToolTipDelegate, freeze_first_column
 from mentormatch_desktop.ui.views.base import View
 from mentormatch_desktop.ui.widgets import EmptyState, PageHeader, make_button, page_layout
 
@@ -131,8 +136,20 @@ class MentorshipsView(View):
         head = self.table.horizontalHeader()
         head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         head.setStretchLastSection(True)
-        for column, width in enumerate((145, 145, 160, 80, 112, 110, 88, 104)):
+        # Logical columns: Mentee, Mentor, Program, Status, Started, Last activity, Sessions,
+        # Milestones, Health. Health is what a coordinator scans for: it sits next to the
+        # names; Started is one right-click away (the header's menu).
+        for column, width in enumerate((140, 140, 140, 80, 105, 110, 80, 90, 220)):
             self.table.setColumnWidth(column, width)
+        head.moveSection(head.visualIndex(HEALTH_COLUMN), 2)
+        self.table.setItemDelegate(ElidedToolTipDelegate(self.table))
+        # "At risk: no session or message for 43 days": the start says the most.
+        self.table.setItemDelegateForColumn(
+            HEALTH_COLUMN, ElidedToolTipDelegate(self.table, Qt.TextElideMode.ElideRight)
+        )
+        self.frozen = freeze_first_column(self.table)
+        self.columns = ColumnChooser(self.table, "mentorships/hidden_columns",
+                                     hidden_by_default=(4,))  # fmt: skip
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         # Double-click and Enter open the detail; destructive actions stay behind buttons.
         self.table.doubleClicked.connect(lambda _i: self.open_detail())

@@ -25,7 +25,8 @@ from mentormatch_desktop.services import directory
 from mentormatch_desktop.services.directory import FilterOptions, ParticipantFilter
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.models.participants import ParticipantsTableModel
+from mentormatch_desktop.ui.models.participants import MATCH_COLUMN, ParticipantsTableModel
+from mentormatch_desktop.ui.tables import ColumnChooser, ElidedToolTipDelegate, freeze_first_column
 from mentormatch_desktop.ui.views.base import View
 from mentormatch_desktop.ui.widgets import (
     EmptyState,
@@ -41,7 +42,9 @@ ROLE_LABELS = {
     EnrolmentRole.MENTEE: "Mentees",
     EnrolmentRole.PEER: "Peers",
 }
-COLUMN_WIDTHS = (190, 230, 150, 170, 110, 200, 140, 220, 220)
+COLUMN_WIDTHS = (180, 230, 160, 160, 90, 170, 160, 220, 220)
+HIDDEN_BY_DEFAULT = (3,)  # Title: shown from the header's menu; the rest fit at 1280 px
+MATCH_WIDTH = 260
 
 
 @dataclass(frozen=True)
@@ -89,12 +92,15 @@ class ParticipantsView(View):
         bar = QHBoxLayout(self.filter_bar)
         bar.setContentsMargins(0, 0, 0, 0)
         bar.setSpacing(8)
-        self.search = QLineEdit(placeholderText="Search name, e-mail, title, department or skill")
+        self.search = QLineEdit(
+            placeholderText="Search name, e-mail, title, department or skill; "
+            "each row then says where it matched"
+        )
         self.search.setClearButtonEnabled(True)
         self.search.addAction(
             theme.icon("search", theme.current().muted), QLineEdit.ActionPosition.LeadingPosition
         )
-        self.search.setMinimumWidth(280)
+        self.search.setMinimumWidth(160)  # the bar must fit a 900 px window
         self.search.textChanged.connect(self._on_search)
         bar.addWidget(self.search, 2)
         self.program_combo = self._combo("All programs")
@@ -141,7 +147,15 @@ class ParticipantsView(View):
         horizontal.setStretchLastSection(True)
         for column, width in enumerate(COLUMN_WIDTHS):
             self.table.setColumnWidth(column, width)
+        self.table.setColumnWidth(MATCH_COLUMN, MATCH_WIDTH)
+        horizontal.moveSection(horizontal.visualIndex(MATCH_COLUMN), 1)  # next to the name
+        self.table.setColumnHidden(MATCH_COLUMN, True)  # shown while searching
+        self.table.setItemDelegate(ElidedToolTipDelegate(self.table))
         self.table.doubleClicked.connect(self._on_double_click)
+        self.frozen = freeze_first_column(self.table)  # names stay when scrolling sideways
+        self.columns = ColumnChooser(self.table, "participants/hidden_columns",
+                                     hidden_by_default=HIDDEN_BY_DEFAULT,
+                                     managed_elsewhere=(MATCH_COLUMN,))  # fmt: skip
 
         self.empty = EmptyState(
             "participants",
@@ -174,7 +188,7 @@ class ParticipantsView(View):
     def _combo(self, any_label: str) -> QComboBox:
         combo = QComboBox()
         combo.addItem(any_label, None)
-        combo.setMinimumWidth(150)
+        combo.setMinimumWidth(110)
         combo.currentIndexChanged.connect(self._on_filter_changed)
         return combo
 
@@ -258,6 +272,7 @@ class ParticipantsView(View):
     def _apply_search(self) -> None:
         self.state = replace(self.state, search=self.search.text())
         self.model.set_search(self.state.search)
+        self.table.setColumnHidden(MATCH_COLUMN, not self.model.search_text)
         self._update_page()
 
     def set_search(self, text: str) -> None:
@@ -292,6 +307,7 @@ class ParticipantsView(View):
 
         wizard = ImportWizard(self.context, parent=self)
         wizard.imported.connect(lambda _report: self.context.notify("participants"))
+        wizard.skill_merges_requested.connect(self.open_skill_merges)
         wizard.open()
         return wizard
 
@@ -363,7 +379,8 @@ class ParticipantsView(View):
         return extras
 
     def _import_review_example(self) -> QWidget:
-        """The wizard's review page on a small file with two mistakes (for screenshots)."""
+        """The wizard's review page on a small file with an unknown column and two row
+        mistakes, all reported in one pass (for screenshots)."""
         import tempfile
 
         from PySide6.QtWidgets import QWizard
@@ -371,14 +388,15 @@ class ParticipantsView(View):
         folder = Path(tempfile.mkdtemp(prefix="mentormatch-example-"))
         path = folder / "new-joiners.csv"
         path.write_text(
-            "email,full_name,time_zone,languages,teaches,learns,availability\n"
+            "email,full_name,time_zone,languages,teaches,learns,availability,phone\n"
             "lin.wei@example.org,Lin Wei,Asia/Shanghai,zh:native; en,Python:5; SQL:4,,"
-            "Tue 09:00-11:00\n"
-            "omar.haddad@example,Omar Haddad,Europe/Paris,fr:native,,Python:2,Wed 14:00-15:00\n"
+            "Tue 09:00-11:00,555-0101\n"
+            "omar.haddad@example,Omar Haddad,Europe/Paris,fr:native,,Python:2,"
+            "Wed 14:00-15:00,555-0102\n"
             "sara.nilsson@example.org,Sara Nilsson,Europe/Stockholm,sv; en,,SQL:1,"
-            "Thu 16:00-15:00\n"
+            "Thu 16:00-15:00,\n"
             "ana.lima@example.org,Ana Lima,America/Sao_Paulo,pt:native,Negotiation:4,,"
-            "Mon 10:00-12:00\n",
+            "Mon 10:00-12:00,\n",
             encoding="utf-8",
         )
         wizard = self.open_import_wizard()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
@@ -19,18 +20,15 @@ from mentormatch_desktop.services import matching as matching_service
 from mentormatch_desktop.services.match_records import ProposalView
 from mentormatch_desktop.services.match_runs import RunDetail
 from mentormatch_desktop.ui import theme
+from mentormatch_desktop.ui.formatting import pair_sides
 from mentormatch_desktop.ui.models.proposals import STATUS_LABELS
 from mentormatch_desktop.ui.views.breakdown import BreakdownPanel
 from mentormatch_desktop.ui.views.why_not_pair import WhyNotPairBox
-from mentormatch_desktop.ui.widgets import make_button, section_title
+from mentormatch_desktop.ui.widgets import CollapsibleSection, make_button
 from mentormatch_desktop.ui.workers import TaskError, run_in_background
 
 if TYPE_CHECKING:
     from mentormatch_desktop.ui.views.matching import MatchingView
-
-
-def _section(text: str) -> QLabel:
-    return section_title(text)
 
 
 class ProposalPanel(QScrollArea):
@@ -55,17 +53,19 @@ class ProposalPanel(QScrollArea):
         column.addWidget(self.title)
         column.addWidget(self.score)
         column.addWidget(self.explanation)
-        self.breakdown_title = _section("Score breakdown")
+        # Folding sections: on a small window the user folds what they do not need, so
+        # *Explain* and *Why not this pair?* need no scrolling. The choice is remembered.
+        self.breakdown_title = CollapsibleSection("Score breakdown")
+        self.breakdown_title.addWidget(self.breakdown)
         column.addWidget(self.breakdown_title)
-        column.addWidget(self.breakdown)
 
         self.pair_box = QWidget()
         pair = QVBoxLayout(self.pair_box)
         pair.setContentsMargins(0, 0, 0, 0)
         pair.setSpacing(10)
         column.addWidget(self.pair_box)
-        outer, column = column, pair
-        column.addWidget(_section("Decision"))
+        self.decision_section = CollapsibleSection("Decision")
+        pair.addWidget(self.decision_section)
         decisions = QHBoxLayout()
         self.accept_button = make_button("Accept", "check", on_click=lambda: self._decide("accept"))
         self.reject_button = make_button(
@@ -75,46 +75,93 @@ class ProposalPanel(QScrollArea):
         for button in (self.accept_button, self.reject_button, self.lock_button):
             decisions.addWidget(button)
         decisions.addStretch(1)
-        column.addLayout(decisions)
+        self.decision_section.addLayout(decisions)
         hint = QLabel(
             "Locked and accepted pairs are kept when you run matching again.", objectName="hint"
         )
         hint.setWordWrap(True)
-        column.addWidget(hint)
+        self.decision_section.addWidget(hint)
 
-        column.addWidget(_section("Swap mentors"))
+        self.swap_section = CollapsibleSection("Swap mentors", expanded=False)
+        pair.addWidget(self.swap_section)
         self.swap_with = QComboBox()
+        self.swap_with.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.swap_with.setMinimumContentsLength(12)
         self.swap_with.currentIndexChanged.connect(self._preview_swap)
-        column.addWidget(self.swap_with)
+        self.swap_section.addWidget(self.swap_with)
         self.swap_label = QLabel(objectName="muted")
         self.swap_label.setWordWrap(True)
-        column.addWidget(self.swap_label)
+        self.swap_section.addWidget(self.swap_label)
         self.swap_button = make_button("Apply swap", "swap", on_click=self._apply_swap)
         swap_row = QHBoxLayout()
         swap_row.addWidget(self.swap_button)
         swap_row.addStretch(1)
-        column.addLayout(swap_row)
-        column = outer
+        self.swap_section.addLayout(swap_row)
 
-        column.addWidget(_section("Why not matched?"))
+        self.why_section = CollapsibleSection("Why not matched?")
+        column.addWidget(self.why_section)
         self.unmatched = QComboBox()
-        column.addWidget(self.unmatched)
+        self.unmatched.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.unmatched.setMinimumContentsLength(12)
+        self.why_section.addWidget(self.unmatched)
         self.why_button = make_button("Explain", "info", on_click=self._why_not)
         why_row = QHBoxLayout()
         why_row.addWidget(self.why_button)
         why_row.addStretch(1)
-        column.addLayout(why_row)
+        self.why_section.addLayout(why_row)
         self.why_label = QLabel(objectName="muted")
         self.why_label.setWordWrap(True)
-        column.addWidget(self.why_label)
+        self.why_section.addWidget(self.why_label)
 
-        column.addWidget(_section("Why not this pair?"))
+        self.pair_why_section = CollapsibleSection("Why not this pair?")
+        column.addWidget(self.pair_why_section)
         self.pair_why = WhyNotPairBox(view.context)
-        column.addWidget(self.pair_why)
+        self.pair_why_section.addWidget(self.pair_why)
         column.addStretch(1)
+        self.sections = {
+            "breakdown": self.breakdown_title, "decision": self.decision_section,
+            "swap": self.swap_section, "why_not": self.why_section,
+            "why_not_pair": self.pair_why_section,
+        }  # fmt: skip
+        self._restored = False
+        for key, section in self.sections.items():
+            section.toggled.connect(lambda on, key=key: self._remember(key, on))
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setWidget(body)
         self.editable = False
         self.show_proposal(None)
+
+    def _settings(self) -> QSettings:
+        found = getattr(self.window(), "qsettings", None)
+        return found if isinstance(found, QSettings) else QSettings()
+
+    def _remember(self, key: str, expanded: bool) -> None:
+        if self._restored:  # not while restoring
+            self._settings().setValue(f"matching/section_{key}", "open" if expanded else "folded")
+
+    def showEvent(self, event: object) -> None:  # type: ignore[override]
+        super().showEvent(event)  # type: ignore[arg-type]
+        if not self._restored:
+            settings = self._settings()
+            for key, section in self.sections.items():
+                stored = settings.value(f"matching/section_{key}")
+                if stored in ("open", "folded"):
+                    section.set_expanded(stored == "open")
+            self._restored = True
+
+    def set_peer(self, peer: bool) -> None:
+        """Peer programs have no mentors: say partners, Peer A and Peer B."""
+        self.swap_section.button.setText("Swap partners" if peer else "Swap mentors")
+        self.swap_section.title = self.swap_section.button.text()
+        first, second = pair_sides(peer)
+        self.pair_why.mentee.lineEdit().setPlaceholderText(first)
+        self.pair_why.mentor.lineEdit().setPlaceholderText(
+            f"{second} you expected" if peer else "Mentor you expected"
+        )
 
     def set_run(self, detail: RunDetail) -> None:
         self.detail = detail

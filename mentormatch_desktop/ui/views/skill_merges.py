@@ -1,6 +1,7 @@
 """Review suggested skill merges ("ML" is "Machine learning"): approve or reject each.
 
-Suggestions come from alias rules and sentence embeddings
+Suggestions come from alias rules and sentence embeddings, kept only when the names and
+the people who list the skills agree
 (:mod:`mentormatch_desktop.services.skills`); none is applied until a coordinator approves
 it here (or with ``mentormatch skills approve``). Approving moves people's skills onto the
 kept skill and keeps the label as an alias, so future imports resolve it by themselves.
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -25,7 +27,9 @@ from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.widgets import Banner, ProgressPanel, make_button, read_only_table
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
 
-HEADERS = ("Label", "Is probably", "Similarity", "Found by", "People", "Status")
+HEADERS = ("Skill", "Same as", "How sure", "Why we think so", "People", "Status")
+CONFIDENCE = {"sure": "Sure", "likely": "Likely", "unlikely": "Doubtful"}
+STATUS = {"pending": "Waiting", "approved": "Merged", "rejected": "Kept apart"}
 
 
 class SkillMergesDialog(QDialog):
@@ -46,9 +50,11 @@ class SkillMergesDialog(QDialog):
         layout.addWidget(QLabel("Duplicate skills", objectName="pageTitle"))
         layout.addWidget(
             QLabel(
-                "Skills that are probably the same thing under another name. Approving a "
-                "merge moves everyone's skill to the kept name and remembers the label as an "
-                "alias; rejecting it means it will not be suggested again.",
+                "Skills that look like one skill under two names. A pair is suggested only "
+                "when the names agree (same word, abbreviation or typo) and few people list "
+                "both; each row says why. Nothing changes until you merge: merging moves "
+                "everyone's skill to the kept name and remembers the other as an alias. "
+                "Keeping them apart means the pair is not suggested again.",
                 objectName="hint",
                 wordWrap=True,
             )
@@ -78,8 +84,8 @@ class SkillMergesDialog(QDialog):
         layout.addWidget(self.table, 1)
 
         buttons = QHBoxLayout()
-        self.approve_button = make_button("Approve", "approve", primary=True, on_click=self.approve)
-        self.reject_button = make_button("Reject", "reject", on_click=self.reject)
+        self.approve_button = make_button("Merge…", "approve", on_click=self.approve)
+        self.reject_button = make_button("Keep apart", "reject", on_click=self.reject)
         buttons.addWidget(self.approve_button)
         buttons.addWidget(self.reject_button)
         buttons.addStretch(1)
@@ -102,11 +108,16 @@ class SkillMergesDialog(QDialog):
         self.rows = rows
         self.table.setRowCount(len(rows))
         for r, v in enumerate(rows):
-            method = "alias rule" if v.method == "alias" else v.method.replace("embedding:", "")
-            cells = (v.label, v.skill_name, f"{v.similarity:.2f}", method,
-                     str(v.people_affected), v.status)  # fmt: skip
+            cells = (v.label, v.skill_name, CONFIDENCE.get(v.confidence, v.confidence),
+                     v.reason, str(v.people_affected), STATUS.get(v.status, v.status))  # fmt: skip
             for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                if c == 3:
+                    item.setToolTip(text)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnToContents(0)
+        self.table.resizeColumnToContents(1)
+        self.table.setColumnWidth(3, 360)
         self._update_buttons()
 
     def selected(self) -> list[skill_service.SkillMergeView]:
@@ -130,8 +141,12 @@ class SkillMergesDialog(QDialog):
 
         def done(result: skill_service.SuggestResult) -> None:
             note = f" ({result.note})" if result.note else ""
+            if not result.used_embeddings:
+                note = " (compared by name only: the meaning model is not installed)"
+            n = len(result.created)
             self.banner.show_message(
-                f"{len(result.created)} new suggestions from {result.skills_checked} skills{note}.",
+                f"{n} new suggestion{'s' if n != 1 else ''} among {result.skills_checked} "
+                f"skills{note}.",
                 "info",
             )
             self.reload()
@@ -164,11 +179,11 @@ class SkillMergesDialog(QDialog):
                     if approve:
                         out = skill_service.approve_skill_merge(ctx, suggestion_id)
                         lines.append(
-                            f"'{out.suggestion.label}' merged into '{out.suggestion.skill_name}'"
+                            f"“{out.suggestion.label}” merged into “{out.suggestion.skill_name}”"
                         )
                     else:
                         view = skill_service.reject_skill_merge(ctx, suggestion_id)
-                        lines.append(f"'{view.label}' kept apart from '{view.skill_name}'")
+                        lines.append(f"“{view.label}” kept apart from “{view.skill_name}”")
             return lines
 
         def done(lines: list[str]) -> None:
@@ -181,7 +196,27 @@ class SkillMergesDialog(QDialog):
 
         run_in_background(decide, on_success=done, on_error=self._failed, owner=self)
 
+    def confirmation(self) -> str:
+        """What the user is asked before merging the selected suggestions ("" for none:
+        every one is sure). Merging is the exception, so the question defaults to No."""
+        doubtful = [v for v in self.selected() if v.status == "pending" and v.confidence != "sure"]
+        if not doubtful:
+            return ""
+        lines = [f"• “{v.label}” becomes “{v.skill_name}” for {v.people_affected} "
+                 f"{'person' if v.people_affected == 1 else 'people'}: {v.reason}"
+                 for v in doubtful[:6]]  # fmt: skip
+        return "Merge these skills? This changes people's profiles.\n\n" + "\n".join(lines)
+
     def approve(self) -> None:
+        question = self.confirmation()
+        if question:
+            answer = QMessageBox.question(
+                self, "Merge skills", question,
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )  # fmt: skip
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         self._decide(True)
 
     def reject(self) -> None:
