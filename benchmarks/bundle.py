@@ -3,8 +3,9 @@
 Copies the onedir bundle (default ``dist/mentormatch``, from ``make dist``) to a scratch
 directory, makes a small demo database with the bundled CLI, then starts the bundled
 ``mentormatch-desktop`` offscreen with ``--exit-when-shown`` and times launch → "window
-shown" (main window shown and painted, database check started). The first start after
-copying is reported separately from the median of the next ones. Files just copied are in
+shown" (main window shown and painted, database check started), each start a fresh
+process. The first start after copying is reported separately from the best and the
+median of the next ``--runs`` (5) ones. Files just copied are in
 the page cache, so "first" is a warm-disk first start; a truly cold disk (after a reboot)
 needs root to reproduce (``echo 3 > /proc/sys/vm/drop_caches``).
 
@@ -38,6 +39,8 @@ def largest(path: Path, count: int = 8) -> list[tuple[float, str]]:
     internal = path / "_internal"
     sizes = []
     for item in internal.iterdir():
+        if item.is_symlink():  # PyInstaller links duplicates (libortools.so.9 -> ortools/.libs)
+            continue
         mb = folder_mb(item) if item.is_dir() else item.stat().st_size / 1e6
         sizes.append((mb, item.name))
     return sorted(sizes, reverse=True)[:count]
@@ -102,12 +105,16 @@ def main() -> int:
         size = folder_mb(app)
 
     median = statistics.median(later)
+    best = min(later)
     size_row = ("bundle folder (onedir)", f"{size:.0f} MB", f"< {SIZE_TARGET_MB} MB")
     rows: list[tuple[str, str, str, bool | None]] = [(*size_row, size < SIZE_TARGET_MB)]
     for archive in archives:
         rows.append((f"archive {archive.name}", f"{archive.stat().st_size / 1e6:.0f} MB", "", None))
     target = f"< {START_TARGET_S} s"
     rows.append(("first window, first start", f"{first:.2f} s", target, first < START_TARGET_S))
+    rows.append(
+        (f"first window, best of {len(later)}", f"{best:.2f} s", target, best < START_TARGET_S)
+    )
     rows.append(
         (
             f"first window, median of {len(later)}",

@@ -6,14 +6,20 @@ the icon and ``install.sh`` to the folder and packs it as
 ``dist/mentormatch-<version>-linux-<arch>.tar.gz``. Windows (Inno Setup) and macOS (.dmg)
 archives are made by the CI workflow from the same folder (.github/workflows/dist.yml).
 
-Usage: python packaging/build.py [--dist DIR] [--work DIR] [--no-archive]
+On Linux it also strips the symbol tables from the bundle's shared libraries (about
+100 MB: polars' runtime alone carries 40 MB of them), keeping a stripped library only if
+it still loads (see ``strip_shared_libraries``).
+
+Usage: python packaging/build.py [--dist DIR] [--work DIR] [--no-archive] [--no-strip]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import shutil
+import struct
 import subprocess
 import sys
 import tarfile
@@ -58,6 +64,74 @@ def run_pyinstaller(dist: Path, work: Path) -> Path:
     return dist / BUNDLE_NAME
 
 
+def load_segments_aligned(path: Path) -> bool | None:
+    """Whether every PT_LOAD segment of a 64-bit little-endian ELF file keeps
+    ``p_vaddr ≡ p_offset (mod p_align)`` and page alignment, which the dynamic loader
+    requires. ``None`` if the file is not such an ELF file."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(64)
+            if len(head) < 64 or head[:4] != b"\x7fELF" or head[4] != 2 or head[5] != 1:
+                return None
+            (phoff,) = struct.unpack_from("<Q", head, 32)
+            phentsize, phnum = struct.unpack_from("<HH", head, 54)
+            f.seek(phoff)
+            table = f.read(phentsize * phnum)
+    except OSError:
+        return None
+    if phentsize < 56 or len(table) < phentsize * phnum:
+        return False
+    for index in range(phnum):
+        p_type, _, offset, vaddr, _, _, _, align = struct.unpack_from(
+            "<IIQQQQQQ", table, index * phentsize
+        )
+        if p_type != 1:  # PT_LOAD
+            continue
+        if (vaddr - offset) % 4096 or (align > 1 and (vaddr - offset) % align):
+            return False
+    return True
+
+
+def strip_shared_libraries(bundle: Path) -> tuple[int, int]:
+    """Strip the symbol tables of the shared libraries in ``bundle/_internal`` (Linux).
+
+    Returns (bytes saved, libraries left as they were because stripping would break them).
+    Not PyInstaller's own ``strip=True``: binutils' strip rewrites the segment layout of
+    libraries that auditwheel patched with patchelf (numpy's and SciPy's OpenBLAS and
+    gfortran) into one the loader refuses ("ELF load command address/offset not
+    page-aligned"). Each library is stripped into a copy; the copy replaces it only if it
+    is smaller and its loadable segments are still aligned. The executables are left
+    alone (their bootloader carries the appended program archive).
+    """
+    strip = shutil.which("strip")
+    if strip is None:
+        print("strip:   `strip` (binutils) not found: the libraries keep their symbol tables")
+        return 0, 0
+    saved = refused = 0
+    for path in sorted((bundle / "_internal").rglob("*.so*")):
+        if path.is_symlink() or not path.is_file() or load_segments_aligned(path) is not True:
+            continue
+        stripped = path.with_name(path.name + ".stripped")
+        result = subprocess.run(
+            [strip, "--strip-unneeded", "-o", str(stripped), str(path)], capture_output=True
+        )
+        before = path.stat().st_size
+        if (
+            result.returncode == 0
+            and stripped.is_file()
+            and stripped.stat().st_size < before
+            and load_segments_aligned(stripped)
+        ):
+            saved += before - stripped.stat().st_size
+            shutil.copymode(path, stripped)
+            os.replace(stripped, path)
+            continue
+        if result.returncode == 0 and stripped.is_file() and stripped.stat().st_size < before:
+            refused += 1
+        stripped.unlink(missing_ok=True)
+    return saved, refused
+
+
 def add_linux_desktop_files(bundle: Path) -> None:
     """The freedesktop entry, its icon, and a script that registers both."""
     apps = bundle / "share" / "applications"
@@ -87,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dist", type=Path, default=ROOT / "dist")
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "pyinstaller")
     parser.add_argument("--no-archive", action="store_true", help="only build the folder")
+    parser.add_argument(
+        "--no-strip", action="store_true", help="keep the libraries' symbol tables (Linux)"
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -94,6 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     built = time.perf_counter() - started
     print(f"bundle:  {bundle}  ({folder_size(bundle) / 1e6:.0f} MB, built in {built:.0f} s)")
     if sys.platform.startswith("linux"):
+        if not args.no_strip:
+            saved, refused = strip_shared_libraries(bundle)
+            print(
+                f"strip:   {saved / 1e6:.0f} MB of symbol tables removed"
+                f" ({refused} libraries left unstripped: stripping would break them);"
+                f" bundle now {folder_size(bundle) / 1e6:.0f} MB"
+            )
         add_linux_desktop_files(bundle)
         if not args.no_archive:
             archive = make_tarball(bundle, args.dist)

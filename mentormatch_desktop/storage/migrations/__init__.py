@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import URL, Connection, Engine
 
 from mentormatch_desktop.storage.db import create_engine, normalise_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported where it is used, not here: the app imports this module (for
+# SchemaMismatch and prepare_schema) before its first window is shown, and importing
+# Alembic costs ~0.3 s of that cold start.
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent
 
 
 def alembic_config(url: str | URL) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option(
@@ -42,6 +49,8 @@ def upgrade(url: str | URL, revision: str = "head", engine: Engine | None = None
     :class:`MigrationRefused` (Alembic's upgrade would silently do nothing). On
     PostgreSQL the migration holds a transaction-level advisory lock, so concurrent first
     migrations run one after the other."""
+    from alembic import command
+
     cfg = alembic_config(url)
     engine = engine or create_engine(url)
     with engine.begin() as connection:
