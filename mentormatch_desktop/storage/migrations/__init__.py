@@ -135,6 +135,8 @@ def upgrade_sql(engine: Engine, revision: str = "head") -> str:
     run (Alembic's offline mode). Reads the current revision; changes nothing."""
     import io
 
+    from alembic import command
+
     if engine.dialect.name != "postgresql":
         raise MigrationRefused(
             "--sql prints PostgreSQL's migration SQL; an SQLite file is upgraded in place"
