@@ -113,6 +113,11 @@ def deliver_due(
     channels = plugins.messaging_channels()
     digest = frozenset(n for n, c in channels.items() if getattr(c, "digest", False))
     while stop is None or not stop.is_set():
+        # Participants' messages whose deliveries are still to be queued (see outbox.fan_out).
+        while True:
+            with unit_of_work(engine, plugins=plugins, actor=WORKER_ACTOR, clock=clock) as ctx:
+                if outbox.fan_out(ctx) == 0:
+                    break
         with unit_of_work(engine, plugins=plugins, actor=WORKER_ACTOR, clock=clock) as ctx:
             ids = outbox.claim(ctx, limit=batch_size, lease=lease)
         if not ids:

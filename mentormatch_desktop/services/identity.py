@@ -75,3 +75,22 @@ def who_am_i(session: Session, *, as_email: str | None = None) -> Identity:
     if person_id is not None and role in ("coordinator", "participant"):
         name = session.scalar(sa.select(Person.full_name).where(Person.id == person_id)) or login
     return Identity(login, role, person_id, name)
+
+
+def participant_login(session: Session) -> bool:
+    """True when this connection is a participant's own login on a shared database.
+
+    Row-level security then hides other people's rows (addresses, preferences, their other
+    sessions), so services take the definer helpers of ``87_rls_helpers.sql`` instead of
+    reading those rows. Asked once per session (``session.info``); False on SQLite and for
+    the owner, coordinators and analysts.
+    """
+    key = "mm_participant_login"
+    if key not in session.info:
+        answer = False
+        if session.get_bind().dialect.name == "postgresql" and _security_installed(session):
+            answer = session.scalar(sa.text("SELECT mm_current_group()")) == (
+                "mentormatch_participant"
+            )
+        session.info[key] = answer
+    return bool(session.info[key])
