@@ -77,20 +77,33 @@ def who_am_i(session: Session, *, as_email: str | None = None) -> Identity:
     return Identity(login, role, person_id, name)
 
 
+def current_group(session: Session) -> str | None:
+    """The group role this PostgreSQL connection acts in (``mentormatch_participant`` …),
+    None on SQLite or where security is not installed. Asked once per session."""
+    key = "mm_current_group"
+    if key not in session.info:
+        group = None
+        if session.get_bind().dialect.name == "postgresql" and _security_installed(session):
+            group = session.scalar(sa.text("SELECT mm_current_group()"))
+        session.info[key] = group
+    return session.info[key]
+
+
 def participant_login(session: Session) -> bool:
     """True when this connection is a participant's own login on a shared database.
 
     Row-level security then hides other people's rows (addresses, preferences, their other
     sessions), so services take the definer helpers of ``87_rls_helpers.sql`` instead of
-    reading those rows. Asked once per session (``session.info``); False on SQLite and for
-    the owner, coordinators and analysts.
+    reading those rows. False on SQLite and for the owner, coordinators and analysts.
     """
-    key = "mm_participant_login"
-    if key not in session.info:
-        answer = False
-        if session.get_bind().dialect.name == "postgresql" and _security_installed(session):
-            answer = session.scalar(sa.text("SELECT mm_current_group()")) == (
-                "mentormatch_participant"
-            )
-        session.info[key] = answer
-    return bool(session.info[key])
+    return current_group(session) == "mentormatch_participant"
+
+
+def sees_only_some_people(session: Session) -> bool:
+    """True for logins whose row-level security hides some people's sessions and calendars
+    (participants, coordinators limited to some programs): their busy time comes from
+    ``mm_busy_intervals()``."""
+    return current_group(session) in (
+        "mentormatch_participant",
+        "mentormatch_program_coordinator",
+    )

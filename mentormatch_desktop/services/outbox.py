@@ -84,10 +84,7 @@ def fan_out(ctx: ServiceContext, *, limit: int = 200) -> int:
     recipient's addresses and preferences: run it on the worker's owner connection.
     """
     query = (
-        sa.select(Message)
-        .where(Message.fanout_pending.is_(True))
-        .order_by(Message.id)
-        .limit(limit)
+        sa.select(Message).where(Message.fanout_pending.is_(True)).order_by(Message.id).limit(limit)
     )
     if ctx.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)

@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, text
@@ -24,6 +24,8 @@ from mentormatch_desktop.scheduling.recurrence import RecurrenceError, parse_rru
 from mentormatch_desktop.scheduling.zones import UnknownTimeZone, zone
 from mentormatch_desktop.services import activity
 from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.identity import sees_only_some_people
+from mentormatch_desktop.services.schedule import busy_intervals
 from mentormatch_desktop.storage.models import (
     Feedback,
     Meeting,
@@ -196,6 +198,20 @@ def _check_free(
         raise SessionError(
             f"clashes with session {other.id} at {other.starts_at:%Y-%m-%d %H:%M} UTC"
         )
+    if sees_only_some_people(ctx.session):
+        # Row-level security hid the partner's sessions in their other mentorships: the
+        # database answers their busy intervals (no titles, no partners, no ids).
+        hidden = [
+            b
+            for b in busy_intervals(ctx.session, people, start, end, ignore_meeting=skip)
+            if b.kind == "session" and not b.rrule and b.starts_at < end and b.ends_at > start
+        ]
+        if hidden:
+            first = min(hidden, key=lambda b: b.starts_at)
+            raise SessionError(
+                f"clashes with another session of one of you at "
+                f"{first.starts_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+            )
 
 
 def _rrule_ok(rule: str | None, start: datetime, tz: str) -> str | None:

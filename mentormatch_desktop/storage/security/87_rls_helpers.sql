@@ -4,9 +4,10 @@
 --
 -- Who a participant may write to (mm_may_message), decided here and nowhere else:
 --   * a partner in one of their running mentorships (status active or paused), and
---   * a coordinator of a program they are actively enrolled in: a program coordinator
---     listed for that program in coordinator_programs, or a coordinator of every program
---     (app_role 'coordinator' with no coordinator_programs rows).
+--   * a coordinator of a program they are actively enrolled in: a coordinator (app_role
+--     coordinator or admin, set by `mentormatch org grant`) listed for that program in
+--     coordinator_programs, or a coordinator of every program (no coordinator_programs
+--     rows), for anyone actively enrolled somewhere.
 -- Everyone else — strangers, ended pairings, inactive people, themselves — is answered
 -- exactly like an address or id that does not exist (NULL), so the helpers cannot be used
 -- to learn who is in the organisation.
@@ -39,11 +40,12 @@ BEGIN
                           WHERE m.status IN ('active', 'paused')
                             AND ((m.mentor_id = me.id AND m.mentee_id = p.id)
                                  OR (m.mentee_id = me.id AND m.mentor_id = p.id)))
-                  OR EXISTS (SELECT 1 FROM coordinator_programs c
-                             JOIN enrolments e ON e.program_id = c.program_id
-                             WHERE c.person_id = p.id AND e.person_id = me.id
-                               AND e.status = 'active')
-                  OR (p.app_role = 'coordinator'
+                  OR (p.app_role IN ('coordinator', 'admin')
+                      AND EXISTS (SELECT 1 FROM coordinator_programs c
+                                  JOIN enrolments e ON e.program_id = c.program_id
+                                  WHERE c.person_id = p.id AND e.person_id = me.id
+                                    AND e.status = 'active'))
+                  OR (p.app_role IN ('coordinator', 'admin')
                       AND NOT EXISTS (SELECT 1 FROM coordinator_programs c
                                       WHERE c.person_id = p.id)
                       AND EXISTS (SELECT 1 FROM enrolments e
@@ -179,9 +181,19 @@ BEGIN
                                      AND ((m.mentor_id = me.id AND m.mentee_id = a.id)
                                           OR (m.mentee_id = me.id AND m.mentor_id = a.id)))))
         )
+        -- One join per side (an OR join would not use the mentor/mentee indexes).
         SELECT x.id, 'session', g.starts_at, g.ends_at, g.rrule::text, g.time_zone::text
         FROM allowed x
-        JOIN mentorships m ON x.id IN (m.mentor_id, m.mentee_id)
+        JOIN mentorships m ON m.mentor_id = x.id
+        JOIN meetings g ON g.mentorship_id = m.id
+        WHERE g.status IN ('proposed', 'scheduled')
+          AND g.starts_at < to_ts
+          AND (g.ends_at > from_ts OR g.rrule IS NOT NULL)
+          AND g.id IS DISTINCT FROM skip_meeting
+        UNION ALL
+        SELECT x.id, 'session', g.starts_at, g.ends_at, g.rrule::text, g.time_zone::text
+        FROM allowed x
+        JOIN mentorships m ON m.mentee_id = x.id
         JOIN meetings g ON g.mentorship_id = m.id
         WHERE g.status IN ('proposed', 'scheduled')
           AND g.starts_at < to_ts
