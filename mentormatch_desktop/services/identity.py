@@ -43,6 +43,35 @@ def _security_installed(session: Session) -> bool:
     return bool(session.scalar(sa.text("SELECT to_regprocedure('mm_current_group()') IS NOT NULL")))
 
 
+def check_one_group(connection: sa.Connection | Session) -> None:
+    """Refuse a login that holds more than one of the client group roles.
+
+    ``mentormatch org grant`` gives a login exactly one (revoking the others); a second
+    granted by hand would mix two roles' rules, so the database then treats the login as
+    nobody (``mm_current_person()`` is NULL) and the app says what to do instead of
+    guessing. Superusers and the owner role are members of everything: not checked.
+    """
+    from mentormatch_desktop.storage.security import LOGIN_GROUPS
+
+    row = connection.execute(
+        sa.text(
+            "SELECT r.rolname, r.rolsuper OR pg_has_role(r.oid, 'mentormatch_owner', 'MEMBER'),"
+            " ARRAY(SELECT g.rolname::text FROM pg_roles g WHERE g.rolname = ANY(:groups)"
+            "       AND pg_has_role(r.oid, g.oid, 'MEMBER') ORDER BY g.rolname)"
+            " FROM pg_roles r WHERE r.rolname = current_user"
+            " AND EXISTS (SELECT 1 FROM pg_roles o WHERE o.rolname = 'mentormatch_owner')"
+        ),
+        {"groups": list(LOGIN_GROUPS)},
+    ).first()
+    if row is None or row[1] or len(row[2]) <= 1:
+        return
+    raise FieldError(
+        "login",
+        f"login {row[0]} holds several MentorMatch roles ({', '.join(row[2])}); a login "
+        "holds exactly one: run `mentormatch org grant EMAIL --role ROLE` to repair it",
+    )
+
+
 def who_am_i(session: Session, *, as_email: str | None = None) -> Identity:
     """The identity of this connection (PostgreSQL) or of the embedded database's user.
 
@@ -62,6 +91,7 @@ def who_am_i(session: Session, *, as_email: str | None = None) -> Identity:
     login = str(session.scalar(sa.text("SELECT current_user")))
     if not _security_installed(session):
         return Identity(login, "owner", None, login)  # not prepared for sharing: single user
+    check_one_group(session)
     group, person_id = session.execute(
         sa.text("SELECT mm_current_group(), mm_current_person()")
     ).one()

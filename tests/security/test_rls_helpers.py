@@ -5,16 +5,23 @@ people one schedules with only."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg.errors
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
+from mentormatch_desktop.domain.errors import FieldError
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import inbox, outbox, sessions
-from mentormatch_desktop.services.context import unit_of_work
+from mentormatch_desktop.services.context import resolve_actor, unit_of_work
+from mentormatch_desktop.services.identity import who_am_i
+from mentormatch_desktop.services.org import grant_login
+from mentormatch_desktop.storage.db import create_engine
 
 NOWHERE = 2_000_000_000  # an id no person has
 
@@ -284,9 +291,74 @@ def test_busy_intervals_only_for_people_one_schedules_with(shared_world, partner
         me=participant.person_id,
         p=partner_id,
     )
-    with unit_of_work(participant.engine, plugins=host) as ctx:
-        with pytest.raises(sessions.SessionError, match="clashes with another session"):
-            sessions.propose_session(ctx, own, start + timedelta(minutes=30), 60)
+    with (
+        unit_of_work(participant.engine, plugins=host) as ctx,
+        pytest.raises(sessions.SessionError, match="clashes with another session"),
+    ):
+        sessions.propose_session(ctx, own, start + timedelta(minutes=30), 60)
     with unit_of_work(participant.engine, plugins=host) as ctx:
         free = sessions.propose_session(ctx, own, start + timedelta(hours=2), 60)
     assert free.status == "proposed"
+
+
+def test_a_login_holds_exactly_one_group_role(shared_world, login_names) -> None:
+    """`org grant` leaves one group role; a second one granted by hand makes the login
+    nobody to the database and a clear refusal to the app, until `org grant` repairs it."""
+    name = f"mmt{uuid.uuid4().hex[:10]}_one"
+    login_names.append(name)
+    person = shared_world.victim_b
+    email = _email(shared_world, person)
+    host = PluginHost(autoload=False).load()
+
+    def grant(role: str) -> None:
+        with unit_of_work(shared_world.owner, plugins=host) as ctx:
+            grant_login(ctx, email, role, password=f"pw-{name}", login=name)
+
+    def groups() -> list[str]:
+        with shared_world.owner.connect() as conn:
+            return sorted(
+                conn.execute(
+                    sa.text(
+                        "SELECT g.rolname FROM pg_auth_members m"
+                        " JOIN pg_roles g ON g.oid = m.roleid"
+                        " JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = :n"
+                    ),
+                    {"n": name},
+                ).scalars()
+            )
+
+    grant("participant")
+    engine = create_engine(
+        make_url(shared_world.url).set(username=name, password=f"pw-{name}").render_as_string(False)
+    )
+    try:
+        for role, group in (
+            ("analyst", "mentormatch_analyst"),
+            ("coordinator", "mentormatch_coordinator"),
+            ("participant", "mentormatch_participant"),
+        ):
+            grant(role)
+            assert groups() == [group]
+        me = "SELECT mm_current_person()"
+        assert _scalar(engine, me) == person
+        assert resolve_actor(engine).person_id == person
+
+        with shared_world.owner.begin() as conn:  # a second group, by hand
+            conn.execute(sa.text(f'GRANT mentormatch_analyst TO "{name}"'))
+        assert _scalar(engine, me) is None
+        assert _scalar(engine, "SELECT count(*) FROM people") == 0  # not even oneself
+        with pytest.raises(FieldError, match="holds several MentorMatch roles"):
+            resolve_actor(engine)
+        with (
+            engine.connect() as conn,
+            Session(bind=conn) as session,
+            pytest.raises(FieldError, match="mentormatch org grant"),
+        ):
+            who_am_i(session)
+
+        grant("participant")  # the repair
+        assert groups() == ["mentormatch_participant"]
+        assert _scalar(engine, me) == person
+        assert resolve_actor(engine).person_id == person
+    finally:
+        engine.dispose()
