@@ -34,11 +34,11 @@ SET search_path = pg_catalog, public, pg_temp
 AS $$
     SELECT p.id FROM people p
     WHERE p.db_login = (SELECT mm_current_login()) AND p.is_active
-      AND ((SELECT mm_is_owner())
-           OR (SELECT count(*) FROM pg_roles g
-               WHERE g.rolname IN ('mentormatch_coordinator', 'mentormatch_program_coordinator',
-                                   'mentormatch_participant', 'mentormatch_analyst')
-                 AND pg_has_role(mm_current_login(), g.oid, 'MEMBER')) = 1)
+      AND (pg_has_role(p.db_login, 'mentormatch_coordinator', 'MEMBER')::int
+           + pg_has_role(p.db_login, 'mentormatch_program_coordinator', 'MEMBER')::int
+           + pg_has_role(p.db_login, 'mentormatch_participant', 'MEMBER')::int
+           + pg_has_role(p.db_login, 'mentormatch_analyst', 'MEMBER')::int = 1
+           OR mm_is_owner())
 $$;
 
 -- Programs a coordinator limited to some programs (mentormatch_program_coordinator) may see.
