@@ -362,3 +362,34 @@ def test_a_login_holds_exactly_one_group_role(shared_world, login_names) -> None
         assert resolve_actor(engine).person_id == person
     finally:
         engine.dispose()
+
+
+def test_a_participants_deleted_message_is_never_delivered(shared_world, partner) -> None:
+    """The sender has no privilege on the outbox: deleting cancels nothing directly, the
+    worker skips or cancels instead."""
+    participant = shared_world.login("participant")
+    partner_id, _ = partner
+    host = PluginHost(autoload=False).load()
+    with unit_of_work(participant.engine, plugins=host) as ctx:
+        thread = inbox.thread_with(ctx, partner_id)
+        early = inbox.send_message(ctx, thread.id, "typo, deleting at once")
+        late = inbox.send_message(ctx, thread.id, "deleted after fan-out")
+    with unit_of_work(participant.engine, plugins=host) as ctx:
+        inbox.delete_message(ctx, early.message_id)
+    with unit_of_work(shared_world.owner, plugins=host) as ctx:
+        outbox.fan_out(ctx)
+    with unit_of_work(participant.engine, plugins=host) as ctx:
+        inbox.delete_message(ctx, late.message_id)
+    q = "SELECT id FROM message_deliveries WHERE message_id = :m"
+    with shared_world.owner.connect() as conn:
+        assert conn.execute(sa.text(q), {"m": early.message_id}).scalars().all() == []
+        queued = conn.execute(sa.text(q), {"m": late.message_id}).scalars().all()
+    assert queued
+    with unit_of_work(shared_world.owner, plugins=host) as ctx:
+        assert outbox.load(ctx, queued) == []
+    with shared_world.owner.connect() as conn:
+        statuses = conn.execute(
+            sa.text("SELECT DISTINCT status FROM message_deliveries WHERE message_id = :m"),
+            {"m": late.message_id},
+        ).scalars()
+        assert set(statuses) == {"cancelled"}
