@@ -1,5 +1,5 @@
 -- Definer helpers for what a participant must do across rows they may not read (migration
--- 0007): address a message to a person, open the conversation with them, keep a thread's
+-- 0008): address a message to a person, open the conversation with them, keep a thread's
 -- last_message_at, and see when the people they schedule with are busy.
 --
 -- Who a participant may write to (mm_may_message), decided here and nowhere else:
@@ -23,7 +23,7 @@ BEGIN
         WHERE table_schema = current_schema() AND table_name = 'messages'
           AND column_name = 'fanout_pending'
     ) THEN
-        RETURN;  -- before migration 0007
+        RETURN;  -- before migration 0008
     END IF;
 
     -- May the acting participant write to ``person``? (The rule above.)

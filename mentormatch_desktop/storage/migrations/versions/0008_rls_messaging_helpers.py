@@ -1,7 +1,7 @@
 """rls messaging helpers: worker fan-out flag, definer helpers for participants
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 04:45:00
 
 Adds ``messages.fanout_pending`` (a participant's message whose notifications the delivery
@@ -17,8 +17,8 @@ from alembic import op
 
 from mentormatch_desktop.storage.security import apply_security
 
-revision: str = '0007'
-down_revision: str | None = '0006'
+revision: str = '0008'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
