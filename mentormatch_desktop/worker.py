@@ -148,6 +148,11 @@ def _deliver_batches(
     stop: threading.Event | None,
 ) -> None:
     while stop is None or not stop.is_set():
+        # Participants' messages whose deliveries are still to be queued (see outbox.fan_out).
+        while True:
+            with unit_of_work(engine, plugins=plugins, actor=WORKER_ACTOR, clock=clock) as ctx:
+                if outbox.fan_out(ctx) == 0:
+                    break
         with unit_of_work(engine, plugins=plugins, actor=WORKER_ACTOR, clock=clock) as ctx:
             ids = outbox.claim(ctx, limit=batch_size, lease=lease)
         if not ids:

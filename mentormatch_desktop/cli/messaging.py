@@ -156,9 +156,9 @@ def send_command(
     def action(ctx: ServiceContext) -> inbox.SentMessage:
         if thread_id is not None:
             return inbox.send_message(ctx, thread_id, body)
-        other = ctx.session.scalar(
-            sa.select(Person.id).where(sa.func.lower(Person.email) == to_email.strip().lower())
-        )
+        # A participant's own login finds only the people they may write to: anyone else
+        # reads exactly like an unknown address.
+        other = inbox.person_by_email(ctx, to_email)
         if other is None:
             raise notifications.MessagingError("to", f"nobody with e-mail {to_email!r}")
         thread = inbox.thread_with(ctx, other, subject=subject)
@@ -166,6 +166,12 @@ def send_command(
 
     with acting_as(database_url, as_email) as (engine, actor):
         sent = _run(engine, actor, action)
+    if sent.fanout_pending:
+        click.echo(
+            f"sent message {sent.message_id} in thread {sent.thread_id}; "
+            "the delivery worker queues its notifications"
+        )
+        return
     click.echo(
         f"sent message {sent.message_id} in thread {sent.thread_id}; "
         f"{sent.deliveries} notification(s) queued"

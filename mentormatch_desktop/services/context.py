@@ -153,8 +153,10 @@ def resolve_actor(bind: Engine | Connection | Session) -> Actor:
         connection = bind
     if connection.dialect.name != "postgresql":
         return LOCAL_COORDINATOR
+    from mentormatch_desktop.services.identity import check_one_group
     from mentormatch_desktop.storage.models import Person
 
+    check_one_group(connection)  # a login in two group roles is refused, not guessed at
     login = str(connection.scalar(sa.select(sa.func.current_user())))
     row = connection.execute(
         sa.select(Person.id, Person.app_role).where(Person.db_login == login)

@@ -8,6 +8,16 @@ sender's ``message_sent`` engagement event. On PostgreSQL it also NOTIFYs each m
 channel ``mm_person_<id>`` with ids only — NOTIFY ignores row-level security, so the
 listener re-reads through its own permissions — and ``mm_outbox`` to wake workers; both are
 sent by PostgreSQL only if the transaction commits.
+
+A participant signed in with their own login on PostgreSQL may not read the recipients'
+addresses, channels and preferences, nor other people's rows at all. For them three things
+go through the database's definer helpers (``storage/security/87_rls_helpers.sql``):
+finding a person by e-mail (:func:`person_by_email`), opening the conversation with them
+(:func:`thread_with`), and the thread's ``last_message_at`` (a trigger). Their message is
+written with ``fanout_pending`` set, and the delivery worker, on its own owner connection,
+queues its deliveries (:func:`mentormatch_desktop.services.outbox.fan_out`): the message row
+itself is the durable record that notifications are owed, so nothing is lost between the
+two transactions.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ from mentormatch_desktop.domain.enums import (
     MentorshipStatus,
 )
 from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.identity import participant_login
 from mentormatch_desktop.services.me import person_names
 from mentormatch_desktop.services.notifications import (
     MessagingError,
@@ -99,6 +110,9 @@ class SentMessage:
     message_id: int
     thread_id: int
     deliveries: int
+    #: True when the delivery worker queues the notifications (a participant's own login on
+    #: PostgreSQL); ``deliveries`` is 0 then.
+    fanout_pending: bool = False
 
 
 # ------------------------------------------------------------------ helpers
@@ -152,6 +166,22 @@ def _new_thread(
         ctx.session.add(ThreadParticipant(thread_id=thread.id, person_id=pid, joined_at=ctx.now()))
     ctx.session.flush()
     return thread
+
+
+def person_by_email(ctx: ServiceContext, email: str) -> int | None:
+    """The person the acting person may write to at ``email``, or None.
+
+    On a participant's own PostgreSQL login the database answers
+    (``mm_messageable_person``): only mentorship partners and their programs' coordinators
+    are found, and anyone else is None exactly like an unknown address.
+    """
+    address = email.strip().lower()
+    if participant_login(ctx.session):
+        found = ctx.session.scalar(sa.text("SELECT mm_messageable_person(:e)"), {"e": address})
+        return int(found) if found is not None else None
+    return ctx.session.scalar(
+        sa.select(Person.id).where(sa.func.lower(Person.email) == address).limit(1)
+    )
 
 
 # ------------------------------------------------------------------ threads
@@ -238,6 +268,16 @@ def thread_with(ctx: ServiceContext, other_id: int, *, subject: str | None = Non
     mine = me(ctx)
     if mine == other_id:
         raise MessagingError("to", "you cannot write to yourself")
+    if participant_login(ctx.session):
+        # Under row-level security the database opens (or creates) the thread, for people
+        # the participant may write to only; anyone else looks like nobody at all.
+        tid = ctx.session.scalar(
+            sa.text("SELECT mm_thread_with(:p, :s)"), {"p": other_id, "s": subject}
+        )
+        thread = ctx.session.get(Thread, tid) if tid is not None else None
+        if thread is None:
+            raise MessagingError("to", f"no person with id {other_id}")
+        return thread
     if ctx.session.get(Person, other_id) is None:
         raise MessagingError("to", f"no person with id {other_id}")
     if subject and subject.strip():
@@ -299,11 +339,18 @@ def post(
         raise MessagingError("text", f"the message is longer than {MAX_BODY:,} characters")
     check_topic(topic)
     now = ctx.now()
+    deferred = participant_login(ctx.session)
     message = Message(
-        thread_id=thread.id, sender_id=sender_id, kind=kind, body=text, created_at=now
+        thread_id=thread.id,
+        sender_id=sender_id,
+        kind=kind,
+        body=text,
+        created_at=now,
+        fanout_pending=deferred,
     )
     ctx.session.add(message)
-    thread.last_message_at = now
+    if not deferred:  # on PostgreSQL the mm_touch_thread trigger does it for everyone
+        thread.last_message_at = now
     ctx.session.flush()
     if sender_id is not None and activity:
         ctx.session.add(
@@ -316,12 +363,38 @@ def post(
                 payload={"thread_id": thread.id, "message_id": message.id},
             )
         )
+    members = ctx.session.scalars(
+        sa.select(ThreadParticipant.person_id).where(ThreadParticipant.thread_id == thread.id)
+    ).all()
+    queued = 0 if deferred else queue_deliveries(ctx, message, topic)
+    for pid in members:
+        _notify(ctx, person_channel(pid), {"thread_id": thread.id, "message_id": message.id})
+    if queued or deferred:
+        _notify(ctx, OUTBOX_CHANNEL, {"message_id": message.id})
+    return SentMessage(message.id, thread.id, queued, deferred)
+
+
+def topic_of(message: Message) -> str:
+    """The notification topic of a message queued later (by the worker's fan-out)."""
+    return "announcement" if message.kind == "announcement" else "new_message"
+
+
+def queue_deliveries(ctx: ServiceContext, message: Message, topic: str) -> int:
+    """One outbox row per member of the message's thread (not its sender, not muting it)
+    and channel that ``topic`` reaches them on; returns how many.
+
+    Reads the recipients' addresses and preferences: the sender's own transaction does it
+    where it may, the delivery worker for a participant's message (:mod:`.outbox`).
+    """
+    now = ctx.now()
+    thread = ctx.session.get(Thread, message.thread_id)
+    assert thread is not None
     members = ctx.session.execute(
         sa.select(ThreadParticipant.person_id, ThreadParticipant.muted).where(
-            ThreadParticipant.thread_id == thread.id
+            ThreadParticipant.thread_id == message.thread_id
         )
     ).all()
-    recipients = [pid for pid, muted in members if pid != sender_id and not muted]
+    recipients = [pid for pid, muted in members if pid != message.sender_id and not muted]
     queued = 0
     for reach in reachable(ctx, recipients, topic, program_id=thread.program_id):
         ctx.session.add(
@@ -339,11 +412,7 @@ def post(
         )
         queued += 1
     ctx.session.flush()
-    for pid, _ in members:
-        _notify(ctx, person_channel(pid), {"thread_id": thread.id, "message_id": message.id})
-    if queued:
-        _notify(ctx, OUTBOX_CHANNEL, {"message_id": message.id})
-    return SentMessage(message.id, thread.id, queued)
+    return queued
 
 
 def send_message(ctx: ServiceContext, thread_id: int, body: str) -> SentMessage:
@@ -409,6 +478,12 @@ def delete_message(ctx: ServiceContext, message_id: int) -> None:
     """Remove one's own message within the window; deliveries not yet sent are cancelled."""
     message = _own_recent(ctx, message_id, "delete")
     message.body, message.deleted_at = "", ctx.now()
+    if participant_login(ctx.session):
+        # No privilege on the outbox: the worker cancels what is left (outbox.load) and
+        # never fans out a deleted message.
+        ctx.session.flush()
+        _notify_members(ctx, message)
+        return
     ctx.session.execute(
         sa.update(MessageDelivery)
         .where(

@@ -13,6 +13,13 @@ claim pushes ``next_attempt_at`` a lease into the future and counts the attempt,
 commits; a worker killed while sending leaves its rows to be claimed again when the lease
 runs out. Outcomes are recorded one delivery at a time, so after a crash only deliveries
 that were actually in flight can go out twice — with the same idempotency key.
+
+Fan-out: a participant writing on their own PostgreSQL login may not read the recipients'
+addresses and preferences, so their message is stored with ``fanout_pending`` and
+:func:`fan_out` — run by the worker, as the owner — queues its deliveries with the very code
+the sender's transaction uses elsewhere (:func:`.inbox.queue_deliveries`). The flag is
+cleared in the same transaction as the rows are added, under ``FOR UPDATE SKIP LOCKED``, so
+a message is fanned out once even with several workers, and again after a crash.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from sqlalchemy.orm import aliased
 from mentormatch_desktop.domain.enums import DeliveryStatus
 from mentormatch_desktop.plugin.contracts import Attachment, Delivery, DeliveryItem, DeliveryResult
 from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.inbox import queue_deliveries, topic_of
 from mentormatch_desktop.services.notifications import MessagingError, unsubscribe_token
 from mentormatch_desktop.storage.models import (
     ContactChannel,
@@ -89,6 +97,26 @@ def relax_commit(ctx: ServiceContext) -> None:
         return
     if ctx.session.get_bind().dialect.name == "postgresql":
         ctx.session.execute(sa.text("SET LOCAL synchronous_commit = off"))
+
+
+def fan_out(ctx: ServiceContext, *, limit: int = 200) -> int:
+    """Queue the deliveries of up to ``limit`` messages written with ``fanout_pending``.
+
+    Returns how many messages were handled (a deleted one is only marked done). Reads every
+    recipient's addresses and preferences: run it on the worker's owner connection.
+    """
+    query = (
+        sa.select(Message).where(Message.fanout_pending.is_(True)).order_by(Message.id).limit(limit)
+    )
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    messages = ctx.session.scalars(query).all()
+    for message in messages:
+        message.fanout_pending = False
+        if message.deleted_at is None:
+            queue_deliveries(ctx, message, topic_of(message))
+    ctx.session.flush()
+    return len(messages)
 
 
 def claim(ctx: ServiceContext, *, limit: int = 50, lease: timedelta = LEASE) -> list[int]:
@@ -165,7 +193,20 @@ def _build(ctx: ServiceContext, ids: list[int], digest_channels: frozenset[str])
         list
     )
     singles: list[tuple[MessageDelivery, DeliveryItem]] = []
+    deleted = [d.id for d, m, *_ in rows if m.deleted_at is not None]
+    if deleted:  # deleted after its deliveries were queued (a participant cannot cancel them)
+        s.execute(
+            sa.update(MessageDelivery)
+            .where(
+                MessageDelivery.id.in_(deleted),
+                MessageDelivery.status == DeliveryStatus.PENDING,
+            )
+            .values(status=DeliveryStatus.CANCELLED, last_error="message deleted by its sender")
+            .execution_options(synchronize_session=False)
+        )
     for d, m, subject, sender_name in rows:
+        if m.deleted_at is not None:
+            continue
         item = DeliveryItem(
             message_id=m.id,
             thread_id=m.thread_id,

@@ -4,6 +4,11 @@ The database side of :mod:`mentormatch_desktop.scheduling`: weekly rows, dated e
 and preferences become :class:`~mentormatch_desktop.scheduling.PersonAvailability`; busy
 blocks from connected calendars and sessions already proposed or booked (recurring series
 expanded in their own zone) become busy intervals. Read-only: these services never write.
+
+Under row-level security a participant (or a coordinator limited to some programs) cannot
+read their partner's other sessions or calendar: their busy time comes from the definer
+function ``mm_busy_intervals()``, which answers bare intervals (no title, partner or
+meeting id) and only for people the caller schedules with (:func:`busy_intervals`).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import BigInteger, Integer, cast, func, or_, select
+from sqlalchemy import BigInteger, Integer, cast, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus
@@ -33,6 +38,7 @@ from mentormatch_desktop.scheduling.recurrence import occurrences
 from mentormatch_desktop.scheduling.slots import BusyArrays
 from mentormatch_desktop.scheduling.zones import epoch_minutes
 from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.identity import sees_only_some_people
 from mentormatch_desktop.storage.models import (
     AvailabilityException,
     AvailabilitySlot,
@@ -143,6 +149,67 @@ def needs_of(session: Session, person_ids: Sequence[int]) -> Needs:
     return Needs(max(notice, default=0), max(buffer, default=0))
 
 
+@dataclass(frozen=True)
+class BusyInterval:
+    """A time someone is busy: ``kind`` is ``session`` or ``calendar``; a recurring session
+    comes with its rule and zone (``starts_at``/``ends_at`` are its first occurrence)."""
+
+    person_id: int
+    kind: str
+    starts_at: datetime
+    ends_at: datetime
+    rrule: str | None
+    time_zone: str | None
+
+
+def busy_intervals(
+    session: Session,
+    person_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    *,
+    ignore_meeting: int | None = None,
+) -> list[BusyInterval]:
+    """Busy intervals from ``mm_busy_intervals()`` (PostgreSQL with security installed):
+    people the login may not schedule with are left out by the database."""
+    rows = session.execute(
+        text(
+            "SELECT person_id, kind, starts_at, ends_at, rrule, time_zone"
+            " FROM mm_busy_intervals(CAST(:ids AS integer[]), :since, :until, :skip)"
+        ),
+        {
+            "ids": list(dict.fromkeys(person_ids)),
+            "since": start,
+            "until": end,
+            "skip": ignore_meeting,
+        },
+    ).all()
+    return [BusyInterval(*row) for row in rows]
+
+
+def _busy_time_through_helper(
+    session: Session,
+    ids: list[int],
+    start: datetime,
+    end: datetime,
+    ignore_meeting: int | None,
+) -> dict[int, BusyArrays]:
+    spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for b in busy_intervals(session, ids, start, end, ignore_meeting=ignore_meeting):
+        if b.kind == "calendar" or not b.rrule:
+            spans[b.person_id].append((epoch_minutes(b.starts_at), epoch_minutes(b.ends_at)))
+            continue
+        for occ in occurrences(
+            b.starts_at, b.ends_at - b.starts_at, b.rrule, b.time_zone or "UTC", start, end
+        ):
+            spans[b.person_id].append((epoch_minutes(occ.start), epoch_minutes(occ.end)))
+    out: dict[int, BusyArrays] = {}
+    for pid, pairs in spans.items():
+        arr = np.asarray(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+        out[pid] = (arr[:, 0], arr[:, 1])
+    return out
+
+
 def busy_time(
     session: Session,
     person_ids: Sequence[int],
@@ -156,6 +223,8 @@ def busy_time(
     ``ignore_meeting`` leaves one session out (rescheduling it must not collide with itself).
     """
     ids = list(dict.fromkeys(person_ids))
+    if sees_only_some_people(session):
+        return _busy_time_through_helper(session, ids, start, end, ignore_meeting)
     spans: dict[int, list[tuple[int, int]]] = defaultdict(list)
     out: dict[int, BusyArrays] = _busy_blocks(session, ids, start, end)
     rows = session.execute(

@@ -24,6 +24,8 @@ from mentormatch_desktop.scheduling.recurrence import RecurrenceError, occurrenc
 from mentormatch_desktop.scheduling.zones import UnknownTimeZone, zone
 from mentormatch_desktop.services import activity, session_notices
 from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.identity import sees_only_some_people
+from mentormatch_desktop.services.schedule import busy_intervals
 from mentormatch_desktop.storage.models import (
     Feedback,
     Meeting,
@@ -237,13 +239,46 @@ def _check_free(
             else [(other.starts_at, other.ends_at)]
         )
         for occ_start, occ_end in theirs:
-            hit = next((a for a, b in mine if a < occ_end and occ_start < b), None)
-            if hit is not None:
-                series = " (a standing session)" if other.rrule else ""
-                raise SessionError(
-                    f"clashes with session {other.id}{series} at "
-                    f"{occ_start.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+            _refuse_overlap(mine, occ_start, occ_end, f"session {other.id}", bool(other.rrule))
+    if sees_only_some_people(ctx.session):
+        # Row-level security hid the partner's sessions in their other mentorships: the
+        # database answers their busy intervals (no titles, no partners, no ids).
+        for busy in busy_intervals(ctx.session, people, start, last_end, ignore_meeting=skip):
+            if busy.kind != "session":
+                continue
+            spans = (
+                [
+                    (o.start, o.end)
+                    for o in occurrences(
+                        busy.starts_at,
+                        busy.ends_at - busy.starts_at,
+                        busy.rrule,
+                        busy.time_zone or "UTC",
+                        start,
+                        last_end,
+                    )
+                ]
+                if busy.rrule
+                else [(busy.starts_at, busy.ends_at)]
+            )
+            for occ_start, occ_end in spans:
+                _refuse_overlap(
+                    mine, occ_start, occ_end, "another session of one of you", bool(busy.rrule)
                 )
+
+
+def _refuse_overlap(
+    mine: list[tuple[datetime, datetime]],
+    occ_start: datetime,
+    occ_end: datetime,
+    what: str,
+    standing: bool,
+) -> None:
+    if any(a < occ_end and occ_start < b for a, b in mine):
+        series = " (a standing session)" if standing else ""
+        raise SessionError(
+            f"clashes with {what}{series} at {occ_start.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        )
 
 
 def _rrule_ok(rule: str | None, start: datetime, tz: str) -> str | None:

@@ -28,7 +28,7 @@ NOTE = "PARTNER-TIME-OFF-NOTE-7f3a"
 
 
 @pytest.fixture(autouse=True)
-def no_worker_left() -> Iterator[None]:
+def no_worker_left(qapp) -> Iterator[None]:  # qapp: a test without widgets may run first
     yield
     wait_idle(30)
 

@@ -258,7 +258,13 @@ def check_schema(engine: Engine) -> None:
     from mentormatch_desktop._version import __version__
 
     wrote = schema_app_version(engine)
-    install = f"install MentorMatch {wrote} or newer" if wrote else "install a newer MentorMatch"
+    # The version that last upgraded it, unless that is this one (a revision added by hand,
+    # or a development build): then all we know is "newer".
+    install = (
+        f"install MentorMatch {wrote} or newer"
+        if wrote and wrote != __version__
+        else "install a newer MentorMatch"
+    )
     raise SchemaMismatch(
         f"database schema is at {current}, newer than this app (MentorMatch {__version__}, "
         f"which knows up to {head}): {install}",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, text
+from sqlalchemy import ForeignKey, Index, SmallInteger, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mentormatch_desktop.domain.enums import DeliveryStatus
@@ -73,6 +73,13 @@ class Message(Base):
         Index("ix_messages_thread_created", "thread_id", "created_at"),
         # Keyset paging of a thread walks (thread_id, id) backwards from the newest.
         Index("ix_messages_thread_id_id", "thread_id", "id"),
+        # The delivery worker's fan-out queue: only the few rows still waiting are indexed.
+        Index(
+            "ix_messages_fanout_pending",
+            "id",
+            postgresql_where=text("fanout_pending"),
+            sqlite_where=text("fanout_pending"),
+        ),
     )
 
     id: Mapped[bigpk]
@@ -83,6 +90,11 @@ class Message(Base):
     created_at: Mapped[created_at]
     edited_at: Mapped[datetime | None]
     deleted_at: Mapped[datetime | None]
+    #: True while the notifications of this message are still to be queued. A participant
+    #: on a shared database may not read the recipients' addresses and preferences, so
+    #: their messages are written with it set and the delivery worker queues the
+    #: deliveries (``outbox.fan_out``); everyone else queues them in the same transaction.
+    fanout_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class MessageDelivery(Base):

@@ -13,17 +13,6 @@ AS $$
     SELECT coalesce(nullif(pg_catalog.current_setting('role'), 'none'), session_user::text)
 $$;
 
--- The person whose people.db_login is the acting login (NULL for anyone else). The login
--- is computed once (an InitPlan) and compared as text, so the unique index on db_login
--- finds the row: calling the function per row of people cost 0.35 s on 20,000 people.
-CREATE OR REPLACE FUNCTION mm_current_person() RETURNS integer
-LANGUAGE sql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, public, pg_temp
-AS $$
-    SELECT p.id FROM people p
-    WHERE p.db_login = (SELECT mm_current_login()) AND p.is_active
-$$;
-
 -- True for the owner role's members and superusers: they prepare and migrate the database.
 CREATE OR REPLACE FUNCTION mm_is_owner() RETURNS boolean
 LANGUAGE sql STABLE
@@ -31,6 +20,25 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT coalesce((SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = public.mm_current_login()), false)
         OR pg_has_role(public.mm_current_login(), 'mentormatch_owner', 'MEMBER')
+$$;
+
+-- The person whose people.db_login is the acting login (NULL for anyone else). The login
+-- is computed once (an InitPlan) and compared as text, so the unique index on db_login
+-- finds the row: calling the function per row of people cost 0.35 s on 20,000 people.
+-- A login holds exactly one of the client group roles (`mentormatch org grant` revokes the
+-- others); one that was given a second by hand is nobody until that is repaired, so no
+-- person-scoped policy mixes two roles' rules (the app refuses such a login, saying why).
+CREATE OR REPLACE FUNCTION mm_current_person() RETURNS integer
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT p.id FROM people p
+    WHERE p.db_login = (SELECT mm_current_login()) AND p.is_active
+      AND (pg_has_role(p.db_login, 'mentormatch_coordinator', 'MEMBER')::int
+           + pg_has_role(p.db_login, 'mentormatch_program_coordinator', 'MEMBER')::int
+           + pg_has_role(p.db_login, 'mentormatch_participant', 'MEMBER')::int
+           + pg_has_role(p.db_login, 'mentormatch_analyst', 'MEMBER')::int = 1
+           OR mm_is_owner())
 $$;
 
 -- Programs a coordinator limited to some programs (mentormatch_program_coordinator) may see.

@@ -28,6 +28,9 @@ BEGIN
     END LOOP;
     DROP TRIGGER IF EXISTS mm_guard_identity ON people;
     DROP TRIGGER IF EXISTS mm_audit_actor ON audit_log;
+    IF to_regclass('messages') IS NOT NULL THEN
+        DROP TRIGGER IF EXISTS mm_touch_thread ON messages;
+    END IF;
     DROP VIEW IF EXISTS shared_session_logs;
     DROP VIEW IF EXISTS directory;
     DROP VIEW IF EXISTS coordinator_program_summary;
