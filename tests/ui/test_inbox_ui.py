@@ -187,7 +187,7 @@ def test_opening_a_thread_marks_it_read(qtbot, pair: Pair, alan_window) -> None:
     qtbot.waitUntil(lambda: home.home is not None and home.home.unread == 0, timeout=30_000)
 
 
-def test_composing_sends_the_message(qtbot, request, pair: Pair, alan_window) -> None:
+def test_composing_sends_the_message(qtbot, pair: Pair, alan_window) -> None:
     view = alan_window.navigate("inbox")
     qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
     view.open_thread(pair.thread)
@@ -195,18 +195,6 @@ def test_composing_sends_the_message(qtbot, request, pair: Pair, alan_window) ->
     view.composer.setPlainText("Thursday works.\nSee you at 10:00!")
     assert view.send_button.isEnabled()
     view.send()
-    if pair.postgres:
-        # Participants queue deliveries under RLS only once the definer helpers of branch
-        # rls-send are merged; until then the app must say so and keep the draft.
-        qtbot.waitUntil(
-            lambda: view.banner.isVisible() or not view.composer.toPlainText(), timeout=30_000
-        )
-        if view.banner.isVisible():
-            assert view.composer.toPlainText().startswith("Thursday works.")
-            request.applymarker(
-                pytest.mark.xfail(strict=True, reason="participant sending under RLS (rls-send)")
-            )
-            raise AssertionError(view.banner.message.text())
     qtbot.waitUntil(lambda: "See you at 10:00!" in view.conversation_text(), timeout=30_000)
     assert view.composer.toPlainText() == ""
     [ada_thread] = pair.threads_of("ada")
