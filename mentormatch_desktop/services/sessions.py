@@ -197,14 +197,9 @@ def _check_free(
     Only sessions are a hard conflict: calendar busy time is what the slot finder avoids,
     but a person may know a calendar block can move, so typing that time is allowed.
     """
-    length = end - start
     horizon_end = start + CLASH_HORIZON if rule else end
     # A one-off is taken as given (an instant in a DST fold must not be re-resolved).
-    mine = (
-        [(o.start, o.end) for o in occurrences(start, length, rule, time_zone, start, horizon_end)]
-        if rule
-        else [(start, end)]
-    )
+    mine = _spans(start, end, rule, time_zone, start, horizon_end)
     if not mine:
         return
     last_end = max(e for _, e in mine)
@@ -223,20 +218,8 @@ def _check_free(
     for other in sessions:
         if other.id == skip:
             continue
-        theirs = (
-            [
-                (o.start, o.end)
-                for o in occurrences(
-                    other.starts_at,
-                    other.ends_at - other.starts_at,
-                    other.rrule,
-                    other.time_zone,
-                    start,
-                    last_end,
-                )
-            ]
-            if other.rrule
-            else [(other.starts_at, other.ends_at)]
+        theirs = _spans(
+            other.starts_at, other.ends_at, other.rrule, other.time_zone, start, last_end
         )
         for occ_start, occ_end in theirs:
             _refuse_overlap(mine, occ_start, occ_end, f"session {other.id}", bool(other.rrule))
@@ -246,25 +229,31 @@ def _check_free(
         for busy in busy_intervals(ctx.session, people, start, last_end, ignore_meeting=skip):
             if busy.kind != "session":
                 continue
-            spans = (
-                [
-                    (o.start, o.end)
-                    for o in occurrences(
-                        busy.starts_at,
-                        busy.ends_at - busy.starts_at,
-                        busy.rrule,
-                        busy.time_zone or "UTC",
-                        start,
-                        last_end,
-                    )
-                ]
-                if busy.rrule
-                else [(busy.starts_at, busy.ends_at)]
+            spans = _spans(
+                busy.starts_at, busy.ends_at, busy.rrule, busy.time_zone or "UTC", start, last_end
             )
             for occ_start, occ_end in spans:
                 _refuse_overlap(
                     mine, occ_start, occ_end, "another session of one of you", bool(busy.rrule)
                 )
+
+
+def _spans(
+    starts_at: datetime,
+    ends_at: datetime,
+    rrule: str | None,
+    time_zone: str,
+    start: datetime,
+    end: datetime,
+) -> list[tuple[datetime, datetime]]:
+    """A session's times between ``start`` and ``end``: each occurrence of a series (at its
+    own wall time in its own zone), or the one-off as it is."""
+    if not rrule:
+        return [(starts_at, ends_at)]
+    return [
+        (o.start, o.end)
+        for o in occurrences(starts_at, ends_at - starts_at, rrule, time_zone, start, end)
+    ]
 
 
 def _refuse_overlap(
