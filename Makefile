@@ -28,7 +28,7 @@ $(STAMP): $(APP_STAMP)
 setup: $(STAMP)
 
 run: $(APP_STAMP)
-	$(BIN)/mentormatch-desktop
+	$(BIN)/mentormatch-desktop --demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

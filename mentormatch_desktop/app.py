@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mentormatch_desktop import __version__
-from mentormatch_desktop.config import Settings, default_database_url, load_settings
+from mentormatch_desktop.config import (
+    Settings,
+    data_dir,
+    default_database_url,
+    is_first_run,
+    load_settings,
+    remember_database,
+)
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -78,6 +85,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="ask for server, database, user and password (shared PostgreSQL database)",
     )
     parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open the embedded demo database without asking (what `make run` does); "
+        "ignored when the administrator locked the database",
+    )
+    parser.add_argument(
         "--as",
         dest="as_email",
         metavar="EMAIL",
@@ -112,10 +125,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     _make_settings_private(QSettings().fileName())
     settings = load_settings(args.database)
+    if args.demo and not settings.database_locked:
+        settings = replace(settings, database_url=default_database_url(), database_source="flag")
     preference = args.theme or settings.theme
     theme.apply_theme(app, preference)
     try:
-        signed = _sign_in(args, settings)
+        if _should_ask_first(args, settings):
+            settings, signed = _first_run(settings)
+        else:
+            signed = _sign_in(args, settings)
     except Exception as exc:
         from PySide6.QtWidgets import QMessageBox
 
@@ -175,12 +193,51 @@ def _exit_when_shown(app: QApplication) -> None:
     QTimer.singleShot(0, shown)
 
 
+def _should_ask_first(args: argparse.Namespace, settings: Settings) -> bool:
+    """The first-run chooser: an interactive start with nothing configured anywhere (no
+    flag, no environment, no user or system file) and no demo database from before."""
+    return (
+        settings.database_source == "default"
+        and not (args.sign_in or args.demo or args.as_email)
+        and args.screenshots is None
+        and not args.exit_when_shown
+        and is_first_run()
+        and not (data_dir() / "mentormatch.sqlite3").exists()
+    )
+
+
+def _first_run(settings: Settings):  # type: ignore[no-untyped-def]
+    """Ask where to start, remember the answer in the user's config file; returns the
+    settings to use and what ``_sign_in`` would (None, False or a ``SignedIn``)."""
+    from mentormatch_desktop.ui.first_run import FILE, SERVER, FirstRunDialog
+
+    chooser = FirstRunDialog()
+    if not chooser.exec() or chooser.choice is None:
+        return settings, False
+    if chooser.choice == SERVER:
+        assert chooser.signed_in is not None
+        remember_database(chooser.signed_in.url)
+        return replace(settings, database_url=chooser.signed_in.url), chooser.signed_in
+    url = f"sqlite:///{chooser.path}" if chooser.choice == FILE else default_database_url()
+    remember_database(url)
+    return replace(settings, database_url=url, database_source="user"), None
+
+
 def _sign_in(args: argparse.Namespace, settings: Settings):  # type: ignore[no-untyped-def]
     """Who opens the app: None for the embedded database's own user, False if the user
-    cancelled the sign-in dialog, else a ``SignedIn`` (engine + identity)."""
+    cancelled the sign-in dialog, else a ``SignedIn`` (engine + identity).
+
+    A shared database preset by the administrator's system file opens the sign-in dialog,
+    prefilled, rather than connecting without asking who the user is."""
     from mentormatch_desktop.ui.sign_in import SignInDialog, login_url_for, sign_in, wait_for
 
-    if args.sign_in:
+    preset = (
+        settings.database_source == "system"
+        and not settings.is_embedded
+        and not args.as_email
+        and args.screenshots is None
+    )
+    if args.sign_in or preset:
         dialog = SignInDialog(settings.database_url)
         if not dialog.exec() or dialog.signed_in is None:
             return False

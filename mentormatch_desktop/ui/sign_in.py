@@ -117,6 +117,7 @@ class SignInDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Sign in to a shared MentorMatch database")
         self.signed_in: SignedIn | None = None
+        self.query: dict = {}  # e.g. sslmode from the administrator's preset, kept as is
         layout = QVBoxLayout(self)
         layout.addWidget(
             QLabel("Sign in with your own database login. What you see depends on your role.")
@@ -151,6 +152,7 @@ class SignInDialog(QDialog):
         if parsed.get_backend_name() != "postgresql":
             return
         host = parsed.host or "localhost"
+        self.query = dict(parsed.query)
         self.server.setText(f"{host}:{parsed.port}" if parsed.port else host)
         self.database.setText(parsed.database or "")
         self.user.setText(parsed.username or "")
@@ -173,6 +175,7 @@ class SignInDialog(QDialog):
             host=server,
             port=int(port) if port else None,
             database=self.database.text().strip(),
+            query=self.query,
         )
 
     def submit(self) -> None:

@@ -1,0 +1,126 @@
+"""The first-run chooser: where does this copy of MentorMatch start?
+
+Shown once, when there is neither a user config file nor an administrator's system file
+(see :func:`mentormatch_desktop.config.is_first_run`). Three ways in: the demo
+organisation in the embedded database on this computer (the default button), the
+organisation's shared server (the existing :class:`SignInDialog`), or a database file the
+user picks. The caller remembers the choice in the user's config file, so the chooser is
+not shown again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mentormatch_desktop.ui.sign_in import SignedIn, SignInDialog
+
+DEMO, SERVER, FILE = "demo", "server", "file"
+FILE_FILTER = "MentorMatch databases (*.sqlite3 *.sqlite *.db);;All files (*)"
+
+
+class FirstRunDialog(QDialog):
+    """After ``exec()``: ``choice`` is DEMO, SERVER (``signed_in`` set) or FILE (``path``
+    set); a rejected dialog leaves ``choice`` None."""
+
+    def __init__(self, server_url: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Welcome to MentorMatch")
+        self.choice: str | None = None
+        self.signed_in: SignedIn | None = None
+        self.path: Path | None = None
+        self.server_url = server_url
+        self.sign_in_dialog: SignInDialog | None = None
+        self.file_dialog: QFileDialog | None = None
+
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        title = QLabel("<b>Where would you like to start?</b>")
+        layout.addWidget(title)
+        layout.addWidget(
+            QLabel("You can change this later in the config file; this question is asked once.")
+        )
+        self.demo_button = self._choice_button(
+            "Try the demo (on this computer)",
+            "A sample organisation with programmes, people and matches, stored on this "
+            "computer only. Nothing is shared.",
+            layout,
+        )
+        self.server_button = self._choice_button(
+            "Connect to my organisation's server…",
+            "Sign in to the shared database your organisation runs, with your own login.",
+            layout,
+        )
+        self.file_button = self._choice_button(
+            "Open a database file…",
+            "A MentorMatch database file (SQLite) you already have.",
+            layout,
+        )
+        self.demo_button.setDefault(True)
+        self.demo_button.setAutoDefault(True)
+        self.demo_button.clicked.connect(self.choose_demo)
+        self.server_button.clicked.connect(self.choose_server)
+        self.file_button.clicked.connect(self.choose_file)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("Quit")
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(460)
+        self.demo_button.setFocus()
+
+    def _choice_button(self, text: str, detail: str, layout: QVBoxLayout) -> QPushButton:
+        button = QPushButton(text)
+        button.setMinimumHeight(36)
+        button.setStyleSheet("text-align: left; padding: 6px 12px; font-weight: 600;")
+        hint = QLabel(detail)
+        hint.setWordWrap(True)
+        hint.setContentsMargins(14, 0, 0, 6)
+        hint.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        hint.setStyleSheet("color: palette(placeholder-text);")
+        layout.addWidget(button)
+        layout.addWidget(hint)
+        return button
+
+    def choose_demo(self) -> None:
+        self.choice = DEMO
+        self.accept()
+
+    def choose_server(self) -> None:
+        """Open the sign-in dialog; back to the chooser if it is cancelled."""
+        dialog = SignInDialog(self.server_url, self)
+        self.sign_in_dialog = dialog
+        dialog.accepted.connect(self._signed_in)
+        dialog.open()
+
+    def _signed_in(self) -> None:
+        assert self.sign_in_dialog is not None
+        if self.sign_in_dialog.signed_in is None:
+            return
+        self.signed_in = self.sign_in_dialog.signed_in
+        self.choice = SERVER
+        self.accept()
+
+    def choose_file(self) -> None:
+        dialog = QFileDialog(self, "Open a MentorMatch database", str(Path.home()), FILE_FILTER)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        self.file_dialog = dialog
+        dialog.fileSelected.connect(self._file_chosen)
+        dialog.open()
+
+    def _file_chosen(self, name: str) -> None:
+        if not name:
+            return
+        self.path = Path(name)
+        self.choice = FILE
+        self.accept()

@@ -1,0 +1,161 @@
+"""The first-run chooser (pytest-qt, offscreen): each of its three ways in, and the app
+started with an administrator's system file going straight to the sign-in dialog."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from sqlalchemy.engine import make_url
+
+from mentormatch_desktop.testing import REQUIRE_POSTGRES_ENV, DatabaseFactory
+from mentormatch_desktop.ui.first_run import DEMO, FILE, SERVER, FirstRunDialog
+
+
+@pytest.fixture
+def pg_empty(database_factories: dict[str, object]) -> str:
+    factory = database_factories["postgresql"]
+    if isinstance(factory, str):
+        if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+            pytest.fail(factory)
+        pytest.skip(factory)
+    assert isinstance(factory, DatabaseFactory)
+    return factory.create(prefix="firstrun")
+
+
+def test_demo_is_the_default_button(qtbot) -> None:
+    chooser = FirstRunDialog()
+    qtbot.addWidget(chooser)
+    chooser.show()
+    assert chooser.demo_button.isDefault()
+    qtbot.keyClick(chooser, Qt.Key.Key_Return)  # Enter takes the default: the demo
+    assert chooser.choice == DEMO and chooser.result() == FirstRunDialog.DialogCode.Accepted
+
+
+def test_open_a_database_file(qtbot, tmp_path: Path) -> None:
+    db = tmp_path / "club.sqlite3"
+    db.write_bytes(b"")
+    chooser = FirstRunDialog()
+    qtbot.addWidget(chooser)
+    chooser.show()
+    qtbot.mouseClick(chooser.file_button, Qt.MouseButton.LeftButton)
+    assert chooser.file_dialog is not None and chooser.file_dialog.isVisible()
+    chooser.file_dialog.setDirectory(str(tmp_path))
+    chooser.file_dialog.selectFile(str(db))
+    chooser.file_dialog.accept()
+    assert chooser.choice == FILE and chooser.path == db
+    assert chooser.result() == FirstRunDialog.DialogCode.Accepted
+
+
+def test_cancelling_the_file_dialog_goes_back_to_the_chooser(qtbot) -> None:
+    chooser = FirstRunDialog()
+    qtbot.addWidget(chooser)
+    chooser.show()
+    qtbot.mouseClick(chooser.file_button, Qt.MouseButton.LeftButton)
+    chooser.file_dialog.reject()
+    assert chooser.choice is None and chooser.isVisible()
+
+
+def test_connect_to_the_server_signs_in_with_the_sign_in_dialog(qtbot, pg_empty: str) -> None:
+    parsed = make_url(pg_empty)
+    chooser = FirstRunDialog()
+    qtbot.addWidget(chooser)
+    chooser.show()
+    qtbot.mouseClick(chooser.server_button, Qt.MouseButton.LeftButton)
+    dialog = chooser.sign_in_dialog
+    assert dialog is not None and dialog.isVisible()
+    dialog.reject()  # cancelled: still choosing
+    assert chooser.choice is None and chooser.isVisible()
+    qtbot.mouseClick(chooser.server_button, Qt.MouseButton.LeftButton)
+    dialog = chooser.sign_in_dialog
+    dialog.server.setText(f"{parsed.host}:{parsed.port or 5432}")
+    dialog.database.setText(parsed.database)
+    dialog.user.setText(parsed.username)
+    dialog.submit()
+    qtbot.waitUntil(lambda: chooser.choice is not None, timeout=30_000)
+    assert chooser.choice == SERVER
+    assert chooser.signed_in is not None
+    assert make_url(chooser.signed_in.url).database == parsed.database
+    chooser.signed_in.engine.dispose()
+
+
+def test_the_chooser_looks_right(qtbot, tmp_path: Path) -> None:
+    chooser = FirstRunDialog()
+    qtbot.addWidget(chooser)
+    chooser.show()
+    qtbot.waitExposed(chooser)
+    image = chooser.grab()
+    assert image.save(str(tmp_path / "chooser.png"))
+    if os.environ.get("MENTORMATCH_KEEP_SHOT"):
+        image.save(os.environ["MENTORMATCH_KEEP_SHOT"])
+    for button in (chooser.demo_button, chooser.server_button, chooser.file_button):
+        assert button.isVisible() and button.width() > 300
+
+
+# Runs the real entry point in its own process (it owns its QApplication and theme), and
+# answers the dialog it shows: records what it saw, signs in, quits once the window is up.
+DRIVER = textwrap.dedent(
+    """
+    import sys
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    from mentormatch_desktop import app
+
+    qapp = QApplication(sys.argv[:1])
+    def look():
+        names = {type(w).__name__: w for w in qapp.topLevelWidgets() if w.isVisible()}
+        if "FirstRunDialog" in names:
+            print("CHOOSER", flush=True); names["FirstRunDialog"].reject(); return
+        if "SignInDialog" in names:
+            d = names["SignInDialog"]
+            if d.buttons.isEnabled():
+                print("SIGN-IN", d.server.text(), d.database.text(), d.query, flush=True)
+                d.user.setText(sys.argv[1]); d.submit()
+        if "MainWindow" in names:
+            print("WINDOW", flush=True); qapp.quit(); return
+        QTimer.singleShot(50, look)
+    QTimer.singleShot(50, look)
+    sys.exit(app.main([]))
+    """
+)
+
+
+def test_app_with_a_system_config_shows_the_sign_in(pg_empty: str, tmp_path: Path) -> None:
+    parsed = make_url(pg_empty)
+    system = tmp_path / "etc" / "config.toml"
+    system.parent.mkdir()
+    server = parsed.set(username=None, password=None, drivername="postgresql+psycopg")
+    system.write_text(
+        f'database_url = "{server.render_as_string(hide_password=False)}"\n'
+        'sslmode = "disable"\nlocked = ["database_url"]\n'
+    )
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        MENTORMATCH_DATA_DIR=str(tmp_path / "data"),
+        MENTORMATCH_CONFIG=str(tmp_path / "user" / "config.toml"),
+        MENTORMATCH_SYSTEM_CONFIG=str(system),
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path / "xdg"),
+    )
+    env.pop("MENTORMATCH_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, parsed.username],
+        env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    lines = done.stdout.splitlines()
+    assert "CHOOSER" not in lines, done.stdout
+    assert any(
+        line.startswith(f"SIGN-IN {parsed.host}")
+        and f" {parsed.database} " in line
+        and "'sslmode': 'disable'" in line
+        for line in lines
+    ), (done.stdout, done.stderr[-2000:])
+    assert "WINDOW" in lines, (done.stdout, done.stderr[-2000:])
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert not (tmp_path / "user" / "config.toml").exists()  # nothing asked, nothing saved
