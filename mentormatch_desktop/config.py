@@ -199,7 +199,8 @@ def remember_database(url: str) -> Path:
 
     parsed = make_url(url)
     if parsed.password is not None:
-        url = parsed.set(password=None).render_as_string(hide_password=False)
+        # URL.set(password=None) keeps the password: None means "unchanged" there.
+        url = parsed._replace(password=None).render_as_string(hide_password=False)
     path = config_file()
     private_dir(path.parent, tighten=False)
     lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
@@ -208,6 +209,8 @@ def remember_database(url: str) -> Path:
     fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
+    if os.name == "posix":
+        path.chmod(0o600)  # an existing file keeps its mode through os.open
     return path
 
 

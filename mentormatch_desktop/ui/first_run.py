@@ -66,6 +66,7 @@ class FirstRunDialog(QDialog):
             "A MentorMatch database file (SQLite) you already have.",
             layout,
         )
+        self.demo_button.setObjectName("primary")  # the style sheet's accent button
         self.demo_button.setDefault(True)
         self.demo_button.setAutoDefault(True)
         self.demo_button.clicked.connect(self.choose_demo)

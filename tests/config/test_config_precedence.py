@@ -68,9 +68,7 @@ def test_user_file_then_environment_then_flag_override_an_unlocked_system_file(
     assert load_settings(FLAG_URL).database_url == FLAG_URL
 
 
-def test_a_locked_key_comes_from_the_system_file_whatever_the_user_says(
-    files, monkeypatch
-) -> None:
+def test_a_locked_key_comes_from_the_system_file_whatever_the_user_says(files, monkeypatch) -> None:
     write(
         files["system"],
         f'database_url = "{SYSTEM_URL}?sslmode=require"\nsslmode = "verify-full"\n'
@@ -110,7 +108,10 @@ def test_a_broken_system_file_is_named_in_the_error(files, text: str, message: s
 
 
 def test_remember_database_keeps_other_settings_and_never_the_password(files) -> None:
-    write(files["user"], 'theme = "dark"\ndatabase_url = "sqlite:///old"\n\n[plugins.smtp]\nport = 587\n')
+    write(
+        files["user"],
+        'theme = "dark"\ndatabase_url = "sqlite:///old"\n\n[plugins.smtp]\nport = 587\n',
+    )
     remember_database("postgresql+psycopg://alice:s3cret@db.example.org/mentoring?sslmode=require")
     text = files["user"].read_text()
     assert "s3cret" not in text

@@ -13,8 +13,24 @@ import pytest
 from PySide6.QtCore import Qt
 from sqlalchemy.engine import make_url
 
-from mentormatch_desktop.testing import REQUIRE_POSTGRES_ENV, DatabaseFactory
+from mentormatch_desktop.testing import REQUIRE_POSTGRES_ENV, DatabaseFactory, _migrate
 from mentormatch_desktop.ui.first_run import DEMO, FILE, SERVER, FirstRunDialog
+
+
+def _pg_factory(database_factories: dict[str, object]) -> DatabaseFactory:
+    factory = database_factories["postgresql"]
+    if isinstance(factory, str):
+        if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
+            pytest.fail(factory)
+        pytest.skip(factory)
+    assert isinstance(factory, DatabaseFactory)
+    return factory
+
+
+@pytest.fixture
+def pg_migrated(database_factories: dict[str, object]) -> str:
+    factory = _pg_factory(database_factories)
+    return factory.create(template=factory.template("schema", _migrate))
 
 
 @pytest.fixture
@@ -117,7 +133,10 @@ DRIVER = textwrap.dedent(
                 print("SIGN-IN", d.server.text(), d.database.text(), d.query, flush=True)
                 d.user.setText(sys.argv[1]); d.submit()
         if "MainWindow" in names:
-            print("WINDOW", flush=True); qapp.quit(); return
+            from mentormatch_desktop.ui.screenshots import wait_idle
+            wait_idle(60)  # the start-up check finishes before the app quits
+            print("WINDOW", names["MainWindow"].windowTitle(), flush=True)
+            qapp.quit(); return
         QTimer.singleShot(50, look)
     QTimer.singleShot(50, look)
     sys.exit(app.main([]))
@@ -125,8 +144,8 @@ DRIVER = textwrap.dedent(
 )
 
 
-def test_app_with_a_system_config_shows_the_sign_in(pg_empty: str, tmp_path: Path) -> None:
-    parsed = make_url(pg_empty)
+def test_app_with_a_system_config_shows_the_sign_in(pg_migrated: str, tmp_path: Path) -> None:
+    parsed = make_url(pg_migrated)
     system = tmp_path / "etc" / "config.toml"
     system.parent.mkdir()
     server = parsed.set(username=None, password=None, drivername="postgresql+psycopg")
@@ -156,6 +175,42 @@ def test_app_with_a_system_config_shows_the_sign_in(pg_empty: str, tmp_path: Pat
         and "'sslmode': 'disable'" in line
         for line in lines
     ), (done.stdout, done.stderr[-2000:])
-    assert "WINDOW" in lines, (done.stdout, done.stderr[-2000:])
+    assert any(line.startswith("WINDOW") for line in lines), (done.stdout, done.stderr[-2000:])
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
     assert not (tmp_path / "user" / "config.toml").exists()  # nothing asked, nothing saved
+
+
+def test_app_with_nothing_configured_asks_first(tmp_path: Path) -> None:
+    system = tmp_path / "etc" / "config.toml"  # does not exist
+    user = tmp_path / "user" / "config.toml"
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        MENTORMATCH_DATA_DIR=str(tmp_path / "data"),
+        MENTORMATCH_CONFIG=str(user),
+        MENTORMATCH_SYSTEM_CONFIG=str(system),
+    )
+    env.pop("MENTORMATCH_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", DRIVER, "nobody"],
+        env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.stdout.splitlines() == ["CHOOSER"], (done.stdout, done.stderr[-2000:])
+    assert done.returncode == 1  # "Quit" in the chooser: nothing opened, nothing saved
+    assert not user.exists()
+
+
+def test_make_run_opens_the_demo_without_asking(tmp_path: Path, monkeypatch) -> None:
+    from mentormatch_desktop.app import _should_ask_first, parse_args
+    from mentormatch_desktop.config import default_database_url, load_settings
+
+    monkeypatch.setenv("MENTORMATCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MENTORMATCH_CONFIG", str(tmp_path / "user.toml"))
+    monkeypatch.setenv("MENTORMATCH_SYSTEM_CONFIG", str(tmp_path / "system.toml"))
+    monkeypatch.delenv("MENTORMATCH_DATABASE_URL", raising=False)
+    settings = load_settings()
+    assert _should_ask_first(parse_args([]), settings)
+    assert not _should_ask_first(parse_args(["--demo"]), settings)  # `make run`
+    (tmp_path / "data" / "mentormatch.sqlite3").write_bytes(b"")  # a demo from before
+    assert not _should_ask_first(parse_args([]), settings)
+    assert settings.database_url == default_database_url()
