@@ -84,7 +84,16 @@ def login_url_for(url: str | URL, email: str) -> URL:
         engine.dispose()
     if not login:
         raise ValueError(f"{email} has no database login; create one with `mentormatch org grant`")
-    return base.set(username=login, password=None)
+    # Not ``base.set(password=None)``: ``set`` ignores None and would keep the
+    # administrator's password for the person's login.
+    return URL.create(
+        base.drivername,
+        username=login,
+        host=base.host,
+        port=base.port,
+        database=base.database,
+        query=base.query,
+    )
 
 
 def wait_for(fn, *args):  # type: ignore[no-untyped-def]

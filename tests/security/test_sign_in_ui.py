@@ -15,7 +15,7 @@ from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.screenshots import wait_idle
-from mentormatch_desktop.ui.sign_in import SignedIn, SignInDialog, sign_in
+from mentormatch_desktop.ui.sign_in import SignedIn, SignInDialog, login_url_for, sign_in
 
 COORDINATOR_SCREENS = {"programs", "participants", "matching", "mentorships", "dashboard"}
 
@@ -117,3 +117,24 @@ def test_limited_coordinator_works_on_their_program_only(qtbot, shared_world, ma
     with qtbot.waitSignal(programs.loaded, timeout=60_000):
         window.navigate("programs")
     assert [p.id for p in programs.programs] == [shared_world.program_b]
+
+
+def test_as_email_connects_as_their_login_without_the_administrators_password(
+    qapp, shared_world
+) -> None:
+    """``--as EMAIL`` on PostgreSQL: the person's own login, whose password comes from the
+    keyring, never the administrator's password carried over into their URL."""
+    participant = shared_world.login("participant")
+    with shared_world.owner.connect() as conn:
+        email = conn.execute(
+            sa.text("SELECT email FROM people WHERE id = :p"), {"p": participant.person_id}
+        ).scalar_one()
+    admin_url = make_url(shared_world.url).set(password="admin-secret")
+    url = login_url_for(admin_url, email)
+    assert url.username == participant.name
+    assert url.password is None
+    assert (url.host, url.port, url.database) == (
+        admin_url.host,
+        admin_url.port,
+        admin_url.database,
+    )
