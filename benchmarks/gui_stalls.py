@@ -86,10 +86,22 @@ def measure(database_url: str, *, heavy: bool) -> list[tuple[str, float, float]]
         pump(0.1)
         worst[0] = 0.0
         beats.restart()
+        profile = os.environ.get("GUI_STALLS_PROFILE")
+        profiler = None
+        if profile and profile in name:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            profiler.enable()
         started = time.perf_counter()
         result = do()  # runs on the GUI thread: its own duration is a stall too
         synchronous = (time.perf_counter() - started) * 1000
         idle(until=until)
+        if profiler is not None:
+            import pstats
+
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(45)
         pump(0.2)  # late repaints and queued results
         stall = max(worst[0], synchronous - HEARTBEAT_MS, 0.0)
         rows.append((name, stall, time.perf_counter() - started))

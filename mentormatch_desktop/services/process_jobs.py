@@ -8,11 +8,17 @@ the services they wrap.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from mentormatch_desktop.domain.progress import CancelToken, Progress
 from mentormatch_desktop.services.context import unit_of_work
 from mentormatch_desktop.services.learning import WeightSuggestion, suggest_weights
 from mentormatch_desktop.services.skills import SuggestResult, suggest_skill_merges
 from mentormatch_desktop.storage.db import create_engine
+
+if TYPE_CHECKING:
+    from mentormatch_desktop.analytics import Filters
+    from mentormatch_desktop.services.reports import ReportResult
 
 
 def suggest_skill_merges_job(
@@ -42,5 +48,24 @@ def suggest_weights_job(
     try:
         with unit_of_work(engine) as ctx:
             return suggest_weights(ctx, program_id, progress=progress, cancel=cancel)
+    finally:
+        engine.dispose()
+
+
+def program_report_job(
+    database_url: str,
+    path: str,
+    filters: Filters | None = None,
+    *,
+    progress: Progress | None = None,
+    cancel: CancelToken | None = None,
+) -> ReportResult:
+    """Write the program health report (matplotlib draws its charts here, where it cannot
+    hold the app's interpreter lock; see ``services.reports.program_report``)."""
+    from mentormatch_desktop.services.reports import program_report
+
+    engine = create_engine(database_url)
+    try:
+        return program_report(engine, path, filters, progress=progress, cancel=cancel)
     finally:
         engine.dispose()

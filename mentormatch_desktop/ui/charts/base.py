@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 import pyqtgraph as pg
+from pyqtgraph.graphicsItems.ViewBox.ViewBoxMenu import ViewBoxMenu
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -19,6 +20,31 @@ from PySide6.QtWidgets import (
 
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.widgets import card
+
+
+class LazyMenuViewBox(pg.ViewBox):
+    """A ViewBox whose right-click menu is built on first use, not with the plot.
+
+    pyqtgraph builds the menu (two axis panels of widgets) in every ViewBox's constructor:
+    about a third of the time it takes to make a chart, paid on the GUI thread for twelve
+    charts when the Dashboard opens, for a menu few users ever open.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs["enableMenu"] = False
+        super().__init__(*args, **kwargs)
+        self.state["enableMenu"] = True  # enabled; ``getMenu`` builds it when first asked
+
+    def getMenu(self, ev: object) -> object:
+        if self.menu is None and self.menuEnabled():
+            self.menu = ViewBoxMenu(self)
+            self.updateViewLists()
+        return self.menu
+
+    def getContextMenus(self, event: object) -> list[object]:
+        menu = self.getMenu(event) if self.menuEnabled() else None
+        return menu.actions() if menu is not None else []
+
 
 SERIES_COLOURS = ("#3b6fd8", "#e07b39", "#2e9d5b", "#c53030", "#8e5ea2", "#7f8c8d", "#c9a227")
 
@@ -74,7 +100,7 @@ class ChartPanel(QWidget):
     def plot_widget(self) -> pg.PlotWidget:
         """A themed PlotWidget added to the card, with hover and click hooks wired."""
         palette = theme.current()
-        plot = pg.PlotWidget(background=palette.surface)
+        plot = pg.PlotWidget(background=palette.surface, viewBox=LazyMenuViewBox())
         plot.setMinimumHeight(190)
         item = plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.15)

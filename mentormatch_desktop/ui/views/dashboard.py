@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.engine import make_url
 
 from mentormatch_desktop.analytics import DashboardData, Filters, compute_dashboard, drill
 from mentormatch_desktop.analytics.filters import FilterChoices, filter_choices
@@ -512,5 +513,17 @@ class DashboardView(View):
             self.progress.stop()
             self.status_label.setText(f"Could not write the report: {error.message}")
 
-        return self.run(program_report, self.context.engine, path, filters, progress=True,
-                        cancel=True, on_success=done, on_error=failed)  # fmt: skip
+        url = self.context.database_url
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+            # an in-memory database exists only in this process
+            return self.run(program_report, self.context.engine, path, filters, progress=True,
+                            cancel=True, on_success=done, on_error=failed)  # fmt: skip
+        # matplotlib draws the charts in another process: in a worker thread it held the
+        # interpreter lock long enough to freeze the window (issue 12)
+        from mentormatch_desktop.services.process_jobs import program_report_job
+        from mentormatch_desktop.ui.processes import run_in_process
+
+        return run_in_process(program_report_job, url, str(path), filters, progress=True,
+                              cancel=True, on_success=done, on_error=failed,
+                              owner=self)  # fmt: skip
