@@ -266,3 +266,14 @@ def test_active_pairs_tile_counts_what_its_click_lists(qtbot, dashboard: Dashboa
     dialog = dashboard.show_mentorships("Active mentorships", drill.running(dashboard.data))
     assert dialog.model.rowCount() == shown
     dialog.close()
+
+
+def test_chart_context_menu_is_built_on_first_use(dashboard: DashboardView) -> None:
+    """The pyqtgraph menu is not built with the chart (it slowed the first open) but is
+    still there when asked for."""
+    box = dashboard.panels["funnel"].plot.getPlotItem().getViewBox()
+    assert box.menu is None and box.menuEnabled()
+    menu = box.getMenu(None)
+    assert menu is not None and box.menu is menu
+    assert [a.text() for a in box.getContextMenus(None)] == [a.text() for a in menu.actions()]
+    assert any("View All" in a.text() for a in menu.actions())
