@@ -110,13 +110,14 @@ def measure(database_url: str, *, heavy: bool) -> list[tuple[str, float, float]]
 
     scratch = tempfile.mkdtemp(prefix="gui-stalls-")
 
-    def start_up() -> None:
-        from mentormatch_desktop.config import load_settings
-        from mentormatch_desktop.ui import theme
-        from mentormatch_desktop.ui.context import AppContext
-        from mentormatch_desktop.ui.main_window import MainWindow
-        from mentormatch_desktop.ui.startup import start
+    # Imported before the window exists, as ``app.py`` does: no window can freeze yet.
+    from mentormatch_desktop.config import load_settings
+    from mentormatch_desktop.ui import theme
+    from mentormatch_desktop.ui.context import AppContext
+    from mentormatch_desktop.ui.main_window import MainWindow
+    from mentormatch_desktop.ui.startup import start
 
+    def start_up() -> None:
         theme.apply_theme(app, "light")
         context = AppContext(load_settings(database_url))
         settings = QSettings(str(Path(scratch) / "settings.ini"), QSettings.Format.IniFormat)
