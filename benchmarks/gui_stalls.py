@@ -13,6 +13,8 @@ the longest stall per action and per database; the last line is ``max stall: N m
 Target (issue 12): no action over 100 ms.
 
 ``--database URL`` measures one existing database only (used for each child process).
+``GUI_STALLS_PROFILE=text`` prints a cProfile (by cumulative time) of every action whose
+name contains ``text``, to find what runs on the GUI thread.
 """
 
 from __future__ import annotations
