@@ -178,6 +178,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.exit_when_shown:
         _exit_when_shown(app)
     code = app.exec()
+    # Work still running (the start-up preload, a query) ends before the objects it reports
+    # to are torn down; otherwise it dies with "Signal source has been deleted".
+    from PySide6.QtCore import QThreadPool
+
+    QThreadPool.globalInstance().waitForDone(15_000)
     context.close()
     return code
 

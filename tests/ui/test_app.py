@@ -39,3 +39,21 @@ def test_flags() -> None:
     args = parse_args(["--database", "sqlite:///x.db", "--screenshots", "out"])
     assert args.database == "sqlite:///x.db" and args.screenshots == Path("out")
     assert parse_args([]).screenshots is None
+
+
+def test_quitting_while_start_up_work_runs_leaves_no_traceback(tmp_path: Path) -> None:
+    """``--exit-when-shown`` quits as soon as the window is up, while the start-up work (the
+    demo, the preload) is still running: it must end before the objects it reports to go."""
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "mentormatch_desktop", "--demo", "--exit-when-shown"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "window shown" in done.stdout
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
