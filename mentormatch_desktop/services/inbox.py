@@ -460,6 +460,17 @@ def post_announcement(
     return sent
 
 
+def announcement_audience(ctx: ServiceContext, program_id: int) -> dict[str | None, int]:
+    """How many active members a program's announcement reaches: per cohort (None for the
+    members in no cohort); their sum is the whole program."""
+    rows = ctx.session.execute(
+        sa.select(Enrolment.cohort, sa.func.count(sa.distinct(Enrolment.person_id)))
+        .where(Enrolment.program_id == program_id, Enrolment.status == EnrolmentStatus.ACTIVE)
+        .group_by(Enrolment.cohort)
+    ).all()
+    return {cohort: int(n) for cohort, n in rows}
+
+
 def edit_message(ctx: ServiceContext, message_id: int, body: str) -> MessageView:
     """Change one's own message within :data:`EDIT_WINDOW` of sending it."""
     message = _own_recent(ctx, message_id, "edit")

@@ -21,7 +21,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -349,3 +349,242 @@ def test_live_listener_reconnects_and_catches_up(qtbot, pair: Pair, alan_window)
     assert live._listener.backend_pid() != pid
     pair.send_as_ada("and this one through the new listener")
     qtbot.waitUntil(lambda: "through the new listener" in view.conversation_text(), timeout=5_000)
+
+
+# ---- editing and deleting one's own messages --------------------------------------------
+
+
+def _open(qtbot, pair: Pair, window: MainWindow):
+    view = window.navigate("inbox")
+    qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
+    view.open_thread(pair.thread)
+    qtbot.waitUntil(lambda: "reading list" in view.conversation_text(), timeout=30_000)
+    return view
+
+
+def _send(qtbot, view, text: str) -> inbox.MessageView:
+    view.composer.setPlainText(text)
+    view.send()
+    qtbot.waitUntil(lambda: any(m.body == text for m in view.messages), timeout=30_000)
+    return next(m for m in view.messages if m.body == text)
+
+
+def _point_of(view, message_id: int):
+    """Where a message is on screen (its first line, viewport coordinates)."""
+    from PySide6.QtGui import QTextCursor
+
+    [position] = [pos for pos, mid in view._anchors if mid == message_id]
+    cursor = QTextCursor(view.view.document())
+    cursor.setPosition(position + 1)
+    view.view.ensureCursorVisible()
+    view.view.setTextCursor(cursor)
+    view.view.ensureCursorVisible()
+    return view.view.cursorRect(cursor).center()
+
+
+def _stored(pair: Pair, message_id: int) -> tuple[str, object, object]:
+    with pair.owner.connect() as c:
+        return tuple(
+            c.execute(
+                sa.text("SELECT body, edited_at, deleted_at FROM messages WHERE id = :i"),
+                {"i": message_id},
+            ).one()
+        )
+
+
+def test_editing_and_deleting_own_message_from_the_conversation(
+    qtbot, pair: Pair, alan_window
+) -> None:
+    view = _open(qtbot, pair, alan_window)
+    mine = _send(qtbot, view, "Thursday wroks for me")
+    # the message under the mouse is the one the context menu acts on
+    assert view.message_at(_point_of(view, mine.id)).id == mine.id
+    ada_message = view.messages[0]
+    assert view.message_at(_point_of(view, ada_message.id)).id == ada_message.id
+    menu = view.message_menu(mine)
+    edit, delete = menu.actions()[:2]
+    assert (edit.text(), edit.isEnabled()) == ("Edit message", True)
+    assert (delete.text(), delete.isEnabled()) == ("Delete message", True)
+    assert f"mm:edit:{mine.id}" in view.view.toHtml()  # the inline "Edit · Delete" links
+    # Ada's message: not Alan's to change
+    theirs = view.message_menu(ada_message).actions()[:2]
+    assert [a.isEnabled() for a in theirs] == [False, False]
+    assert "only edit or delete your own" in theirs[0].toolTip()
+    assert f"mm:edit:{ada_message.id}" not in view.view.toHtml()
+
+    edit.trigger()  # the composer now edits the message
+    assert view.editing == mine.id and view.edit_bar.isVisibleTo(view)
+    assert view.composer.toPlainText() == "Thursday wroks for me"
+    assert view.send_button.text() == "Save"
+    view.composer.setPlainText("Thursday works for me")
+    view.send()
+    qtbot.waitUntil(lambda: "Thursday works for me" in view.conversation_text(), timeout=30_000)
+    assert "wroks" not in view.conversation_text()
+    assert "edited" in view.conversation_text()
+    assert view.editing is None and view.send_button.text() == "Send"
+    body, edited_at, deleted_at = _stored(pair, mine.id)
+    assert (body, deleted_at) == ("Thursday works for me", None) and edited_at is not None
+    assert len([m for m in view.messages if m.id == mine.id]) == 1  # changed, not added
+    view.view.resize(900, 400)
+    alan_window.resize(1280, 760)
+    view.grab().save("/tmp/inbox_edited.png")
+
+    view.delete_message(mine.id, confirm=False)
+    qtbot.waitUntil(lambda: "Message deleted" in view.conversation_text(), timeout=30_000)
+    assert "Thursday works for me" not in view.conversation_text()
+    assert f"mm:edit:{mine.id}" not in view.view.toHtml()
+    body, _edited, deleted_at = _stored(pair, mine.id)
+    assert body == "" and deleted_at is not None
+    gone = view.message_menu(next(m for m in view.messages if m.id == mine.id)).actions()[:2]
+    assert [a.isEnabled() for a in gone] == [False, False]
+    assert gone[0].toolTip() == "This message was deleted."
+    view.grab().save("/tmp/inbox_deleted.png")
+    # Ada sees it deleted too
+    actor = Actor(person_id=pair.ids["ada"], login=None, role=AppRole.PARTICIPANT)
+    with unit_of_work(pair.owner, plugins=pair.host, actor=actor) as ctx:
+        [shown] = [m for m in inbox.read_page(ctx, pair.thread).messages if m.id == mine.id]
+    assert shown.deleted and shown.body == ""
+
+
+def test_own_message_older_than_the_window_cannot_be_changed(
+    qtbot, pair: Pair, alan_window
+) -> None:
+    view = _open(qtbot, pair, alan_window)
+    mine = _send(qtbot, view, "An old message")
+    with pair.owner.begin() as c:  # sent 20 minutes ago
+        c.execute(
+            sa.text("UPDATE messages SET created_at = :t WHERE id = :i"),
+            {"t": datetime.now(UTC) - inbox.EDIT_WINDOW - timedelta(minutes=5), "i": mine.id},
+        )
+    view.open_thread(pair.thread)
+    qtbot.waitUntil(
+        lambda: any(
+            m.id == mine.id and datetime.now(UTC) - _aware(m.created_at) > inbox.EDIT_WINDOW
+            for m in view.messages
+        ),
+        timeout=30_000,
+    )
+    message = next(m for m in view.messages if m.id == mine.id)
+    edit, delete = view.message_menu(message).actions()[:2]
+    assert [edit.isEnabled(), delete.isEnabled()] == [False, False]
+    assert "for 15 minutes after sending" in edit.toolTip()
+    assert edit.toolTip() == delete.toolTip()
+    assert f"mm:edit:{mine.id}" not in view.view.toHtml()
+    assert view.start_edit(mine.id) is False and view.editing is None
+    assert view.delete_message(mine.id, confirm=False) is None
+    assert "15 minutes" in view.banner.message.text()
+    assert _stored(pair, mine.id)[0] == "An old message"  # nothing changed
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# ---- a coordinator's announcement ---------------------------------------------------------
+
+
+@pytest.fixture
+def coordinator_window(
+    qtbot, pair: Pair, tmp_path: Path, shared_plugin_host: PluginHost
+) -> Iterator[MainWindow]:
+    """A coordinator's app: the local coordinator on SQLite, a coordinator's own login
+    (row-level security on) on PostgreSQL."""
+    login = None
+    url = pair.url
+    if pair.postgres:
+        from mentormatch_desktop.services.org import grant_login
+        from mentormatch_desktop.storage.models import Person
+
+        with transaction(pair.owner) as s:
+            s.add(
+                Person(
+                    full_name="Katherine Johnson",
+                    email="katherine@example.org",
+                    time_zone="Europe/London",
+                )
+            )
+        login = f"mm_kj_{uuid.uuid4().hex[:8]}"
+        with unit_of_work(pair.owner, plugins=shared_plugin_host) as ctx:
+            grant_login(ctx, "katherine@example.org", "coordinator", login=login)
+        url = make_url(pair.url).set(username=login, password=None).render_as_string(False)
+    signed = sign_in(url)
+    assert signed.identity.role in ("coordinator", "owner")
+    context = AppContext(
+        Settings(database_url=signed.url),
+        engine=signed.engine,
+        identity=signed.identity,
+        plugin_host=shared_plugin_host,
+    )
+    window = MainWindow(
+        context, settings=QSettings(str(tmp_path / "c.ini"), QSettings.Format.IniFormat)
+    )
+    qtbot.addWidget(window)
+    window.show()
+    context.mark_connected()
+    window.set_ready()
+    yield window
+    window.close()
+    wait_idle(30)
+    context.close()
+    if login is not None:
+        with pair.owner.begin() as c:
+            c.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :u"
+                ),
+                {"u": login},
+            )
+            c.execute(sa.text(f'DROP OWNED BY "{login}"'))
+            c.execute(sa.text(f'DROP ROLE "{login}"'))
+
+
+def test_coordinator_sends_an_announcement_from_programs(
+    qtbot, pair: Pair, coordinator_window, alan_window
+) -> None:
+    programs = coordinator_window.navigate("programs")
+    qtbot.waitUntil(lambda: programs.announce_button.isEnabled(), timeout=30_000)
+    assert programs.announce_button.isVisible()
+    dialog = programs.new_announcement(show=False)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.cohort.count() > 0, timeout=30_000)
+    assert dialog.program.currentData() == pair.ids["program"]
+    assert dialog.recipients() == 5  # the five enrolled in Spring mentoring
+    assert dialog.reach.text() == "Reaches 5 active participants."
+    assert not dialog.send_button.isEnabled()  # no subject or text yet
+    dialog.subject.setText("Kick-off on Thursday")
+    dialog.body.setPlainText("Welcome to Spring mentoring!\nAgenda: https://example.org/kickoff")
+    assert dialog.send_button.isEnabled()
+    dialog.resize(620, 480)
+    dialog.show()
+    dialog.grab().save("/tmp/announcement_dialog.png")
+    dialog.send()
+    qtbot.waitUntil(lambda: dialog.sent is not None, timeout=30_000)
+    sent = dialog.sent
+    assert not sent.fanout_pending
+    with pair.owner.connect() as c:
+        kind, program_id = c.execute(
+            sa.text("SELECT kind, program_id FROM threads WHERE id = :t"), {"t": sent.thread_id}
+        ).one()
+        members = c.execute(
+            sa.text("SELECT count(*) FROM thread_participants WHERE thread_id = :t"),
+            {"t": sent.thread_id},
+        ).scalar_one()
+        deliveries = c.execute(
+            sa.text(
+                "SELECT count(DISTINCT recipient_id), count(*) FROM message_deliveries"
+                " WHERE message_id = :m AND topic = 'announcement'"
+            ),
+            {"m": sent.message_id},
+        ).one()
+    assert (kind, program_id) == ("announcement", pair.ids["program"])
+    assert members == (6 if pair.postgres else 5)  # + the coordinator when a person
+    # queued in the same unit of work, one per recipient (e-mail by default)
+    assert deliveries == (5, sent.deliveries) and sent.deliveries >= 5
+    # Alan's open app shows it, read-only
+    view = alan_window.navigate("inbox")
+    qtbot.waitUntil(lambda: sent.thread_id in view.thread_ids(), timeout=30_000)
+    view.open_thread(sent.thread_id)
+    qtbot.waitUntil(lambda: "Agenda" in view.conversation_text(), timeout=30_000)
+    assert view.read_only_hint.isVisibleTo(view) and not view.composer_box.isVisibleTo(view)
+    alan_window.resize(1280, 760)
+    alan_window.grab().save("/tmp/announcement_in_inbox.png")

@@ -3,7 +3,10 @@
 Left, the threads (newest first, unread in bold with a count, a preview of the last message)
 and a search box over all of one's own messages; right, the open conversation (a page of 50
 messages at a time, "Load earlier messages" fetching the page before) and the composer
-(Ctrl+Enter sends). Opening a thread marks it read. Everything runs in workers through
+(Ctrl+Enter sends). Opening a thread marks it read. One's own messages can be edited or
+deleted for :data:`~mentormatch_desktop.services.inbox.EDIT_WINDOW` after sending them:
+"Edit" and "Delete" links on the message and the same in its context menu (right click);
+afterwards the menu's actions are disabled, with a tooltip saying why. Everything runs in workers through
 :mod:`mentormatch_desktop.services.inbox` as the signed-in person.
 
 The screen re-reads when ``AppContext.inbox_changed`` fires: a notification woke the app
@@ -14,20 +17,25 @@ and the screen is visible, it is marked read straight away.
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QModelIndex, QRect, QSize, Qt, QUrl
+from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMenu,
+    QMessageBox,
     QPlainTextEdit,
     QSplitter,
     QStackedWidget,
@@ -77,6 +85,29 @@ def short_time(value: datetime | None, now: datetime | None = None) -> str:
     if local.year == today.year:
         return f"{local.day} {local:%b}"
     return f"{local.day} {local:%b %Y}"
+
+
+def _aware(value: datetime) -> datetime:
+    """Stored times are UTC; SQLite gives them back without a zone."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def change_refusal(
+    m: inbox.MessageView, me: int | None, now: datetime | None = None
+) -> str | None:
+    """Why the signed-in person may not edit or delete ``m`` (None: they may)."""
+    if m.deleted:
+        return "This message was deleted."
+    if me is None or m.sender_id != me:
+        return "You can only edit or delete your own messages."
+    minutes = int(inbox.EDIT_WINDOW.total_seconds() // 60)
+    if (now or datetime.now(UTC)) - _aware(m.created_at) > inbox.EDIT_WINDOW:
+        sent = _aware(m.created_at).astimezone()
+        return (
+            f"Messages can be edited or deleted for {minutes} minutes after sending; "
+            f"this one was sent at {sent:%H:%M}."
+        )
+    return None
 
 
 def message_html(text: str) -> str:
@@ -207,6 +238,8 @@ class InboxView(View):
         self.results: list[inbox.MessageView] | None = None
         self._task: Task | None = None
         self._pending: _Request | None = None
+        self.editing: int | None = None  # the message the composer is editing
+        self._anchors: list[tuple[int, int]] = []  # (document position, message id)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
@@ -294,12 +327,23 @@ class InboxView(View):
         self.view.setOpenExternalLinks(False)
         self.view.setOpenLinks(False)
         self.view.anchorClicked.connect(self._anchor)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.setFrameShape(QTextBrowser.Shape.NoFrame)
         self.view.setStyleSheet(
             f"QTextBrowser {{ border: none; background: {theme.current().surface}; }}"
         )
         self.view.document().setDocumentMargin(14)
         conv.addWidget(self.view, 1)
+        self.edit_bar = QWidget(objectName="editBar")
+        edit_row = QHBoxLayout(self.edit_bar)
+        edit_row.setContentsMargins(18, 8, 12, 0)
+        self.edit_label = QLabel("Editing your message", objectName="hint")
+        edit_row.addWidget(self.edit_label, 1)
+        self.cancel_edit_button = make_button("Cancel", on_click=self.cancel_edit)
+        edit_row.addWidget(self.cancel_edit_button)
+        self.edit_bar.hide()
+        conv.addWidget(self.edit_bar)
         composer = QWidget()
         comp = QHBoxLayout(composer)
         comp.setContentsMargins(12, 10, 12, 12)
@@ -317,6 +361,9 @@ class InboxView(View):
             shortcut = QShortcut(QKeySequence(keys), self.composer)
             shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(self.send)
+        escape = QShortcut(QKeySequence("Escape"), self.composer)
+        escape.setContext(Qt.ShortcutContext.WidgetShortcut)
+        escape.activated.connect(self.cancel_edit)
         self.read_only_hint = QLabel("Announcements are read-only.", objectName="hint")
         self.read_only_hint.setContentsMargins(18, 8, 18, 12)
         self.read_only_hint.hide()
@@ -346,6 +393,8 @@ class InboxView(View):
 
     def open_thread(self, thread_id: int, *, mark: bool = True) -> Task | None:
         """Show ``thread_id`` (its newest page) and mark it read (unless ``mark`` is False)."""
+        if thread_id != self.thread_id:
+            self.cancel_edit()
         self.thread_id = thread_id
         self.messages, self.older = [], None
         self._select(thread_id)
@@ -507,6 +556,7 @@ class InboxView(View):
                 "This is the start of the conversation.</p>"
             )
         last_day = None
+        now = datetime.now(UTC)
         for m in self.messages:
             local = (
                 m.created_at.astimezone()
@@ -528,10 +578,18 @@ class InboxView(View):
                 body = message_html(m.body)
             edited = " · edited" if m.edited_at and not m.deleted else ""
             who = "You" if mine else html.escape(m.sender_name)
+            actions = ""
+            if mine and change_refusal(m, self.me, now) is None:
+                link = f"color:{p.accent_text}; text-decoration:none"
+                actions = (
+                    f"&nbsp;&nbsp;<a href='mm:edit:{m.id}' style='{link}'>Edit</a>"
+                    f"&nbsp;·&nbsp;<a href='mm:delete:{m.id}' style='{link}'>Delete</a>"
+                )
             meta = (
+                f"<a name='mm-msg-{m.id}'></a>"
                 f"<span style='font-weight:600'>{who}</span>"
                 f"<span style='color:{p.muted}; font-size:9pt'>"
-                f"&nbsp;&nbsp;{local:%H:%M}{edited}</span>"
+                f"&nbsp;&nbsp;{local:%H:%M}{edited}{actions}</span>"
             )
             colour = p.accent_soft if mine else p.surface_alt
             bubble = f"<td bgcolor='{colour}' style='padding:8px 12px'>{meta}<br>{body}</td>"
@@ -546,14 +604,73 @@ class InboxView(View):
         at_end = bar.value() >= bar.maximum() - 4
         keep = bar.maximum() - bar.value()
         self.view.setHtml("".join(parts))
+        self._index_anchors()
         if scroll_to_end == "end" or (scroll_to_end == "follow" and at_end):
             bar.setValue(bar.maximum())
         else:
             bar.setValue(max(0, bar.maximum() - keep))
 
+    def _index_anchors(self) -> None:
+        """Where each message starts in the document, to find the one under the mouse."""
+        anchors: list[tuple[int, int]] = []
+        block = self.view.document().begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                fragment = it.fragment()
+                for name in fragment.charFormat().anchorNames():
+                    if name.startswith("mm-msg-"):
+                        anchors.append((fragment.position(), int(name[7:])))
+                it += 1
+            block = block.next()
+        self._anchors = sorted(anchors)
+
+    def message_at(self, pos: QPoint) -> inbox.MessageView | None:
+        """The message shown at ``pos`` (viewport coordinates of the conversation)."""
+        where = self.view.cursorForPosition(pos).position()
+        i = bisect.bisect_right(self._anchors, (where, 1 << 62)) - 1
+        if i < 0:
+            return None
+        wanted = self._anchors[i][1]
+        return next((m for m in self.messages if m.id == wanted), None)
+
+    def message_menu(self, message: inbox.MessageView) -> QMenu:
+        """Edit and delete ``message`` — disabled, with the reason as tooltip, if not allowed."""
+        menu = QMenu(self.view)
+        menu.setToolTipsVisible(True)
+        refusal = change_refusal(message, self.me)
+        edit = menu.addAction("Edit message")
+        edit.triggered.connect(lambda: self.start_edit(message.id))
+        delete = menu.addAction("Delete message")
+        delete.triggered.connect(lambda: self.delete_message(message.id))
+        for action in (edit, delete):
+            action.setEnabled(refusal is None)
+            if refusal is not None:
+                action.setToolTip(refusal)
+        if not message.deleted and message.body:
+            menu.addSeparator()
+            copy = menu.addAction("Copy text")
+            body = message.body
+            copy.triggered.connect(lambda: QApplication.clipboard().setText(body))
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        message = self.message_at(pos)
+        if message is None:
+            self.view.createStandardContextMenu().exec(self.view.viewport().mapToGlobal(pos))
+            return
+        self.message_menu(message).exec(self.view.viewport().mapToGlobal(pos))
+
     def _anchor(self, url: QUrl) -> None:
-        if url.toString() == "mm:older":
+        target = url.toString()
+        if target == "mm:older":
             self.load_older()
+            return
+        if target.startswith("mm:edit:"):
+            self.start_edit(int(target[8:]))
+            return
+        if target.startswith("mm:delete:"):
+            self.delete_message(int(target[10:]))
             return
         from PySide6.QtGui import QDesktopServices
 
@@ -591,6 +708,8 @@ class InboxView(View):
         thread_id = self.thread_id
         if thread_id is None or not text.strip():
             return None
+        if self.editing is not None:
+            return self._save_edit(self.editing, text)
         self.send_button.setEnabled(False)
         self.composer.setReadOnly(True)
 
@@ -619,6 +738,115 @@ class InboxView(View):
             )
 
         return self.run(self.in_unit_of_work(write), on_success=sent, on_error=failed)
+
+    # -- editing and deleting one's own messages -------------------------------------------
+    def _message(self, message_id: int) -> inbox.MessageView | None:
+        return next((m for m in self.messages if m.id == message_id), None)
+
+    def start_edit(self, message_id: int) -> bool:
+        """Put the message into the composer to change it (False if that is not allowed)."""
+        message = self._message(message_id)
+        if message is None:
+            return False
+        refusal = change_refusal(message, self.me)
+        if refusal is not None:
+            self.banner.show_message(refusal, "warning")
+            return False
+        self.editing = message_id
+        self.composer.setPlainText(message.body)
+        self.composer.setFocus()
+        self.edit_label.setText(
+            f"Editing your message of {_aware(message.created_at).astimezone():%H:%M} "
+            "· Esc to cancel"
+        )
+        self.edit_bar.show()
+        self.send_button.setText("Save")
+        return True
+
+    def cancel_edit(self) -> None:
+        if self.editing is None:
+            return
+        self.editing = None
+        self.edit_bar.hide()
+        self.send_button.setText("Send")
+        self.composer.clear()
+
+    def _changed(self, thread_id: int) -> Callable[[InboxState], None]:
+        def shown(state: InboxState) -> None:
+            self._loaded(state, fresh=False)
+            self.context.inbox_changed.emit({"thread_ids": [thread_id], "source": id(self)})
+
+        return shown
+
+    def _change_failed(self, error: TaskError) -> None:
+        exc = error.exception
+        self.banner.show_message(
+            exc.message if isinstance(exc, MessagingError) else error.message, "error"
+        )
+        self.reload()
+
+    def _save_edit(self, message_id: int, text: str) -> Task | None:
+        thread_id = self.thread_id
+        assert thread_id is not None
+        self.send_button.setEnabled(False)
+        self.composer.setReadOnly(True)
+
+        def write(ctx: ServiceContext) -> InboxState:
+            inbox.edit_message(ctx, message_id, text)
+            return self._read_state(ctx, thread_id)
+
+        def saved(state: InboxState) -> None:
+            self.composer.setReadOnly(False)
+            self.cancel_edit()
+            self._changed(thread_id)(state)
+
+        def failed(error: TaskError) -> None:
+            self.composer.setReadOnly(False)
+            self._update_send()
+            self._change_failed(error)
+
+        return self.run(self.in_unit_of_work(write), on_success=saved, on_error=failed)
+
+    def delete_message(self, message_id: int, *, confirm: bool = True) -> Task | None:
+        """Delete one's own message (after asking, unless ``confirm`` is False)."""
+        message = self._message(message_id)
+        thread_id = self.thread_id
+        if message is None or thread_id is None:
+            return None
+        refusal = change_refusal(message, self.me)
+        if refusal is not None:
+            self.banner.show_message(refusal, "warning")
+            return None
+        if confirm:
+            answer = QMessageBox.question(
+                self,
+                "Delete message",
+                "Delete this message for everyone in the conversation? "
+                "Notifications not yet sent are cancelled.",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return None
+        if self.editing == message_id:
+            self.cancel_edit()
+
+        def remove(ctx: ServiceContext) -> InboxState:
+            inbox.delete_message(ctx, message_id)
+            return self._read_state(ctx, thread_id)
+
+        return self.run(
+            self.in_unit_of_work(remove),
+            on_success=self._changed(thread_id),
+            on_error=self._change_failed,
+        )
+
+    @staticmethod
+    def _read_state(ctx: ServiceContext, thread_id: int) -> InboxState:
+        page = inbox.read_page(ctx, thread_id)
+        threads = inbox.list_threads(ctx)
+        previews = inbox.last_messages(ctx, [t.id for t in threads])
+        return InboxState(threads, previews, thread_id, page)
 
     def toggle_mute(self) -> Task | None:
         current = self._current_summary()

@@ -32,6 +32,7 @@ from mentormatch_desktop.services.programs import (
     ProgramValidationError,
 )
 from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.views.announcement_dialog import AnnouncementDialog
 from mentormatch_desktop.ui.views.base import View
 from mentormatch_desktop.ui.views.program_rules import RulesBox, date_edit, pydate, qdate
 from mentormatch_desktop.ui.views.ranking_preview import (
@@ -79,6 +80,13 @@ class ProgramsView(View):
             "Programs",
             "Each program has its own format, schedule, matching criteria and rules.",
         )
+        self.announce_button = header.add_action("New announcement", "send")
+        self.announce_button.setToolTip(
+            "Write to the active participants of the selected program (or one cohort)"
+        )
+        self.announce_button.clicked.connect(self.new_announcement)
+        self.announce_button.setVisible(context.actor.is_coordinator)
+        self.announce_button.setEnabled(False)
         self.new_button = header.add_action("New program", "add", primary=True)
         self.new_button.clicked.connect(self.new_program)
         layout.addWidget(header)
@@ -232,6 +240,7 @@ class ProgramsView(View):
             if self.programs:
                 self.list.setCurrentRow(row)
                 self._on_selected(row)
+        self.announce_button.setEnabled(bool(self.programs))
         self.loaded.emit()
 
     def _on_selected(self, row: int) -> None:
@@ -249,6 +258,17 @@ class ProgramsView(View):
             # never reports changes.
             self.preview.set_program(program.id, self.sliders.weights())
             self.preview.request(self.sliders.weights(), immediately=True)
+
+    def new_announcement(self, *, show: bool = True) -> AnnouncementDialog:
+        """The announcement dialog for the selected program (``show`` False: not opened,
+        for tests)."""
+        dialog = AnnouncementDialog(
+            self, [(p.id, p.name) for p in self.programs], self.current_id, parent=self
+        )
+        dialog.setModal(True)
+        if show:
+            dialog.open()
+        return dialog
 
     def new_program(self) -> None:
         """An empty form with default weights; nothing is written until Save."""
