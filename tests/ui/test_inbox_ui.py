@@ -417,6 +417,7 @@ def test_editing_and_deleting_own_message_from_the_conversation(
     assert view.composer.toPlainText() == "Thursday wroks for me"
     assert view.send_button.text() == "Save"
     view.composer.setPlainText("Thursday works for me")
+    view.grab().save("/tmp/inbox_editing.png")
     view.send()
     qtbot.waitUntil(lambda: "Thursday works for me" in view.conversation_text(), timeout=30_000)
     assert "wroks" not in view.conversation_text()
@@ -465,7 +466,11 @@ def test_own_message_older_than_the_window_cannot_be_changed(
         timeout=30_000,
     )
     message = next(m for m in view.messages if m.id == mine.id)
-    edit, delete = view.message_menu(message).actions()[:2]
+    menu = view.message_menu(message)
+    edit, delete = menu.actions()[:2]
+    menu.popup(view.view.viewport().mapToGlobal(_point_of(view, mine.id)))
+    menu.grab().save("/tmp/inbox_menu_expired.png")
+    menu.close()
     assert [edit.isEnabled(), delete.isEnabled()] == [False, False]
     assert "for 15 minutes after sending" in edit.toolTip()
     assert edit.toolTip() == delete.toolTip()
@@ -586,5 +591,6 @@ def test_coordinator_sends_an_announcement_from_programs(
     view.open_thread(sent.thread_id)
     qtbot.waitUntil(lambda: "Agenda" in view.conversation_text(), timeout=30_000)
     assert view.read_only_hint.isVisibleTo(view) and not view.composer_box.isVisibleTo(view)
+    qtbot.waitUntil(lambda: alan_window.badge("inbox") == 2, timeout=30_000)  # read on opening
     alan_window.resize(1280, 760)
     alan_window.grab().save("/tmp/announcement_in_inbox.png")

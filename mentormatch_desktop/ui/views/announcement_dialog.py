@@ -157,6 +157,8 @@ class AnnouncementDialog(QDialog):
             )
             self._update()
 
-        self._task = self.view.run(self.view.in_unit_of_work(post), on_success=done, on_error=failed)
+        self._task = self.view.run(
+            self.view.in_unit_of_work(post), on_success=done, on_error=failed
+        )
         self._update()
         return self._task

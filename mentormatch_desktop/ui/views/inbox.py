@@ -6,8 +6,8 @@ messages at a time, "Load earlier messages" fetching the page before) and the co
 (Ctrl+Enter sends). Opening a thread marks it read. One's own messages can be edited or
 deleted for :data:`~mentormatch_desktop.services.inbox.EDIT_WINDOW` after sending them:
 "Edit" and "Delete" links on the message and the same in its context menu (right click);
-afterwards the menu's actions are disabled, with a tooltip saying why. Everything runs in workers through
-:mod:`mentormatch_desktop.services.inbox` as the signed-in person.
+afterwards the menu's actions are disabled, with a tooltip saying why. Everything runs in
+workers through :mod:`mentormatch_desktop.services.inbox` as the signed-in person.
 
 The screen re-reads when ``AppContext.inbox_changed`` fires: a notification woke the app
 (PostgreSQL LISTEN/NOTIFY) or the poll saw a change (SQLite) — see ``ui/live.py`` — so a
@@ -92,9 +92,7 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def change_refusal(
-    m: inbox.MessageView, me: int | None, now: datetime | None = None
-) -> str | None:
+def change_refusal(m: inbox.MessageView, me: int | None, now: datetime | None = None) -> str | None:
     """Why the signed-in person may not edit or delete ``m`` (None: they may)."""
     if m.deleted:
         return "This message was deleted."
