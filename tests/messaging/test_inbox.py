@@ -183,6 +183,25 @@ def test_announcement_reaches_the_program_read_only(engine, org, as_person):
             inbox.send_message(ctx, summary.id, "thanks!")
 
 
+def test_announcement_audience_counts_per_cohort(engine, org, as_person):
+    """What the "New announcement" dialog shows: active members per cohort, and a cohort's
+    announcement reaches that cohort only."""
+    with engine.begin() as c:
+        c.execute(
+            sa.text("UPDATE enrolments SET cohort = 'A' WHERE program_id = :p AND person_id = :a"),
+            {"p": org["program"], "a": org["alan"]},
+        )
+    with as_person(None, AppRole.COORDINATOR) as ctx:
+        audience = inbox.announcement_audience(ctx, org["program"])
+        assert audience == {None: 4, "A": 1}
+        sent = inbox.post_announcement(ctx, org["program"], "Cohort A", "Hello A", cohort="A")
+    assert sent.deliveries == 1
+    with as_person(org["alan"]) as ctx:
+        assert [t.subject for t in inbox.list_threads(ctx)] == ["Cohort A"]
+    with as_person(org["mary"]) as ctx:
+        assert inbox.list_threads(ctx) == []
+
+
 def test_group_thread_for_a_peer_circle(org, as_person):
     with as_person(org["mary"]) as ctx:
         thread = inbox.create_group_thread(ctx, [org["zora"], org["alan"]], "Sales circle")
