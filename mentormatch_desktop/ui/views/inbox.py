@@ -759,6 +759,7 @@ class InboxView(View):
         )
         self.edit_bar.show()
         self.send_button.setText("Save")
+        self.send_button.setIcon(theme.icon("check", theme.current().on_accent, 18))
         return True
 
     def cancel_edit(self) -> None:
@@ -767,6 +768,7 @@ class InboxView(View):
         self.editing = None
         self.edit_bar.hide()
         self.send_button.setText("Send")
+        self.send_button.setIcon(theme.icon("send", theme.current().on_accent, 18))
         self.composer.clear()
 
     def _changed(self, thread_id: int) -> Callable[[InboxState], None]:
