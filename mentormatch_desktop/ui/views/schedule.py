@@ -41,6 +41,7 @@ from mentormatch_desktop.ui.views.availability_grid import AvailabilityGrid
 from mentormatch_desktop.ui.views.base import View
 from mentormatch_desktop.ui.views.calendar_settings import CalendarSettingsDialog
 from mentormatch_desktop.ui.views.find_time import FindTimeDialog, LogSessionDialog, when
+from mentormatch_desktop.ui.views.nudges_panel import NudgesPanel
 from mentormatch_desktop.ui.widgets import (
     Banner,
     PageHeader,
@@ -112,6 +113,11 @@ class ScheduleView(View):
         self.tabs.addTab(self._sessions_tab(), "Sessions")
         self.tabs.addTab(self._availability_tab(), "Weekly availability")
         self.tabs.addTab(self._time_off_tab(), "Time off")
+        self.nudges: NudgesPanel | None = None
+        if not self.participant:  # coordinators: pairs that never met, and a nudge
+            self.nudges = NudgesPanel(self)
+            self.tabs.addTab(self.nudges, "Waiting for a first session")
+            self.tabs.currentChanged.connect(self._tab_changed)
         layout.addWidget(self.tabs, 1)
         self._update_buttons()
 
@@ -237,7 +243,13 @@ class ScheduleView(View):
         with self.context.unit_of_work() as ctx:
             return my_schedule(ctx, self.person_id)
 
+    def _tab_changed(self, index: int) -> None:
+        if self.nudges is not None and self.tabs.widget(index) is self.nudges:
+            self.nudges.reload()
+
     def reload(self) -> None:
+        if self.nudges is not None and self.tabs.currentWidget() is self.nudges:
+            self.nudges.reload()
         if not self.participant and self.person_id is None:
             self.banner.show_message("Enter a participant's e-mail to open their schedule.", "info")
             self._update_buttons()
