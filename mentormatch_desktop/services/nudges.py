@@ -5,7 +5,8 @@ and has no session that was not cancelled or declined (proposed, booked, held or
 all count as "had or booked"). A coordinator nudges it: a message with up to three
 suggested times is posted into the mentorship's thread (so both people get it in the inbox
 and by their channels, queued through the outbox in the same unit of work). The message
-itself, of kind ``nudge``, is the record: a pair nudged less than ``cooldown_days`` ago is not nudged again.
+itself, of kind ``nudge``, is the record: a pair nudged less than ``cooldown_days`` ago is
+not nudged again.
 """
 
 from __future__ import annotations
