@@ -277,3 +277,41 @@ def test_chart_context_menu_is_built_on_first_use(dashboard: DashboardView) -> N
     assert menu is not None and box.menu is menu
     assert [a.text() for a in box.getContextMenus(None)] == [a.text() for a in menu.actions()]
     assert any("View All" in a.text() for a in menu.actions())
+
+
+def test_a_zero_share_still_shows_its_number(qtbot, database_factory) -> None:
+    """A 0 % completion rate draws no bar; its "0 %" must still be written (issue 12)."""
+    panel = BarPanel(
+        "Completion by program",
+        "program",
+        ["completion_rate", "early_end_rate"],
+        percent=True,
+        horizontal=True,
+    )
+    qtbot.addWidget(panel)
+    panel.resize(520, 300)
+    frame = pl.DataFrame(
+        {
+            "program": ["Alpha", "Beta", "Gamma"],
+            "completion_rate": [0.0, 0.75, None],
+            "early_end_rate": [1.0, 0.25, None],
+        }
+    )
+    panel.set_frame(frame)
+    texts = panel.bar_texts
+    assert texts == ["0 %", "75 %", "–", "100 %", "25 %", "–"]
+    item = panel.plot.getPlotItem()
+    items = [i for i in item.items if getattr(i, "textItem", None) is not None]
+    zero = next(i for i in items if i.textItem.toPlainText() == "0 %")
+    low, high = item.getViewBox().viewRange()[0]
+    assert low <= zero.pos().x() < high  # written where the (empty) bar starts, inside the plot
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.grab().save("/tmp/zero_share.png")
+
+
+def test_completion_on_the_demo_names_every_share(dashboard: DashboardView) -> None:
+    panel = dashboard.panels["completion"]
+    shown = panel.frame.head(panel.max_bars)
+    assert len(panel.bar_texts) == shown.height * len(panel.values)
+    assert all(t.endswith(" %") or t == "–" for t in panel.bar_texts)

@@ -119,22 +119,8 @@ class BarPanel(ChartPanel):
                 bars = pg.BarGraphItem(x=offset, height=heights, width=width * 0.9, brush=brush,
                                        pen=None)  # fmt: skip
             item.addItem(bars)
-        if self.annotate is not None:
-            palette = theme.current()
-            for i, row in enumerate(self._rows):
-                value = float(row[self.values[0]] or 0.0) * scale
-                # A long bar carries its number inside its end, in white; a short one
-                # just after it: the number is never cut by the panel's edge.
-                inside = value > 0.55 * max(top, 1e-9)
-                if self.horizontal:
-                    anchor = (1.0, 0.5) if inside else (0.0, 0.5)
-                else:
-                    anchor = (0.5, 0.0) if inside else (0.5, 1.0)
-                text = pg.TextItem(self.annotate(row), anchor=anchor,
-                                   color="#ffffff" if inside else palette.text)  # fmt: skip
-                text.setPos(value, float(i)) if self.horizontal else text.setPos(float(i), value)
-                item.addItem(text)
-                self._texts.append(text)
+        if self.annotate is not None or self.percent:
+            self._write_numbers(positions, width, top, scale)
         self._names = [self._label(r) for r in self._rows]
         other = item.getAxis("bottom" if self.horizontal else "left")
         if not self.percent:  # the percent axis keeps its fixed 0/50/100 % ticks
@@ -153,6 +139,35 @@ class BarPanel(ChartPanel):
             item.setYRange(low, high, padding=0.02)
             item.setXRange(-0.6, max(n, 1) - 0.4, padding=0)
         self._fit_categories()
+
+    def _write_numbers(self, positions: np.ndarray, width: float, top: float, scale: float) -> None:
+        """A number at the end of each bar: ``annotate(row)`` for the first value column,
+        or every share of a percent chart ("0 %" too: a zero bar is not drawn at all, so
+        without its number a 0 % rate looks like missing data; "–" when there is none)."""
+        item = self.plot.getPlotItem()
+        palette = theme.current()
+        columns = self.values[:1] if self.annotate is not None else self.values
+        for j, column in enumerate(columns):
+            for i, row in enumerate(self._rows):
+                raw = row[column]
+                value = float(raw or 0.0) * scale
+                if self.annotate is not None:
+                    label = self.annotate(row)
+                else:
+                    label = "–" if raw is None else f"{value:.0f} %"
+                # A long bar carries its number inside its end, in white; a short one
+                # just after it: the number is never cut by the panel's edge.
+                inside = value > 0.55 * max(top, 1e-9)
+                if self.horizontal:
+                    anchor = (1.0, 0.5) if inside else (0.0, 0.5)
+                else:
+                    anchor = (0.5, 0.0) if inside else (0.5, 1.0)
+                text = pg.TextItem(label, anchor=anchor,
+                                   color="#ffffff" if inside else palette.text)  # fmt: skip
+                at = float(positions[i]) - 0.4 + width * (j + 0.5) if len(columns) > 1 else i
+                text.setPos(value, float(at)) if self.horizontal else text.setPos(float(at), value)
+                item.addItem(text)
+                self._texts.append(text)
 
     # -- the category axis -------------------------------------------------------------
     def _fit_categories(self) -> None:
