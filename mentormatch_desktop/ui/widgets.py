@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -54,13 +55,60 @@ class PageHeader(QWidget):
         self.actions = QHBoxLayout()
         self.actions.setSpacing(8)
         row.addLayout(self.actions)
+        self._buttons: list[QPushButton] = []
+        self._full: dict[QPushButton, tuple[str, str, int]] = {}
 
     def add_action(
         self, text: str, icon: str | None = None, *, primary: bool = False
     ) -> QPushButton:
         button = make_button(text, icon, primary=primary)
         self.actions.addWidget(button)
+        self._buttons.append(button)
         return button
+
+    # When the window is too narrow for the buttons' texts next to the title, buttons with
+    # an icon show only the icon and say their text in the tooltip, rather than being cut
+    # ("New particip…"). ``_full`` keeps each button's text and the width it needs with it.
+    @property
+    def compact(self) -> bool:
+        return bool(self._full)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_actions()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.fit_actions()
+
+    def fit_actions(self) -> None:
+        buttons = [b for b in self._buttons if not b.isHidden() and not b.icon().isNull()]
+        if not buttons:
+            return
+        widths: dict[QPushButton, int] = {}
+        for b in buttons:
+            if b.text():  # never compacted, or a text set while compact: its new full text
+                self._full.pop(b, None)
+                widths[b] = b.sizeHint().width()
+            else:
+                widths[b] = self._full[b][2] if b in self._full else b.sizeHint().width()
+        others = sum(b.sizeHint().width() for b in self._buttons if b not in widths)
+        spacing = self.actions.spacing() * max(0, len(self._buttons) - 1) + SPACING
+        needed = self.title.sizeHint().width() + spacing + others + sum(widths.values())
+        if self.width() >= needed:
+            for b in buttons:
+                if b in self._full:
+                    text, tip, _ = self._full.pop(b)
+                    b.setText(text)
+                    b.setToolTip(tip)
+            return
+        for b in buttons:
+            if b.text():
+                text, tip = b.text(), b.toolTip()
+                self._full[b] = (text, tip, widths[b])
+                b.setText("")
+                b.setToolTip(f"{text.rstrip('…')}: {tip}" if tip else text.rstrip("…"))
+                b.setAccessibleName(text)
 
 
 def make_button(

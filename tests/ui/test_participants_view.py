@@ -130,3 +130,52 @@ def test_skill_merges_dialog_opens(qtbot, window: MainWindow, org: dict[str, int
     dialog = view.open_skill_merges()
     assert dialog.isVisible()
     dialog.reject()
+
+
+def _text_fits(button) -> bool:
+    """The button's whole text (and its icon) fits inside it."""
+    if not button.text():
+        return True
+    metrics = button.fontMetrics()
+    need = metrics.horizontalAdvance(button.text()) + button.iconSize().width() + 8
+    return need <= button.contentsRect().width()
+
+
+def _buttons(view: ParticipantsView):
+    return [view.import_button, view.export_button, view.merges_button, view.new_button]
+
+
+def test_header_buttons_fit_a_900_px_window(qtbot, window: MainWindow) -> None:
+    """At 900 px the header buttons were cut ("New particip…"): they now show their icons
+    only, with their words in the tooltip; on a wide window the words come back."""
+    view = _open(qtbot, window)
+    assert window.navigate("participants") is view
+    narrow = 900  # below the window's minimum, as a window manager may make it
+    window.setMinimumSize(600, 500)
+    window.resize(narrow, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: view.isVisible(), timeout=5_000)
+    assert window.width() == narrow
+    qtbot.wait(100)  # let the header lay out its compact buttons
+    window.grab().save("/tmp/participants_900.png")
+    right = window.mapToGlobal(window.rect().topRight()).x()
+    for button in _buttons(view):
+        assert _text_fits(button), button.text()
+        assert button.mapToGlobal(button.rect().topRight()).x() <= right  # not off-screen
+    new = view.new_button
+    assert new.text() == "" and "New participant" in new.toolTip()
+    assert not new.icon().isNull()
+    assert "Skill merges" in view.merges_button.toolTip()
+    assert "look like the same skill" in view.merges_button.toolTip()
+
+    window.resize(1440, 900)
+    qtbot.waitUntil(
+        lambda: view.new_button.text() == "New participant"
+        and all(_text_fits(b) for b in _buttons(view)),
+        timeout=5_000,
+    )
+    window.grab().save("/tmp/participants_1440.png")
+    for button in _buttons(view):
+        assert button.text() and _text_fits(button), button.text()
+    assert view.merges_button.toolTip() == "Review skills that look like the same skill spelt twice"
