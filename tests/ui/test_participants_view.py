@@ -171,8 +171,10 @@ def test_header_buttons_fit_a_900_px_window(qtbot, window: MainWindow) -> None:
 
     window.resize(1440, 900)
     qtbot.waitUntil(
-        lambda: view.new_button.text() == "New participant"
-        and all(_text_fits(b) for b in _buttons(view)),
+        lambda: (
+            view.new_button.text() == "New participant"
+            and all(_text_fits(b) for b in _buttons(view))
+        ),
         timeout=5_000,
     )
     window.grab().save("/tmp/participants_1440.png")
