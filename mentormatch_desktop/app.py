@@ -214,7 +214,7 @@ def _should_ask_first(args: argparse.Namespace, settings: Settings) -> bool:
 def _first_run(settings: Settings):  # type: ignore[no-untyped-def]
     """Ask where to start, remember the answer in the user's config file; returns the
     settings to use and what ``_sign_in`` would (None, False or a ``SignedIn``)."""
-    from mentormatch_desktop.ui.first_run import FILE, SERVER, FirstRunDialog
+    from mentormatch_desktop.ui.first_run import FILE, NEW, SERVER, FirstRunDialog
 
     chooser = FirstRunDialog()
     if not chooser.exec() or chooser.choice is None:
@@ -223,7 +223,9 @@ def _first_run(settings: Settings):  # type: ignore[no-untyped-def]
         assert chooser.signed_in is not None
         remember_database(chooser.signed_in.url)
         return replace(settings, database_url=chooser.signed_in.url), chooser.signed_in
-    url = f"sqlite:///{chooser.path}" if chooser.choice == FILE else default_database_url()
+    # A new local database is an empty file here; start() migrates it (Alembic) behind
+    # its progress dialog, and it is not the demo's file, so nothing fills it.
+    url = f"sqlite:///{chooser.path}" if chooser.choice in (FILE, NEW) else default_database_url()
     remember_database(url)
     return replace(settings, database_url=url, database_source="user"), None
 

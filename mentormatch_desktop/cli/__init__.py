@@ -112,6 +112,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "plugins_command",
         "List every plugin: source, version, hooks it implements, status.",
     ),
+    "programs": LazyCommand(
+        f"{_PKG}.programs",
+        "programs_group",
+        "List and create mentoring programs.",
+    ),
     "report": LazyCommand(
         f"{_PKG}.analytics",
         "report_command",

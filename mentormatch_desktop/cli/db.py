@@ -63,7 +63,10 @@ def db_upgrade(database_url: str | None, revision: str, print_sql: bool) -> None
     except MigrationRefused as exc:
         raise click.ClickException(f"{safe_url(url)}: {exc}") from exc
     except SQLAlchemyError as exc:
-        raise DatabaseUnavailable(f"migration failed: {explain(exc, url)}") from exc
+        problem = str(explain(exc, url))
+        # "migration failed" only when one ran: a refused connection says so by itself.
+        prefix = "" if problem.startswith("cannot connect") else "migration failed: "
+        raise DatabaseUnavailable(f"{prefix}{problem}") from exc
     finally:
         engine.dispose()
 
@@ -80,7 +83,9 @@ def db_current(database_url: str | None) -> None:
     try:
         current = current_revision(engine) or "(empty: run `mentormatch db upgrade`)"
     except SQLAlchemyError as exc:
-        raise DatabaseUnavailable(f"cannot read {explain(exc, url)}") from exc
+        problem = str(explain(exc, url))
+        prefix = "" if problem.startswith("cannot connect") else "cannot read "
+        raise DatabaseUnavailable(f"{prefix}{problem}") from exc
     finally:
         engine.dispose()
     click.echo(f"database: {safe_url(url)}\ncurrent:  {current}\nhead:     {head_revision()}")

@@ -1,7 +1,9 @@
 """``mentormatch match``: run a strategy on a program in the database and store the run.
 
 Prints a summary and the best proposals with their explanations. ``--dry-run`` computes
-everything and stores nothing. Exit status 1 when the run failed (the failed run is
+everything and stores nothing. ``--approve`` also approves the run at once, as the app's
+"Approve run" does: every proposed pair becomes a mentorship and gets its introduction
+message, in the same transaction as the run. Exit status 1 when the run failed (the failed run is
 recorded with its reason unless it was a dry run).
 """
 
@@ -14,9 +16,11 @@ from sqlalchemy.orm import Session
 from mentormatch_desktop.cli.common import database_option, open_database, unit_of_work
 from mentormatch_desktop.domain.enums import ProgramKind
 from mentormatch_desktop.matching.solvers.compare import format_table
+from mentormatch_desktop.services.introductions import introduce_run
 from mentormatch_desktop.services.matching import (
     MatchingError,
     RunSummary,
+    approve_run,
     compare_strategies,
     run_matching,
 )
@@ -85,6 +89,12 @@ def print_summary(summary: RunSummary, top: int) -> None:
 )
 @click.option("--top", type=click.IntRange(min=0), default=10, show_default=True)
 @click.option(
+    "--approve",
+    is_flag=True,
+    help="Approve the run at once: every proposed pair becomes a mentorship (with its "
+    "introduction message). Review first with --dry-run.",
+)
+@click.option(
     "--compare",
     "compare_names",
     default=None,
@@ -100,9 +110,12 @@ def match_command(
     no_keep_locked: bool,
     top: int,
     compare_names: str | None,
+    approve: bool,
     database_url: str | None,
 ) -> None:
     """Match a program's participants and store the proposals (with explanations)."""
+    if approve and (dry_run or compare_names):
+        raise click.UsageError("--approve stores and approves a run: not with --dry-run or --compare")
     engine = open_database(database_url)
     try:
         # A failed run is recorded (the service asks the unit of work to keep that record).
@@ -132,6 +145,19 @@ def match_command(
             except MatchingError as exc:
                 recorded = f" (recorded as failed run {exc.run_id})" if exc.run_id else ""
                 raise click.ClickException(f"matching failed{recorded}: {exc}") from None
+            approved = None
+            if approve and summary.run_id is not None:
+                try:  # the same unit of work: the run and its mentorships land together
+                    approved = approve_run(ctx, summary.run_id)
+                    introduce_run(ctx, summary.run_id)
+                except MatchingError as exc:
+                    raise click.ClickException(f"approving run {summary.run_id}: {exc}") from None
         print_summary(summary, top)
+        if approved is not None:
+            click.echo(
+                f"\napproved run {approved.run_id}: {approved.mentorships_created} "
+                f"mentorship(s) created"
+                + (f", {approved.already_active} already active" if approved.already_active else "")
+            )
     finally:
         engine.dispose()

@@ -186,6 +186,13 @@ def explain(exc: BaseException, url: str | URL | None = None) -> DatabaseProblem
             f"{where} is read-only: nothing was written (check the file's and its folder's "
             "permissions)"
         )
+    # Refusals at connect time come first: libpq words them "connection to server at …
+    # failed: …", which would otherwise read as a connection lost in the middle of work.
+    tls = _tls_problem(text)
+    if tls is not None:
+        return DatabaseProblem(f"cannot connect to {where} over TLS: {tls}")
+    if low.startswith("connection failed:") or "could not connect" in low:
+        return DatabaseProblem(f"cannot connect to {where}: {_libpq_detail(text)}")
     if (isinstance(exc, DBAPIError) and exc.connection_invalidated) or any(s in low for s in _LOST):
         return DatabaseProblem(
             f"the connection to {where} was lost: nothing of this command was saved "
@@ -198,3 +205,34 @@ def explain(exc: BaseException, url: str | URL | None = None) -> DatabaseProblem
     if "could not connect" in low or "connection refused" in low or "connection failed" in low:
         return DatabaseProblem(f"cannot connect to {where}: {first}")
     return DatabaseProblem(f"{where}: {first}")
+
+
+def _tls_problem(text: str) -> str | None:
+    """What went wrong with TLS (``sslmode``, ``sslrootcert``), in words an admin can act
+    on, or None when ``text`` is about something else. libpq's own words follow in
+    brackets; its "connection to server at …, port … failed:" preamble is dropped."""
+    detail = _libpq_detail(text)
+    low = text.lower()
+    if "certificate verify failed" in low:
+        return (
+            "the server's certificate is not signed by the CA in sslrootcert "
+            f"(or ~/.postgresql/root.crt): check which CA file the client uses ({detail})"
+        )
+    if "does not match host name" in low:
+        return (
+            "the server's certificate does not name the host connected to: connect by a "
+            f"name the certificate lists, or have it reissued ({detail})"
+        )
+    if "root certificate file" in low:
+        return f"the CA file to check the server's certificate against is missing ({detail})"
+    if "server does not support ssl" in low:
+        return f"the server does not offer TLS, and sslmode requires it ({detail})"
+    if "ssl error" in low or "ssl syscall" in low or "certificate" in low:
+        return detail
+    return None
+
+
+def _libpq_detail(text: str) -> str:
+    """libpq's reason without its "connection to server at …, port … failed:" preamble."""
+    line = next((ln for ln in text.splitlines() if ln.strip()), "")
+    return line.rsplit("failed: ", 1)[-1].strip().removeprefix("FATAL:").strip()

@@ -1,5 +1,6 @@
-"""The first-run chooser (pytest-qt, offscreen): each of its three ways in, and the app
-started with an administrator's system file going straight to the sign-in dialog."""
+"""The first-run chooser (pytest-qt, offscreen): each of its four ways in, the app
+started with an administrator's system file going straight to the sign-in dialog, and a new
+local database created from the chooser, migrated, and filled through the import wizard."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from PySide6.QtCore import Qt
 from sqlalchemy.engine import make_url
 
 from mentormatch_desktop.testing import REQUIRE_POSTGRES_ENV, DatabaseFactory, _migrate
-from mentormatch_desktop.ui.first_run import DEMO, FILE, SERVER, FirstRunDialog
+from mentormatch_desktop.ui.first_run import DEMO, FILE, NEW, SERVER, FirstRunDialog
 
 
 def _pg_factory(database_factories: dict[str, object]) -> DatabaseFactory:
@@ -68,6 +69,50 @@ def test_open_a_database_file(qtbot, tmp_path: Path) -> None:
     assert chooser.result() == FirstRunDialog.DialogCode.Accepted
 
 
+def _pick_new(qtbot, chooser: FirstRunDialog, path: Path | None = None) -> None:
+    qtbot.mouseClick(chooser.new_button, Qt.MouseButton.LeftButton)
+    dialog = chooser.new_dialog
+    assert dialog is not None and dialog.isVisible()
+    if path is not None:
+        dialog.setDirectory(str(path.parent))
+        dialog.selectFile(path.name)
+    dialog.accept()
+
+
+def test_create_a_new_local_database(qtbot, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MENTORMATCH_DATA_DIR", str(tmp_path / "data"))
+    chooser = FirstRunDialog()
+    qtbot.addWidget(chooser)
+    chooser.show()
+    _pick_new(qtbot, chooser)  # the suggestion as it stands: the user data dir
+    made = tmp_path / "data" / "my-organisation.sqlite3"
+    assert chooser.choice == NEW and chooser.path == made
+    assert chooser.result() == FirstRunDialog.DialogCode.Accepted
+    assert made.exists() and made.stat().st_size == 0  # the app migrates it when it opens
+    assert made.stat().st_mode & 0o777 == 0o600  # personal data: the owner's alone
+
+
+def test_a_new_database_never_overwrites_a_file(qtbot, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MENTORMATCH_DATA_DIR", str(tmp_path / "data"))
+    precious = tmp_path / "precious.sqlite3"
+    precious.write_bytes(b"the only copy")
+    chooser = FirstRunDialog()
+    qtbot.addWidget(chooser)
+    chooser.show()
+    _pick_new(qtbot, chooser, precious)
+    assert chooser.choice is None and chooser.isVisible()  # still choosing
+    assert chooser.banner.isVisible() and "already exists" in chooser.banner.message.text()
+    assert precious.read_bytes() == b"the only copy"
+    # The suggestion moves on from a name already taken.
+    _pick_new(qtbot, chooser)
+    assert chooser.choice == NEW and chooser.path == tmp_path / "data" / "my-organisation.sqlite3"
+    second = FirstRunDialog()
+    qtbot.addWidget(second)
+    second.show()
+    _pick_new(qtbot, second)
+    assert second.path == tmp_path / "data" / "my-organisation-2.sqlite3"
+
+
 def test_cancelling_the_file_dialog_goes_back_to_the_chooser(qtbot) -> None:
     chooser = FirstRunDialog()
     qtbot.addWidget(chooser)
@@ -109,7 +154,8 @@ def test_the_chooser_looks_right(qtbot, tmp_path: Path) -> None:
     assert image.save(str(tmp_path / "chooser.png"))
     if os.environ.get("MENTORMATCH_KEEP_SHOT"):
         image.save(os.environ["MENTORMATCH_KEEP_SHOT"])
-    for button in (chooser.demo_button, chooser.server_button, chooser.file_button):
+    buttons = (chooser.demo_button, chooser.new_button, chooser.server_button, chooser.file_button)
+    for button in buttons:
         assert button.isVisible() and button.width() > 300
 
 
@@ -214,3 +260,106 @@ def test_make_run_opens_the_demo_without_asking(tmp_path: Path, monkeypatch) -> 
     (tmp_path / "data" / "mentormatch.sqlite3").write_bytes(b"")  # a demo from before
     assert not _should_ask_first(parse_args([]), settings)
     assert settings.database_url == default_database_url()
+
+
+# The whole path through the real app: the chooser's "Create a new local database…", the
+# main window on the new file (migrated by the app), and participants imported through the
+# import wizard, as the coordinator of a local database does it.
+NEW_DRIVER = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QWizard
+    from mentormatch_desktop import app
+
+    target, people = Path(sys.argv[1]), sys.argv[2]
+    qapp = QApplication(sys.argv[:1])
+    state = {}
+
+    def look():
+        names = {type(w).__name__: w for w in qapp.topLevelWidgets() if w.isVisible()}
+        chooser = names.get("FirstRunDialog")
+        if chooser is not None and "asked" not in state:
+            state["asked"] = True
+            print("CHOOSER", flush=True)
+            chooser.new_button.click()
+            dialog = chooser.new_dialog
+            print("SUGGESTED", dialog.directory().absolutePath(), flush=True)
+            dialog.setDirectory(str(target.parent)); dialog.selectFile(target.name)
+            dialog.accept()
+        window = names.get("MainWindow")
+        if window is not None and "wizard" not in state:
+            from mentormatch_desktop.ui.screenshots import wait_idle
+            wait_idle(60)  # start-up (the migration) done
+            print("WINDOW", window.context.identity.role, flush=True)
+            view = window.screen("participants")
+            wizard = state["wizard"] = view.open_import_wizard()
+            wizard.set_file(people)
+            def checked(check):
+                print("CHECKED", check.ok, flush=True)
+                wizard.button(QWizard.WizardButton.NextButton).click()  # Import
+            def imported(summary):
+                print("IMPORTED", summary.created, flush=True)
+                qapp.quit()
+            wizard.checked.connect(checked)
+            wizard.imported.connect(imported)
+            wizard.failed.connect(lambda e: (print("FAILED", e.message, flush=True), qapp.quit()))
+            wizard.button(QWizard.WizardButton.NextButton).click()  # check the file
+            return
+        QTimer.singleShot(50, look)
+
+    QTimer.singleShot(50, look)
+    QTimer.singleShot(150_000, qapp.quit)
+    sys.exit(app.main([]))
+    """
+)
+
+
+def test_app_creates_a_new_local_database_and_imports_into_it(tmp_path: Path) -> None:
+    import sqlalchemy as sa
+
+    from mentormatch_desktop.storage.migrations import head_revision
+
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "email,full_name,time_zone,teaches\n"
+        "ana@example.org,Ana Lima,Europe/Lisbon,SQL:4\n"
+        "bo@example.org,Bo Chen,Asia/Shanghai,Python:3\n",
+        encoding="utf-8",
+    )
+    target = tmp_path / "club" / "our-programme.sqlite3"
+    target.parent.mkdir()
+    user = tmp_path / "user" / "config.toml"
+    env = dict(
+        os.environ,
+        QT_QPA_PLATFORM="offscreen",
+        MENTORMATCH_DATA_DIR=str(tmp_path / "data"),
+        MENTORMATCH_CONFIG=str(user),
+        MENTORMATCH_SYSTEM_CONFIG=str(tmp_path / "etc" / "config.toml"),
+    )
+    env.pop("MENTORMATCH_DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", NEW_DRIVER, str(target), str(people)],
+        env=env, capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    lines = done.stdout.splitlines()
+    context = (done.stdout, done.stderr[-3000:])
+    assert lines[0] == "CHOOSER", context
+    assert lines[1] == f"SUGGESTED {tmp_path / 'data'}", context  # the user data dir
+    assert "WINDOW coordinator" in lines, context
+    assert "CHECKED True" in lines and "IMPORTED 2" in lines, context
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    # Remembered, so the chooser is not asked again; the file is a migrated database.
+    assert user.read_text().startswith(f'database_url = "sqlite:///{target}"')
+    engine = sa.create_engine(f"sqlite:///{target}")
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == (
+                head_revision()
+            )
+            names = conn.execute(sa.text("SELECT full_name FROM people ORDER BY 1")).scalars()
+            assert list(names) == ["Ana Lima", "Bo Chen"]  # no demo people: only the import
+    finally:
+        engine.dispose()
+    assert not (tmp_path / "data" / "mentormatch.sqlite3").exists()  # the demo was not made
