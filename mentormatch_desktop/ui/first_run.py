@@ -55,7 +55,7 @@ def create_new_database(path: Path) -> Path:
     if path.exists():
         raise DatabaseProblem(
             f"{path} already exists: nothing was changed. Pick a new name, or use "
-            "“Open a database file…” to open it"
+            "“Open a database file…” to open it."
         )
     if f"sqlite:///{path.resolve()}" == default_database_url():
         raise DatabaseProblem(f"{path} is where the demo lives: pick another name")
@@ -99,7 +99,7 @@ class FirstRunDialog(QDialog):
         self.new_button = self._choice_button(
             "Create a new local database…",
             "An empty database on this computer for your own organisation: you import your "
-            "participants next. Only you can open it.",
+            "participants next. Other accounts on this computer cannot read it.",
             layout,
         )
         self.server_button = self._choice_button(
@@ -165,11 +165,18 @@ class FirstRunDialog(QDialog):
         try:
             self.path = create_new_database(Path(name))
         except DatabaseProblem as exc:
-            self.banner.show_message(str(exc), "error")
-            self.banner.show()
+            self.show_error(str(exc))
             return
         self.choice = NEW
         self.accept()
+
+    def show_error(self, message: str) -> None:
+        """The problem above the choices, every line of it (a wrapped label in a dialog
+        is otherwise given the height of fewer lines than it needs)."""
+        self.banner.show_message(message, "error")
+        label = self.banner.message
+        label.setMinimumHeight(label.heightForWidth(max(label.width(), 360)))
+        self.adjustSize()
 
     def choose_server(self) -> None:
         """Open the sign-in dialog; back to the chooser if it is cancelled."""
