@@ -115,7 +115,7 @@ def match_command(
 ) -> None:
     """Match a program's participants and store the proposals (with explanations)."""
     if approve and (dry_run or compare_names):
-        raise click.UsageError("--approve stores and approves a run: not with --dry-run or --compare")
+        raise click.UsageError("--approve stores and approves a run: not with --dry-run, --compare")
     engine = open_database(database_url)
     try:
         # A failed run is recorded (the service asks the unit of work to keep that record).

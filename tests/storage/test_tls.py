@@ -132,8 +132,8 @@ def test_tls_verify_full_against_a_self_signed_ca(tls_postgres: Any) -> None:
     ip_url = _url(tls_postgres, "127.0.0.1", tls_postgres.ca, "mm_tls")
     assert _cli("db", "current", "--database", ip_url).returncode == 0
     plain = f"postgresql+psycopg://postgres@localhost:{tls_postgres.port}/mm_tls"
-    done = _cli("db", "current", "--database", plain,
-                env={"PGSSLMODE": "verify-full", "PGSSLROOTCERT": str(tls_postgres.ca)})  # fmt: skip
+    env = {"PGSSLMODE": "verify-full", "PGSSLROOTCERT": str(tls_postgres.ca)}
+    done = _cli("db", "current", "--database", plain, env=env)
     assert done.returncode == 0, done.stderr
 
     # A client in the clear is turned away by pg_hba.conf (hostssl lines only).
