@@ -13,6 +13,7 @@ from mentormatch_desktop.services.org import (
     OrgError,
     grant_login,
     prepare_shared_database,
+    restrict_connect,
     revoke_login,
 )
 from mentormatch_desktop.storage.db import create_engine
@@ -32,6 +33,7 @@ def org_init(database_url: str | None) -> None:
     engine = create_engine(url)
     try:
         tables = prepare_shared_database(url, engine)
+        warning = restrict_connect(engine)
     except OrgError as exc:
         raise click.ClickException(str(exc)) from exc
     except Exception as exc:
@@ -42,6 +44,8 @@ def org_init(database_url: str | None) -> None:
         f"{safe_url(url)} is ready for shared use: {tables} tables under row-level security; "
         f"roles {', '.join(LOGIN_GROUPS)}"
     )
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
 
 
 def _read_password() -> str:

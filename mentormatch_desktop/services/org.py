@@ -78,6 +78,62 @@ def prepare_shared_database(url: str, engine: Engine) -> int:
         )
 
 
+_MAY_MANAGE_DATABASE = sa.text(
+    "SELECT r.rolsuper OR pg_has_role(current_user, d.datdba, 'MEMBER')"
+    " FROM pg_roles r, pg_database d"
+    " WHERE r.rolname = current_user AND d.datname = current_database()"
+)
+
+
+def restrict_connect(engine: Engine) -> str | None:
+    """Let only this database's own logins (and the owner role) connect to it.
+
+    Group roles are cluster-wide, and PostgreSQL lets PUBLIC connect to every new
+    database: a participant login of *another* MentorMatch database on the same server
+    could otherwise connect here and, as a member of ``mentormatch_participant``, read
+    this organisation's ``directory``. So CONNECT (and TEMPORARY) is revoked from PUBLIC
+    and granted to ``mentormatch_owner`` and to every login named in ``people.db_login``;
+    :func:`grant_login` and :func:`revoke_login` keep it so. Returns a warning (nothing
+    changed) when the caller neither owns the database nor is a superuser."""
+    with engine.begin() as conn:
+        if not conn.execute(_MAY_MANAGE_DATABASE).scalar():
+            database = conn.execute(sa.text("SELECT current_database()")).scalar_one()
+            return (
+                f"connections to {database} were not restricted to its own logins: only its "
+                "owner or a superuser may (run `mentormatch org init` as one of them)"
+            )
+        raw = conn.connection.dbapi_connection
+        database = sql.Identifier(conn.execute(sa.text("SELECT current_database()")).scalar_one())
+        logins = conn.execute(
+            sa.text(
+                "SELECT p.db_login FROM people p JOIN pg_roles r ON r.rolname = p.db_login"
+                " ORDER BY 1"
+            )
+        ).scalars()
+        with raw.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(
+                sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(database)
+            )
+            for role in (OWNER_ROLE, *logins):
+                cursor.execute(
+                    sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+                        database, sql.Identifier(role)
+                    )
+                )
+    return None
+
+
+def _connect_privilege(ctx: ServiceContext, login: str, *, grant: bool) -> None:
+    """GRANT (or REVOKE) CONNECT on this database to one login, when we may."""
+    if not ctx.session.execute(_MAY_MANAGE_DATABASE).scalar():
+        return  # then org init could not restrict CONNECT either: PUBLIC still has it
+    database = sql.Identifier(ctx.session.scalar(sa.text("SELECT current_database()")))
+    template = (
+        "GRANT CONNECT ON DATABASE {} TO {}" if grant else ("REVOKE CONNECT ON DATABASE {} FROM {}")
+    )
+    _execute(ctx, sql.SQL(template).format(database, sql.Identifier(login)))
+
+
 def scram_verifier(password: str, *, salt: bytes | None = None) -> str:
     """The SCRAM-SHA-256 secret PostgreSQL stores for ``password`` (RFC 5802 / 7677)."""
     salt = salt if salt is not None else secrets.token_bytes(16)
@@ -199,6 +255,7 @@ def grant_login(
     for other in LOGIN_GROUPS:
         _execute(ctx, sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(other), ident))
     _execute(ctx, sql.SQL("GRANT {} TO {}").format(sql.Identifier(group), ident))
+    _connect_privilege(ctx, name, grant=True)
     database = sql.Identifier(ctx.session.scalar(sa.text("SELECT current_database()")))
     if role == "analyst":  # the analytics queries then read the pseudonymised views
         path = sql.SQL("ALTER ROLE {} IN DATABASE {} SET search_path = {}, public").format(
@@ -237,6 +294,7 @@ def revoke_login(ctx: ServiceContext, email: str) -> str:
         for group in LOGIN_GROUPS:
             _execute(ctx, sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(group), ident))
         _execute(ctx, sql.SQL("ALTER ROLE {} NOLOGIN").format(ident))
+        _connect_privilege(ctx, name, grant=False)
     person.db_login = None
     person.app_role = AppRole.PARTICIPANT
     ctx.session.execute(

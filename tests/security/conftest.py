@@ -456,6 +456,17 @@ def drop_logins(names: list[str]) -> None:
                     ),
                     {"n": name},
                 )
+                # org grant gives a login CONNECT on its database: a privilege that
+                # would keep the role from being dropped while that database exists.
+                databases = conn.execute(
+                    sa.text(
+                        "SELECT d.datname FROM pg_database d, aclexplode(d.datacl) a"
+                        " JOIN pg_roles r ON r.oid = a.grantee WHERE r.rolname = :n"
+                    ),
+                    {"n": name},
+                ).scalars()
+                for database in list(databases):
+                    conn.execute(sa.text(f'REVOKE ALL ON DATABASE "{database}" FROM "{name}"'))
                 conn.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
     finally:
         admin.dispose()

@@ -199,3 +199,57 @@ def test_grant_explains_bad_requests(pg_demo_url: str) -> None:
 def test_login_names_from_email() -> None:
     assert login_for_email("Ana.Lima@example.org") == "ana_lima"
     assert login_for_email("9lives@example.org") == "p_9lives"
+
+
+def test_a_login_connects_only_to_its_own_database(
+    database_factories: dict[str, object], login_names: list[str], tmp_path
+) -> None:
+    """Group roles are cluster-wide: without `org init` taking CONNECT from PUBLIC, a
+    participant of one organisation could connect to another's database on the same server
+    and read its directory. `org grant` gives CONNECT to the person's own database only;
+    `org revoke` takes it back."""
+    from sqlalchemy.engine import make_url
+
+    from mentormatch_desktop.testing import DatabaseFactory
+
+    factory = database_factories["postgresql"]
+    assert isinstance(factory, DatabaseFactory), factory
+    ours, theirs = factory.create(prefix="org_a"), factory.create(prefix="org_b")
+    people = tmp_path / "people.csv"
+    people.write_text("email,full_name,time_zone\nana@example.org,Ana Lima,UTC\n")
+    for url in (ours, theirs):
+        assert _run("org", "init", "--database", url).exit_code == 0
+        assert _run("import", "participants", str(people), "--database", url).exit_code == 0
+    login = f"mmt{uuid.uuid4().hex[:10]}_ana"
+    login_names.append(login)
+    granted = _run("org", "grant", "ana@example.org", "--role", "participant", "--login", login,
+                   "--database", ours)  # fmt: skip
+    assert granted.exit_code == 0, granted.output
+
+    def directory(url: str) -> str:
+        engine = create_engine(make_url(url).set(username=login, password=None))
+        try:
+            with engine.connect() as conn:
+                return str(conn.execute(sa.text("SELECT count(*) FROM directory")).scalar_one())
+        except sa.exc.OperationalError as exc:
+            return str(exc.orig)
+        finally:
+            engine.dispose()
+
+    assert directory(ours) == "1"
+    refused = directory(theirs)
+    assert "permission denied for database" in refused, refused
+    assert _run("org", "revoke", "ana@example.org", "--database", ours).exit_code == 0
+    engine = create_engine(ours)
+    try:
+        with engine.connect() as conn:
+            may = conn.execute(
+                sa.text("SELECT has_database_privilege(:n, current_database(), 'CONNECT')"),
+                {"n": login},
+            ).scalar_one()
+            public = conn.execute(
+                sa.text("SELECT has_database_privilege('public', current_database(), 'CONNECT')")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert (may, public) == (False, False)
