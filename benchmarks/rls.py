@@ -198,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         owner.dispose()
         with admin.connect() as conn:
             for name in logins:
+                # DROP OWNED also takes back CONNECT on the database (a shared object),
+                # which `org grant` gives and which would keep the role from being dropped.
+                conn.execute(sa.text(f'DROP OWNED BY "{name}"'))
                 conn.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
             if created_db and not args.keep:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{created_db}" WITH (FORCE)'))
