@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication
 
 from mentormatch_desktop.config import Settings
 from mentormatch_desktop.plugin.host import PluginHost
@@ -131,6 +132,7 @@ def dialog(
 def _shot(widget, name: str) -> None:
     folder = os.environ.get("MM_SHOTS")
     if folder:
+        QApplication.processEvents()  # let the layout settle as a person would see it
         Path(folder).mkdir(parents=True, exist_ok=True)
         widget.grab().save(str(Path(folder) / f"{name}.png"))
 
@@ -205,7 +207,8 @@ def test_calendars_dialog_microsoft_oauth_denied_says_why_and_stores_nothing(
     task = dialog.connect_calendar()
     qtbot.waitUntil(lambda: task.done, timeout=30_000)
     text = dialog.test_result.text()
-    assert text.startswith("✗ ") and "did not allow" in text and "access_denied" in text
+    assert text.startswith("✗ The calendar was not connected")
+    assert "did not allow" in text and "access_denied" in text
     assert _connections(dialog) == 0 and memory_keyring.store == {}
     assert not dialog.progress.isVisible() and dialog.connect_button.isEnabled()
     _shot(dialog, "calendars-microsoft-denied")

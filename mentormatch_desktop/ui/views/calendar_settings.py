@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -66,6 +67,11 @@ def sync_status(c: ConnectionRow) -> str:
     if c.last_synced_at is None:
         return "Not synced yet"
     return f"Synced {format_datetime(c.last_synced_at)} UTC · {c.busy_blocks} busy periods"
+
+
+def _sentence(text: str) -> str:
+    """Connector messages are written to follow a colon; shown alone they start a sentence."""
+    return text[:1].upper() + text[1:]
 
 
 class CalendarSettingsDialog(QDialog):
@@ -123,6 +129,9 @@ class CalendarSettingsDialog(QDialog):
         layout.addLayout(row)
 
         box = card()
+        # Never squeezed below its natural height (the form's fields would be clipped
+        # while the sign-in note and link are shown); the table gives way instead.
+        box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         inner = QVBoxLayout(box)
         inner.addWidget(section_title("Connect a calendar"))
         self.provider = QComboBox()
@@ -330,7 +339,7 @@ class CalendarSettingsDialog(QDialog):
             work,
             cancel=True,
             on_success=ok,
-            on_error=lambda e: self.test_result.setText("✗ " + e.message),
+            on_error=lambda e: self.test_result.setText("✗ " + _sentence(e.message)),
             on_cancelled=lambda: self.test_result.setText(
                 "Sign-in cancelled; nothing was connected."
             ),
