@@ -77,7 +77,9 @@ BUILT_IN_FIELDS: dict[str, tuple[SettingField, ...]] = {
         _ZONE,
     ),
     "google": (
-        SettingField("client_id", "OAuth client id", required=True),
+        # Not required here: an organisation may set it once for everyone in the config
+        # file ([plugins.calendar-google]); the connector says what is missing otherwise.
+        SettingField("client_id", "OAuth client id", hint="default: your organisation's"),
         # Google issues desktop clients a "secret" it documents as not confidential (it
         # ships inside every copy of an app); the token exchange needs it, so it is a
         # setting, not a keyring secret.
@@ -85,7 +87,7 @@ BUILT_IN_FIELDS: dict[str, tuple[SettingField, ...]] = {
         SettingField("calendar_id", "Calendar id", hint="default: primary"),
     ),
     "microsoft": (
-        SettingField("client_id", "OAuth client id", required=True),
+        SettingField("client_id", "OAuth client id", hint="default: your organisation's"),
         SettingField("tenant", "Tenant", hint="default: common"),
     ),
 }

@@ -44,7 +44,10 @@ SCOPES = (
 
 def oauth_config(settings: dict[str, Any]) -> OAuthConfig:
     if not settings.get("client_id"):
-        raise ValueError("the google connector needs settings.client_id (an OAuth client id)")
+        raise ValueError(
+            "Google Calendar needs an OAuth client id (settings.client_id): fill in "
+            "“OAuth client id”, or set client_id under [plugins.calendar-google] in the config"
+        )
     return OAuthConfig(
         client_id=settings["client_id"],
         client_secret=settings.get("client_secret"),

@@ -45,7 +45,11 @@ RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 def oauth_config(settings: dict[str, Any]) -> OAuthConfig:
     if not settings.get("client_id"):
-        raise ValueError("the microsoft connector needs settings.client_id (an app registration)")
+        raise ValueError(
+            "Microsoft 365 needs the client id of an app registration (settings.client_id): "
+            "fill in “OAuth client id”, or set client_id under [plugins.calendar-microsoft]"
+            " in the config"
+        )
     tenant = settings.get("tenant", "common")
     return OAuthConfig(
         client_id=settings["client_id"],

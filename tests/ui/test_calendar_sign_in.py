@@ -234,10 +234,37 @@ def test_calendars_dialog_oauth_cancel_while_waiting_connects_nothing(
     assert ("POST", "/token") not in cloud.state.requests
 
 
-def test_calendars_dialog_oauth_needs_the_client_id(qtbot, dialog, browser) -> None:
+def test_calendars_dialog_oauth_client_id_from_the_organisation_or_asked_for(
+    qtbot, dialog, browser, cloud
+) -> None:
+    """The OAuth client id may come from the deployment's config; without either, the
+    dialog names the missing setting and no browser opens."""
+    browser.release.set()
     dialog.provider.setCurrentIndex([c.name for c in dialog.choices].index("google"))
     dialog.account.setText("ann@example.org")
+    task = dialog.connect_calendar()  # the config names the client: no need to type it
+    qtbot.waitUntil(lambda: task.done, timeout=30_000)
+    assert dialog.test_result.text() == "✓ Signed in and connected."
+    unconfigured = PluginHost(autoload=False, plugin_settings=lambda name: None).load()
+    dialog.context._plugins = unconfigured  # this deployment configured no client
+    dialog.provider.setCurrentIndex([c.name for c in dialog.choices].index("microsoft"))
+    opened = len(browser.urls)
     task = dialog.connect_calendar()
     qtbot.waitUntil(lambda: task.done, timeout=30_000)
-    assert dialog.test_result.text() == "✗ OAuth client id is needed"
-    assert browser.urls == []
+    text = dialog.test_result.text()
+    assert text.startswith("✗ Microsoft 365 needs the client id") and "OAuth client id" in text
+    assert len(browser.urls) == opened
+
+
+def test_calendars_dialog_closing_gives_up_a_waiting_sign_in(qtbot, dialog, cloud) -> None:
+    silent = FakeBrowser(answer=False)
+    QDesktopServices.setUrlHandler("http", silent, "open")
+    try:
+        _choose(dialog, "google", "ann@example.org")
+        task = dialog.connect_calendar()
+        qtbot.waitUntil(lambda: bool(silent.urls), timeout=10_000)
+        dialog.reject()  # Close, or the window's ×
+        qtbot.waitUntil(lambda: task.done, timeout=10_000)
+    finally:
+        QDesktopServices.unsetUrlHandler("http")
+    assert task.was_cancelled and _connections(dialog) == 0

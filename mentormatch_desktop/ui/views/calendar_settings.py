@@ -299,6 +299,14 @@ class CalendarSettingsDialog(QDialog):
                 task.cancel()
         self.progress.cancel.setEnabled(False)
 
+    def done(self, result: int) -> None:
+        """Closing the dialog gives up a sign-in still waiting for the browser (its loopback
+        server closes at once instead of waiting out the timeout)."""
+        for task in (self.test_task, self.sign_in_task):
+            if task is not None and not task.done:
+                task.cancel()
+        super().done(result)
+
     # -- sign in -------------------------------------------------------------------------
     def sign_in_and_connect(self) -> Task:
         """Sign in with the connector (a worker waits for the browser), then connect."""
