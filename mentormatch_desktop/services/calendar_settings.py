@@ -115,7 +115,10 @@ def _fields(connector: CalendarConnector) -> tuple[SettingField, ...]:
                     )
                 )
         return tuple(out)
-    return BUILT_IN_FIELDS.get(connector.name, (SettingField("secret", "Password", "secret"),))
+    # An undescribed connector asks for a password, unless it signs in (then: nothing).
+    password = (SettingField("secret", "Password", "secret"),)
+    fallback = () if supports_sign_in(connector) else password
+    return BUILT_IN_FIELDS.get(connector.name, fallback)
 
 
 def connector_choices(plugins: PluginHost) -> list[ConnectorChoice]:

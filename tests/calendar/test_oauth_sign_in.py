@@ -19,6 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from mentormatch_desktop import hookimpl
 from mentormatch_desktop.domain.enums import AppRole
 from mentormatch_desktop.domain.progress import Cancelled, CancelToken
 from mentormatch_desktop.plugin.contracts import (
@@ -245,3 +246,88 @@ def test_oauth_test_connection_of_a_sign_in_connector_says_to_sign_in(host) -> N
         host, "google", "ann", {"client_id": "test-client"}, now=NOW
     )
     assert not result.ok and "signing in" in result.message
+
+
+# ------------------------------------------------------------------ a third-party connector
+class TeamCalendar:
+    """A third party's connector that signs in its own way (a one-time code page)."""
+
+    name = "team"
+    label = "Team calendar"
+    settings_fields = ({"key": "space", "label": "Team space", "required": True},)
+
+    def __init__(self) -> None:
+        self.answer = threading.Event()
+
+    def authorise(self, settings, open_url, cancel):
+        open_url(f"https://team.example.org/login?space={settings['space']}")
+        while not cancel.wait(0.05):
+            if self.answer.is_set():
+                return CalendarCredentials("team-token-123", "ann@team.example.org")
+        raise CalendarAuthError("sign-in cancelled")
+
+    def busy_periods(self, account, start, end):
+        from mentormatch_desktop.plugin.api import BusyPeriod
+
+        assert secrets.get_secret(account.secret_ref) == "team-token-123"
+        return [BusyPeriod(start, start + timedelta(hours=1), "standup", "s1")]
+
+    def publish_event(self, account, event):
+        return "e1"
+
+    def update_event(self, account, event_id, event):
+        return event_id
+
+    def cancel_event(self, account, event_id, event):
+        return None
+
+    def sync(self, account, state, start, end):
+        from mentormatch_desktop.plugin.api import SyncResult
+
+        return SyncResult(self.busy_periods(account, start, end), [], {}, full=True)
+
+
+class TeamPlugin:
+    def __init__(self, connector: object) -> None:
+        self.connector = connector
+
+    @hookimpl
+    def register_calendar_connectors(self):
+        return [self.connector]
+
+
+def test_oauth_contract_a_third_party_connector_signs_in_and_is_connected(
+    engine, memory_keyring, person
+) -> None:
+    team = TeamCalendar()
+    host = PluginHost(autoload=False)
+    host.register(TeamPlugin(team), "mm_team")
+    host.load()
+    [choice] = [c for c in calendar_settings.connector_choices(host) if c.name == "team"]
+    assert choice.sign_in and choice.plugin == "mm_team"
+    opened: list[str] = []
+
+    def browser(url: str) -> None:
+        opened.append(url)
+        team.answer.set()
+
+    creds = calendar_settings.sign_in(host, "team", {"space": "eng"}, open_url=browser)
+    assert opened == ["https://team.example.org/login?space=eng"]
+    with unit_of_work(engine, plugins=host, actor=_me(person)) as ctx:
+        # no label typed: the account the provider named is used
+        cid = calendar_settings.add_connection(ctx, "team", "", {"space": "eng"}, credentials=creds)
+    with unit_of_work(engine, plugins=host, actor=_me(person)) as ctx:
+        summary = calendar_settings.sync_now(ctx, cid)
+        account = ctx.session.get(CalendarConnection, cid).account
+    assert account == "ann@team.example.org" and summary is not None
+
+
+def test_oauth_contract_an_authorise_that_is_not_a_method_disables_the_plugin() -> None:
+    odd = TeamCalendar()
+    odd.authorise = "yes"  # type: ignore[assignment,method-assign]
+    host = PluginHost(autoload=False)
+    host.register(TeamPlugin(odd), "mm_odd")
+    host.load()
+    info = {i.name: i for i in host.plugins()}["mm_odd"]
+    assert info.status == "failed" and "authorise is not a method" in (info.error or "")
+    assert "team" not in host.calendar_connectors()
