@@ -98,7 +98,10 @@ def list_command(
     fmt: str,
     database_url: str | None,
 ) -> None:
-    """Running pairs without a session N days after they started, longest waiting first."""
+    """List the pairs waiting for a first session.
+
+    Running pairs without a session N days after they started, longest waiting first.
+    """
     engine = open_database(database_url)
     try:
         with unit_of_work(engine) as ctx:
@@ -131,9 +134,10 @@ def send_command(
     fmt: str,
     database_url: str | None,
 ) -> None:
-    """Message each waiting pair in its mentorship thread, with three times that suit both.
+    """Nudge the waiting pairs (a message with three times that suit both).
 
-    A pair nudged within its cooldown is skipped, so running this daily is safe.
+    The message goes into each pair's mentorship thread (inbox and their channels). A pair
+    nudged within its cooldown is skipped, so running this daily is safe.
     """
     engine = open_database(database_url)
     try:
