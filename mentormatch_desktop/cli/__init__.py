@@ -77,6 +77,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "inbox_command",
         "List a person's conversations with their unread counts.",
     ),
+    "nudges": LazyCommand(
+        f"{_PKG}.nudges",
+        "nudges_group",
+        "Pairs with no first session yet, and nudging them (three suggested times).",
+    ),
     "outbox": LazyCommand(
         f"{_PKG}.messaging",
         "outbox_command",

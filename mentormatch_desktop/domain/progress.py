@@ -35,6 +35,12 @@ class CancelToken:
     def cancelled(self) -> bool:
         return self._event.is_set()
 
+    @property
+    def event(self) -> threading.Event:
+        """The flag as a plain :class:`threading.Event`, for code that only knows those
+        (a plugin's sign-in waits on it)."""
+        return self._event
+
     def raise_if_cancelled(self) -> None:
         if self._event.is_set():
             raise Cancelled("cancelled by the user")

@@ -19,8 +19,9 @@ What is here, by use:
   :class:`MatchSolution` out, with :class:`Progress` and :class:`CancelToken`; the built-in
   solvers (:func:`optimize`, :func:`greedy`, :func:`stable`, :func:`peer_match`) for a
   strategy that wraps or post-processes one.
-- **calendar connectors and messaging channels**: their protocols and value types, the
-  errors a connector raises, and the iCalendar helpers the built-in connectors use
+- **calendar connectors and messaging channels**: their protocols and value types (with
+  the optional sign-in step, :class:`InteractiveSignIn` → :class:`CalendarCredentials`),
+  the errors a connector raises, and the iCalendar helpers the built-in connectors use
   (:func:`calendar_of`, :func:`busy_intervals`, :class:`SessionEvent`).
 - **contracts**: the protocols the host checks each registered object against.
 
@@ -64,10 +65,12 @@ if TYPE_CHECKING:
         CalendarAccount,
         CalendarAuthError,
         CalendarConnector,
+        CalendarCredentials,
         CalendarEvent,
         CalendarUnavailable,
         Delivery,
         DeliveryResult,
+        InteractiveSignIn,
         MessagingChannel,
         SyncResult,
     )
@@ -117,6 +120,8 @@ _EXPORTS: dict[str, str] = {
     "BusyPeriod": "mentormatch_desktop.plugin.contracts",
     "CalendarAccount": "mentormatch_desktop.plugin.contracts",
     "CalendarConnector": "mentormatch_desktop.plugin.contracts",
+    "CalendarCredentials": "mentormatch_desktop.plugin.contracts",
+    "InteractiveSignIn": "mentormatch_desktop.plugin.contracts",
     "CalendarEvent": "mentormatch_desktop.plugin.contracts",
     "Delivery": "mentormatch_desktop.plugin.contracts",
     "DeliveryResult": "mentormatch_desktop.plugin.contracts",
@@ -146,6 +151,7 @@ __all__ = [
     "CalendarAccount",
     "CalendarAuthError",
     "CalendarConnector",
+    "CalendarCredentials",
     "CalendarEvent",
     "CalendarFileError",
     "CalendarUnavailable",
@@ -154,6 +160,7 @@ __all__ = [
     "Delivery",
     "DeliveryResult",
     "FactorisedCriterion",
+    "InteractiveSignIn",
     "MatchCriterion",
     "MatchProblem",
     "MatchSolution",

@@ -12,6 +12,8 @@ below ``matching`` and must not import it. Plugin authors get both from
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -87,6 +89,50 @@ class CalendarAuthError(RuntimeError):
 
 class CalendarUnavailable(RuntimeError):
     """The calendar could not be reached or kept failing; try again later."""
+
+
+@dataclass(frozen=True)
+class CalendarCredentials:
+    """What an interactive sign-in produced, for the app to keep.
+
+    ``secret`` is opaque text (an OAuth token as JSON, an app password…) that the app puts
+    in the OS keyring under a fresh ``secret_ref``; the connector reads it back from there
+    (service ``mentormatch-calendar``) in every later call. ``account`` optionally names
+    who signed in (an e-mail address), for the app to show when the user typed no label.
+    """
+
+    secret: str
+    account: str = ""
+
+
+@runtime_checkable
+class InteractiveSignIn(Protocol):
+    """The optional sign-in step of a calendar connector (OAuth and the like).
+
+    A connector that has an ``authorise`` method is connected by signing in rather than by
+    typing a password: the app calls it off the GUI thread when the user presses
+    "Sign in and connect", shows "waiting for you to sign in in your browser" with a
+    Cancel button, and stores the returned credentials in the keyring.
+
+    ``open_url(url)`` asks the app to open ``url`` in the user's browser (the desktop app
+    hands it to the system browser from its GUI thread; it returns at once). ``cancel`` is
+    set when the user gives up: stop waiting promptly (poll it, e.g. every 0.2 s) and
+    raise; whatever comes back after a cancel is discarded. Raise
+    :class:`CalendarAuthError` with a sentence for the user when the provider refuses
+    (access denied, a forged answer) and ``ValueError`` for unusable ``settings``.
+    """
+
+    def authorise(
+        self,
+        settings: dict[str, Any],
+        open_url: Callable[[str], object],
+        cancel: threading.Event,
+    ) -> CalendarCredentials: ...
+
+
+def supports_sign_in(connector: object) -> bool:
+    """Whether ``connector`` is connected through :class:`InteractiveSignIn`."""
+    return callable(getattr(connector, "authorise", None))
 
 
 @runtime_checkable

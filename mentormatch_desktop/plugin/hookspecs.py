@@ -66,6 +66,9 @@ def register_calendar_connectors(host: PluginHost) -> list[CalendarConnector]:
     ``cancel_event``). Events carry their IANA time zone, a stable UID and an iTIP
     SEQUENCE. Credentials come from the OS keyring via ``CalendarAccount.secret_ref``;
     ``CalendarAuthError`` means "reconnect", ``CalendarUnavailable`` "try again later".
+    A connector users sign in to (OAuth) also has ``authorise(settings, open_url, cancel)``
+    (:class:`~mentormatch_desktop.plugin.contracts.InteractiveSignIn`), which the app calls
+    off the GUI thread to connect it and whose ``CalendarCredentials`` it keeps in the keyring.
     """
 
 

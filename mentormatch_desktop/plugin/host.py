@@ -58,6 +58,11 @@ _REQUIRED_ATTRIBUTES: dict[str, tuple[type, tuple[str, ...]]] = {
     ),
 }
 
+#: Methods a registered object may have; when it has one, it must be callable.
+_OPTIONAL_METHODS: dict[str, tuple[str, ...]] = {
+    "register_calendar_connectors": ("authorise",),  # contracts.InteractiveSignIn
+}
+
 
 class PluginError(RuntimeError):
     """A built-in plugin failed: that is a bug in MentorMatch, not something to hide."""
@@ -230,6 +235,16 @@ class PluginHost:
                             raise TypeError(
                                 f"{hook_name} returned {item!r}, which lacks {', '.join(missing)}"
                                 f" required by {protocol.__name__}"
+                            )
+                        odd = [
+                            a
+                            for a in _OPTIONAL_METHODS.get(hook_name, ())
+                            if hasattr(item, a) and not callable(getattr(item, a))
+                        ]
+                        if odd:
+                            raise TypeError(
+                                f"{hook_name} returned {item!r}, whose {', '.join(odd)}"
+                                " is not a method"
                             )
                         if item.name in bucket and bucket[item.name][0] != info.name:
                             raise ValueError(

@@ -1,6 +1,12 @@
 """Calendar settings of a person: which connectors exist, what each needs, test, connect,
 disconnect, sync now.
 
+Connectors with an ``authorise`` method (:class:`InteractiveSignIn`: Google, Microsoft and
+any third-party OAuth connector) are connected by signing in: :func:`sign_in` runs the
+connector's browser sign-in (no database; call it from a worker) and its credentials go to
+:func:`add_connection`, which refuses to store such a connection without them — a
+connection without a token could only ever fail to sync.
+
 A connector may describe its settings with a ``settings_fields`` attribute (a sequence of
 :class:`SettingField`-like objects or dicts); the built-in ones are described here from
 their module documentation, so the settings form is the same for both. Secrets go to the
@@ -12,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -23,7 +30,9 @@ from mentormatch_desktop.plugin.contracts import (
     CalendarAccount,
     CalendarAuthError,
     CalendarConnector,
+    CalendarCredentials,
     CalendarUnavailable,
+    supports_sign_in,
 )
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import calendars
@@ -50,6 +59,7 @@ class ConnectorChoice:
     label: str
     plugin: str
     fields: tuple[SettingField, ...]
+    sign_in: bool = False  # connected through the connector's browser sign-in
 
 
 _ZONE = SettingField("time_zone", "Zone of floating times", hint="e.g. Europe/Berlin")
@@ -67,12 +77,17 @@ BUILT_IN_FIELDS: dict[str, tuple[SettingField, ...]] = {
         _ZONE,
     ),
     "google": (
-        SettingField("client_id", "OAuth client id", required=True),
-        SettingField("client_secret", "OAuth client secret", "secret"),
+        # Not required here: an organisation may set it once for everyone in the config
+        # file ([plugins.calendar-google]); the connector says what is missing otherwise.
+        SettingField("client_id", "OAuth client id", hint="default: your organisation's"),
+        # Google issues desktop clients a "secret" it documents as not confidential (it
+        # ships inside every copy of an app); the token exchange needs it, so it is a
+        # setting, not a keyring secret.
+        SettingField("client_secret", "OAuth client secret", hint="of the desktop client"),
         SettingField("calendar_id", "Calendar id", hint="default: primary"),
     ),
     "microsoft": (
-        SettingField("client_id", "OAuth client id", required=True),
+        SettingField("client_id", "OAuth client id", hint="default: your organisation's"),
         SettingField("tenant", "Tenant", hint="default: common"),
     ),
 }
@@ -100,7 +115,10 @@ def _fields(connector: CalendarConnector) -> tuple[SettingField, ...]:
                     )
                 )
         return tuple(out)
-    return BUILT_IN_FIELDS.get(connector.name, (SettingField("secret", "Password", "secret"),))
+    # An undescribed connector asks for a password, unless it signs in (then: nothing).
+    password = (SettingField("secret", "Password", "secret"),)
+    fallback = () if supports_sign_in(connector) else password
+    return BUILT_IN_FIELDS.get(connector.name, fallback)
 
 
 def connector_choices(plugins: PluginHost) -> list[ConnectorChoice]:
@@ -114,6 +132,7 @@ def connector_choices(plugins: PluginHost) -> list[ConnectorChoice]:
                 getattr(connector, "label", name),
                 owner.name if owner else "",
                 _fields(connector),
+                supports_sign_in(connector),
             )
         )
     return out
@@ -180,6 +199,9 @@ def test_connection(
     """
     settings, secret = _split(plugins, provider, values)
     connector = plugins.calendar_connectors()[provider]
+    if supports_sign_in(connector):
+        label = getattr(connector, "label", provider)
+        return TestResult(False, f"{label} is tested by signing in: press Sign in and connect")
     ref = f"test-{uuid.uuid4().hex}" if secret else None
     if progress:
         progress(0.1, "Contacting the calendar…")
@@ -214,12 +236,25 @@ def add_connection(
     values: dict[str, str],
     *,
     person_id: int | None = None,
+    credentials: CalendarCredentials | None = None,
 ) -> int:
-    """Store a connection for the person (secret in the keyring); returns its id."""
+    """Store a connection for the person (secret in the keyring); returns its id.
+
+    For a connector that signs in, ``credentials`` (from :func:`sign_in`) are required and
+    their secret is what the keyring keeps; the account label defaults to the one the
+    provider named.
+    """
     me = person_for(ctx, person_id)
+    settings, secret = _split(ctx.plugins, provider, values)
+    if supports_sign_in(ctx.plugins.calendar_connectors()[provider]):
+        if credentials is None or not credentials.secret:
+            raise CalendarSettingsError(
+                f"{provider} calendars are connected by signing in: sign in first"
+            )
+        secret = credentials.secret
+        account = account.strip() or credentials.account
     if not account.strip():
         raise CalendarSettingsError("name the account (an e-mail address or a label)")
-    settings, secret = _split(ctx.plugins, provider, values)
     ref = f"{provider}-{me}-{uuid.uuid4().hex}" if secret else None
     if ref:
         _keyring_set(ref, secret)
@@ -230,6 +265,39 @@ def add_connection(
     except Exception:
         _keyring_delete(ref)
         raise
+
+
+def sign_in(
+    plugins: PluginHost,
+    provider: str,
+    values: dict[str, str],
+    *,
+    open_url: Callable[[str], object],
+    progress: Any = None,
+    cancel: CancelToken | None = None,
+) -> CalendarCredentials:
+    """Run the connector's browser sign-in with these settings (no database: a worker).
+
+    Blocks until the person has answered in the browser, the provider refused, or
+    ``cancel`` is set; after a cancel whatever the connector returns is discarded and
+    :class:`~mentormatch_desktop.domain.progress.Cancelled` raised, so a late token is never stored.
+    """
+    settings, _secret = _split(plugins, provider, values)
+    connector = plugins.calendar_connectors()[provider]
+    if not supports_sign_in(connector):
+        raise CalendarSettingsError(f"{provider} calendars are not connected by signing in")
+    token = cancel if cancel is not None else CancelToken()
+    if progress:
+        progress(0.0, "Waiting for you to sign in in your browser…")
+    try:
+        credentials = connector.authorise(settings, open_url, token.event)  # type: ignore[attr-defined]
+    except Exception:
+        token.raise_if_cancelled()  # a connector that stopped because we asked it to
+        raise
+    token.raise_if_cancelled()
+    if not isinstance(credentials, CalendarCredentials) or not credentials.secret:
+        raise CalendarAuthError(f"the {provider} connector's sign-in returned no credentials")
+    return credentials
 
 
 def remove_connection(ctx: ServiceContext, connection_id: int) -> None:

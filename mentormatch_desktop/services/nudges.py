@@ -7,6 +7,11 @@ suggested times is posted into the mentorship's thread (so both people get it in
 and by their channels, queued through the outbox in the same unit of work). The message
 itself, of kind ``nudge``, is the record: a pair nudged less than ``cooldown_days`` ago is
 not nudged again.
+
+Both numbers are per program (:class:`~mentormatch_desktop.services.programs.NudgePolicy`
+in the program's settings); a caller may override them for one look (the panel's "no
+session after", ``mentormatch nudges list --days``). The Schedule screen's panel and the
+``mentormatch nudges`` command call the same two functions.
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ from mentormatch_desktop.scheduling.slots import Slot
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.inbox import ensure_mentorship_thread, post
 from mentormatch_desktop.services.notifications import MessagingError
+from mentormatch_desktop.services.programs import NudgePolicy, nudge_policies
 from mentormatch_desktop.services.schedule import ScheduleError, find_slots
 from mentormatch_desktop.storage.models import Meeting, Mentorship, Message, Person, Thread
 
 NUDGE_KIND = "nudge"
-DEFAULT_AFTER_DAYS = 14
-DEFAULT_COOLDOWN_DAYS = 14
+DEFAULT_AFTER_DAYS = NudgePolicy().after_days
+DEFAULT_COOLDOWN_DAYS = NudgePolicy().cooldown_days
 SUGGESTED_SLOTS = 3
 
 
@@ -42,6 +48,8 @@ class WaitingPair:
     days_waiting: int
     last_nudged_at: datetime | None
     may_nudge: bool  # False: nudged within the cooldown
+    program_id: int = 0
+    cooldown_days: int = DEFAULT_COOLDOWN_DAYS  # the one that applied to this pair
 
 
 @dataclass(frozen=True)
@@ -68,37 +76,67 @@ def _no_session() -> sa.ColumnElement[bool]:
     return ~Mentorship.meetings.any(Meeting.status.not_in(gone))
 
 
+def _policy(
+    policies: dict[int, NudgePolicy],
+    program_id: int,
+    after_days: int | None,
+    cooldown_days: int | None,
+) -> tuple[int, int]:
+    own = policies.get(program_id, NudgePolicy())
+    return (
+        own.after_days if after_days is None else after_days,
+        own.cooldown_days if cooldown_days is None else cooldown_days,
+    )
+
+
 def waiting_pairs(
     ctx: ServiceContext,
     program_id: int | None = None,
     *,
-    after_days: int = DEFAULT_AFTER_DAYS,
-    cooldown_days: int = DEFAULT_COOLDOWN_DAYS,
+    after_days: int | None = None,
+    cooldown_days: int | None = None,
 ) -> list[WaitingPair]:
     """Active pairs (of one program, or all) without a first session ``after_days`` after
-    they started, longest waiting first."""
-    if after_days < 0 or cooldown_days < 0:
+    they started, longest waiting first. ``None`` means each program's own setting."""
+    if (after_days is not None and after_days < 0) or (
+        cooldown_days is not None and cooldown_days < 0
+    ):
         raise ValueError("days cannot be negative")
     now = ctx.now()
+    policies = nudge_policies(ctx.session, None if program_id is None else [program_id])
+    # The database filters by the most lenient threshold; each pair's own is applied below.
+    thresholds = (
+        [after_days] if after_days is not None else [p.after_days for p in policies.values()]
+    )
+    loosest = min(thresholds, default=DEFAULT_AFTER_DAYS)
     mentor, mentee = aliased(Person), aliased(Person)
     last = _last_nudge().label("last_nudged_at")
     query = (
-        sa.select(Mentorship.id, mentor.full_name, mentee.full_name, Mentorship.started_at, last)
+        sa.select(
+            Mentorship.id,
+            Mentorship.program_id,
+            mentor.full_name,
+            mentee.full_name,
+            Mentorship.started_at,
+            last,
+        )
         .join(mentor, mentor.id == Mentorship.mentor_id)
         .join(mentee, mentee.id == Mentorship.mentee_id)
         .where(
             Mentorship.status == MentorshipStatus.ACTIVE,
-            Mentorship.started_at <= now - timedelta(days=after_days),
+            Mentorship.started_at <= now - timedelta(days=loosest),
             _no_session(),
         )
         .order_by(Mentorship.started_at, Mentorship.id)
     )
     if program_id is not None:
         query = query.where(Mentorship.program_id == program_id)
-    cutoff = now - timedelta(days=cooldown_days)
     out = []
-    for mid, mentor_name, mentee_name, started, nudged in ctx.session.execute(query):
+    for mid, pid, mentor_name, mentee_name, started, nudged in ctx.session.execute(query):
+        after, cooldown = _policy(policies, pid, after_days, cooldown_days)
         started = _aware(started)
+        if started > now - timedelta(days=after):
+            continue
         nudged = None if nudged is None else _aware(nudged)
         out.append(
             WaitingPair(
@@ -108,7 +146,9 @@ def waiting_pairs(
                 started_at=started,
                 days_waiting=(now - started).days,
                 last_nudged_at=nudged,
-                may_nudge=nudged is None or nudged <= cutoff,
+                may_nudge=nudged is None or nudged <= now - timedelta(days=cooldown),
+                program_id=pid,
+                cooldown_days=cooldown,
             )
         )
     return out
@@ -140,15 +180,18 @@ def nudge_pairs(
     ctx: ServiceContext,
     mentorship_ids: list[int],
     *,
-    cooldown_days: int = DEFAULT_COOLDOWN_DAYS,
+    cooldown_days: int | None = None,
     minutes: int = 45,
 ) -> NudgeResult:
     """Post a nudge (with up to three suggested times) to each pair that is still waiting
-    and was not nudged within ``cooldown_days``; the others are skipped."""
+    and was not nudged within ``cooldown_days`` (``None``: its program's setting); the
+    others are skipped."""
     if not ctx.actor.is_coordinator:
         raise MessagingError("mentorship", "only coordinators nudge pairs")
+    if cooldown_days is not None and cooldown_days < 0:
+        raise ValueError("days cannot be negative")
     now = ctx.now()
-    cutoff = now - timedelta(days=cooldown_days)
+    policies = nudge_policies(ctx.session)
     sent: list[int] = []
     skipped: list[int] = []
     for mid in dict.fromkeys(mentorship_ids):
@@ -159,10 +202,14 @@ def nudge_pairs(
                 _no_session(),
             )
         ).first()
-        if row is None or (row[1] is not None and _aware(row[1]) > cutoff):
+        if row is None:
             skipped.append(mid)
             continue
         m: Mentorship = row[0]
+        _after, cooldown = _policy(policies, m.program_id, None, cooldown_days)
+        if row[1] is not None and _aware(row[1]) > now - timedelta(days=cooldown):
+            skipped.append(mid)
+            continue
         names = dict(
             ctx.session.execute(
                 sa.select(Person.id, Person.full_name).where(

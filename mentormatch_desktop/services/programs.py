@@ -1,5 +1,6 @@
 """Creating, editing and listing programs, including their matching constraints and weights.
 
+A program's nudge policy (:class:`NudgePolicy`) lives in ``Program.settings["nudges"]``.
 A program's matching constraints live in ``Program.settings["constraints"]`` using the
 field names of :class:`mentormatch_desktop.matching.problem.Constraints` (and the solve
 format), so the matching service reads them without translation. Criterion weights are
@@ -93,6 +94,45 @@ class ProgramConstraints:
         )
 
 
+@dataclass(frozen=True)
+class NudgePolicy:
+    """When coordinators are told a pair is waiting, and how often it may be nudged.
+
+    A pair is *waiting* once its mentorship has run ``after_days`` without a session; a
+    pair nudged less than ``cooldown_days`` ago is not nudged again. Programs differ (a
+    six-week sprint cannot wait two weeks; a year-long program can), so each sets its own;
+    programs saved before this existed get the defaults.
+    """
+
+    after_days: int = 14
+    cooldown_days: int = 14
+
+    def to_settings(self) -> dict[str, int]:
+        return {"after_days": self.after_days, "cooldown_days": self.cooldown_days}
+
+    @classmethod
+    def from_settings(cls, data: dict[str, Any] | None) -> NudgePolicy:
+        data = data or {}
+        default = cls()
+        return cls(
+            after_days=int(data.get("after_days", default.after_days)),
+            cooldown_days=int(data.get("cooldown_days", default.cooldown_days)),
+        )
+
+
+def nudge_policies(
+    session: Session, program_ids: list[int] | None = None
+) -> dict[int, NudgePolicy]:
+    """Each program's nudge policy (of ``program_ids``, or of every program)."""
+    query = sa.select(Program.id, Program.settings)
+    if program_ids is not None:
+        query = query.where(Program.id.in_(program_ids))
+    return {
+        pid: NudgePolicy.from_settings((settings or {}).get("nudges"))
+        for pid, settings in session.execute(query)
+    }
+
+
 @dataclass
 class ProgramInput:
     """What the program form submits. ``weights`` maps criterion name → weight (≥ 0)."""
@@ -107,6 +147,7 @@ class ProgramInput:
     group_size: int = 2
     constraints: ProgramConstraints = field(default_factory=ProgramConstraints)
     weights: dict[str, float] = field(default_factory=dict)
+    nudges: NudgePolicy = field(default_factory=NudgePolicy)
 
 
 @dataclass
@@ -129,6 +170,7 @@ class ProgramDetails:
     mentees: int = 0
     peers: int = 0
     active_mentorships: int = 0
+    nudges: NudgePolicy = field(default_factory=NudgePolicy)
 
     def to_input(self) -> ProgramInput:
         return ProgramInput(
@@ -142,6 +184,7 @@ class ProgramDetails:
             group_size=self.group_size,
             constraints=self.constraints,
             weights=dict(self.weights),
+            nudges=self.nudges,
         )
 
 
@@ -160,6 +203,10 @@ def validate_program(data: ProgramInput) -> list[ProgramError]:
         errors.append(ProgramError("group_size", "peer groups have 2 to 4 people"))
     if data.kind == ProgramKind.GROUP and not 2 <= data.group_size <= 20:
         errors.append(ProgramError("group_size", "a mentoring group has 2 to 20 people"))
+    if not 0 <= data.nudges.after_days <= 365:
+        errors.append(ProgramError("nudge_after_days", "between 0 and 365 days"))
+    if not 0 <= data.nudges.cooldown_days <= 365:
+        errors.append(ProgramError("nudge_cooldown_days", "between 0 and 365 days"))
     c = data.constraints
     if c.min_score is not None and not 0 <= c.min_score <= 1:
         errors.append(ProgramError("min_score", "a score between 0 and 1"))
@@ -218,6 +265,7 @@ def _apply(program: Program, data: ProgramInput) -> None:
     program.group_size = data.group_size
     settings = dict(program.settings or {})
     settings["constraints"] = data.constraints.to_settings()
+    settings["nudges"] = data.nudges.to_settings()
     program.settings = settings
 
 
@@ -308,6 +356,7 @@ def _details(session: Session, programs: list[Program]) -> list[ProgramDetails]:
                 mentees=counts.get((p.id, "mentee"), 0),
                 peers=counts.get((p.id, "peer"), 0),
                 active_mentorships=int(active.get(p.id, 0)),
+                nudges=NudgePolicy.from_settings((p.settings or {}).get("nudges")),
             )
         )
     return result

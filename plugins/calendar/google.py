@@ -14,6 +14,8 @@ answers ``410 Gone`` the token is void: we drop it and do a full sync, reported 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import quote
@@ -22,10 +24,12 @@ from zoneinfo import ZoneInfo
 from mentormatch_desktop.plugin.api import (
     BusyPeriod,
     CalendarAccount,
+    CalendarCredentials,
     CalendarEvent,
     SyncResult,
     hookimpl,
 )
+from mentormatch_plugins.calendar import oauth
 from mentormatch_plugins.calendar.oauth import OAuthConfig
 from mentormatch_plugins.calendar.rest import ApiError, RestSession
 
@@ -40,7 +44,10 @@ SCOPES = (
 
 def oauth_config(settings: dict[str, Any]) -> OAuthConfig:
     if not settings.get("client_id"):
-        raise ValueError("the google connector needs settings.client_id (an OAuth client id)")
+        raise ValueError(
+            "Google Calendar needs an OAuth client id (settings.client_id): fill in "
+            "“OAuth client id”, or set client_id under [plugins.calendar-google] in the config"
+        )
     return OAuthConfig(
         client_id=settings["client_id"],
         client_secret=settings.get("client_secret"),
@@ -79,11 +86,29 @@ class GoogleCalendar:
     name = "google"
     label = "Google Calendar"
 
-    def __init__(self, **session_options: Any) -> None:
+    def __init__(
+        self, configured: Callable[[], dict[str, Any]] | None = None, **session_options: Any
+    ) -> None:
+        # ``configured`` gives the deployment's defaults (``[plugins.calendar-google]`` in
+        # the config file: an organisation's client_id, or a gateway's endpoints); a
+        # connection's own settings win. Read on each use: an edited file needs no restart.
+        self.configured = configured
         self.session_options = session_options  # tests shorten waits here
 
+    def authorise(
+        self,
+        settings: dict[str, Any],
+        open_url: Callable[[str], object],
+        cancel: threading.Event,
+    ) -> CalendarCredentials:
+        """Sign in through the browser (authorization code + PKCE, loopback redirect)."""
+        return oauth.sign_in(oauth_config(self._settings(settings)), open_url, cancel)
+
+    def _settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        return {**(self.configured() if self.configured else {}), **settings}
+
     def _session(self, account: CalendarAccount) -> RestSession:
-        s = account.settings
+        s = self._settings(account.settings)
         return RestSession(
             oauth_config(s), account.secret_ref, s.get("base_url", BASE_URL), **self.session_options
         )
@@ -200,5 +225,5 @@ class GoogleCalendar:
 
 
 @hookimpl
-def register_calendar_connectors() -> list[Any]:
-    return [GoogleCalendar()]
+def register_calendar_connectors(host: Any) -> list[Any]:
+    return [GoogleCalendar(configured=lambda: host.plugin_config("calendar-google"))]

@@ -16,6 +16,8 @@ registration; ``base_url``/``authorize_url``/``token_url`` for tests. Token in t
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,10 +27,12 @@ from dateutil.rrule import rrulestr
 from mentormatch_desktop.plugin.api import (
     BusyPeriod,
     CalendarAccount,
+    CalendarCredentials,
     CalendarEvent,
     SyncResult,
     hookimpl,
 )
+from mentormatch_plugins.calendar import oauth
 from mentormatch_plugins.calendar.oauth import OAuthConfig
 from mentormatch_plugins.calendar.rest import ApiError, RestSession
 
@@ -41,7 +45,11 @@ RRULE_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 def oauth_config(settings: dict[str, Any]) -> OAuthConfig:
     if not settings.get("client_id"):
-        raise ValueError("the microsoft connector needs settings.client_id (an app registration)")
+        raise ValueError(
+            "Microsoft 365 needs the client id of an app registration (settings.client_id): "
+            "fill in “OAuth client id”, or set client_id under [plugins.calendar-microsoft]"
+            " in the config"
+        )
     tenant = settings.get("tenant", "common")
     return OAuthConfig(
         client_id=settings["client_id"],
@@ -130,11 +138,29 @@ class MicrosoftCalendar:
     name = "microsoft"
     label = "Microsoft 365 / Outlook"
 
-    def __init__(self, **session_options: Any) -> None:
+    def __init__(
+        self, configured: Callable[[], dict[str, Any]] | None = None, **session_options: Any
+    ) -> None:
+        # ``configured`` gives the deployment's defaults (``[plugins.calendar-microsoft]``
+        # in the config file: an organisation's client_id, or a gateway's endpoints); a
+        # connection's own settings win. Read on each use: an edited file needs no restart.
+        self.configured = configured
         self.session_options = session_options
 
+    def authorise(
+        self,
+        settings: dict[str, Any],
+        open_url: Callable[[str], object],
+        cancel: threading.Event,
+    ) -> CalendarCredentials:
+        """Sign in through the browser (authorization code + PKCE, loopback redirect)."""
+        return oauth.sign_in(oauth_config(self._settings(settings)), open_url, cancel)
+
+    def _settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        return {**(self.configured() if self.configured else {}), **settings}
+
     def _session(self, account: CalendarAccount) -> RestSession:
-        s = account.settings
+        s = self._settings(account.settings)
         return RestSession(
             oauth_config(s), account.secret_ref, s.get("base_url", BASE_URL), **self.session_options
         )
@@ -243,5 +269,5 @@ class MicrosoftCalendar:
 
 
 @hookimpl
-def register_calendar_connectors() -> list[Any]:
-    return [MicrosoftCalendar()]
+def register_calendar_connectors(host: Any) -> list[Any]:
+    return [MicrosoftCalendar(configured=lambda: host.plugin_config("calendar-microsoft"))]

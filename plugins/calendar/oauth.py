@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, urlparse
 
-from mentormatch_desktop.plugin.api import CalendarAuthError
+from mentormatch_desktop.plugin.api import CalendarAuthError, CalendarCredentials
 
 if TYPE_CHECKING:
     from authlib.integrations.httpx_client import OAuth2Client
@@ -87,21 +87,37 @@ def _callback_handler() -> type:
     return Callback
 
 
+#: How often a waiting sign-in looks at its cancel flag (seconds).
+POLL = 0.2
+
+#: What the providers' documented ``error`` codes mean to the person signing in.
+_REFUSALS = {
+    "access_denied": "you did not allow MentorMatch to use your calendar",
+    "consent_required": "the calendar needs your consent, which was not given",
+    "interaction_required": "the provider needs you to sign in again",
+}
+
+
 def authorize(
     config: OAuthConfig,
     *,
     open_browser: Callable[[str], object] | None = None,
     timeout: float = 300.0,
+    cancel: threading.Event | None = None,
 ) -> dict[str, Any]:
     """Run the whole sign-in: browser → loopback redirect → code exchange. Returns the token.
 
-    ``open_browser`` receives the authorization URL (tests pass a function that follows
-    it with an HTTP client instead of a browser); by default the system browser opens it.
+    ``open_browser`` receives the authorization URL (the desktop app passes one that opens
+    the system browser from its GUI thread; tests pass a function that follows it with an
+    HTTP client); by default :mod:`webbrowser` opens it. Setting ``cancel`` stops the wait
+    (within :data:`POLL` seconds) with a :class:`CalendarAuthError`; so does ``timeout``.
     """
+    import time
     import webbrowser
     from http.server import HTTPServer
 
     from authlib.common.security import generate_token
+    from authlib.integrations.base_client.errors import OAuthError
 
     if open_browser is None:
         open_browser = webbrowser.open
@@ -117,17 +133,47 @@ def authorize(
                 config.authorize_url, code_verifier=verifier, **config.extra_authorize_params
             )
             open_browser(url)
-            if not handler.done.wait(timeout):
-                raise CalendarAuthError("no answer from the browser: sign-in timed out")
+            deadline = time.monotonic() + timeout
+            while not handler.done.wait(POLL):
+                if cancel is not None and cancel.is_set():
+                    raise CalendarAuthError("sign-in cancelled")
+                if time.monotonic() > deadline:
+                    raise CalendarAuthError("no answer from the browser: sign-in timed out")
             result = handler.result
             if "error" in result:
-                reason = result.get("error_description") or result["error"]
-                raise CalendarAuthError(f"the calendar provider refused: {reason}")
+                code = result["error"]
+                reason = _REFUSALS.get(code) or result.get("error_description") or code
+                raise CalendarAuthError(f"the calendar was not connected: {reason} ({code})")
             if result.get("state") != state:
-                raise CalendarAuthError("sign-in answer did not match our request (state)")
-            return dict(
-                oauth.fetch_token(config.token_url, code=result["code"], code_verifier=verifier)
-            )
+                raise CalendarAuthError(
+                    "the sign-in answer did not match our request (state); nothing was stored."
+                    " Try again, and close other sign-in tabs first"
+                )
+            if cancel is not None and cancel.is_set():
+                raise CalendarAuthError("sign-in cancelled")
+            try:
+                token = oauth.fetch_token(
+                    config.token_url, code=result["code"], code_verifier=verifier
+                )
+            except OAuthError as exc:
+                raise CalendarAuthError(
+                    f"the calendar refused the sign-in code ({exc.error}): try again"
+                ) from exc
+            return dict(token)
     finally:
         server.shutdown()
         server.server_close()
+
+
+def sign_in(
+    config: OAuthConfig, open_url: Callable[[str], object], cancel: threading.Event
+) -> CalendarCredentials:
+    """The :class:`InteractiveSignIn` step of an OAuth connector: the token as the secret.
+
+    The token goes to the keyring as JSON, which is what :func:`secrets.get_token` reads
+    back; ``expires_at`` (set by authlib) lets the REST session refresh it in time.
+    """
+    import json
+
+    token = authorize(config, open_browser=open_url, cancel=cancel)
+    return CalendarCredentials(json.dumps(token))

@@ -68,6 +68,8 @@ class CloudState:
     """Everything the fake providers know; tests read and poke it directly."""
 
     client_id: str = "test-client"
+    # What the "user" answers on the consent page: "grant", or "deny" (error=access_denied)
+    consent: str = "grant"
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code → (challenge, redirect)
     access: dict[str, float] = field(default_factory=dict)  # token → expiry (epoch seconds)
     refresh: set[str] = field(default_factory=set)
@@ -173,12 +175,27 @@ class CloudHandler(BaseHTTPRequestHandler):
 
     # ---------------------------------------------------------- OAuth
     def _authorize(self, q: dict[str, str]) -> None:
+        """The consent page, answered at once as ``state.consent`` says: like Google and
+        Microsoft, redirect to the app's loopback ``redirect_uri`` with ``code`` and
+        ``state``, or with ``error=access_denied`` and ``state``."""
         if q.get("client_id") != self.state.client_id or q.get("code_challenge_method") != "S256":
             return self._send(400, {"error": "invalid_request"})
-        code = secrets.token_urlsafe(12)
-        self.state.codes[code] = (q["code_challenge"], q["redirect_uri"])
-        target = f"{q['redirect_uri']}?{urlencode({'code': code, 'state': q.get('state', '')})}"
-        self._send(302, None, {"Location": target})
+        if q.get("response_type") != "code" or not q.get("code_challenge"):
+            return self._send(400, {"error": "invalid_request"})
+        redirect = q.get("redirect_uri", "")
+        if not redirect.startswith(("http://127.0.0.1:", "http://localhost:")):
+            return self._send(400, {"error": "invalid_request", "error_description": "redirect"})
+        if self.state.consent == "deny":
+            answer = {
+                "error": "access_denied",
+                "error_description": "The user denied the request",
+                "state": q.get("state", ""),
+            }
+        else:
+            code = secrets.token_urlsafe(12)
+            self.state.codes[code] = (q["code_challenge"], redirect)
+            answer = {"code": code, "state": q.get("state", "")}
+        self._send(302, None, {"Location": f"{redirect}?{urlencode(answer)}"})
 
     def _issue(self) -> dict[str, Any]:
         access, refresh = secrets.token_urlsafe(16), secrets.token_urlsafe(16)

@@ -124,3 +124,121 @@ def test_participants_cannot_nudge(org, as_person, clock):
     clock.now = NOW + timedelta(days=15)
     with pytest.raises(MessagingError), as_person(org["alan"]) as ctx:
         nudges.nudge_pairs(ctx, [org["mentorship"]])
+
+
+# ---- per-program policy ------------------------------------------------------------------
+def _set_policy(as_person, program_id: int, after: int, cooldown: int) -> None:
+    from mentormatch_desktop.services import programs
+
+    with as_person(None, AppRole.COORDINATOR) as ctx:
+        data = programs.get_program(ctx, program_id).to_input()
+        data.nudges = programs.NudgePolicy(after_days=after, cooldown_days=cooldown)
+        programs.update_program(ctx, program_id, data)
+
+
+def test_nudges_threshold_and_cooldown_come_from_the_program(engine, org, as_person, clock):
+    from mentormatch_desktop.services import programs
+
+    with as_person(None, AppRole.COORDINATOR) as ctx:  # a program saved before: defaults
+        assert programs.get_program(ctx, org["program"]).nudges == programs.NudgePolicy(14, 14)
+    _set_policy(as_person, org["program"], after=5, cooldown=3)
+    with as_person(None, AppRole.COORDINATOR) as ctx:
+        assert programs.get_program(ctx, org["program"]).nudges == programs.NudgePolicy(5, 3)
+    clock.now = NOW + timedelta(days=4)
+    assert _waiting(as_person) == []
+    clock.now = NOW + timedelta(days=6)
+    [pair] = _waiting(as_person)
+    assert pair.may_nudge and pair.cooldown_days == 3 and pair.program_id == org["program"]
+    assert _waiting(as_person, after_days=14) == []  # a one-off look overrides the program
+    with as_person(None, AppRole.COORDINATOR) as ctx:
+        assert nudges.nudge_pairs(ctx, [org["mentorship"]]).sent == (org["mentorship"],)
+    clock.now = NOW + timedelta(days=8)  # 2 days later: inside the program's 3-day cooldown
+    assert not _waiting(as_person)[0].may_nudge
+    with as_person(None, AppRole.COORDINATOR) as ctx:
+        assert nudges.nudge_pairs(ctx, [org["mentorship"]]).skipped == (org["mentorship"],)
+    clock.now = NOW + timedelta(days=9)
+    assert _waiting(as_person)[0].may_nudge
+    assert not _waiting(as_person, cooldown_days=14)[0].may_nudge
+
+
+def test_nudges_each_program_keeps_its_own_threshold(engine, org, as_person, clock):
+    from mentormatch_desktop.storage.models import Program
+
+    with transaction(engine) as s:
+        other = Program(name="Sprint", settings={"nudges": {"after_days": 2, "cooldown_days": 1}})
+        s.add(other)
+        s.flush()
+        m = Mentorship(
+            program_id=other.id, mentor_id=org["grace"], mentee_id=org["mary"], started_at=NOW
+        )
+        s.add(m)
+        s.flush()
+        sprint_pair = m.id
+    clock.now = NOW + timedelta(days=3)  # the sprint's pair waits; the 14-day one does not yet
+    assert [(w.mentorship_id, w.cooldown_days) for w in _waiting(as_person)] == [(sprint_pair, 1)]
+    assert _waiting(as_person, program_id=org["program"]) == []
+    clock.now = NOW + timedelta(days=15)
+    assert {w.mentorship_id for w in _waiting(as_person)} == {org["mentorship"], sprint_pair}
+
+
+def test_nudges_policy_out_of_range_is_refused_naming_the_field():
+    from mentormatch_desktop.services.programs import NudgePolicy, ProgramInput, validate_program
+
+    errors = validate_program(ProgramInput(name="P", nudges=NudgePolicy(-1, 400)))
+    assert {(e.field, e.message) for e in errors} == {
+        ("nudge_after_days", "between 0 and 365 days"),
+        ("nudge_cooldown_days", "between 0 and 365 days"),
+    }
+
+
+# ---- mentormatch nudges list|send ---------------------------------------------------------
+def _cli(*args: str):
+    from click.testing import CliRunner
+
+    from mentormatch_desktop.cli import cli
+
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_nudges_cli_lists_and_sends_with_the_programs_policy(engine, org, second_pair):
+    import json
+    from datetime import UTC, datetime
+
+    url = engine.url.render_as_string(hide_password=False)
+    now = datetime.now(UTC)
+    with transaction(engine) as s:  # the CLI runs on the real clock
+        s.get(Mentorship, org["mentorship"]).started_at = now - timedelta(days=20)
+        s.get(Mentorship, second_pair).started_at = now - timedelta(days=4)
+    listed = _cli("nudges", "list", "--database", url, "--format", "json")
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output)
+    assert [(r["mentorship_id"], r["days_waiting"], r["may_nudge"]) for r in rows] == [
+        (org["mentorship"], 20, True)
+    ]
+    short = json.loads(
+        _cli("nudges", "list", "--database", url, "--days", "3", "--format", "json").output
+    )
+    assert [r["mentorship_id"] for r in short] == [org["mentorship"], second_pair]
+    table = _cli("nudges", "list", "--database", url, "--program", str(org["program"]))
+    assert "Ada Lovelace" in table.output and "never" in table.output
+
+    sent = _cli("nudges", "send", "--database", url, "--format", "json")
+    assert sent.exit_code == 0, sent.output
+    assert json.loads(sent.output) == {
+        "sent": [org["mentorship"]],
+        "skipped": [],
+        "not_waiting": [],
+    }
+    again = _cli("nudges", "send", "--database", url, "--days", "3")
+    assert f"Nudged 1 pair(s): {second_pair}" in again.output
+    assert f"Skipped 1 nudged within their cooldown: {org['mentorship']}" in again.output
+    with engine.connect() as c:
+        assert c.scalar(sa.select(sa.func.count()).where(Message.kind == "nudge")) == 2
+    listed = _cli("nudges", "list", "--database", url)
+    assert "no (14 d cooldown)" in listed.output
+
+
+def test_nudges_cli_names_an_unknown_program(engine, org):
+    url = engine.url.render_as_string(hide_password=False)
+    result = _cli("nudges", "list", "--database", url, "--program", "999999")
+    assert result.exit_code == 1 and "no program with id 999999" in result.output

@@ -60,3 +60,39 @@ def test_coordinator_sees_waiting_pairs_and_nudges_one(qtbot, demo_window) -> No
     panel.table.selectRow(row)
     assert not panel.nudge_button.isEnabled()  # the same pair is not nudged twice
     view.grab().save("/tmp/nudges_tab.png")
+
+
+def test_nudges_tab_follows_each_programs_policy(qtbot, demo_window) -> None:
+    """By default the tab uses each program's own "nudge pairs after" and cooldown."""
+    import os
+
+    from mentormatch_desktop.services.programs import NudgePolicy, get_program, update_program
+    from mentormatch_desktop.ui.views.nudges_panel import PROGRAM_SETTING
+
+    context = demo_window.context
+    with context.engine.connect() as c:
+        program = c.scalar(
+            sa.text("SELECT program_id FROM mentorships WHERE status = 'active' LIMIT 1")
+        )
+    with context.unit_of_work() as ctx:
+        data = get_program(ctx, program).to_input()
+        data.nudges = NudgePolicy(after_days=0, cooldown_days=30)
+        update_program(ctx, program, data)
+    demo_window.set_ready()
+    demo_window.resize(1280, 800)
+    view = demo_window.navigate("schedule")
+    panel = view.nudges
+    assert panel.after_days.value() == PROGRAM_SETTING
+    assert panel.after_days.text() == "program's setting"
+    view.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.pairs is not None and panel.program.count() > 1, timeout=30_000)
+    panel.program.setCurrentIndex(panel.program.findData(program))  # reloads on a worker
+    qtbot.waitUntil(
+        lambda: bool(panel.pairs) and {p.program_id for p in panel.pairs} == {program},
+        timeout=30_000,
+    )
+    assert {p.cooldown_days for p in panel.pairs} == {30}
+    assert "at most once in 30 days" in panel.summary.text()
+    if os.environ.get("MM_SHOTS"):
+        qtbot.wait(200)
+        demo_window.grab().save(os.path.join(os.environ["MM_SHOTS"], "nudges-tab.png"))

@@ -93,3 +93,29 @@ def test_after_new_program_the_old_card_loads_again_and_learning_waits_for_a_sav
     assert view.current_id == org["program"]  # editing it again, not creating another
     assert view.name.text() == name
     assert view.learn_button.isEnabled()
+
+
+def test_nudge_policy_fields_save_with_the_program(qtbot, window: MainWindow) -> None:
+    """ "Nudge pairs after" / "Nudge again after" are the program's nudge policy; a value out
+    of range is marked on its field, a valid one is saved and read back."""
+    import os
+
+    from mentormatch_desktop.services.programs import NudgePolicy
+
+    view = _open(qtbot, window)
+    view.new_button.click()
+    assert (view.nudge_after.value(), view.nudge_cooldown.value()) == (14, 14)  # defaults
+    view.name.setText("Six-week sprint")
+    view.nudge_after.setValue(5)
+    view.nudge_cooldown.setValue(3)
+    assert view.form_input().nudges == NudgePolicy(5, 3)
+    if os.environ.get("MM_SHOTS"):
+        window.resize(1280, 800)
+        qtbot.wait(200)
+        window.grab().save(os.path.join(os.environ["MM_SHOTS"], "programs-nudges.png"))
+    with qtbot.waitSignal(view.loaded, timeout=20_000):
+        view.save_button.click()
+    [saved] = view.programs
+    assert saved.nudges == NudgePolicy(5, 3)
+    view._fill(saved.to_input())
+    assert (view.nudge_after.value(), view.nudge_cooldown.value()) == (5, 3)

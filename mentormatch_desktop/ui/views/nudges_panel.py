@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from mentormatch_desktop.ui.views.base import View
 
 HEADERS = ["Mentor", "Mentee", "Started", "Waiting", "Last nudged"]
+PROGRAM_SETTING = -1
 
 
 def _count(n: int, word: str) -> str:
@@ -52,8 +53,14 @@ class NudgesPanel(QWidget):
         self.program = QComboBox()
         self.program.addItem("All programs", None)
         self.program.currentIndexChanged.connect(lambda _=0: self.reload())
-        self.after_days = QSpinBox(minimum=0, maximum=365, value=nudges.DEFAULT_AFTER_DAYS)
+        # -1 ("as the program says"): each program's own threshold (Programs screen)
+        self.after_days = QSpinBox(minimum=PROGRAM_SETTING, maximum=365, value=PROGRAM_SETTING)
         self.after_days.setSuffix(" days")
+        self.after_days.setSpecialValueText("program's setting")
+        self.after_days.setToolTip(
+            "Pairs count as waiting this many days after they started. Each program sets "
+            "its own on the Programs screen; pick a number to look differently once."
+        )
         self.after_days.editingFinished.connect(self.reload)
         filters.addWidget(QLabel("Program"))
         filters.addWidget(self.program, 1)
@@ -86,6 +93,7 @@ class NudgesPanel(QWidget):
     def reload(self) -> Task:
         program_id = self.program.currentData()
         after = self.after_days.value()
+        after = None if after == PROGRAM_SETTING else after
         context = self.view.context
         want_programs = not self._programs_loaded
 
@@ -125,12 +133,20 @@ class NudgesPanel(QWidget):
                 item.setToolTip(text)
                 self.table.setItem(row, column, item)
         ready = sum(p.may_nudge for p in pairs)
+        cooldowns = sorted({p.cooldown_days for p in pairs})
         if not pairs:
             self.summary.setText("Every running pair has had or booked a session.")
         else:
+            rule = (
+                f"at most once in {_count(cooldowns[0], 'day')}"
+                if len(cooldowns) == 1
+                else "at most once in its program's cooldown, "
+                + "–".join(str(c) for c in (cooldowns[0], cooldowns[-1]))
+                + " days"
+            )
             self.summary.setText(
                 f"{_count(len(pairs), 'pair')} without a session yet; {ready} can be nudged "
-                f"(a pair is nudged at most once in {nudges.DEFAULT_COOLDOWN_DAYS} days)."
+                f"(a pair is nudged {rule})."
             )
         self._update_buttons()
 

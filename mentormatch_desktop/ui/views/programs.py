@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from mentormatch_desktop.domain.enums import ProgramKind, ProgramStatus
 from mentormatch_desktop.services import programs as program_service
 from mentormatch_desktop.services.programs import (
+    NudgePolicy,
     ProgramDetails,
     ProgramError,
     ProgramInput,
@@ -154,6 +155,14 @@ class ProgramsView(View):
         dates.addWidget(self.ends_on)
         dates.addStretch(1)
         self.cadence = QSpinBox(minimum=1, maximum=365, suffix=" days")
+        # When the Schedule screen lists a pair as waiting for a first session, and how
+        # often a coordinator may nudge it (services/nudges.py reads both per program).
+        self.nudge_after = QSpinBox(minimum=0, maximum=365, suffix=" days without a session")
+        self.nudge_after.setToolTip(
+            "A running pair counts as waiting for a first session after this many days."
+        )
+        self.nudge_cooldown = QSpinBox(minimum=0, maximum=365, suffix=" days")
+        self.nudge_cooldown.setToolTip("A pair is nudged at most once in this many days.")
         self.group_size = QSpinBox(minimum=2, maximum=20)
         self.group_size_label = QLabel("Group size")
         self.description = QPlainTextEdit(placeholderText="What participants get out of it")
@@ -163,6 +172,8 @@ class ProgramsView(View):
         form.addRow("Status", self.status)
         form.addRow("Runs", dates)
         form.addRow("Meet every", self.cadence)
+        form.addRow("Nudge pairs after", self.nudge_after)
+        form.addRow("Nudge again after", self.nudge_cooldown)
         form.addRow(self.group_size_label, self.group_size)
         form.addRow("Description", self.description)
         form_column.addWidget(details)
@@ -289,7 +300,15 @@ class ProgramsView(View):
 
     def _fill(self, data: ProgramInput) -> None:
         self.banner.hide()
-        for widget in (self.name, self.ends_on, self.cadence, self.group_size, self.min_score):
+        for widget in (
+            self.name,
+            self.ends_on,
+            self.cadence,
+            self.group_size,
+            self.min_score,
+            self.nudge_after,
+            self.nudge_cooldown,
+        ):
             set_invalid(widget, False)
         self.name.setText(data.name)
         self.kind.setCurrentIndex(max(0, self.kind.findData(data.kind)))
@@ -297,6 +316,8 @@ class ProgramsView(View):
         self.starts_on.setDate(qdate(data.starts_on))
         self.ends_on.setDate(qdate(data.ends_on))
         self.cadence.setValue(data.session_cadence_days)
+        self.nudge_after.setValue(data.nudges.after_days)
+        self.nudge_cooldown.setValue(data.nudges.cooldown_days)
         self.group_size.setValue(data.group_size)
         self.description.setPlainText(data.description)
         self.rules.set_constraints(data.constraints)
@@ -320,6 +341,7 @@ class ProgramsView(View):
             group_size=self.group_size.value(),
             constraints=self.rules.constraints(),
             weights=self.sliders.weights(),
+            nudges=NudgePolicy(self.nudge_after.value(), self.nudge_cooldown.value()),
         )
 
     def _on_kind_changed(self, _index: int = 0) -> None:
@@ -378,6 +400,8 @@ class ProgramsView(View):
             "session_cadence_days": self.cadence,
             "group_size": self.group_size,
             "min_score": self.min_score,
+            "nudge_after_days": self.nudge_after,
+            "nudge_cooldown_days": self.nudge_cooldown,
         }
         for widget in fields.values():
             set_invalid(widget, False)
@@ -438,4 +462,6 @@ def _field_label(name: str) -> str:
         "group_size": "Group size",
         "min_score": "Minimum score",
         "weights": "Weights",
+        "nudge_after_days": "Nudge pairs after",
+        "nudge_cooldown_days": "Nudge again after",
     }.get(name, name.replace("_", " ").capitalize())
