@@ -130,6 +130,25 @@ AS $$
            OR mm_is_owner())
 $$;
 
+-- Names of the given people, for the inbox and schedules (who wrote, who is in a thread):
+-- exactly the directory's rows and rule (active people; callers of the client roles that
+-- may read the directory, and the owner), cut down to the ids asked for. Reading names
+-- through the directory view built all 20,000 profiles with their skills first (~40 ms a
+-- call); this is one index lookup per id.
+CREATE OR REPLACE FUNCTION mm_person_names(ids integer[])
+RETURNS TABLE (id integer, full_name varchar)
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+    SELECT p.id, p.full_name
+    FROM people p
+    WHERE p.id = ANY (ids) AND p.is_active
+      AND (pg_has_role(mm_current_login(), 'mentormatch_participant', 'USAGE')
+           OR pg_has_role(mm_current_login(), 'mentormatch_coordinator', 'USAGE')
+           OR pg_has_role(mm_current_login(), 'mentormatch_program_coordinator', 'USAGE')
+           OR mm_is_owner())
+$$;
+
 -- The two people of a mentorship (name and e-mail, what a calendar invitation names), for
 -- a member of it or a coordinator who may see it. Participants cannot read their partner's
 -- people row; the invitation they send still has to name the partner.
