@@ -8,7 +8,8 @@ Unread counts read, per thread, the messages newer than the reader's ``last_read
 are not deleted and not their own: ``ix_messages_thread_unread`` holds exactly those
 columns for the live rows, so the count is an index-only scan. Re-applies the security
 files for ``mm_person_names`` (names of the people in one's threads without building the
-whole directory).
+whole directory) and the participants' read policy on messages, now a semi-join the
+planner can cost (see ``storage/security/20_policies.sql``).
 """
 
 from collections.abc import Sequence
