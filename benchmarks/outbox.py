@@ -95,7 +95,6 @@ def _seed(engine: sa.Engine) -> dict[str, int]:
                 mentor_id=ids["ada"],
                 mentee_id=ids["alan"],
                 started_at=utcnow(),
-                last_activity_at=utcnow(),
             )
         )
     return ids

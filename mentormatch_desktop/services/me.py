@@ -55,13 +55,14 @@ def _me(ctx: ServiceContext) -> int:
 
 
 def person_names(ctx: ServiceContext, ids: set[int]) -> dict[int, str]:
-    """Other people's names: the directory view on PostgreSQL (a participant may not read
-    other people's rows, but may read their public profile there), the table on SQLite."""
+    """Other people's names: the directory's ``mm_person_names`` on PostgreSQL (a
+    participant may not read other people's rows, but may read their public profile), the
+    table on SQLite. Not the ``directory`` view: that builds every profile before filtering."""
     if not ids:
         return {}
     if ctx.session.get_bind().dialect.name == "postgresql":
         rows = ctx.session.execute(
-            sa.text("SELECT id, full_name FROM directory WHERE id = ANY(:ids)"),
+            sa.text("SELECT id, full_name FROM mm_person_names(:ids)"),
             {"ids": sorted(ids)},
         )
     else:

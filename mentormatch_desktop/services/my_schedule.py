@@ -180,7 +180,7 @@ def _names(ctx: ServiceContext, ids: set[int]) -> dict[int, str]:
         return {}
     if ctx.session.get_bind().dialect.name == "postgresql" and not ctx.actor.is_coordinator:
         rows = ctx.session.execute(
-            sa.text("SELECT id, full_name FROM directory WHERE id = ANY(:ids)"),
+            sa.text("SELECT id, full_name FROM mm_person_names(:ids)"),
             {"ids": sorted(ids)},
         )
     else:

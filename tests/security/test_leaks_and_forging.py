@@ -128,7 +128,12 @@ def test_definer_functions_are_not_for_everyone(shared_world) -> None:
         f"mm_enrolled_anywhere({victim})",
     ):
         assert _denied(participant.engine, f"SELECT {fn}"), fn
-    for fn in ("mm_directory_rows()", "mm_my_threads()", "mm_my_mentorships()"):
+    for fn in (
+        "mm_directory_rows()",
+        "mm_person_names(ARRAY[1])",
+        "mm_my_threads()",
+        "mm_my_mentorships()",
+    ):
         assert _denied(analyst.engine, f"SELECT * FROM {fn}"), fn
     # The participant's own helpers take no person: they answer for the caller only.
     with participant.engine.connect() as conn:
@@ -275,3 +280,33 @@ def test_participant_edits_own_profile_and_writes_in_own_thread(shared_world) ->
         )
         active = owner.execute(sa.text("SELECT count(*) FROM people WHERE is_active")).scalar_one()
     assert directory == active
+
+
+def test_person_names_answer_exactly_what_the_directory_does(shared_world) -> None:
+    """``mm_person_names`` (the inbox's fast name lookup) is the directory cut to some ids:
+    the same people (active ones only) for every role that may read the directory."""
+    with shared_world.owner.connect() as owner:
+        inactive = owner.execute(
+            sa.text("UPDATE people SET is_active = false WHERE id = :v RETURNING id"),
+            {"v": shared_world.victim_b},
+        ).scalar_one()
+        owner.commit()
+        ids = owner.execute(sa.text("SELECT array_agg(id) FROM people")).scalar_one()
+    try:
+        for role in ("participant", "coordinator", "coordinator_all"):
+            with shared_world.login(role).engine.connect() as conn:
+                names = conn.execute(
+                    sa.text("SELECT id, full_name FROM mm_person_names(:ids) ORDER BY id"),
+                    {"ids": ids},
+                ).all()
+                directory = conn.execute(
+                    sa.text("SELECT id, full_name FROM directory ORDER BY id")
+                ).all()
+            assert names == directory, role
+            assert inactive not in {i for i, _ in names}
+    finally:
+        with shared_world.owner.connect() as owner:
+            owner.execute(
+                sa.text("UPDATE people SET is_active = true WHERE id = :v"), {"v": inactive}
+            )
+            owner.commit()

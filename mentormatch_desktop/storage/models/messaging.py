@@ -71,6 +71,16 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_thread_created", "thread_id", "created_at"),
+        # Unread counts: live messages of a thread after last_read_at, and who sent them,
+        # answered from the index alone (migration 0011).
+        Index(
+            "ix_messages_thread_unread",
+            "thread_id",
+            "created_at",
+            postgresql_include=["sender_id"],
+            postgresql_where=text("deleted_at IS NULL"),
+            sqlite_where=text("deleted_at IS NULL"),
+        ),
         # Keyset paging of a thread walks (thread_id, id) backwards from the newest.
         Index("ix_messages_thread_id_id", "thread_id", "id"),
         # The delivery worker's fan-out queue: only the few rows still waiting are indexed.

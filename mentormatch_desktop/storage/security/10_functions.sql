@@ -1,5 +1,11 @@
 -- Who is asking, and what they may reach. Policies call these through (SELECT f()) so each
 -- is evaluated once per statement (an InitPlan), not once per row.
+--
+-- The ones every policy of a participant or coordinator calls are PL/pgSQL: a SQL function
+-- that cannot be inlined (SECURITY DEFINER, a SET clause) has its query planned again on
+-- every call, and a PL/pgSQL function keeps its plans for the session. Measured on the
+-- 20,000-person demo: mm_my_threads() 1.1 ms → 0.15 ms a call, mm_current_person()
+-- 0.6 ms → 0.1 ms, and an inbox read calls them in each of its statements.
 
 -- The login acting now: current_user as the caller sees it. Inside a SECURITY DEFINER
 -- function current_user is the function's owner, so the caller's role is read from the
@@ -29,27 +35,33 @@ $$;
 -- others); one that was given a second by hand is nobody until that is repaired, so no
 -- person-scoped policy mixes two roles' rules (the app refuses such a login, saying why).
 CREATE OR REPLACE FUNCTION mm_current_person() RETURNS integer
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    SELECT p.id FROM people p
-    WHERE p.db_login = (SELECT mm_current_login()) AND p.is_active
-      AND (pg_has_role(p.db_login, 'mentormatch_coordinator', 'MEMBER')::int
-           + pg_has_role(p.db_login, 'mentormatch_program_coordinator', 'MEMBER')::int
-           + pg_has_role(p.db_login, 'mentormatch_participant', 'MEMBER')::int
-           + pg_has_role(p.db_login, 'mentormatch_analyst', 'MEMBER')::int = 1
-           OR mm_is_owner())
+BEGIN
+    RETURN (
+        SELECT p.id FROM people p
+        WHERE p.db_login = (SELECT mm_current_login()) AND p.is_active
+          AND (pg_has_role(p.db_login, 'mentormatch_coordinator', 'MEMBER')::int
+               + pg_has_role(p.db_login, 'mentormatch_program_coordinator', 'MEMBER')::int
+               + pg_has_role(p.db_login, 'mentormatch_participant', 'MEMBER')::int
+               + pg_has_role(p.db_login, 'mentormatch_analyst', 'MEMBER')::int = 1
+               OR mm_is_owner())
+    );
+END
 $$;
 
 -- Programs a coordinator limited to some programs (mentormatch_program_coordinator) may see.
 CREATE OR REPLACE FUNCTION mm_coordinated_programs() RETURNS integer[]
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    SELECT ARRAY(
+BEGIN
+    RETURN ARRAY(
         SELECT c.program_id FROM coordinator_programs c
         WHERE c.person_id = (SELECT mm_current_person())
-    )
+    );
+END
 $$;
 
 -- People such a coordinator may see: those enrolled in their programs, people enrolled
@@ -77,25 +89,29 @@ AS $$ SELECT EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = person) $$;
 
 -- Mentorships the acting participant is part of (as mentor or mentee).
 CREATE OR REPLACE FUNCTION mm_my_mentorships() RETURNS integer[]
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    SELECT ARRAY(
+BEGIN
+    RETURN ARRAY(
         SELECT m.id FROM mentorships m, (SELECT mm_current_person() AS id) AS me
         WHERE m.mentor_id = me.id OR m.mentee_id = me.id
-    )
+    );
+END
 $$;
 
 -- Threads the acting person is a member of. Membership is written by coordinators and
 -- services running as them, never by the participant (no joining someone else's thread).
 CREATE OR REPLACE FUNCTION mm_my_threads() RETURNS integer[]
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
 AS $$
-    SELECT ARRAY(
+BEGIN
+    RETURN ARRAY(
         SELECT t.thread_id FROM thread_participants t
         WHERE t.person_id = (SELECT mm_current_person())
-    )
+    );
+END
 $$;
 
 -- The directory: public profile fields of every active person, for people who may not read
@@ -128,6 +144,29 @@ AS $$
            OR pg_has_role(mm_current_login(), 'mentormatch_coordinator', 'USAGE')
            OR pg_has_role(mm_current_login(), 'mentormatch_program_coordinator', 'USAGE')
            OR mm_is_owner())
+$$;
+
+-- Names of the given people, for the inbox and schedules (who wrote, who is in a thread):
+-- exactly the directory's rows and rule (active people; callers of the client roles that
+-- may read the directory, and the owner), cut down to the ids asked for. Reading names
+-- through the directory view built all 20,000 profiles with their skills first (~40 ms a
+-- call); this is one index lookup per id.
+CREATE OR REPLACE FUNCTION mm_person_names(ids integer[])
+RETURNS TABLE (id integer, full_name varchar)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    login text := mm_current_login();
+BEGIN
+    IF pg_has_role(login, 'mentormatch_participant', 'USAGE')
+       OR pg_has_role(login, 'mentormatch_coordinator', 'USAGE')
+       OR pg_has_role(login, 'mentormatch_program_coordinator', 'USAGE')
+       OR mm_is_owner() THEN
+        RETURN QUERY SELECT p.id, p.full_name FROM people p
+                     WHERE p.id = ANY (ids) AND p.is_active;
+    END IF;
+END
 $$;
 
 -- The two people of a mentorship (name and e-mail, what a calendar invitation names), for

@@ -195,8 +195,13 @@ CREATE POLICY mm_program_coordinator_scope ON thread_participants TO mentormatch
     USING (thread_id IN (SELECT t.id FROM threads t))
     WITH CHECK (thread_id IN (SELECT t.id FROM threads t));
 
+-- Reading is a semi-join on the member's threads (a hashed set, computed once per
+-- statement), not "= ANY (array)": an array of unknown length in the index condition made
+-- the planner price every index on thread_id alike and, for unread counts, pick one that
+-- read all 10,000 messages of a long thread instead of the covering index that reads only
+-- the unread ones (migration 0011). The rows allowed are the same.
 CREATE POLICY mm_participant_read ON messages FOR SELECT TO mentormatch_participant
-    USING (thread_id = ANY ((SELECT mm_my_threads())::integer[]));
+    USING (thread_id IN (SELECT unnest((SELECT mm_my_threads())::integer[])));
 CREATE POLICY mm_participant_write ON messages FOR INSERT TO mentormatch_participant
     WITH CHECK (sender_id = (SELECT mm_current_person())
                 AND thread_id = ANY ((SELECT mm_my_threads())::integer[]));

@@ -36,7 +36,8 @@ GRANT EXECUTE ON FUNCTION mm_current_login(), mm_current_person(), mm_is_owner()
        mentormatch_analyst;
 
 -- ---- participants --------------------------------------------------------------------------
-GRANT EXECUTE ON FUNCTION mm_my_mentorships(), mm_my_threads(), mm_directory_rows()
+GRANT EXECUTE ON FUNCTION mm_my_mentorships(), mm_my_threads(), mm_directory_rows(),
+    mm_person_names(integer[])
     TO mentormatch_participant;
 GRANT SELECT ON departments, skills, skill_categories, skill_aliases, directory
     TO mentormatch_participant;
@@ -62,7 +63,8 @@ GRANT SELECT, INSERT ON engagement_events TO mentormatch_participant;
 GRANT EXECUTE ON FUNCTION mm_coordinated_programs(), mm_coordinated_people(),
     mm_enrolled_anywhere(integer)
     TO mentormatch_program_coordinator;
-GRANT EXECUTE ON FUNCTION mm_directory_rows(), mm_mentorship_people(integer)
+GRANT EXECUTE ON FUNCTION mm_directory_rows(), mm_person_names(integer[]),
+    mm_mentorship_people(integer)
     TO mentormatch_coordinator, mentormatch_program_coordinator;
 GRANT SELECT, INSERT, UPDATE, DELETE
     ON departments, skills, skill_categories, skill_aliases, skill_merge_suggestions,
