@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -40,9 +40,7 @@ GROUP_SECONDS = 5 * 60
 Runner = Callable[..., Any]  # (fn(ctx), on_success, on_error) -> Task, see InboxView
 
 
-def local_day(value: datetime) -> Any:
-    from datetime import UTC
-
+def local_day(value: datetime) -> date:
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return aware.astimezone().date()
 
@@ -62,6 +60,7 @@ class MessageListModel(QAbstractListModel):
         self._run = runner
         self.rows: list[MessageView] = []
         self._keys: list[tuple[datetime, int]] = []
+        self._days: list[date] = []  # each row's local day (computed once per row)
         self._ids: set[int] = set()
         self.thread_id: int | None = None
         self.has_older = False
@@ -83,20 +82,24 @@ class MessageListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return "Message deleted" if m.deleted else m.body
         if role == NEW_DAY_ROLE:
-            row = index.row()
-            return row == 0 or local_day(self.rows[row - 1].created_at) != local_day(m.created_at)
+            return self.row_flags(index.row())[0]
         if role == CONTINUED_ROLE:
-            row = index.row()
-            if row == 0:
-                return False
-            before = self.rows[row - 1]
-            gap = (m.created_at - before.created_at).total_seconds()
-            return (
-                before.sender_id == m.sender_id
-                and 0 <= gap <= GROUP_SECONDS
-                and local_day(before.created_at) == local_day(m.created_at)
-            )
+            return self.row_flags(index.row())[1]
         return None
+
+    def row_flags(self, row: int) -> tuple[bool, bool]:
+        """(starts a new day, continues the previous sender's run) for ``row``.
+
+        Plain Python on the model's lists: the delegate asks for every loaded row on each
+        layout, and going through ``QModelIndex.data`` for that costs more than the layout.
+        """
+        if row == 0:
+            return True, False
+        m, before = self.rows[row], self.rows[row - 1]
+        if self._days[row] != self._days[row - 1]:
+            return True, False
+        gap = (m.created_at - before.created_at).total_seconds()
+        return False, before.sender_id == m.sender_id and 0 <= gap <= GROUP_SECONDS
 
     # -- loading -------------------------------------------------------------------------------
     def reset(self, thread_id: int | None, page: conversation.Page | None = None) -> None:
@@ -106,6 +109,7 @@ class MessageListModel(QAbstractListModel):
         self.thread_id = thread_id
         self.rows = list(page.messages) if page else []
         self._keys = [conversation.cursor_of(m) for m in self.rows]
+        self._days = [local_day(m.created_at) for m in self.rows]
         self._ids = {m.id for m in self.rows}
         self.has_older = bool(page and page.has_older)
         self.watermark = page.watermark if page else None
@@ -135,6 +139,7 @@ class MessageListModel(QAbstractListModel):
             self.beginInsertRows(QModelIndex(), at, at)
             self.rows.insert(at, m)
             self._keys.insert(at, key)
+            self._days.insert(at, local_day(m.created_at))
             self._ids.add(m.id)
             self.endInsertRows()
             added += 1
@@ -178,6 +183,7 @@ class MessageListModel(QAbstractListModel):
                 self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
                 self.rows[:0] = fresh
                 self._keys[:0] = [conversation.cursor_of(m) for m in fresh]
+                self._days[:0] = [local_day(m.created_at) for m in fresh]
                 self._ids.update(m.id for m in fresh)
                 self.endInsertRows()
                 after = self.index(len(fresh))

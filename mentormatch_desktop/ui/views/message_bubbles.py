@@ -35,7 +35,12 @@ from PySide6.QtWidgets import QListView, QStyledItemDelegate, QStyleOptionViewIt
 
 from mentormatch_desktop.services import inbox
 from mentormatch_desktop.ui import theme
-from mentormatch_desktop.ui.models.messages import CONTINUED_ROLE, MESSAGE_ROLE, NEW_DAY_ROLE
+from mentormatch_desktop.ui.models.messages import (
+    CONTINUED_ROLE,
+    MESSAGE_ROLE,
+    NEW_DAY_ROLE,
+    MessageListModel,
+)
 
 PAD_X, PAD_Y = 12, 7
 AVATAR = 30
@@ -110,7 +115,7 @@ class BubbleDelegate(QStyledItemDelegate):
         return bold, small
 
     def _document(self, m: inbox.MessageView, font: QFont, width: int) -> QTextDocument:
-        key = (m.id, m.body, m.deleted, width, font.key())
+        key = (m.id, m.body, m.deleted, width)
         doc = self._docs.get(key)
         if doc is not None:
             self._docs.move_to_end(key)
@@ -132,10 +137,24 @@ class BubbleDelegate(QStyledItemDelegate):
             self._docs.popitem(last=False)
         return doc
 
+    @staticmethod
+    def _row(index: QModelIndex) -> tuple[inbox.MessageView, bool, bool]:
+        """The message and its (new day, continued) flags, straight from the model's lists
+        when it is a MessageListModel (every layout asks this of every loaded row)."""
+        model = index.model()
+        if isinstance(model, MessageListModel):
+            row = index.row()
+            new_day, continued = model.row_flags(row)
+            return model.rows[row], new_day, continued
+        return (
+            index.data(MESSAGE_ROLE),
+            bool(index.data(NEW_DAY_ROLE)),
+            bool(index.data(CONTINUED_ROLE)),
+        )
+
     def geometry(self, rect: QRect, index: QModelIndex, font: QFont) -> Geometry:
-        m: inbox.MessageView = index.data(MESSAGE_ROLE)
-        new_day = bool(index.data(NEW_DAY_ROLE))
-        continued = bool(index.data(CONTINUED_ROLE)) and not new_day
+        m, new_day, continued = self._row(index)
+        continued = continued and not new_day
         mine = self.me is not None and m.sender_id == self.me
         bold, small = self._fonts(font)
         fm_bold, fm_small = QFontMetrics(bold), QFontMetrics(small)
@@ -186,17 +205,8 @@ class BubbleDelegate(QStyledItemDelegate):
         # A list lays out every loaded row again when a page comes in above: heights are
         # remembered per message and what changes them, so only the new rows are measured.
         width = self.view.viewport().width()
-        m: inbox.MessageView = index.data(MESSAGE_ROLE)
-        key = (
-            m.id,
-            m.body,
-            m.deleted,
-            m.edited_at,
-            width,
-            bool(index.data(NEW_DAY_ROLE)),
-            bool(index.data(CONTINUED_ROLE)),
-            option.font.key(),
-        )
+        m, new_day, continued = self._row(index)
+        key = (m.id, m.body, m.deleted, m.edited_at, width, new_day, continued)
         height = self._heights.get(key)
         if height is None:
             height = self.geometry(QRect(0, 0, width, 10_000), index, option.font).rect.height()
@@ -208,7 +218,7 @@ class BubbleDelegate(QStyledItemDelegate):
     # -- painting ------------------------------------------------------------------------------
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         p = theme.current()
-        m: inbox.MessageView = index.data(MESSAGE_ROLE)
+        m = self._row(index)[0]
         g = self.geometry(option.rect, index, option.font)
         bold, small = self._fonts(option.font)
         painter.save()
@@ -287,7 +297,7 @@ class BubbleDelegate(QStyledItemDelegate):
             return False
         if event.button() != Qt.MouseButton.LeftButton or not clickable:
             return False
-        m: inbox.MessageView = index.data(MESSAGE_ROLE)
+        m = self._row(index)[0]
         if hit == "edit":
             self.edit_requested.emit(m.id)
         elif hit == "delete":
