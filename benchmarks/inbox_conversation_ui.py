@@ -67,7 +67,8 @@ def build(url: str, total: int, host: PluginHost) -> int:
         mid = m.id
     with unit_of_work(engine, plugins=host) as ctx:
         thread = inbox.ensure_mentorship_thread(ctx, mid).id
-    words = "Let us meet on Thursday to go through the design review and the reading list".split()
+    text = "Let us meet on Thursday to go through the design review and the reading list"
+    words = text.split(" ")
     rows = [
         {
             "thread_id": thread,
@@ -112,9 +113,7 @@ def main() -> None:
             identity=signed.identity,
             plugin_host=host,
         )
-        window = MainWindow(
-            context, settings=QSettings(f"{tmp}/s.ini", QSettings.Format.IniFormat)
-        )
+        window = MainWindow(context, settings=QSettings(f"{tmp}/s.ini", QSettings.Format.IniFormat))
         window.resize(1280, 800)
         window.show()
         context.mark_connected()

@@ -253,7 +253,9 @@ def test_new_group_picker_offers_only_messageable_people_and_creator_adds_later(
         dialog.accept_choice()
         qtbot.waitUntil(lambda: dialog.result_thread is not None, timeout=30_000)
         group = dialog.result_thread
-        qtbot.waitUntil(lambda: view.thread_id == group and group in view.thread_ids(), timeout=30_000)
+        qtbot.waitUntil(
+            lambda: view.thread_id == group and group in view.thread_ids(), timeout=30_000
+        )
         qtbot.waitUntil(lambda: view.add_people_button.isVisibleTo(view), timeout=30_000)
         assert view.thread_title.text() == "Ada's circle"
         assert "Group · with Alan Turing" in view.thread_members.text()
@@ -279,7 +281,9 @@ def test_new_group_picker_offers_only_messageable_people_and_creator_adds_later(
     alan = _window(qtbot, url, "alan@example.org", tmp_path, shared_plugin_host)
     try:
         view = alan.navigate("inbox")
-        qtbot.waitUntil(lambda: view.state is not None and group in view.thread_ids(), timeout=30_000)
+        qtbot.waitUntil(
+            lambda: view.state is not None and group in view.thread_ids(), timeout=30_000
+        )
         view.open_thread(group)
         qtbot.waitUntil(lambda: "Welcome to the circle" in view.conversation_text(), timeout=30_000)
         assert not view.add_people_button.isVisibleTo(view)
