@@ -65,11 +65,15 @@ class GroupDialog(QDialog):
         layout.addWidget(intro)
         self.banner = Banner()
         layout.addWidget(self.banner)
-        self.name = QLineEdit(placeholderText="Group name, e.g. Sales peer circle")
+        self.name_label = QLabel("Name")
+        self.name_label.setVisible(not adding)
+        layout.addWidget(self.name_label)
+        self.name = QLineEdit(placeholderText="e.g. Sales peer circle")
         self.name.setMaxLength(groups.MAX_SUBJECT)
         self.name.textChanged.connect(self._update)
         self.name.setVisible(not adding)
         layout.addWidget(self.name)
+        layout.addWidget(QLabel("People you may write to"))
         self.filter = QLineEdit(placeholderText="Filter people")
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self._filter)
@@ -165,13 +169,21 @@ class GroupDialog(QDialog):
             item.setHidden(bool(words) and words not in item.text().lower())
 
     def _update(self) -> None:
-        picked = len(self.chosen())
+        chosen = self.chosen()
+        picked = len(chosen)
         named = self.thread_id is not None or bool(self.name.text().strip())
         busy = self._task is not None and not self._task.done and self.loaded
         self.ok_button.setEnabled(self.loaded and picked > 0 and named and not busy)
         if self.loaded and self.people.count():
             if picked:
-                self.hint.setText(f"{plural(picked, 'person', 'people')} chosen.")
+                names = [
+                    self.people.item(i).text()
+                    for i in range(self.people.count())
+                    if int(self.people.item(i).data(ID_ROLE)) in chosen
+                ]
+                self.hint.setText(
+                    f"{plural(picked, 'person', 'people')} chosen: {', '.join(names)}."
+                )
             elif self.thread_id is None:
                 self.hint.setText("Choose at least one person.")
             else:

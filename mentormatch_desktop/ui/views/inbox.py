@@ -67,7 +67,12 @@ from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.formatting import plural
 from mentormatch_desktop.ui.models.messages import MESSAGE_ROLE, MessageListModel
 from mentormatch_desktop.ui.views.base import View
-from mentormatch_desktop.ui.views.message_bubbles import BubbleDelegate, aware, message_html
+from mentormatch_desktop.ui.views.message_bubbles import (
+    BubbleDelegate,
+    ConversationList,
+    aware,
+    message_html,
+)
 from mentormatch_desktop.ui.widgets import (
     Banner,
     EmptyState,
@@ -368,7 +373,7 @@ class InboxView(View):
         conv.addWidget(self.older_hint)
 
         self.model = MessageListModel(self._run_for_model, self)
-        self.view = QListView(objectName="conversation")
+        self.view = ConversationList(objectName="conversation")
         self.view.setModel(self.model)
         self.bubbles = BubbleDelegate(self.view, self.me, self._refusal)
         self.view.setItemDelegate(self.bubbles)
@@ -551,6 +556,8 @@ class InboxView(View):
             elif state.updates is not None and self.model.thread_id == state.thread_id:
                 at_end = self._at_end()
                 added = self.model.apply_updates(state.updates)
+                if added:
+                    self.view.anchor_bottom()
                 if added and (at_end or state.sent is not None):
                     self._scroll_to_end()
         if state.marked:
@@ -639,6 +646,7 @@ class InboxView(View):
 
     def _scroll_to_end(self) -> None:
         self.view.doItemsLayout()
+        self.view.anchor_bottom()
         self.view.scrollToBottom()
         self._maybe_fetch_older()
 
@@ -670,6 +678,7 @@ class InboxView(View):
         """Rows came in above: keep the messages the reader was looking at where they were."""
         keep, self._keep_from_bottom = self._keep_from_bottom, None
         self.view.doItemsLayout()
+        self.view.anchor_bottom()
         bar = self.view.verticalScrollBar()
         if keep is not None:
             bar.setValue(max(0, bar.maximum() - keep))

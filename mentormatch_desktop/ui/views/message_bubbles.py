@@ -89,6 +89,30 @@ class Geometry:
     meta: str
 
 
+class ConversationList(QListView):
+    """A list that, like a chat, sits its messages at the bottom when they do not fill it."""
+
+    def anchor_bottom(self) -> None:
+        """Push a short conversation down to the composer (a top margin); none once the
+        messages fill the view."""
+        model = self.model()
+        rows = model.rowCount() if model is not None else 0
+        top = 0
+        if rows:
+            self.doItemsLayout()
+            first = self.visualRect(model.index(0, 0))
+            last = self.visualRect(model.index(rows - 1, 0))
+            content = last.bottom() - first.top() + 1
+            available = self.height() - 2 * self.frameWidth()
+            top = max(0, available - content - 4)
+        if self.viewportMargins().top() != top:
+            self.setViewportMargins(0, top, 0, 0)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.anchor_bottom()
+
+
 class BubbleDelegate(QStyledItemDelegate):
     """Lays out and paints messages as bubbles; emits what the reader clicked."""
 
