@@ -8,7 +8,8 @@ Rows (wall time, GUI thread included, on a scratch SQLite file):
 * one page older — scrolling to the top until the page before is in and laid out;
 * a frame — repainting the viewport while scrolled somewhere in the middle (median of 30);
 * scroll step — one wheel step's worth of scroll bar change plus its repaint (median of 60);
-* everything — walking to the very top a page at a time (500-message pages, to keep it short).
+* everything — walking to the very top a page at a time (500-message pages, to keep it short);
+* resize — the window made a little narrower and wider again with every row loaded.
 """
 
 from __future__ import annotations
@@ -162,6 +163,13 @@ def main() -> None:
         if profiler:
             profiler.disable()
         rows = view.model.rowCount()
+        resizes = []
+        for w in (1260, 1240, 1280):  # the bubbles' width limit stays: nothing re-measured
+            t = time.perf_counter()
+            window.resize(w, 800)
+            app.processEvents()
+            view.view.viewport().repaint()
+            resizes.append(time.perf_counter() - t)
         window.close()
         wait_idle(30)
         context.close()
@@ -173,6 +181,7 @@ def main() -> None:
     print(f"  a frame (repaint, median)     {statistics.median(frames) * 1000:8.1f} ms")
     print(f"  scroll step (median)          {statistics.median(steps) * 1000:8.1f} ms")
     print(f"  everything to the top         {everything:8.1f} s  ({rows:,} rows)")
+    print(f"  resize, all rows loaded       {statistics.median(resizes) * 1000:8.0f} ms")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 

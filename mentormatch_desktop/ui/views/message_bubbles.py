@@ -62,6 +62,11 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def bubble_limit(lane_width: int) -> int:
+    """The widest a bubble gets in a lane this wide: 72 % of it, in 24 px steps, 160–620."""
+    return max(160, min(620, int(lane_width * 0.72) // 24 * 24))
+
+
 def initials(name: str) -> str:
     parts = [p for p in name.replace("-", " ").split() if p[:1].isalpha()]
     return ("".join(p[0] for p in parts[:2]) or "?").upper()
@@ -186,7 +191,7 @@ class BubbleDelegate(QStyledItemDelegate):
         day = QRect(rect.left(), rect.top(), rect.width(), DAY_HEIGHT) if new_day else None
         lane = rect.adjusted(SIDE, 0, -SIDE, 0)
         left = lane.left() + (0 if mine else AVATAR + 8)
-        max_width = max(160, min(620, int(lane.width() * 0.72)))
+        max_width = bubble_limit(lane.width())
         doc = self._document(m, font, max_width - 2 * PAD_X)
         show_name = not mine and not continued
         name_w = fm_bold.horizontalAdvance(m.sender_name) if show_name else 0
@@ -230,7 +235,11 @@ class BubbleDelegate(QStyledItemDelegate):
         # remembered per message and what changes them, so only the new rows are measured.
         width = self.view.viewport().width()
         m, new_day, continued = self._row(index)
-        key = (m.id, m.body, m.deleted, m.edited_at, width, new_day, continued)
+        # Keyed by the bubble's width limit, not the view's width: above ~900 px the limit
+        # is constant and narrower views move it in steps, so resizing the window
+        # re-measures no message, or all of them once per step.
+        limit = bubble_limit(width - 2 * SIDE)
+        key = (m.id, m.body, m.deleted, m.edited_at, limit, new_day, continued)
         height = self._heights.get(key)
         if height is None:
             height = self.geometry(QRect(0, 0, width, 10_000), index, option.font).rect.height()
