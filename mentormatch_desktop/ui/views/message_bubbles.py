@@ -281,7 +281,9 @@ class BubbleDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(g.bubble, 12, 12)
         if g.name is not None:
             painter.setFont(bold)
-            painter.setPen(avatar_colour(m.sender_id).darker(170))
+            dark = QColor(p.surface).lightness() < 128
+            colour = avatar_colour(m.sender_id)
+            painter.setPen(colour.lighter(125) if dark else colour.darker(170))
             painter.drawText(
                 g.name, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, m.sender_name
             )
