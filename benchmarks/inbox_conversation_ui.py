@@ -168,6 +168,7 @@ def main() -> None:
             t = time.perf_counter()
             window.resize(w, 800)
             app.processEvents()
+            view.view.doItemsLayout()  # what the list's delayed relayout then does
             view.view.viewport().repaint()
             resizes.append(time.perf_counter() - t)
         window.close()

@@ -62,6 +62,13 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+TEXT_FLAGS = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap)
+
+
+def body_text(m: inbox.MessageView) -> str:
+    return "Message deleted" if m.deleted else m.body
+
+
 def bubble_limit(lane_width: int) -> int:
     """The widest a bubble gets in a lane this wide: 72 % of it, in 24 px steps, 160–620."""
     return max(160, min(620, int(lane_width * 0.72) // 24 * 24))
@@ -89,7 +96,7 @@ class Geometry:
     footer: QRect
     edit: QRect | None
     delete: QRect | None
-    doc: QTextDocument
+    doc: QTextDocument | None  # for a text with links; plain text is drawn by the painter
     mine: bool
     meta: str
 
@@ -99,11 +106,12 @@ class ConversationList(QListView):
 
     def anchor_bottom(self) -> None:
         """Push a short conversation down to the composer (a top margin); none once the
-        messages fill the view."""
+        messages fill the view. Lays out only while they might not fill it (a long
+        conversation has a scroll bar and no margin: nothing to measure)."""
         model = self.model()
         rows = model.rowCount() if model is not None else 0
         top = 0
-        if rows:
+        if rows and (self.viewportMargins().top() > 0 or self.verticalScrollBar().maximum() == 0):
             self.doItemsLayout()
             first = self.visualRect(model.index(0, 0))
             last = self.visualRect(model.index(rows - 1, 0))
@@ -181,6 +189,31 @@ class BubbleDelegate(QStyledItemDelegate):
             bool(index.data(CONTINUED_ROLE)),
         )
 
+    def _text(
+        self, m: inbox.MessageView, font: QFont, width: int
+    ) -> tuple[QTextDocument | None, int, int]:
+        """The message's text layout within ``width``: (document, width, height).
+
+        A text without links is measured and drawn by the font's own word wrapping — some
+        tens of microseconds, so thousands of loaded messages re-measure quickly when the
+        window is resized; one with links gets a ``QTextDocument`` (clickable anchors).
+        """
+        if not m.deleted and URL.search(m.body):
+            doc = self._document(m, font, width)
+            return doc, math.ceil(doc.size().width()), math.ceil(doc.size().height())
+        used = QFontMetrics(self._body_font(font, m)).boundingRect(
+            QRect(0, 0, width, 1_000_000), TEXT_FLAGS, body_text(m)
+        )
+        return None, used.width() + 1, used.height()
+
+    @staticmethod
+    def _body_font(font: QFont, m: inbox.MessageView) -> QFont:
+        if not m.deleted:
+            return font
+        italic = QFont(font)
+        italic.setItalic(True)
+        return italic
+
     def geometry(self, rect: QRect, index: QModelIndex, font: QFont) -> Geometry:
         m, new_day, continued = self._row(index)
         continued = continued and not new_day
@@ -192,7 +225,7 @@ class BubbleDelegate(QStyledItemDelegate):
         lane = rect.adjusted(SIDE, 0, -SIDE, 0)
         left = lane.left() + (0 if mine else AVATAR + 8)
         max_width = bubble_limit(lane.width())
-        doc = self._document(m, font, max_width - 2 * PAD_X)
+        doc, text_w, body_h = self._text(m, font, max_width - 2 * PAD_X)
         show_name = not mine and not continued
         name_w = fm_bold.horizontalAdvance(m.sender_name) if show_name else 0
         edited = " · edited" if m.edited_at and not m.deleted else ""
@@ -204,10 +237,9 @@ class BubbleDelegate(QStyledItemDelegate):
             else 0
         )
         footer_w = fm_small.horizontalAdvance(meta) + (actions_w + 12 if changeable else 0)
-        inner_w = max(math.ceil(doc.size().width()), name_w, footer_w)
+        inner_w = max(text_w, name_w, footer_w)
         bubble_w = min(max_width, inner_w + 2 * PAD_X)
         name_h = fm_bold.height() + 2 if show_name else 0
-        body_h = math.ceil(doc.size().height())
         footer_h = fm_small.height()
         bubble_h = PAD_Y + name_h + body_h + 2 + footer_h + PAD_Y - 2
         x = lane.right() - bubble_w + 1 if mine else left
@@ -287,13 +319,18 @@ class BubbleDelegate(QStyledItemDelegate):
             painter.drawText(
                 g.name, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, m.sender_name
             )
-        painter.translate(g.body.topLeft())
-        context = QAbstractTextDocumentLayout.PaintContext()
-        palette = QPalette(option.palette)
-        palette.setColor(QPalette.ColorRole.Text, QColor(p.muted if m.deleted else p.text))
-        context.palette = palette
-        g.doc.documentLayout().draw(painter, context)
-        painter.translate(-g.body.topLeft())
+        if g.doc is not None:
+            painter.translate(g.body.topLeft())
+            context = QAbstractTextDocumentLayout.PaintContext()
+            palette = QPalette(option.palette)
+            palette.setColor(QPalette.ColorRole.Text, QColor(p.text))
+            context.palette = palette
+            g.doc.documentLayout().draw(painter, context)
+            painter.translate(-g.body.topLeft())
+        else:
+            painter.setFont(self._body_font(option.font, m))
+            painter.setPen(QColor(p.muted if m.deleted else p.text))
+            painter.drawText(g.body, TEXT_FLAGS, body_text(m))
         painter.setFont(small)
         painter.setPen(QColor(p.muted))
         painter.drawText(
@@ -313,7 +350,7 @@ class BubbleDelegate(QStyledItemDelegate):
             return "edit"
         if g.delete is not None and g.delete.contains(pos):
             return "delete"
-        if g.body.contains(pos):
+        if g.doc is not None and g.body.contains(pos):
             href = g.doc.documentLayout().anchorAt(pos - g.body.topLeft())
             if href:
                 return QUrl(href)
