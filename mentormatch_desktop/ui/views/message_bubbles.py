@@ -142,14 +142,34 @@ class BubbleDelegate(QStyledItemDelegate):
         self._docs: OrderedDict[tuple[object, ...], QTextDocument] = OrderedDict()
         self.group = False  # a thread with several other people: names on every run
         self._heights: dict[tuple[object, ...], int] = {}
+        self._font_base: QFont | None = None
+        self._font_set: tuple[QFont, QFont, QFont] = (QFont(), QFont(), QFont())
+        self._metrics: tuple[QFontMetrics, QFontMetrics, int, int] = (
+            QFontMetrics(QFont()),
+            QFontMetrics(QFont()),
+            0,
+            0,
+        )
 
     # -- measuring -----------------------------------------------------------------------------
     def _fonts(self, base: QFont) -> tuple[QFont, QFont]:
-        bold = QFont(base)
-        bold.setWeight(QFont.Weight.DemiBold)
-        small = QFont(base)
-        small.setPointSizeF(max(7.0, base.pointSizeF() * 0.85))
-        return bold, small
+        """The name's and the footer's fonts for ``base``, made once per base font."""
+        if self._font_base is None or self._font_base != base:
+            bold = QFont(base)
+            bold.setWeight(QFont.Weight.DemiBold)
+            small = QFont(base)
+            small.setPointSizeF(max(7.0, base.pointSizeF() * 0.85))
+            italic = QFont(base)
+            italic.setItalic(True)
+            self._font_base = QFont(base)
+            self._font_set = (bold, small, italic)
+            self._metrics = (
+                QFontMetrics(base),
+                QFontMetrics(italic),
+                QFontMetrics(bold).height(),
+                QFontMetrics(small).height(),
+            )
+        return self._font_set[0], self._font_set[1]
 
     def _document(self, m: inbox.MessageView, font: QFont, width: int) -> QTextDocument:
         key = (m.id, m.body, m.deleted, width)
@@ -201,18 +221,31 @@ class BubbleDelegate(QStyledItemDelegate):
         if not m.deleted and URL.search(m.body):
             doc = self._document(m, font, width)
             return doc, math.ceil(doc.size().width()), math.ceil(doc.size().height())
-        used = QFontMetrics(self._body_font(font, m)).boundingRect(
-            QRect(0, 0, width, 1_000_000), TEXT_FLAGS, body_text(m)
-        )
+        self._fonts(font)
+        metrics = self._metrics[1] if m.deleted else self._metrics[0]
+        used = metrics.boundingRect(QRect(0, 0, width, 1_000_000), TEXT_FLAGS, body_text(m))
         return None, used.width() + 1, used.height()
 
-    @staticmethod
-    def _body_font(font: QFont, m: inbox.MessageView) -> QFont:
+    def _body_font(self, font: QFont, m: inbox.MessageView) -> QFont:
         if not m.deleted:
             return font
-        italic = QFont(font)
-        italic.setItalic(True)
-        return italic
+        self._fonts(font)
+        return self._font_set[2]
+
+    def height(self, width: int, index: QModelIndex, font: QFont) -> int:
+        """A row's height, computing only what it depends on (what ``geometry`` would give):
+        the day line, the name line, the text's height at the bubble's width limit."""
+        m, new_day, continued = self._row(index)
+        continued = continued and not new_day
+        mine = self.me is not None and m.sender_id == self.me
+        self._fonts(font)
+        _body, _italic, bold_h, small_h = self._metrics
+        top = DAY_HEIGHT if new_day else (2 if continued else 8)
+        name_h = bold_h + 2 if not mine and not continued else 0
+        limit = bubble_limit(width - 2 * SIDE)
+        body_h = self._text(m, font, limit - 2 * PAD_X)[2]
+        bubble_h = PAD_Y + name_h + body_h + 2 + small_h + PAD_Y - 2
+        return top + bubble_h + 2
 
     def geometry(self, rect: QRect, index: QModelIndex, font: QFont) -> Geometry:
         m, new_day, continued = self._row(index)
@@ -274,7 +307,7 @@ class BubbleDelegate(QStyledItemDelegate):
         key = (m.id, m.body, m.deleted, m.edited_at, limit, new_day, continued)
         height = self._heights.get(key)
         if height is None:
-            height = self.geometry(QRect(0, 0, width, 10_000), index, option.font).rect.height()
+            height = self.height(width, index, option.font)
             self._heights[key] = height
             if len(self._heights) > 50_000:
                 self._heights.clear()
