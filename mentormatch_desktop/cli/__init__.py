@@ -82,6 +82,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "nudges_group",
         "Pairs with no first session yet, and nudging them (three suggested times).",
     ),
+    "group": LazyCommand(
+        f"{_PKG}.messaging",
+        "group_command",
+        "Start a group conversation (--name) or add people to one you started (--thread).",
+    ),
     "outbox": LazyCommand(
         f"{_PKG}.messaging",
         "outbox_command",

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from mentormatch_desktop.cli.common import database_option, open_database, resolve_database_url
 from mentormatch_desktop.domain.errors import FieldError
 from mentormatch_desktop.plugin.host import default_host
-from mentormatch_desktop.services import inbox, notifications, outbox
+from mentormatch_desktop.services import groups, inbox, notifications, outbox
 from mentormatch_desktop.services.context import (
     LOCAL_COORDINATOR,
     Actor,
@@ -176,6 +176,52 @@ def send_command(
         f"sent message {sent.message_id} in thread {sent.thread_id}; "
         f"{sent.deliveries} notification(s) queued"
     )
+
+
+@click.command("group")
+@click.option("--as", "as_email", required=True, metavar="EMAIL", help="Who acts.")
+@click.option("--name", default=None, help="Start a new group conversation so named.")
+@click.option("--thread", "thread_id", type=int, help="Add people to this group (yours).")
+@click.option(
+    "--with",
+    "with_emails",
+    multiple=True,
+    required=True,
+    metavar="EMAIL",
+    help="A member (repeat for several); people you may write to only.",
+)
+@database_option
+def group_command(
+    as_email: str,
+    name: str | None,
+    thread_id: int | None,
+    with_emails: tuple[str, ...],
+    database_url: str | None,
+) -> None:
+    """Start a group conversation (--name) or add people to one you started (--thread)."""
+    if (name is None) == (thread_id is None):
+        raise click.UsageError("give exactly one of --name NAME and --thread ID")
+
+    def action(ctx: ServiceContext) -> tuple[int, list[int]]:
+        people = []
+        for address in with_emails:
+            pid = inbox.person_by_email(ctx, address)
+            if pid is None:
+                raise notifications.MessagingError(
+                    "with", f"nobody you may write to has e-mail {address!r}"
+                )
+            people.append(pid)
+        if thread_id is None:
+            assert name is not None
+            thread = groups.start_group(ctx, name, people)
+            return thread.id, people
+        return thread_id, groups.add_members(ctx, thread_id, people)
+
+    with acting_as(database_url, as_email) as (engine, actor):
+        tid, added = _run(engine, actor, action)
+    verb = "started group" if thread_id is None else "added to group"
+    click.echo(f"{verb} {tid}: {len(added)} member(s) besides you" if thread_id is None
+               else f"{verb} {tid}: {len(added)} new member(s)")  # fmt: skip
 
 
 @click.command("outbox")

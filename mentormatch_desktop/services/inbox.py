@@ -82,6 +82,8 @@ class ThreadSummary:
     unread: int
     muted: bool
     members: list[str] = field(default_factory=list)
+    #: who started the thread (the only one who adds members to a group)
+    created_by_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -242,20 +244,6 @@ def ensure_group_thread(ctx: ServiceContext, program_id: int, group_key: str) ->
             )
     ctx.session.flush()
     return thread
-
-
-def create_group_thread(
-    ctx: ServiceContext, person_ids: list[int], subject: str, *, program_id: int | None = None
-) -> Thread:
-    """A new group conversation (a peer circle) between the acting person and ``person_ids``."""
-    members = [me(ctx), *person_ids]
-    known = set(ctx.session.scalars(sa.select(Person.id).where(Person.id.in_(members))))
-    missing = [p for p in members if p not in known]
-    if missing:
-        raise MessagingError("members", f"no person with id {missing[0]}")
-    if len(set(members)) < 2:
-        raise MessagingError("members", "a conversation needs at least one other person")
-    return _new_thread(ctx, "group", subject.strip() or "Group", members, program_id=program_id)
 
 
 def thread_with(ctx: ServiceContext, other_id: int, *, subject: str | None = None) -> Thread:
@@ -599,6 +587,7 @@ def list_threads(ctx: ServiceContext, *, with_members: bool = True) -> list[Thre
             int(unread or 0),
             bool(muted),
             members.get(t.id, []),
+            t.created_by_id,
         )
         for t, muted, unread in rows
     ]

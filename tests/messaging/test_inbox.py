@@ -200,13 +200,3 @@ def test_announcement_audience_counts_per_cohort(engine, org, as_person):
         assert [t.subject for t in inbox.list_threads(ctx)] == ["Cohort A"]
     with as_person(org["mary"]) as ctx:
         assert inbox.list_threads(ctx) == []
-
-
-def test_group_thread_for_a_peer_circle(org, as_person):
-    with as_person(org["mary"]) as ctx:
-        thread = inbox.create_group_thread(ctx, [org["zora"], org["alan"]], "Sales circle")
-        sent = inbox.send_message(ctx, thread.id, "First circle on Friday?")
-    assert sent.deliveries == 2
-    for name in ("zora", "alan"):
-        with as_person(org[name]) as ctx:
-            assert [(t.kind, t.unread) for t in inbox.list_threads(ctx)] == [("group", 1)]

@@ -47,6 +47,7 @@ class SharedWorld:
     program_b: int  # the only program the coordinator coordinates
     victim_a: int  # someone in program A only, not the participant's partner
     victim_b: int  # a mentee in program B
+    group_a: int = 0  # victim A's group conversation (the participant is not in it)
     logins: dict[str, Login] = field(default_factory=dict)
     secrets_a: dict[str, str] = field(default_factory=dict)  # private rows of victim A
     secrets_b: dict[str, str] = field(default_factory=dict)  # private to B's members
@@ -201,6 +202,7 @@ def _plant(conn: sa.Connection, world: SharedWorld, participant: int) -> None:
     )
     _plant_scheduling(conn, world, participant, ms_a, ms_b)
     _plant_notifications(conn, world, participant)
+    _plant_groups(conn, world, participant, mentor_a)
     # Rows in the tables the demo leaves empty, so the matrix sees something in each.
     x("INSERT INTO coordinator_programs VALUES (:a, :p)", a=a, p=world.program_a)
     skill = _one(conn, "SELECT min(id) FROM skills")
@@ -214,6 +216,45 @@ def _plant(conn: sa.Connection, world: SharedWorld, participant: int) -> None:
         " VALUES ('m', :h, 1, '\\x00000000', now())",
         h="0" * 64,
     )
+
+
+def _plant_groups(conn: sa.Connection, world: SharedWorld, participant: int, mentor_a: int) -> None:
+    """Group conversations (migration 0012): one the participant started with their partner,
+    and victim A's peer circle (with A's mentor) that the participant is not in."""
+    world.secrets_a["group"] = f"LEAKGROUP{world.token}"
+    partner = _one(
+        conn,
+        "SELECT mentor_id FROM mentorships WHERE mentee_id = :p AND status = 'active'"
+        " ORDER BY id LIMIT 1",
+        p=participant,
+    )
+    for creator, members, body in (
+        (participant, (participant, partner), "our circle"),
+        (world.victim_a, (world.victim_a, mentor_a), world.secrets_a["group"]),
+    ):
+        thread = conn.execute(
+            sa.text(
+                "INSERT INTO threads (kind, subject, created_by_id, created_at)"
+                " VALUES ('group', 'circle', :c, now()) RETURNING id"
+            ),
+            {"c": creator},
+        ).scalar_one()
+        for person in members:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO thread_participants (thread_id, person_id, joined_at, muted)"
+                    " VALUES (:t, :p, now(), false)"
+                ),
+                {"t": thread, "p": person},
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO messages (thread_id, sender_id, kind, body, created_at)"
+                " VALUES (:t, :c, 'text', :b, now())"
+            ),
+            {"t": thread, "c": creator, "b": body},
+        )
+    world.group_a = thread
 
 
 def _plant_notifications(conn: sa.Connection, world: SharedWorld, participant: int) -> None:

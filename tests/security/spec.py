@@ -33,6 +33,23 @@ MY_MS = "(SELECT id FROM mentorships WHERE mentor_id = :me OR mentee_id = :me)"
 MY_THREADS = "(SELECT thread_id FROM thread_participants WHERE person_id = :me)"
 MINE = "person_id = :me"
 MY_MEETINGS = f"(SELECT id FROM meetings WHERE mentorship_id IN {MY_MS})"
+MY_GROUPS_PRED = "(kind = 'group' AND created_by_id = :me)"
+MY_GROUPS = f"(SELECT id FROM threads WHERE {MY_GROUPS_PRED})"
+#: Whom a participant may write to: running partners, and active coordinators of a program
+#: they are actively enrolled in (or of every program, when listed for none).
+MESSAGEABLE = (
+    "(SELECT p.id FROM people p WHERE p.is_active AND p.id <> :me AND ("
+    " p.id IN (SELECT mentor_id FROM mentorships WHERE mentee_id = :me"
+    "          AND status IN ('active', 'paused'))"
+    " OR p.id IN (SELECT mentee_id FROM mentorships WHERE mentor_id = :me"
+    "             AND status IN ('active', 'paused'))"
+    " OR (p.app_role IN ('coordinator', 'admin') AND (p.id IN (SELECT c.person_id"
+    "     FROM coordinator_programs c JOIN enrolments e ON e.program_id = c.program_id"
+    "     WHERE e.person_id = :me AND e.status = 'active')"
+    "  OR (NOT EXISTS (SELECT 1 FROM coordinator_programs c WHERE c.person_id = p.id)"
+    "      AND EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = :me"
+    "                  AND e.status = 'active'))))))"
+)
 
 PROG_MS = "(SELECT id FROM mentorships WHERE program_id = ANY(:progs))"
 PROG_PEOPLE = (
@@ -72,8 +89,19 @@ PARTICIPANT: dict[str, Access] = {
     "public.feedback": Access(
         "author_id = :me", f"author_id = :me AND mentorship_id IN {MY_MS}", "author_id = :me"
     ),
-    "public.threads": Access(select=f"id IN {MY_THREADS}"),
-    "public.thread_participants": Access(select=f"thread_id IN {MY_THREADS}", update=MINE),
+    # Group conversations (0012): a participant starts a group of their own and, as its
+    # creator, adds themselves and people they may write to; they see the groups they made.
+    "public.threads": Access(
+        select=f"id IN {MY_THREADS} OR {MY_GROUPS_PRED}",
+        insert=f"{MY_GROUPS_PRED} AND mentorship_id IS NULL AND program_id IS NULL"
+        " AND group_key IS NULL AND last_message_at IS NULL",
+    ),
+    "public.thread_participants": Access(
+        select=f"thread_id IN {MY_THREADS}",
+        insert=f"thread_id IN {MY_GROUPS} AND (person_id = :me OR person_id IN {MESSAGEABLE})"
+        " AND last_read_at IS NULL AND NOT muted",
+        update=MINE,
+    ),
     "public.messages": Access(
         f"thread_id IN {MY_THREADS}",
         f"sender_id = :me AND thread_id IN {MY_THREADS}",

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QLabel
 from sqlalchemy.engine import Engine, make_url
 
@@ -172,14 +172,25 @@ def test_unread_counts_in_badge_home_and_thread_list(qtbot, pair: Pair, alan_win
     assert view.state.previews[pair.thread].sender_name == "Ada Lovelace"
 
 
-def test_opening_a_thread_marks_it_read(qtbot, pair: Pair, alan_window) -> None:
+def test_opening_a_thread_marks_it_read(qtbot, pair: Pair, alan_window, monkeypatch) -> None:
+    from PySide6.QtGui import QDesktopServices
+
+    opened: list[str] = []  # the system's browser is not started from a test
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toString()))
     view = alan_window.navigate("inbox")
     qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
     view.open_thread(pair.thread)
     qtbot.waitUntil(lambda: "reading list" in view.conversation_text(), timeout=30_000)
     qtbot.waitUntil(lambda: view.unread_of(pair.thread) == 0, timeout=30_000)
     qtbot.waitUntil(lambda: alan_window.badge("inbox") == 0, timeout=30_000)
-    assert "https://example.org/reading" in view.view.toHtml()  # the link is a link
+    # the link is a link: clicking it on the bubble opens it
+    link_message = next(m for m in view.messages if "reading list" in m.body)
+    point, url = _link_point(view, link_message.id)
+    assert url.toString() == "https://example.org/reading"
+    with qtbot.waitSignal(view.bubbles.link_activated, timeout=5_000) as clicked:
+        qtbot.mouseClick(view.view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert clicked.args[0].toString() == "https://example.org/reading"
+    assert opened == ["https://example.org/reading"]
     # in the database, not only on screen
     [thread] = pair.threads_of("alan")
     assert thread.unread == 0
@@ -376,16 +387,35 @@ def _send(qtbot, view, text: str) -> inbox.MessageView:
 
 
 def _point_of(view, message_id: int):
-    """Where a message is on screen (its first line, viewport coordinates)."""
-    from PySide6.QtGui import QTextCursor
+    """Where a message's bubble is on screen (viewport coordinates)."""
+    return view.point_of(message_id)
 
-    [position] = [pos for pos, mid in view._anchors if mid == message_id]
-    cursor = QTextCursor(view.view.document())
-    cursor.setPosition(position + 1)
-    view.view.ensureCursorVisible()
-    view.view.setTextCursor(cursor)
-    view.view.ensureCursorVisible()
-    return view.view.cursorRect(cursor).center()
+
+def _geometry(view, message_id: int):
+    index = view.model.index(view.model.row_of(message_id))
+    view.view.scrollTo(index)
+    return view.bubbles.geometry(view.view.visualRect(index), index, view.view.font())
+
+
+def _inline_actions(view, message_id: int) -> bool:
+    """Whether the bubble shows "Edit" and "Delete"."""
+    g = _geometry(view, message_id)
+    return g.edit is not None and g.delete is not None
+
+
+def _link_point(view, message_id: int):
+    """A point over the first link in a message's bubble, and the link."""
+    from PySide6.QtCore import QPoint, QUrl
+
+    g = _geometry(view, message_id)
+    index = view.model.index(view.model.row_of(message_id))
+    rect = view.view.visualRect(index)
+    for y in range(g.body.top() + 2, g.body.bottom(), 3):
+        for x in range(g.body.left() + 2, g.body.right(), 4):
+            hit = view.bubbles.target(QPoint(x, y), rect, index, view.view.font())
+            if isinstance(hit, QUrl):
+                return QPoint(x, y), hit
+    raise AssertionError("no link in the bubble")
 
 
 def _stored(pair: Pair, message_id: int) -> tuple[str, object, object]:
@@ -411,14 +441,18 @@ def test_editing_and_deleting_own_message_from_the_conversation(
     edit, delete = menu.actions()[:2]
     assert (edit.text(), edit.isEnabled()) == ("Edit message", True)
     assert (delete.text(), delete.isEnabled()) == ("Delete message", True)
-    assert f"mm:edit:{mine.id}" in view.view.toHtml()  # the inline "Edit · Delete" links
+    assert _inline_actions(view, mine.id)  # the inline "Edit · Delete" links
     # Ada's message: not Alan's to change
     theirs = view.message_menu(ada_message).actions()[:2]
     assert [a.isEnabled() for a in theirs] == [False, False]
     assert "only edit or delete your own" in theirs[0].toolTip()
-    assert f"mm:edit:{ada_message.id}" not in view.view.toHtml()
+    assert not _inline_actions(view, ada_message.id)
 
-    edit.trigger()  # the composer now edits the message
+    view.composer.setPlainText("a draft I am typing")
+    # a click on the bubble's own "Edit": the composer now edits the message
+    qtbot.mouseClick(
+        view.view.viewport(), Qt.MouseButton.LeftButton, pos=_geometry(view, mine.id).edit.center()
+    )
     assert view.editing == mine.id and view.edit_bar.isVisibleTo(view)
     assert view.composer.toPlainText() == "Thursday wroks for me"
     assert view.send_button.text() == "Save"
@@ -429,6 +463,8 @@ def test_editing_and_deleting_own_message_from_the_conversation(
     assert "wroks" not in view.conversation_text()
     assert "edited" in view.conversation_text()
     assert view.editing is None and view.send_button.text() == "Send"
+    assert view.composer.toPlainText() == "a draft I am typing"  # the draft is back
+    view.composer.clear()
     body, edited_at, deleted_at = _stored(pair, mine.id)
     assert (body, deleted_at) == ("Thursday works for me", None) and edited_at is not None
     assert len([m for m in view.messages if m.id == mine.id]) == 1  # changed, not added
@@ -439,7 +475,7 @@ def test_editing_and_deleting_own_message_from_the_conversation(
     view.delete_message(mine.id, confirm=False)
     qtbot.waitUntil(lambda: "Message deleted" in view.conversation_text(), timeout=30_000)
     assert "Thursday works for me" not in view.conversation_text()
-    assert f"mm:edit:{mine.id}" not in view.view.toHtml()
+    assert not _inline_actions(view, mine.id)
     body, _edited, deleted_at = _stored(pair, mine.id)
     assert body == "" and deleted_at is not None
     gone = view.message_menu(next(m for m in view.messages if m.id == mine.id)).actions()[:2]
@@ -480,7 +516,7 @@ def test_own_message_older_than_the_window_cannot_be_changed(
     assert [edit.isEnabled(), delete.isEnabled()] == [False, False]
     assert "for 15 minutes after sending" in edit.toolTip()
     assert edit.toolTip() == delete.toolTip()
-    assert f"mm:edit:{mine.id}" not in view.view.toHtml()
+    assert not _inline_actions(view, mine.id)
     assert view.start_edit(mine.id) is False and view.editing is None
     assert view.delete_message(mine.id, confirm=False) is None
     assert "15 minutes" in view.banner.message.text()

@@ -185,7 +185,8 @@ CREATE POLICY mm_program_coordinator_scope ON threads TO mentormatch_program_coo
                                 WHERE m.program_id = ANY ((SELECT mm_coordinated_programs())::integer[])));
 
 -- Members see who else is in their threads and mark their own row read or muted; they
--- never add a membership (the grants give them no INSERT).
+-- never add a membership to a thread they did not start (89_group_threads.sql: their own
+-- groups only).
 CREATE POLICY mm_participant_member ON thread_participants FOR SELECT TO mentormatch_participant
     USING (thread_id = ANY ((SELECT mm_my_threads())::integer[]));
 CREATE POLICY mm_participant_own_row ON thread_participants FOR UPDATE TO mentormatch_participant

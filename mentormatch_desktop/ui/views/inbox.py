@@ -1,37 +1,50 @@
 """The Inbox: a participant's conversations, live.
 
-Left, the threads (newest first, unread in bold with a count, a preview of the last message)
-and a search box over all of one's own messages; right, the open conversation (a page of 50
-messages at a time, "Load earlier messages" fetching the page before) and the composer
-(Ctrl+Enter sends). Opening a thread marks it read. One's own messages can be edited or
+Left, the threads (newest first, unread in bold with a count, a preview of the last message),
+a search box over all of one's own messages and "New group…"; right, the open conversation
+and the composer (Ctrl+Enter sends). The conversation is a ``QListView`` over
+:class:`~mentormatch_desktop.ui.models.messages.MessageListModel`, which holds only the pages
+looked at: opening a thread reads its newest page, scrolling near the top reads the page
+before (keyset on ``(created_at, id)``, in a worker), so a 10,000-message thread opens as
+fast as a short one. :class:`~mentormatch_desktop.ui.views.message_bubbles.BubbleDelegate`
+draws the bubbles. Opening a thread marks it read. One's own messages can be edited or
 deleted for :data:`~mentormatch_desktop.services.inbox.EDIT_WINDOW` after sending them:
-"Edit" and "Delete" links on the message and the same in its context menu (right click);
-afterwards the menu's actions are disabled, with a tooltip saying why. Everything runs in
-workers through :mod:`mentormatch_desktop.services.inbox` as the signed-in person.
+"Edit" and "Delete" on the bubble and the same in its context menu (right click);
+afterwards the menu's actions are disabled, with a tooltip saying why. What is typed in
+the composer stays with its thread (switching threads, editing a message and coming back
+give it back). Everything runs in workers through the services as the signed-in person.
 
 The screen re-reads when ``AppContext.inbox_changed`` fires: a notification woke the app
-(PostgreSQL LISTEN/NOTIFY) or the poll saw a change (SQLite) — see ``ui/live.py`` — so a
-message someone sends appears without the user doing anything; if the open thread got it
-and the screen is visible, it is marked read straight away.
+(PostgreSQL LISTEN/NOTIFY) or the poll saw a change (SQLite) — see ``ui/live.py`` — and
+asks only for what is new or changed since what the open conversation holds
+(:func:`~mentormatch_desktop.services.conversation.updates`); if the open thread got a
+message and the screen is visible, it is marked read straight away.
 """
 
 from __future__ import annotations
 
-import bisect
-import html
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, QUrl
-from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPainter, QShortcut
+from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, QTimer, QUrl
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QDesktopServices,
+    QFont,
+    QKeySequence,
+    QPainter,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QMenu,
@@ -42,18 +55,24 @@ from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
 
-from mentormatch_desktop.services import inbox
+from mentormatch_desktop.services import conversation, inbox
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.notifications import MessagingError
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.formatting import plural
+from mentormatch_desktop.ui.models.messages import MESSAGE_ROLE, MessageListModel
 from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.views.message_bubbles import (
+    BubbleDelegate,
+    ConversationList,
+    aware,
+    message_html,
+)
 from mentormatch_desktop.ui.widgets import (
     Banner,
     EmptyState,
@@ -67,8 +86,11 @@ from mentormatch_desktop.ui.workers import Task, TaskError
 THREAD_ROLE = Qt.ItemDataRole.UserRole
 PREVIEW_ROLE = Qt.ItemDataRole.UserRole + 1
 RESULT_ROLE = Qt.ItemDataRole.UserRole + 2
-URL = re.compile(r"(https?://[^\s<>\"']+)")
 KIND_LABEL = {"announcement": "Announcement", "group": "Group", "direct": "", "mentorship": ""}
+#: Scrolled this close to the top (pixels), the page before is fetched.
+FETCH_MARGIN = 400
+
+__all__ = ["InboxView", "change_refusal", "message_html", "short_time"]
 
 
 def short_time(value: datetime | None, now: datetime | None = None) -> str:
@@ -87,11 +109,6 @@ def short_time(value: datetime | None, now: datetime | None = None) -> str:
     return f"{local.day} {local:%b %Y}"
 
 
-def _aware(value: datetime) -> datetime:
-    """Stored times are UTC; SQLite gives them back without a zone."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def change_refusal(m: inbox.MessageView, me: int | None, now: datetime | None = None) -> str | None:
     """Why the signed-in person may not edit or delete ``m`` (None: they may)."""
     if m.deleted:
@@ -99,8 +116,8 @@ def change_refusal(m: inbox.MessageView, me: int | None, now: datetime | None = 
     if me is None or m.sender_id != me:
         return "You can only edit or delete your own messages."
     minutes = int(inbox.EDIT_WINDOW.total_seconds() // 60)
-    if (now or datetime.now(UTC)) - _aware(m.created_at) > inbox.EDIT_WINDOW:
-        sent = _aware(m.created_at).astimezone()
+    if (now or datetime.now(UTC)) - aware(m.created_at) > inbox.EDIT_WINDOW:
+        sent = aware(m.created_at).astimezone()
         return (
             f"Messages can be edited or deleted for {minutes} minutes after sending; "
             f"this one was sent at {sent:%H:%M}."
@@ -108,21 +125,15 @@ def change_refusal(m: inbox.MessageView, me: int | None, now: datetime | None = 
     return None
 
 
-def message_html(text: str) -> str:
-    """A message body as safe HTML: escaped, links clickable, line breaks kept."""
-    escaped = html.escape(text)
-    linked = URL.sub(lambda m: f'<a href="{m.group(1)}">{m.group(1)}</a>', escaped)
-    return linked.replace("\n", "<br>")
-
-
 @dataclass
 class InboxState:
-    """One read of the screen: the threads, their previews, and the open thread's page."""
+    """One read of the screen: the threads, their previews, and the open thread's news."""
 
     threads: list[inbox.ThreadSummary]
     previews: dict[int, inbox.LastMessage]
     thread_id: int | None = None
-    page: inbox.MessagePage | None = None
+    page: conversation.Page | None = None  # a fresh newest page (opening, or catching up)
+    updates: conversation.Updates | None = None  # what changed since the model's sync point
     marked: int = 0
     sent: inbox.SentMessage | None = None
 
@@ -131,9 +142,29 @@ class InboxState:
 class _Request:
     thread_id: int | None
     mark: bool
-    fresh: bool  # replace the open conversation rather than merge into it
+    fresh: bool  # replace the open conversation rather than update it
     then_mark: bool = False  # a live update's second step: mark read what was shown
     extras: list[object] = field(default_factory=list)
+
+
+def read_conversation(
+    ctx: ServiceContext, thread_id: int | None, sync: dict[str, Any] | None
+) -> tuple[conversation.Page | None, conversation.Updates | None]:
+    """The newest page (no ``sync``), or what changed since ``sync``; a newest page again
+    when too much arrived to catch up."""
+    if thread_id is None:
+        return None, None
+    if sync is None:
+        return conversation.newest(ctx, thread_id), None
+    news = conversation.updates(ctx, thread_id, **sync)
+    if news.overflow:
+        return conversation.newest(ctx, thread_id), None
+    return None, news
+
+
+def read_threads(ctx: ServiceContext) -> tuple[list[inbox.ThreadSummary], dict[int, Any]]:
+    threads = inbox.list_threads(ctx)
+    return threads, inbox.last_messages(ctx, [t.id for t in threads])
 
 
 class ThreadDelegate(QStyledItemDelegate):
@@ -231,13 +262,13 @@ class InboxView(View):
         self.me = context.identity.person_id
         self.state: InboxState | None = None
         self.thread_id: int | None = None
-        self.messages: list[inbox.MessageView] = []
-        self.older: int | None = None
         self.results: list[inbox.MessageView] | None = None
         self._task: Task | None = None
         self._pending: _Request | None = None
         self.editing: int | None = None  # the message the composer is editing
-        self._anchors: list[tuple[int, int]] = []  # (document position, message id)
+        self.drafts: dict[int, str] = {}  # what was typed per thread, kept while elsewhere
+        self._draft_before_edit = ""
+        self._keep_from_bottom: int | None = None
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 20, 24, 16)
@@ -259,6 +290,8 @@ class InboxView(View):
         left_column = QVBoxLayout(left)
         left_column.setContentsMargins(8, 10, 8, 8)
         left_column.setSpacing(8)
+        search_row = QHBoxLayout()
+        search_row.setSpacing(6)
         self.search_box = QLineEdit(placeholderText="Search your messages")
         self.search_box.setClearButtonEnabled(True)
         self.search_box.addAction(
@@ -267,7 +300,15 @@ class InboxView(View):
         )
         self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
         self.search_box.textChanged.connect(self._search_text_changed)
-        left_column.addWidget(self.search_box)
+        search_row.addWidget(self.search_box, 1)
+        self.new_group_button = make_button("New group…", "participants")
+        self.new_group_button.setToolTip(
+            "Start a group conversation with people you may write to, and name it"
+        )
+        self.new_group_button.clicked.connect(lambda: self.new_group())
+        self.new_group_button.setEnabled(self.me is not None)
+        search_row.addWidget(self.new_group_button)
+        left_column.addLayout(search_row)
         self.list_title = QLabel("", objectName="hint")
         self.list_title.setContentsMargins(6, 0, 0, 0)
         left_column.addWidget(self.list_title)
@@ -295,8 +336,8 @@ class InboxView(View):
             "inbox", "Choose a conversation", "Pick a thread on the left to read and reply."
         )
         self.right_stack.addWidget(self.empty)
-        conversation = QWidget()
-        conv = QVBoxLayout(conversation)
+        conversation_box = QWidget()
+        conv = QVBoxLayout(conversation_box)
         conv.setContentsMargins(0, 0, 0, 0)
         conv.setSpacing(0)
         head = QWidget()
@@ -310,6 +351,11 @@ class InboxView(View):
         titles.addWidget(self.thread_title)
         titles.addWidget(self.thread_members)
         head_row.addLayout(titles, 1)
+        self.add_people_button = make_button("Add people…", "add")
+        self.add_people_button.setToolTip("Add people you may write to to this group")
+        self.add_people_button.clicked.connect(lambda: self.add_people())
+        self.add_people_button.hide()
+        head_row.addWidget(self.add_people_button)
         self.mute_button = make_button("Mute")
         self.mute_button.setToolTip(
             "A muted thread still counts unread here but sends no e-mail or chat notifications"
@@ -321,18 +367,45 @@ class InboxView(View):
         line.setFixedHeight(1)
         line.setStyleSheet(f"background: {theme.current().border};")
         conv.addWidget(line)
-        self.view = QTextBrowser()
-        self.view.setOpenExternalLinks(False)
-        self.view.setOpenLinks(False)
-        self.view.anchorClicked.connect(self._anchor)
+        self.older_hint = QLabel("", objectName="hint")
+        self.older_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.older_hint.setContentsMargins(0, 6, 0, 0)
+        conv.addWidget(self.older_hint)
+
+        self.model = MessageListModel(self._run_for_model, self)
+        self.view = ConversationList(objectName="conversation")
+        self.view.setModel(self.model)
+        self.bubbles = BubbleDelegate(self.view, self.me, self._refusal)
+        self.view.setItemDelegate(self.bubbles)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.verticalScrollBar().setSingleStep(24)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setMouseTracking(True)
+        self.view.setFrameShape(QListView.Shape.NoFrame)
+        self.view.setSpacing(0)
+        self.view.setStyleSheet(
+            f"QListView#conversation {{ border: none; outline: 0;"
+            f" background: {theme.current().surface}; }}"
+            " QListView#conversation::item { background: transparent; border: none; }"
+        )
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
-        self.view.setFrameShape(QTextBrowser.Shape.NoFrame)
-        self.view.setStyleSheet(
-            f"QTextBrowser {{ border: none; background: {theme.current().surface}; }}"
-        )
-        self.view.document().setDocumentMargin(14)
+        self.view.verticalScrollBar().valueChanged.connect(self._scrolled)
+        self.bubbles.edit_requested.connect(self.start_edit)
+        self.bubbles.delete_requested.connect(self.delete_message)
+        self.bubbles.link_activated.connect(self._open_link)
+        self.model.rowsAboutToBeInserted.connect(self._before_insert)
+        self.model.prepended.connect(self._after_prepend)
+        self.model.loading_changed.connect(self._show_older_hint)
+        self.model.fetch_failed.connect(self._failed)
         conv.addWidget(self.view, 1)
+        # Edit and Delete end after EDIT_WINDOW: repaint now and then so they go in time.
+        self._expiry = QTimer(self, interval=30_000)
+        self._expiry.timeout.connect(self.view.viewport().update)
+        self._expiry.start()
+
         self.edit_bar = QWidget(objectName="editBar")
         edit_row = QHBoxLayout(self.edit_bar)
         edit_row.setContentsMargins(18, 8, 12, 0)
@@ -368,8 +441,8 @@ class InboxView(View):
         conv.addWidget(composer)
         conv.addWidget(self.read_only_hint)
         self.composer_box = composer
-        self.right_stack.addWidget(conversation)
-        self.conversation = conversation
+        self.right_stack.addWidget(conversation_box)
+        self.conversation = conversation_box
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
@@ -377,6 +450,11 @@ class InboxView(View):
         context.inbox_changed.connect(self._on_inbox_changed)
 
     # -- what tests and other screens use ---------------------------------------------
+    @property
+    def messages(self) -> list[inbox.MessageView]:
+        """The messages loaded for the open thread, oldest first."""
+        return self.model.rows
+
     def thread_ids(self) -> list[int]:
         return [t.id for t in self.state.threads] if self.state else []
 
@@ -387,20 +465,45 @@ class InboxView(View):
         raise KeyError(thread_id)
 
     def conversation_text(self) -> str:
-        return self.view.toPlainText()
+        """The loaded conversation as plain text (what the bubbles say)."""
+        lines = []
+        for m in self.model.rows:
+            who = "You" if self.me is not None and m.sender_id == self.me else m.sender_name
+            edited = " · edited" if m.edited_at and not m.deleted else ""
+            body = "Message deleted" if m.deleted else m.body
+            lines.append(f"{who} {aware(m.created_at).astimezone():%H:%M}{edited}\n{body}")
+        return "\n".join(lines)
 
     def open_thread(self, thread_id: int, *, mark: bool = True) -> Task | None:
         """Show ``thread_id`` (its newest page) and mark it read (unless ``mark`` is False)."""
         if thread_id != self.thread_id:
-            self.cancel_edit()
+            self._switch_draft(thread_id)
         self.thread_id = thread_id
-        self.messages, self.older = [], None
+        self.model.reset(None)
         self._select(thread_id)
         return self._request(_Request(thread_id, mark=mark, fresh=True))
+
+    def _switch_draft(self, thread_id: int) -> None:
+        """Keep what was typed for the thread being left; bring back the one of ``thread_id``."""
+        if self.editing is not None:
+            self.cancel_edit()
+        if self.thread_id is not None:
+            text = self.composer.toPlainText()
+            if text.strip():
+                self.drafts[self.thread_id] = text
+            else:
+                self.drafts.pop(self.thread_id, None)
+        self.composer.setPlainText(self.drafts.get(thread_id, ""))
 
     # -- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
         self._request(_Request(self.thread_id, mark=self.isVisible(), fresh=False))
+
+    def _sync(self, thread_id: int | None, fresh: bool) -> dict[str, Any] | None:
+        """The model's sync point when it holds ``thread_id`` (None: read the newest page)."""
+        if fresh or thread_id is None or self.model.thread_id != thread_id:
+            return None
+        return self.model.sync_point()
 
     def _request(self, request: _Request) -> Task | None:
         if self._task is not None and not self._task.done:
@@ -414,15 +517,15 @@ class InboxView(View):
         # A live update shows the new message first and marks it read in a second step,
         # so the write is not on the path from "sent" to "seen"; opening a thread does both.
         mark = request.mark and (request.fresh or request.then_mark)
+        sync = self._sync(thread_id, request.fresh)
 
         def load(ctx: ServiceContext) -> InboxState:
-            page = inbox.read_page(ctx, thread_id) if thread_id is not None else None
+            page, news = read_conversation(ctx, thread_id, sync)
             marked = 0
             if thread_id is not None and mark:
                 marked = inbox.mark_read(ctx, thread_id)
-            threads = inbox.list_threads(ctx)
-            previews = inbox.last_messages(ctx, [t.id for t in threads])
-            return InboxState(threads, previews, thread_id, page, marked)
+            threads, previews = read_threads(ctx)
+            return InboxState(threads, previews, thread_id, page, news, marked)
 
         self._task = self.run(
             self.in_unit_of_work(load),
@@ -444,27 +547,23 @@ class InboxView(View):
         current = self._current_summary()
         if mark_next and current is not None and current.unread and self._pending is None:
             self._pending = _Request(current.id, mark=True, fresh=False, then_mark=True)
-        if state.thread_id is not None and state.thread_id == self.thread_id and state.page:
-            if fresh:
-                self.messages, self.older = list(state.page.messages), state.page.older
-            else:
-                self._merge(state.page)
-            self._show_conversation(scroll_to_end="end" if fresh else "follow")
+        if state.thread_id is not None and state.thread_id == self.thread_id:
+            self.right_stack.setCurrentWidget(self.conversation)
+            if state.page is not None:
+                self.model.reset(state.thread_id, state.page)
+                self._scroll_to_end()
+                self._show_older_hint(False)
+            elif state.updates is not None and self.model.thread_id == state.thread_id:
+                at_end = self._at_end()
+                added = self.model.apply_updates(state.updates)
+                if added:
+                    self.view.anchor_bottom()
+                if added and (at_end or state.sent is not None):
+                    self._scroll_to_end()
         if state.marked:
             self.context.inbox_changed.emit(
                 {"thread_ids": [state.thread_id], "read": True, "source": id(self)}
             )
-
-    def _merge(self, page: inbox.MessagePage) -> None:
-        known = {m.id: m for m in self.messages}
-        newest_known = max(known, default=0)
-        if page.messages and page.older is not None and page.messages[0].id > newest_known:
-            # more arrived than one page holds: start again from the newest page
-            self.messages, self.older = list(page.messages), page.older
-            return
-        for m in page.messages:
-            known[m.id] = m  # new ones, and edits or deletions of the ones shown
-        self.messages = [known[i] for i in sorted(known)]
 
     def _failed(self, error: TaskError) -> None:
         self.banner.show_message(error.message, "error")
@@ -531,106 +630,88 @@ class InboxView(View):
         kind = KIND_LABEL.get(t.kind, "")
         members = ", ".join(t.members) or "only you"
         self.thread_members.setText(f"{kind + ' · ' if kind else ''}with {members}")
+        self.thread_members.setToolTip(members)
         self.mute_button.setText("Unmute" if t.muted else "Mute")
         read_only = t.kind == "announcement"
         self.composer_box.setVisible(not read_only)
         self.read_only_hint.setVisible(read_only)
+        self.add_people_button.setVisible(
+            t.kind == "group" and self.me is not None and t.created_by_id == self.me
+        )
+        self.bubbles.group = t.kind in ("group", "announcement")
 
-    def _show_conversation(self, *, scroll_to_end: str) -> None:
-        """Render the messages; ``scroll_to_end``: "end" always, "follow" if the reader was
-        at the end already (a new message arrived), "keep" never."""
-        self.right_stack.setCurrentWidget(self.conversation)
-        p = theme.current()
-        zone = ZoneInfo("UTC")
-        parts = [f"<html><body style='color:{p.text}'>"]
-        if self.older is not None:
-            parts.append(
-                f"<p align='center'><a href='mm:older' style='color:{p.accent_text}'>"
-                "Load earlier messages</a></p>"
-            )
-        elif self.messages:
-            parts.append(
-                f"<p align='center' style='color:{p.muted}'>"
-                "This is the start of the conversation.</p>"
-            )
-        last_day = None
-        now = datetime.now(UTC)
-        for m in self.messages:
-            local = (
-                m.created_at.astimezone()
-                if m.created_at.tzinfo
-                else m.created_at.replace(tzinfo=zone)
-            )
-            day = local.date()
-            if day != last_day:
-                parts.append(  # a table: a paragraph's top margin collapses after a table
-                    "<table width='100%' cellspacing='0' cellpadding='0' style='margin-top:14px'>"
-                    f"<tr><td align='center' style='color:{p.muted}; font-size:9pt'>"
-                    f"{local:%A} {local.day} {local:%B %Y}</td></tr></table>"
-                )
-                last_day = day
-            mine = self.me is not None and m.sender_id == self.me
-            if m.deleted:
-                body = f"<i style='color:{p.muted}'>Message deleted</i>"
-            else:
-                body = message_html(m.body)
-            edited = " · edited" if m.edited_at and not m.deleted else ""
-            who = "You" if mine else html.escape(m.sender_name)
-            actions = ""
-            if mine and change_refusal(m, self.me, now) is None:
-                link = f"color:{p.accent_text}; text-decoration:none"
-                actions = (
-                    f"&nbsp;&nbsp;<a href='mm:edit:{m.id}' style='{link}'>Edit</a>"
-                    f"&nbsp;·&nbsp;<a href='mm:delete:{m.id}' style='{link}'>Delete</a>"
-                )
-            meta = (
-                f"<a name='mm-msg-{m.id}'></a>"
-                f"<span style='font-weight:600'>{who}</span>"
-                f"<span style='color:{p.muted}; font-size:9pt'>"
-                f"&nbsp;&nbsp;{local:%H:%M}{edited}{actions}</span>"
-            )
-            colour = p.accent_soft if mine else p.surface_alt
-            bubble = f"<td bgcolor='{colour}' style='padding:8px 12px'>{meta}<br>{body}</td>"
-            spacer = "<td width='22%'></td>"
-            row = spacer + bubble if mine else bubble + spacer
-            parts.append(
-                "<table width='100%' cellspacing='0' cellpadding='0' style='margin-top:6px'>"
-                f"<tr>{row}</tr></table>"
-            )
-        parts.append("</body></html>")
+    def _at_end(self) -> bool:
         bar = self.view.verticalScrollBar()
-        at_end = bar.value() >= bar.maximum() - 4
-        keep = bar.maximum() - bar.value()
-        self.view.setHtml("".join(parts))
-        self._index_anchors()
-        if scroll_to_end == "end" or (scroll_to_end == "follow" and at_end):
-            bar.setValue(bar.maximum())
-        else:
-            bar.setValue(max(0, bar.maximum() - keep))
+        return bar.value() >= bar.maximum() - 8
 
-    def _index_anchors(self) -> None:
-        """Where each message starts in the document, to find the one under the mouse."""
-        anchors: list[tuple[int, int]] = []
-        block = self.view.document().begin()
-        while block.isValid():
-            it = block.begin()
-            while not it.atEnd():
-                fragment = it.fragment()
-                for name in fragment.charFormat().anchorNames():
-                    if name.startswith("mm-msg-"):
-                        anchors.append((fragment.position(), int(name[7:])))
-                it += 1
-            block = block.next()
-        self._anchors = sorted(anchors)
+    def _scroll_to_end(self) -> None:
+        self.view.doItemsLayout()
+        self.view.anchor_bottom()
+        self.view.scrollToBottom()
+        self._maybe_fetch_older()
+
+    def _scrolled(self, value: int) -> None:
+        if value <= FETCH_MARGIN:
+            self._maybe_fetch_older()
+
+    def _maybe_fetch_older(self) -> None:
+        """Fetch the page before when the reader is near the top (or all of it fits)."""
+        bar = self.view.verticalScrollBar()
+        if self.model.has_older and bar.value() <= FETCH_MARGIN:
+            self.load_older()
+
+    def load_older(self) -> Task | None:
+        """Fetch the page before the oldest message shown (in a worker)."""
+        return self.model.fetch_older()
+
+    def _run_for_model(
+        self, fn: Callable[[ServiceContext], Any], on_success: Any, on_error: Any
+    ) -> Task:
+        return self.run(self.in_unit_of_work(fn), on_success=on_success, on_error=on_error)
+
+    def _before_insert(self, _parent: QModelIndex, first: int, _last: int) -> None:
+        if first == 0 and self.model.loading:
+            bar = self.view.verticalScrollBar()
+            self._keep_from_bottom = bar.maximum() - bar.value()
+
+    def _after_prepend(self, _count: int) -> None:
+        """Rows came in above: keep the messages the reader was looking at where they were."""
+        keep, self._keep_from_bottom = self._keep_from_bottom, None
+        self.view.doItemsLayout()
+        self.view.anchor_bottom()
+        bar = self.view.verticalScrollBar()
+        if keep is not None:
+            bar.setValue(max(0, bar.maximum() - keep))
+        self._show_older_hint(False)
+        QTimer.singleShot(0, self._maybe_fetch_older)  # still near the top: one more
+
+    def _show_older_hint(self, loading: bool) -> None:
+        if loading:
+            self.older_hint.setText("Loading earlier messages…")
+        elif self.model.rows and not self.model.has_older:
+            self.older_hint.setText("This is the start of the conversation.")
+        else:
+            self.older_hint.setText("")
+        self.older_hint.setVisible(bool(self.older_hint.text()))
 
     def message_at(self, pos: QPoint) -> inbox.MessageView | None:
         """The message shown at ``pos`` (viewport coordinates of the conversation)."""
-        where = self.view.cursorForPosition(pos).position()
-        i = bisect.bisect_right(self._anchors, (where, 1 << 62)) - 1
-        if i < 0:
+        index = self.view.indexAt(pos)
+        return index.data(MESSAGE_ROLE) if index.isValid() else None
+
+    def point_of(self, message_id: int) -> QPoint | None:
+        """The centre of a loaded message's bubble on screen (scrolled into view)."""
+        row = self.model.row_of(message_id)
+        if row is None:
             return None
-        wanted = self._anchors[i][1]
-        return next((m for m in self.messages if m.id == wanted), None)
+        index = self.model.index(row)
+        self.view.scrollTo(index)
+        rect = self.view.visualRect(index)
+        g = self.bubbles.geometry(rect, index, self.view.font())
+        return g.bubble.center()
+
+    def _refusal(self, m: inbox.MessageView) -> str | None:
+        return change_refusal(m, self.me)
 
     def message_menu(self, message: inbox.MessageView) -> QMenu:
         """Edit and delete ``message`` — disabled, with the reason as tooltip, if not allowed."""
@@ -654,45 +735,12 @@ class InboxView(View):
 
     def _context_menu(self, pos: QPoint) -> None:
         message = self.message_at(pos)
-        if message is None:
-            self.view.createStandardContextMenu().exec(self.view.viewport().mapToGlobal(pos))
-            return
-        self.message_menu(message).exec(self.view.viewport().mapToGlobal(pos))
+        if message is not None:
+            self.message_menu(message).exec(self.view.viewport().mapToGlobal(pos))
 
-    def _anchor(self, url: QUrl) -> None:
-        target = url.toString()
-        if target == "mm:older":
-            self.load_older()
-            return
-        if target.startswith("mm:edit:"):
-            self.start_edit(int(target[8:]))
-            return
-        if target.startswith("mm:delete:"):
-            self.delete_message(int(target[10:]))
-            return
-        from PySide6.QtGui import QDesktopServices
-
+    def _open_link(self, url: QUrl) -> None:
         if url.scheme() in ("http", "https", "mailto"):
             QDesktopServices.openUrl(url)
-
-    def load_older(self) -> Task | None:
-        """Fetch the page before the oldest message shown."""
-        if self.thread_id is None or self.older is None:
-            return None
-        thread_id, before = self.thread_id, self.older
-
-        def older(ctx: ServiceContext) -> inbox.MessagePage:
-            return inbox.read_page(ctx, thread_id, before=before)
-
-        def shown(page: inbox.MessagePage) -> None:
-            if self.thread_id != thread_id:
-                return
-            self.messages = list(page.messages) + self.messages
-            self.older = page.older
-            self._show_conversation(scroll_to_end="keep")
-            self.view.verticalScrollBar().setValue(0)
-
-        return self.run(self.in_unit_of_work(older), on_success=shown, on_error=self._failed)
 
     # -- writing ---------------------------------------------------------------------------
     def _update_send(self) -> None:
@@ -710,19 +758,22 @@ class InboxView(View):
             return self._save_edit(self.editing, text)
         self.send_button.setEnabled(False)
         self.composer.setReadOnly(True)
+        sync = self._sync(thread_id, False)
 
         def write(ctx: ServiceContext) -> InboxState:
             sent = inbox.send_message(ctx, thread_id, text)
-            page = inbox.read_page(ctx, thread_id)
-            threads = inbox.list_threads(ctx)
-            previews = inbox.last_messages(ctx, [t.id for t in threads])
-            return InboxState(threads, previews, thread_id, page, sent=sent)
+            page, news = read_conversation(ctx, thread_id, sync)
+            threads, previews = read_threads(ctx)
+            return InboxState(threads, previews, thread_id, page, news, sent=sent)
 
         def sent(state: InboxState) -> None:
             self.composer.setReadOnly(False)
-            self.composer.clear()
+            if self.thread_id == thread_id:
+                self.composer.clear()
+            self.drafts.pop(thread_id, None)
             self._loaded(state, fresh=False)
-            self.view.verticalScrollBar().setValue(self.view.verticalScrollBar().maximum())
+            if self.thread_id == thread_id:
+                self._scroll_to_end()
             self.context.inbox_changed.emit(
                 {"thread_ids": [thread_id], "sent": True, "source": id(self)}
             )
@@ -739,10 +790,11 @@ class InboxView(View):
 
     # -- editing and deleting one's own messages -------------------------------------------
     def _message(self, message_id: int) -> inbox.MessageView | None:
-        return next((m for m in self.messages if m.id == message_id), None)
+        return self.model.message(message_id)
 
     def start_edit(self, message_id: int) -> bool:
-        """Put the message into the composer to change it (False if that is not allowed)."""
+        """Put the message into the composer to change it (False if that is not allowed);
+        the draft being typed comes back afterwards."""
         message = self._message(message_id)
         if message is None:
             return False
@@ -750,11 +802,13 @@ class InboxView(View):
         if refusal is not None:
             self.banner.show_message(refusal, "warning")
             return False
+        if self.editing is None:
+            self._draft_before_edit = self.composer.toPlainText()
         self.editing = message_id
         self.composer.setPlainText(message.body)
         self.composer.setFocus()
         self.edit_label.setText(
-            f"Editing your message of {_aware(message.created_at).astimezone():%H:%M} "
+            f"Editing your message of {aware(message.created_at).astimezone():%H:%M} "
             "· Esc to cancel"
         )
         self.edit_bar.show()
@@ -769,7 +823,8 @@ class InboxView(View):
         self.edit_bar.hide()
         self.send_button.setText("Send")
         self.send_button.setIcon(theme.icon("send", theme.current().on_accent, 18))
-        self.composer.clear()
+        self.composer.setPlainText(self._draft_before_edit)
+        self._draft_before_edit = ""
 
     def _changed(self, thread_id: int) -> Callable[[InboxState], None]:
         def shown(state: InboxState) -> None:
@@ -790,10 +845,11 @@ class InboxView(View):
         assert thread_id is not None
         self.send_button.setEnabled(False)
         self.composer.setReadOnly(True)
+        sync = self._sync(thread_id, False)
 
         def write(ctx: ServiceContext) -> InboxState:
             inbox.edit_message(ctx, message_id, text)
-            return self._read_state(ctx, thread_id)
+            return self._read_state(ctx, thread_id, sync)
 
         def saved(state: InboxState) -> None:
             self.composer.setReadOnly(False)
@@ -830,10 +886,11 @@ class InboxView(View):
                 return None
         if self.editing == message_id:
             self.cancel_edit()
+        sync = self._sync(thread_id, False)
 
         def remove(ctx: ServiceContext) -> InboxState:
             inbox.delete_message(ctx, message_id)
-            return self._read_state(ctx, thread_id)
+            return self._read_state(ctx, thread_id, sync)
 
         return self.run(
             self.in_unit_of_work(remove),
@@ -842,11 +899,10 @@ class InboxView(View):
         )
 
     @staticmethod
-    def _read_state(ctx: ServiceContext, thread_id: int) -> InboxState:
-        page = inbox.read_page(ctx, thread_id)
-        threads = inbox.list_threads(ctx)
-        previews = inbox.last_messages(ctx, [t.id for t in threads])
-        return InboxState(threads, previews, thread_id, page)
+    def _read_state(ctx: ServiceContext, thread_id: int, sync: dict[str, Any] | None) -> InboxState:
+        page, news = read_conversation(ctx, thread_id, sync)
+        threads, previews = read_threads(ctx)
+        return InboxState(threads, previews, thread_id, page, news)
 
     def toggle_mute(self) -> Task | None:
         current = self._current_summary()
@@ -858,6 +914,34 @@ class InboxView(View):
             inbox.set_muted(ctx, thread_id, muted)
 
         return self.run(self.in_unit_of_work(mute), on_success=lambda _: self.reload())
+
+    # -- groups ------------------------------------------------------------------------------
+    def new_group(self, *, show: bool = True) -> Any:
+        """The "New group…" dialog; the group opens once it is created."""
+        from mentormatch_desktop.ui.views.group_dialog import GroupDialog
+
+        dialog = GroupDialog(self)
+        dialog.done_with.connect(self._group_made)
+        if show:
+            dialog.open()
+        return dialog
+
+    def add_people(self, *, show: bool = True) -> Any:
+        """Add people to the open group (its creator only)."""
+        from mentormatch_desktop.ui.views.group_dialog import GroupDialog
+
+        current = self._current_summary()
+        if current is None:
+            return None
+        dialog = GroupDialog(self, thread_id=current.id, subject=current.subject)
+        dialog.done_with.connect(self._group_made)
+        if show:
+            dialog.open()
+        return dialog
+
+    def _group_made(self, thread_id: int) -> None:
+        self.context.inbox_changed.emit({"thread_ids": [thread_id], "source": id(self)})
+        self.open_thread(thread_id)
 
     # -- search ------------------------------------------------------------------------------
     def search(self, text: str) -> Task | None:

@@ -1,0 +1,173 @@
+"""Reading one conversation a page at a time, for a view that never holds the whole thread.
+
+A thread is ordered by ``(created_at, id)``: the time the sender's unit of work stamped,
+with the id breaking ties. Pages walk that order backwards from the newest with a keyset
+cursor (the oldest ``(created_at, id)`` shown), so opening a 10,000-message thread reads one
+page of the ``(thread_id, created_at)`` index and scrolling up reads the next one — never an
+OFFSET, never all rows. Live updates ask for what is *new* by id (ids only grow, whatever
+the senders' clocks say) and for what changed among older messages since the newest edit
+or deletion already seen, so an open view stays right without re-reading what it holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.inbox import (
+    MessageView,
+    _membership,
+    _sender,
+    _sender_names,
+    _view,
+    me,
+)
+from mentormatch_desktop.services.notifications import MessagingError
+from mentormatch_desktop.storage.models import Message
+
+PAGE = 50
+#: More new messages than this since the view's newest: it starts again from the newest page.
+MAX_CATCH_UP = 500
+
+Cursor = tuple[datetime, int]
+
+
+@dataclass(frozen=True)
+class Page:
+    """Messages oldest first; ``has_older`` says whether a page before this one exists."""
+
+    messages: list[MessageView]
+    has_older: bool
+    #: the thread's latest edit or deletion time when read (None: none yet); what the view
+    #: passes back to :func:`updates` to learn of later ones
+    watermark: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Updates:
+    """What happened in a thread since a view's sync point."""
+
+    new: list[MessageView]  # id above the view's newest id, oldest first
+    changed: list[MessageView]  # edited or deleted since the view's watermark
+    overflow: bool  # more new messages than MAX_CATCH_UP: re-open from the newest page
+    watermark: datetime | None = None
+
+
+def cursor_of(m: MessageView) -> Cursor:
+    return (m.created_at, m.id)
+
+
+def _check(ctx: ServiceContext, thread_id: int, limit: int) -> None:
+    _membership(ctx, thread_id, me(ctx))
+    if not 1 <= limit <= 500:
+        raise MessagingError("limit", "a page holds 1 to 500 messages")
+
+
+def _views(ctx: ServiceContext, rows: list[Message]) -> list[MessageView]:
+    names = _sender_names(ctx, rows)
+    return [_view(m, _sender(names, m)) for m in rows]
+
+
+def newest(ctx: ServiceContext, thread_id: int, *, limit: int = PAGE) -> Page:
+    """The newest ``limit`` messages of a thread the acting person belongs to."""
+    # The watermark first: an edit committed meanwhile is then reported again, never missed.
+    mark = _watermark(ctx, thread_id) if _is_member(ctx, thread_id) else None
+    page = older(ctx, thread_id, None, limit=limit)
+    return Page(page.messages, page.has_older, mark)
+
+
+def _is_member(ctx: ServiceContext, thread_id: int) -> bool:
+    _membership(ctx, thread_id, me(ctx))
+    return True
+
+
+def _watermark(ctx: ServiceContext, thread_id: int) -> datetime | None:
+    edited, deleted = ctx.session.execute(
+        sa.select(sa.func.max(Message.edited_at), sa.func.max(Message.deleted_at)).where(
+            Message.thread_id == thread_id
+        )
+    ).one()
+    present = [t for t in (edited, deleted) if t is not None]
+    return max(present) if present else None
+
+
+def older(ctx: ServiceContext, thread_id: int, before: Cursor | None, *, limit: int = PAGE) -> Page:
+    """The ``limit`` messages just before ``before`` (None: the newest), oldest first."""
+    _check(ctx, thread_id, limit)
+    query = (
+        sa.select(Message)
+        .where(Message.thread_id == thread_id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        at, mid = before
+        query = query.where(
+            sa.or_(
+                Message.created_at < at,
+                sa.and_(Message.created_at == at, Message.id < mid),
+            )
+        )
+    rows = list(ctx.session.scalars(query))
+    has_older = len(rows) > limit
+    rows = rows[:limit]
+    rows.reverse()
+    return Page(_views(ctx, rows), has_older)
+
+
+def updates(
+    ctx: ServiceContext,
+    thread_id: int,
+    *,
+    after_id: int,
+    changed_since: datetime | None,
+    oldest: Cursor | None,
+) -> Updates:
+    """Messages with an id above ``after_id``, and the edits and deletions (after
+    ``changed_since``) of messages from ``oldest`` on — what a view holding that range needs."""
+    _check(ctx, thread_id, 1)
+    mark = _watermark(ctx, thread_id)  # first, as in newest()
+    new_rows = list(
+        ctx.session.scalars(
+            sa.select(Message)
+            .where(Message.thread_id == thread_id, Message.id > after_id)
+            .order_by(Message.id)
+            .limit(MAX_CATCH_UP + 1)
+        )
+    )
+    if len(new_rows) > MAX_CATCH_UP:
+        return Updates([], [], True)
+    if changed_since is None:
+        changed = sa.or_(Message.edited_at.is_not(None), Message.deleted_at.is_not(None))
+    else:
+        changed = sa.or_(Message.edited_at > changed_since, Message.deleted_at > changed_since)
+    changed_rows: list[Message] = []
+    if oldest is not None:
+        query = sa.select(Message).where(
+            Message.thread_id == thread_id, Message.id <= after_id, changed
+        )
+        if oldest is not None:
+            at, mid = oldest
+            query = query.where(
+                sa.or_(
+                    Message.created_at > at, sa.and_(Message.created_at == at, Message.id >= mid)
+                )
+            )
+        changed_rows = list(ctx.session.scalars(query.order_by(Message.id)))
+    new_rows.sort(key=lambda m: (m.created_at, m.id))
+    views = _views(ctx, new_rows + changed_rows)
+    return Updates(views[: len(new_rows)], views[len(new_rows) :], False, mark)
+
+
+def count(ctx: ServiceContext, thread_id: int) -> int:
+    """How many messages the thread holds (deleted ones too: they keep their place)."""
+    _check(ctx, thread_id, 1)
+    return int(
+        ctx.session.scalar(
+            sa.select(sa.func.count(Message.id)).where(Message.thread_id == thread_id)
+        )
+        or 0
+    )
