@@ -136,6 +136,12 @@ BEGIN
     CREATE POLICY mm_participant_attendee_read ON session_notices FOR SELECT
         TO mentormatch_participant
         USING (meeting_id = ANY ((SELECT mm_my_meetings())::integer[]));
+    -- The notice of one's own answer to a group session one attends.
+    DROP POLICY IF EXISTS mm_participant_attendee_write ON session_notices;
+    CREATE POLICY mm_participant_attendee_write ON session_notices FOR INSERT
+        TO mentormatch_participant
+        WITH CHECK (actor_id = (SELECT mm_current_person())
+                    AND meeting_id = ANY ((SELECT mm_my_meetings())::integer[]));
 
     -- Busy time (87_rls_helpers.sql defines it for pairs): a group session keeps every
     -- attendee who has not declined busy, whichever mentorship anchors it.
