@@ -77,11 +77,12 @@ def downgrade() -> None:
         batch.drop_constraint(op.f('fk_session_notices_recipient_id_people'), type_='foreignkey')
         batch.drop_column('recipient_id')
         batch.create_unique_constraint(OLD_UNIQUE, ['meeting_id', 'kind', 'occurrence_at', 'sequence'])
+    # The attendee table first: its policies read meetings.is_group.
+    op.drop_index(op.f('ix_meeting_attendees_person_id'), table_name='meeting_attendees')
+    op.drop_table('meeting_attendees')
     with op.batch_alter_table('meetings') as batch:
         batch.drop_constraint(op.f('fk_meetings_thread_id_threads'), type_='foreignkey')
         batch.drop_column('thread_id')
         batch.drop_column('group_key')
         batch.drop_column('is_group')
-    op.drop_index(op.f('ix_meeting_attendees_person_id'), table_name='meeting_attendees')
-    op.drop_table('meeting_attendees')
     apply_security(op.get_bind())
