@@ -147,7 +147,9 @@ def _info(ctx: ServiceContext, meeting: Meeting) -> GroupSessionInfo:
         )
         for a in _rows(ctx, meeting.id)
     )
-    return GroupSessionInfo(sessions._info(meeting), meeting.group_key, meeting.organiser_id, attendees)
+    return GroupSessionInfo(
+        sessions._info(meeting), meeting.group_key, meeting.organiser_id, attendees
+    )
 
 
 def group_event(ctx: ServiceContext, meeting: Meeting) -> SessionEvent:
@@ -208,9 +210,7 @@ def attending_person(ctx: ServiceContext, meeting: Meeting, as_person: int | Non
 def _organiser_of(ctx: ServiceContext, meeting: Meeting, as_person: int | None) -> int:
     person = _organiser(ctx, as_person)
     if person != meeting.organiser_id:
-        raise SessionError(
-            f"only the organiser of group session {meeting.id} moves or cancels it"
-        )
+        raise SessionError(f"only the organiser of group session {meeting.id} moves or cancels it")
     return person
 
 
@@ -228,9 +228,7 @@ def own_mentorship(ctx: ServiceContext, meeting: Meeting, person: int) -> Mentor
     partner = sa.case(
         (Mentorship.mentor_id == person, Mentorship.mentee_id), else_=Mentorship.mentor_id
     )
-    same_group = (
-        Mentorship.group_key == meeting.group_key if meeting.group_key else sa.false()
-    )
+    same_group = Mentorship.group_key == meeting.group_key if meeting.group_key else sa.false()
     rank = sa.case((same_group, 0), (partner.in_(others), 1), else_=2)
     found = ctx.session.scalar(
         select(Mentorship)
@@ -438,9 +436,7 @@ def respond_group_session(
         if kind is not None:
             _record(ctx, meeting, person, kind, {"note": note} if note else None)
         ctx.audit("session.group_answer", "meeting", meeting.id, {"answer": response})
-        sessions.notify_partner(
-            ctx, meeting, response, person, attendee_id=person, note=note
-        )
+        sessions.notify_partner(ctx, meeting, response, person, attendee_id=person, note=note)
     return _info(ctx, meeting)
 
 

@@ -192,9 +192,7 @@ def _thread_and_people(ctx: ServiceContext, meeting: Meeting) -> tuple[Thread, d
     else:
         ids = list(
             ctx.session.scalars(
-                sa.select(MeetingAttendee.person_id).where(
-                    MeetingAttendee.meeting_id == meeting.id
-                )
+                sa.select(MeetingAttendee.person_id).where(MeetingAttendee.meeting_id == meeting.id)
             )
         )
         found = ctx.session.get(Thread, meeting.thread_id) if meeting.thread_id else None

@@ -253,10 +253,14 @@ def check_people_free(
         Meeting.starts_at < last_end,
         (Meeting.ends_at > start) | Meeting.rrule.is_not(None),
     )
-    pair_ids = select(Meeting.id).join(Mentorship, Meeting.mentorship_id == Mentorship.id).where(
-        *live,
-        Meeting.is_group.is_(False),
-        (Mentorship.mentor_id.in_(people)) | (Mentorship.mentee_id.in_(people)),
+    pair_ids = (
+        select(Meeting.id)
+        .join(Mentorship, Meeting.mentorship_id == Mentorship.id)
+        .where(
+            *live,
+            Meeting.is_group.is_(False),
+            (Mentorship.mentor_id.in_(people)) | (Mentorship.mentee_id.in_(people)),
+        )
     )
     group_ids = select(MeetingAttendee.meeting_id).where(
         MeetingAttendee.person_id.in_(people), MeetingAttendee.response != "declined"

@@ -146,10 +146,15 @@ def test_group_session_and_notes_under_rls_attendees_only(
                 "SELECT count(*) FROM session_notices WHERE meeting_id = :g",
             ):
                 assert conn.execute(sa.text(query), {"g": g}).scalar_one() == 0, query
-            assert conn.execute(
-                sa.text("UPDATE meeting_attendees SET response = 'accepted' WHERE meeting_id = :g"),
-                {"g": g},
-            ).rowcount == 0
+            assert (
+                conn.execute(
+                    sa.text(
+                        "UPDATE meeting_attendees SET response = 'accepted' WHERE meeting_id = :g"
+                    ),
+                    {"g": g},
+                ).rowcount
+                == 0
+            )
             conn.rollback()
             _refused(
                 conn,
@@ -158,9 +163,11 @@ def test_group_session_and_notes_under_rls_attendees_only(
                 {"g": g, "o": outsider},
             )
             _refused(conn, "SELECT mm_mark_group_meeting(:g, true)", {"g": g})
-        with unit_of_work(e_out, plugins=host, clock=lambda: then) as ctx:
-            with pytest.raises(sessions.SessionError, match="no session"):
-                group_sessions.respond_group_session(ctx, g, "accepted")
+        with (
+            unit_of_work(e_out, plugins=host, clock=lambda: then) as ctx,
+            pytest.raises(sessions.SessionError, match="no session"),
+        ):
+            group_sessions.respond_group_session(ctx, g, "accepted")
 
         # Afterwards: the mentee outside the anchor logs it (held, through the definer
         # function), the mentor logs too. Notes: shared to attendees, private to the author.
@@ -181,7 +188,9 @@ def test_group_session_and_notes_under_rls_attendees_only(
             with engine.connect() as conn:
                 shared = set(
                     conn.execute(
-                        sa.text("SELECT shared_notes FROM shared_session_logs WHERE meeting_id = :g"),
+                        sa.text(
+                            "SELECT shared_notes FROM shared_session_logs WHERE meeting_id = :g"
+                        ),
                         {"g": g},
                     ).scalars()
                 )
@@ -197,18 +206,25 @@ def test_group_session_and_notes_under_rls_attendees_only(
             assert f"{theirs}-PRIVATE" not in private  # never a co-attendee's private notes
             assert "private_notes" not in columns
         with e_out.connect() as conn:
-            assert conn.execute(
-                sa.text("SELECT count(*) FROM shared_session_logs WHERE meeting_id = :g"), {"g": g}
-            ).scalar_one() == 0
+            assert (
+                conn.execute(
+                    sa.text("SELECT count(*) FROM shared_session_logs WHERE meeting_id = :g"),
+                    {"g": g},
+                ).scalar_one()
+                == 0
+            )
         with owner.connect() as conn:
             status = conn.execute(
                 sa.text("SELECT status FROM meetings WHERE id = :g"), {"g": g}
             ).scalar_one()
             events = set(
                 conn.execute(
-                    sa.text("SELECT person_id, kind FROM engagement_events"
-                            " WHERE payload ->> 'meeting_id' = :g"), {"g": str(g)}
-                ).all()  # fmt: skip
+                    sa.text(
+                        "SELECT person_id, kind FROM engagement_events"
+                        " WHERE payload ->> 'meeting_id' = :g"
+                    ),
+                    {"g": str(g)},
+                ).all()
             )
         assert status == "held"
         assert {

@@ -51,7 +51,9 @@ def test_down_and_up_again(empty_db_url: str) -> None:
     assert removed == (0, 0, 0)
     assert again == applied
     if engine.dialect.name == "postgresql":
-        assert applied[0] == 34 and applied[1] >= 10 and applied[2] == 1  # 0008, 0009, 0013: +1 each
+        assert (
+            applied[0] == 34 and applied[1] >= 10 and applied[2] == 1
+        )  # 0008, 0009, 0013: +1 each
     assert differences == []
 
 

@@ -174,7 +174,10 @@ def test_group_session_is_one_meeting_with_every_attendee_in_one_ics(engine, hos
         group_sessions.respond_group_session(ctx, info.id, "maybe")
     with uow(engine, host, g["ade"]) as ctx, pytest.raises(SessionError, match="group session"):
         sessions.accept_session(ctx, info.id)
-    with uow(engine, host, g["ade"]) as ctx, pytest.raises(SessionError, match="only the organiser"):
+    with (
+        uow(engine, host, g["ade"]) as ctx,
+        pytest.raises(SessionError, match="only the organiser"),
+    ):
         group_sessions.reschedule_group_session(ctx, info.id, START + timedelta(days=1))
 
 
@@ -184,7 +187,10 @@ def test_group_session_invitees_and_size_are_checked(engine, host, group):
         group_sessions.propose_group_session(ctx, [g["ade"]], START, 60)
     with uow(engine, host, g["mara"]) as ctx, pytest.raises(SessionError, match="neither"):
         group_sessions.propose_group_session(ctx, [g["ade"], g["olu"]], START, 60)
-    with uow(engine, host, g["ade"]) as ctx, pytest.raises(SessionError, match="only a coordinator"):
+    with (
+        uow(engine, host, g["ade"]) as ctx,
+        pytest.raises(SessionError, match="only a coordinator"),
+    ):
         group_sessions.propose_group_session(
             ctx, [g["bo"], g["chen"]], START, 60, as_person=g["mara"]
         )
@@ -195,7 +201,9 @@ def test_group_session_invitees_and_size_are_checked(engine, host, group):
         sessions.propose_session(ctx, ms, START, 45, as_person=g["pat"])
     with uow(engine, host) as ctx:
         chen_ms = ctx.session.scalar(select(Mentorship.id).where(Mentorship.mentee_id == g["chen"]))
-        pair = sessions.propose_session(ctx, chen_ms, START + timedelta(minutes=30), 30, as_person=g["chen"])
+        pair = sessions.propose_session(
+            ctx, chen_ms, START + timedelta(minutes=30), 30, as_person=g["chen"]
+        )
     with pytest.raises(SessionError, match=f"clashes with session {pair.id}"):
         _propose(engine, host, g)
 
@@ -205,7 +213,9 @@ def test_group_reminders_reach_every_attendee_once_and_not_who_declined(engine, 
     info = _propose(engine, host, g)
     with uow(engine, host, g["bo"]) as ctx:
         group_sessions.respond_group_session(ctx, info.id, "declined")
-    runner_jobs = [j for j in jobs.default_jobs() if j.name in ("session-notices", "session-reminders")]
+    runner_jobs = [
+        j for j in jobs.default_jobs() if j.name in ("session-notices", "session-reminders")
+    ]
     due = START - timedelta(minutes=50)
     for _ in range(2):  # a second pass, and a restarted worker: nothing more
         jobs.JobRunner(runner_jobs).run_due(engine, host, lambda: due)
@@ -215,11 +225,15 @@ def test_group_reminders_reach_every_attendee_once_and_not_who_declined(engine, 
                 SessionNotice.kind == "reminder_1h"
             )
         ).all()
-        reminded = conn.execute(
-            select(MessageDelivery.recipient_id)
-            .where(MessageDelivery.topic == "session_reminder")
-            .distinct()
-        ).scalars().all()
+        reminded = (
+            conn.execute(
+                select(MessageDelivery.recipient_id)
+                .where(MessageDelivery.topic == "session_reminder")
+                .distinct()
+            )
+            .scalars()
+            .all()
+        )
         thread_id = conn.scalar(select(Meeting.thread_id).where(Meeting.id == info.id))
         members = set(
             conn.scalars(
@@ -265,9 +279,15 @@ def test_group_reschedule_resets_answers_cancel_sends_cancel_and_logs_per_attend
         )
     with uow(engine, host, g["chen"], at=after) as ctx:
         sessions.log_session(ctx, info.id, held=True, shared_notes="chen shared")
-    with uow(engine, host, g["chen"], at=after) as ctx, pytest.raises(SessionError, match="already"):
+    with (
+        uow(engine, host, g["chen"], at=after) as ctx,
+        pytest.raises(SessionError, match="already"),
+    ):
         sessions.log_session(ctx, info.id, held=True)
-    with uow(engine, host, g["olu"], at=after) as ctx, pytest.raises(SessionError, match="not invited"):
+    with (
+        uow(engine, host, g["olu"], at=after) as ctx,
+        pytest.raises(SessionError, match="not invited"),
+    ):
         sessions.log_session(ctx, info.id, held=True)
     assert logged.meeting_status == "held"
     with engine.connect() as conn:
@@ -321,7 +341,11 @@ def test_group_session_for_a_peer_circle_beyond_direct_partners(engine, host):
         for a, b in itertools.pairwise(people):
             s.add(
                 Mentorship(
-                    program_id=prog.id, mentor_id=a.id, mentee_id=b.id, group_key="c", started_at=NOW
+                    program_id=prog.id,
+                    mentor_id=a.id,
+                    mentee_id=b.id,
+                    group_key="c",
+                    started_at=NOW,
                 )
             )
         s.flush()
@@ -340,9 +364,9 @@ def test_group_session_for_a_peer_circle_beyond_direct_partners(engine, host):
             )
         )
         attendees = conn.scalar(
-            select(func.count()).select_from(MeetingAttendee).where(
-                MeetingAttendee.meeting_id == info.id
-            )
+            select(func.count())
+            .select_from(MeetingAttendee)
+            .where(MeetingAttendee.meeting_id == info.id)
         )
         statuses = conn.scalar(select(Meeting.status).where(Meeting.id == info.id))
     assert attendees == 4 and statuses == MeetingStatus.SCHEDULED.value

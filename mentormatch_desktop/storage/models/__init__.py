@@ -49,7 +49,6 @@ from mentormatch_desktop.storage.models.workers import WorkerHeartbeat
 
 __all__ = [
     "ATTENDEE_RESPONSES",
-    "MeetingAttendee",
     "AuditLog",
     "AvailabilityException",
     "AvailabilitySlot",
@@ -66,6 +65,7 @@ __all__ = [
     "MatchProposal",
     "MatchRun",
     "Meeting",
+    "MeetingAttendee",
     "Mentorship",
     "Message",
     "MessageDelivery",
