@@ -89,6 +89,7 @@ class SessionRow:
     organised_by_me: bool = False
     my_response: str | None = None
     attendees: tuple[tuple[str, str], ...] = ()  # (name, response), the organiser first
+    attendee_ids: tuple[int, ...] = ()
     # What the others wrote for everyone after the session: (author, shared notes). Never
     # their private notes (on PostgreSQL read through the shared_session_logs view).
     shared_notes: tuple[tuple[str, str], ...] = ()
@@ -257,7 +258,7 @@ def my_schedule(ctx: ServiceContext, person_id: int | None = None) -> MySchedule
         )
         .order_by(Meeting.starts_at)
     ).all()
-    groups = _group_rows(ctx, [g.id for g in meetings if g.is_group])
+    groups, group_ids = _group_rows(ctx, me, [g.id for g in meetings if g.is_group])
     notes = shared_notes_of(ctx, me, [g.id for g in meetings if g.ends_at < ctx.now()])
     logged = set(
         ctx.session.scalars(
@@ -292,6 +293,7 @@ def my_schedule(ctx: ServiceContext, person_id: int | None = None) -> MySchedule
             organised_by_me=g.organiser_id == me,
             my_response=invited.get(g.id),
             attendees=groups.get(g.id, ()),
+            attendee_ids=group_ids.get(g.id, ()),
             shared_notes=notes.get(g.id, ()),
         )
         for g in meetings
@@ -326,18 +328,21 @@ def _with(
 
 
 def _group_rows(
-    ctx: ServiceContext, meeting_ids: list[int]
-) -> dict[int, tuple[tuple[str, str], ...]]:
-    """(name, response) of every attendee of each group session, the organiser first."""
+    ctx: ServiceContext, me: int, meeting_ids: list[int]
+) -> tuple[dict[int, tuple[tuple[str, str], ...]], dict[int, tuple[int, ...]]]:
+    """(name, response) of every other attendee of each group session (the organiser
+    first), and their ids."""
     from mentormatch_desktop.services import group_sessions
 
     out: dict[int, tuple[tuple[str, str], ...]] = {}
+    ids: dict[int, tuple[int, ...]] = {}
     for mid in meeting_ids:
-        info = group_sessions.group_info(ctx, mid)
+        others = [a for a in group_sessions.group_info(ctx, mid).attendees if a.person_id != me]
         out[mid] = tuple(
-            (a.full_name, "organiser" if a.is_organiser else a.response) for a in info.attendees
+            (a.full_name, "organiser" if a.is_organiser else a.response) for a in others
         )
-    return out
+        ids[mid] = tuple(a.person_id for a in others)
+    return out, ids
 
 
 def shared_notes_of(
