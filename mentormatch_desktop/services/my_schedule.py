@@ -37,6 +37,7 @@ from mentormatch_desktop.scheduling.recurrence import occurrences
 from mentormatch_desktop.scheduling.zones import epoch_minutes, zone
 from mentormatch_desktop.services import schedule
 from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.identity import sees_only_some_people
 from mentormatch_desktop.storage.models import (
     AvailabilityException,
     AvailabilitySlot,
@@ -796,9 +797,8 @@ def find_group_time(
         raise MyScheduleError(f"a session lasts 15 minutes to 8 hours, not {minutes} minutes")
     everyone = [me, *others]
     names = _names(ctx, set(others))
-    restricted = (
-        ctx.session.get_bind().dialect.name == "postgresql" and not ctx.actor.is_coordinator
-    )
+    # Row-level security in force (a participant's own login): partners' free/busy only.
+    restricted = sees_only_some_people(ctx.session)
     try:
         if not restricted:
             slots = schedule.find_slots(
