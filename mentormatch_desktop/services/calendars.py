@@ -140,6 +140,9 @@ def contract_event(ctx: ServiceContext, meeting: Meeting) -> CalendarEvent:
         location=ev.location,
         sequence=ev.sequence,
         organizer=ev.organizer.email if ev.organizer else None,
+        attendee_status=tuple(a.partstat or "" for a in ev.attendees)
+        if any(a.partstat for a in ev.attendees)
+        else (),
     )
 
 
