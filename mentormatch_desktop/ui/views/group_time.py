@@ -102,7 +102,7 @@ class GroupTimeDialog(QDialog):
         side.addWidget(self.people, 1)
         self.picked_label = QLabel(objectName="muted")
         side.addWidget(self.picked_label)
-        body.addLayout(side, 1)
+        body.addLayout(side, 0)  # as wide as the group names need
 
         main = QVBoxLayout()
         controls = QHBoxLayout()
@@ -139,7 +139,7 @@ class GroupTimeDialog(QDialog):
         self.propose.setEnabled(False)
         row.addWidget(self.propose)
         main.addLayout(row)
-        body.addLayout(main, 3)
+        body.addLayout(main, 1)
         layout.addLayout(body, 1)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -278,11 +278,11 @@ class GroupTimeDialog(QDialog):
             views = {v.person_id: v for v in slot.people}
             notes = "; ".join(slot.notes)
             cells = [when_range(views[p].start, views[p].end) for p, _, _ in choice.people]
-            cells.append(
-                fits(slot, names).replace("both", "everyone's") + (f" · {notes}" if notes else "")
-            )
+            fit = fits(slot, names).replace("Inside both working hours", "Inside all working hours")
+            cells.append(fit + (f" · {notes}" if notes else ""))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(text)
                 item.setData(Qt.ItemDataRole.UserRole, row)
                 self.slots.setItem(row, column, item)
         self.slots.resizeColumnsToContents()
