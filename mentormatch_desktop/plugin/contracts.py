@@ -54,6 +54,9 @@ class CalendarEvent:
     location: str = ""
     sequence: int = 0
     organizer: str | None = None
+    # iTIP PARTSTAT of each attendee, in the order of ``attendees`` (group sessions:
+    # NEEDS-ACTION, ACCEPTED, DECLINED, TENTATIVE); empty when not known (pair sessions).
+    attendee_status: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ class CalendarFileError(ValueError):
 class Attendee:
     name: str
     email: str
+    # iTIP participation status (NEEDS-ACTION, ACCEPTED, DECLINED, TENTATIVE): group
+    # sessions say where each attendee stands; None leaves it out (a pair's invitation).
+    partstat: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,11 +80,11 @@ def _vevent(ev: SessionEvent) -> icalendar.Event:
     if ev.organizer:
         out.add("organizer", f"mailto:{ev.organizer.email}", parameters={"CN": ev.organizer.name})
     for who in ev.attendees:
-        out.add(
-            "attendee",
-            f"mailto:{who.email}",
-            parameters={"CN": who.name, "ROLE": "REQ-PARTICIPANT", "RSVP": "TRUE"},
-        )
+        params = {"CN": who.name, "ROLE": "REQ-PARTICIPANT", "RSVP": "TRUE"}
+        if who.partstat:
+            params["PARTSTAT"] = who.partstat
+            params["RSVP"] = "TRUE" if who.partstat == "NEEDS-ACTION" else "FALSE"
+        out.add("attendee", f"mailto:{who.email}", parameters=params)
     return out
 
 

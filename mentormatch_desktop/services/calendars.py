@@ -26,7 +26,13 @@ from mentormatch_desktop.plugin.contracts import (
 from mentormatch_desktop.scheduling.ics import calendar_of
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.sessions import session_event, sessions_of
-from mentormatch_desktop.storage.models import BusyBlock, CalendarConnection, Meeting, Person
+from mentormatch_desktop.storage.models import (
+    BusyBlock,
+    CalendarConnection,
+    Meeting,
+    MeetingAttendee,
+    Person,
+)
 
 
 class CalendarError(RuntimeError):
@@ -134,6 +140,9 @@ def contract_event(ctx: ServiceContext, meeting: Meeting) -> CalendarEvent:
         location=ev.location,
         sequence=ev.sequence,
         organizer=ev.organizer.email if ev.organizer else None,
+        attendee_status=tuple(a.partstat or "" for a in ev.attendees)
+        if any(a.partstat for a in ev.attendees)
+        else (),
     )
 
 
@@ -145,7 +154,8 @@ class PublishReport:
 
 
 def publish_session(ctx: ServiceContext, meeting_id: int) -> PublishReport:
-    """Put a session into both sides' connected calendars, update it, or cancel it there.
+    """Put a session into both sides' (a group session: every attendee's) connected
+    calendars, update it, or cancel it there.
 
     Each connection fails on its own: one revoked token does not stop the other calendar.
     Event ids are kept in ``meetings.external_refs`` keyed by connection id.
@@ -153,11 +163,24 @@ def publish_session(ctx: ServiceContext, meeting_id: int) -> PublishReport:
     meeting = ctx.session.get(Meeting, meeting_id)
     if meeting is None:
         raise CalendarError(f"no session with id {meeting_id}")
-    ms = meeting.mentorship
-    conns = ctx.session.scalars(
-        select(CalendarConnection).where(
-            CalendarConnection.person_id.in_([ms.mentor_id, ms.mentee_id])
+    declined: set[int] = set()
+    if meeting.is_group:
+        # A group session goes to every attendee's calendars; one who declined gets it
+        # removed from theirs (the others keep it).
+        answers = dict(
+            ctx.session.execute(
+                select(MeetingAttendee.person_id, MeetingAttendee.response).where(
+                    MeetingAttendee.meeting_id == meeting.id
+                )
+            ).all()
         )
+        people = list(answers)
+        declined = {p for p, r in answers.items() if r == "declined"}
+    else:
+        ms = meeting.mentorship
+        people = [ms.mentor_id, ms.mentee_id]
+    conns = ctx.session.scalars(
+        select(CalendarConnection).where(CalendarConnection.person_id.in_(people))
     ).all()
     event = contract_event(ctx, meeting)
     status = MeetingStatus(meeting.status)
@@ -170,7 +193,10 @@ def publish_session(ctx: ServiceContext, meeting_id: int) -> PublishReport:
         try:
             connector = _connector(ctx, conn.provider)
             account = account_of(conn)
-            if status in (MeetingStatus.CANCELLED, MeetingStatus.DECLINED):
+            if (
+                status in (MeetingStatus.CANCELLED, MeetingStatus.DECLINED)
+                or conn.person_id in declined
+            ):
                 if key in refs:
                     connector.cancel_event(account, refs.pop(key), event)
                     report.cancelled.append(conn.id)

@@ -23,6 +23,7 @@ two transactions.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -246,6 +247,29 @@ def ensure_group_thread(ctx: ServiceContext, program_id: int, group_key: str) ->
     return thread
 
 
+def group_session_thread(
+    ctx: ServiceContext, person_ids: Sequence[int], subject: str, *, program_id: int | None
+) -> Thread:
+    """The conversation of one group session: its attendees, no one else (no actor check:
+    the session service decided who attends)."""
+    return _new_thread(ctx, "group", subject, list(person_ids), program_id=program_id)
+
+
+def add_members(ctx: ServiceContext, thread: Thread, person_ids: Sequence[int]) -> None:
+    """Add whoever of ``person_ids`` is not in ``thread`` yet (system use, like ``post``)."""
+    present = set(
+        ctx.session.scalars(
+            sa.select(ThreadParticipant.person_id).where(ThreadParticipant.thread_id == thread.id)
+        )
+    )
+    for pid in dict.fromkeys(person_ids):
+        if pid not in present:
+            ctx.session.add(
+                ThreadParticipant(thread_id=thread.id, person_id=pid, joined_at=ctx.now())
+            )
+    ctx.session.flush()
+
+
 def thread_with(ctx: ServiceContext, other_id: int, *, subject: str | None = None) -> Thread:
     """The conversation between the acting person and ``other_id``.
 
@@ -312,6 +336,7 @@ def post(
     kind: str = "text",
     topic: str = "new_message",
     activity: bool = True,
+    recipients: Sequence[int] | None = None,
 ) -> SentMessage:
     """Write a message into ``thread`` and queue its deliveries (no membership check).
 
@@ -319,6 +344,8 @@ def post(
     :func:`send_message`. ``sender_id`` None means MentorMatch itself. ``activity`` False
     (session notices and reminders) records no ``message_sent`` event and leaves the
     last activity (read from the log) alone: the step that caused the notice has its own event.
+    ``recipients`` narrows the deliveries to those members (a group session's reminder to
+    the attendees it is due for); everyone in the thread still sees the message.
     """
     text = body.strip()
     if not text:
@@ -354,7 +381,7 @@ def post(
     members = ctx.session.scalars(
         sa.select(ThreadParticipant.person_id).where(ThreadParticipant.thread_id == thread.id)
     ).all()
-    queued = 0 if deferred else queue_deliveries(ctx, message, topic)
+    queued = 0 if deferred else queue_deliveries(ctx, message, topic, only=recipients)
     for pid in members:
         _notify(ctx, person_channel(pid), {"thread_id": thread.id, "message_id": message.id})
     if queued or deferred:
@@ -367,7 +394,9 @@ def topic_of(message: Message) -> str:
     return "announcement" if message.kind == "announcement" else "new_message"
 
 
-def queue_deliveries(ctx: ServiceContext, message: Message, topic: str) -> int:
+def queue_deliveries(
+    ctx: ServiceContext, message: Message, topic: str, *, only: Sequence[int] | None = None
+) -> int:
     """One outbox row per member of the message's thread (not its sender, not muting it)
     and channel that ``topic`` reaches them on; returns how many.
 
@@ -382,7 +411,11 @@ def queue_deliveries(ctx: ServiceContext, message: Message, topic: str) -> int:
             ThreadParticipant.thread_id == message.thread_id
         )
     ).all()
-    recipients = [pid for pid, muted in members if pid != message.sender_id and not muted]
+    recipients = [
+        pid
+        for pid, muted in members
+        if pid != message.sender_id and not muted and (only is None or pid in only)
+    ]
     queued = 0
     for reach in reachable(ctx, recipients, topic, program_id=thread.program_id):
         ctx.session.add(

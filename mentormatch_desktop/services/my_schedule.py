@@ -37,12 +37,14 @@ from mentormatch_desktop.scheduling.recurrence import occurrences
 from mentormatch_desktop.scheduling.zones import epoch_minutes, zone
 from mentormatch_desktop.services import schedule
 from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.services.identity import sees_only_some_people
 from mentormatch_desktop.storage.models import (
     AvailabilityException,
     AvailabilitySlot,
     BusyBlock,
     CalendarConnection,
     Meeting,
+    MeetingAttendee,
     Mentorship,
     Person,
     Program,
@@ -83,6 +85,15 @@ class SessionRow:
     proposed_by_me: bool
     awaiting_me: bool  # a proposal the other side made: accept, decline or counter
     logged_by_me: bool
+    # Group sessions (one meeting, several attendees): where each stands, mine included.
+    is_group: bool = False
+    organised_by_me: bool = False
+    my_response: str | None = None
+    attendees: tuple[tuple[str, str], ...] = ()  # (name, response), the organiser first
+    attendee_ids: tuple[int, ...] = ()
+    # What the others wrote for everyone after the session: (author, shared notes). Never
+    # their private notes (on PostgreSQL read through the shared_session_logs view).
+    shared_notes: tuple[tuple[str, str], ...] = ()
 
     @property
     def minutes(self) -> int:
@@ -231,11 +242,25 @@ def my_schedule(ctx: ServiceContext, person_id: int | None = None) -> MySchedule
         for m, program in pair_rows
         if m.status == MentorshipStatus.ACTIVE
     )  # fmt: skip
+    invited = dict(
+        ctx.session.execute(
+            select(MeetingAttendee.meeting_id, MeetingAttendee.response).where(
+                MeetingAttendee.person_id == me
+            )
+        ).all()
+    )
     meetings = ctx.session.scalars(
         select(Meeting)
-        .where(Meeting.mentorship_id.in_(list(partner_of)))
+        .where(
+            sa.or_(
+                sa.and_(Meeting.mentorship_id.in_(list(partner_of)), Meeting.is_group.is_(False)),
+                Meeting.id.in_(list(invited)),
+            )
+        )
         .order_by(Meeting.starts_at)
     ).all()
+    groups, group_ids = _group_rows(ctx, me, [g.id for g in meetings if g.is_group])
+    notes = shared_notes_of(ctx, me, [g.id for g in meetings if g.ends_at < ctx.now()])
     logged = set(
         ctx.session.scalars(
             select(SessionLog.meeting_id).where(
@@ -247,7 +272,7 @@ def my_schedule(ctx: ServiceContext, person_id: int | None = None) -> MySchedule
         SessionRow(
             id=g.id,
             mentorship_id=g.mentorship_id,
-            partner=names.get(partner_of[g.mentorship_id], "—"),
+            partner=_with(g, me, groups, names, partner_of),
             starts_at=g.starts_at,
             ends_at=g.ends_at,
             time_zone=g.time_zone,
@@ -256,9 +281,21 @@ def my_schedule(ctx: ServiceContext, person_id: int | None = None) -> MySchedule
             video_link=g.video_link,
             recurring=bool(g.rrule),
             proposed_by_me=g.proposed_by_id == me,
-            awaiting_me=MeetingStatus(g.status) == MeetingStatus.PROPOSED
+            awaiting_me=(
+                invited.get(g.id) == "needs-action"
+                and MeetingStatus(g.status) == MeetingStatus.SCHEDULED
+                and g.ends_at >= ctx.now()
+            )
+            if g.is_group
+            else MeetingStatus(g.status) == MeetingStatus.PROPOSED
             and g.proposed_by_id not in (None, me),
             logged_by_me=g.id in logged,
+            is_group=g.is_group,
+            organised_by_me=g.organiser_id == me,
+            my_response=invited.get(g.id),
+            attendees=groups.get(g.id, ()),
+            attendee_ids=group_ids.get(g.id, ()),
+            shared_notes=notes.get(g.id, ()),
         )
         for g in meetings
     )
@@ -275,6 +312,88 @@ def my_schedule(ctx: ServiceContext, person_id: int | None = None) -> MySchedule
         connections=tuple(connections_of(ctx, me)),
         now=ctx.now(),
     )
+
+
+def _with(
+    g: Meeting,
+    me: int,
+    groups: dict[int, tuple[tuple[str, str], ...]],
+    names: dict[int, str],
+    partner_of: dict[int, int],
+) -> str:
+    """Whom a session is with: the partner, or "Group: A, B, C" (everyone but me)."""
+    if not g.is_group:
+        return names.get(partner_of.get(g.mentorship_id, -1), "—")
+    people = [n for n, _ in groups.get(g.id, ())]
+    return "Group: " + ", ".join(people[:4]) + (f" +{len(people) - 4}" if len(people) > 4 else "")
+
+
+def _group_rows(
+    ctx: ServiceContext, me: int, meeting_ids: list[int]
+) -> tuple[dict[int, tuple[tuple[str, str], ...]], dict[int, tuple[int, ...]]]:
+    """(name, response) of every other attendee of each group session (the organiser
+    first), and their ids."""
+    from mentormatch_desktop.services import group_sessions
+
+    out: dict[int, tuple[tuple[str, str], ...]] = {}
+    ids: dict[int, tuple[int, ...]] = {}
+    for mid in meeting_ids:
+        others = [a for a in group_sessions.group_info(ctx, mid).attendees if a.person_id != me]
+        out[mid] = tuple(
+            (a.full_name, "organiser" if a.is_organiser else a.response) for a in others
+        )
+        ids[mid] = tuple(a.person_id for a in others)
+    return out, ids
+
+
+def shared_notes_of(
+    ctx: ServiceContext, me: int, meeting_ids: Sequence[int]
+) -> dict[int, tuple[tuple[str, str], ...]]:
+    """The shared notes the others wrote about these sessions, by meeting: never their
+    private notes, and not mine (I know what I wrote).
+
+    A participant on PostgreSQL reads ``shared_session_logs`` (row-level security keeps
+    ``session_logs`` rows to their authors); elsewhere only the shared column is selected.
+    """
+    if not meeting_ids:
+        return {}
+    ids = list(meeting_ids)
+    if ctx.session.get_bind().dialect.name == "postgresql" and not ctx.actor.is_coordinator:
+        rows = ctx.session.execute(
+            sa.text(
+                "SELECT meeting_id, author_id, shared_notes FROM shared_session_logs"
+                " WHERE meeting_id = ANY(:ids) AND author_id <> :me ORDER BY logged_at"
+            ),
+            {"ids": ids, "me": me},
+        ).all()
+    elif ctx.session.get_bind().dialect.name == "postgresql":
+        return {}  # coordinators hold no grant on either kind of notes
+    else:
+        rows = ctx.session.execute(
+            select(SessionLog.meeting_id, SessionLog.author_id, SessionLog.shared_notes)
+            .where(SessionLog.meeting_id.in_(ids), SessionLog.author_id != me)
+            .order_by(SessionLog.logged_at)
+        ).all()
+    rows = [r for r in rows if (r[2] or "").strip()]
+    authors = _author_names(ctx, ids, {int(r[1]) for r in rows})
+    out: dict[int, list[tuple[str, str]]] = {}
+    for mid, author, text in rows:
+        out.setdefault(int(mid), []).append((authors.get(int(author), "—"), text.strip()))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _author_names(ctx: ServiceContext, meeting_ids: list[int], ids: set[int]) -> dict[int, str]:
+    names = _names(ctx, ids)
+    missing = ids - set(names)
+    if missing and ctx.session.get_bind().dialect.name == "postgresql":
+        # A circle member outside one's mentorships: named by the attendee list.
+        for mid in meeting_ids:
+            for pid, name in ctx.session.execute(
+                sa.text("SELECT id, full_name FROM mm_meeting_people(:m)"), {"m": mid}
+            ):
+                if pid in missing:
+                    names[int(pid)] = str(name)
+    return names
 
 
 def _this_week(
@@ -295,10 +414,13 @@ def _this_week(
     for g in meetings:
         if MeetingStatus(g.status) not in live:
             continue
+        if g.is_group:
+            partner = "Group session"
+        else:
+            partner = names.get(partner_of.get(g.mentorship_id, -1), "partner")
         for occ in occurrences(
             g.starts_at, g.ends_at - g.starts_at, g.rrule, g.time_zone, start, end
         ):
-            partner = names.get(partner_of[g.mentorship_id], "partner")
             items.append(WeekItem("session", occ.start, occ.end, partner))
     for a, b in ctx.session.execute(
         select(BusyBlock.starts_at, BusyBlock.ends_at).where(
@@ -538,12 +660,38 @@ def _slots_through_free_busy(
         raise MyScheduleError(f"look 1 to 26 weeks ahead, not {weeks}")
     now = ctx.now()
     horizon = Horizon.weeks_from(now, weeks)
+    own = schedule.load_people(ctx.session, [viewer])[0]
+    other, spans, prefs = _partner_side(ctx, ms_id, partner, horizon, names)
+    busy = schedule.busy_time(
+        ctx.session, [viewer, partner], horizon.start, horizon.end, ignore_meeting=ignore_meeting
+    )
+    _add_spans(busy, partner, spans)
+    needs = schedule.needs_of(ctx.session, [viewer])
+    notice = max(needs.notice_minutes, int(prefs[3]) if prefs else schedule.DEFAULT_NOTICE_MINUTES)
+    buffer = max(needs.buffer_minutes, int(prefs[4]) if prefs else schedule.DEFAULT_BUFFER_MINUTES)
+    finder = SlotFinder(
+        horizon, [own, other], busy, now=now, notice_minutes=notice, buffer_minutes=buffer
+    )
+    return finder.common([viewer, partner], minutes, limit=limit)
+
+
+def _add_spans(busy: dict[int, Any], person: int, spans: list[tuple[int, int]]) -> None:
+    if spans:
+        arr = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+        old_s, old_e = busy.get(person, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+        busy[person] = (np.concatenate([old_s, arr[:, 0]]), np.concatenate([old_e, arr[:, 1]]))
+
+
+def _partner_side(
+    ctx: ServiceContext, ms_id: int, partner: int, horizon: Horizon, names: dict[int, str]
+) -> tuple[PersonAvailability, list[tuple[int, int]], list[Any] | None]:
+    """A partner's availability, busy spans (epoch minutes) and preferences, from
+    ``mm_partner_free_busy()`` (free/busy only, for a member of the mentorship)."""
     raw = ctx.session.execute(
         sa.text("SELECT mm_partner_free_busy(:m, :a, :b)"),
         {"m": ms_id, "a": horizon.start, "b": horizon.end},
     ).scalar_one()
     doc = raw if isinstance(raw, dict) else json.loads(raw)
-    own = schedule.load_people(ctx.session, [viewer])[0]
     prefs = doc.get("preferences")
     hours = (
         WorkingHours(
@@ -567,25 +715,161 @@ def _slots_through_free_busy(
         hours,
         label=names.get(partner, "partner"),
     )  # fmt: skip
-    busy = schedule.busy_time(
-        ctx.session, [viewer, partner], horizon.start, horizon.end, ignore_meeting=ignore_meeting
-    )
     spans = [(epoch_minutes(_when(a)), epoch_minutes(_when(b))) for a, b in doc["busy"]]
     for start, end, rule, tz in doc["sessions"]:
         first, last = _when(start), _when(end)
         for occ in occurrences(first, last - first, rule, tz, horizon.start, horizon.end):
             spans.append((epoch_minutes(occ.start), epoch_minutes(occ.end)))
-    if spans:
-        arr = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
-        old_s, old_e = busy.get(partner, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
-        busy[partner] = (np.concatenate([old_s, arr[:, 0]]), np.concatenate([old_e, arr[:, 1]]))
-    needs = schedule.needs_of(ctx.session, [viewer])
-    notice = max(needs.notice_minutes, int(prefs[3]) if prefs else schedule.DEFAULT_NOTICE_MINUTES)
-    buffer = max(needs.buffer_minutes, int(prefs[4]) if prefs else schedule.DEFAULT_BUFFER_MINUTES)
-    finder = SlotFinder(
-        horizon, [own, other], busy, now=now, notice_minutes=notice, buffer_minutes=buffer
+    return other, spans, prefs
+
+
+# ----------------------------------------------------------------- a group session
+@dataclass(frozen=True)
+class GroupChoices:
+    """Whom a person may invite to a group session: partners and the members of their
+    groups (a mentor with mentees, a peer circle) — as far as this login may see them."""
+
+    viewer_id: int
+    people: tuple[tuple[int, str], ...]  # (person id, name), not the viewer
+    groups: tuple[tuple[str, int, str, tuple[int, ...]], ...]  # (label, program, key, members)
+
+
+def group_choices(ctx: ServiceContext, as_person: int | None = None) -> GroupChoices:
+    me = person_for(ctx, as_person)
+    mine = ctx.session.execute(
+        select(Mentorship, Program.name)
+        .join(Program, Program.id == Mentorship.program_id)
+        .where(
+            sa.or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me),
+            Mentorship.status == MentorshipStatus.ACTIVE,
+        )
+    ).all()
+    ids: dict[int, None] = {}
+    groups = []
+    for m, _program in mine:
+        ids[m.mentee_id if m.mentor_id == me else m.mentor_id] = None
+    for key, program_id, program in sorted(
+        {(m.group_key, m.program_id, program) for m, program in mine if m.group_key}
+    ):
+        try:
+            members = tuple(p for p in schedule.group_members(ctx, program_id, key) if p != me)
+        except schedule.ScheduleError:
+            continue
+        for p in members:
+            ids[p] = None
+        if len(members) >= 2:
+            groups.append((f"Group {key} ({program})", program_id, key, members))
+    names = _names(ctx, set(ids))
+    people = tuple(sorted(((p, names.get(p, f"person {p}")) for p in ids), key=lambda x: x[1]))
+    return GroupChoices(me, people, tuple(groups))
+
+
+@dataclass(frozen=True)
+class GroupTimeChoice:
+    viewer_id: int
+    people: tuple[tuple[int, str, str], ...]  # (id, name, zone), the viewer first
+    minutes: int
+    slots: tuple[Slot, ...]
+
+
+def find_group_time(
+    ctx: ServiceContext,
+    person_ids: Sequence[int],
+    *,
+    minutes: int = 60,
+    weeks: int = 2,
+    limit: int = 12,
+    as_person: int | None = None,
+    ignore_meeting: int | None = None,
+) -> GroupTimeChoice:
+    """Ranked common slots for the viewer and 2–7 others (a group session).
+
+    A participant on PostgreSQL sees only their partners' free/busy (through
+    ``mm_partner_free_busy()``, one mentorship each); elsewhere the finder reads everyone.
+    """
+    me = person_for(ctx, as_person)
+    others = [p for p in dict.fromkeys(person_ids) if p != me]
+    if not 2 <= len(others) <= 7:
+        raise MyScheduleError(
+            f"a group session is for 3 to 8 people with you; {len(others) + 1} chosen"
+        )
+    if not 15 <= minutes <= 8 * 60:
+        raise MyScheduleError(f"a session lasts 15 minutes to 8 hours, not {minutes} minutes")
+    everyone = [me, *others]
+    names = _names(ctx, set(others))
+    # Row-level security in force (a participant's own login): partners' free/busy only.
+    restricted = sees_only_some_people(ctx.session)
+    try:
+        if not restricted:
+            slots = schedule.find_slots(
+                ctx, everyone, minutes=minutes, weeks=weeks, limit=limit,
+                ignore_meeting=ignore_meeting,
+            )  # fmt: skip
+        else:
+            slots = _group_slots_through_free_busy(
+                ctx, me, others, minutes, weeks, limit, ignore_meeting, names
+            )
+    except schedule.ScheduleError as exc:
+        raise MyScheduleError(str(exc)) from exc
+    zones = {v.person_id: v.time_zone for v in slots[0].people} if slots else {}
+    if not zones:
+        for p in schedule.load_people(ctx.session, [me]):
+            zones[p.person_id] = p.time_zone
+    mine = ctx.session.get(Person, me)
+    names[me] = mine.full_name if mine else "you"
+    return GroupTimeChoice(
+        me,
+        tuple((p, names.get(p, "—"), zones.get(p, "UTC")) for p in everyone),
+        minutes,
+        tuple(slots),
     )
-    return finder.common([viewer, partner], minutes, limit=limit)
+
+
+def _group_slots_through_free_busy(
+    ctx: ServiceContext,
+    me: int,
+    others: list[int],
+    minutes: int,
+    weeks: int,
+    limit: int,
+    ignore_meeting: int | None,
+    names: dict[int, str],
+) -> list[Slot]:
+    if not 1 <= weeks <= 26:
+        raise MyScheduleError(f"look 1 to 26 weeks ahead, not {weeks}")
+    ms_of = {
+        (m.mentee_id if m.mentor_id == me else m.mentor_id): m.id
+        for m in ctx.session.scalars(
+            select(Mentorship).where(
+                sa.or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me),
+                Mentorship.status.in_((MentorshipStatus.ACTIVE, MentorshipStatus.PAUSED)),
+            )
+        )
+    }
+    strangers = [p for p in others if p not in ms_of]
+    if strangers:
+        raise MyScheduleError(
+            "on a shared database you see the free time of your own mentoring partners only; "
+            "ask a coordinator to book a circle beyond them"
+        )
+    now = ctx.now()
+    horizon = Horizon.weeks_from(now, weeks)
+    people = [schedule.load_people(ctx.session, [me])[0]]
+    busy = schedule.busy_time(
+        ctx.session, [me, *others], horizon.start, horizon.end, ignore_meeting=ignore_meeting
+    )
+    needs = schedule.needs_of(ctx.session, [me])
+    notice, buffer = needs.notice_minutes, needs.buffer_minutes
+    for p in others:
+        other, spans, prefs = _partner_side(ctx, ms_of[p], p, horizon, names)
+        people.append(other)
+        _add_spans(busy, p, spans)
+        notice = max(notice, int(prefs[3]) if prefs else schedule.DEFAULT_NOTICE_MINUTES)
+        buffer = max(buffer, int(prefs[4]) if prefs else schedule.DEFAULT_BUFFER_MINUTES)
+    finder = SlotFinder(
+        horizon, people, busy, now=now, notice_minutes=notice, buffer_minutes=buffer
+    )
+    return finder.common([me, *others], minutes, limit=limit)
 
 
 def local_time(instant: datetime, time_zone: str) -> datetime:

@@ -44,6 +44,7 @@ from mentormatch_desktop.storage.models import (
     AvailabilitySlot,
     BusyBlock,
     Meeting,
+    MeetingAttendee,
     Mentorship,
     Person,
     SchedulingPreference,
@@ -237,8 +238,33 @@ def busy_time(
             or_(Meeting.ends_at > start, Meeting.rrule.is_not(None)),
         )
     )
-    for meeting, mentor_id, mentee_id in rows:
+    group_rows = session.execute(
+        select(Meeting, MeetingAttendee.person_id)
+        .join(MeetingAttendee, MeetingAttendee.meeting_id == Meeting.id)
+        .where(
+            Meeting.status.in_(HOLDING),
+            MeetingAttendee.person_id.in_(ids),
+            MeetingAttendee.response != "declined",
+            Meeting.starts_at < end,
+            or_(Meeting.ends_at > start, Meeting.rrule.is_not(None)),
+        )
+    ).all()
+    # A group session keeps its attendees busy (those who have not declined), not the
+    # pair whose mentorship anchors it.
+    for meeting, pid in group_rows:
         if meeting.id == ignore_meeting:
+            continue
+        for occ in occurrences(
+            meeting.starts_at,
+            meeting.ends_at - meeting.starts_at,
+            meeting.rrule,
+            meeting.time_zone,
+            start,
+            end,
+        ):
+            spans[pid].append((epoch_minutes(occ.start), epoch_minutes(occ.end)))
+    for meeting, mentor_id, mentee_id in rows:
+        if meeting.id == ignore_meeting or meeting.is_group:
             continue
         for occ in occurrences(
             meeting.starts_at,

@@ -17,6 +17,7 @@ the change and the promise to tell are still one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,9 +31,24 @@ from mentormatch_desktop.scheduling.recurrence import occurrences
 from mentormatch_desktop.scheduling.zones import zone
 from mentormatch_desktop.services import inbox
 from mentormatch_desktop.services.context import ServiceContext
-from mentormatch_desktop.storage.models import Meeting, Mentorship, Person, SessionNotice
+from mentormatch_desktop.storage.models import (
+    Meeting,
+    MeetingAttendee,
+    Mentorship,
+    Person,
+    SessionNotice,
+    Thread,
+)
 
-CHANGES = ("proposed", "accepted", "declined", "countered", "rescheduled", "cancelled")
+CHANGES = (
+    "proposed",
+    "accepted",
+    "declined",
+    "tentative",
+    "countered",
+    "rescheduled",
+    "cancelled",
+)
 #: Reminder kinds, nearest first: when several are due at once only the nearest is sent.
 REMINDERS: tuple[tuple[str, timedelta], ...] = (
     ("reminder_1h", timedelta(hours=1)),
@@ -46,6 +62,14 @@ _VERBS = {
     "countered": "proposed another time for the session",
     "rescheduled": "moved the mentoring session",
     "cancelled": "cancelled the mentoring session",
+}
+_GROUP_VERBS = {
+    "proposed": "invited you to a group session",
+    "accepted": "will come to the group session",
+    "declined": "cannot come to the group session",
+    "tentative": "might come to the group session (tentative)",
+    "rescheduled": "moved the group session (please answer again)",
+    "cancelled": "cancelled the group session",
 }
 
 
@@ -70,22 +94,37 @@ def record_change(
     actor_id: int,
     ics: bytes,
     details: dict[str, Any] | None = None,
-) -> SessionNotice:
-    """Write the notice of a change to ``meeting`` (and its message, when allowed now)."""
+    *,
+    attendee_id: int | None = None,
+) -> SessionNotice | None:
+    """Write the notice of a change to ``meeting`` (and its message, when allowed now).
+
+    ``attendee_id``: a group session attendee's answer, one notice per attendee and answer
+    at a sequence; answering the same again announces nothing (None).
+    """
     if change not in CHANGES:
         raise ValueError(f"unknown session change {change!r}")
-    notice = SessionNotice(
-        meeting_id=meeting.id,
-        kind=change,
-        occurrence_at=meeting.starts_at,
-        sequence=meeting.sequence,
-        actor_id=actor_id,
-        details={k: v for k, v in (details or {}).items() if v not in (None, "")},
-        ics=ics.decode("utf-8"),
-        created_at=ctx.now(),
-    )
-    ctx.session.add(notice)
-    ctx.session.flush()
+    values = {
+        "meeting_id": meeting.id,
+        "kind": change,
+        "occurrence_at": meeting.starts_at,
+        "sequence": meeting.sequence,
+        "actor_id": actor_id,
+        "details": {k: v for k, v in (details or {}).items() if v not in (None, "")},
+        "ics": ics.decode("utf-8"),
+        "created_at": ctx.now(),
+        "recipient_id": attendee_id,
+        "posted_at": None,
+    }
+    if attendee_id is None:
+        notice: SessionNotice | None = SessionNotice(**values)
+        ctx.session.add(notice)
+        ctx.session.flush()
+    else:
+        inserted = _insert_once(ctx, values)
+        notice = ctx.session.get(SessionNotice, inserted) if inserted is not None else None
+    if notice is None:
+        return None
     if may_post_now(ctx):
         post_notice(ctx, notice)
     return notice
@@ -103,8 +142,11 @@ def compose(
 ) -> str:
     """The message text: what happened, when in each person's own zone, agenda and link."""
     end = start + (meeting.ends_at - meeting.starts_at)
-    ms = meeting.mentorship
-    order = [ms.mentor_id, ms.mentee_id]
+    if meeting.is_group:
+        order = sorted(people)
+    else:
+        ms = meeting.mentorship
+        order = [ms.mentor_id, ms.mentee_id]
     times = "\n".join(
         f"  {people[p].full_name}: {_when(start, end, people[p].time_zone or 'UTC')}"
         for p in order
@@ -112,13 +154,18 @@ def compose(
     )
     if notice.kind.startswith("reminder_"):
         lead = "24 hours" if notice.kind == "reminder_24h" else "1 hour"
-        head = f"Reminder: your mentoring session starts in {lead}."
+        what = "group session" if meeting.is_group else "mentoring session"
+        head = f"Reminder: your {what} starts in {lead}."
     else:
         who = people[notice.actor_id].full_name if notice.actor_id in people else "Someone"
-        head = f"{who} {_VERBS[notice.kind]}."
+        verbs = _GROUP_VERBS if meeting.is_group else _VERBS
+        head = f"{who} {verbs[notice.kind]}."
     lines = [head, times]
     if notice.kind in ("proposed", "countered", "rescheduled"):
-        lines.append("Accept, decline or propose another time in MentorMatch.")
+        if meeting.is_group:
+            lines.append("Accept, decline or say maybe in MentorMatch (Schedule).")
+        else:
+            lines.append("Accept, decline or propose another time in MentorMatch.")
     if meeting.rrule and not notice.kind.startswith("reminder_"):
         lines.append(f"Repeats: {meeting.rrule} ({meeting.time_zone})")
     if meeting.agenda:
@@ -131,19 +178,53 @@ def compose(
     return "\n".join(lines)
 
 
-def post_notice(ctx: ServiceContext, notice: SessionNotice) -> PostedNotice:
-    """Post ``notice`` into the mentorship's thread; the message queues its deliveries."""
+def _thread_and_people(ctx: ServiceContext, meeting: Meeting) -> tuple[Thread, dict[int, Person]]:
+    """Where a session's notices go and who its people are.
+
+    A pair: the mentorship's thread. A group session: its own conversation with every
+    attendee, made by whoever posts its first notice (the worker, for a participant on
+    PostgreSQL, who may not add other people to a thread).
+    """
+    if not meeting.is_group:
+        ms = meeting.mentorship
+        ids = [ms.mentor_id, ms.mentee_id]
+        thread = inbox.ensure_mentorship_thread(ctx, ms.id)
+    else:
+        ids = list(
+            ctx.session.scalars(
+                sa.select(MeetingAttendee.person_id).where(MeetingAttendee.meeting_id == meeting.id)
+            )
+        )
+        found = ctx.session.get(Thread, meeting.thread_id) if meeting.thread_id else None
+        if found is None:
+            program_id = ctx.session.scalar(
+                sa.select(Mentorship.program_id).where(Mentorship.id == meeting.mentorship_id)
+            )
+            subject = f"Group session {meeting.group_key}" if meeting.group_key else "Group session"
+            found = inbox.group_session_thread(ctx, ids, subject, program_id=program_id)
+            meeting.thread_id = found.id
+        else:
+            inbox.add_members(ctx, found, ids)
+        thread = found
+    people = {p.id: p for p in ctx.session.scalars(sa.select(Person).where(Person.id.in_(ids)))}
+    return thread, people
+
+
+def post_notice(
+    ctx: ServiceContext, notice: SessionNotice, *, also: Sequence[SessionNotice] = ()
+) -> PostedNotice:
+    """Post ``notice`` into the session's thread; the message queues its deliveries.
+
+    A reminder addressed to attendees (``recipient_id``; ``also`` the rows of the other
+    attendees due at the same moment) is one message whose deliveries go to those
+    attendees only.
+    """
     meeting = ctx.session.get(Meeting, notice.meeting_id)
     assert meeting is not None
-    ms = meeting.mentorship
-    people = {
-        p.id: p
-        for p in ctx.session.scalars(
-            sa.select(Person).where(Person.id.in_([ms.mentor_id, ms.mentee_id]))
-        )
-    }
-    thread = inbox.ensure_mentorship_thread(ctx, ms.id)
+    thread, people = _thread_and_people(ctx, meeting)
     reminder = notice.kind.startswith("reminder_")
+    rows = [notice, *also]
+    only = [n.recipient_id for n in rows if n.recipient_id is not None] if reminder else None
     sent = inbox.post(
         ctx,
         thread,
@@ -152,9 +233,11 @@ def post_notice(ctx: ServiceContext, notice: SessionNotice) -> PostedNotice:
         kind="session",
         topic=REMINDER_TOPIC if reminder else CHANGE_TOPIC,
         activity=False,
+        recipients=only or None,
     )
-    notice.message_id = sent.message_id
-    notice.posted_at = ctx.now()
+    for row in rows:
+        row.message_id = sent.message_id
+        row.posted_at = ctx.now()
     ctx.session.flush()
     return PostedNotice(notice.id, meeting.id, notice.kind, sent.message_id, sent.deliveries)
 
@@ -178,13 +261,22 @@ def post_pending(ctx: ServiceContext, *, limit: int = 100) -> list[PostedNotice]
 
 # ------------------------------------------------------------------ reminders
 def _insert_once(ctx: ServiceContext, values: dict[str, Any]) -> int | None:
-    """Insert a notice unless its (session, kind, occurrence, sequence) exists; its id or None."""
+    """Insert a notice unless its (session, kind, occurrence, sequence, recipient) exists;
+    its id or None. The conflict target is the once-only index (recipient NULL as 0)."""
     dialect = ctx.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return ctx.session.scalar(
         insert(SessionNotice)
         .values(**values)
-        .on_conflict_do_nothing(index_elements=["meeting_id", "kind", "occurrence_at", "sequence"])
+        .on_conflict_do_nothing(
+            index_elements=[
+                "meeting_id",
+                "kind",
+                "occurrence_at",
+                "sequence",
+                sa.text("coalesce(recipient_id, 0)"),
+            ]
+        )
         .returning(SessionNotice.id)
     )
 
@@ -198,6 +290,11 @@ def queue_reminders(ctx: ServiceContext) -> list[PostedNotice]:
     reminder whose moment had passed before the session was booked (booked 5 h ahead:
     the 1 h reminder only). Whoever inserts the row first posts it; everyone else's insert
     is a no-op, so nothing is sent twice.
+
+    A group session's reminder is one row per attendee who has not declined (the once-only
+    key includes the recipient), posted as one message delivered to exactly the attendees
+    whose rows this pass inserted: an attendee who accepts late still gets the next one,
+    nobody gets one twice.
     """
     now = ctx.now()
     longest = max(lead for _, lead in REMINDERS)
@@ -234,23 +331,40 @@ def queue_reminders(ctx: ServiceContext) -> list[PostedNotice]:
                     skip = "a nearer reminder was due at the same time"
                 elif booked is not None and booked > due:
                     skip = "booked after this reminder was due"
-                notice_id = _insert_once(
-                    ctx,
-                    {
-                        "meeting_id": meeting.id,
-                        "kind": kind,
-                        "occurrence_at": occ.start,
-                        "sequence": 0,
-                        "actor_id": None,
-                        "details": {"skipped": skip} if skip else {},
-                        "ics": "",
-                        "posted_at": now if skip else None,
-                        "created_at": now,
-                    },
-                )
+                values = {
+                    "meeting_id": meeting.id,
+                    "kind": kind,
+                    "occurrence_at": occ.start,
+                    "sequence": 0,
+                    "actor_id": None,
+                    "details": {"skipped": skip} if skip else {},
+                    "ics": "",
+                    "posted_at": now if skip else None,
+                    "created_at": now,
+                }
+                recipients = _reminded(ctx, meeting) if meeting.is_group else [None]
+                inserted = [
+                    i
+                    for i in (_insert_once(ctx, {**values, "recipient_id": r}) for r in recipients)
+                    if i is not None
+                ]
                 sent_one = True
-                if notice_id is not None and skip is None:
-                    notice = ctx.session.get(SessionNotice, notice_id)
-                    assert notice is not None
-                    posted.append(post_notice(ctx, notice))
+                if inserted and skip is None:
+                    rows = [ctx.session.get(SessionNotice, i) for i in inserted]
+                    first, *rest = [n for n in rows if n is not None]
+                    posted.append(post_notice(ctx, first, also=rest))
     return posted
+
+
+def _reminded(ctx: ServiceContext, meeting: Meeting) -> list[int | None]:
+    """The attendees of a group session a reminder goes to: all who have not declined."""
+    return list(
+        ctx.session.scalars(
+            sa.select(MeetingAttendee.person_id)
+            .where(
+                MeetingAttendee.meeting_id == meeting.id,
+                MeetingAttendee.response != "declined",
+            )
+            .order_by(MeetingAttendee.person_id)
+        )
+    )

@@ -29,6 +29,7 @@ from mentormatch_desktop.services.schedule import busy_intervals
 from mentormatch_desktop.storage.models import (
     Feedback,
     Meeting,
+    MeetingAttendee,
     Mentorship,
     Milestone,
     Person,
@@ -116,7 +117,24 @@ def _mentorship(ctx: ServiceContext, mentorship_id: int) -> Mentorship:
 def _meeting(ctx: ServiceContext, meeting_id: int) -> Meeting:
     m = ctx.session.get(Meeting, meeting_id, with_for_update=True)
     if m is None:
+        # FOR UPDATE also applies a table's UPDATE policies: an attendee of a group session
+        # outside its anchor mentorship reads it but may not lock it. Their steps (answer,
+        # log) change only their own rows, or go through a definer function.
+        m = ctx.session.get(Meeting, meeting_id)
+        if m is not None and not m.is_group:
+            m = None
+    if m is None:
         raise SessionError(f"no session with id {meeting_id}")
+    return m
+
+
+def _pair_meeting(ctx: ServiceContext, meeting_id: int, step: str) -> Meeting:
+    """A session of two people; a group session has its own steps (:mod:`.group_sessions`)."""
+    m = _meeting(ctx, meeting_id)
+    if m.is_group:
+        raise SessionError(
+            f"session {m.id} is a group session: attendees {step} it through the group steps"
+        )
     return m
 
 
@@ -197,22 +215,59 @@ def _check_free(
     Only sessions are a hard conflict: calendar busy time is what the slot finder avoids,
     but a person may know a calendar block can move, so typing that time is allowed.
     """
+    check_people_free(
+        ctx,
+        [mentorship.mentor_id, mentorship.mentee_id],
+        start,
+        end,
+        skip,
+        rule=rule,
+        time_zone=time_zone,
+    )
+
+
+def check_people_free(
+    ctx: ServiceContext,
+    people: Sequence[int],
+    start: datetime,
+    end: datetime,
+    skip: int | None,
+    *,
+    rule: str | None = None,
+    time_zone: str = "UTC",
+) -> None:
+    """:func:`_check_free` for any set of people (a pair, or a group session's attendees).
+
+    A person holds the sessions of their mentorships and the group sessions they attend
+    and have not declined.
+    """
     horizon_end = start + CLASH_HORIZON if rule else end
     # A one-off is taken as given (an instant in a DST fold must not be re-resolved).
     mine = _spans(start, end, rule, time_zone, start, horizon_end)
     if not mine:
         return
     last_end = max(e for _, e in mine)
-    people = [mentorship.mentor_id, mentorship.mentee_id]
-    sessions = ctx.session.scalars(
-        select(Meeting)
+    people = list(dict.fromkeys(people))
+    live = (
+        Meeting.status.in_((MeetingStatus.PROPOSED, MeetingStatus.SCHEDULED)),
+        Meeting.starts_at < last_end,
+        (Meeting.ends_at > start) | Meeting.rrule.is_not(None),
+    )
+    pair_ids = (
+        select(Meeting.id)
         .join(Mentorship, Meeting.mentorship_id == Mentorship.id)
         .where(
-            Meeting.status.in_((MeetingStatus.PROPOSED, MeetingStatus.SCHEDULED)),
-            Meeting.starts_at < last_end,
-            (Meeting.ends_at > start) | Meeting.rrule.is_not(None),
+            *live,
+            Meeting.is_group.is_(False),
             (Mentorship.mentor_id.in_(people)) | (Mentorship.mentee_id.in_(people)),
         )
+    )
+    group_ids = select(MeetingAttendee.meeting_id).where(
+        MeetingAttendee.person_id.in_(people), MeetingAttendee.response != "declined"
+    )
+    sessions = ctx.session.scalars(
+        select(Meeting)
+        .where(*live, Meeting.id.in_(pair_ids) | Meeting.id.in_(group_ids))
         .order_by(Meeting.starts_at)
     ).all()
     for other in sessions:
@@ -311,6 +366,10 @@ def _mentorship_people(ctx: ServiceContext, ms: Mentorship) -> dict[int, _Named]
 
 def session_event(ctx: ServiceContext, meeting: Meeting) -> SessionEvent:
     """The calendar view of a session (what connectors publish and invitations carry)."""
+    if meeting.is_group:
+        from mentormatch_desktop.services import group_sessions
+
+        return group_sessions.group_event(ctx, meeting)
     ms = meeting.mentorship
     people = _mentorship_people(ctx, ms)
     organiser = people[meeting.proposed_by_id or meeting.organiser_id]
@@ -337,8 +396,14 @@ def session_event(ctx: ServiceContext, meeting: Meeting) -> SessionEvent:
 
 
 def notify_partner(
-    ctx: ServiceContext, meeting: Meeting, change: str, actor_id: int, **details: Any
-) -> Notice:
+    ctx: ServiceContext,
+    meeting: Meeting,
+    change: str,
+    actor_id: int,
+    *,
+    attendee_id: int | None = None,
+    **details: Any,
+) -> Notice | None:
     """Tell the other side(s) of ``meeting`` what changed, with an ICS invitation.
 
     In this unit of work: a ``session_notices`` row (the ICS REQUEST or CANCEL with it) and,
@@ -348,9 +413,18 @@ def notify_partner(
     """
     method = "CANCEL" if change in ("cancelled", "declined") else "REQUEST"
     ics = invitation(session_event(ctx, meeting), method)  # type: ignore[arg-type]
-    recipients = _others(meeting.mentorship, actor_id)
+    if meeting.is_group:
+        from mentormatch_desktop.services import group_sessions
+
+        recipients = tuple(p for p in group_sessions.attendee_ids(ctx, meeting) if p != actor_id)
+    else:
+        recipients = _others(meeting.mentorship, actor_id)
     subject = f"Mentoring session {change}: {meeting.starts_at:%a %d %b %H:%M} UTC"
-    notice = session_notices.record_change(ctx, meeting, change, actor_id, ics, details)
+    notice = session_notices.record_change(
+        ctx, meeting, change, actor_id, ics, details, attendee_id=attendee_id
+    )
+    if notice is None:  # the same answer of the same attendee was announced already
+        return None
     return Notice(meeting.id, change, recipients, subject, ics, {**details, "notice_id": notice.id})
 
 
@@ -420,7 +494,7 @@ def accept_session(
     ctx: ServiceContext, meeting_id: int, *, as_person: int | None = None
 ) -> SessionInfo:
     """Accept the proposed time: the session is booked for both."""
-    meeting = _meeting(ctx, meeting_id)
+    meeting = _pair_meeting(ctx, meeting_id, "accept")
     person = _answering(ctx, meeting, as_person)
     meeting.status = MeetingStatus.SCHEDULED
     meeting.responded_at = ctx.now()
@@ -438,7 +512,7 @@ def decline_session(
     ctx: ServiceContext, meeting_id: int, *, reason: str = "", as_person: int | None = None
 ) -> SessionInfo:
     """Decline the proposed time (propose another with :func:`counter_propose`)."""
-    meeting = _meeting(ctx, meeting_id)
+    meeting = _pair_meeting(ctx, meeting_id, "decline")
     person = _answering(ctx, meeting, as_person)
     meeting.status = MeetingStatus.DECLINED
     meeting.responded_at = ctx.now()
@@ -486,7 +560,7 @@ def counter_propose(
     as_person: int | None = None,
 ) -> SessionInfo:
     """Answer a proposal with another time; the first proposer now accepts or declines."""
-    meeting = _meeting(ctx, meeting_id)
+    meeting = _pair_meeting(ctx, meeting_id, "answer")
     person = _answering(ctx, meeting, as_person)
     _move(ctx, meeting, person, start, minutes)
     record_activity(
@@ -512,6 +586,12 @@ def reschedule_session(
     as_person: int | None = None,
 ) -> SessionInfo:
     """Move a booked (or proposed) session; the other side accepts the new time again."""
+    if _meeting(ctx, meeting_id).is_group:
+        from mentormatch_desktop.services import group_sessions
+
+        return group_sessions.reschedule_group_session(
+            ctx, meeting_id, start, minutes, note=note, as_person=as_person
+        ).session
     meeting = _meeting(ctx, meeting_id)
     person = _acting_person(ctx, meeting.mentorship, as_person)
     status = MeetingStatus(meeting.status)
@@ -537,6 +617,12 @@ def cancel_session(
     ctx: ServiceContext, meeting_id: int, *, reason: str = "", as_person: int | None = None
 ) -> SessionInfo:
     """Cancel a proposed or booked session; calendars get a CANCEL with the same UID."""
+    if _meeting(ctx, meeting_id).is_group:
+        from mentormatch_desktop.services import group_sessions
+
+        return group_sessions.cancel_group_session(
+            ctx, meeting_id, reason=reason, as_person=as_person
+        ).session
     meeting = _meeting(ctx, meeting_id)
     person = _acting_person(ctx, meeting.mentorship, as_person)
     status = MeetingStatus(meeting.status)
@@ -583,8 +669,15 @@ def log_session(
     "missed" does not overrule the other's "held"). A rating is also written as feedback,
     and next steps can become milestones owned by the mentee.
     """
+    from mentormatch_desktop.services import group_sessions
+
     meeting = _meeting(ctx, meeting_id)
-    person = _acting_person(ctx, meeting.mentorship, as_person)
+    if meeting.is_group:
+        person = group_sessions.attending_person(ctx, meeting, as_person)
+        ms = group_sessions.own_mentorship(ctx, meeting, person)
+    else:
+        person = _acting_person(ctx, meeting.mentorship, as_person)
+        ms = meeting.mentorship
     status = MeetingStatus(meeting.status)
     if status not in (MeetingStatus.SCHEDULED, MeetingStatus.HELD, MeetingStatus.MISSED):
         raise SessionError(f"session {meeting.id} is {status.value}; only a booked one is logged")
@@ -612,8 +705,9 @@ def log_session(
         logged_at=now,
     )
     ctx.session.add(log)
-    ms = meeting.mentorship
-    if held:
+    if meeting.is_group:
+        group_sessions.mark_held(ctx, meeting, held)
+    elif held:
         meeting.status = MeetingStatus.HELD
     elif status == MeetingStatus.SCHEDULED:
         meeting.status = MeetingStatus.MISSED
@@ -651,12 +745,26 @@ def log_session(
 
 
 def sessions_of(ctx: ServiceContext, person_id: int) -> list[Meeting]:
-    """A person's sessions (all states), earliest first: what the ICS export writes."""
+    """A person's sessions (all states), earliest first: what the ICS export writes.
+
+    Pair sessions of their mentorships, and the group sessions they attend and have not
+    declined (a group session anchored on their mentorship counts only if they attend).
+    """
+    pair_ids = (
+        select(Meeting.id)
+        .join(Mentorship, Meeting.mentorship_id == Mentorship.id)
+        .where(
+            Meeting.is_group.is_(False),
+            (Mentorship.mentor_id == person_id) | (Mentorship.mentee_id == person_id),
+        )
+    )
+    group_ids = select(MeetingAttendee.meeting_id).where(
+        MeetingAttendee.person_id == person_id, MeetingAttendee.response != "declined"
+    )
     return list(
         ctx.session.scalars(
             select(Meeting)
-            .join(Mentorship, Meeting.mentorship_id == Mentorship.id)
-            .where((Mentorship.mentor_id == person_id) | (Mentorship.mentee_id == person_id))
+            .where(Meeting.id.in_(pair_ids) | Meeting.id.in_(group_ids))
             .order_by(Meeting.starts_at)
         )
     )

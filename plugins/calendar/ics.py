@@ -54,7 +54,14 @@ def session_event(event: CalendarEvent) -> SessionEvent:
         description=event.description,
         location=event.location,
         organizer=Attendee(event.organizer, event.organizer) if event.organizer else None,
-        attendees=tuple(Attendee(a, a) for a in event.attendees),
+        attendees=tuple(
+            Attendee(a, a, status or None)
+            for a, status in zip(
+                event.attendees,
+                event.attendee_status or ("",) * len(event.attendees),
+                strict=False,
+            )
+        ),
         rrule=event.rrule,
     )
 

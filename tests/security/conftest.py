@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -368,6 +368,63 @@ def _plant_scheduling(
     notice(own, None, "reminder_24h")
     notice(meeting_a, world.victim_a, "proposed")
     notice(meeting_b, world.victim_b, "proposed")
+    _plant_group_sessions(conn, world, participant, ms_a, ms_b, log)
+
+
+def _plant_group_sessions(
+    conn: sa.Connection,
+    world: SharedWorld,
+    participant: int,
+    ms_a: int,
+    ms_b: int,
+    log: Callable[[int, int, str], None],
+) -> None:
+    """Group sessions (migration 0013): one the participant attends although its anchor
+    mentorship is other people's (program A), one they are not invited to (program B);
+    each with a co-attendee's log whose private notes must stay the author's."""
+    t = world.token
+    world.secrets_a["group_private"] = f"LEAKGROUPNOTE{t}"
+    world.secrets_b["group_private"] = f"LEAKBGROUPNOTE{t}"
+    x = lambda q, **p: conn.execute(sa.text(q), p)  # noqa: E731
+
+    def group(ms: int, people: list[int]) -> int:
+        organiser = people[0]
+        meeting_id = int(
+            conn.execute(
+                sa.text(
+                    "INSERT INTO meetings (mentorship_id, organiser_id, starts_at, ends_at,"
+                    " time_zone, status, location, agenda, notes, external_refs, created_at,"
+                    " is_group) VALUES (:m, :o, now() - interval '3 hours',"
+                    " now() - interval '2 hours', 'UTC', 'held', '', 'circle', '', '{}', now(),"
+                    " true) RETURNING id"
+                ),
+                {"m": ms, "o": organiser},
+            ).scalar_one()
+        )
+        for person in people:
+            x(
+                "INSERT INTO meeting_attendees (meeting_id, person_id, response, is_organiser,"
+                " created_at) VALUES (:g, :p, :r, :o, now())",
+                g=meeting_id,
+                p=person,
+                r="accepted" if person == organiser else "needs-action",
+                o=person == organiser,
+            )
+            x(
+                "INSERT INTO session_notices (meeting_id, kind, occurrence_at, sequence,"
+                " actor_id, details, ics, created_at, recipient_id)"
+                " VALUES (:g, 'reminder_1h', now(), 0, NULL, '{}', '', now(), :p)",
+                g=meeting_id,
+                p=person,
+            )
+        return meeting_id
+
+    mentor_a = _one(conn, "SELECT mentor_id FROM mentorships WHERE id = :m", m=ms_a)
+    mentor_b = _one(conn, "SELECT mentor_id FROM mentorships WHERE id = :m", m=ms_b)
+    attended = group(ms_a, [mentor_a, participant])
+    log(attended, mentor_a, world.secrets_a["group_private"])
+    other = group(ms_b, [world.victim_b, mentor_b])
+    log(other, world.victim_b, world.secrets_b["group_private"])
 
 
 def _pick_people(conn: sa.Connection) -> tuple[int, int, int, int, int]:

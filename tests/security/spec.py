@@ -50,6 +50,12 @@ MESSAGEABLE = (
     "      AND EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = :me"
     "                  AND e.status = 'active'))))))"
 )
+# Group sessions (0013): the meetings one is invited to, and those one organises.
+ATTENDING = "(SELECT meeting_id FROM meeting_attendees WHERE person_id = :me)"
+ORGANISING = (
+    "(SELECT id FROM meetings WHERE is_group AND organiser_id = :me"
+    f" AND (mentorship_id IN {MY_MS} OR id IN {ATTENDING}))"
+)
 
 PROG_MS = "(SELECT id FROM mentorships WHERE program_id = ANY(:progs))"
 PROG_PEOPLE = (
@@ -85,7 +91,18 @@ PARTICIPANT: dict[str, Access] = {
     # last_activity_at column they used to move).
     "public.mentorships": Access(select="mentor_id = :me OR mentee_id = :me"),
     "public.milestones": Access(*[f"mentorship_id IN {MY_MS}"] * 3),
-    "public.meetings": Access(*[f"mentorship_id IN {MY_MS}"] * 3),
+    # A group session is read by its attendees, changed through its anchor mentorship only.
+    "public.meetings": Access(
+        f"mentorship_id IN {MY_MS} OR id IN {ATTENDING}",
+        f"mentorship_id IN {MY_MS}",
+        f"mentorship_id IN {MY_MS}",
+    ),
+    # Attendees see the list and change their own answer; the organiser invites.
+    "public.meeting_attendees": Access(
+        f"meeting_id IN {ATTENDING} OR meeting_id IN {ORGANISING}",
+        f"meeting_id IN {ORGANISING}",
+        f"person_id = :me OR meeting_id IN {ORGANISING}",
+    ),
     "public.feedback": Access(
         "author_id = :me", f"author_id = :me AND mentorship_id IN {MY_MS}", "author_id = :me"
     ),
@@ -113,14 +130,18 @@ PARTICIPANT: dict[str, Access] = {
     "public.availability_exceptions": own(MINE),
     "public.scheduling_preferences": own(MINE),
     "public.session_logs": Access(
-        "author_id = :me", f"author_id = :me AND meeting_id IN {MY_MEETINGS}", "author_id = :me"
+        "author_id = :me",
+        f"author_id = :me AND (meeting_id IN {MY_MEETINGS} OR meeting_id IN {ATTENDING})",
+        "author_id = :me",
     ),
-    "public.shared_session_logs": Access(select=f"meeting_id IN {MY_MEETINGS}"),
+    "public.shared_session_logs": Access(
+        select=f"meeting_id IN {MY_MEETINGS} OR meeting_id IN {ATTENDING}"
+    ),
     # Session notices (0008): read those of one's sessions, write the notice of one's own
     # change; never alter one (the worker posts them and writes reminders as the owner).
     "public.session_notices": Access(
-        select=f"meeting_id IN {MY_MEETINGS}",
-        insert=f"actor_id = :me AND meeting_id IN {MY_MEETINGS}",
+        select=f"meeting_id IN {MY_MEETINGS} OR meeting_id IN {ATTENDING}",
+        insert=f"actor_id = :me AND (meeting_id IN {MY_MEETINGS} OR meeting_id IN {ATTENDING})",
     ),
     # Messaging (0005): one's own notification choices; never tokens or program defaults.
     "public.notification_preferences": own(MINE),
@@ -170,6 +191,9 @@ COORDINATOR: dict[str, Access] = {
     ),
     "public.milestones": own(f"mentorship_id IN {PROG_MS}"),
     "public.meetings": own(f"mentorship_id IN {PROG_MS}"),
+    "public.meeting_attendees": own(
+        f"meeting_id IN (SELECT id FROM meetings WHERE mentorship_id IN {PROG_MS})"
+    ),
     "public.feedback": own(f"NOT is_private AND mentorship_id IN {PROG_MS}"),
     "public.threads": own(f"program_id = ANY(:progs) OR mentorship_id IN {PROG_MS}"),
     "public.thread_participants": own(f"thread_id IN {PROG_THREADS}"),

@@ -51,7 +51,9 @@ def test_down_and_up_again(empty_db_url: str) -> None:
     assert removed == (0, 0, 0)
     assert again == applied
     if engine.dialect.name == "postgresql":
-        assert applied[0] == 33 and applied[1] >= 10 and applied[2] == 1  # 0008, 0009: +1 each
+        assert (
+            applied[0] == 34 and applied[1] >= 10 and applied[2] == 1
+        )  # 0008, 0009, 0013: +1 each
     assert differences == []
 
 
@@ -97,5 +99,5 @@ def test_security_files_follow_the_migration_chain(pg_empty_url: str) -> None:
     finally:
         engine.dispose()
     assert at_0004 == (25, 0, False, False)
-    assert at_head[0] == 33 and at_head[1] >= 4 and at_head[2:] == (True, True)
+    assert at_head[0] == 34 and at_head[1] >= 4 and at_head[2:] == (True, True)
     assert back == at_0004

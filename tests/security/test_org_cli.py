@@ -24,7 +24,9 @@ def test_org_init_prepares_an_empty_database_and_can_run_again(pg_empty_url: str
     again = _run("org", "init", "--database", pg_empty_url)
     assert first.exit_code == 0, first.output
     assert again.exit_code == 0, again.output
-    assert "33 tables under row-level security" in again.output  # 0005, 0006: 3 each; 0008, 0009: 1
+    assert (
+        "34 tables under row-level security" in again.output
+    )  # 0005, 0006: 3 each; 0008, 0009, 0013: 1
     engine = create_engine(pg_empty_url)
     try:
         with engine.connect() as conn:

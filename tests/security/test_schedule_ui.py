@@ -87,7 +87,9 @@ def test_participant_schedule_and_find_a_time_under_rls(qtbot, shared_world, tmp
                 conn.execute(
                     sa.text(
                         "SELECT g.id FROM meetings g JOIN mentorships m ON m.id = g.mentorship_id"
-                        " WHERE :p IN (m.mentor_id, m.mentee_id)"
+                        " WHERE :p IN (m.mentor_id, m.mentee_id) AND NOT g.is_group"
+                        # group sessions (0013): those one attends, whoever's pair anchors them
+                        " UNION SELECT meeting_id FROM meeting_attendees WHERE person_id = :p"
                     ),
                     {"p": me},
                 ).scalars()

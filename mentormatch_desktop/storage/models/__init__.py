@@ -31,7 +31,9 @@ from mentormatch_desktop.storage.models.programs import (
     WeightSet,
 )
 from mentormatch_desktop.storage.models.scheduling import (
+    ATTENDEE_RESPONSES,
     AvailabilityException,
+    MeetingAttendee,
     SchedulingPreference,
     SessionLog,
     SessionNotice,
@@ -46,6 +48,7 @@ from mentormatch_desktop.storage.models.skills import (
 from mentormatch_desktop.storage.models.workers import WorkerHeartbeat
 
 __all__ = [
+    "ATTENDEE_RESPONSES",
     "AuditLog",
     "AvailabilityException",
     "AvailabilitySlot",
@@ -62,6 +65,7 @@ __all__ = [
     "MatchProposal",
     "MatchRun",
     "Meeting",
+    "MeetingAttendee",
     "Mentorship",
     "Message",
     "MessageDelivery",

@@ -128,6 +128,13 @@ class Meeting(Base):
     video_link: Mapped[str] = mapped_column(Text, default="", server_default="")
     responded_at: Mapped[datetime | None]
     created_at: Mapped[created_at]
+    # Group sessions (migration 0013): ``mentorship_id`` is the organiser's own mentorship
+    # in the group (programme and access come from it), the people are in
+    # ``meeting_attendees``; ``group_key`` names the circle it was booked for, if any, and
+    # ``thread_id`` the conversation its notices go to (made by whoever posts the first).
+    is_group: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    group_key: Mapped[str | None] = mapped_column(String(40))
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id", ondelete="SET NULL"))
 
     mentorship: Mapped[Mentorship] = relationship(back_populates="meetings")
 

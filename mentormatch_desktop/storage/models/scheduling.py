@@ -16,6 +16,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -110,7 +112,17 @@ class SessionNotice(Base):
 
     __tablename__ = "session_notices"
     __table_args__ = (
-        UniqueConstraint("meeting_id", "kind", "occurrence_at", "sequence"),
+        # Once per session, kind, occurrence, sequence AND recipient (migration 0013): a
+        # group session's reminder is one row per attendee; a pair's (recipient NULL) one.
+        Index(
+            "uq_session_notices_once",
+            "meeting_id",
+            "kind",
+            "occurrence_at",
+            "sequence",
+            text("coalesce(recipient_id, 0)"),
+            unique=True,
+        ),
         Index("ix_session_notices_unposted", "posted_at", "id"),
     )
 
@@ -129,4 +141,42 @@ class SessionNotice(Base):
         ForeignKey("messages.id", ondelete="SET NULL"), index=True
     )
     posted_at: Mapped[datetime | None]
+    created_at: Mapped[created_at]
+    # The one attendee a group session's reminder is for; NULL: everyone of the session.
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+
+
+#: An attendee's answer, as iCalendar's PARTSTAT spells it (lower case).
+ATTENDEE_RESPONSES = ("needs-action", "accepted", "declined", "tentative")
+
+
+class MeetingAttendee(Base):
+    """One person invited to a group session (a peer circle, a mentor with mentees).
+
+    A group session is one ``meetings`` row (one ICS UID, one SEQUENCE) with N attendee
+    rows, not a meeting per pair: everybody's calendar holds the same event, and each
+    attendee answers for themselves (the organiser's row is ``accepted`` from the start).
+    Row-level security lets an attendee read the meeting and this list and change only
+    their own answer; the organiser invites and resets answers when the time moves.
+    """
+
+    __tablename__ = "meeting_attendees"
+    __table_args__ = (
+        CheckConstraint(
+            "response IN ('needs-action', 'accepted', 'declined', 'tentative')",
+            name="response_known",
+        ),
+    )
+
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    response: Mapped[str] = mapped_column(
+        String(20), default="needs-action", server_default="needs-action"
+    )
+    responded_at: Mapped[datetime | None]
+    is_organiser: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[created_at]

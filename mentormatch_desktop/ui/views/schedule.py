@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mentormatch_desktop.services import sessions
+from mentormatch_desktop.services import group_sessions, sessions
 from mentormatch_desktop.services.my_schedule import (
     MySchedule,
     SessionRow,
@@ -41,6 +41,7 @@ from mentormatch_desktop.ui.views.availability_grid import AvailabilityGrid
 from mentormatch_desktop.ui.views.base import View
 from mentormatch_desktop.ui.views.calendar_settings import CalendarSettingsDialog
 from mentormatch_desktop.ui.views.find_time import FindTimeDialog, LogSessionDialog, when
+from mentormatch_desktop.ui.views.group_time import GroupTimeDialog
 from mentormatch_desktop.ui.views.nudges_panel import NudgesPanel
 from mentormatch_desktop.ui.widgets import (
     Banner,
@@ -61,9 +62,28 @@ STATE_TEXT = {
 }
 
 
+ANSWER_TEXT = {
+    "needs-action": "no answer yet",
+    "accepted": "coming",
+    "declined": "not coming",
+    "tentative": "maybe",
+    "organiser": "organiser",
+}
+
+
 def state_of(s: SessionRow, *, own: bool = True) -> str:
     """ "Proposed · your answer" (``own``: the signed-in person's schedule, else "their")."""
     text = STATE_TEXT.get(s.status, s.status)
+    if s.is_group:
+        coming = sum(1 for _, r in s.attendees if r in ("accepted", "organiser"))
+        text = "Group · " + text
+        if s.awaiting_me:
+            text += " · your answer" if own else " · their answer"
+        elif s.my_response and not s.organised_by_me:
+            text += f" · {'you' if own else 'they'}: {ANSWER_TEXT[s.my_response]}"
+        elif s.organised_by_me:
+            text += f" · {coming} of {len(s.attendees)} coming"
+        return text + (" · logged" if s.logged_by_me else "")
     if s.status == "proposed":
         if s.awaiting_me:
             text += " · your answer" if own else " · their answer"
@@ -89,6 +109,8 @@ class ScheduleView(View):
         self.find_button = self.header.add_action("Find a time…", "calendar", primary=True)
         self.find_button.clicked.connect(lambda _=False: self.find_time())
         self.pair_menu = QMenu(self)  # one entry per running mentorship when there are several
+        self.group_button = self.header.add_action("Group session…", "participants")
+        self.group_button.clicked.connect(lambda _=False: self.find_group_time())
         self.calendars_button = self.header.add_action("Calendars…", "refresh")
         self.calendars_button.clicked.connect(lambda _=False: self.open_calendars())
         layout.addWidget(self.header)
@@ -132,6 +154,8 @@ class ScheduleView(View):
         actions = QHBoxLayout()
         self.accept_button = make_button("Accept", "approve", on_click=self.accept_selected)
         self.decline_button = make_button("Decline", "reject", on_click=self.decline_selected)
+        self.maybe_button = make_button("Maybe", "info", on_click=self.maybe_selected)
+        self.maybe_button.setToolTip("Answer a group session tentatively")
         self.reschedule_button = make_button(
             "Reschedule…", "swap", on_click=self.reschedule_selected
         )
@@ -139,12 +163,16 @@ class ScheduleView(View):
         for b in (
             self.accept_button,
             self.decline_button,
+            self.maybe_button,
             self.reschedule_button,
             self.cancel_button,
         ):
             actions.addWidget(b)
         actions.addStretch(1)
         col.addLayout(actions)
+        self.attendees_label = QLabel(objectName="muted")
+        self.attendees_label.setWordWrap(True)
+        col.addWidget(self.attendees_label)
         col.addWidget(QLabel("Past", objectName="sectionTitle"))
         self.past = read_only_table(["When (your time)", "With", "Length", "State", "Agenda"])
         self.past.itemSelectionChanged.connect(self._update_buttons)
@@ -154,6 +182,13 @@ class ScheduleView(View):
         past_actions.addWidget(self.log_button)
         past_actions.addStretch(1)
         col.addLayout(past_actions)
+        # What the others shared after the selected past session (never their private notes).
+        self.notes_title = QLabel("Shared notes", objectName="sectionTitle")
+        self.notes_view = QLabel(objectName="muted")
+        self.notes_view.setWordWrap(True)
+        self.notes_view.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        col.addWidget(self.notes_title)
+        col.addWidget(self.notes_view)
         return page
 
     def _availability_tab(self) -> QWidget:
@@ -315,7 +350,7 @@ class ScheduleView(View):
         awaiting = sum(1 for x in s.upcoming if x.awaiting_me)
         if awaiting:
             self.banner.show_message(
-                f"{awaiting} proposed session{'s' if awaiting > 1 else ''} waiting for "
+                f"{awaiting} session{'s' if awaiting > 1 else ''} waiting for "
                 f"{'your' if self.participant else 'their'} answer.",
                 "info",
             )
@@ -379,15 +414,46 @@ class ScheduleView(View):
         loaded = self.schedule is not None
         self.find_button.setEnabled(loaded and bool(self.schedule.pairs))  # type: ignore[union-attr]
         self.calendars_button.setEnabled(loaded)
-        self.accept_button.setEnabled(bool(s and s.awaiting_me))
-        self.decline_button.setEnabled(bool(s and s.awaiting_me))
+        self.group_button.setEnabled(loaded and bool(self.schedule.pairs))  # type: ignore[union-attr]
+        answering = bool(s and s.is_group and not s.organised_by_me and s.status == "scheduled")
+        mine = s.my_response if s is not None else None
+        self.accept_button.setEnabled(
+            bool(s and s.awaiting_me) or (answering and mine != "accepted")
+        )
+        self.decline_button.setEnabled(
+            bool(s and s.awaiting_me) or (answering and mine != "declined")
+        )
+        self.maybe_button.setVisible(bool(s and s.is_group))
+        self.maybe_button.setEnabled(answering and mine != "tentative")
         movable = bool(s and s.status in ("proposed", "scheduled"))
+        if s is not None and s.is_group:
+            movable = movable and s.organised_by_me
         self.reschedule_button.setEnabled(movable)
         self.cancel_button.setEnabled(movable)
+        if s is not None and s.is_group:
+            self.attendees_label.setText(
+                "With: " + ", ".join(f"{n} ({ANSWER_TEXT.get(r, r)})" for n, r in s.attendees)
+            )
+        self.attendees_label.setVisible(bool(s and s.is_group))
         p = self.selected_past()
         self.log_button.setEnabled(bool(p and self.schedule and p.can_log(self.schedule.now)))
+        self._show_notes(p)
         picked = self.exceptions.selectionModel().selectedRows()
         self.remove_off_button.setEnabled(bool(picked))
+
+    def _show_notes(self, p: SessionRow | None) -> None:
+        """The selected past session's shared notes by the others: partner or attendees."""
+        self.notes_title.setVisible(p is not None)
+        self.notes_view.setVisible(p is not None)
+        if p is None:
+            return
+        if p.shared_notes:
+            self.notes_view.setText(
+                "\n\n".join(f"{author}: {text}" for author, text in p.shared_notes)
+            )
+        else:
+            whom = "the others" if p.is_group else p.partner
+            self.notes_view.setText(f"No shared notes from {whom} for this session yet.")
 
     # -- actions -------------------------------------------------------------------------
     def _as(self) -> int | None:
@@ -406,10 +472,25 @@ class ScheduleView(View):
 
         return self.run(work, on_success=ok, on_error=self._failed)
 
+    def _answer(self, s: SessionRow, answer: str, message: str) -> Task:
+        who = self._as()
+        return self._act(
+            lambda ctx: group_sessions.respond_group_session(ctx, s.id, answer, as_person=who),
+            message,
+        )
+
+    def maybe_selected(self) -> Task | None:
+        s = self.selected_upcoming()
+        if s is None or not s.is_group:
+            return None
+        return self._answer(s, "tentative", "Answered maybe; the organiser is told.")
+
     def accept_selected(self) -> Task | None:
         s, who = self.selected_upcoming(), self._as()
         if s is None:
             return None
+        if s.is_group:
+            return self._answer(s, "accepted", "You are coming; the group is told.")
         return self._act(
             lambda ctx: sessions.accept_session(ctx, s.id, as_person=who),
             f"Booked with {s.partner}.",
@@ -419,6 +500,8 @@ class ScheduleView(View):
         s, who = self.selected_upcoming(), self._as()
         if s is None:
             return None
+        if s.is_group:
+            return self._answer(s, "declined", "Declined; the group session leaves your calendar.")
         return self._act(
             lambda ctx: sessions.decline_session(ctx, s.id, as_person=who),
             f"Declined. Use Find a time to suggest another time to {s.partner}.",
@@ -457,10 +540,29 @@ class ScheduleView(View):
         dialog.open()
         return dialog
 
-    def reschedule_selected(self) -> FindTimeDialog | None:
+    def find_group_time(self) -> GroupTimeDialog | None:
+        if self.schedule is None:
+            return None
+        dialog = GroupTimeDialog(self.context, as_person=self._as(), parent=self)
+        dialog.changed.connect(self.reload)
+        dialog.open()
+        return dialog
+
+    def reschedule_selected(self) -> FindTimeDialog | GroupTimeDialog | None:
         s = self.selected_upcoming()
         if s is None:
             return None
+        if s.is_group:
+            group = GroupTimeDialog(
+                self.context,
+                as_person=self._as(),
+                reschedule=s,
+                attendee_ids=s.attendee_ids,
+                parent=self,
+            )
+            group.changed.connect(self.reload)
+            group.open()
+            return group
         dialog = FindTimeDialog(
             self.context, s.mentorship_id, as_person=self._as(), reschedule=s, parent=self
         )
