@@ -31,6 +31,14 @@ def collect_in_gui_thread(interval_s: float = 1.0) -> None:
     if _collector is None:
         from pyqtgraph.util.garbage_collector import GarbageCollector
 
+        # Everything allocated so far (the modules the start-up preload imported, their
+        # classes and tables) lives as long as the app. With automatic collection off it
+        # all sat in the youngest generation, and the timer's first collection walked
+        # hundreds of thousands of objects on the GUI thread (a stall of 100 ms and more,
+        # issue 12). Freezing moves them out of every generation at once, as the CPython
+        # documentation suggests for long-lived start-up state.
+        gc.freeze()
+
         _collector = GarbageCollector(interval=interval_s)
 
 
