@@ -117,3 +117,22 @@ def test_a_loaded_answer_waits_for_the_widgets_it_fills(
     QCoreApplication.processEvents()  # posted answers are delivered before timers fire
     qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
     assert seen == [True]
+
+
+def test_profile_editor_builds_its_tabs_in_steps_then_fills_them(
+    qtbot, window: MainWindow, org: dict[str, int]
+) -> None:
+    view = window.screen("participants")
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        window.set_ready()
+    editor = view.open_profile(org["grace"])
+    assert editor.tabs.count() == 1  # Details first; the other tabs follow
+    with qtbot.waitSignal(editor.loaded, timeout=10_000):
+        pass
+    titles = [editor.tabs.tabText(i) for i in range(editor.tabs.count())]
+    assert titles == ["Details", "Skills and goals", "Languages and availability",
+                      "Programs and constraints"]  # fmt: skip
+    assert editor.full_name.text() == "Grace Hopper"
+    assert editor.skills.rowCount() >= 1  # filled on the tab built on a later turn
+    assert editor.collect().skills  # what Save would write includes them
+    editor.reject()

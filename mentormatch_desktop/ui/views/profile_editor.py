@@ -33,6 +33,7 @@ from mentormatch_desktop.services.profiles import (
     SlotEntry,
 )
 from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.steps import StepQueue
 from mentormatch_desktop.ui.views import profile_rows as rows
 from mentormatch_desktop.ui.widgets import Banner, make_button, section_title, set_invalid
 from mentormatch_desktop.ui.workers import TaskError, run_in_background
@@ -79,9 +80,15 @@ class ProfileEditor(QDialog):
         layout.addWidget(self.banner)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._details_tab(), "Details")
-        self.tabs.addTab(self._skills_tab(), "Skills and goals")
-        self.tabs.addTab(self._availability_tab(), "Languages and availability")
-        self.tabs.addTab(self._programs_tab(), "Programs and constraints")
+        # The other tabs are built on the next event-loop turns, one each: the whole
+        # dialog at once held the GUI thread for over 100 ms (issue 12). The profile
+        # loads in a worker meanwhile and fills the form once every tab exists.
+        self.steps = StepQueue(self)
+        self.steps.add(lambda: self.tabs.addTab(self._skills_tab(), "Skills and goals"))
+        self.steps.add(
+            lambda: self.tabs.addTab(self._availability_tab(), "Languages and availability")
+        )
+        self.steps.add(lambda: self.tabs.addTab(self._programs_tab(), "Programs and constraints"))
         layout.addWidget(self.tabs, 1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -322,7 +329,12 @@ class ProfileEditor(QDialog):
                 )
             return profile, lookups
 
-        run_in_background(load, on_success=self._fill, on_error=self._load_failed, owner=self)
+        run_in_background(
+            load,
+            on_success=lambda result: self.steps.after(lambda: self._fill(result)),
+            on_error=self._load_failed,
+            owner=self,
+        )
 
     def _load_failed(self, error: TaskError) -> None:
         self.banner.show_message(f"Could not load the profile: {error.message}", "error")
@@ -356,6 +368,8 @@ class ProfileEditor(QDialog):
 
     def collect(self) -> Profile:
         """The form as a :class:`Profile` (what would be saved)."""
+        if self.steps.pending():
+            self.steps.run_all()
         blocked = [
             BlockedPerson(
                 self.blocked.item(i).data(Qt.ItemDataRole.UserRole), self.blocked.item(i).text()
