@@ -249,8 +249,9 @@ class DashboardView(View):
         self._grid.replaceWidget(holder, panel)
         holder.deleteLater()
         self.panels[name] = panel
-        if self.data is not None:
-            panel.set_frame(self._frames(self.data)[name])
+        if self.data is not None:  # drawn on a turn of its own, as a filter change does
+            data = self.data
+            self.steps.add(lambda: self._draw(data, name, self._frames(data)[name]))
 
     # -- filters -----------------------------------------------------------------------
     def _on_filter_changed(self, *_args: object) -> None:
