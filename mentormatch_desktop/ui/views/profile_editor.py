@@ -3,6 +3,9 @@ enrolments and must-not-match list, validated with the same rules the service en
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -351,18 +354,23 @@ class ProfileEditor(QDialog):
         self.department.setCurrentText(p.department)
         self.time_zone.setCurrentText(p.time_zone)
         self.bio.setPlainText(p.bio)
-        for entry in p.skills:
-            self._add_skill(entry)
-        for goal in p.goals:
-            self._add_goal(goal)
-        for code, level in p.languages:
-            self._add_language(code, level)
-        for slot in p.availability:
-            self._add_slot(slot)
-        for enrolment in p.enrolments:
-            self._add_enrolment(enrolment)
-        for blocked in p.must_not_match:
-            self._add_blocked(blocked)
+        # One tab's rows per event-loop turn: every row is a few editors (a skill row
+        # holds a combo box of every known skill), and filling them all at once held the
+        # GUI thread for over 100 ms (issue 12). Save waits for the last one.
+        self.steps.add(lambda: self._fill_rows(p.skills, self._add_skill))
+        self.steps.add(lambda: self._fill_rows(p.goals, self._add_goal))
+        self.steps.add(lambda: self._fill_rows(p.languages, lambda lang: self._add_language(*lang)))
+        self.steps.add(lambda: self._fill_rows(p.availability, self._add_slot))
+        self.steps.add(lambda: self._fill_rows(p.enrolments, self._add_enrolment))
+        self.steps.add(lambda: self._fill_rows(p.must_not_match, self._add_blocked))
+        self.steps.add(self._filled)
+
+    @staticmethod
+    def _fill_rows(items: Sequence[Any], add: Callable[[Any], object]) -> None:
+        for item in items:
+            add(item)
+
+    def _filled(self) -> None:
         self.save_button.setEnabled(True)
         self.loaded.emit()
 
