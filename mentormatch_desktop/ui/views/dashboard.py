@@ -137,12 +137,12 @@ class DashboardView(View):
         self._grid = grid
         self._placeholders: dict[str, QWidget] = {}
         self._header_widgets()
-        for name, make in panel_factories().items():
-            holder = card()
-            holder.setFixedHeight(360 if name == "at_risk" else 290)
-            QVBoxLayout(holder).addWidget(QLabel("Preparing chart…", objectName="muted"))
-            grid.addWidget(holder, *PLACEMENT[name])
-            self._placeholders[name] = holder
+        factories = list(panel_factories().items())
+        # The placeholders too come in steps (half a grid per turn), then one panel each.
+        half = (len(factories) + 1) // 2
+        for chunk in (factories[:half], factories[half:]):
+            self.steps.add(lambda chunk=chunk: self._add_placeholders([n for n, _ in chunk]))
+        for name, make in factories:
             self.steps.add(lambda name=name, make=make: self._build_panel(name, make))
         for column in range(3):
             grid.setColumnStretch(column, 1)
@@ -212,6 +212,15 @@ class DashboardView(View):
         self.coverage_by = QComboBox()
         self.coverage_by.addItems(["by department", "by time zone"])
         self.coverage_by.currentIndexChanged.connect(lambda _i: self._show_coverage())
+
+    def _add_placeholders(self, names: list[str]) -> None:
+        """Cards that keep each panel's place in the grid until the panel is built."""
+        for name in names:
+            holder = card()
+            holder.setFixedHeight(360 if name == "at_risk" else 290)
+            QVBoxLayout(holder).addWidget(QLabel("Preparing chart…", objectName="muted"))
+            self._grid.addWidget(holder, *PLACEMENT[name])
+            self._placeholders[name] = holder
 
     def _build_panel(self, name: str, make: Callable[[], ChartPanel]) -> None:
         """Build one panel in place of its placeholder, wired to click-through."""
