@@ -365,6 +365,10 @@ class ProfileEditor(QDialog):
         self.steps.add(lambda: self._fill_rows(p.must_not_match, self._add_blocked))
         self.steps.add(self._filled)
 
+    def drawing(self) -> bool:
+        """True while tabs are still being built or filled (screenshots wait for it)."""
+        return self.steps.pending()
+
     @staticmethod
     def _fill_rows(items: Sequence[Any], add: Callable[[Any], object]) -> None:
         for item in items:
