@@ -135,6 +135,7 @@ class ParticipantsView(View):
         # held the GUI thread for over 100 ms at start-up (issue 12). The data loads in a
         # worker meanwhile and is shown once they exist (``View.run``).
         self.steps.add(self._build_table)
+        self.steps.add(self._build_frozen_column)
         self.steps.add(self._build_empty_states)
 
         self._search_timer = QTimer(self, singleShot=True, interval=120)
@@ -167,11 +168,13 @@ class ParticipantsView(View):
         self.table.setColumnHidden(MATCH_COLUMN, True)  # shown while searching
         self.table.setItemDelegate(ElidedToolTipDelegate(self.table))
         self.table.doubleClicked.connect(self._on_double_click)
+        self.pages.addWidget(self.table)
+
+    def _build_frozen_column(self) -> None:
         self.frozen = freeze_first_column(self.table)  # names stay when scrolling sideways
         self.columns = ColumnChooser(self.table, "participants/hidden_columns",
                                      hidden_by_default=HIDDEN_BY_DEFAULT,
                                      managed_elsewhere=(MATCH_COLUMN,))  # fmt: skip
-        self.pages.addWidget(self.table)
 
     def _build_empty_states(self) -> None:
         self.empty = EmptyState(
