@@ -117,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from mentormatch_desktop.ui.startup import start
 
     gc_policy.stop_automatic_collection()
+    gc_policy.favour_gui_thread()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("MentorMatch")

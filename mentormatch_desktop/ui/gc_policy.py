@@ -7,6 +7,9 @@ the process (CI saw a segmentation fault while a pool thread was compiling a que
 app switches automatic collection off before the first worker starts and collects on a
 GUI-thread timer instead, as calibre and pyqtgraph do; pyqtgraph's ``GarbageCollector`` does
 the timing (it is imported with the charts, off the GUI thread, by the start-up preload).
+
+The same module sets how soon the GUI thread gets the interpreter lock back from a worker
+(:func:`favour_gui_thread`): both are interpreter policies the app sets once at start-up.
 """
 
 from __future__ import annotations
@@ -28,6 +31,14 @@ def collect_in_gui_thread(interval_s: float = 1.0) -> None:
     if _collector is None:
         from pyqtgraph.util.garbage_collector import GarbageCollector
 
+        # Everything allocated so far (the modules the start-up preload imported, their
+        # classes and tables) lives as long as the app. With automatic collection off it
+        # all sat in the youngest generation, and the timer's first collection walked
+        # hundreds of thousands of objects on the GUI thread (a stall of 100 ms and more,
+        # issue 12). Freezing moves them out of every generation at once, as the CPython
+        # documentation suggests for long-lived start-up state.
+        gc.freeze()
+
         _collector = GarbageCollector(interval=interval_s)
 
 
@@ -38,3 +49,18 @@ def stop_collecting_in_gui_thread() -> None:
         _collector.timer.stop()
         _collector = None
     gc.enable()
+
+
+#: How long a thread may hold the interpreter lock while another waits for it (seconds).
+#: CPython's default is 5 ms. Every time Qt calls back into Python (a paint, a delegate, a
+#: slot) the GUI thread must take the lock back from a busy worker; with a worker in pure
+#: Python each hand-over cost up to 5 ms, and a screen repaint with a few dozen callbacks
+#: stalled for hundreds of milliseconds while a query or an import ran (issue 12).
+GUI_SWITCH_INTERVAL_S = 0.001
+
+
+def favour_gui_thread() -> None:
+    """Let the GUI thread win the interpreter lock back from workers within ~1 ms."""
+    import sys
+
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)

@@ -71,6 +71,7 @@ def take_screenshots(
             for name, open_widget in extras():
                 widget = open_widget()
                 wait_idle()
+                wait_drawn(widget)  # a dialog that builds and fills in steps
                 extra_path = directory / f"{index:02d}-{key}-{name}.png"
                 widget.grab().save(str(extra_path))
                 widget.close()

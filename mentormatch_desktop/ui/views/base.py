@@ -1,4 +1,11 @@
-"""A base class for screens: access to the context and a helper to run work in the background."""
+"""A base class for screens: access to the context, a helper to run work in the background,
+and a queue of build and draw steps run one per event-loop turn (``ui/steps.py``).
+
+A screen that builds its heavy parts in steps (``self.steps.add(...)`` in ``__init__``)
+shows its header at once and the rest over the next turns, so opening it never holds the
+GUI thread for the whole construction. Results of :meth:`View.run` are delivered after the
+queued steps, so a loaded answer never meets a widget that is not built yet.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from typing import Any
 from PySide6.QtWidgets import QWidget
 
 from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.steps import StepQueue
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
 
 
@@ -19,6 +27,7 @@ class View(QWidget):
         self.context = context
         self._loaded_once = False
         self._stale = True
+        self.steps = StepQueue(self)
         context.data_changed.connect(self._on_data_changed)
 
     #: topics (see ``AppContext.data_changed``) that make this screen reload when next shown
@@ -30,6 +39,15 @@ class View(QWidget):
             self._stale = False
             self._loaded_once = True
             self.reload()
+
+    def drawing(self) -> bool:
+        """True while build or draw steps are queued (screenshots and benchmarks wait)."""
+        return self.steps.pending()
+
+    def finish_building(self) -> None:
+        """Run the queued steps now: for callers that need every widget at once."""
+        if self.steps.pending():
+            self.steps.run_all()
 
     def refresh(self) -> None:
         """Called after the database reconnects."""
@@ -59,8 +77,8 @@ class View(QWidget):
 
         def succeeded(result: Any) -> None:
             self.context.mark_connected()
-            if on_success is not None:
-                on_success(result)
+            if on_success is not None:  # after the widgets still being built
+                self.steps.after(lambda: on_success(result))
 
         return run_in_background(
             fn, *args, on_success=succeeded, on_error=on_error, owner=self, **kwargs

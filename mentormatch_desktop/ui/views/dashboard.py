@@ -5,16 +5,14 @@ changing a filter updates them all together; clicking a bar or bin lists its men
 
 from __future__ import annotations
 
-import time
 import weakref
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
-from PySide6.QtCore import QDate, QMetaMethod, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QMetaMethod, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -132,23 +130,20 @@ class DashboardView(View):
         for tile in self.tiles.values():
             tiles_row.addWidget(tile)
         grid.addLayout(tiles_row, 0, 0, 1, 3)
-        # Panels are built one per event-loop turn (see ``_run_steps``): building all
-        # twelve plots at once froze the window for seconds on first open.
+        # Panels are built, and later drawn, one per event-loop turn (``ui/steps.py``):
+        # building all twelve plots at once froze the window for seconds on first open,
+        # and drawing several in one turn coalesced their repaints into one long paint.
         self.panels: dict[str, ChartPanel] = {}
         self._grid = grid
         self._placeholders: dict[str, QWidget] = {}
-        self._steps: deque[Callable[[], None]] = deque()
-        self._step_timer = QTimer(self, singleShot=True, interval=0)
-        self._step_timer.timeout.connect(self._run_steps)
         self._header_widgets()
-        for name, make in panel_factories().items():
-            holder = card()
-            holder.setFixedHeight(360 if name == "at_risk" else 290)
-            QVBoxLayout(holder).addWidget(QLabel("Preparing chart…", objectName="muted"))
-            grid.addWidget(holder, *PLACEMENT[name])
-            self._placeholders[name] = holder
-            self._steps.append(lambda name=name, make=make: self._build_panel(name, make))
-        self._step_timer.start()
+        factories = list(panel_factories().items())
+        # The placeholders too come in steps (half a grid per turn), then one panel each.
+        half = (len(factories) + 1) // 2
+        for chunk in (factories[:half], factories[half:]):
+            self.steps.add(lambda chunk=chunk: self._add_placeholders([n for n, _ in chunk]))
+        for name, make in factories:
+            self.steps.add(lambda name=name, make=make: self._build_panel(name, make))
         for column in range(3):
             grid.setColumnStretch(column, 1)
         scroll = QScrollArea()
@@ -218,6 +213,15 @@ class DashboardView(View):
         self.coverage_by.addItems(["by department", "by time zone"])
         self.coverage_by.currentIndexChanged.connect(lambda _i: self._show_coverage())
 
+    def _add_placeholders(self, names: list[str]) -> None:
+        """Cards that keep each panel's place in the grid until the panel is built."""
+        for name in names:
+            holder = card()
+            holder.setFixedHeight(360 if name == "at_risk" else 290)
+            QVBoxLayout(holder).addWidget(QLabel("Preparing chart…", objectName="muted"))
+            self._grid.addWidget(holder, *PLACEMENT[name])
+            self._placeholders[name] = holder
+
     def _build_panel(self, name: str, make: Callable[[], ChartPanel]) -> None:
         """Build one panel in place of its placeholder, wired to click-through."""
         panel = make()
@@ -254,20 +258,9 @@ class DashboardView(View):
         self._grid.replaceWidget(holder, panel)
         holder.deleteLater()
         self.panels[name] = panel
-        if self.data is not None:
-            panel.set_frame(self._frames(self.data)[name])
-
-    def drawing(self) -> bool:
-        """True while panels are still being built or drawn (screenshots wait for it)."""
-        return bool(self._steps)
-
-    def _run_steps(self) -> None:
-        """Run queued steps for up to ~30 ms, then yield to the event loop."""
-        started = time.perf_counter()
-        while self._steps and time.perf_counter() - started < 0.03:
-            self._steps.popleft()()
-        if self._steps:
-            self._step_timer.start()
+        if self.data is not None:  # drawn on a turn of its own, as a filter change does
+            data = self.data
+            self.steps.add(lambda: self._draw(data, name, self._frames(data)[name]))
 
     # -- filters -----------------------------------------------------------------------
     def _on_filter_changed(self, *_args: object) -> None:
@@ -381,8 +374,7 @@ class DashboardView(View):
             self._fill_options(choices)
         self.show_data(data)
         # ``loaded`` follows the last panel drawn (and built, on first open).
-        self._steps.append(lambda: self._emit_loaded(data))
-        self._step_timer.start()
+        self.steps.add(lambda: self._emit_loaded(data))
 
     def _emit_loaded(self, data: DashboardData) -> None:
         if data is self.data:
@@ -413,8 +405,7 @@ class DashboardView(View):
         # Panels are drawn one at a time between events, so the window keeps answering.
         frames = self._frames(data)
         for name in list(self.panels):
-            self._steps.append(lambda name=name: self._draw(data, name, frames[name]))
-        self._step_timer.start()
+            self.steps.add(lambda name=name: self._draw(data, name, frames[name]))
         scope = self.state.filters().describe()
         summary = f"{scope} · as of {data.as_of:%Y-%m-%d %H:%M} UTC · "
         if k["enrolled"] == 0 and data.mentorships.is_empty():

@@ -186,6 +186,15 @@ class MatchingView(MatchingDecisions, View):
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.proxy.setFilterKeyColumn(-1)  # any column: names, status
         self.proxy.setSortRole(SortRole)
+        self.pages = QStackedWidget()
+        layout.addWidget(self.pages, 1)
+        # The proposals table and the panel beside it are built on the next event-loop
+        # turns, one each: building the screen at once held the GUI thread for over
+        # 100 ms on first open (issue 12). Programs load in a worker meanwhile.
+        self.steps.add(self._build_table)
+        self.steps.add(self._build_review)
+
+    def _build_table(self) -> None:
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
@@ -211,7 +220,6 @@ class MatchingView(MatchingDecisions, View):
             self.table.setColumnWidth(column, width)
         head.setStretchLastSection(True)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
-        self.panel = ProposalPanel(self)
         left = QWidget()
         left_column = QVBoxLayout(left)
         left_column.setContentsMargins(0, 0, 0, 0)
@@ -225,13 +233,17 @@ class MatchingView(MatchingDecisions, View):
         search_row.addWidget(self.details_button)
         left_column.addLayout(search_row)
         left_column.addWidget(self.table, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(self.panel)
-        splitter.setChildrenCollapsible(False)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([680, 440])
+        self.review_page = QSplitter(Qt.Orientation.Horizontal)
+        self.review_page.addWidget(left)
+        self.pages.addWidget(self.review_page)
+
+    def _build_review(self) -> None:
+        self.panel = ProposalPanel(self)
+        self.review_page.addWidget(self.panel)
+        self.review_page.setChildrenCollapsible(False)
+        self.review_page.setStretchFactor(0, 3)
+        self.review_page.setStretchFactor(1, 2)
+        self.review_page.setSizes([680, 440])
         self.no_programs = EmptyState(
             "programs", "No programs yet", "Create a program and enrol people before matching."
         )
@@ -241,11 +253,8 @@ class MatchingView(MatchingDecisions, View):
             "Pick a strategy and click Run matching. You review every pair before anything "
             "becomes a mentorship.",
         )
-        self.pages = QStackedWidget()
-        for page in (splitter, self.no_programs, self.no_runs):
+        for page in (self.no_programs, self.no_runs):
             self.pages.addWidget(page)
-        self.review_page = splitter
-        layout.addWidget(self.pages, 1)
         self._update_buttons()
 
     # -- loading -----------------------------------------------------------------------
@@ -399,6 +408,7 @@ class MatchingView(MatchingDecisions, View):
 
     def set_details_shown(self, shown: bool) -> None:
         """Show or fold the proposal panel (the table then takes the whole width)."""
+        self.finish_building()
         self.panel.setVisible(shown)
         self.details_button.setText("Hide details" if shown else "Show details")
 
@@ -412,6 +422,7 @@ class MatchingView(MatchingDecisions, View):
 
     def set_search(self, text: str) -> None:
         """Show only the proposals whose names (or status) contain ``text``."""
+        self.finish_building()
         if self.search.text() != text:
             self.search.setText(text)  # calls back here through textChanged
             return
@@ -424,6 +435,7 @@ class MatchingView(MatchingDecisions, View):
 
     def select_proposal(self, proposal_id: int) -> bool:
         """Select a proposal by id, wherever search and sort put its row."""
+        self.finish_building()
         for row in range(self.proxy.rowCount()):
             index = self.proxy.index(row, 0)
             if index.data(Qt.ItemDataRole.UserRole) == proposal_id:
@@ -439,7 +451,8 @@ class MatchingView(MatchingDecisions, View):
         self.compare_button.setEnabled(has_program and not busy)
         self.audit_button.setEnabled(self.detail is not None)
         self.approve_button.setEnabled(bool(open_run and self.detail.proposals) and not busy)
-        self.panel.set_editable(bool(open_run) and not busy)
+        if hasattr(self, "panel"):  # built on a later turn (``_build_review``)
+            self.panel.set_editable(bool(open_run) and not busy)
 
     # -- actions -----------------------------------------------------------------------
     def open_audit(self) -> QWidget | None:

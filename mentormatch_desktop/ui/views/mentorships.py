@@ -122,6 +122,19 @@ class MentorshipsView(View):
         layout.addLayout(count_row)
 
         self.model = MentorshipsTableModel(self)
+        self.detail_button = header.add_action("Open…", "file")
+        self.detail_button.setToolTip("Open the mentorship's detail (double-click or Enter)")
+        self.detail_button.clicked.connect(self.open_detail)
+        self.pages = QStackedWidget()
+        layout.addWidget(self.pages, 1)
+        # The table (with its frozen column) and the empty states are built on the next
+        # event-loop turns, one each: the screen at once held the GUI thread for over
+        # 100 ms on first open (issue 12). The rows load in a worker meanwhile.
+        self.steps.add(self._build_table)
+        self.steps.add(self._build_empty_states)
+        self._update_buttons()
+
+    def _build_table(self) -> None:
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -157,10 +170,10 @@ class MentorshipsView(View):
             enter = QShortcut(QKeySequence(key), self.table)
             enter.setContext(Qt.ShortcutContext.WidgetShortcut)
             enter.activated.connect(self.open_detail)
-        self.detail_button = header.add_action("Open…", "file")
-        self.detail_button.setToolTip("Open the mentorship's detail (double-click or Enter)")
-        self.detail_button.clicked.connect(self.open_detail)
 
+        self.pages.addWidget(self.table)
+
+    def _build_empty_states(self) -> None:
         self.empty = EmptyState(
             "mentorships",
             "No mentorships yet",
@@ -170,11 +183,8 @@ class MentorshipsView(View):
             "search", "No mentorship matches these filters", "Try another status or program."
         )
         self.none_match.add_button(make_button("Show all", "filter", on_click=self.show_all))
-        self.pages = QStackedWidget()
-        for page in (self.table, self.empty, self.none_match):
-            self.pages.addWidget(page)
-        layout.addWidget(self.pages, 1)
-        self._update_buttons()
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(self.none_match)
 
     # -- loading -----------------------------------------------------------------------
     def reload(self) -> None:
@@ -228,6 +238,7 @@ class MentorshipsView(View):
         self.reload()
 
     def _apply_search(self) -> None:
+        self.finish_building()
         self.model.set_search(self.search.text())
         self._update_page()
 
@@ -274,6 +285,8 @@ class MentorshipsView(View):
 
     # -- actions -----------------------------------------------------------------------
     def selected(self) -> MentorshipRow | None:
+        if not hasattr(self, "table"):  # built on a later turn (``_build_table``)
+            return None
         rows = self.table.selectionModel().selectedRows()
         return self.model.row(rows[0].row()) if rows else None
 

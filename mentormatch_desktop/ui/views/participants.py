@@ -126,6 +126,22 @@ class ParticipantsView(View):
         layout.addLayout(status)
 
         self.model = ParticipantsTableModel(self)
+        self.loading = EmptyState("participants", "Loading participants…")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.loading)
+        layout.addWidget(self.pages, 1)
+        # The table (with its frozen name column) and the empty states are built on the
+        # next event-loop turns: this is the first screen, and building it all at once
+        # held the GUI thread for over 100 ms at start-up (issue 12). The data loads in a
+        # worker meanwhile and is shown once they exist (``View.run``).
+        self.steps.add(self._build_table)
+        self.steps.add(self._build_frozen_column)
+        self.steps.add(self._build_empty_states)
+
+        self._search_timer = QTimer(self, singleShot=True, interval=120)
+        self._search_timer.timeout.connect(self._apply_search)
+
+    def _build_table(self) -> None:
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSortingEnabled(True)
@@ -152,11 +168,15 @@ class ParticipantsView(View):
         self.table.setColumnHidden(MATCH_COLUMN, True)  # shown while searching
         self.table.setItemDelegate(ElidedToolTipDelegate(self.table))
         self.table.doubleClicked.connect(self._on_double_click)
+        self.pages.addWidget(self.table)
+
+    def _build_frozen_column(self) -> None:
         self.frozen = freeze_first_column(self.table)  # names stay when scrolling sideways
         self.columns = ColumnChooser(self.table, "participants/hidden_columns",
                                      hidden_by_default=HIDDEN_BY_DEFAULT,
                                      managed_elsewhere=(MATCH_COLUMN,))  # fmt: skip
 
+    def _build_empty_states(self) -> None:
         self.empty = EmptyState(
             "participants",
             "No participants yet",
@@ -175,15 +195,8 @@ class ParticipantsView(View):
         self.no_results.add_button(
             make_button("Clear filters", "filter", on_click=self.clear_filters)
         )
-        self.loading = EmptyState("participants", "Loading participants…")
-
-        self.pages = QStackedWidget()
-        for page in (self.loading, self.table, self.empty, self.no_results):
-            self.pages.addWidget(page)
-        layout.addWidget(self.pages, 1)
-
-        self._search_timer = QTimer(self, singleShot=True, interval=120)
-        self._search_timer.timeout.connect(self._apply_search)
+        self.pages.addWidget(self.empty)
+        self.pages.addWidget(self.no_results)
 
     def _combo(self, any_label: str) -> QComboBox:
         combo = QComboBox()
@@ -270,6 +283,7 @@ class ParticipantsView(View):
         self._search_timer.start()
 
     def _apply_search(self) -> None:
+        self.finish_building()
         self.state = replace(self.state, search=self.search.text())
         self.model.set_search(self.state.search)
         self.table.setColumnHidden(MATCH_COLUMN, not self.model.search_text)
@@ -282,6 +296,7 @@ class ParticipantsView(View):
         self._apply_search()
 
     def clear_filters(self) -> None:
+        self.finish_building()
         for combo in (self.program_combo, self.role_combo, self.department_combo, self.skill_combo):
             combo.blockSignals(True)
             combo.setCurrentIndex(0)
@@ -352,6 +367,7 @@ class ParticipantsView(View):
         """Fill the (empty) database with the demo organisation, in a worker."""
         from mentormatch_desktop.services.demo import ensure_demo_database
 
+        self.finish_building()
         self.demo_button.setEnabled(False)
         self.progress.start("Creating the demo organisation…")
         self._task = self.run(

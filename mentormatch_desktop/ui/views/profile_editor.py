@@ -3,6 +3,9 @@ enrolments and must-not-match list, validated with the same rules the service en
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +36,7 @@ from mentormatch_desktop.services.profiles import (
     SlotEntry,
 )
 from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.steps import StepQueue
 from mentormatch_desktop.ui.views import profile_rows as rows
 from mentormatch_desktop.ui.widgets import Banner, make_button, section_title, set_invalid
 from mentormatch_desktop.ui.workers import TaskError, run_in_background
@@ -79,9 +83,15 @@ class ProfileEditor(QDialog):
         layout.addWidget(self.banner)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._details_tab(), "Details")
-        self.tabs.addTab(self._skills_tab(), "Skills and goals")
-        self.tabs.addTab(self._availability_tab(), "Languages and availability")
-        self.tabs.addTab(self._programs_tab(), "Programs and constraints")
+        # The other tabs are built on the next event-loop turns, one each: the whole
+        # dialog at once held the GUI thread for over 100 ms (issue 12). The profile
+        # loads in a worker meanwhile and fills the form once every tab exists.
+        self.steps = StepQueue(self)
+        self.steps.add(lambda: self.tabs.addTab(self._skills_tab(), "Skills and goals"))
+        self.steps.add(
+            lambda: self.tabs.addTab(self._availability_tab(), "Languages and availability")
+        )
+        self.steps.add(lambda: self.tabs.addTab(self._programs_tab(), "Programs and constraints"))
         layout.addWidget(self.tabs, 1)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -322,7 +332,12 @@ class ProfileEditor(QDialog):
                 )
             return profile, lookups
 
-        run_in_background(load, on_success=self._fill, on_error=self._load_failed, owner=self)
+        run_in_background(
+            load,
+            on_success=lambda result: self.steps.after(lambda: self._fill(result)),
+            on_error=self._load_failed,
+            owner=self,
+        )
 
     def _load_failed(self, error: TaskError) -> None:
         self.banner.show_message(f"Could not load the profile: {error.message}", "error")
@@ -339,23 +354,34 @@ class ProfileEditor(QDialog):
         self.department.setCurrentText(p.department)
         self.time_zone.setCurrentText(p.time_zone)
         self.bio.setPlainText(p.bio)
-        for entry in p.skills:
-            self._add_skill(entry)
-        for goal in p.goals:
-            self._add_goal(goal)
-        for code, level in p.languages:
-            self._add_language(code, level)
-        for slot in p.availability:
-            self._add_slot(slot)
-        for enrolment in p.enrolments:
-            self._add_enrolment(enrolment)
-        for blocked in p.must_not_match:
-            self._add_blocked(blocked)
+        # One tab's rows per event-loop turn: every row is a few editors (a skill row
+        # holds a combo box of every known skill), and filling them all at once held the
+        # GUI thread for over 100 ms (issue 12). Save waits for the last one.
+        self.steps.add(lambda: self._fill_rows(p.skills, self._add_skill))
+        self.steps.add(lambda: self._fill_rows(p.goals, self._add_goal))
+        self.steps.add(lambda: self._fill_rows(p.languages, lambda lang: self._add_language(*lang)))
+        self.steps.add(lambda: self._fill_rows(p.availability, self._add_slot))
+        self.steps.add(lambda: self._fill_rows(p.enrolments, self._add_enrolment))
+        self.steps.add(lambda: self._fill_rows(p.must_not_match, self._add_blocked))
+        self.steps.add(self._filled)
+
+    def drawing(self) -> bool:
+        """True while tabs are still being built or filled (screenshots wait for it)."""
+        return self.steps.pending()
+
+    @staticmethod
+    def _fill_rows(items: Sequence[Any], add: Callable[[Any], object]) -> None:
+        for item in items:
+            add(item)
+
+    def _filled(self) -> None:
         self.save_button.setEnabled(True)
         self.loaded.emit()
 
     def collect(self) -> Profile:
         """The form as a :class:`Profile` (what would be saved)."""
+        if self.steps.pending():
+            self.steps.run_all()
         blocked = [
             BlockedPerson(
                 self.blocked.item(i).data(Qt.ItemDataRole.UserRole), self.blocked.item(i).text()

@@ -133,7 +133,31 @@ class ProgramsView(View):
         form_column = QVBoxLayout(body)
         form_column.setContentsMargins(0, 0, 8, 0)
         form_column.setSpacing(14)
+        # The form's three sections are built on the next event-loop turns, one per turn:
+        # the whole editor at once held the GUI thread for well over 100 ms when the
+        # screen was first opened (issue 12). The programs load in a worker meanwhile.
+        self.steps.add(lambda: self._build_details(form_column))
+        self.steps.add(lambda: self._build_matching(form_column))
+        self.steps.add(lambda: self._build_rules(form_column))
+        scroll.setWidget(body)
+        column.addWidget(scroll, 1)
 
+        buttons = QHBoxLayout()
+        self.saved_label = QLabel(objectName="muted")
+        buttons.addWidget(self.saved_label, 1)
+        self.learn_button = make_button(
+            "Learned weights…", "demo", on_click=self.open_weights_review
+        )
+        self.learn_button.setToolTip(LEARN_TIP)
+        buttons.addWidget(self.learn_button)
+        self.revert_button = make_button("Revert", on_click=self._revert)
+        self.save_button = make_button("Save program", "check", primary=True, on_click=self.save)
+        buttons.addWidget(self.revert_button)
+        buttons.addWidget(self.save_button)
+        column.addLayout(buttons)
+        return editor
+
+    def _build_details(self, form_column: QVBoxLayout) -> None:
         details = QGroupBox("Program")
         form = QFormLayout(details)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
@@ -178,6 +202,7 @@ class ProgramsView(View):
         form.addRow("Description", self.description)
         form_column.addWidget(details)
 
+    def _build_matching(self, form_column: QVBoxLayout) -> None:
         matching = QHBoxLayout()
         matching.setSpacing(14)
         weights_box = QGroupBox("Criteria weights")
@@ -193,29 +218,13 @@ class ProgramsView(View):
         matching.addWidget(self.preview, 1)
         form_column.addLayout(matching)
 
+    def _build_rules(self, form_column: QVBoxLayout) -> None:
         self.rules = rules = RulesBox()
         # the rule inputs, by name (tests and error marking use them)
         self.min_score_on, self.min_score = rules.min_score_on, rules.min_score
         self.cross_share_on, self.cross_share = rules.cross_share_on, rules.cross_share
         form_column.addWidget(rules)
         form_column.addStretch(1)
-        scroll.setWidget(body)
-        column.addWidget(scroll, 1)
-
-        buttons = QHBoxLayout()
-        self.saved_label = QLabel(objectName="muted")
-        buttons.addWidget(self.saved_label, 1)
-        self.learn_button = make_button(
-            "Learned weights…", "demo", on_click=self.open_weights_review
-        )
-        self.learn_button.setToolTip(LEARN_TIP)
-        buttons.addWidget(self.learn_button)
-        self.revert_button = make_button("Revert", on_click=self._revert)
-        self.save_button = make_button("Save program", "check", primary=True, on_click=self.save)
-        buttons.addWidget(self.revert_button)
-        buttons.addWidget(self.save_button)
-        column.addLayout(buttons)
-        return editor
 
     # -- loading -----------------------------------------------------------------------
     def reload(self) -> None:
@@ -283,6 +292,7 @@ class ProgramsView(View):
 
     def new_program(self) -> None:
         """An empty form with default weights; nothing is written until Save."""
+        self.finish_building()
         self.current_id = None
         # No card stays current: clicking the one that was selected must load it again
         # (it kept the row, so the click changed nothing and Save created a new program).
@@ -330,6 +340,7 @@ class ProgramsView(View):
 
     def form_input(self) -> ProgramInput:
         """The form as a :class:`ProgramInput` (the screen's state, independent of widgets)."""
+        self.finish_building()
         return ProgramInput(
             name=self.name.text(),
             kind=ProgramKind(self.kind.currentData()),
@@ -358,6 +369,7 @@ class ProgramsView(View):
 
     # -- saving ------------------------------------------------------------------------
     def save(self) -> None:
+        self.finish_building()
         data = self.form_input()
         errors = program_service.validate_program(data)
         if errors:
@@ -413,6 +425,7 @@ class ProgramsView(View):
         self.banner.show_message(f"<b>Please fix before saving:</b><br>{lines}", "error")
 
     def _revert(self) -> None:
+        self.finish_building()
         if self.current_id is None:
             self.new_program()
         else:
@@ -440,6 +453,7 @@ class ProgramsView(View):
         return dialog
 
     def select_program(self, program_id: int) -> None:
+        self.finish_building()
         ids = [p.id for p in self.programs]
         if program_id in ids:
             self.list.setCurrentRow(ids.index(program_id))

@@ -133,15 +133,21 @@ class ScheduleView(View):
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self._sessions_tab(), "Sessions")
-        self.tabs.addTab(self._availability_tab(), "Weekly availability")
-        self.tabs.addTab(self._time_off_tab(), "Time off")
         self.nudges: NudgesPanel | None = None
-        if not self.participant:  # coordinators: pairs that never met, and a nudge
-            self.nudges = NudgesPanel(self)
-            self.tabs.addTab(self.nudges, "Waiting for a first session")
-            self.tabs.currentChanged.connect(self._tab_changed)
         layout.addWidget(self.tabs, 1)
-        self._update_buttons()
+        # The tabs behind the first are built on the next event-loop turns, one each:
+        # building all four at once held the GUI thread for over 100 ms on first open
+        # (issue 12). What loads meanwhile is shown once they exist (``View.run``).
+        self.steps.add(lambda: self.tabs.addTab(self._availability_tab(), "Weekly availability"))
+        self.steps.add(lambda: self.tabs.addTab(self._time_off_tab(), "Time off"))
+        if not self.participant:  # coordinators: pairs that never met, and a nudge
+            self.steps.add(self._add_nudges_tab)
+        self.steps.add(self._update_buttons)
+
+    def _add_nudges_tab(self) -> None:
+        self.nudges = NudgesPanel(self)
+        self.tabs.addTab(self.nudges, "Waiting for a first session")
+        self.tabs.currentChanged.connect(self._tab_changed)
 
     # -- tabs ----------------------------------------------------------------------------
     def _sessions_tab(self) -> QWidget:
@@ -292,6 +298,7 @@ class ScheduleView(View):
         self.run(self._load, on_success=self.show_schedule, on_error=self._failed)
 
     def open_person(self) -> Task | None:
+        self.finish_building()
         email = self.email.text().strip()
         if not email:
             return None
@@ -438,8 +445,9 @@ class ScheduleView(View):
         p = self.selected_past()
         self.log_button.setEnabled(bool(p and self.schedule and p.can_log(self.schedule.now)))
         self._show_notes(p)
-        picked = self.exceptions.selectionModel().selectedRows()
-        self.remove_off_button.setEnabled(bool(picked))
+        if hasattr(self, "exceptions"):  # the time-off tab is built on a later turn
+            picked = self.exceptions.selectionModel().selectedRows()
+            self.remove_off_button.setEnabled(bool(picked))
 
     def _show_notes(self, p: SessionRow | None) -> None:
         """The selected past session's shared notes by the others: partner or attendees."""
@@ -590,6 +598,7 @@ class ScheduleView(View):
         self._grid_changed(dirty=False)
 
     def save_availability(self) -> Task:
+        self.finish_building()
         windows, who = self.grid.windows(), self._as()
         self.save_grid_button.setEnabled(False)
         return self._act(
