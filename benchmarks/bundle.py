@@ -34,16 +34,26 @@ def folder_mb(path: Path) -> float:
     return total / 1e6
 
 
-def largest(path: Path, count: int = 8) -> list[tuple[float, str]]:
-    """The biggest top-level items of ``_internal``: where the megabytes go."""
+def largest(path: Path, count: int = 25) -> list[tuple[float, str]]:
+    """The biggest parts of ``_internal``: where the megabytes go.
+
+    A package and the libraries auditwheel vendored for it (``numpy`` and ``numpy.libs``)
+    count as one part; loose shared libraries (Python's, the system's) are one line each.
+    """
     internal = path / "_internal"
-    sizes = []
+    sizes: dict[str, float] = {}
     for item in internal.iterdir():
         if item.is_symlink():  # PyInstaller links duplicates (libortools.so.9 -> ortools/.libs)
             continue
         mb = folder_mb(item) if item.is_dir() else item.stat().st_size / 1e6
-        sizes.append((mb, item.name))
-    return sorted(sizes, reverse=True)[:count]
+        owner = item.name.removesuffix(".libs")
+        key = owner if owner != item.name and (internal / owner).is_dir() else item.name
+        sizes[key] = sizes.get(key, 0.0) + mb
+    named = {
+        f"{key} (+ {key}.libs)" if (internal / f"{key}.libs").is_dir() else key: mb
+        for key, mb in sizes.items()
+    }
+    return sorted(((mb, name) for name, mb in named.items()), reverse=True)[:count]
 
 
 def env_for(home: Path) -> dict[str, str]:
@@ -83,6 +93,7 @@ def main() -> int:
     parser.add_argument("--bundle", type=Path, default=ROOT / "dist" / "mentormatch")
     parser.add_argument("--archive", type=Path, nargs="*", default=None)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--parts", type=int, default=25, help="largest parts to list")
     args = parser.parse_args()
     if not (args.bundle / "mentormatch-desktop").is_file():
         sys.exit(f"no bundle in {args.bundle}: run `make dist` first")
@@ -132,7 +143,7 @@ def main() -> int:
         )
     print(f"\n{os.cpu_count()} CPUs, load average {load:.1f} while measuring")
     print("largest parts of _internal:")
-    for mb, name in largest(args.bundle):
+    for mb, name in largest(args.bundle, args.parts):
         print(f"  {mb:7.1f} MB  {name}")
     return 0
 

@@ -18,11 +18,13 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import re
 import shutil
 import struct
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -132,6 +134,180 @@ def strip_shared_libraries(bundle: Path) -> tuple[int, int]:
     return saved, refused
 
 
+# ICU data items the app's Qt needs. QtCore calls ICU only for collation (``ucol_*``),
+# legacy text codecs (``ucnv_*``), time-zone display names (``ucal_*``) and case mapping;
+# it never uses ICU's break iterators, transliterators or number spell-out. The app is
+# English-only: other locales fall back to the root collation and English names.
+ICU_KEEP_LOCALES = ("root", "en")
+ICU_DROP_TREES = ("brkitr", "translit", "rbnf")
+ICU_MAX_CODEPAGE = 12 * 1024  # single-byte code pages are a few KB; CJK tables 100+ KB
+_ICU_LOCALE_ITEM = re.compile(r"^(?:[a-z]{2,3}(?:_[A-Za-z0-9]*)*|root)\.res$")
+
+
+def icu_item_wanted(name: str, size: int) -> bool:
+    """Whether the ICU data item ``name`` (e.g. ``coll/de.res``) stays in the bundle."""
+    tree, _, leaf = name.rpartition("/")
+    if leaf.endswith(".cnv"):
+        return size <= ICU_MAX_CODEPAGE
+    if tree in ICU_DROP_TREES:
+        return leaf == "res_index.res"
+    if _ICU_LOCALE_ITEM.match(leaf) and leaf != "pool.res":
+        base = leaf.removesuffix(".res")
+        return base == "root" or base.split("_")[0] in ICU_KEEP_LOCALES
+    return True  # normalisation, properties, aliases, time-zone rules, supplemental data
+
+
+def _elf_symbol_bytes(path: Path, symbol: str) -> bytes | None:
+    """The bytes of a data symbol in an ELF shared library (via binutils' readelf)."""
+    readelf = shutil.which("readelf")
+    if readelf is None:
+        return None
+    symbols = subprocess.run([readelf, "-Ws", str(path)], capture_output=True, text=True).stdout
+    sections = subprocess.run([readelf, "-SW", str(path)], capture_output=True, text=True).stdout
+    found = re.search(
+        rf"^\s*\d+:\s+([0-9a-f]+)\s+(\d+|0x[0-9a-f]+)\s+OBJECT\s.*\s{symbol}$", symbols, re.M
+    )
+    if not found:
+        return None
+    address, size = int(found.group(1), 16), int(found.group(2), 0)
+    for line in sections.splitlines():
+        fields = line.split("]", 1)[-1].split()
+        if len(fields) < 5 or not fields[0].startswith("."):
+            continue
+        start, offset, length = int(fields[2], 16), int(fields[3], 16), int(fields[4], 16)
+        if start <= address and address + size <= start + length and fields[1] == "PROGBITS":
+            with path.open("rb") as f:
+                f.seek(offset + address - start)
+                return f.read(size)
+    return None
+
+
+_ICU_CHECK = """
+import ctypes, sys
+uc = ctypes.CDLL(sys.argv[1] + "/libicuuc.so.{v}", mode=ctypes.RTLD_GLOBAL)
+i18n = ctypes.CDLL(sys.argv[1] + "/libicui18n.so.{v}", mode=ctypes.RTLD_GLOBAL)
+for f in (i18n.ucol_open_{v}, i18n.ucal_open_{v}, uc.ucnv_open_{v}):
+    f.restype = ctypes.c_void_p
+err = ctypes.c_int(0)
+assert i18n.ucol_open_{v}(b"en_US", ctypes.byref(err)) and err.value <= 0, ("collator", err.value)
+assert uc.ucnv_open_{v}(b"windows-1252", ctypes.byref(err)) and err.value <= 0, ("codec", err.value)
+zone = "Europe/Berlin"
+utf16 = (ctypes.c_uint16 * len(zone))(*map(ord, zone))
+cal = i18n.ucal_open_{v}(utf16, len(zone), b"en_US", 0, ctypes.byref(err))
+assert cal and err.value <= 0, ("calendar", err.value)
+buf = (ctypes.c_uint16 * 64)()
+i18n.ucal_getTimeZoneDisplayName_{v}.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p,
+                                                 ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]
+n = i18n.ucal_getTimeZoneDisplayName_{v}(cal, 0, b"en_US", buf, 64, ctypes.byref(err))
+name = "".join(map(chr, buf[:n]))
+assert err.value <= 0 and name == "Central European Standard Time", ("zone name", name)
+"""
+
+
+def shrink_icu_data(bundle: Path) -> int:
+    """Replace Qt's ICU data library (32 MB) by one with only the items the app uses.
+
+    Returns the bytes saved (0 if skipped). ICU links its data as one read-only symbol,
+    ``icudt<version>_dat``, holding a package of items (locales, collation, code pages …).
+    This unpacks that package, drops what :func:`icu_item_wanted` rejects with ICU's
+    ``icupkg`` (Debian/Ubuntu: icu-devtools), assembles the rest into a library of the same
+    name and symbol, and keeps it only if ICU, loaded from the bundle, still opens a
+    collator, a code page and a time zone's English name with it.
+    """
+    # PyInstaller also links each library into _internal/: the real file is the other one
+    found = (bundle / "_internal").rglob("libicudata.so.*")
+    libraries = sorted(p for p in found if p.is_file() and not p.is_symlink())
+    icupkg, cc = shutil.which("icupkg"), shutil.which("cc") or shutil.which("gcc")
+    if len(libraries) != 1:
+        print(f"icu:     skipped ({len(libraries)} ICU data libraries in the bundle, not one)")
+        return 0
+    if icupkg is None or cc is None:
+        print("icu:     skipped (needs `icupkg`, from icu-devtools, and a C compiler `cc`)")
+        return 0
+    library = libraries[0]
+    found = re.search(r"\.so\.(\d+)", library.name)
+    version = found.group(1) if found else ""
+    package = f"icudt{version}l"
+    data = _elf_symbol_bytes(library, f"icudt{version}_dat")
+    if not version or data is None:
+        print(f"icu:     skipped (no icudt{version}_dat symbol in {library.name})")
+        return 0
+    with tempfile.TemporaryDirectory() as scratch:
+        work = Path(scratch)
+        (work / "in").mkdir()
+        (work / "out").mkdir()
+        (work / "in" / f"{package}.dat").write_bytes(data)
+        source = work / "in" / f"{package}.dat"
+        items = subprocess.run(
+            [icupkg, "-l", str(source)], capture_output=True, text=True, check=True
+        ).stdout.split()
+        (work / "items").mkdir()
+        (work / "all.txt").write_text("\n".join(items) + "\n")
+        subprocess.run(
+            [icupkg, "-x", str(work / "all.txt"), "-d", str(work / "items"), str(source)],
+            check=True,
+            capture_output=True,
+        )
+        drop = [i for i in items if not icu_item_wanted(i, (work / "items" / i).stat().st_size)]
+        target = work / "out" / f"{package}.dat"
+        for _ in range(5):
+            # an item that refers to a dropped one (a code page's extension of a CJK
+            # table) goes too; icupkg names each and writes nothing until none is left
+            (work / "drop.txt").write_text("\n".join(drop) + "\n")
+            result = subprocess.run(
+                [icupkg, "-r", str(work / "drop.txt"), str(source), str(target)],
+                capture_output=True,
+                text=True,
+            )
+            dependants = re.findall(r"Item (\S+) depends on missing item", result.stderr)
+            if result.returncode == 0 or not dependants:
+                break
+            drop += dependants
+        if result.returncode != 0:
+            print(f"icu:     kept the full data: icupkg failed ({result.stderr.strip()[:300]})")
+            return 0
+        assembly = work / "icudata.S"
+        assembly.write_text(
+            "    .section .rodata\n"
+            f"    .globl icudt{version}_dat\n"
+            f"    .type icudt{version}_dat, @object\n"
+            "    .balign 16\n"
+            f"icudt{version}_dat:\n"
+            f'    .incbin "{target}"\n'
+            f"    .size icudt{version}_dat, . - icudt{version}_dat\n"
+            '    .section .note.GNU-stack,"",@progbits\n'
+        )
+        trial = work / "lib"
+        trial.mkdir()
+        for sibling in library.parent.glob(f"libicu*.so.{version}"):
+            shutil.copy2(sibling, trial / sibling.name)
+        subprocess.run(
+            [
+                cc,
+                "-shared",
+                "-nostdlib",
+                f"-Wl,-soname,{library.name}",
+                "-o",
+                str(trial / library.name),
+                str(assembly),
+            ],
+            check=True,
+        )
+        check = subprocess.run(
+            [sys.executable, "-c", _ICU_CHECK.replace("{v}", version), str(trial)],
+            capture_output=True,
+            text=True,
+        )
+        if check.returncode != 0:
+            print(f"icu:     kept the full data: the filtered one failed ({check.stderr.strip()})")
+            return 0
+        before = library.stat().st_size
+        shutil.copymode(library, trial / library.name)
+        os.replace(trial / library.name, library)
+        print(f"icu:     {len(drop)} of {len(items)} data items dropped")
+        return before - library.stat().st_size
+
+
 def add_linux_desktop_files(bundle: Path) -> None:
     """The freedesktop entry, its icon, and a script that registers both."""
     apps = bundle / "share" / "applications"
@@ -164,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-strip", action="store_true", help="keep the libraries' symbol tables (Linux)"
     )
+    parser.add_argument(
+        "--no-icu-filter", action="store_true", help="keep Qt's full ICU data (Linux)"
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -178,6 +357,10 @@ def main(argv: list[str] | None = None) -> int:
                 f" ({refused} libraries left unstripped: stripping would break them);"
                 f" bundle now {folder_size(bundle) / 1e6:.0f} MB"
             )
+        if not args.no_icu_filter:
+            saved = shrink_icu_data(bundle)
+            size = folder_size(bundle) / 1e6
+            print(f"icu:     {saved / 1e6:.0f} MB saved; bundle now {size:.0f} MB")
         add_linux_desktop_files(bundle)
         if not args.no_archive:
             archive = make_tarball(bundle, args.dist)

@@ -7,7 +7,7 @@ Criterion values live in [0, 1] and a match score is ``Σ weight × value``, so 
 coefficient is directly a weight in the score's own units: the suggested weights are the
 coefficients clipped at zero and rescaled to the current weights' total.
 
-Everything here is pure (numpy / scikit-learn, no database): the service in
+Everything here is pure (NumPy / SciPy, :mod:`.logistic`; no database): the service in
 ``services/learning.py`` builds the :class:`OutcomeTable` and stores the result.
 
 What counts as a good outcome is documented in ``docs/ai-matching.md`` and implemented in
@@ -199,8 +199,7 @@ def fit_weights(
     seed: int = 0,
 ) -> LearnedWeights:
     """Fit and cross-validate the outcome model; raise if the data is too thin."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
+    from mentormatch_desktop.matching.logistic import fit_logistic, stratified_folds
 
     n_good = int(table.good.sum())
     n_poor = table.n - n_good
@@ -211,16 +210,15 @@ def fit_weights(
     uniform = np.ones(len(table.criteria))
 
     aucs, auc_cur, auc_uni = [], [], []
-    splitter = StratifiedKFold(n_splits=min(folds, n_good, n_poor), shuffle=True, random_state=seed)
-    for train, test in splitter.split(x, y):
-        model = LogisticRegression(C=_C, max_iter=1000).fit(x[train], y[train])
+    for train, test in stratified_folds(y, min(folds, n_good, n_poor), seed=seed):
+        model = fit_logistic(x[train], y[train], c=_C)
         aucs.append(_auc(y[test], model.decision_function(x[test])))
         auc_cur.append(_auc(y[test], x[test] @ cur))
         auc_uni.append(_auc(y[test], x[test] @ uniform))
 
-    model = LogisticRegression(C=_C, max_iter=1000).fit(x, y)
-    coef = model.coef_[0]
-    half = 1.645 * _standard_errors(x, model.predict_proba(x)[:, 1])
+    model = fit_logistic(x, y, c=_C)
+    coef = model.coef
+    half = 1.645 * _standard_errors(x, model.predict_proba(x))
     lo, hi = coef - half, coef + half
 
     positive = np.clip(coef, 0.0, None)
@@ -250,15 +248,15 @@ def fit_weights(
         auc_uniform=float(np.mean(auc_uni)),
         confidence=_confidence(table.n, cv_auc, float(np.std(aucs))),
         dropped=dict(table.dropped),
-        intercept=float(model.intercept_[0]),
+        intercept=model.intercept,
     )
 
 
 def _standard_errors(x: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Coefficient standard errors from the penalised Hessian (Wald), intercept included.
 
-    scikit-learn minimises ½‖w‖² + C·Σ log-loss, so the Hessian is I/C + XᵀWX with the
-    intercept unpenalised; its inverse is the usual large-sample covariance.
+    :func:`.logistic.fit_logistic` minimises ½‖w‖² + C·Σ log-loss, so the Hessian is
+    I/C + XᵀWX with the intercept unpenalised; its inverse is the usual large-sample covariance.
     """
     design = np.hstack([x, np.ones((x.shape[0], 1))])
     w = p * (1.0 - p)
@@ -270,11 +268,11 @@ def _standard_errors(x: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def _auc(y: np.ndarray, score: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
+    from mentormatch_desktop.matching.logistic import roc_auc
 
     if y.min() == y.max():
         return math.nan
-    return float(roc_auc_score(y, score))
+    return roc_auc(y, score)
 
 
 def _confidence(n: int, auc: float, auc_std: float) -> str:

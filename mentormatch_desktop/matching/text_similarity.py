@@ -2,7 +2,7 @@
 
 Exact cosine of TF-IDF vectors when it is cheap (small cohorts or a small vocabulary);
 for large cohorts the vectors are first projected on their leading latent components
-(LSA, scikit-learn's ``TruncatedSVD``) so the similarity of 10,000 × 2,000 texts is one
+(LSA: a randomised truncated SVD, :mod:`.tfidf`) so the similarity of 10,000 × 2,000 texts is one
 float32 matrix product of width :data:`MAX_DIMS` instead of a sparse product over the whole
 vocabulary. Shared terms (for explanations) always come from the exact TF-IDF vectors.
 """
@@ -36,17 +36,9 @@ class TfidfSimilarity:
     @classmethod
     def fit(cls, queries: Sequence[str], documents: Sequence[str]) -> TfidfSimilarity:
         """Fit the vocabulary and IDF on both sets together, so a word rare in both counts."""
-        # scikit-learn takes a second to import: only pay for it when texts are compared
-        import scipy.sparse as sp
-        from sklearn.feature_extraction.text import TfidfVectorizer
+        from mentormatch_desktop.matching.tfidf import tfidf_matrix
 
-        vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True, dtype=np.float32)
-        try:
-            both = vectorizer.fit_transform([*queries, *documents]).tocsr()
-            terms = vectorizer.get_feature_names_out()
-        except ValueError:  # no words at all (every text empty or stop words only)
-            both = sp.csr_matrix((len(queries) + len(documents), 0), dtype=np.float32)
-            terms = np.array([], dtype=object)
+        both, terms = tfidf_matrix([*queries, *documents])
         n = len(queries)
         return cls(both[:n], both[n:], terms)
 
@@ -60,12 +52,10 @@ class TfidfSimilarity:
             return F.Factors(self.queries.toarray(), self.documents.toarray())
         if n_q * n_d <= EXACT_PAIRS:
             return F.Dense((self.queries @ self.documents.T).toarray().astype(np.float32))
-        import scipy.sparse as sp
-        from sklearn.decomposition import TruncatedSVD
+        from mentormatch_desktop.matching.tfidf import truncated_svd
 
-        svd = TruncatedSVD(n_components=MAX_DIMS, n_iter=4, random_state=0)
-        svd.fit(sp.vstack([self.queries, self.documents]))
-        return F.cosine_factors(svd.transform(self.queries), svd.transform(self.documents))
+        basis = truncated_svd([self.queries, self.documents], MAX_DIMS).T
+        return F.cosine_factors(self.queries @ basis, self.documents @ basis)
 
     def shared_terms(self, query: int, document: int, top: int = 3) -> list[str]:
         """The words contributing most to the pair's similarity, strongest first."""

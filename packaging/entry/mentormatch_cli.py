@@ -6,5 +6,5 @@ import sys
 from mentormatch_desktop.cli import main
 
 if __name__ == "__main__":
-    multiprocessing.freeze_support()  # joblib/sklearn may spawn workers from the bundle
+    multiprocessing.freeze_support()  # a multiprocessing child of the bundle must not rerun the app
     sys.exit(main())

@@ -6,10 +6,10 @@ import re
 
 import numpy as np
 import pytest
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from mentormatch_desktop.matching.cohort import Cohort, PersonRecord
 from mentormatch_desktop.matching.phrases import best_phrase_pair, display_phrase, split_phrases
+from mentormatch_desktop.matching.tfidf import STOP_WORDS
 from mentormatch_plugins.matching.criteria import GoalFit
 from mentormatch_plugins.matching.semantic import SemanticFit
 
@@ -37,7 +37,7 @@ PAIRS = [
 
 
 def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in ENGLISH_STOP_WORDS}
+    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP_WORDS}
 
 
 def _cohort() -> tuple[Cohort, list[int]]:
