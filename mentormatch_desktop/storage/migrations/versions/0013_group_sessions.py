@@ -23,7 +23,7 @@ import mentormatch_desktop.storage.types
 from mentormatch_desktop.storage.security import apply_security
 
 revision: str = '0013'
-down_revision: str | None = '0010'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
