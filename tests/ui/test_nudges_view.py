@@ -87,7 +87,9 @@ def test_nudges_tab_follows_each_programs_policy(qtbot, demo_window) -> None:
     demo_window.set_ready()
     demo_window.resize(1280, 800)
     view = demo_window.navigate("schedule")
+    qtbot.waitUntil(lambda: not view.drawing(), timeout=10_000)  # the tab is built a turn later
     panel = view.nudges
+    assert isinstance(panel, NudgesPanel)
     assert panel.after_days.value() == PROGRAM_SETTING
     assert panel.after_days.text() == "program's setting"
     view.tabs.setCurrentWidget(panel)
