@@ -160,18 +160,10 @@ def group_event(ctx: ServiceContext, meeting: Meeting) -> SessionEvent:
     others = [a for a in rows if a.person_id != meeting.organiser_id and a.person_id in people]
     names = ", ".join(people[a.person_id].full_name for a in rows if a.person_id in people)
     title = f"Group session {meeting.group_key}" if meeting.group_key else "Group session"
-    description = meeting.agenda
-    if meeting.video_link:
-        description = f"{description}\n\nJoin: {meeting.video_link}".strip()
-    return SessionEvent(
-        uid=meeting.series_uid or f"meeting-{meeting.id}@{sessions.UID_DOMAIN}",
-        sequence=meeting.sequence,
-        start=meeting.starts_at,
-        end=meeting.ends_at,
-        time_zone=meeting.time_zone,
+    return sessions.meeting_event(
+        ctx,
+        meeting,
         summary=f"{title}: {names}",
-        description=description,
-        location=meeting.video_link,
         organizer=Attendee(organiser.full_name, organiser.email),
         attendees=tuple(
             Attendee(
@@ -181,9 +173,7 @@ def group_event(ctx: ServiceContext, meeting: Meeting) -> SessionEvent:
             )
             for a in others
         ),
-        rrule=meeting.rrule,
         cancelled=MeetingStatus(meeting.status) == MeetingStatus.CANCELLED,
-        stamp=ctx.now(),
     )
 
 

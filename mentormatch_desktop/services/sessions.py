@@ -374,6 +374,28 @@ def session_event(ctx: ServiceContext, meeting: Meeting) -> SessionEvent:
     people = _mentorship_people(ctx, ms)
     organiser = people[meeting.proposed_by_id or meeting.organiser_id]
     others = [people[i] for i in (ms.mentor_id, ms.mentee_id) if i != organiser.id]
+    return meeting_event(
+        ctx,
+        meeting,
+        summary=f"Mentoring: {people[ms.mentor_id].full_name} & {people[ms.mentee_id].full_name}",
+        organizer=Attendee(organiser.full_name, organiser.email),
+        attendees=tuple(Attendee(p.full_name, p.email) for p in others),
+        cancelled=MeetingStatus(meeting.status)
+        in (MeetingStatus.CANCELLED, MeetingStatus.DECLINED),
+    )
+
+
+def meeting_event(
+    ctx: ServiceContext,
+    meeting: Meeting,
+    *,
+    summary: str,
+    organizer: Attendee,
+    attendees: tuple[Attendee, ...],
+    cancelled: bool,
+) -> SessionEvent:
+    """The fields every session's calendar event shares (pair or group): UID, SEQUENCE,
+    times, agenda with the video link, recurrence; the caller says who and whether it is off."""
     description = meeting.agenda
     if meeting.video_link:
         description = f"{description}\n\nJoin: {meeting.video_link}".strip()
@@ -383,14 +405,13 @@ def session_event(ctx: ServiceContext, meeting: Meeting) -> SessionEvent:
         start=meeting.starts_at,
         end=meeting.ends_at,
         time_zone=meeting.time_zone,
-        summary=f"Mentoring: {people[ms.mentor_id].full_name} & {people[ms.mentee_id].full_name}",
+        summary=summary,
         description=description,
         location=meeting.video_link,
-        organizer=Attendee(organiser.full_name, organiser.email),
-        attendees=tuple(Attendee(p.full_name, p.email) for p in others),
+        organizer=organizer,
+        attendees=attendees,
         rrule=meeting.rrule,
-        cancelled=MeetingStatus(meeting.status)
-        in (MeetingStatus.CANCELLED, MeetingStatus.DECLINED),
+        cancelled=cancelled,
         stamp=ctx.now(),
     )
 
