@@ -3,6 +3,7 @@
 import gc
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -28,3 +29,29 @@ def _collect_garbage_in_the_gui_thread(request: pytest.FixtureRequest) -> Iterat
         wait_idle(30)
         gc.collect()
         gc.enable()
+
+
+# -- calendar fixtures shared by tests/calendar and the UI tests of calendars ------------
+@pytest.fixture
+def memory_keyring() -> Iterator[Any]:
+    """An in-memory OS keyring for the test, the previous one restored afterwards."""
+    import keyring
+
+    from mentormatch_plugins.calendar.testserver import MemoryKeyring
+
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    try:
+        yield ring
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def cloud() -> Iterator[Any]:
+    """The local server speaking Google Calendar's and Microsoft Graph's REST subset."""
+    from mentormatch_plugins.calendar.testserver import start_cloud
+
+    with start_cloud() as c:
+        yield c

@@ -4,33 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import keyring
 import pytest
 
 from mentormatch_plugins.calendar.testserver import (
-    Cloud,
-    MemoryKeyring,
     Radicale,
-    start_cloud,
     start_radicale,
 )
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    try:
-        yield ring
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def cloud() -> Iterator[Cloud]:
-    with start_cloud() as c:
-        yield c
 
 
 @pytest.fixture(scope="session")

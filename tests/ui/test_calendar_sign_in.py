@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import keyring
 import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
@@ -31,7 +30,7 @@ from mentormatch_desktop.services.identity import Identity
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.screenshots import wait_idle
 from mentormatch_desktop.ui.views.calendar_settings import WAITING, CalendarSettingsDialog
-from mentormatch_plugins.calendar.testserver import Cloud, MemoryKeyring, start_cloud
+from mentormatch_plugins.calendar.testserver import Cloud
 
 
 class FakeBrowser(QObject):
@@ -62,23 +61,6 @@ class FakeBrowser(QObject):
         self.release.set()
         for t in self.threads:
             t.join(10)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    try:
-        yield ring
-    finally:
-        keyring.set_keyring(previous)
-
-
-@pytest.fixture
-def cloud() -> Iterator[Cloud]:
-    with start_cloud() as c:
-        yield c
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import keyring
 import pytest
 import sqlalchemy as sa
 from PySide6.QtCore import QPoint, QSettings, Qt
@@ -28,18 +27,6 @@ from mentormatch_desktop.ui.views.availability_grid import grid_to_windows, wind
 from mentormatch_desktop.ui.views.calendar_settings import CalendarSettingsDialog
 from mentormatch_desktop.ui.views.find_time import FindTimeDialog
 from mentormatch_desktop.ui.views.schedule import ScheduleView
-from mentormatch_plugins.calendar.testserver import MemoryKeyring
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    ring = MemoryKeyring()
-    keyring.set_keyring(ring)
-    try:
-        yield ring
-    finally:
-        keyring.set_keyring(previous)
 
 
 def _pair(engine: sa.Engine) -> tuple[int, int, int, str, str]:
