@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ ENGINE_ENV = "MENTORMATCH_CONTAINER_ENGINE"
 BASE_IMAGE_ENV = "MENTORMATCH_CONTAINER_BASE_IMAGE"
 REQUIRE_ENV = "MENTORMATCH_REQUIRE_CONTAINER"
 TAG = "mentormatch-worker:test"
+CLI = [sys.executable, "-m", "mentormatch_desktop.cli"]
 
 
 def _find_engine() -> tuple[str | None, str]:
@@ -153,4 +155,90 @@ def test_worker_container_turns_healthy_and_stops_cleanly_on_sigterm(
     events = [json.loads(line) for line in logs if line.startswith("{")]
     assert events[0]["event"] == "started"
     assert any(e["message"].startswith("received SIGTERM") for e in events)
+    assert events[-1]["event"] == "stopped"
+
+
+# The systemd unit under real systemd: this machine's PID 1 is not systemd, but a container
+# can run it as its PID 1. The layer adds systemd to the worker image, puts the unit where an
+# administrator does (unchanged; /opt/mentormatch/mentormatch links to the virtualenv's
+# script, the bundle's path), and the test mounts /etc/mentormatch/worker.env.
+SYSTEMD_LAYER = """\
+FROM {image}
+USER root
+RUN apt-get update \\
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends systemd \\
+ && rm -rf /var/lib/apt/lists/*
+RUN ln -s /opt/mentormatch/bin/mentormatch /opt/mentormatch/mentormatch \\
+ && install -d /etc/mentormatch
+COPY mentormatch-worker.service /etc/systemd/system/
+RUN systemctl enable mentormatch-worker
+HEALTHCHECK NONE
+STOPSIGNAL SIGRTMIN+3
+CMD ["/lib/systemd/systemd"]
+"""
+UNIT = ROOT / "packaging" / "systemd" / "mentormatch-worker.service"
+
+
+def _unit_state(engine: str, name: str, booting: bool = False) -> dict[str, str]:
+    """The unit's state as systemd reports it; empty while systemd is still ``booting``."""
+    keys = "ActiveState,SubState,MainPID,Result,ExecMainStatus,NRestarts"
+    done = _run(engine, "exec", name, "systemctl", "show", "-p", keys, "mentormatch-worker")
+    if booting and done.returncode != 0:
+        return {}
+    assert done.returncode == 0, done.stderr
+    return dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+
+
+@pytest.mark.parametrize("database_factory", ["postgresql"], indirect=True)
+def test_systemd_unit_runs_the_worker_under_systemd_and_stops_it_cleanly(
+    engine: str, image: str, db_url: str, container_name: str, tmp_path: Path
+) -> None:
+    context = tmp_path / "systemd-layer"
+    context.mkdir()
+    (context / "Containerfile").write_text(SYSTEMD_LAYER.format(image=image))
+    shutil.copy(UNIT, context / UNIT.name)
+    built = _run(engine, "build", "--network", "host", "-t", "mentormatch-worker-systemd:test",
+                 "-f", str(context / "Containerfile"), str(context), timeout=900)  # fmt: skip
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    env_file = tmp_path / "worker.env"
+    env_file.write_text(f"MENTORMATCH_DATABASE_URL={db_url}\nPGSSLMODE=disable\n")
+    # systemd as PID 1 needs to mount (SYS_ADMIN) and to manage its cgroups.
+    started = _run(engine, "run", "--detach", "--name", container_name, "--network", "host",
+                   "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
+                   "--cgroupns", "host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+                   "--tmpfs", "/run", "--tmpfs", "/run/lock",
+                   "-v", f"{env_file}:/etc/mentormatch/worker.env:ro",
+                   "mentormatch-worker-systemd:test")  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    deadline = time.monotonic() + 180
+    status_cmd = [*CLI, "worker", "--status"]
+    status_env = {**os.environ, "MENTORMATCH_DATABASE_URL": db_url}
+    while True:
+        assert _state(engine, container_name)["Running"], _run(engine, "logs", container_name)
+        state = _unit_state(engine, container_name, booting=True)
+        status = subprocess.run(status_cmd, env=status_env, capture_output=True, text=True,
+                                timeout=120)  # fmt: skip
+        if state.get("SubState") == "running" and status.returncode == 0:
+            break
+        assert state.get("ActiveState") != "failed", state
+        assert time.monotonic() < deadline, (state, _run(engine, "logs", container_name).stdout)
+        time.sleep(1)
+    assert "running" in status.stdout
+    proc = _run(engine, "exec", container_name, "cat", f"/proc/{state['MainPID']}/status")
+    fields = dict(line.split(":", 1) for line in proc.stdout.splitlines())
+    assert fields["Uid"].split()[0] != "0" and fields["NoNewPrivs"].strip() == "1"
+
+    stopped = _run(engine, "exec", container_name, "systemctl", "stop", "mentormatch-worker",
+                   timeout=120)  # fmt: skip
+    assert stopped.returncode == 0, stopped.stderr
+    state = _unit_state(engine, container_name)
+    assert (state["ActiveState"], state["Result"], state["ExecMainStatus"]) == (
+        "inactive",
+        "success",
+        "0",
+    ), state
+    assert state["NRestarts"] == "0"
+    journal = _run(engine, "exec", container_name, "journalctl", "-u", "mentormatch-worker",
+                   "-o", "cat", "--no-pager")  # fmt: skip
+    events = [json.loads(line) for line in journal.stdout.splitlines() if line.startswith("{")]
     assert events[-1]["event"] == "stopped"
