@@ -16,8 +16,6 @@ registration; ``base_url``/``authorize_url``/``token_url`` for tests. Token in t
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,13 +25,12 @@ from dateutil.rrule import rrulestr
 from mentormatch_desktop.plugin.api import (
     BusyPeriod,
     CalendarAccount,
-    CalendarCredentials,
     CalendarEvent,
     SyncResult,
     hookimpl,
 )
-from mentormatch_plugins.calendar import oauth
 from mentormatch_plugins.calendar.oauth import OAuthConfig
+from mentormatch_plugins.calendar.oauth_calendar import OAuthCalendar
 from mentormatch_plugins.calendar.rest import ApiError, RestSession
 
 BASE_URL = "https://graph.microsoft.com/v1.0"
@@ -134,36 +131,11 @@ def _body(event: CalendarEvent) -> dict[str, Any]:
     return body
 
 
-class MicrosoftCalendar:
+class MicrosoftCalendar(OAuthCalendar):
     name = "microsoft"
     label = "Microsoft 365 / Outlook"
-
-    def __init__(
-        self, configured: Callable[[], dict[str, Any]] | None = None, **session_options: Any
-    ) -> None:
-        # ``configured`` gives the deployment's defaults (``[plugins.calendar-microsoft]``
-        # in the config file: an organisation's client_id, or a gateway's endpoints); a
-        # connection's own settings win. Read on each use: an edited file needs no restart.
-        self.configured = configured
-        self.session_options = session_options
-
-    def authorise(
-        self,
-        settings: dict[str, Any],
-        open_url: Callable[[str], object],
-        cancel: threading.Event,
-    ) -> CalendarCredentials:
-        """Sign in through the browser (authorization code + PKCE, loopback redirect)."""
-        return oauth.sign_in(oauth_config(self._settings(settings)), open_url, cancel)
-
-    def _settings(self, settings: dict[str, Any]) -> dict[str, Any]:
-        return {**(self.configured() if self.configured else {}), **settings}
-
-    def _session(self, account: CalendarAccount) -> RestSession:
-        s = self._settings(account.settings)
-        return RestSession(
-            oauth_config(s), account.secret_ref, s.get("base_url", BASE_URL), **self.session_options
-        )
+    base_url = BASE_URL
+    oauth_config = staticmethod(oauth_config)
 
     def busy_periods(
         self, account: CalendarAccount, start: datetime, end: datetime
