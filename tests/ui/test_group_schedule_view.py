@@ -93,25 +93,26 @@ def test_group_find_a_time_invite_and_an_attendee_answers(
             item = dialog.people.item(i)
             if item.data(Qt.ItemDataRole.UserRole) not in wanted:
                 item.setCheckState(Qt.CheckState.Unchecked)
-        dialog.weeks.setValue(4)
+        dialog.picker.weeks.setValue(4)
         dialog.load()
         qtbot.waitUntil(
-            lambda: dialog.choice is not None and not dialog.progress.isVisible(), timeout=30_000
+            lambda: dialog.choice is not None and not dialog.picker.progress.isVisible(),
+            timeout=30_000,
         )
         choice = dialog.choice
         assert choice.people[0][0] == mentor
         assert {p for p, _, _ in choice.people[1:]} == wanted
         assert choice.slots, "the demo mentor and two mentees share some time in 4 weeks"
         # One column per person (own zone), then how well it fits.
-        assert dialog.slots.columnCount() == 4
+        assert dialog.picker.slots.columnCount() == 4
         slot = choice.slots[0]
         views = {v.person_id: v for v in slot.people}
         for column, (pid, _, _) in enumerate(choice.people):
             v = views[pid]
-            assert f"{v.start:%H:%M}–{v.end:%H:%M}" in dialog.slots.item(0, column).text()
-        dialog.slots.selectRow(0)
-        dialog.agenda.setText("Group kick-off")
-        assert dialog.propose.isEnabled()
+            assert f"{v.start:%H:%M}–{v.end:%H:%M}" in dialog.picker.slots.item(0, column).text()
+        dialog.picker.slots.selectRow(0)
+        dialog.picker.agenda.setText("Group kick-off")
+        assert dialog.picker.propose.isEnabled()
         _shot(dialog, tmp_path, "group_find_time.png")
         dialog.propose_selected()
         qtbot.waitUntil(lambda: "Invited 2 people" in dialog.banner.message.text(), timeout=30_000)

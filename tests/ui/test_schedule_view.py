@@ -180,12 +180,12 @@ def test_find_a_time_shows_both_local_times_and_proposes(qtbot, participant) -> 
     slot = choice.slots[0]
     views = {v.person_id: v for v in slot.people}
     mine, theirs = views[choice.viewer_id], views[choice.partner_id]
-    assert dialog.slots.item(0, 0).text().startswith(f"{mine.start:%a} {mine.start.day}")
-    assert f"{mine.start:%H:%M}–{mine.end:%H:%M}" in dialog.slots.item(0, 0).text()
-    assert f"{theirs.start:%H:%M}–{theirs.end:%H:%M}" in dialog.slots.item(0, 1).text()
+    assert dialog.picker.slots.item(0, 0).text().startswith(f"{mine.start:%a} {mine.start.day}")
+    assert f"{mine.start:%H:%M}–{mine.end:%H:%M}" in dialog.picker.slots.item(0, 0).text()
+    assert f"{theirs.start:%H:%M}–{theirs.end:%H:%M}" in dialog.picker.slots.item(0, 1).text()
     assert mine.start == theirs.start  # one instant, two wall clocks
-    dialog.slots.selectRow(0)
-    dialog.agenda.setText("First goals")
+    dialog.picker.slots.selectRow(0)
+    dialog.picker.agenda.setText("First goals")
     dialog.propose_selected()
     qtbot.waitUntil(lambda: "Proposed" in dialog.banner.message.text(), timeout=30_000)
     with context.engine.connect() as conn:
@@ -197,7 +197,7 @@ def test_find_a_time_shows_both_local_times_and_proposes(qtbot, participant) -> 
             {"m": participant["ms"]},
         ).one()
     assert (row.status, row.proposed_by_id) == ("proposed", participant["mentee"])
-    qtbot.waitUntil(lambda: dialog.choice is not None and not dialog.progress.isVisible())
+    qtbot.waitUntil(lambda: dialog.choice is not None and not dialog.picker.progress.isVisible())
     # the slot just proposed is held: it is not offered again
     assert slot.start not in [s.start for s in dialog.choice.slots]
     dialog.close()
@@ -378,7 +378,7 @@ def test_coordinator_opens_a_schedule_and_proposes_for_a_pair(qtbot, demo_window
     dialog = view.find_time(ms)
     qtbot.waitUntil(lambda: dialog.choice is not None, timeout=30_000)
     assert dialog.choice.viewer_id == mentee
-    dialog.slots.selectRow(0)
+    dialog.picker.slots.selectRow(0)
     dialog.propose_selected()
     qtbot.waitUntil(lambda: "Proposed" in dialog.banner.message.text(), timeout=30_000)
     by = _scalar(

@@ -9,9 +9,7 @@ worker; every step is a service in a unit of work of its own.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -19,8 +17,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QSpinBox,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -38,44 +34,11 @@ from mentormatch_desktop.services.my_schedule import (
     my_schedule,
 )
 from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.widgets import (
-    Banner,
-    ProgressPanel,
-    make_button,
-    read_only_table,
-    section_title,
-)
+from mentormatch_desktop.ui.views.slot_picker import SlotPicker, ZoneColumn, when, when_range
+from mentormatch_desktop.ui.widgets import Banner, make_button, read_only_table, section_title
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
 
-LENGTHS = (30, 45, 60, 90)
-
-
-def when(value: datetime, tz_label: bool = True) -> str:
-    """``Tue 3 Mar 14:30`` (and the zone abbreviation) in the time the value carries."""
-    text = f"{value:%a} {value.day} {value:%b %H:%M}"
-    return f"{text} {value:%Z}" if tz_label else text
-
-
-def when_range(start: datetime, end: datetime) -> str:
-    """``Tue 3 Mar 14:30–15:15 CET``."""
-    return f"{when(start, False)}–{end:%H:%M} {start:%Z}"
-
-
-def fits(slot: Slot, names: dict[int, str] | None = None) -> str:
-    """How well a slot suits both: inside working hours, or how far outside for whom."""
-    if slot.all_preferred:
-        return "Inside both working hours"
-    worst = max(slot.people, key=lambda v: v.inconvenience_minutes)
-    who = (names or {}).get(worst.person_id, worst.label or "someone")
-    return f"{duration(worst.inconvenience_minutes)} outside {who} working hours"
-
-
-def duration(minutes: int) -> str:
-    """``45 min``, ``2 h``, ``1 h 15 min``."""
-    h, m = divmod(int(minutes), 60)
-    if not h:
-        return f"{m} min"
-    return f"{h} h {m} min" if m else f"{h} h"
+__all__ = ["FindTimeDialog", "LogSessionDialog", "when"]
 
 
 class FindTimeDialog(QDialog):
@@ -99,7 +62,6 @@ class FindTimeDialog(QDialog):
         self.reschedule = reschedule
         self.choice: TimeChoice | None = None
         self.received: list[SessionRow] = []
-        self.task: Task | None = None
         self.setWindowTitle("Reschedule the session" if reschedule else "Find a time")
         self.resize(820, 680)
         layout = QVBoxLayout(self)
@@ -111,45 +73,18 @@ class FindTimeDialog(QDialog):
         layout.addWidget(self.zones)
         self.banner = Banner()
         layout.addWidget(self.banner)
-
-        controls = QHBoxLayout()
-        self.length = QComboBox()
-        for minutes in LENGTHS:
-            self.length.addItem(f"{minutes} minutes", minutes)
-        start_len = reschedule.minutes if reschedule else 45
-        self.length.setCurrentIndex(
-            LENGTHS.index(start_len) if start_len in LENGTHS else LENGTHS.index(45)
+        self.picker = SlotPicker(
+            self.banner,
+            default_minutes=45,
+            current_minutes=reschedule.minutes if reschedule else None,
+            search_label="Search again",
+            propose_label="Move to this time" if reschedule else "Propose this time",
+            agenda_hint="What you would like to talk about",
+            on_search=self.load,
+            on_propose=self.propose_selected,
         )
-        self.weeks = QSpinBox(minimum=1, maximum=8, value=2, suffix=" weeks")
-        self.search = make_button("Search again", "search", on_click=self.load)
-        controls.addWidget(QLabel("Length"))
-        controls.addWidget(self.length)
-        controls.addWidget(QLabel("Look ahead"))
-        controls.addWidget(self.weeks)
-        controls.addStretch(1)
-        controls.addWidget(self.search)
-        layout.addLayout(controls)
-        self.progress = ProgressPanel()
-        self.progress.cancel_requested.connect(self._cancel)
-        layout.addWidget(self.progress)
-
-        self.slots = read_only_table(["Your time", "Partner's time", "Fits"])
-        self.slots.itemSelectionChanged.connect(self._selection_changed)
-        layout.addWidget(self.slots, 3)
-
-        form = QFormLayout()
-        self.agenda = QLineEdit(placeholderText="What you would like to talk about")
-        self.video = QLineEdit(placeholderText="https://meet.example.org/…")
-        form.addRow("Agenda", self.agenda)
-        form.addRow("Video link", self.video)
-        layout.addLayout(form)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        label = "Move to this time" if reschedule else "Propose this time"
-        self.propose = make_button(label, "calendar", primary=True, on_click=self.propose_selected)
-        self.propose.setEnabled(False)
-        row.addWidget(self.propose)
-        layout.addLayout(row)
+        self.picker.slots.itemSelectionChanged.connect(self._selection_changed)
+        layout.addWidget(self.picker, 3)
 
         self.received_title = section_title("Proposals waiting for your answer")
         layout.addWidget(self.received_title)
@@ -171,8 +106,8 @@ class FindTimeDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.length.currentIndexChanged.connect(lambda _=0: self.load())
-        self.weeks.valueChanged.connect(lambda _=0: self.load())
+        self.picker.length.currentIndexChanged.connect(lambda _=0: self.load())
+        self.picker.weeks.valueChanged.connect(lambda _=0: self.load())
         self.load()
 
     # -- loading -------------------------------------------------------------------------
@@ -196,32 +131,15 @@ class FindTimeDialog(QDialog):
         ]
         return choice, received
 
-    def load(self) -> Task | None:
-        if self.task is not None and not self.task.done:
-            self.task.cancel()
-        self.progress.start("Looking for times that suit you both…")
-        self.search.setEnabled(False)
-        self.task = run_in_background(
+    def load(self) -> Task:
+        return self.picker.search(
             self._fetch,
-            int(self.length.currentData()),
-            self.weeks.value(),
-            cancel=True,
+            self.picker.minutes(),
+            self.picker.weeks.value(),
+            message="Looking for times that suit you both…",
             on_success=self.show_choice,
             on_error=self._failed,
-            on_cancelled=lambda: self.banner.show_message("Search cancelled.", "info"),
-            on_finished=self._finished,
-            owner=self,
         )
-        return self.task
-
-    def _cancel(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-        self.progress.cancel.setEnabled(False)
-
-    def _finished(self) -> None:
-        self.progress.stop()
-        self.search.setEnabled(True)
 
     def show_choice(self, result: tuple[TimeChoice, list[SessionRow]]) -> None:
         choice, received = result
@@ -236,24 +154,23 @@ class FindTimeDialog(QDialog):
             f"{choice.partner}'s ({choice.partner_zone}). Best first: inside both people's "
             "working hours, then the least inconvenient for whoever is worse off."
         )
-        self.slots.setHorizontalHeaderLabels(
-            [f"Your time ({choice.viewer_zone})", f"{choice.partner}'s time", "Fits"]
+        self.picker.show_slots(
+            choice.slots,
+            [
+                ZoneColumn(
+                    choice.viewer_id,
+                    f"Your time ({choice.viewer_zone})",
+                    f"You: {choice.viewer_zone}",
+                ),
+                ZoneColumn(
+                    choice.partner_id,
+                    f"{choice.partner}'s time",
+                    f"{choice.partner}: {choice.partner_zone}",
+                ),
+            ],
+            {choice.viewer_id: "your", choice.partner_id: f"{choice.partner}'s"},
+            everyone="both",
         )
-        self.slots.setRowCount(len(choice.slots))
-        for row, slot in enumerate(choice.slots):
-            views = {v.person_id: v for v in slot.people}
-            mine, theirs = views[choice.viewer_id], views[choice.partner_id]
-            notes = "; ".join(slot.notes)
-            names = {choice.viewer_id: "your", choice.partner_id: f"{choice.partner}'s"}
-            cells = [
-                when_range(mine.start, mine.end),
-                when_range(theirs.start, theirs.end),
-                fits(slot, names) + (f" · {notes}" if notes else ""),
-            ]
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, row)
-                self.slots.setItem(row, column, item)
         if not choice.slots:
             self.banner.show_message(
                 "No common free time in this period. Look further ahead, pick a shorter "
@@ -281,8 +198,7 @@ class FindTimeDialog(QDialog):
 
     # -- selection and actions ------------------------------------------------------------
     def selected_slot(self) -> Slot | None:
-        rows = self.slots.selectionModel().selectedRows() if self.choice else []
-        return self.choice.slots[rows[0].row()] if rows and self.choice else None
+        return self.picker.selected_slot() if self.choice else None
 
     def selected_received(self) -> SessionRow | None:
         rows = self.received_table.selectionModel().selectedRows()
@@ -290,7 +206,7 @@ class FindTimeDialog(QDialog):
 
     def _selection_changed(self) -> None:
         slot, proposal = self.selected_slot(), self.selected_received()
-        self.propose.setEnabled(slot is not None)
+        self.picker.propose.setEnabled(slot is not None)
         self.accept_button.setEnabled(proposal is not None)
         self.decline_button.setEnabled(proposal is not None)
         self.counter_button.setEnabled(proposal is not None and slot is not None)
@@ -306,7 +222,12 @@ class FindTimeDialog(QDialog):
             self.changed.emit()
             self.load()
 
-        for b in (self.propose, self.accept_button, self.decline_button, self.counter_button):
+        for b in (
+            self.picker.propose,
+            self.accept_button,
+            self.decline_button,
+            self.counter_button,
+        ):
             b.setEnabled(False)
         return run_in_background(work, on_success=ok, on_error=self._failed, owner=self)
 
@@ -316,7 +237,7 @@ class FindTimeDialog(QDialog):
             return None
         minutes = self.choice.minutes
         as_person = self.as_person
-        agenda, video = self.agenda.text(), self.video.text()
+        agenda, video = self.picker.proposal_text()
         if self.reschedule is not None:
             meeting = self.reschedule.id
             return self._step(

@@ -14,14 +14,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QSpinBox,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -37,14 +33,8 @@ from mentormatch_desktop.services.my_schedule import (
     group_choices,
 )
 from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.views.find_time import LENGTHS, fits, when, when_range
-from mentormatch_desktop.ui.widgets import (
-    Banner,
-    ProgressPanel,
-    make_button,
-    read_only_table,
-    section_title,
-)
+from mentormatch_desktop.ui.views.slot_picker import SlotPicker, ZoneColumn, when
+from mentormatch_desktop.ui.widgets import Banner, section_title
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
 
 
@@ -69,10 +59,8 @@ class GroupTimeDialog(QDialog):
         self.preset = set(attendee_ids)
         self.choices: GroupChoices | None = None
         self.choice: GroupTimeChoice | None = None
-        self.task: Task | None = None
         self.setWindowTitle("Move the group session" if reschedule else "Find a time for a group")
         self.resize(1100, 700)
-        self._user_cancelled = False
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
         self.title = QLabel(
@@ -104,42 +92,18 @@ class GroupTimeDialog(QDialog):
         side.addWidget(self.picked_label)
         body.addLayout(side, 0)  # as wide as the group names need
 
-        main = QVBoxLayout()
-        controls = QHBoxLayout()
-        self.length = QComboBox()
-        for minutes in LENGTHS:
-            self.length.addItem(f"{minutes} minutes", minutes)
-        start_len = reschedule.minutes if reschedule else 60
-        self.length.setCurrentIndex(LENGTHS.index(start_len) if start_len in LENGTHS else 2)
-        self.weeks = QSpinBox(minimum=1, maximum=8, value=2, suffix=" weeks")
-        self.search = make_button("Find times", "search", primary=False, on_click=self.load)
-        controls.addWidget(QLabel("Length"))
-        controls.addWidget(self.length)
-        controls.addWidget(QLabel("Look ahead"))
-        controls.addWidget(self.weeks)
-        controls.addStretch(1)
-        controls.addWidget(self.search)
-        main.addLayout(controls)
-        self.progress = ProgressPanel()
-        self.progress.cancel_requested.connect(self._cancel)
-        main.addWidget(self.progress)
-        self.slots = read_only_table(["Your time", "Fits"])
-        self.slots.itemSelectionChanged.connect(self._selection_changed)
-        main.addWidget(self.slots, 1)
-        form = QFormLayout()
-        self.agenda = QLineEdit(placeholderText="What the group will talk about")
-        self.video = QLineEdit(placeholderText="https://meet.example.org/…")
-        form.addRow("Agenda", self.agenda)
-        form.addRow("Video link", self.video)
-        main.addLayout(form)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        label = "Move to this time" if reschedule else "Invite the group to this time"
-        self.propose = make_button(label, "calendar", primary=True, on_click=self.propose_selected)
-        self.propose.setEnabled(False)
-        row.addWidget(self.propose)
-        main.addLayout(row)
-        body.addLayout(main, 1)
+        self.picker = SlotPicker(
+            self.banner,
+            default_minutes=60,
+            current_minutes=reschedule.minutes if reschedule else None,
+            search_label="Find times",
+            propose_label="Move to this time" if reschedule else "Invite the group to this time",
+            agenda_hint="What the group will talk about",
+            on_search=self.load,
+            on_propose=self.propose_selected,
+        )
+        self.picker.slots.itemSelectionChanged.connect(self._selection_changed)
+        body.addWidget(self.picker, 1)
         layout.addLayout(body, 1)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -229,63 +193,27 @@ class GroupTimeDialog(QDialog):
         if not 2 <= len(people) <= 7:
             self.banner.show_message("Tick 2 to 7 people (3–8 with you).", "info")
             return None
-        if self.task is not None and not self.task.done:
-            self.task.cancel()  # superseded by this search: no "cancelled" message
-        self._user_cancelled = False
         self.banner.hide()
-        self.progress.start(f"Looking for times that suit all {len(people) + 1} of you…")
-        self.search.setEnabled(False)
-        self.task = run_in_background(
+        return self.picker.search(
             self._fetch,
             people,
-            int(self.length.currentData()),
-            self.weeks.value(),
-            cancel=True,
+            self.picker.minutes(),
+            self.picker.weeks.value(),
+            message=f"Looking for times that suit all {len(people) + 1} of you…",
             on_success=self.show_slots,
             on_error=self._failed,
-            on_cancelled=self._cancelled,
-            on_finished=self._finished,
-            owner=self,
         )
-        return self.task
-
-    def _cancel(self) -> None:
-        self._user_cancelled = True
-        if self.task is not None:
-            self.task.cancel()
-        self.progress.cancel.setEnabled(False)
-
-    def _cancelled(self) -> None:
-        if self._user_cancelled:
-            self.banner.show_message("Search cancelled.", "info")
-
-    def _finished(self) -> None:
-        self.progress.stop()
-        self.search.setEnabled(True)
 
     def show_slots(self, choice: GroupTimeChoice) -> None:
         self.choice = choice
-        viewer = choice.people[0]
-        others = choice.people[1:]
-        headers = ["You"] + [n for _, n, _ in others] + ["Fits"]
-        self.slots.setColumnCount(len(headers))
-        self.slots.setHorizontalHeaderLabels(headers)
-        for column, (_, n, z) in enumerate(choice.people):
-            self.slots.horizontalHeaderItem(column).setToolTip(f"{n}: {z}")
-        self.slots.setRowCount(len(choice.slots))
-        names = {viewer[0]: "your"} | {p: f"{n}'s" for p, n, _ in others}
-        for row, slot in enumerate(choice.slots):
-            views = {v.person_id: v for v in slot.people}
-            notes = "; ".join(slot.notes)
-            cells = [when_range(views[p].start, views[p].end) for p, _, _ in choice.people]
-            fit = fits(slot, names).replace("Inside both working hours", "Inside all working hours")
-            cells.append(fit + (f" · {notes}" if notes else ""))
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                item.setToolTip(text)
-                item.setData(Qt.ItemDataRole.UserRole, row)
-                self.slots.setItem(row, column, item)
-        self.slots.resizeColumnsToContents()
+        viewer, others = choice.people[0], choice.people[1:]
+        self.picker.show_slots(
+            choice.slots,
+            [ZoneColumn(viewer[0], "You", f"{viewer[1]}: {viewer[2]}")]
+            + [ZoneColumn(p, n, f"{n}: {z}") for p, n, z in others],
+            {viewer[0]: "your"} | {p: f"{n}'s" for p, n, _ in others},
+            everyone="all",
+        )
         self.subtitle.setText(
             f"{len(choice.people)} people: times in each person's own zone. Best first: inside "
             "everyone's working hours, then the least inconvenient for whoever is worse off."
@@ -303,22 +231,20 @@ class GroupTimeDialog(QDialog):
 
     # -- actions -------------------------------------------------------------------------
     def selected_slot(self) -> Slot | None:
-        rows = self.slots.selectionModel().selectedRows() if self.choice else []
-        return self.choice.slots[rows[0].row()] if rows and self.choice else None
+        return self.picker.selected_slot() if self.choice else None
 
     def _selection_changed(self) -> None:
         n = len(self.chosen())
         self.picked_label.setText(f"{n} chosen · {n + 1} with you" if n else "Nobody chosen yet")
-        self.propose.setEnabled(self.selected_slot() is not None and 2 <= n <= 7)
+        self.picker.propose.setEnabled(self.selected_slot() is not None and 2 <= n <= 7)
 
     def propose_selected(self) -> Task | None:
         slot = self.selected_slot()
         if slot is None or self.choice is None:
             return None
         minutes, as_person = self.choice.minutes, self.as_person
-        agenda, video, people, group = (
-            self.agenda.text(),
-            self.video.text(),
+        (agenda, video), people, group = (
+            self.picker.proposal_text(),
             [p for p, _, _ in self.choice.people[1:]],
             self.group(),
         )
@@ -352,5 +278,5 @@ class GroupTimeDialog(QDialog):
             self.changed.emit()
             self.load()
 
-        self.propose.setEnabled(False)
+        self.picker.propose.setEnabled(False)
         return run_in_background(work, on_success=ok, on_error=self._failed, owner=self)

@@ -1,0 +1,280 @@
+"""The slot picker both "Find a time" dialogs (a pair's and a group's) are built around: how
+long and how far ahead to look, the search on a worker, the ranked slots with one column per
+person in their own zone and how well each slot fits, then the agenda, video link and the
+button that proposes the chosen slot.
+
+One widget so the two dialogs cannot drift apart in what a search does: a newer search
+replaces a running one silently, only the user's Cancel says "Search cancelled.", and the
+search button is back once the worker is done. What is searched for, and what proposing
+does, stay with each dialog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from mentormatch_desktop.scheduling import Slot
+from mentormatch_desktop.ui.widgets import Banner, ProgressPanel, make_button, read_only_table
+from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
+
+LENGTHS = (30, 45, 60, 90)
+#: The "Fits" column never gets narrower than this; its text wraps onto a second line
+#: rather than being cut, and the table scrolls sideways only when the people's time
+#: columns alone leave less room than this.
+FITS_MIN_WIDTH = 220
+
+
+def when(value: datetime, tz_label: bool = True) -> str:
+    """``Tue 3 Mar 14:30`` (and the zone abbreviation) in the time the value carries."""
+    text = f"{value:%a} {value.day} {value:%b %H:%M}"
+    return f"{text} {value:%Z}" if tz_label else text
+
+
+def when_range(start: datetime, end: datetime) -> str:
+    """``Tue 3 Mar 14:30–15:15 CET``."""
+    return f"{when(start, False)}–{end:%H:%M} {start:%Z}"
+
+
+def day_and_time(start: datetime, end: datetime) -> str:
+    """``Tue 3 Mar`` over ``14:30–15:15 CET``: a slot table cell. Two short lines keep a
+    column per person narrow enough that eight people and "Fits" share a dialog."""
+    return f"{start:%a} {start.day} {start:%b}\n{start:%H:%M}–{end:%H:%M} {start:%Z}"
+
+
+def fits(slot: Slot, names: dict[int, str] | None = None, everyone: str = "both") -> str:
+    """How well a slot suits everyone (``everyone``: "both" for a pair, "all" for a group):
+    inside their working hours, or how far outside for whoever is worst off."""
+    if slot.all_preferred:
+        return f"Inside {everyone} working hours"
+    worst = max(slot.people, key=lambda v: v.inconvenience_minutes)
+    who = (names or {}).get(worst.person_id, worst.label or "someone")
+    return f"{duration(worst.inconvenience_minutes)} outside {who} working hours"
+
+
+def duration(minutes: int) -> str:
+    """``45 min``, ``2 h``, ``1 h 15 min``."""
+    h, m = divmod(int(minutes), 60)
+    if not h:
+        return f"{m} min"
+    return f"{h} h {m} min" if m else f"{h} h"
+
+
+@dataclass(frozen=True)
+class ZoneColumn:
+    """One person's column: their slot times in their own zone."""
+
+    person_id: int
+    header: str
+    tooltip: str = ""
+
+
+class SlotPicker(QWidget):
+    """Length and look-ahead, the search worker, the slot table, agenda, video, propose.
+
+    The dialog says what a search fetches (:meth:`search`) and what proposing does
+    (``on_propose``); it reports failures and cancellations in its own ``banner``.
+    """
+
+    def __init__(
+        self,
+        banner: Banner,
+        *,
+        default_minutes: int,
+        current_minutes: int | None = None,
+        search_label: str,
+        propose_label: str,
+        agenda_hint: str,
+        on_search: Callable[[], object],
+        on_propose: Callable[[], object],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.banner = banner
+        self.task: Task | None = None
+        self.shown: list[Slot] = []
+        self._user_cancelled = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(10)
+
+        controls = QHBoxLayout()
+        self.length = QComboBox()
+        for minutes in LENGTHS:
+            self.length.addItem(f"{minutes} minutes", minutes)
+        # A session being moved keeps its length when it is one of ours; otherwise the
+        # dialog's usual length is offered.
+        start = current_minutes if current_minutes in LENGTHS else default_minutes
+        self.length.setCurrentIndex(LENGTHS.index(start))
+        self.weeks = QSpinBox(minimum=1, maximum=8, value=2, suffix=" weeks")
+        self.search_button = make_button(search_label, "search", on_click=on_search)
+        controls.addWidget(QLabel("Length"))
+        controls.addWidget(self.length)
+        controls.addWidget(QLabel("Look ahead"))
+        controls.addWidget(self.weeks)
+        controls.addStretch(1)
+        controls.addWidget(self.search_button)
+        layout.addLayout(controls)
+        self.progress = ProgressPanel()
+        self.progress.cancel_requested.connect(self._cancel)
+        layout.addWidget(self.progress)
+
+        self.slots = read_only_table(["Your time", "Fits"])
+        self.slots.setWordWrap(True)
+        self.slots.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.slots.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        layout.addWidget(self.slots, 1)
+
+        form = QFormLayout()
+        self.agenda = QLineEdit(placeholderText=agenda_hint)
+        self.video = QLineEdit(placeholderText="https://meet.example.org/…")
+        form.addRow("Agenda", self.agenda)
+        form.addRow("Video link", self.video)
+        layout.addLayout(form)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        self.propose = make_button(propose_label, "calendar", primary=True, on_click=on_propose)
+        self.propose.setEnabled(False)
+        row.addWidget(self.propose)
+        layout.addLayout(row)
+
+    # -- searching -------------------------------------------------------------------------
+    def minutes(self) -> int:
+        return int(self.length.currentData())
+
+    def search(
+        self,
+        fetch: Callable[..., Any],
+        *args: Any,
+        message: str,
+        on_success: Callable[[Any], object],
+        on_error: Callable[[TaskError], object],
+    ) -> Task:
+        """Run ``fetch(*args, cancel=token)`` on a worker with the progress panel showing.
+
+        A search still running is cancelled without a word: the new one replaces it.
+        """
+        if self.task is not None and not self.task.done:
+            self.task.cancel()  # superseded by this search: no "cancelled" message
+        self._user_cancelled = False
+        self.progress.start(message)
+        self.search_button.setEnabled(False)
+        self.task = run_in_background(
+            fetch,
+            *args,
+            cancel=True,
+            on_success=on_success,
+            on_error=on_error,
+            on_cancelled=self._cancelled,
+            on_finished=self._finished,
+            owner=self,
+        )
+        return self.task
+
+    def _cancel(self) -> None:
+        self._user_cancelled = True
+        if self.task is not None:
+            self.task.cancel()
+        self.progress.cancel.setEnabled(False)
+
+    def _cancelled(self) -> None:
+        if self._user_cancelled:
+            self.banner.show_message("Search cancelled.", "info")
+
+    def _finished(self) -> None:
+        self.progress.stop()
+        self.search_button.setEnabled(True)
+
+    # -- the slots -------------------------------------------------------------------------
+    def show_slots(
+        self,
+        slots: Sequence[Slot],
+        columns: Sequence[ZoneColumn],
+        names: dict[int, str],
+        *,
+        everyone: str,
+    ) -> None:
+        """One row a slot: each person's local time, then how well it fits everyone.
+
+        The time columns are as wide as their text; "Fits" takes the rest of the width
+        (at least :data:`FITS_MIN_WIDTH`) and wraps, so it is read in full in the table.
+        """
+        self.shown = list(slots)
+        headers = [c.header for c in columns] + ["Fits"]
+        self.slots.clearContents()
+        self.slots.setColumnCount(len(headers))
+        self.slots.setHorizontalHeaderLabels(headers)
+        for column, c in enumerate(columns):
+            self.slots.horizontalHeaderItem(column).setToolTip(c.tooltip)
+        self.slots.setRowCount(len(slots))
+        for row, slot in enumerate(slots):
+            views = {v.person_id: v for v in slot.people}
+            notes = "; ".join(slot.notes)
+            cells = [
+                day_and_time(views[c.person_id].start, views[c.person_id].end) for c in columns
+            ]
+            cells.append(fits(slot, names, everyone) + (f" · {notes}" if notes else ""))
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                item.setData(Qt.ItemDataRole.UserRole, row)
+                self.slots.setItem(row, column, item)
+        self._size_columns()
+
+    def _size_columns(self) -> None:
+        head = self.slots.horizontalHeader()
+        last = self.slots.columnCount() - 1
+        for column in range(last):
+            head.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        head.setStretchLastSection(False)
+        self._fits_width()
+
+    def _fits_width(self) -> None:
+        """Stretch "Fits" over the room left, but never under :data:`FITS_MIN_WIDTH`: with
+        many people the table then scrolls sideways instead of squeezing it to nothing."""
+        head = self.slots.horizontalHeader()
+        last = self.slots.columnCount() - 1
+        if last < 0:
+            return
+        # What the time columns will take once laid out (their sizes are updated lazily).
+        taken = sum(
+            max(self.slots.sizeHintForColumn(c), head.sectionSizeHint(c)) for c in range(last)
+        )
+        room = self.slots.viewport().width() - taken
+        mode = (
+            QHeaderView.ResizeMode.Stretch
+            if room >= FITS_MIN_WIDTH or not self.shown
+            else QHeaderView.ResizeMode.Interactive
+        )
+        head.setSectionResizeMode(last, mode)
+        if mode is QHeaderView.ResizeMode.Interactive:
+            head.resizeSection(last, FITS_MIN_WIDTH)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if self.shown:
+            self._fits_width()
+
+    def selected_slot(self) -> Slot | None:
+        rows = self.slots.selectionModel().selectedRows()
+        return self.shown[rows[0].row()] if rows and rows[0].row() < len(self.shown) else None
+
+    def proposal_text(self) -> tuple[str, str]:
+        """The agenda and video link as typed."""
+        return self.agenda.text(), self.video.text()
