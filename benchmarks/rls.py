@@ -30,10 +30,10 @@ from sqlalchemy.engine import Engine, make_url
 from mentormatch_desktop.analytics import Filters, compute_dashboard
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services.context import unit_of_work
-from mentormatch_desktop.services.demo import fill_demo
 from mentormatch_desktop.services.org import grant_login
 from mentormatch_desktop.storage.db import create_engine, normalise_url
 from mentormatch_desktop.storage.migrations import upgrade
+from mentormatch_desktop.testing import fill_demo_database
 
 TARGET = 1.5
 
@@ -91,7 +91,7 @@ def _login_url(url: str, name: str, password: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--participants", type=int, default=20_000)
     parser.add_argument("--url", help="an existing demo database (else a throwaway one)")
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -119,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
         if created_db:
             started = time.perf_counter()
             upgrade(url, engine=owner)
-            fill_demo(owner, participants=args.participants)
+            # fill_demo takes a ServiceContext: one unit of work as the local coordinator.
+            fill_demo_database(owner, participants=args.participants)
             print(
                 f"demo with {args.participants} participants: "
                 f"{time.perf_counter() - started:.1f} s",
