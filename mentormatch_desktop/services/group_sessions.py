@@ -20,7 +20,6 @@ session's own conversation; reminders are per attendee (:mod:`.session_notices`)
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,7 +29,6 @@ from sqlalchemy import select
 
 from mentormatch_desktop.domain.enums import EngagementKind, MeetingStatus, MentorshipStatus
 from mentormatch_desktop.scheduling.ics import Attendee, SessionEvent
-from mentormatch_desktop.scheduling.zones import UnknownTimeZone, zone
 from mentormatch_desktop.services import sessions
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.identity import sees_only_some_people
@@ -335,32 +333,22 @@ def propose_group_session(
             f"not {len(invitees) + 1}"
         )
     anchor = _eligible(ctx, organiser, invitees, group)
-    end = sessions._check_time(ctx, start, minutes)
     me = ctx.session.get(Person, organiser)
     assert me is not None
     tz = time_zone or me.time_zone or "UTC"
-    try:
-        zone(tz)
-    except UnknownTimeZone as exc:
-        raise SessionError(str(exc)) from exc
-    rule = sessions._rrule_ok(rrule, start, tz)
     everyone = [organiser, *invitees]
-    sessions.check_people_free(ctx, everyone, start, end, None, rule=rule, time_zone=tz)
+    end, rule = sessions.check_new_time(ctx, everyone, start, minutes, time_zone=tz, rrule=rrule)
     now = ctx.now()
-    meeting = Meeting(
-        mentorship_id=anchor.id,
-        organiser_id=organiser,
-        proposed_by_id=organiser,
-        starts_at=start,
-        ends_at=end,
+    meeting = sessions.new_meeting(
+        organiser=organiser,
+        start=start,
+        end=end,
         time_zone=tz,
+        rule=rule,
         status=MeetingStatus.SCHEDULED,
-        agenda=agenda.strip(),
-        video_link=video_link.strip(),
-        location=video_link.strip(),
-        rrule=rule,
-        series_uid=f"{uuid.uuid4()}@{sessions.UID_DOMAIN}",
-        sequence=0,
+        agenda=agenda,
+        video_link=video_link,
+        mentorship_id=anchor.id,
         is_group=True,
         group_key=group[1] if group else None,
         responded_at=now,  # booked now: reminders due before this moment are skipped
@@ -411,9 +399,7 @@ def respond_group_session(
     person = attending_person(ctx, meeting, as_person)
     if person == meeting.organiser_id:
         raise SessionError("the organiser answers nobody: move or cancel the session instead")
-    status = MeetingStatus(meeting.status)
-    if status not in (MeetingStatus.SCHEDULED, MeetingStatus.PROPOSED):
-        raise SessionError(f"session {meeting.id} is {status.value}; there is nothing to answer")
+    sessions.require_open(meeting, "there is nothing to answer")
     if meeting.ends_at < ctx.now() and not meeting.rrule:
         raise SessionError(f"session {meeting.id} is over")
     row = ctx.session.get(MeetingAttendee, (meeting.id, person))
@@ -442,21 +428,10 @@ def reschedule_group_session(
     """The organiser moves the session: a new SEQUENCE, and everyone answers again."""
     meeting = sessions._meeting(ctx, meeting_id)
     person = _organiser_of(ctx, meeting, as_person)
-    status = MeetingStatus(meeting.status)
-    if status not in (MeetingStatus.SCHEDULED, MeetingStatus.PROPOSED):
-        raise SessionError(f"session {meeting.id} is {status.value}; it cannot be moved")
-    length = minutes or int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
-    end = sessions._check_time(ctx, start, length)
+    sessions.require_open(meeting, "it cannot be moved")
+    length = sessions.minutes_of(meeting, minutes)
     rows = _rows(ctx, meeting.id)
-    sessions.check_people_free(
-        ctx,
-        [a.person_id for a in rows],
-        start,
-        end,
-        meeting.id,
-        rule=meeting.rrule,
-        time_zone=meeting.time_zone,
-    )
+    end = sessions.check_moved_time(ctx, meeting, [a.person_id for a in rows], start, length)
     old = meeting.starts_at
     meeting.starts_at, meeting.ends_at = start, end
     meeting.sequence += 1
@@ -483,11 +458,7 @@ def cancel_group_session(
     """The organiser cancels: every calendar gets a CANCEL with the same UID."""
     meeting = sessions._meeting(ctx, meeting_id)
     person = _organiser_of(ctx, meeting, as_person)
-    status = MeetingStatus(meeting.status)
-    if status not in (MeetingStatus.SCHEDULED, MeetingStatus.PROPOSED):
-        raise SessionError(f"session {meeting.id} is {status.value}; nothing to cancel")
-    meeting.status = MeetingStatus.CANCELLED
-    meeting.sequence += 1
+    sessions.mark_cancelled(meeting)
     ctx.session.flush()
     _record(ctx, meeting, person, EngagementKind.SESSION_CANCELLED)
     ctx.audit("session.group_cancel", "meeting", meeting.id, {"reason": reason})

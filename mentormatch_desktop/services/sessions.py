@@ -194,38 +194,6 @@ def _check_time(ctx: ServiceContext, start: datetime, minutes: int) -> datetime:
 CLASH_HORIZON = timedelta(weeks=26)
 
 
-def _check_free(
-    ctx: ServiceContext,
-    mentorship: Mentorship,
-    start: datetime,
-    end: datetime,
-    skip: int | None,
-    *,
-    rule: str | None = None,
-    time_zone: str = "UTC",
-) -> None:
-    """Refuse a time that collides with another session either side already holds.
-
-    Standing series count on both sides: every occurrence of the new (or moved) session in
-    its first :data:`CLASH_HORIZON` is compared with every occurrence of the sessions either
-    person holds, each series expanded at its own wall time in its own zone (so a weekly
-    17:00 Berlin series and a weekly 11:00 New York one clash in some weeks and not in
-    the weeks between the two DST changes).
-
-    Only sessions are a hard conflict: calendar busy time is what the slot finder avoids,
-    but a person may know a calendar block can move, so typing that time is allowed.
-    """
-    check_people_free(
-        ctx,
-        [mentorship.mentor_id, mentorship.mentee_id],
-        start,
-        end,
-        skip,
-        rule=rule,
-        time_zone=time_zone,
-    )
-
-
 def check_people_free(
     ctx: ServiceContext,
     people: Sequence[int],
@@ -236,10 +204,17 @@ def check_people_free(
     rule: str | None = None,
     time_zone: str = "UTC",
 ) -> None:
-    """:func:`_check_free` for any set of people (a pair, or a group session's attendees).
+    """Refuse a time that collides with another session one of ``people`` already holds.
 
     A person holds the sessions of their mentorships and the group sessions they attend
-    and have not declined.
+    and have not declined. Standing series count on both sides: every occurrence of the
+    new (or moved) session in its first :data:`CLASH_HORIZON` is compared with every
+    occurrence of the sessions they hold, each series expanded at its own wall time in its
+    own zone (so a weekly 17:00 Berlin series and a weekly 11:00 New York one clash in some
+    weeks and not in the weeks between the two DST changes).
+
+    Only sessions are a hard conflict: calendar busy time is what the slot finder avoids,
+    but a person may know a calendar block can move, so typing that time is allowed.
     """
     horizon_end = start + CLASH_HORIZON if rule else end
     # A one-off is taken as given (an instant in a DST fold must not be re-resolved).
@@ -291,6 +266,97 @@ def check_people_free(
                 _refuse_overlap(
                     mine, occ_start, occ_end, "another session of one of you", bool(busy.rrule)
                 )
+
+
+# ------------------------------------------------ shared by pair and group sessions
+def check_new_time(
+    ctx: ServiceContext,
+    people: Sequence[int],
+    start: datetime,
+    minutes: int,
+    *,
+    time_zone: str,
+    rrule: str | None,
+) -> tuple[datetime, str | None]:
+    """Every check a new session (pair or group) passes before it is written, in the order
+    its errors are reported: an aware start in the future, a length we allow, a known
+    zone, a recurrence we can expand, and no clash with a session any of ``people`` holds.
+
+    Returns the end and the rule as stored (without its ``RRULE:`` prefix).
+    """
+    end = _check_time(ctx, start, minutes)
+    try:
+        zone(time_zone)
+    except UnknownTimeZone as exc:
+        raise SessionError(str(exc)) from exc
+    rule = _rrule_ok(rrule, start, time_zone)
+    check_people_free(ctx, people, start, end, None, rule=rule, time_zone=time_zone)
+    return end, rule
+
+
+def check_moved_time(
+    ctx: ServiceContext, meeting: Meeting, people: Sequence[int], start: datetime, minutes: int
+) -> datetime:
+    """The end of ``meeting`` moved to ``start``, once that time passes the same checks as
+    a new one (its zone and rule stay and were checked when it was made; it does not
+    clash with itself)."""
+    end = _check_time(ctx, start, minutes)
+    check_people_free(
+        ctx, people, start, end, meeting.id, rule=meeting.rrule, time_zone=meeting.time_zone
+    )
+    return end
+
+
+def new_meeting(
+    *,
+    organiser: int,
+    start: datetime,
+    end: datetime,
+    time_zone: str,
+    rule: str | None,
+    status: MeetingStatus,
+    agenda: str,
+    video_link: str,
+    **fields: Any,
+) -> Meeting:
+    """A session's ``meetings`` row with a fresh ICS UID at SEQUENCE 0: every later change
+    bumps the SEQUENCE of that same UID, so calendars update the event they already have.
+    ``fields`` adds what the caller's kind of session needs (mentorship, group)."""
+    return Meeting(
+        organiser_id=organiser,
+        proposed_by_id=organiser,
+        starts_at=start,
+        ends_at=end,
+        time_zone=time_zone,
+        status=status,
+        agenda=agenda.strip(),
+        video_link=video_link.strip(),
+        location=video_link.strip(),
+        rrule=rule,
+        series_uid=f"{uuid.uuid4()}@{UID_DOMAIN}",
+        sequence=0,
+        **fields,
+    )
+
+
+def require_open(meeting: Meeting, refused: str) -> None:
+    """Refuse a step on a session that is no longer proposed or booked (``refused`` says
+    what cannot be done, e.g. "it cannot be moved")."""
+    status = MeetingStatus(meeting.status)
+    if status not in (MeetingStatus.SCHEDULED, MeetingStatus.PROPOSED):
+        raise SessionError(f"session {meeting.id} is {status.value}; {refused}")
+
+
+def minutes_of(meeting: Meeting, minutes: int | None) -> int:
+    """The length a move keeps: the one asked for, else the session's current length."""
+    return minutes or int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
+
+
+def mark_cancelled(meeting: Meeting) -> None:
+    """Cancel an open session; the SEQUENCE goes up so calendars take the CANCEL."""
+    require_open(meeting, "nothing to cancel")
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.sequence += 1
 
 
 def _spans(
@@ -467,30 +533,21 @@ def propose_session(
     if ms.status != MentorshipStatus.ACTIVE:
         raise SessionError(f"mentorship {mentorship_id} is {MentorshipStatus(ms.status).value}")
     person = _acting_person(ctx, ms, as_person)
-    end = _check_time(ctx, start, minutes)
     proposer = ctx.session.get(Person, person)
     assert proposer is not None
     tz = time_zone or proposer.time_zone
-    try:
-        zone(tz)
-    except UnknownTimeZone as exc:
-        raise SessionError(str(exc)) from exc
-    rule = _rrule_ok(rrule, start, tz)
-    _check_free(ctx, ms, start, end, None, rule=rule, time_zone=tz)
-    meeting = Meeting(
-        mentorship=ms,
-        organiser_id=person,
-        proposed_by_id=person,
-        starts_at=start,
-        ends_at=end,
+    pair = [ms.mentor_id, ms.mentee_id]
+    end, rule = check_new_time(ctx, pair, start, minutes, time_zone=tz, rrule=rrule)
+    meeting = new_meeting(
+        organiser=person,
+        start=start,
+        end=end,
         time_zone=tz,
+        rule=rule,
         status=MeetingStatus.PROPOSED,
-        agenda=agenda.strip(),
-        video_link=video_link.strip(),
-        location=video_link.strip(),
-        rrule=rule,
-        series_uid=f"{uuid.uuid4()}@{UID_DOMAIN}",
-        sequence=0,
+        agenda=agenda,
+        video_link=video_link,
+        mentorship=ms,
     )
     ctx.session.add(meeting)
     ctx.session.flush()
@@ -554,16 +611,8 @@ def decline_session(
 def _move(
     ctx: ServiceContext, meeting: Meeting, person: int, start: datetime, minutes: int
 ) -> None:
-    end = _check_time(ctx, start, minutes)
-    _check_free(
-        ctx,
-        meeting.mentorship,
-        start,
-        end,
-        meeting.id,
-        rule=meeting.rrule,
-        time_zone=meeting.time_zone,
-    )
+    ms = meeting.mentorship
+    end = check_moved_time(ctx, meeting, [ms.mentor_id, ms.mentee_id], start, minutes)
     meeting.starts_at, meeting.ends_at = start, end
     meeting.status = MeetingStatus.PROPOSED
     meeting.proposed_by_id = person
@@ -615,12 +664,9 @@ def reschedule_session(
         ).session
     meeting = _meeting(ctx, meeting_id)
     person = _acting_person(ctx, meeting.mentorship, as_person)
-    status = MeetingStatus(meeting.status)
-    if status not in (MeetingStatus.SCHEDULED, MeetingStatus.PROPOSED):
-        raise SessionError(f"session {meeting.id} is {status.value}; it cannot be moved")
-    length = minutes or int((meeting.ends_at - meeting.starts_at).total_seconds() // 60)
+    require_open(meeting, "it cannot be moved")
     old = meeting.starts_at
-    _move(ctx, meeting, person, start, length)
+    _move(ctx, meeting, person, start, minutes_of(meeting, minutes))
     record_activity(
         ctx,
         person,
@@ -646,11 +692,7 @@ def cancel_session(
         ).session
     meeting = _meeting(ctx, meeting_id)
     person = _acting_person(ctx, meeting.mentorship, as_person)
-    status = MeetingStatus(meeting.status)
-    if status not in (MeetingStatus.SCHEDULED, MeetingStatus.PROPOSED):
-        raise SessionError(f"session {meeting.id} is {status.value}; nothing to cancel")
-    meeting.status = MeetingStatus.CANCELLED
-    meeting.sequence += 1
+    mark_cancelled(meeting)
     record_activity(
         ctx,
         person,
