@@ -219,6 +219,44 @@ def uow(engine: Engine, plugin_host: PluginHost) -> UnitOfWork:
     return open_unit
 
 
+# ---- logins a test creates on PostgreSQL --------------------------------------------------
+def drop_logins(names: list[str]) -> None:
+    """Drop login roles a test created (cluster-wide), ending their sessions first."""
+    admin = sa.create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            for name in names:
+                conn.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"
+                    ),
+                    {"n": name},
+                )
+                # org grant gives a login CONNECT on its database: a privilege that
+                # would keep the role from being dropped while that database exists.
+                databases = conn.execute(
+                    sa.text(
+                        "SELECT d.datname FROM pg_database d, aclexplode(d.datacl) a"
+                        " JOIN pg_roles r ON r.oid = a.grantee WHERE r.rolname = :n"
+                    ),
+                    {"n": name},
+                ).scalars()
+                for database in list(databases):
+                    conn.execute(sa.text(f'REVOKE ALL ON DATABASE "{database}" FROM "{name}"'))
+                conn.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def login_names() -> Iterator[list[str]]:
+    """Collects login roles a test creates (``org grant``, ``grant_login``), and drops them
+    afterwards: append each name as it is created."""
+    names: list[str] = []
+    yield names
+    drop_logins(names)
+
+
 # ---- demo databases ---------------------------------------------------------------------
 
 

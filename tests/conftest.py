@@ -55,3 +55,81 @@ def cloud() -> Iterator[Any]:
 
     with start_cloud() as c:
         yield c
+
+
+# -- the app's main window as someone signed in (UI and security tests) -----------------
+class MainWindows:
+    """Opens main windows the way the app does once someone is signed in, and closes them.
+
+    ``open(signed)`` takes what :func:`~mentormatch_desktop.ui.sign_in.sign_in` returns (a
+    real login, its engine and identity); ``open(url, identity=...)`` a local database and
+    who is acting. Every window is shown, connected and ready; ``close(window)`` ends one
+    early (a test that signs in as someone else next), the fixture closes the rest.
+    """
+
+    def __init__(self, qtbot: Any, folder: Any) -> None:
+        self.qtbot, self.folder = qtbot, folder
+        self.opened: list[Any] = []
+
+    def open(
+        self,
+        signed: Any,
+        *,
+        identity: Any = None,
+        plugin_host: Any = None,
+        settings: str = "s.ini",
+        size: tuple[int, int] | None = None,
+    ) -> Any:
+        from PySide6.QtCore import QSettings
+
+        from mentormatch_desktop.config import Settings
+        from mentormatch_desktop.plugin.host import PluginHost
+        from mentormatch_desktop.ui.context import AppContext
+        from mentormatch_desktop.ui.main_window import MainWindow
+
+        plugin_host = plugin_host or PluginHost()
+        if isinstance(signed, str):  # a local database: the identity says who acts
+            context = AppContext(
+                Settings(database_url=signed),
+                plugin_host=plugin_host,
+                identity=identity,
+            )
+        else:
+            context = AppContext(
+                Settings(database_url=signed.url),
+                engine=signed.engine,
+                identity=signed.identity,
+                plugin_host=plugin_host,
+            )
+        ini = QSettings(str(self.folder / settings), QSettings.Format.IniFormat)
+        window = MainWindow(context, settings=ini)
+        self.qtbot.addWidget(window)
+        if size is not None:
+            window.resize(*size)
+        window.show()
+        context.mark_connected()
+        window.set_ready()
+        self.opened.append(window)
+        return window
+
+    __call__ = open
+
+    def close(self, window: Any) -> None:
+        """Close the window (stopping its live inbox), let its workers finish, then close
+        its database connections."""
+        from mentormatch_desktop.ui.screenshots import wait_idle
+
+        if window in self.opened:
+            self.opened.remove(window)
+        window.close()
+        wait_idle(30)
+        window.context.close()
+
+
+@pytest.fixture
+def main_windows(qtbot: Any, tmp_path: Any) -> Iterator[MainWindows]:
+    """:class:`MainWindows` for the test; windows still open at its end are closed."""
+    windows = MainWindows(qtbot, tmp_path)
+    yield windows
+    for window in list(windows.opened):
+        windows.close(window)

@@ -132,36 +132,26 @@ def _denied(engine: Engine, statement: str, params: dict[str, object]) -> bool:
 
 
 @pytest.fixture
-def logins(circle_org, engine: Engine, host) -> Iterator[dict[str, Engine]]:
+def logins(circle_org, engine: Engine, host, login_names: list[str]) -> Iterator[dict[str, Engine]]:
     """Ada, Alan, Mary and Zora each signed in through a participant login of their own."""
     if engine.dialect.name != "postgresql":
         pytest.skip("row-level security is PostgreSQL's")
     from mentormatch_desktop.services.org import grant_login
 
     token = uuid.uuid4().hex[:8]
-    made: dict[str, str] = {}
     engines: dict[str, Engine] = {}
     try:
         for name in ("ada", "alan", "mary", "zora"):
             login = f"mm_{name}_{token}"
             with unit_of_work(engine, plugins=host) as ctx:
                 grant_login(ctx, f"{name}@example.org", "participant", login=login)
-            made[name] = login
+            login_names.append(login)
             url = make_url(engine.url).set(username=login, password=None)
             engines[name] = create_engine(url.render_as_string(False))
         yield engines
     finally:
         for e in engines.values():
             e.dispose()
-        with engine.begin() as c:
-            for login in made.values():
-                c.execute(
-                    sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                            " WHERE usename = :u"),
-                    {"u": login},
-                )  # fmt: skip
-                c.execute(sa.text(f'DROP OWNED BY "{login}"'))
-                c.execute(sa.text(f'DROP ROLE "{login}"'))
 
 
 @pytest.mark.parametrize("database_factory", ["postgresql"], indirect=True)

@@ -17,7 +17,7 @@ def _invoke(*args: str) -> object:
 
 
 @pytest.fixture
-def logins(engine, org):
+def logins(engine, org, login_names):
     """On PostgreSQL each person gets a real participant login (``org grant``), so the CLI's
     ``--as`` runs under row-level security."""
     if engine.dialect.name != "postgresql":
@@ -34,11 +34,8 @@ def logins(engine, org):
         with unit_of_work(engine, plugins=host) as ctx:
             grant_login(ctx, f"{name}@example.org", "participant", login=role)
         made[name] = role
+        login_names.append(role)
     yield made
-    with engine.begin() as c:
-        for role in made.values():
-            c.execute(sa.text(f'DROP OWNED BY "{role}"'))
-            c.execute(sa.text(f'DROP ROLE "{role}"'))
 
 
 def _queued(logins: dict[str, str], n: int) -> str:

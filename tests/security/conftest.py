@@ -24,6 +24,7 @@ from mentormatch_desktop.testing import (
     DatabaseFactory,
     DemoInfo,
     _demo_builder,
+    drop_logins,
 )
 
 
@@ -540,36 +541,6 @@ def shared_world(
         drop_logins(created)
 
 
-def drop_logins(names: list[str]) -> None:
-    """Drop test login roles (cluster-wide) after their databases' sessions are gone."""
-    from mentormatch_desktop.testing import postgres_admin_url
-
-    admin = sa.create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(
-                    sa.text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :n"
-                    ),
-                    {"n": name},
-                )
-                # org grant gives a login CONNECT on its database: a privilege that
-                # would keep the role from being dropped while that database exists.
-                databases = conn.execute(
-                    sa.text(
-                        "SELECT d.datname FROM pg_database d, aclexplode(d.datacl) a"
-                        " JOIN pg_roles r ON r.oid = a.grantee WHERE r.rolname = :n"
-                    ),
-                    {"n": name},
-                ).scalars()
-                for database in list(databases):
-                    conn.execute(sa.text(f'REVOKE ALL ON DATABASE "{database}" FROM "{name}"'))
-                conn.execute(sa.text(f'DROP ROLE IF EXISTS "{name}"'))
-    finally:
-        admin.dispose()
-
-
 @pytest.fixture
 def pg_demo_url(database_factories: dict[str, object], demo_info: DemoInfo) -> str:
     """A fresh copy of the demo organisation on PostgreSQL (security applied by 0004)."""
@@ -584,8 +555,20 @@ def pg_empty_url(database_factories: dict[str, object]) -> str:
 
 
 @pytest.fixture
-def login_names() -> Iterator[list[str]]:
-    """Collects login roles a test creates, and drops them afterwards."""
-    names: list[str] = []
-    yield names
-    drop_logins(names)
+def participant_login(login_names: list[str]) -> Callable[[Engine, str, str], Engine]:
+    """``participant_login(owner, url, email)``: give that person a participant login of
+    their own (dropped after the test) and an engine connected as it, so a step runs
+    under their row-level security exactly as their desktop app would. The caller
+    disposes the engine."""
+    host = PluginHost(autoload=False).load()
+
+    def login(owner: Engine, url: str, email: str) -> Engine:
+        name = f"mmt{uuid.uuid4().hex[:10]}"
+        with unit_of_work(owner, plugins=host) as ctx:
+            grant_login(ctx, email, "participant", password=f"pw-{name}", login=name)
+        login_names.append(name)
+        return create_engine(
+            make_url(url).set(username=name, password=f"pw-{name}").render_as_string(False)
+        )
+
+    return login

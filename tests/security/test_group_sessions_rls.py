@@ -5,31 +5,19 @@ each other's shared notes and never each other's private notes."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg.errors
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from mentormatch_desktop import jobs
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import group_sessions, session_notices, sessions
 from mentormatch_desktop.services.context import unit_of_work
-from mentormatch_desktop.services.org import grant_login
 from mentormatch_desktop.storage.db import create_engine
-
-
-def _login(owner: Engine, url: str, email: str, names: list[str], host: PluginHost) -> Engine:
-    name = f"mmt{uuid.uuid4().hex[:10]}"
-    with unit_of_work(owner, plugins=host) as ctx:
-        grant_login(ctx, email, "participant", password=f"pw-{name}", login=name)
-    names.append(name)
-    return create_engine(
-        make_url(url).set(username=name, password=f"pw-{name}").render_as_string(False)
-    )
 
 
 def _refused(conn: sa.Connection, statement: str, params: dict) -> None:
@@ -40,7 +28,7 @@ def _refused(conn: sa.Connection, statement: str, params: dict) -> None:
 
 
 def test_group_session_and_notes_under_rls_attendees_only(
-    pg_demo_url: str, login_names: list[str]
+    pg_demo_url: str, participant_login
 ) -> None:
     host = PluginHost(autoload=False).load()
     owner = create_engine(pg_demo_url)
@@ -71,8 +59,7 @@ def test_group_session_and_notes_under_rls_attendees_only(
                 ).all()
             )
         e_mentor, e_a, e_b, e_out = (
-            _login(owner, pg_demo_url, emails[p], login_names, host)
-            for p in (mentor, a, b, outsider)
+            participant_login(owner, pg_demo_url, emails[p]) for p in (mentor, a, b, outsider)
         )
         engines += [e_mentor, e_a, e_b, e_out]
         # Booked two days ago for yesterday, so the database's clock says it is over.

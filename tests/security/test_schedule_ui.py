@@ -10,16 +10,12 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg.errors
 import pytest
 import sqlalchemy as sa
-from PySide6.QtCore import QSettings
 from sqlalchemy.exc import DBAPIError
 
-from mentormatch_desktop.config import Settings
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import schedule
 from mentormatch_desktop.services.context import unit_of_work
 from mentormatch_desktop.services.my_schedule import find_a_time
-from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.screenshots import wait_idle
 from mentormatch_desktop.ui.sign_in import sign_in
 from mentormatch_desktop.ui.views.find_time import FindTimeDialog
@@ -50,7 +46,7 @@ def _partner(world, person: int) -> tuple[int, int, str]:
         )
 
 
-def test_participant_schedule_and_find_a_time_under_rls(qtbot, shared_world, tmp_path) -> None:
+def test_participant_schedule_and_find_a_time_under_rls(qtbot, shared_world, main_windows) -> None:
     login = shared_world.login("participant")
     me = login.person_id
     ms, partner, partner_zone = _partner(shared_world, me)
@@ -64,20 +60,8 @@ def test_participant_schedule_and_find_a_time_under_rls(qtbot, shared_world, tmp
         )
     signed = sign_in(login.url)
     assert signed.identity.role == "participant"
-    context = AppContext(
-        Settings(database_url=signed.url),
-        engine=signed.engine,
-        identity=signed.identity,
-        plugin_host=PluginHost(),
-    )
+    window = main_windows(signed)
     try:
-        window = MainWindow(
-            context, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-        )
-        qtbot.addWidget(window)
-        window.show()
-        context.mark_connected()
-        window.set_ready()
         screens = window.keys()
         assert "schedule" in screens
         view = window.navigate("schedule")
@@ -106,8 +90,7 @@ def test_participant_schedule_and_find_a_time_under_rls(qtbot, shared_world, tmp
         assert dialog.choice.partner_zone == partner_zone  # read through free/busy
         dialog.close()
     finally:
-        wait_idle(30)
-        context.close()
+        main_windows.close(window)
 
     # The participant cannot read the partner's rows directly…
     with login.engine.connect() as conn:

@@ -4,36 +4,24 @@ participant sees none of it, and the partner reads the shared half of a log only
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import psycopg.errors
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from mentormatch_desktop.domain.enums import AppRole
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import sessions
 from mentormatch_desktop.services.context import unit_of_work
-from mentormatch_desktop.services.org import grant_login
 from mentormatch_desktop.storage.db import create_engine
 from mentormatch_desktop.storage.models import Meeting
 
 
-def _login(owner: Engine, url: str, email: str, names: list[str], host: PluginHost) -> Engine:
-    name = f"mmt{uuid.uuid4().hex[:10]}"
-    with unit_of_work(owner, plugins=host) as ctx:
-        grant_login(ctx, email, "participant", password=f"pw-{name}", login=name)
-    names.append(name)
-    return create_engine(
-        make_url(url).set(username=name, password=f"pw-{name}").render_as_string(False)
-    )
-
-
 def test_two_participants_book_and_log_a_session_a_third_sees_nothing(
-    pg_demo_url: str, login_names: list[str]
+    pg_demo_url: str, participant_login
 ) -> None:
     host = PluginHost(autoload=False).load()
     owner = create_engine(pg_demo_url)
@@ -55,7 +43,7 @@ def test_two_participants_book_and_log_a_session_a_third_sees_nothing(
                 {"a": mentor, "b": mentee},
             ).one()
         e_mentee, e_mentor, e_third = (
-            _login(owner, pg_demo_url, email, login_names, host)
+            participant_login(owner, pg_demo_url, email)
             for email in (mentee_email, mentor_email, third_email)
         )
         engines += [e_mentee, e_mentor, e_third]
@@ -161,9 +149,8 @@ def test_two_participants_book_and_log_a_session_a_third_sees_nothing(
 
 
 def test_a_participant_cannot_forge_audit_rows_or_a_partners_log(
-    pg_demo_url: str, login_names: list[str]
+    pg_demo_url: str, login_names: list[str], participant_login
 ) -> None:
-    host = PluginHost(autoload=False).load()
     owner = create_engine(pg_demo_url)
     try:
         with owner.connect() as conn:
@@ -178,7 +165,7 @@ def test_a_participant_cannot_forge_audit_rows_or_a_partners_log(
                 sa.text("SELECT mentor_id FROM mentorships m JOIN meetings g"
                         " ON g.mentorship_id = m.id WHERE g.id = :g"), {"g": meeting}
             ).scalar_one()  # fmt: skip
-        engine = _login(owner, pg_demo_url, email, login_names, host)
+        engine = participant_login(owner, pg_demo_url, email)
         try:
             with engine.connect() as conn:
                 with pytest.raises(DBAPIError) as denied:

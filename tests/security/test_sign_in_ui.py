@@ -7,13 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from PySide6.QtCore import QSettings
 from sqlalchemy.engine import make_url
 
-from mentormatch_desktop.config import Settings
-from mentormatch_desktop.plugin.host import PluginHost
-from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.screenshots import wait_idle
 from mentormatch_desktop.ui.sign_in import SignedIn, SignInDialog, login_url_for, sign_in
 
@@ -39,33 +34,6 @@ def _sign_in_with_dialog(qtbot, url: str) -> SignedIn:
     return dialog.signed_in
 
 
-@pytest.fixture
-def make_window(qtbot, tmp_path) -> Iterator:
-    made: list[AppContext] = []
-
-    def make(signed: SignedIn) -> MainWindow:
-        context = AppContext(
-            Settings(database_url=signed.url),
-            engine=signed.engine,
-            identity=signed.identity,
-            plugin_host=PluginHost(),
-        )
-        made.append(context)
-        window = MainWindow(
-            context, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-        )
-        qtbot.addWidget(window)
-        window.show()
-        context.mark_connected()
-        window.set_ready()
-        return window
-
-    yield make
-    wait_idle(30)
-    for context in made:
-        context.close()
-
-
 def test_sign_in_dialog_names_a_missing_field(qtbot) -> None:
     dialog = SignInDialog("postgresql://someone@db.example.org/")
     qtbot.addWidget(dialog)
@@ -76,12 +44,12 @@ def test_sign_in_dialog_names_a_missing_field(qtbot) -> None:
 
 
 def test_participant_signs_in_and_sees_only_their_mentoring(
-    qtbot, shared_world, make_window
+    qtbot, shared_world, main_windows
 ) -> None:
     login = shared_world.login("participant")
     signed = _sign_in_with_dialog(qtbot, login.url)
     assert (signed.identity.role, signed.identity.person_id) == ("participant", login.person_id)
-    window = make_window(signed)
+    window = main_windows(signed)
     assert window.keys() == ["home", "inbox", "my_profile", "schedule"]
     assert "participant" in window.identity_label.text()
     screen = window.navigate("my_profile")
@@ -100,19 +68,19 @@ def test_participant_signs_in_and_sees_only_their_mentoring(
     assert bio == "Signed in from the desktop app"
 
 
-def test_coordinator_and_analyst_get_their_screens(qtbot, shared_world, make_window) -> None:
-    coordinator = make_window(sign_in(shared_world.login("coordinator").url))
+def test_coordinator_and_analyst_get_their_screens(qtbot, shared_world, main_windows) -> None:
+    coordinator = main_windows(sign_in(shared_world.login("coordinator").url))
     screens = set(coordinator.keys())
     assert screens >= COORDINATOR_SCREENS
     assert "my_profile" not in screens
-    analyst = make_window(sign_in(shared_world.login("analyst").url))
+    analyst = main_windows(sign_in(shared_world.login("analyst").url))
     assert analyst.keys() == ["dashboard"]
     assert "analyst" in analyst.identity_label.text()
 
 
-def test_limited_coordinator_works_on_their_program_only(qtbot, shared_world, make_window) -> None:
+def test_limited_coordinator_works_on_their_program_only(qtbot, shared_world, main_windows) -> None:
     """The coordinator screens run unchanged under the program coordinator's policies."""
-    window = make_window(sign_in(shared_world.login("coordinator").url))
+    window = main_windows(sign_in(shared_world.login("coordinator").url))
     programs = window.screen("programs")
     with qtbot.waitSignal(programs.loaded, timeout=60_000):
         window.navigate("programs")

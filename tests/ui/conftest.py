@@ -96,3 +96,33 @@ def demo_window(qtbot, demo_context: AppContext, qsettings: QSettings) -> MainWi
     win.show()
     demo_context.mark_connected()
     return win
+
+
+@pytest.fixture
+def open_schedule(main_windows, shared_plugin_host: PluginHost):
+    """Open the app as a participant (``--as`` on the test's database) on the Schedule
+    screen, loaded: ``open_schedule(url, person, name)`` gives (context, window, view)."""
+    from mentormatch_desktop.services.identity import Identity
+    from mentormatch_desktop.ui.views.schedule import ScheduleView
+
+    def open_(
+        url: str,
+        person: int,
+        name: str,
+        *,
+        settings: str = "s.ini",
+        size: tuple[int, int] | None = None,
+    ):
+        window = main_windows(
+            url,
+            identity=Identity("local", "participant", person, name),
+            plugin_host=shared_plugin_host,
+            settings=settings,
+            size=size,
+        )
+        view = window.navigate("schedule")
+        assert isinstance(view, ScheduleView)
+        main_windows.qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
+        return window.context, window, view
+
+    return open_

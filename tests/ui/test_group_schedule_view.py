@@ -10,36 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
-from mentormatch_desktop.config import Settings
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import sessions
 from mentormatch_desktop.services.context import LOCAL_COORDINATOR, unit_of_work
-from mentormatch_desktop.services.identity import Identity
-from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.screenshots import wait_idle
 from mentormatch_desktop.ui.views.group_time import GroupTimeDialog
-from mentormatch_desktop.ui.views.schedule import ScheduleView
-
-
-def _open(qtbot, url: str, host: PluginHost, settings: Path, person: int, name: str):
-    context = AppContext(
-        Settings(database_url=url),
-        plugin_host=host,
-        identity=Identity("local", "participant", person, name),
-    )
-    window = MainWindow(context, settings=QSettings(str(settings), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
-    window.resize(1280, 860)
-    window.show()
-    context.mark_connected()
-    window.set_ready()
-    view = window.navigate("schedule")
-    assert isinstance(view, ScheduleView)
-    qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
-    return context, window, view
 
 
 def _shot(widget, tmp_path: Path, name: str) -> Path:
@@ -70,13 +47,13 @@ def _mentor_with_two(engine: sa.Engine) -> tuple[int, str, list[tuple[int, str]]
 
 
 def test_group_find_a_time_invite_and_an_attendee_answers(
-    qtbot, demo_db_url: str, shared_plugin_host: PluginHost, tmp_path: Path
+    qtbot, demo_db_url: str, tmp_path: Path, open_schedule
 ) -> None:
     probe = sa.create_engine(demo_db_url)
     mentor, name, mentees = _mentor_with_two(probe)
     probe.dispose()
-    context, window, view = _open(
-        qtbot, demo_db_url, shared_plugin_host, tmp_path / "m.ini", mentor, name
+    context, window, view = open_schedule(
+        demo_db_url, mentor, name, settings="m.ini", size=(1280, 860)
     )
     try:
         assert view.group_button.isEnabled()
@@ -147,8 +124,8 @@ def test_group_find_a_time_invite_and_an_attendee_answers(
 
     # The first mentee: the invitation waits for their answer; "Maybe", then "Accept".
     mentee, mentee_name = mentees[0]
-    context, window, view = _open(
-        qtbot, demo_db_url, shared_plugin_host, tmp_path / "e.ini", mentee, mentee_name
+    context, window, view = open_schedule(
+        demo_db_url, mentee, mentee_name, settings="e.ini", size=(1280, 860)
     )
     try:
         assert "waiting for your answer" in view.banner.message.text()
@@ -181,7 +158,7 @@ def test_group_find_a_time_invite_and_an_attendee_answers(
 
 
 def test_past_sessions_show_the_partners_shared_notes_never_private_notes(
-    qtbot, demo_db_url: str, shared_plugin_host: PluginHost, tmp_path: Path
+    qtbot, demo_db_url: str, shared_plugin_host: PluginHost, tmp_path: Path, open_schedule
 ) -> None:
     probe = sa.create_engine(demo_db_url)
     mentor, _name, mentees = _mentor_with_two(probe)
@@ -212,8 +189,8 @@ def test_past_sessions_show_the_partners_shared_notes_never_private_notes(
             )
     finally:
         engine.dispose()
-    context, window, view = _open(
-        qtbot, demo_db_url, shared_plugin_host, tmp_path / "n.ini", mentee, mentee_name
+    context, window, view = open_schedule(
+        demo_db_url, mentee, mentee_name, settings="n.ini", size=(1280, 860)
     )
     try:
         row = next(i for i, s in enumerate(view.schedule.past) if s.id == info.id)

@@ -14,16 +14,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from PySide6.QtCore import QSettings
 
-from mentormatch_desktop.config import Settings
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import inbox
 from mentormatch_desktop.services.context import unit_of_work
 from mentormatch_desktop.storage.db import create_engine, transaction
 from mentormatch_desktop.storage.models import Mentorship, Message
-from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.screenshots import wait_idle
 from mentormatch_desktop.ui.sign_in import sign_in
 
@@ -82,34 +78,15 @@ def big_thread(db_url: str, shared_plugin_host: PluginHost) -> Iterator[tuple[st
     owner.dispose()
 
 
-def _window(qtbot, url: str, email: str, tmp_path: Path, host: PluginHost) -> MainWindow:
-    signed = sign_in(url, as_email=email)
-    context = AppContext(
-        Settings(database_url=signed.url),
-        engine=signed.engine,
-        identity=signed.identity,
-        plugin_host=host,
-    )
-    window = MainWindow(
-        context, settings=QSettings(str(tmp_path / f"{email}.ini"), QSettings.Format.IniFormat)
-    )
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    context.mark_connected()
-    window.set_ready()
-    window._test_context = context  # closed by the fixture
-    return window
-
-
 @pytest.fixture
-def alan(qtbot, big_thread, tmp_path: Path, shared_plugin_host: PluginHost):
+def alan(big_thread, main_windows, shared_plugin_host: PluginHost):
     url, _ids = big_thread
-    window = _window(qtbot, url, "alan@example.org", tmp_path, shared_plugin_host)
+    signed = sign_in(url, as_email="alan@example.org")
+    window = main_windows(
+        signed, plugin_host=shared_plugin_host, settings="alan@example.org.ini", size=(1280, 800)
+    )
     yield window
-    window.close()
-    wait_idle(30)
-    window._test_context.close()
+    main_windows.close(window)
 
 
 def _ordered(messages) -> bool:
@@ -227,10 +204,19 @@ def test_drafts_stay_with_their_thread(qtbot, big_thread, alan):
 
 @pytest.mark.parametrize("database_factory", ["sqlite"], indirect=True)
 def test_new_group_picker_offers_only_messageable_people_and_creator_adds_later(
-    qtbot, big_thread, tmp_path, shared_plugin_host
+    qtbot, big_thread, main_windows, shared_plugin_host
 ):
     url, ids = big_thread
-    ada = _window(qtbot, url, "ada@example.org", tmp_path, shared_plugin_host)
+
+    def window_of(email: str):
+        return main_windows(
+            sign_in(url, as_email=email),
+            plugin_host=shared_plugin_host,
+            settings=f"{email}.ini",
+            size=(1280, 800),
+        )
+
+    ada = window_of("ada@example.org")
     try:
         view = ada.navigate("inbox")
         qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
@@ -274,11 +260,9 @@ def test_new_group_picker_offers_only_messageable_people_and_creator_adds_later(
         qtbot.waitUntil(lambda: bool(view.messages), timeout=30_000)
         ada.grab().save("/tmp/inbox_group.png")
     finally:
-        ada.close()
-        wait_idle(30)
-        ada._test_context.close()
+        main_windows.close(ada)
     # Alan, a member who did not start it, sees it but gets no "Add people…"
-    alan = _window(qtbot, url, "alan@example.org", tmp_path, shared_plugin_host)
+    alan = window_of("alan@example.org")
     try:
         view = alan.navigate("inbox")
         qtbot.waitUntil(
@@ -288,6 +272,4 @@ def test_new_group_picker_offers_only_messageable_people_and_creator_adds_later(
         qtbot.waitUntil(lambda: "Welcome to the circle" in view.conversation_text(), timeout=30_000)
         assert not view.add_people_button.isVisibleTo(view)
     finally:
-        alan.close()
-        wait_idle(30)
-        alan._test_context.close()
+        main_windows.close(alan)

@@ -26,20 +26,17 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 from sqlalchemy.engine import Engine, make_url
 
-from mentormatch_desktop.config import Settings
 from mentormatch_desktop.domain.enums import AppRole
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import inbox
 from mentormatch_desktop.services.context import Actor, unit_of_work
 from mentormatch_desktop.storage.db import create_engine, transaction
 from mentormatch_desktop.storage.models import Mentorship
-from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.main_window import MainWindow
-from mentormatch_desktop.ui.screenshots import wait_idle
 from mentormatch_desktop.ui.sign_in import sign_in
 
 
@@ -77,7 +74,7 @@ class Pair:
 
 
 @pytest.fixture
-def pair(db_url: str, shared_plugin_host: PluginHost) -> Iterator[Pair]:
+def pair(db_url: str, shared_plugin_host: PluginHost, login_names: list[str]) -> Iterator[Pair]:
     """Ada mentors Alan; their thread holds two messages from Ada that Alan has not read."""
     owner = create_engine(db_url)
     ids = _seed().seed_small_org(owner)
@@ -93,7 +90,6 @@ def pair(db_url: str, shared_plugin_host: PluginHost) -> Iterator[Pair]:
         ids["mentorship"] = m.id
     with unit_of_work(owner, plugins=shared_plugin_host) as ctx:
         thread = inbox.ensure_mentorship_thread(ctx, ids["mentorship"]).id
-    login = None
     alan_url = db_url
     if owner.dialect.name == "postgresql":
         from mentormatch_desktop.services.org import grant_login
@@ -101,49 +97,24 @@ def pair(db_url: str, shared_plugin_host: PluginHost) -> Iterator[Pair]:
         login = f"mm_alan_{uuid.uuid4().hex[:8]}"
         with unit_of_work(owner, plugins=shared_plugin_host) as ctx:
             grant_login(ctx, "alan@example.org", "participant", login=login)
+        login_names.append(login)
         alan_url = make_url(db_url).set(username=login, password=None).render_as_string(False)
     world = Pair(db_url, alan_url, owner, shared_plugin_host, ids, thread)
     world.send_as_ada("Welcome, Alan! Shall we meet on Thursday?")
     world.send_as_ada("Here is the reading list: https://example.org/reading")
     yield world
-    if login is not None:
-        with owner.begin() as c:
-            c.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :u"
-                ),
-                {"u": login},
-            )
-            c.execute(sa.text(f'DROP OWNED BY "{login}"'))
-            c.execute(sa.text(f'DROP ROLE "{login}"'))
     owner.dispose()
 
 
 @pytest.fixture
-def alan_window(
-    qtbot, pair: Pair, tmp_path: Path, shared_plugin_host: PluginHost
-) -> Iterator[MainWindow]:
+def alan_window(pair: Pair, main_windows, shared_plugin_host: PluginHost) -> Iterator[MainWindow]:
     """Alan's own app: signed in as him (his login on PostgreSQL, ``--as`` on SQLite)."""
     signed = sign_in(pair.alan_url, as_email=None if pair.postgres else "alan@example.org")
     assert signed.identity.role == "participant"
     assert signed.identity.person_id == pair.ids["alan"]
-    context = AppContext(
-        Settings(database_url=signed.url),
-        engine=signed.engine,
-        identity=signed.identity,
-        plugin_host=shared_plugin_host,
-    )
-    window = MainWindow(
-        context, settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-    )
-    qtbot.addWidget(window)
-    window.show()
-    context.mark_connected()
-    window.set_ready()
+    window = main_windows(signed, plugin_host=shared_plugin_host)
     yield window
-    window.close()  # stops the live inbox (listener connection / poll timer)
-    wait_idle(30)
-    context.close()
+    main_windows.close(window)  # stops the live inbox (listener connection / poll timer)
 
 
 def test_participant_sees_participant_screens_only(alan_window: MainWindow) -> None:
@@ -532,11 +503,10 @@ def _aware(value: datetime) -> datetime:
 
 @pytest.fixture
 def coordinator_window(
-    qtbot, pair: Pair, tmp_path: Path, shared_plugin_host: PluginHost
+    pair: Pair, main_windows, shared_plugin_host: PluginHost, login_names: list[str]
 ) -> Iterator[MainWindow]:
     """A coordinator's app: the local coordinator on SQLite, a coordinator's own login
     (row-level security on) on PostgreSQL."""
-    login = None
     url = pair.url
     if pair.postgres:
         from mentormatch_desktop.services.org import grant_login
@@ -553,36 +523,13 @@ def coordinator_window(
         login = f"mm_kj_{uuid.uuid4().hex[:8]}"
         with unit_of_work(pair.owner, plugins=shared_plugin_host) as ctx:
             grant_login(ctx, "katherine@example.org", "coordinator", login=login)
+        login_names.append(login)
         url = make_url(pair.url).set(username=login, password=None).render_as_string(False)
     signed = sign_in(url)
     assert signed.identity.role in ("coordinator", "owner")
-    context = AppContext(
-        Settings(database_url=signed.url),
-        engine=signed.engine,
-        identity=signed.identity,
-        plugin_host=shared_plugin_host,
-    )
-    window = MainWindow(
-        context, settings=QSettings(str(tmp_path / "c.ini"), QSettings.Format.IniFormat)
-    )
-    qtbot.addWidget(window)
-    window.show()
-    context.mark_connected()
-    window.set_ready()
+    window = main_windows(signed, plugin_host=shared_plugin_host, settings="c.ini")
     yield window
-    window.close()
-    wait_idle(30)
-    context.close()
-    if login is not None:
-        with pair.owner.begin() as c:
-            c.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :u"
-                ),
-                {"u": login},
-            )
-            c.execute(sa.text(f'DROP OWNED BY "{login}"'))
-            c.execute(sa.text(f'DROP ROLE "{login}"'))
+    main_windows.close(window)
 
 
 def test_coordinator_sends_an_announcement_from_programs(

@@ -11,17 +11,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 
-from mentormatch_desktop.config import Settings
-from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import sessions
 from mentormatch_desktop.services.context import LOCAL_COORDINATOR, unit_of_work
-from mentormatch_desktop.services.identity import Identity
 from mentormatch_desktop.services.my_schedule import find_a_time, week_start
 from mentormatch_desktop.storage.models import BusyBlock
 from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.screenshots import wait_idle
 from mentormatch_desktop.ui.views.availability_grid import grid_to_windows, windows_to_grid
 from mentormatch_desktop.ui.views.calendar_settings import CalendarSettingsDialog
@@ -44,33 +40,13 @@ def _pair(engine: sa.Engine) -> tuple[int, int, int, str, str]:
         )
 
 
-def _open_schedule(qtbot, url: str, host: PluginHost, settings: Path, person: int, name: str):
-    """A main window signed in as ``person`` (a participant), on the Schedule screen."""
-    context = AppContext(
-        Settings(database_url=url),
-        plugin_host=host,
-        identity=Identity("local", "participant", person, name),
-    )
-    window = MainWindow(context, settings=QSettings(str(settings), QSettings.Format.IniFormat))
-    qtbot.addWidget(window)
-    window.show()
-    context.mark_connected()
-    window.set_ready()
-    view = window.navigate("schedule")
-    assert isinstance(view, ScheduleView)
-    qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
-    return context, window, view
-
-
 @pytest.fixture
-def participant(qtbot, demo_db_url: str, shared_plugin_host: PluginHost, tmp_path: Path):
+def participant(demo_db_url: str, open_schedule):
     """The mentee of a cross-zone pair, signed in, on the Schedule screen."""
     probe = sa.create_engine(demo_db_url)
     ms, mentee, mentor, name, zone = _pair(probe)
     probe.dispose()
-    context, window, view = _open_schedule(
-        qtbot, demo_db_url, shared_plugin_host, tmp_path / "s.ini", mentee, name
-    )
+    context, window, view = open_schedule(demo_db_url, mentee, name)
     yield {
         "window": window,
         "view": view,
@@ -392,7 +368,7 @@ def test_coordinator_opens_a_schedule_and_proposes_for_a_pair(qtbot, demo_window
 
 
 def test_a_mentor_with_two_pairs_chooses_whom_to_find_a_time_with(
-    qtbot, demo_db_url: str, shared_plugin_host: PluginHost, tmp_path: Path
+    qtbot, demo_db_url: str, open_schedule
 ) -> None:
     probe = sa.create_engine(demo_db_url)
     with probe.connect() as conn:
@@ -404,9 +380,7 @@ def test_a_mentor_with_two_pairs_chooses_whom_to_find_a_time_with(
             )
         ).one()
     probe.dispose()
-    context, _window, view = _open_schedule(
-        qtbot, demo_db_url, shared_plugin_host, tmp_path / "s.ini", mentor, name
-    )
+    context, _window, view = open_schedule(demo_db_url, mentor, name)
     try:
         pairs = view.schedule.pairs
         assert len(pairs) >= 2 and all(p.my_side == "mentor" for p in pairs)
