@@ -9,7 +9,8 @@ worker; every step is a service in a unit of work of its own.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -23,9 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from mentormatch_desktop.domain.progress import CancelToken
-from mentormatch_desktop.scheduling import Slot
 from mentormatch_desktop.scheduling.zones import zone
 from mentormatch_desktop.services import sessions
+from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.my_schedule import (
     MySchedule,
     SessionRow,
@@ -34,17 +35,21 @@ from mentormatch_desktop.services.my_schedule import (
     my_schedule,
 )
 from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.views.slot_picker import SlotPicker, ZoneColumn, when, when_range
+from mentormatch_desktop.ui.views.slot_picker import (
+    SlotPicker,
+    SlotPickerDialog,
+    ZoneColumn,
+    when,
+    when_range,
+)
 from mentormatch_desktop.ui.widgets import Banner, make_button, read_only_table, section_title
-from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
+from mentormatch_desktop.ui.workers import Task
 
 __all__ = ["FindTimeDialog", "LogSessionDialog", "when"]
 
 
-class FindTimeDialog(QDialog):
+class FindTimeDialog(SlotPickerDialog):
     """Find, propose and answer session times for one mentorship."""
-
-    changed = Signal()  # a session was proposed, answered or moved
 
     def __init__(
         self,
@@ -193,13 +198,7 @@ class FindTimeDialog(QDialog):
             b.setVisible(has_received)
         self._selection_changed()
 
-    def _failed(self, error: TaskError) -> None:
-        self.banner.show_message(error.message, "error")
-
     # -- selection and actions ------------------------------------------------------------
-    def selected_slot(self) -> Slot | None:
-        return self.picker.selected_slot() if self.choice else None
-
     def selected_received(self) -> SessionRow | None:
         rows = self.received_table.selectionModel().selectedRows()
         return self.received[rows[0].row()] if rows else None
@@ -211,25 +210,15 @@ class FindTimeDialog(QDialog):
         self.decline_button.setEnabled(proposal is not None)
         self.counter_button.setEnabled(proposal is not None and slot is not None)
 
-    def _step(self, fn, done_message: str) -> Task:  # type: ignore[no-untyped-def]
-        def work():  # type: ignore[no-untyped-def]
-            with self.context.unit_of_work() as ctx:
-                return fn(ctx)
-
-        def ok(_: object) -> None:
-            self.banner.show_message(done_message, "info")
-            self.context.notify("mentorships", source=None)
-            self.changed.emit()
-            self.load()
-
-        for b in (
+    def _step(self, step: Callable[[ServiceContext], object], done_message: str) -> Task:
+        """A session step; no other step can start until the reload after it."""
+        buttons = (
             self.picker.propose,
             self.accept_button,
             self.decline_button,
             self.counter_button,
-        ):
-            b.setEnabled(False)
-        return run_in_background(work, on_success=ok, on_error=self._failed, owner=self)
+        )
+        return self.run_step(step, done_message, disable=buttons)
 
     def propose_selected(self) -> Task | None:
         slot = self.selected_slot()

@@ -9,10 +9,9 @@ of work of its own.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
 )
 
 from mentormatch_desktop.domain.progress import CancelToken
-from mentormatch_desktop.scheduling import Slot
 from mentormatch_desktop.services import group_sessions
 from mentormatch_desktop.services.my_schedule import (
     GroupChoices,
@@ -33,15 +31,18 @@ from mentormatch_desktop.services.my_schedule import (
     group_choices,
 )
 from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.views.slot_picker import SlotPicker, ZoneColumn, when
+from mentormatch_desktop.ui.views.slot_picker import (
+    SlotPicker,
+    SlotPickerDialog,
+    ZoneColumn,
+    when,
+)
 from mentormatch_desktop.ui.widgets import Banner, section_title
-from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
+from mentormatch_desktop.ui.workers import Task, run_in_background
 
 
-class GroupTimeDialog(QDialog):
+class GroupTimeDialog(SlotPickerDialog):
     """Find and propose one session for a group of 3–8 people."""
-
-    changed = Signal()  # a group session was proposed or moved
 
     def __init__(
         self,
@@ -226,13 +227,7 @@ class GroupTimeDialog(QDialog):
             )
         self._selection_changed()
 
-    def _failed(self, error: TaskError) -> None:
-        self.banner.show_message(error.message, "error")
-
     # -- actions -------------------------------------------------------------------------
-    def selected_slot(self) -> Slot | None:
-        return self.picker.selected_slot() if self.choice else None
-
     def _selection_changed(self) -> None:
         n = len(self.chosen())
         self.picked_label.setText(f"{n} chosen · {n + 1} with you" if n else "Nobody chosen yet")
@@ -267,16 +262,4 @@ class GroupTimeDialog(QDialog):
                 )  # fmt: skip
 
             message = f"Invited {len(people)} people to {when(slot.people[0].start)}."
-
-        def work():  # type: ignore[no-untyped-def]
-            with self.context.unit_of_work() as ctx:
-                return step(ctx)
-
-        def ok(_: object) -> None:
-            self.banner.show_message(message, "info")
-            self.context.notify("mentorships", source=None)
-            self.changed.emit()
-            self.load()
-
-        self.picker.propose.setEnabled(False)
-        return run_in_background(work, on_success=ok, on_error=self._failed, owner=self)
+        return self.run_step(step, message, disable=(self.picker.propose,))

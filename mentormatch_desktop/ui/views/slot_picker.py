@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QComboBox,
+    QDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -31,6 +33,8 @@ from PySide6.QtWidgets import (
 )
 
 from mentormatch_desktop.scheduling import Slot
+from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.widgets import Banner, ProgressPanel, make_button, read_only_table
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
 
@@ -278,3 +282,53 @@ class SlotPicker(QWidget):
     def proposal_text(self) -> tuple[str, str]:
         """The agenda and video link as typed."""
         return self.agenda.text(), self.video.text()
+
+
+class SlotPickerDialog(QDialog):
+    """What a "Find a time" dialog does around its :class:`SlotPicker`: failures in its
+    banner, the chosen slot, and each session step (propose, answer, move) run in a unit
+    of work of its own, after which the app is told and the slots are searched again.
+
+    A subclass sets ``context``, ``banner``, ``picker`` and ``choice`` (its last search
+    result) and defines ``load()``.
+    """
+
+    changed = Signal()  # a session was proposed, answered or moved
+
+    context: AppContext
+    banner: Banner
+    picker: SlotPicker
+    choice: Any
+
+    def load(self) -> Task | None:
+        raise NotImplementedError
+
+    def selected_slot(self) -> Slot | None:
+        return self.picker.selected_slot() if self.choice else None
+
+    def _failed(self, error: TaskError) -> None:
+        self.banner.show_message(error.message, "error")
+
+    def run_step(
+        self,
+        step: Callable[[ServiceContext], object],
+        done_message: str,
+        *,
+        disable: Sequence[QAbstractButton] = (),
+    ) -> Task:
+        """Run ``step`` on a worker in its own unit of work; ``disable`` the buttons that
+        could start another step meanwhile (the reload after it enables them again)."""
+
+        def work() -> object:
+            with self.context.unit_of_work() as ctx:
+                return step(ctx)
+
+        def ok(_: object) -> None:
+            self.banner.show_message(done_message, "info")
+            self.context.notify("mentorships", source=None)
+            self.changed.emit()
+            self.load()
+
+        for button in disable:
+            button.setEnabled(False)
+        return run_in_background(work, on_success=ok, on_error=self._failed, owner=self)
