@@ -4,9 +4,12 @@ A thread is ordered by ``(created_at, id)``: the time the sender's unit of work 
 with the id breaking ties. Pages walk that order backwards from the newest with a keyset
 cursor (the oldest ``(created_at, id)`` shown), so opening a 10,000-message thread reads one
 page of the ``(thread_id, created_at)`` index and scrolling up reads the next one — never an
-OFFSET, never all rows. Live updates ask for what is *new* by id (ids only grow, whatever
-the senders' clocks say) and for what changed among older messages since the newest edit
-or deletion already seen, so an open view stays right without re-reading what it holds.
+OFFSET, never all rows. A search hit opens the thread *around* one message
+(:func:`around`): the page before it and the page after it by the same keyset, from where
+the reader scrolls up (:func:`older`) or down (:func:`newer`) to the newest. Live updates
+ask for what is *new* by id (ids only grow, whatever the senders' clocks say) and for what
+changed among older messages since the newest edit or deletion already seen, so an open
+view stays right without re-reading what it holds.
 """
 
 from __future__ import annotations
@@ -37,13 +40,15 @@ Cursor = tuple[datetime, int]
 
 @dataclass(frozen=True)
 class Page:
-    """Messages oldest first; ``has_older`` says whether a page before this one exists."""
+    """Messages oldest first; ``has_older`` / ``has_newer`` say whether messages exist
+    before / after this page (the newest page has none after it)."""
 
     messages: list[MessageView]
     has_older: bool
     #: the thread's latest edit or deletion time when read (None: none yet); what the view
     #: passes back to :func:`updates` to learn of later ones
     watermark: datetime | None = None
+    has_newer: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,57 @@ def older(ctx: ServiceContext, thread_id: int, before: Cursor | None, *, limit: 
     return Page(_views(ctx, rows), has_older)
 
 
+def newer(ctx: ServiceContext, thread_id: int, after: Cursor, *, limit: int = PAGE) -> Page:
+    """The ``limit`` messages just after ``after``, oldest first; ``has_newer`` is False
+    once the page reaches the thread's newest message."""
+    _check(ctx, thread_id, limit)
+    at, mid = after
+    rows = list(
+        ctx.session.scalars(
+            sa.select(Message)
+            .where(
+                Message.thread_id == thread_id,
+                sa.or_(
+                    Message.created_at > at,
+                    sa.and_(Message.created_at == at, Message.id > mid),
+                ),
+            )
+            .order_by(Message.created_at, Message.id)
+            .limit(limit + 1)
+        )
+    )
+    has_newer = len(rows) > limit
+    return Page(_views(ctx, rows[:limit]), True, has_newer=has_newer)
+
+
+def around(ctx: ServiceContext, thread_id: int, message_id: int, *, limit: int = PAGE) -> Page:
+    """A page of ``limit`` messages with ``message_id`` in its middle: what a search hit
+    opens on. Two keyset reads from the message's own ``(created_at, id)``, so a hit 5,000
+    messages back costs what the newest page does. A message of another thread, or one the
+    acting person may not read (row-level security hides it), is refused alike."""
+    _check(ctx, thread_id, limit)
+    mark = _watermark(ctx, thread_id)  # first, as in newest()
+    target = ctx.session.scalar(
+        sa.select(Message).where(Message.id == message_id, Message.thread_id == thread_id)
+    )
+    if target is None:
+        raise MessagingError("message", f"no message {message_id} in this conversation")
+    key = (target.created_at, target.id)
+    before = older(ctx, thread_id, key, limit=max(1, (limit - 1) // 2))
+    after = newer(ctx, thread_id, key, limit=max(1, limit - 1 - len(before.messages)))
+    earlier, has_older = before.messages, before.has_older
+    short = limit - 1 - len(earlier) - len(after.messages)
+    if short > 0 and has_older:  # near the newest: fill the page from above instead
+        more = older(ctx, thread_id, cursor_of(earlier[0]), limit=short)
+        earlier, has_older = more.messages + earlier, more.has_older
+    return Page(
+        earlier + _views(ctx, [target]) + after.messages,
+        has_older,
+        mark,
+        has_newer=after.has_newer,
+    )
+
+
 def updates(
     ctx: ServiceContext,
     thread_id: int,
@@ -125,19 +181,28 @@ def updates(
     after_id: int,
     changed_since: datetime | None,
     oldest: Cursor | None,
+    newest: Cursor | None = None,
 ) -> Updates:
     """Messages with an id above ``after_id``, and the edits and deletions (after
-    ``changed_since``) of messages from ``oldest`` on — what a view holding that range needs."""
+    ``changed_since``) of messages from ``oldest`` on — what a view holding that range needs.
+
+    A view that does not hold the thread's newest page passes the ``newest`` row it holds:
+    it is then told only of changes between ``oldest`` and ``newest``, never of new
+    messages, which belong after a gap it has not loaded (it reads them with
+    :func:`newer` as the reader scrolls down, or starts again from :func:`newest`).
+    """
     _check(ctx, thread_id, 1)
     mark = _watermark(ctx, thread_id)  # first, as in newest()
-    new_rows = list(
-        ctx.session.scalars(
-            sa.select(Message)
-            .where(Message.thread_id == thread_id, Message.id > after_id)
-            .order_by(Message.id)
-            .limit(MAX_CATCH_UP + 1)
+    new_rows: list[Message] = []
+    if newest is None:
+        new_rows = list(
+            ctx.session.scalars(
+                sa.select(Message)
+                .where(Message.thread_id == thread_id, Message.id > after_id)
+                .order_by(Message.id)
+                .limit(MAX_CATCH_UP + 1)
+            )
         )
-    )
     if len(new_rows) > MAX_CATCH_UP:
         return Updates([], [], True)
     if changed_since is None:
@@ -149,11 +214,16 @@ def updates(
         query = sa.select(Message).where(
             Message.thread_id == thread_id, Message.id <= after_id, changed
         )
-        if oldest is not None:
-            at, mid = oldest
+        at, mid = oldest
+        query = query.where(
+            sa.or_(Message.created_at > at, sa.and_(Message.created_at == at, Message.id >= mid))
+        )
+        if newest is not None:
+            top, top_id = newest
             query = query.where(
                 sa.or_(
-                    Message.created_at > at, sa.and_(Message.created_at == at, Message.id >= mid)
+                    Message.created_at < top,
+                    sa.and_(Message.created_at == top, Message.id <= top_id),
                 )
             )
         changed_rows = list(ctx.session.scalars(query.order_by(Message.id)))

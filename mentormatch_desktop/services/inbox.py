@@ -683,15 +683,43 @@ def _view(m: Message, sender_name: str) -> MessageView:
 
 def mark_read(ctx: ServiceContext, thread_id: int) -> int:
     """Everything in the thread up to now is read by the acting person; returns how many."""
+    return _read_up_to(ctx, thread_id, ctx.now(), partial=False)
+
+
+def mark_read_through(ctx: ServiceContext, thread_id: int, seen_at: datetime) -> int:
+    """The thread is read up to the message sent at ``seen_at`` (the newest one the reader
+    has had on screen) and no further; returns how many became read.
+
+    For a conversation opened in the middle (a search hit far back): the messages below
+    what the reader saw stay unread. Read state only moves forward, so this never undoes a
+    later ``mark_read``.
+    """
+    return _read_up_to(ctx, thread_id, seen_at, partial=True)
+
+
+def _read_up_to(ctx: ServiceContext, thread_id: int, up_to: datetime, *, partial: bool) -> int:
+    """Move the acting person's read mark to ``up_to`` (never back); how many became read.
+    ``partial``: messages may stay unread past the mark, so they are counted again after."""
     mine = me(ctx)
     member = _membership(ctx, thread_id, mine)
+    before = member.last_read_at
     unread = ctx.session.scalar(
         sa.select(_unread_count(mine)).where(
             ThreadParticipant.thread_id == thread_id, ThreadParticipant.person_id == mine
         )
     )
-    now = ctx.now()
-    member.last_read_at = now if member.last_read_at is None else max(member.last_read_at, now)
+    member.last_read_at = up_to if before is None else max(_utc(before), _utc(up_to))
+    ctx.session.flush()
+    if unread and partial:
+        # what is still unread past the new mark: the difference is what became read
+        unread -= (
+            ctx.session.scalar(
+                sa.select(_unread_count(mine)).where(
+                    ThreadParticipant.thread_id == thread_id, ThreadParticipant.person_id == mine
+                )
+            )
+            or 0
+        )
     if unread:
         thread = ctx.session.get(Thread, thread_id)
         assert thread is not None
@@ -701,13 +729,18 @@ def mark_read(ctx: ServiceContext, thread_id: int) -> int:
                 program_id=thread.program_id,
                 mentorship_id=thread.mentorship_id,
                 kind=EngagementKind.MESSAGE_READ,
-                occurred_at=now,
+                occurred_at=ctx.now(),
                 payload={"thread_id": thread_id, "count": int(unread)},
             )
         )
     ctx.session.flush()
     _notify(ctx, person_channel(mine), {"thread_id": thread_id, "read": True})
     return int(unread or 0)
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands stored times back without a zone; they are UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def set_muted(ctx: ServiceContext, thread_id: int, muted: bool) -> None:

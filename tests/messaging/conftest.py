@@ -9,6 +9,7 @@ import json
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -19,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from mentormatch_desktop.domain.enums import AppRole
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services.context import Actor, ServiceContext, unit_of_work
-from mentormatch_desktop.storage.db import transaction
+from mentormatch_desktop.storage.db import create_engine, transaction
 from mentormatch_desktop.storage.models import Mentorship
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -104,6 +105,29 @@ def as_person(engine: Engine, host: PluginHost, clock: Clock) -> UnitOfWork:
         return unit_of_work(engine, plugins=host, actor=actor, clock=clock)
 
     return open_
+
+
+@pytest.fixture
+def logins(org, engine: Engine, host, login_names: list[str]) -> Iterator[dict[str, Engine]]:
+    """Ada, Alan, Mary and Zora each signed in through a participant login of their own."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("row-level security is PostgreSQL's")
+    from mentormatch_desktop.services.org import grant_login
+
+    token = uuid.uuid4().hex[:8]
+    engines: dict[str, Engine] = {}
+    try:
+        for name in ("ada", "alan", "mary", "zora"):
+            login = f"mm_{name}_{token}"
+            with unit_of_work(engine, plugins=host) as ctx:
+                grant_login(ctx, f"{name}@example.org", "participant", login=login)
+            login_names.append(login)
+            url = make_url(engine.url).set(username=login, password=None)
+            engines[name] = create_engine(url.render_as_string(False))
+        yield engines
+    finally:
+        for e in engines.values():
+            e.dispose()
 
 
 # ---- a real SMTP server on loopback (aiosmtpd) -----------------------------------------

@@ -8,20 +8,17 @@ Mary, so she may start a circle with them; nobody may bring in Zora.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import psycopg.errors
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from mentormatch_desktop.domain.enums import AppRole
 from mentormatch_desktop.services import groups, inbox
 from mentormatch_desktop.services.context import Actor, unit_of_work
 from mentormatch_desktop.services.notifications import MessagingError
-from mentormatch_desktop.storage.db import create_engine, transaction
+from mentormatch_desktop.storage.db import transaction
 from mentormatch_desktop.storage.models import Mentorship, Person
 
 from .conftest import NOW
@@ -129,29 +126,6 @@ def _denied(engine: Engine, statement: str, params: dict[str, object]) -> bool:
         finally:
             conn.rollback()
     return False
-
-
-@pytest.fixture
-def logins(circle_org, engine: Engine, host, login_names: list[str]) -> Iterator[dict[str, Engine]]:
-    """Ada, Alan, Mary and Zora each signed in through a participant login of their own."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("row-level security is PostgreSQL's")
-    from mentormatch_desktop.services.org import grant_login
-
-    token = uuid.uuid4().hex[:8]
-    engines: dict[str, Engine] = {}
-    try:
-        for name in ("ada", "alan", "mary", "zora"):
-            login = f"mm_{name}_{token}"
-            with unit_of_work(engine, plugins=host) as ctx:
-                grant_login(ctx, f"{name}@example.org", "participant", login=login)
-            login_names.append(login)
-            url = make_url(engine.url).set(username=login, password=None)
-            engines[name] = create_engine(url.render_as_string(False))
-        yield engines
-    finally:
-        for e in engines.values():
-            e.dispose()
 
 
 @pytest.mark.parametrize("database_factory", ["postgresql"], indirect=True)
