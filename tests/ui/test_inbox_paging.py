@@ -7,86 +7,16 @@ Also the group conversation UI: "New group…" with its member picker, and "Add 
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
 import pytest
-import sqlalchemy as sa
 
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import inbox
 from mentormatch_desktop.services.context import unit_of_work
-from mentormatch_desktop.storage.db import create_engine, transaction
-from mentormatch_desktop.storage.models import Mentorship, Message
+from mentormatch_desktop.storage.db import create_engine
 from mentormatch_desktop.ui.screenshots import wait_idle
 from mentormatch_desktop.ui.sign_in import sign_in
 
-TOTAL = 10_000
-START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
-def _seed():
-    spec = importlib.util.spec_from_file_location(
-        "mm_paging_seed", Path(__file__).with_name("seed.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture
-def big_thread(db_url: str, shared_plugin_host: PluginHost) -> Iterator[tuple[str, dict]]:
-    """Ada mentors Alan and Mary; Ada and Alan's thread holds 10,000 messages, every tenth
-    pair sharing one timestamp (so only the id orders them)."""
-    owner = create_engine(db_url)
-    ids = _seed().seed_small_org(owner)
-    with transaction(owner) as s:
-        for mentee in ("alan", "mary"):
-            m = Mentorship(
-                program_id=ids["program"],
-                mentor_id=ids["ada"],
-                mentee_id=ids[mentee],
-                started_at=START,
-            )
-            s.add(m)
-            s.flush()
-            ids[f"mentorship_{mentee}"] = m.id
-    with unit_of_work(owner, plugins=shared_plugin_host) as ctx:
-        ids["thread"] = inbox.ensure_mentorship_thread(ctx, ids["mentorship_alan"]).id
-    rows = []
-    for i in range(TOTAL):
-        minute = i - (1 if i % 10 == 1 else 0)  # message 1, 11, 21 … ties with the one before
-        rows.append(
-            {
-                "thread_id": ids["thread"],
-                "sender_id": ids["ada"] if i % 3 else ids["alan"],
-                "kind": "text",
-                "body": f"message {i}" + (" — see https://example.org/n" if i % 50 == 0 else ""),
-                "created_at": START + timedelta(minutes=minute),
-                "fanout_pending": False,
-            }
-        )
-    with owner.begin() as c:
-        c.execute(sa.insert(Message), rows)
-        c.execute(
-            sa.text("UPDATE threads SET last_message_at = :t WHERE id = :i"),
-            {"t": rows[-1]["created_at"], "i": ids["thread"]},
-        )
-    yield db_url, ids
-    owner.dispose()
-
-
-@pytest.fixture
-def alan(big_thread, main_windows, shared_plugin_host: PluginHost):
-    url, _ids = big_thread
-    signed = sign_in(url, as_email="alan@example.org")
-    window = main_windows(
-        signed, plugin_host=shared_plugin_host, settings="alan@example.org.ini", size=(1280, 800)
-    )
-    yield window
-    main_windows.close(window)
+from .conftest import TOTAL
 
 
 def _ordered(messages) -> bool:

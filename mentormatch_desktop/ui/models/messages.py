@@ -5,6 +5,12 @@ asks for the page before the oldest row (:meth:`MessageListModel.fetch_older`, k
 ``(created_at, id)``, in a worker); live updates add what is new and replace what was
 edited or deleted (:meth:`apply_updates`). Rows are kept in ``(created_at, id)`` order.
 
+A thread opened at a search hit holds a page from its middle (``has_newer``): scrolling down
+asks for the page after the newest row (:meth:`MessageListModel.fetch_newer`) until the
+newest message is in. Until then the model has a gap below it, so live updates bring it
+only edits and deletions of the rows it holds, never new messages (they would land after
+the gap, out of order) — see :meth:`sync_point`.
+
 Qt's own ``canFetchMore``/``fetchMore`` are not used: views call them when scrolled to the
 *bottom*, where a chat sits all the time, so they would pull in the whole history. The view
 asks for older pages when its scroll bar nears the top instead.
@@ -53,6 +59,8 @@ class MessageListModel(QAbstractListModel):
     prepended = Signal(int)
     #: rows were added at the bottom (count)
     appended = Signal(int)
+    #: a page after the last row came in (count, maybe 0); ``has_newer`` is up to date
+    newer_loaded = Signal(int)
     fetch_failed = Signal(object)  # TaskError
 
     def __init__(self, runner: Runner, parent: QObject | None = None) -> None:
@@ -64,6 +72,8 @@ class MessageListModel(QAbstractListModel):
         self._ids: set[int] = set()
         self.thread_id: int | None = None
         self.has_older = False
+        #: the thread goes on below the last row (opened in its middle): nothing live is added
+        self.has_newer = False
         self.watermark: datetime | None = None
         self.loading = False
         self.page_size = conversation.PAGE
@@ -112,6 +122,7 @@ class MessageListModel(QAbstractListModel):
         self._days = [local_day(m.created_at) for m in self.rows]
         self._ids = {m.id for m in self.rows}
         self.has_older = bool(page and page.has_older)
+        self.has_newer = bool(page and page.has_newer)
         self.watermark = page.watermark if page else None
         self.endResetModel()
         self._set_loading(False)
@@ -122,6 +133,7 @@ class MessageListModel(QAbstractListModel):
             "after_id": max(self._ids, default=0),
             "changed_since": self.watermark,
             "oldest": self._keys[0] if self._keys else None,
+            "newest": self._keys[-1] if self.has_newer and self._keys else None,
         }
 
     def apply_updates(self, updates: conversation.Updates) -> int:
@@ -168,29 +180,33 @@ class MessageListModel(QAbstractListModel):
         if self.loading or not self.has_older or self.thread_id is None or not self._keys:
             return None
         thread_id, before, limit = self.thread_id, self._keys[0], self.page_size
-        generation = self._generation
-        self._set_loading(True)
 
         def read(ctx: Any) -> conversation.Page:
             return conversation.older(ctx, thread_id, before, limit=limit)
 
+        return self._fetch(read, self._prepend)
+
+    def fetch_newer(self) -> Any:
+        """Load the page after the newest row in a worker, for a thread opened in its
+        middle (None when the newest message is in or a fetch is under way)."""
+        if self.loading or not self.has_newer or self.thread_id is None or not self._keys:
+            return None
+        thread_id, after, limit = self.thread_id, self._keys[-1], self.page_size
+
+        def read(ctx: Any) -> conversation.Page:
+            return conversation.newer(ctx, thread_id, after, limit=limit)
+
+        return self._fetch(read, self._append)
+
+    def _fetch(
+        self, read: Callable[[Any], conversation.Page], add: Callable[[conversation.Page], None]
+    ) -> Any:
+        generation = self._generation
+        self._set_loading(True)
+
         def loaded(page: conversation.Page) -> None:
-            if generation != self._generation:
-                return
-            fresh = [m for m in page.messages if m.id not in self._ids]
-            self.has_older = page.has_older
-            if fresh:
-                self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
-                self.rows[:0] = fresh
-                self._keys[:0] = [conversation.cursor_of(m) for m in fresh]
-                self._days[:0] = [local_day(m.created_at) for m in fresh]
-                self._ids.update(m.id for m in fresh)
-                self.endInsertRows()
-                after = self.index(len(fresh))
-                self.dataChanged.emit(after, after)  # the old first row may join the group
-            self._set_loading(False)
-            if fresh:
-                self.prepended.emit(len(fresh))
+            if generation == self._generation:
+                add(page)
 
         def failed(error: Any) -> None:
             if generation == self._generation:
@@ -198,6 +214,39 @@ class MessageListModel(QAbstractListModel):
                 self.fetch_failed.emit(error)
 
         return self._run(read, loaded, failed)
+
+    def _prepend(self, page: conversation.Page) -> None:
+        fresh = [m for m in page.messages if m.id not in self._ids]
+        self.has_older = page.has_older
+        if fresh:
+            self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
+            self.rows[:0] = fresh
+            self._keys[:0] = [conversation.cursor_of(m) for m in fresh]
+            self._days[:0] = [local_day(m.created_at) for m in fresh]
+            self._ids.update(m.id for m in fresh)
+            self.endInsertRows()
+            after = self.index(len(fresh))
+            self.dataChanged.emit(after, after)  # the old first row may join the group
+        self._set_loading(False)
+        if fresh:
+            self.prepended.emit(len(fresh))
+
+    def _append(self, page: conversation.Page) -> None:
+        # Keyset from the last row: every message here sorts after it, none is held yet.
+        fresh = [m for m in page.messages if m.id not in self._ids]
+        self.has_newer = page.has_newer
+        if fresh:
+            start = len(self.rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+            self.rows.extend(fresh)
+            self._keys.extend(conversation.cursor_of(m) for m in fresh)
+            self._days.extend(local_day(m.created_at) for m in fresh)
+            self._ids.update(m.id for m in fresh)
+            self.endInsertRows()
+        self._set_loading(False)
+        if fresh:
+            self.appended.emit(len(fresh))
+        self.newer_loaded.emit(len(fresh))
 
     def _set_loading(self, value: bool) -> None:
         if value != self.loading:

@@ -7,7 +7,14 @@ and the composer (Ctrl+Enter sends). The conversation is a ``QListView`` over
 looked at: opening a thread reads its newest page, scrolling near the top reads the page
 before (keyset on ``(created_at, id)``, in a worker), so a 10,000-message thread opens as
 fast as a short one. :class:`~mentormatch_desktop.ui.views.message_bubbles.BubbleDelegate`
-draws the bubbles. Opening a thread marks it read. One's own messages can be edited or
+draws the bubbles. Opening a thread marks it read.
+
+Activating a search result opens its thread *at* that message (:meth:`InboxView.open_at`):
+the page around it, centred and tinted with the searched words marked; scrolling down reads
+the pages after it until the newest. While the newest page is not loaded nothing live is
+appended (it would sit after a gap) and "Jump to latest ↓" shows; the thread is marked read
+only through the newest message the reader has had on screen
+(:mod:`~mentormatch_desktop.ui.views.conversation_position`). One's own messages can be edited or
 deleted for :data:`~mentormatch_desktop.services.inbox.EDIT_WINDOW` after sending them:
 "Edit" and "Delete" on the bubble and the same in its context menu (right click);
 afterwards the menu's actions are disabled, with a tooltip saying why. What is typed in
@@ -28,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -67,6 +74,12 @@ from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.formatting import plural
 from mentormatch_desktop.ui.models.messages import MESSAGE_ROLE, MessageListModel
 from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.views.conversation_position import (
+    LatestButton,
+    far_from_end,
+    near_end,
+    newest_seen,
+)
 from mentormatch_desktop.ui.views.message_bubbles import (
     BubbleDelegate,
     ConversationList,
@@ -136,6 +149,7 @@ class InboxState:
     updates: conversation.Updates | None = None  # what changed since the model's sync point
     marked: int = 0
     sent: inbox.SentMessage | None = None
+    focus: int | None = None  # the page was read around this message (a search hit)
 
 
 @dataclass
@@ -145,15 +159,21 @@ class _Request:
     fresh: bool  # replace the open conversation rather than update it
     then_mark: bool = False  # a live update's second step: mark read what was shown
     extras: list[object] = field(default_factory=list)
+    around: int | None = None  # open the page around this message, not the newest
 
 
 def read_conversation(
-    ctx: ServiceContext, thread_id: int | None, sync: dict[str, Any] | None
+    ctx: ServiceContext,
+    thread_id: int | None,
+    sync: dict[str, Any] | None,
+    around: int | None = None,
 ) -> tuple[conversation.Page | None, conversation.Updates | None]:
-    """The newest page (no ``sync``), or what changed since ``sync``; a newest page again
-    when too much arrived to catch up."""
+    """The newest page (no ``sync``), the page around message ``around``, or what changed
+    since ``sync``; a newest page again when too much arrived to catch up."""
     if thread_id is None:
         return None, None
+    if around is not None:
+        return conversation.around(ctx, thread_id, around), None
     if sync is None:
         return conversation.newest(ctx, thread_id), None
     news = conversation.updates(ctx, thread_id, **sync)
@@ -263,6 +283,11 @@ class InboxView(View):
         self.state: InboxState | None = None
         self.thread_id: int | None = None
         self.results: list[inbox.MessageView] | None = None
+        self._query = ""  # what the results shown were searched for
+        self._pending_term = ""  # the term to mark in the hit being opened
+        #: opened away from the end (a search hit): read only through what was on screen
+        self._partial_read = False
+        self._read_through: tuple[datetime, int] | None = None  # what was marked so far
         self._task: Task | None = None
         self._pending: _Request | None = None
         self.editing: int | None = None  # the message the composer is editing
@@ -400,6 +425,15 @@ class InboxView(View):
         self.model.prepended.connect(self._after_prepend)
         self.model.loading_changed.connect(self._show_older_hint)
         self.model.fetch_failed.connect(self._failed)
+        self.model.newer_loaded.connect(self._after_newer)
+        self.highlight = self.bubbles.highlight
+        self.view.viewport().installEventFilter(self)
+        self.view.installEventFilter(self)
+        self.latest_button = LatestButton(self.view)
+        self.latest_button.clicked.connect(self.jump_to_latest)
+        # Marking read through what is on screen waits for the scrolling to settle.
+        self._seen_timer = QTimer(self, singleShot=True, interval=600)
+        self._seen_timer.timeout.connect(self.mark_seen)
         conv.addWidget(self.view, 1)
         # Edit and Delete end after EDIT_WINDOW: repaint now and then so they go in time.
         self._expiry = QTimer(self, interval=30_000)
@@ -476,12 +510,41 @@ class InboxView(View):
 
     def open_thread(self, thread_id: int, *, mark: bool = True) -> Task | None:
         """Show ``thread_id`` (its newest page) and mark it read (unless ``mark`` is False)."""
+        self._leave(thread_id)
+        return self._request(_Request(thread_id, mark=mark, fresh=True))
+
+    def open_at(self, message: inbox.MessageView, term: str = "") -> Task | None:
+        """Show ``message``'s thread at that message: the page around it, centred, tinted,
+        ``term`` marked in it. Nothing is marked read yet: :meth:`mark_seen` does, through
+        what the reader then has on screen."""
+        self._leave(message.thread_id)
+        self._partial_read = True
+        self._pending_term = term
+        return self._request(_Request(message.thread_id, mark=False, fresh=True, around=message.id))
+
+    def _leave(self, thread_id: int) -> None:
+        """Forget the conversation shown (its draft kept) before showing ``thread_id``."""
         if thread_id != self.thread_id:
             self._switch_draft(thread_id)
         self.thread_id = thread_id
         self.model.reset(None)
+        self.highlight.clear()
+        self._partial_read = False
+        self._read_through = None
+        self.latest_button.set_shown(False)
         self._select(thread_id)
-        return self._request(_Request(thread_id, mark=mark, fresh=True))
+
+    def jump_to_latest(self) -> Task | None:
+        """Leave the middle of the conversation for its end (the newest page if it is not
+        loaded); the thread is then read as when opened normally."""
+        if self.thread_id is None:
+            return None
+        if self.model.has_newer or self.model.thread_id != self.thread_id:
+            return self.open_thread(self.thread_id)
+        self.highlight.fade()
+        self._scroll_to_end()
+        self._seen_soon()
+        return None
 
     def _switch_draft(self, thread_id: int) -> None:
         """Keep what was typed for the thread being left; bring back the one of ``thread_id``."""
@@ -518,14 +581,15 @@ class InboxView(View):
         # so the write is not on the path from "sent" to "seen"; opening a thread does both.
         mark = request.mark and (request.fresh or request.then_mark)
         sync = self._sync(thread_id, request.fresh)
+        around = request.around
 
         def load(ctx: ServiceContext) -> InboxState:
-            page, news = read_conversation(ctx, thread_id, sync)
+            page, news = read_conversation(ctx, thread_id, sync, around)
             marked = 0
             if thread_id is not None and mark:
                 marked = inbox.mark_read(ctx, thread_id)
             threads, previews = read_threads(ctx)
-            return InboxState(threads, previews, thread_id, page, news, marked)
+            return InboxState(threads, previews, thread_id, page, news, marked, focus=around)
 
         self._task = self.run(
             self.in_unit_of_work(load),
@@ -545,12 +609,24 @@ class InboxView(View):
         self.state = state
         self._fill_threads()
         current = self._current_summary()
+        if current is not None and self.results is not None:
+            self._show_header(current)  # the list shows search results, not this thread
+        if self._partial_read:
+            mark_next = False  # read through what is on screen only (mark_seen)
         if mark_next and current is not None and current.unread and self._pending is None:
             self._pending = _Request(current.id, mark=True, fresh=False, then_mark=True)
         if state.thread_id is not None and state.thread_id == self.thread_id:
             self.right_stack.setCurrentWidget(self.conversation)
-            if state.page is not None:
+            if state.page is not None and state.focus is not None:
                 self.model.reset(state.thread_id, state.page)
+                self._show_focus(state.focus)
+                self._show_older_hint(False)
+            elif state.page is not None:
+                self.model.reset(state.thread_id, state.page)
+                if self.highlight.message_id is not None or self._partial_read:
+                    # the newest page after all (sent, or caught up): no longer in the middle
+                    self.highlight.clear()
+                    self._partial_read = False
                 self._scroll_to_end()
                 self._show_older_hint(False)
             elif state.updates is not None and self.model.thread_id == state.thread_id:
@@ -614,9 +690,10 @@ class InboxView(View):
     def _item_clicked(self, item: QListWidgetItem) -> None:
         t = item.data(THREAD_ROLE)
         result = item.data(RESULT_ROLE)
-        target = t.id if t is not None else result.thread_id if result is not None else None
-        if target is not None and (target != self.thread_id or result is not None):
-            self.open_thread(target)
+        if result is not None:
+            self.open_at(result, self._query)
+        elif t is not None and t.id != self.thread_id:
+            self.open_thread(t.id)
 
     def _current_summary(self) -> inbox.ThreadSummary | None:
         for t in self.state.threads if self.state else []:
@@ -653,6 +730,92 @@ class InboxView(View):
     def _scrolled(self, value: int) -> None:
         if value <= FETCH_MARGIN:
             self._maybe_fetch_older()
+        self._maybe_fetch_newer()
+        self._update_latest_button()
+        self._seen_soon()
+
+    # -- a conversation opened at a search hit ---------------------------------------------
+    def _show_focus(self, message_id: int) -> None:
+        """Centre ``message_id`` in the view and highlight it (the page was read around it)."""
+        row = self.model.row_of(message_id)
+        self._partial_read = True
+        self.highlight.show(message_id, self._pending_term)
+        self.view.doItemsLayout()
+        self.view.anchor_bottom()
+        if row is not None:
+            self.view.scrollTo(self.model.index(row), QAbstractItemView.ScrollHint.PositionAtCenter)
+        self._update_latest_button()
+        self._maybe_fetch_older()
+        self._maybe_fetch_newer()
+        self._seen_soon()
+
+    def _maybe_fetch_newer(self) -> None:
+        """Fetch the page after when the reader is near the bottom of a thread opened in
+        its middle (or all of what is loaded fits)."""
+        if self.model.has_newer and near_end(self.view):
+            self.model.fetch_newer()
+
+    def _after_newer(self, _count: int) -> None:
+        self._update_latest_button()
+        if self.model.has_newer:
+            QTimer.singleShot(0, self._maybe_fetch_newer)  # still near the bottom: one more
+        else:
+            # The newest message is in: what arrived meanwhile was not read; catch up now.
+            self.reload()
+        self._seen_soon()
+
+    def _update_latest_button(self) -> None:
+        shown = self.model.thread_id is not None and (
+            self.model.has_newer or far_from_end(self.view)
+        )
+        self.latest_button.set_shown(shown)
+
+    def _seen_soon(self) -> None:
+        if self._partial_read and self.model.thread_id == self.thread_id:
+            self._seen_timer.start()
+
+    def mark_seen(self) -> Task | None:
+        """Mark the open thread read through the newest message on screen (a thread opened
+        in its middle); once its end is on screen, read as usual from then on."""
+        current = self._current_summary()
+        thread_id = self.thread_id
+        seen = newest_seen(self.view, self.model)
+        if not self._partial_read or seen is None or thread_id is None or current is None:
+            return None
+        at_end = not self.model.has_newer and seen.id == self.model.rows[-1].id
+        key = conversation.cursor_of(seen)
+        if at_end:
+            self._partial_read = False
+        if not current.unread or (self._read_through is not None and key <= self._read_through):
+            return None
+        self._read_through = key
+        if at_end:
+            return self._request(_Request(thread_id, mark=True, fresh=False, then_mark=True))
+
+        def mark(ctx: ServiceContext) -> tuple[int, list[inbox.ThreadSummary], dict[int, Any]]:
+            marked = inbox.mark_read_through(ctx, thread_id, seen.created_at)
+            return (marked, *read_threads(ctx))
+
+        def marked(result: tuple[int, list[inbox.ThreadSummary], dict[int, Any]]) -> None:
+            count, threads, previews = result
+            if self.state is not None:
+                self.state.threads, self.state.previews = threads, previews
+                self._fill_threads()
+            if count:
+                self.context.inbox_changed.emit(
+                    {"thread_ids": [thread_id], "read": True, "source": id(self)}
+                )
+
+        return self.run(self.in_unit_of_work(mark), on_success=marked, on_error=self._failed)
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        """A click or key in the conversation: the reader found the hit, let its tint go."""
+        if watched in (self.view, self.view.viewport()) and event.type() in (
+            QEvent.Type.MouseButtonPress,
+            QEvent.Type.KeyPress,
+        ):
+            self.highlight.fade()
+        return super().eventFilter(watched, event)
 
     def _maybe_fetch_older(self) -> None:
         """Fetch the page before when the reader is near the top (or all of it fits)."""
@@ -684,6 +847,7 @@ class InboxView(View):
             bar.setValue(max(0, bar.maximum() - keep))
         self._show_older_hint(False)
         QTimer.singleShot(0, self._maybe_fetch_older)  # still near the top: one more
+        QTimer.singleShot(0, self._maybe_fetch_newer)  # or near the bottom of a middle page
 
     def _show_older_hint(self, loading: bool) -> None:
         if loading:
@@ -758,7 +922,8 @@ class InboxView(View):
             return self._save_edit(self.editing, text)
         self.send_button.setEnabled(False)
         self.composer.setReadOnly(True)
-        sync = self._sync(thread_id, False)
+        # Opened in the middle: the sent message shows at the end, so go there.
+        sync = None if self.model.has_newer else self._sync(thread_id, False)
 
         def write(ctx: ServiceContext) -> InboxState:
             sent = inbox.send_message(ctx, thread_id, text)
@@ -953,9 +1118,11 @@ class InboxView(View):
         def find(ctx: ServiceContext) -> list[inbox.MessageView]:
             return inbox.search_messages(ctx, query)
 
-        return self.run(
-            self.in_unit_of_work(find), on_success=self._show_results, on_error=self._failed
-        )
+        def found(results: list[inbox.MessageView]) -> None:
+            self._query = query
+            self._show_results(results)
+
+        return self.run(self.in_unit_of_work(find), on_success=found, on_error=self._failed)
 
     def _show_results(self, results: list[inbox.MessageView]) -> None:
         self.results = results

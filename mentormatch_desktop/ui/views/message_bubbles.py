@@ -5,6 +5,7 @@ people's on the left under their initials, one's own on the right in the accent 
 with the sender's name (not repeated for a run of messages by the same person), the text
 wrapped with its links clickable, and a footer with the time, "edited", and for one's own
 recent messages "Edit" and "Delete". A deleted message keeps its place as "Message deleted".
+The message a search hit opened on is tinted, its terms marked (:attr:`BubbleDelegate.highlight`).
 
 Layout, painting and clicks share :meth:`BubbleDelegate.geometry`, so what is drawn is what
 is clicked. Text layouts (``QTextDocument``) and row heights are cached per message and
@@ -20,7 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
@@ -29,6 +30,7 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPalette,
+    QPen,
     QTextDocument,
 )
 from PySide6.QtWidgets import QListView, QStyledItemDelegate, QStyleOptionViewItem
@@ -40,6 +42,13 @@ from mentormatch_desktop.ui.models.messages import (
     MESSAGE_ROLE,
     NEW_DAY_ROLE,
     MessageListModel,
+)
+from mentormatch_desktop.ui.views.message_highlight import (
+    Highlight,
+    blend,
+    marked_html,
+    term_spans,
+    tint_colour,
 )
 
 PAD_X, PAD_Y = 12, 7
@@ -143,6 +152,9 @@ class BubbleDelegate(QStyledItemDelegate):
         self.group = False  # a thread with several other people: names on every run
         self._heights: dict[tuple[object, ...], int] = {}
         self._font_base: QFont | None = None
+        #: the search hit the conversation was opened on (tinted, its terms marked)
+        self.highlight = Highlight(self)
+        self.highlight.changed.connect(self._repaint_message)
         self._font_set: tuple[QFont, QFont, QFont] = (QFont(), QFont(), QFont())
         self._metrics: tuple[QFontMetrics, QFontMetrics, int, int] = (
             QFontMetrics(QFont()),
@@ -171,8 +183,22 @@ class BubbleDelegate(QStyledItemDelegate):
             )
         return self._font_set[0], self._font_set[1]
 
-    def _document(self, m: inbox.MessageView, font: QFont, width: int) -> QTextDocument:
-        key = (m.id, m.body, m.deleted, width)
+    def _repaint_message(self, message_id: int) -> None:
+        model = self.view.model()
+        if isinstance(model, MessageListModel):
+            row = model.row_of(message_id)
+            if row is not None:
+                self.view.update(model.index(row))
+
+    def _marked_term(self, m: inbox.MessageView) -> str:
+        """The search term to mark in ``m`` ("" when none, or it is not in the text)."""
+        term = self.highlight.term_for(m.id)
+        return term if term and not m.deleted and term_spans(m.body, term) else ""
+
+    def _document(
+        self, m: inbox.MessageView, font: QFont, width: int, term: str = ""
+    ) -> QTextDocument:
+        key = (m.id, m.body, m.deleted, width, term)
         doc = self._docs.get(key)
         if doc is not None:
             self._docs.move_to_end(key)
@@ -185,7 +211,10 @@ class BubbleDelegate(QStyledItemDelegate):
             body_font.setItalic(True)
         doc.setDefaultFont(body_font)
         doc.setDefaultStyleSheet(f"a {{ color: {p.accent_text}; }}")
-        doc.setHtml("Message deleted" if m.deleted else message_html(m.body))
+        if m.deleted:
+            doc.setHtml("Message deleted")
+        else:
+            doc.setHtml(marked_html(m.body, term) if term else message_html(m.body))
         doc.setTextWidth(width)
         ideal = math.ceil(doc.idealWidth()) + 1
         doc.setTextWidth(min(width, ideal))
@@ -218,8 +247,9 @@ class BubbleDelegate(QStyledItemDelegate):
         tens of microseconds, so thousands of loaded messages re-measure quickly when the
         window is resized; one with links gets a ``QTextDocument`` (clickable anchors).
         """
-        if not m.deleted and URL.search(m.body):
-            doc = self._document(m, font, width)
+        term = self._marked_term(m)
+        if term or (not m.deleted and URL.search(m.body)):
+            doc = self._document(m, font, width, term)
             return doc, math.ceil(doc.size().width()), math.ceil(doc.size().height())
         self._fonts(font)
         metrics = self._metrics[1] if m.deleted else self._metrics[0]
@@ -304,7 +334,8 @@ class BubbleDelegate(QStyledItemDelegate):
         # is constant and narrower views move it in steps, so resizing the window
         # re-measures no message, or all of them once per step.
         limit = bubble_limit(width - 2 * SIDE)
-        key = (m.id, m.body, m.deleted, m.edited_at, limit, new_day, continued)
+        term = self._marked_term(m)
+        key = (m.id, m.body, m.deleted, m.edited_at, limit, new_day, continued, term)
         height = self._heights.get(key)
         if height is None:
             height = self.height(width, index, option.font)
@@ -341,9 +372,19 @@ class BubbleDelegate(QStyledItemDelegate):
             painter.setFont(small)
             painter.drawText(g.avatar, Qt.AlignmentFlag.AlignCenter, initials(m.sender_name))
         fill = QColor(p.accent_soft if g.mine else p.surface_alt)
+        tint = self.highlight.tint(m.id)
+        shape = QRectF(g.bubble)
         painter.setPen(Qt.PenStyle.NoPen)
+        if tint > 0:
+            # the search hit: a warm fill and a ring, so the eye lands on it
+            fill = blend(fill, tint_colour(), tint)
+            ring = QColor(p.warning)
+            ring.setAlphaF(0.85 * tint)
+            painter.setPen(QPen(ring, 2))
+            shape = shape.adjusted(1, 1, -1, -1)  # the ring inside the bubble's own rect
         painter.setBrush(fill)
-        painter.drawRoundedRect(g.bubble, 12, 12)
+        painter.drawRoundedRect(shape, 12, 12)
+        painter.setPen(Qt.PenStyle.NoPen)
         if g.name is not None:
             painter.setFont(bold)
             dark = QColor(p.surface).lightness() < 128
