@@ -1,14 +1,21 @@
-"""A search hit 5,000 messages back in a 10,000-message thread (pytest-qt, offscreen, SQLite):
-activating it opens the thread at that message — loaded, centred on screen, tinted with the
-searched words marked —, a live message does not land after the gap below, the thread is
-read only through what was on screen, scrolling down reads the pages after it in order
-(nothing twice, nothing skipped) to the newest, and "Jump to latest ↓" goes to the end."""
+"""A search hit 5,000 messages back in a 10,000-message thread (pytest-qt, offscreen): activating
+it opens the thread at that message — loaded, centred on screen, tinted with the searched
+words marked —, a live message does not land after the gap below, the thread is read only
+through what was on screen, scrolling down reads the pages after it in order (nothing
+twice, nothing skipped) to the newest, and "Jump to latest ↓" goes to the end. On SQLite,
+and on PostgreSQL signed in through Alan's own participant login (row-level security)."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+import sqlalchemy as sa
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage
+from sqlalchemy.engine import make_url
 
 from mentormatch_desktop.domain.enums import AppRole
 from mentormatch_desktop.plugin.host import PluginHost
@@ -21,7 +28,7 @@ from mentormatch_desktop.ui.views.conversation_position import newest_seen
 from mentormatch_desktop.ui.views.inbox import RESULT_ROLE
 from mentormatch_desktop.ui.views.message_highlight import mark_colour, tint_colour
 
-from .conftest import TOTAL
+from .conftest import TOTAL, signed_in_window
 
 HIT = 5_000
 LIVE = "a live one while Alan reads the past"
@@ -71,9 +78,49 @@ def activate_result(qtbot, view, *, key: bool = False) -> inbox.MessageView:
     return hit
 
 
+@pytest.fixture
+def alan_own_login(qtbot, big_thread, tmp_path: Path, shared_plugin_host: PluginHost) -> Iterator:
+    """Alan's window signed in through a participant login of his own (PostgreSQL)."""
+    from mentormatch_desktop.services.org import grant_login
+
+    url, _ids = big_thread
+    owner = create_engine(url)
+    login = f"mm_alan_{uuid.uuid4().hex[:8]}"
+    try:
+        with unit_of_work(owner, plugins=shared_plugin_host) as ctx:
+            grant_login(ctx, "alan@example.org", "participant", login=login)
+        own = make_url(url).set(username=login, password=None).render_as_string(False)
+        window = signed_in_window(qtbot, own, "alan@example.org", tmp_path, shared_plugin_host)
+        assert window._test_context.identity.role == "participant"
+        yield window
+        window.close()
+        wait_idle(30)
+        window._test_context.close()
+    finally:
+        with owner.begin() as c:
+            c.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :u"
+                ),
+                {"u": login},
+            )
+            c.execute(sa.text(f'DROP OWNED BY "{login}"'))
+            c.execute(sa.text(f'DROP ROLE "{login}"'))
+        owner.dispose()
+
+
 @pytest.mark.parametrize("database_factory", ["sqlite"], indirect=True)
 def test_search_hit_opens_the_thread_at_the_message(qtbot, big_thread, alan):
-    url, ids = big_thread
+    read_from_a_search_hit_to_the_newest(qtbot, alan, *big_thread)
+
+
+@pytest.mark.parametrize("database_factory", ["postgresql"], indirect=True)
+def test_search_hit_under_rls_as_a_participant_login(qtbot, big_thread, alan_own_login):
+    read_from_a_search_hit_to_the_newest(qtbot, alan_own_login, *big_thread)
+
+
+def read_from_a_search_hit_to_the_newest(qtbot, alan, url: str, ids: dict) -> None:
+    backend = make_url(url).get_backend_name()
     view = alan.navigate("inbox")
     qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
     assert view.unread_of(ids["thread"]) == unread_after(-1)
@@ -107,7 +154,7 @@ def test_search_hit_opens_the_thread_at_the_message(qtbot, big_thread, alan):
         pixel(image, QPoint(x, body.center().y())) for x in range(body.left(), body.right(), 2)
     ]
     assert any(close(c, mark_colour(), 12) for c in marked)  # "message 5000" on its marker
-    alan.grab().save("/tmp/inbox_search_hit.png")
+    alan.grab().save(f"/tmp/inbox_search_hit_{backend}.png")
 
     # Read through what was on screen only, not the 5,000 messages below.
     view.mark_seen()
@@ -130,7 +177,7 @@ def test_search_hit_opens_the_thread_at_the_message(qtbot, big_thread, alan):
     wait_idle(30)
     assert LIVE not in [m.body for m in model.rows] and model.rowCount() == 50
     assert view.latest_button.isVisible()
-    alan.grab().save("/tmp/inbox_search_gap.png")
+    alan.grab().save(f"/tmp/inbox_search_gap_{backend}.png")
 
     # Scrolling down reads the pages after, in order, each once, up to the newest.
     bar = view.view.verticalScrollBar()
