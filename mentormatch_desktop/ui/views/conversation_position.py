@@ -1,25 +1,36 @@
-"""Where the reader is in a conversation opened away from its end: what they have seen, and
-the way back to the newest message.
+"""Where the reader is in a conversation opened away from its end: the hit they came for,
+the pages below it, what they have seen, and the way back to the newest message.
 
-A thread opened at a search hit far back shows a page from its middle. Two things then
-differ from a thread opened at its end:
+A thread opened at a search hit far back shows a page from its middle.
+:class:`ReadingPosition` then, over the conversation's list view and model:
 
-* **What is read** is what the reader has had on screen: :func:`newest_seen` gives the
-  lowest message in the viewport, and the Inbox marks the thread read through it (never
-  everything merely because an old message was opened).
-* **"Jump to latest ↓"** (:class:`LatestButton`) floats over the conversation's bottom
-  right while the newest page is not loaded, or the reader is more than a screen above the
-  end; it leaves the middle and opens the newest page.
+* centres and highlights the hit (:meth:`ReadingPosition.focus`), and lets the tint go at
+  the reader's next click or key in the conversation;
+* reads the page after the last row when the reader scrolls near the bottom, until the
+  newest message is in (then asks the Inbox to catch up with what arrived meanwhile);
+* says what has been **seen**: :func:`newest_seen` is the lowest message on screen, and
+  :meth:`ReadingPosition.take_seen` hands the Inbox each new one to mark the thread read
+  through — never everything merely because an old message was opened;
+* shows **"Jump to latest ↓"** (:class:`LatestButton`) over the bottom right while the
+  newest page is not loaded, or the reader is more than a screen and a half above the end.
+
+It holds no database code: the Inbox reads and writes through the services.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt
-from PySide6.QtWidgets import QAbstractItemView, QPushButton, QWidget
+from collections.abc import Callable
+from datetime import datetime
 
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QGraphicsDropShadowEffect, QPushButton, QWidget
+
+from mentormatch_desktop.services.conversation import cursor_of
 from mentormatch_desktop.services.inbox import MessageView
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.models.messages import MessageListModel
+from mentormatch_desktop.ui.views.message_highlight import Highlight
 
 #: Scrolled this close to the bottom (pixels), the page after is fetched.
 FETCH_MARGIN = 400
@@ -27,6 +38,8 @@ FETCH_MARGIN = 400
 FAR_FROM_END = 1.5
 #: Of the bottom row, this much must be on screen to count as seen (pixels).
 SEEN_PIXELS = 24
+#: Marking read through what is on screen waits for the scrolling to settle (ms).
+SETTLE_MS = 600
 
 
 def newest_seen(view: QAbstractItemView, model: MessageListModel) -> MessageView | None:
@@ -60,9 +73,10 @@ class LatestButton(QPushButton):
     """A pill button floating at the bottom right of ``host`` (kept there as it resizes)."""
 
     MARGIN = 16
+    LABEL = "Jump to latest  ↓"
 
     def __init__(self, host: QWidget) -> None:
-        super().__init__("Jump to latest  ↓", host)
+        super().__init__(self.LABEL, host)
         p = theme.current()
         self.setObjectName("jumpToLatest")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -73,6 +87,11 @@ class LatestButton(QPushButton):
             f" QPushButton#jumpToLatest:hover {{ background: {p.accent_hover}; }}"
         )
         self.setFixedHeight(30)
+        shadow = QGraphicsDropShadowEffect(self)  # lifts it off the bubbles it floats over
+        shadow.setBlurRadius(14)
+        shadow.setOffset(0, 2)
+        shadow.setColor(QColor(0, 0, 0, 70))
+        self.setGraphicsEffect(shadow)
         self.hide()
         host.installEventFilter(self)
 
@@ -92,8 +111,119 @@ class LatestButton(QPushButton):
         )
         self.raise_()
 
-    def set_shown(self, shown: bool) -> None:
+    def set_shown(self, shown: bool, unread_below: int = 0) -> None:
+        """Show or hide it; ``unread_below`` (when known) is said on it: "12 unread · …"."""
+        text = f"{unread_below:,} unread  ·  {self.LABEL}" if unread_below else self.LABEL
+        if text != self.text():
+            self.setText(text)
+            self.place()
         if shown != self.isVisibleTo(self.parentWidget()):
             self.setVisible(shown)
             if shown:
                 self.place()
+
+
+class ReadingPosition(QObject):
+    """The reader's place in a conversation opened at a message (see the module's doc)."""
+
+    #: the reader has new messages on screen: the Inbox marks read through them
+    seen_moved = Signal()
+    #: the newest page came in by scrolling down: what arrived since is to be read now
+    caught_up = Signal()
+
+    def __init__(
+        self,
+        view: QAbstractItemView,
+        model: MessageListModel,
+        highlight: Highlight,
+        unread: Callable[[], int],
+    ) -> None:
+        super().__init__(view)
+        self.view, self.model, self.highlight = view, model, highlight
+        self._unread = unread  # the open thread's unread count, as last read
+        #: opened away from the end: read only through what was on screen
+        self.partial = False
+        self._read_through: tuple[datetime, int] | None = None
+        self.button = LatestButton(view)
+        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._settle.timeout.connect(self.seen_moved)
+        model.newer_loaded.connect(self._after_newer)
+        view.viewport().installEventFilter(self)
+        view.installEventFilter(self)
+
+    # -- what the Inbox tells it -----------------------------------------------------------
+    def leave(self) -> None:
+        """Another conversation (or the same one afresh): nothing highlighted or pending."""
+        self.highlight.clear()
+        self.partial = False
+        self._read_through = None
+        self._settle.stop()
+        self.button.set_shown(False)
+
+    def focus(self, message_id: int, term: str) -> None:
+        """The page around ``message_id`` is in: centre it, highlight it, ``term`` marked."""
+        self.partial = True
+        self.highlight.show(message_id, term)
+        self.view.doItemsLayout()
+        anchor = getattr(self.view, "anchor_bottom", None)
+        if anchor is not None:
+            anchor()
+        row = self.model.row_of(message_id)
+        if row is not None:
+            self.view.scrollTo(self.model.index(row), QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.scrolled()
+
+    def at_newest(self) -> None:
+        """The newest page replaced a middle one (a message sent, or a catch-up)."""
+        if self.highlight.message_id is not None or self.partial:
+            self.highlight.clear()
+            self.partial = False
+
+    def scrolled(self) -> None:
+        """The reader moved (or rows came): fetch below if near it, update the button, and
+        mark read once the scrolling settles."""
+        self.fetch_newer_if_near()
+        self.update_button()
+        if self.partial:
+            self._settle.start()
+
+    def fetch_newer_if_near(self) -> None:
+        if self.model.has_newer and near_end(self.view):
+            self.model.fetch_newer()
+
+    def update_button(self) -> None:
+        shown = self.model.thread_id is not None and (
+            self.model.has_newer or far_from_end(self.view)
+        )
+        # Read through what was seen, what is unread lies below: it says where to go.
+        self.button.set_shown(shown, self._unread() if self.partial else 0)
+
+    def take_seen(self) -> tuple[MessageView, bool] | None:
+        """The newest message on screen, if the thread is to be marked read through it
+        (unread messages left, and further down than what was marked), with whether it is
+        the thread's newest — from then on, the thread is read as usual."""
+        seen = newest_seen(self.view, self.model)
+        if not self.partial or seen is None:
+            return None
+        at_end = not self.model.has_newer and seen.id == self.model.rows[-1].id
+        if at_end:
+            self.partial = False
+        key = cursor_of(seen)
+        if not self._unread() or (self._read_through is not None and key <= self._read_through):
+            return None
+        self._read_through = key
+        return seen, at_end
+
+    # -- reacting to the model and the reader ----------------------------------------------
+    def _after_newer(self, _count: int) -> None:
+        if self.model.has_newer:
+            QTimer.singleShot(0, self.fetch_newer_if_near)  # still near the bottom: one more
+        else:
+            self.caught_up.emit()
+        self.scrolled()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """A click or key in the conversation: the reader found the hit, let its tint go."""
+        if event.type() in (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress):
+            self.highlight.fade()
+        return False

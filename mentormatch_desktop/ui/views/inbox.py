@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QSize, Qt, QTimer, QUrl
+from PySide6.QtCore import QModelIndex, QPoint, QRect, QSize, Qt, QTimer, QUrl
 from PySide6.QtGui import (
     QAction,
     QColor,
@@ -74,12 +74,7 @@ from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.formatting import plural
 from mentormatch_desktop.ui.models.messages import MESSAGE_ROLE, MessageListModel
 from mentormatch_desktop.ui.views.base import View
-from mentormatch_desktop.ui.views.conversation_position import (
-    LatestButton,
-    far_from_end,
-    near_end,
-    newest_seen,
-)
+from mentormatch_desktop.ui.views.conversation_position import ReadingPosition
 from mentormatch_desktop.ui.views.message_bubbles import (
     BubbleDelegate,
     ConversationList,
@@ -285,9 +280,6 @@ class InboxView(View):
         self.results: list[inbox.MessageView] | None = None
         self._query = ""  # what the results shown were searched for
         self._pending_term = ""  # the term to mark in the hit being opened
-        #: opened away from the end (a search hit): read only through what was on screen
-        self._partial_read = False
-        self._read_through: tuple[datetime, int] | None = None  # what was marked so far
         self._task: Task | None = None
         self._pending: _Request | None = None
         self.editing: int | None = None  # the message the composer is editing
@@ -425,15 +417,12 @@ class InboxView(View):
         self.model.prepended.connect(self._after_prepend)
         self.model.loading_changed.connect(self._show_older_hint)
         self.model.fetch_failed.connect(self._failed)
-        self.model.newer_loaded.connect(self._after_newer)
         self.highlight = self.bubbles.highlight
-        self.view.viewport().installEventFilter(self)
-        self.view.installEventFilter(self)
-        self.latest_button = LatestButton(self.view)
+        self.position = ReadingPosition(self.view, self.model, self.highlight, self._unread_here)
+        self.position.seen_moved.connect(self.mark_seen)
+        self.position.caught_up.connect(self.reload)  # what arrived while below was unread
+        self.latest_button = self.position.button
         self.latest_button.clicked.connect(self.jump_to_latest)
-        # Marking read through what is on screen waits for the scrolling to settle.
-        self._seen_timer = QTimer(self, singleShot=True, interval=600)
-        self._seen_timer.timeout.connect(self.mark_seen)
         conv.addWidget(self.view, 1)
         # Edit and Delete end after EDIT_WINDOW: repaint now and then so they go in time.
         self._expiry = QTimer(self, interval=30_000)
@@ -518,7 +507,7 @@ class InboxView(View):
         ``term`` marked in it. Nothing is marked read yet: :meth:`mark_seen` does, through
         what the reader then has on screen."""
         self._leave(message.thread_id)
-        self._partial_read = True
+        self.position.partial = True
         self._pending_term = term
         return self._request(_Request(message.thread_id, mark=False, fresh=True, around=message.id))
 
@@ -528,10 +517,7 @@ class InboxView(View):
             self._switch_draft(thread_id)
         self.thread_id = thread_id
         self.model.reset(None)
-        self.highlight.clear()
-        self._partial_read = False
-        self._read_through = None
-        self.latest_button.set_shown(False)
+        self.position.leave()
         self._select(thread_id)
 
     def jump_to_latest(self) -> Task | None:
@@ -543,7 +529,6 @@ class InboxView(View):
             return self.open_thread(self.thread_id)
         self.highlight.fade()
         self._scroll_to_end()
-        self._seen_soon()
         return None
 
     def _switch_draft(self, thread_id: int) -> None:
@@ -611,7 +596,9 @@ class InboxView(View):
         current = self._current_summary()
         if current is not None and self.results is not None:
             self._show_header(current)  # the list shows search results, not this thread
-        if self._partial_read:
+        if self.latest_button.isVisibleTo(self.view):
+            self.position.update_button()  # the unread count on it may have moved
+        if self.position.partial:
             mark_next = False  # read through what is on screen only (mark_seen)
         if mark_next and current is not None and current.unread and self._pending is None:
             self._pending = _Request(current.id, mark=True, fresh=False, then_mark=True)
@@ -619,14 +606,12 @@ class InboxView(View):
             self.right_stack.setCurrentWidget(self.conversation)
             if state.page is not None and state.focus is not None:
                 self.model.reset(state.thread_id, state.page)
-                self._show_focus(state.focus)
+                self.position.focus(state.focus, self._pending_term)
+                self._maybe_fetch_older()
                 self._show_older_hint(False)
             elif state.page is not None:
                 self.model.reset(state.thread_id, state.page)
-                if self.highlight.message_id is not None or self._partial_read:
-                    # the newest page after all (sent, or caught up): no longer in the middle
-                    self.highlight.clear()
-                    self._partial_read = False
+                self.position.at_newest()
                 self._scroll_to_end()
                 self._show_older_hint(False)
             elif state.updates is not None and self.model.thread_id == state.thread_id:
@@ -730,65 +715,21 @@ class InboxView(View):
     def _scrolled(self, value: int) -> None:
         if value <= FETCH_MARGIN:
             self._maybe_fetch_older()
-        self._maybe_fetch_newer()
-        self._update_latest_button()
-        self._seen_soon()
+        self.position.scrolled()
 
     # -- a conversation opened at a search hit ---------------------------------------------
-    def _show_focus(self, message_id: int) -> None:
-        """Centre ``message_id`` in the view and highlight it (the page was read around it)."""
-        row = self.model.row_of(message_id)
-        self._partial_read = True
-        self.highlight.show(message_id, self._pending_term)
-        self.view.doItemsLayout()
-        self.view.anchor_bottom()
-        if row is not None:
-            self.view.scrollTo(self.model.index(row), QAbstractItemView.ScrollHint.PositionAtCenter)
-        self._update_latest_button()
-        self._maybe_fetch_older()
-        self._maybe_fetch_newer()
-        self._seen_soon()
-
-    def _maybe_fetch_newer(self) -> None:
-        """Fetch the page after when the reader is near the bottom of a thread opened in
-        its middle (or all of what is loaded fits)."""
-        if self.model.has_newer and near_end(self.view):
-            self.model.fetch_newer()
-
-    def _after_newer(self, _count: int) -> None:
-        self._update_latest_button()
-        if self.model.has_newer:
-            QTimer.singleShot(0, self._maybe_fetch_newer)  # still near the bottom: one more
-        else:
-            # The newest message is in: what arrived meanwhile was not read; catch up now.
-            self.reload()
-        self._seen_soon()
-
-    def _update_latest_button(self) -> None:
-        shown = self.model.thread_id is not None and (
-            self.model.has_newer or far_from_end(self.view)
-        )
-        self.latest_button.set_shown(shown)
-
-    def _seen_soon(self) -> None:
-        if self._partial_read and self.model.thread_id == self.thread_id:
-            self._seen_timer.start()
+    def _unread_here(self) -> int:
+        current = self._current_summary()
+        return current.unread if current is not None else 0
 
     def mark_seen(self) -> Task | None:
         """Mark the open thread read through the newest message on screen (a thread opened
         in its middle); once its end is on screen, read as usual from then on."""
-        current = self._current_summary()
         thread_id = self.thread_id
-        seen = newest_seen(self.view, self.model)
-        if not self._partial_read or seen is None or thread_id is None or current is None:
+        step = self.position.take_seen() if self.model.thread_id == thread_id else None
+        if step is None or thread_id is None:
             return None
-        at_end = not self.model.has_newer and seen.id == self.model.rows[-1].id
-        key = conversation.cursor_of(seen)
-        if at_end:
-            self._partial_read = False
-        if not current.unread or (self._read_through is not None and key <= self._read_through):
-            return None
-        self._read_through = key
+        seen, at_end = step
         if at_end:
             return self._request(_Request(thread_id, mark=True, fresh=False, then_mark=True))
 
@@ -801,21 +742,13 @@ class InboxView(View):
             if self.state is not None:
                 self.state.threads, self.state.previews = threads, previews
                 self._fill_threads()
+                self.position.update_button()
             if count:
                 self.context.inbox_changed.emit(
                     {"thread_ids": [thread_id], "read": True, "source": id(self)}
                 )
 
         return self.run(self.in_unit_of_work(mark), on_success=marked, on_error=self._failed)
-
-    def eventFilter(self, watched: Any, event: Any) -> bool:
-        """A click or key in the conversation: the reader found the hit, let its tint go."""
-        if watched in (self.view, self.view.viewport()) and event.type() in (
-            QEvent.Type.MouseButtonPress,
-            QEvent.Type.KeyPress,
-        ):
-            self.highlight.fade()
-        return super().eventFilter(watched, event)
 
     def _maybe_fetch_older(self) -> None:
         """Fetch the page before when the reader is near the top (or all of it fits)."""
@@ -847,7 +780,7 @@ class InboxView(View):
             bar.setValue(max(0, bar.maximum() - keep))
         self._show_older_hint(False)
         QTimer.singleShot(0, self._maybe_fetch_older)  # still near the top: one more
-        QTimer.singleShot(0, self._maybe_fetch_newer)  # or near the bottom of a middle page
+        QTimer.singleShot(0, self.position.fetch_newer_if_near)  # or near a middle page's end
 
     def _show_older_hint(self, loading: bool) -> None:
         if loading:
