@@ -18,6 +18,9 @@ figure. Rows (median and p95 of ``--repeat`` runs after one warm-up):
 * inbox list with unread counts — ``inbox.list_threads`` (with members' names);
 * first page of the 10,000-message thread — ``inbox.read_page`` (50 messages);
 * a page 5,000 messages back — keyset cursor;
+* a search hit 5,000 messages back opened in place — ``conversation.around`` (the page
+  with the hit in its middle), and the page after it (``conversation.newer``, scrolling
+  down from there);
 * written → seen in another process's open inbox — the mentor's own process (a
   subprocess on the mentor's login) LISTENs on its channel; each message is sent on the
   participant's login and timed until that process has re-read its inbox (50 messages);
@@ -49,7 +52,7 @@ from sqlalchemy.engine import Engine  # noqa: E402
 
 from mentormatch_desktop.domain.enums import AppRole  # noqa: E402
 from mentormatch_desktop.plugin.host import PluginHost  # noqa: E402
-from mentormatch_desktop.services import inbox  # noqa: E402
+from mentormatch_desktop.services import conversation, inbox  # noqa: E402
 from mentormatch_desktop.services.context import Actor, unit_of_work  # noqa: E402
 from mentormatch_desktop.services.demo import fill_demo  # noqa: E402
 from mentormatch_desktop.services.org import grant_login  # noqa: E402
@@ -232,6 +235,18 @@ def bench_reads(engine: Engine, me: int, thread: int, repeat: int) -> list[tuple
         with unit_of_work(engine, plugins=host, actor=actor) as ctx:
             inbox.read_page(ctx, thread, before=cursor)
 
+    def around_hit() -> conversation.Page:
+        with unit_of_work(engine, plugins=host, actor=actor) as ctx:
+            return conversation.around(ctx, thread, cursor)
+
+    hit_page = around_hit()
+    assert any(m.id == cursor for m in hit_page.messages) and hit_page.has_newer
+    below = conversation.cursor_of(hit_page.messages[-1])
+
+    def page_below_hit() -> None:
+        with unit_of_work(engine, plugins=host, actor=actor) as ctx:
+            conversation.newer(ctx, thread, below)
+
     def fmt(fn: Callable[[], object]) -> str:
         median, p95 = _timings(fn, repeat)
         return f"median {median:6.1f} ms, p95 {p95:6.1f} ms"
@@ -240,6 +255,8 @@ def bench_reads(engine: Engine, me: int, thread: int, repeat: int) -> list[tuple
         ("inbox list with unread counts", fmt(listing)),
         (f"first page of a {LONG_THREAD:,}-message thread", fmt(first_page)),
         ("page 5,000 messages back", fmt(deep_page)),
+        ("search hit 5,000 back: the page around it", fmt(around_hit)),
+        ("search hit 5,000 back: the page below it", fmt(page_below_hit)),
     ]
 
 

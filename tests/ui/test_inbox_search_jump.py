@@ -63,6 +63,17 @@ def pixel(image: QImage, point: QPoint) -> QColor:
     return image.pixelColor(int(point.x() * ratio), int(point.y() * ratio))
 
 
+def send_as_ada(url: str, ids: dict, text: str) -> None:
+    """Ada writes in the thread from elsewhere (her own unit of work on the database)."""
+    owner = create_engine(url)
+    ada = Actor(person_id=ids["ada"], login=None, role=AppRole.PARTICIPANT)
+    try:
+        with unit_of_work(owner, plugins=PluginHost(), actor=ada) as ctx:
+            inbox.send_message(ctx, ids["thread"], text)
+    finally:
+        owner.dispose()
+
+
 def activate_result(qtbot, view, *, key: bool = False) -> inbox.MessageView:
     """Click (or select and press Enter on) the first search result."""
     item = view.thread_list.item(0)
@@ -166,13 +177,7 @@ def read_from_a_search_hit_to_the_newest(qtbot, alan, url: str, ids: dict) -> No
     )
 
     # A message arriving meanwhile does not land after the gap: "Jump to latest" shows.
-    owner = create_engine(url)
-    ada = Actor(person_id=ids["ada"], login=None, role=AppRole.PARTICIPANT)
-    try:
-        with unit_of_work(owner, plugins=PluginHost(), actor=ada) as ctx:
-            inbox.send_message(ctx, ids["thread"], LIVE)
-    finally:
-        owner.dispose()
+    send_as_ada(url, ids, LIVE)
     view.reload()
     wait_idle(30)
     assert LIVE not in [m.body for m in model.rows] and model.rowCount() == 50
@@ -202,6 +207,14 @@ def read_from_a_search_hit_to_the_newest(qtbot, alan, url: str, ids: dict) -> No
     qtbot.waitUntil(lambda: not view.latest_button.isVisible(), timeout=5_000)
     view.mark_seen()  # the end on screen: read as a thread opened at its end
     qtbot.waitUntil(lambda: view.unread_of(ids["thread"]) == 0, timeout=15_000)
+
+    # From the end on, live messages append as in a thread opened at its end.
+    send_as_ada(url, ids, "and one after the reader caught up")
+    view.reload()
+    qtbot.waitUntil(
+        lambda: model.rows[-1].body == "and one after the reader caught up", timeout=15_000
+    )
+    assert model.rows[-2].body == LIVE and not model.has_newer
 
 
 @pytest.mark.parametrize("database_factory", ["sqlite"], indirect=True)

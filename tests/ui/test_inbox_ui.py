@@ -197,6 +197,34 @@ def test_search_finds_own_messages(qtbot, pair: Pair, alan_window) -> None:
     assert view.results is None and view.thread_list.count() == 1
 
 
+def test_search_result_in_a_short_thread_opens_it_whole_and_read(
+    qtbot, pair: Pair, alan_window
+) -> None:
+    """A hit in a thread that fits on screen: all of it shows, the hit tinted, no "Jump to
+    latest"; its newest message is on screen, so the thread is read as when opened."""
+    view = alan_window.navigate("inbox")
+    qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
+    assert view.unread_of(pair.thread) == 2
+    view.search_box.setText("READING")
+    view.search_box.returnPressed.emit()
+    qtbot.waitUntil(lambda: view.results is not None, timeout=30_000)
+    item = view.thread_list.item(0)
+    qtbot.mouseClick(
+        view.thread_list.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=view.thread_list.visualItemRect(item).center(),
+    )
+    qtbot.waitUntil(lambda: len(view.messages) == 2, timeout=30_000)
+    [hit] = view.results
+    assert view.highlight.message_id == hit.id and view.highlight.term == "READING"
+    assert not view.model.has_older and not view.model.has_newer
+    assert not view.latest_button.isVisible()
+    assert view.thread_title.text()  # the header names the thread, results still listed
+    view.mark_seen()
+    qtbot.waitUntil(lambda: view.unread_of(pair.thread) == 0, timeout=30_000)
+    assert [t.unread for t in pair.threads_of("alan")] == [0]
+
+
 # ---- live: a second process sends -----------------------------------------------------
 
 SENDER = textwrap.dedent(

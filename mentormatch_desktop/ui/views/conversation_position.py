@@ -30,6 +30,7 @@ from mentormatch_desktop.services.conversation import cursor_of
 from mentormatch_desktop.services.inbox import MessageView
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.models.messages import MessageListModel
+from mentormatch_desktop.ui.views.message_bubbles import ConversationList
 from mentormatch_desktop.ui.views.message_highlight import Highlight
 
 #: Scrolled this close to the bottom (pixels), the page after is fetched.
@@ -133,7 +134,7 @@ class ReadingPosition(QObject):
 
     def __init__(
         self,
-        view: QAbstractItemView,
+        view: ConversationList,
         model: MessageListModel,
         highlight: Highlight,
         unread: Callable[[], int],
@@ -165,9 +166,7 @@ class ReadingPosition(QObject):
         self.partial = True
         self.highlight.show(message_id, term)
         self.view.doItemsLayout()
-        anchor = getattr(self.view, "anchor_bottom", None)
-        if anchor is not None:
-            anchor()
+        self.view.anchor_bottom()  # a short thread still sits down by the composer
         row = self.model.row_of(message_id)
         if row is not None:
             self.view.scrollTo(self.model.index(row), QAbstractItemView.ScrollHint.PositionAtCenter)
