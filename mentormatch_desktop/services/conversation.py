@@ -109,6 +109,47 @@ def _watermark(ctx: ServiceContext, thread_id: int) -> datetime | None:
 def older(ctx: ServiceContext, thread_id: int, before: Cursor | None, *, limit: int = PAGE) -> Page:
     """The ``limit`` messages just before ``before`` (None: the newest), oldest first."""
     _check(ctx, thread_id, limit)
+    rows, has_older = _rows_before(ctx, thread_id, before, limit)
+    return Page(_views(ctx, rows), has_older)
+
+
+def newer(ctx: ServiceContext, thread_id: int, after: Cursor, *, limit: int = PAGE) -> Page:
+    """The ``limit`` messages just after ``after``, oldest first; ``has_newer`` is False
+    once the page reaches the thread's newest message."""
+    _check(ctx, thread_id, limit)
+    rows, has_newer = _rows_after(ctx, thread_id, after, limit)
+    return Page(_views(ctx, rows), True, has_newer=has_newer)
+
+
+def around(ctx: ServiceContext, thread_id: int, message_id: int, *, limit: int = PAGE) -> Page:
+    """A page of ``limit`` messages with ``message_id`` in its middle: what a search hit
+    opens on. Two keyset reads from the message's own ``(created_at, id)`` (a third near
+    the newest, to fill the page from above), so a hit 5,000 messages back costs about what
+    the newest page does. A message of another thread, or one the acting person may not
+    read (row-level security hides it), is refused alike."""
+    _check(ctx, thread_id, limit)
+    mark = _watermark(ctx, thread_id)  # first, as in newest()
+    target = ctx.session.scalar(
+        sa.select(Message).where(Message.id == message_id, Message.thread_id == thread_id)
+    )
+    if target is None:
+        raise MessagingError("message", f"no message {message_id} in this conversation")
+    key = (target.created_at, target.id)
+    earlier, has_older = _rows_before(ctx, thread_id, key, max(1, (limit - 1) // 2))
+    later, has_newer = _rows_after(ctx, thread_id, key, max(1, limit - 1 - len(earlier)))
+    short = limit - 1 - len(earlier) - len(later)
+    if short > 0 and has_older:  # near the newest: fill the page from above instead
+        top = (earlier[0].created_at, earlier[0].id)
+        more, has_older = _rows_before(ctx, thread_id, top, short)
+        earlier = more + earlier
+    return Page(_views(ctx, [*earlier, target, *later]), has_older, mark, has_newer=has_newer)
+
+
+def _rows_before(
+    ctx: ServiceContext, thread_id: int, before: Cursor | None, limit: int
+) -> tuple[list[Message], bool]:
+    """Up to ``limit`` rows just before ``before`` (None: the newest), oldest first, and
+    whether more lie before them."""
     query = (
         sa.select(Message)
         .where(Message.thread_id == thread_id)
@@ -125,16 +166,16 @@ def older(ctx: ServiceContext, thread_id: int, before: Cursor | None, *, limit: 
             ),
         )
     rows = list(ctx.session.scalars(query))
-    has_older = len(rows) > limit
+    more = len(rows) > limit
     rows = rows[:limit]
     rows.reverse()
-    return Page(_views(ctx, rows), has_older)
+    return rows, more
 
 
-def newer(ctx: ServiceContext, thread_id: int, after: Cursor, *, limit: int = PAGE) -> Page:
-    """The ``limit`` messages just after ``after``, oldest first; ``has_newer`` is False
-    once the page reaches the thread's newest message."""
-    _check(ctx, thread_id, limit)
+def _rows_after(
+    ctx: ServiceContext, thread_id: int, after: Cursor, limit: int
+) -> tuple[list[Message], bool]:
+    """Up to ``limit`` rows just after ``after``, oldest first, and whether more follow."""
     at, mid = after
     rows = list(
         ctx.session.scalars(
@@ -151,36 +192,7 @@ def newer(ctx: ServiceContext, thread_id: int, after: Cursor, *, limit: int = PA
             .limit(limit + 1)
         )
     )
-    has_newer = len(rows) > limit
-    return Page(_views(ctx, rows[:limit]), True, has_newer=has_newer)
-
-
-def around(ctx: ServiceContext, thread_id: int, message_id: int, *, limit: int = PAGE) -> Page:
-    """A page of ``limit`` messages with ``message_id`` in its middle: what a search hit
-    opens on. Two keyset reads from the message's own ``(created_at, id)``, so a hit 5,000
-    messages back costs what the newest page does. A message of another thread, or one the
-    acting person may not read (row-level security hides it), is refused alike."""
-    _check(ctx, thread_id, limit)
-    mark = _watermark(ctx, thread_id)  # first, as in newest()
-    target = ctx.session.scalar(
-        sa.select(Message).where(Message.id == message_id, Message.thread_id == thread_id)
-    )
-    if target is None:
-        raise MessagingError("message", f"no message {message_id} in this conversation")
-    key = (target.created_at, target.id)
-    before = older(ctx, thread_id, key, limit=max(1, (limit - 1) // 2))
-    after = newer(ctx, thread_id, key, limit=max(1, limit - 1 - len(before.messages)))
-    earlier, has_older = before.messages, before.has_older
-    short = limit - 1 - len(earlier) - len(after.messages)
-    if short > 0 and has_older:  # near the newest: fill the page from above instead
-        more = older(ctx, thread_id, cursor_of(earlier[0]), limit=short)
-        earlier, has_older = more.messages + earlier, more.has_older
-    return Page(
-        earlier + _views(ctx, [target]) + after.messages,
-        has_older,
-        mark,
-        has_newer=after.has_newer,
-    )
+    return rows[:limit], len(rows) > limit
 
 
 def updates(
