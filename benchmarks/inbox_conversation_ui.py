@@ -9,7 +9,10 @@ Rows (wall time, GUI thread included, on a scratch SQLite file):
 * a frame — repainting the viewport while scrolled somewhere in the middle (median of 30);
 * scroll step — one wheel step's worth of scroll bar change plus its repaint (median of 60);
 * everything — walking to the very top a page at a time (500-message pages, to keep it short);
-* resize — the window made a little narrower and wider again with every row loaded.
+* resize — the window made a little narrower and wider again with every row loaded;
+* open at a search hit — ``open_at`` a message half-way back until the page around it is
+  shown, centred and highlighted;
+* one page newer — from there, scrolling to the bottom until the page after is in.
 """
 
 from __future__ import annotations
@@ -34,9 +37,10 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from mentormatch_desktop.config import Settings
+from mentormatch_desktop.domain.enums import AppRole
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import inbox
-from mentormatch_desktop.services.context import unit_of_work
+from mentormatch_desktop.services.context import Actor, unit_of_work
 from mentormatch_desktop.storage.db import create_engine, transaction
 from mentormatch_desktop.storage.migrations import upgrade
 from mentormatch_desktop.storage.models import Mentorship, Message
@@ -85,6 +89,14 @@ def build(url: str, total: int, host: PluginHost) -> int:
         c.execute(sa.insert(Message), rows)
     engine.dispose()
     return thread
+
+
+def _search_hit(engine, host: PluginHost, me: int | None, number: int) -> inbox.MessageView:
+    """Message ``number`` as the Inbox's search finds it (what ``open_at`` is handed)."""
+    actor = Actor(person_id=me, login=None, role=AppRole.PARTICIPANT)
+    with unit_of_work(engine, plugins=host, actor=actor) as ctx:
+        [hit] = inbox.search_messages(ctx, f"message {number}:")
+    return hit
 
 
 def until(predicate, timeout: float = 60.0) -> None:
@@ -171,6 +183,20 @@ def main() -> None:
             view.view.doItemsLayout()  # what the list's delayed relayout then does
             view.view.viewport().repaint()
             resizes.append(time.perf_counter() - t)
+        wait_idle(30)
+        hit = _search_hit(signed.engine, host, signed.identity.person_id, args.messages // 2)
+        view.model.page_size = 50
+        t = time.perf_counter()
+        view.open_at(hit, "message")
+        until(lambda: view.model.row_of(hit.id) is not None)
+        app.processEvents()
+        at_hit = time.perf_counter() - t
+        rows_at_hit = view.model.rowCount()
+        t = time.perf_counter()
+        bar.setValue(bar.maximum())
+        until(lambda: view.model.rowCount() > rows_at_hit)
+        app.processEvents()
+        one_newer = time.perf_counter() - t
         window.close()
         wait_idle(30)
         context.close()
@@ -183,6 +209,8 @@ def main() -> None:
     print(f"  scroll step (median)          {statistics.median(steps) * 1000:8.1f} ms")
     print(f"  everything to the top         {everything:8.1f} s  ({rows:,} rows)")
     print(f"  resize, all rows loaded       {statistics.median(resizes) * 1000:8.0f} ms")
+    print(f"  open at a search hit (middle) {at_hit * 1000:8.0f} ms")
+    print(f"  one page newer (50)           {one_newer * 1000:8.0f} ms")
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
 
