@@ -11,7 +11,7 @@ A thread opened at a search hit far back shows a page from its middle.
 * says what has been **seen**: :func:`newest_seen` is the lowest message on screen, and
   :meth:`ReadingPosition.take_seen` hands the Inbox each new one to mark the thread read
   through — never everything merely because an old message was opened;
-* shows **"Jump to latest ↓"** (:class:`LatestButton`) over the bottom right while the
+* shows **"Jump to latest ↓"** (:class:`LatestButton`) over the bottom centre while the
   newest page is not loaded, or the reader is more than a screen and a half above the end.
 
 It holds no database code: the Inbox reads and writes through the services.
@@ -71,7 +71,9 @@ def near_end(view: QAbstractItemView) -> bool:
 
 
 class LatestButton(QPushButton):
-    """A pill button floating at the bottom right of ``host`` (kept there as it resizes)."""
+    """A pill button floating at the bottom centre of ``host`` (kept there as it resizes):
+    between the left lane of the others' bubbles and the right lane of one's own, where it
+    hides the least of them."""
 
     MARGIN = 16
     LABEL = "Jump to latest  ↓"
@@ -106,10 +108,7 @@ class LatestButton(QPushButton):
         if host is None:
             return
         self.adjustSize()
-        self.move(
-            host.width() - self.width() - self.MARGIN - 12,  # clear of the scroll bar
-            host.height() - self.height() - self.MARGIN,
-        )
+        self.move((host.width() - self.width()) // 2, host.height() - self.height() - self.MARGIN)
         self.raise_()
 
     def set_shown(self, shown: bool, unread_below: int = 0) -> None:
