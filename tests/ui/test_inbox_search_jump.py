@@ -8,11 +8,8 @@ and on PostgreSQL signed in through Alan's own participant login (row-level secu
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage
 from sqlalchemy.engine import make_url
@@ -24,11 +21,12 @@ from mentormatch_desktop.services.context import Actor, unit_of_work
 from mentormatch_desktop.storage.db import create_engine
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.screenshots import wait_idle
+from mentormatch_desktop.ui.sign_in import sign_in
 from mentormatch_desktop.ui.views.conversation_position import newest_seen
 from mentormatch_desktop.ui.views.inbox import RESULT_ROLE
 from mentormatch_desktop.ui.views.message_highlight import mark_colour, tint_colour
 
-from .conftest import TOTAL, signed_in_window
+from .conftest import TOTAL
 
 HIT = 5_000
 LIVE = "a live one while Alan reads the past"
@@ -90,7 +88,7 @@ def activate_result(qtbot, view, *, key: bool = False) -> inbox.MessageView:
 
 
 @pytest.fixture
-def alan_own_login(qtbot, big_thread, tmp_path: Path, shared_plugin_host: PluginHost) -> Iterator:
+def alan_own_login(big_thread, main_windows, shared_plugin_host, login_names: list[str]):
     """Alan's window signed in through a participant login of his own (PostgreSQL)."""
     from mentormatch_desktop.services.org import grant_login
 
@@ -100,24 +98,14 @@ def alan_own_login(qtbot, big_thread, tmp_path: Path, shared_plugin_host: Plugin
     try:
         with unit_of_work(owner, plugins=shared_plugin_host) as ctx:
             grant_login(ctx, "alan@example.org", "participant", login=login)
-        own = make_url(url).set(username=login, password=None).render_as_string(False)
-        window = signed_in_window(qtbot, own, "alan@example.org", tmp_path, shared_plugin_host)
-        assert window._test_context.identity.role == "participant"
-        yield window
-        window.close()
-        wait_idle(30)
-        window._test_context.close()
+        login_names.append(login)
     finally:
-        with owner.begin() as c:
-            c.execute(
-                sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :u"
-                ),
-                {"u": login},
-            )
-            c.execute(sa.text(f'DROP OWNED BY "{login}"'))
-            c.execute(sa.text(f'DROP ROLE "{login}"'))
         owner.dispose()
+    own = make_url(url).set(username=login, password=None).render_as_string(False)
+    window = main_windows(sign_in(own), plugin_host=shared_plugin_host, size=(1280, 800))
+    assert window.context.identity.role == "participant"
+    yield window
+    main_windows.close(window)
 
 
 @pytest.mark.parametrize("database_factory", ["sqlite"], indirect=True)
