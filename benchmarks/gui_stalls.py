@@ -13,6 +13,9 @@ the longest stall per action and per database; the last line is ``max stall: N m
 Target (issue 12): no action over 100 ms.
 
 ``--database URL`` measures one existing database only (used for each child process).
+``--only-dashboard`` measures start-up, opening the Dashboard and its filters and export only
+(the other screens are never opened), ``--keep FOLDER`` builds the databases there once and
+reuses them on later runs.
 ``GUI_STALLS_PROFILE=text[,text…]`` prints a cProfile (by cumulative time) of every action
 whose name contains one of the ``text``s, to find what runs on the GUI thread.
 """
@@ -35,7 +38,9 @@ TARGET_MS = 100
 
 
 # -- the child: one database, one fresh process -----------------------------------------
-def measure(database_url: str, *, heavy: bool) -> list[tuple[str, float, float, float]]:
+def measure(
+    database_url: str, *, heavy: bool, only_dashboard: bool = False
+) -> list[tuple[str, float, float, float]]:
     """Drive the app on ``database_url``; returns (action, stall ms, wall seconds, GUI-thread
     CPU ms in the longest gap) rows."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -156,7 +161,7 @@ def measure(database_url: str, *, heavy: bool) -> list[tuple[str, float, float, 
            until=lambda: holder["window"].current_key() is not None)  # fmt: skip
     window = holder["window"]
 
-    for key in list(window.keys()):
+    for key in ["dashboard"] if only_dashboard else list(window.keys()):
         action(f"open {key}", lambda key=key: window.navigate(key))
 
     dashboard = window.screen("dashboard")
@@ -167,6 +172,9 @@ def measure(database_url: str, *, heavy: bool) -> list[tuple[str, float, float, 
     action("dashboard: period filter", lambda: dashboard.period_combo.setCurrentIndex(2))
     action("dashboard: period back to all time", lambda: dashboard.period_combo.setCurrentIndex(0))
     action("dashboard: export HTML", lambda: dashboard.export_report(Path(scratch) / "r.html"))
+    if only_dashboard:
+        window.close()
+        return rows
 
     programs = window.navigate("programs")
     idle()
@@ -241,9 +249,10 @@ def build_demo(path: Path, participants: int) -> str:
     return url
 
 
-def child(url: str, heavy: bool) -> list[tuple[str, float, float, float]]:
+def child(url: str, heavy: bool, only_dashboard: bool) -> list[tuple[str, float, float, float]]:
+    flags = [*([] if heavy else ["--light"]), *(["--only-dashboard"] if only_dashboard else [])]
     out = subprocess.run(
-        [sys.executable, __file__, "--database", url, *([] if heavy else ["--light"])],
+        [sys.executable, __file__, "--database", url, *flags],
         check=True, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     return [tuple(row) for row in json.loads(out.stdout.strip().splitlines()[-1])]
@@ -256,9 +265,11 @@ def main() -> None:
     parser.add_argument("--database", help="measure this database only (child mode)")
     parser.add_argument("--light", action="store_true", help="skip the model-heavy dialogs")
     parser.add_argument("--keep", type=Path, help="keep the built databases in this folder")
+    parser.add_argument("--only-dashboard", action="store_true",
+                        help="start-up and the Dashboard's actions only")  # fmt: skip
     args = parser.parse_args()
     if args.database:
-        rows = measure(args.database, heavy=not args.light)
+        rows = measure(args.database, heavy=not args.light, only_dashboard=args.only_dashboard)
         print(json.dumps(rows))
         return
 
@@ -271,7 +282,7 @@ def main() -> None:
     for size in sizes:
         path = folder / f"demo-{size}.sqlite"
         url = f"sqlite:///{path}" if path.exists() else build_demo(path, size)
-        for name, stall, _wall, cpu in child(url, heavy=True):
+        for name, stall, _wall, cpu in child(url, heavy=True, only_dashboard=args.only_dashboard):
             results.setdefault(size, {})[name] = stall
             cpus.setdefault(size, {})[name] = cpu
             if name not in names:
