@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSizePolicy,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -56,11 +57,18 @@ def colour(i: int) -> str:
 class ChartPanel(QWidget):
     """A titled card holding one chart and the frame it was drawn from.
 
-    Subclasses build ``self.body`` and implement :meth:`draw`. ``drill_down`` carries a
-    title and the mentorship ids behind what the user clicked; the dashboard opens the list.
+    Subclasses create their plot and its items once, in the constructor, and implement
+    :meth:`draw` by handing new data to those items (``setData``, ``setOpts``, ``setTicks``)
+    and hiding the ones the data does not need: rebuilding a plot's items on every filter
+    change cost up to tens of milliseconds of GUI-thread time per panel (issue 12). When
+    there is nothing to draw, :meth:`show_empty` puts a message in the plot's place.
+    ``drill_down`` carries a title and the mentorship ids behind what the user clicked; the
+    dashboard opens the list.
     """
 
     drill_down = Signal(str, object)  # title, list[int] of mentorship ids
+    #: what the panel says in place of its chart when the filters leave nothing to draw
+    empty_text = "Nothing to show for these filters."
 
     def __init__(self, title: str, hint: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,9 +118,29 @@ class ChartPanel(QWidget):
             axis.setTextPen(pg.mkPen(palette.muted))
         plot.scene().sigMouseMoved.connect(self._moved)
         plot.scene().sigMouseClicked.connect(self._clicked)
-        self.body_layout.addWidget(plot, 1)
+        # The plot and its empty state share one place; switching pages neither rebuilds
+        # the plot nor moves the panels around it.
+        self.stack = QStackedWidget()
+        self.stack.addWidget(plot)
+        self.empty_label = QLabel(self.empty_text, objectName="muted")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.stack.addWidget(self.empty_label)
+        self.body_layout.addWidget(self.stack, 1)
         self.plot = plot
         return plot
+
+    def show_empty(self, empty: bool) -> None:
+        """Show the empty-state message instead of the plot (``True``) or the plot again."""
+        stack = getattr(self, "stack", None)
+        if stack is not None:
+            stack.setCurrentWidget(self.empty_label if empty else self.plot)
+
+    @property
+    def is_empty(self) -> bool:
+        """True while the empty-state message stands in for the plot."""
+        stack = getattr(self, "stack", None)
+        return stack is not None and stack.currentWidget() is self.empty_label
 
     def add_header_widget(self, widget: QWidget) -> None:
         """Put a control (a measure or grouping selector) right after the title."""

@@ -33,6 +33,11 @@ class HeatmapPanel(ChartPanel):
         item.getAxis("bottom").setTicks([[(h + 0.5, f"{h:02d}") for h in range(0, 24, 3)]])
         item.setLabel("bottom", "hour in each participant's own time zone")
         self.grid = np.zeros((7, 24))
+        # The image, its placement and the view are set once; a redraw only swaps the
+        # counts and the colour levels.
+        self.image.setImage(self.grid, levels=(0, 1))
+        self.image.setRect(0, 0, 24, 7)
+        item.setRange(xRange=(0, 24), yRange=(0, 7), padding=0)
 
     def draw(self, frame: pl.DataFrame) -> None:
         grid = np.zeros((7, 24))
@@ -40,14 +45,13 @@ class HeatmapPanel(ChartPanel):
             rows = frame.select("weekday", "hour", "events").to_numpy()
             grid[rows[:, 0].astype(int), rows[:, 1].astype(int)] = rows[:, 2]
         self.grid = grid
+        self.show_empty(not grid.any())  # no session or message at any hour
         levels = (0, max(float(grid.max()), 1.0))
         self.image.setImage(grid, levels=levels)
         self.colour_bar.setLevels(levels)
-        self.image.setRect(0, 0, 24, 7)
-        self.plot.getPlotItem().setRange(xRange=(0, 24), yRange=(0, 7), padding=0)
 
     def describe(self, x: float, y: float) -> str:
-        if not (0 <= x < 24 and 0 <= y < 7):
+        if self.is_empty or not (0 <= x < 24 and 0 <= y < 7):
             return ""
         day, hour = int(y), int(x)
         return f"{WEEKDAYS[day]} {hour:02d}:00–{hour:02d}:59 · {int(self.grid[day, hour])} events"

@@ -103,13 +103,18 @@ class TablePanel(ChartPanel):
         self.table.setMinimumHeight(200)
         self.table.doubleClicked.connect(lambda i: self.row_activated.emit(self.model.row(i.row())))
         self.body_layout.addWidget(self.table, 1)
+        self._sized_columns: list[str] = []
 
     def draw(self, frame: pl.DataFrame) -> None:
         self.model.set_frame(frame)
         self.readout.setText(f"{frame.height:,} rows")
         # The reason is last and takes the rest of the width (cut text shows on hover):
         # the fixed columns fit a 1280 px window without a horizontal scroll bar.
-        widths = {"mentor": 140, "mentee": 140, "program": 190, "days_silent": 105,
-                  "milestones_overdue": 165}  # fmt: skip
-        for i, name in enumerate(self.model.frame.columns):
-            self.table.setColumnWidth(i, widths.get(name, 110))
+        # Set when the columns change only, so widths the user dragged survive a filter.
+        columns = list(self.model.frame.columns)
+        if columns != self._sized_columns:
+            widths = {"mentor": 140, "mentee": 140, "program": 190, "days_silent": 105,
+                      "milestones_overdue": 165}  # fmt: skip
+            for i, name in enumerate(columns):
+                self.table.setColumnWidth(i, widths.get(name, 110))
+            self._sized_columns = columns

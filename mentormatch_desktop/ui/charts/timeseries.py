@@ -53,6 +53,10 @@ class TimeSeriesPanel(ChartPanel):
         self.keys_label = self.header_legend([])  # keys above the plot, never over a line
         self._times = np.array([])
         self._lines: list[tuple[str, np.ndarray]] = []
+        # Lines are made when a first draw needs them and kept: a redraw hands them new
+        # points and hides those the new data does not use (line i keeps colour i).
+        self._curves: list[pg.PlotDataItem] = []
+        self._keys: list[str] = []
 
     @property
     def measure(self) -> str:
@@ -69,25 +73,48 @@ class TimeSeriesPanel(ChartPanel):
         groups = totals.filter(pl.col(self.measure) > 0)[self.group].sort().to_list()
         return [(str(g), frame.filter(pl.col(self.group) == g), self.measure) for g in groups]
 
+    def _curve(self, i: int) -> pg.PlotDataItem:
+        while len(self._curves) <= i:
+            pen = pg.mkPen(colour(len(self._curves)), width=2)
+            curve = pg.PlotDataItem(pen=pen, connect="finite")
+            self.plot.getPlotItem().addItem(curve)
+            self._curves.append(curve)
+        return self._curves[i]
+
+    @property
+    def lines(self) -> list[pg.PlotDataItem]:
+        """The line items on show (tests check they survive a redraw)."""
+        return [curve for curve in self._curves if curve.isVisible()]
+
     def draw(self, frame: pl.DataFrame) -> None:
         item = self.plot.getPlotItem()
-        item.clear()
         self._lines = []
         times = np.unique(epoch_seconds(frame[self.x])) if not frame.is_empty() else np.array([])
         self._times = times
-        for i, (label, rows, column) in enumerate(self.series(frame)):
+        drawn = self.series(frame)
+        self.show_empty(not drawn)
+        for i, (label, rows, column) in enumerate(drawn):
             rows = rows.sort(self.x)
             xs = epoch_seconds(rows[self.x])
             ys = rows[column].cast(pl.Float64).to_numpy()
-            pen = pg.mkPen(colour(i), width=2)
-            item.plot(xs, ys, pen=pen, name=label, connect="finite")
+            curve = self._curve(i)
+            curve.setData(xs, ys, name=label)
+            curve.setVisible(True)
             self._lines.append((label, np.interp(times, xs, ys) if len(xs) else xs))
-        self.header_legend([label for label, _ in self._lines] if len(self._lines) > 1 else [])
-        if self.y_range is not None:
-            item.setYRange(*self.y_range, padding=0.05)
-        item.enableAutoRange(x=True)
-        if self.y_range is None:
-            item.enableAutoRange(y=True)
+        for curve in self._curves[len(drawn) :]:
+            if curve.isVisible():
+                curve.setData([], [])  # no stale points in the auto range or the CSV
+                curve.setVisible(False)
+        keys = [label for label, _ in self._lines] if len(self._lines) > 1 else []
+        if keys != self._keys:
+            self.header_legend(keys)
+            self._keys = keys
+        if drawn:  # new data: back to the whole span, whatever the user zoomed into
+            if self.y_range is None:
+                item.enableAutoRange(x=True, y=True)
+            else:
+                item.setYRange(*self.y_range, padding=0.05)
+                item.enableAutoRange(x=True)
 
     def describe(self, x: float, y: float) -> str:
         if not len(self._times):

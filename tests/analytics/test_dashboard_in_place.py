@@ -1,0 +1,185 @@
+"""Dashboard charts update in place (issue 12): a filter change hands new data to the plot
+items made when the panel was built, instead of clearing and rebuilding them."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from datetime import date
+
+import numpy as np
+import polars as pl
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from mentormatch_desktop.config import Settings
+from mentormatch_desktop.ui import theme
+from mentormatch_desktop.ui.charts import BarPanel, HeatmapPanel, HistogramPanel, TimeSeriesPanel
+from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.views.dashboard import CUSTOM, DashboardState, DashboardView
+from mentormatch_desktop.ui.workers import running_tasks
+
+sqlite = pytest.mark.parametrize("database_factory", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def dashboard(qtbot, qapp: QApplication, demo_db_url: str) -> Iterator[DashboardView]:
+    theme.apply_theme(qapp, "light")
+    context = AppContext(Settings(database_url=demo_db_url))
+    view = DashboardView(context)
+    qtbot.addWidget(view)
+    view.resize(1400, 1800)
+    view.show()
+    with qtbot.waitSignal(view.loaded, timeout=60_000):
+        view.activate()
+    yield view
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=60_000)
+    view.close()
+    view.deleteLater()
+    qapp.processEvents()
+    gc.collect()
+    context.close()
+
+
+def _show(qtbot, view: DashboardView, state: DashboardState) -> None:
+    with qtbot.waitSignal(view.loaded, timeout=60_000):
+        view.set_state(state)
+
+
+def _plot_items(view: DashboardView) -> dict[str, list[object]]:
+    """Every graphics item in every chart, by panel."""
+    return {
+        name: list(panel.plot.getPlotItem().items)
+        for name, panel in view.panels.items()
+        if hasattr(panel, "plot")
+    }
+
+
+def _bar_lengths(panel: BarPanel, j: int = 0) -> list[float]:
+    bars = panel._bars[j]
+    key = "width" if panel.horizontal else "height"
+    return [float(v) for v in np.atleast_1d(bars.opts[key])]
+
+
+@sqlite
+def test_a_filter_change_keeps_every_plot_item_and_shows_the_new_data(
+    qtbot, dashboard: DashboardView
+) -> None:
+    plots = {name: panel.plot for name, panel in dashboard.panels.items() if hasattr(panel, "plot")}
+    before = _plot_items(dashboard)
+    funnel = dashboard.panels["funnel"]
+    engagement = dashboard.panels["engagement"]
+    assert isinstance(funnel, BarPanel) and isinstance(engagement, TimeSeriesPanel)
+    funnel_bars, lines = funnel._bars[0], list(engagement.lines)
+    assert len(lines) >= 2  # one line per program
+
+    program = dashboard.data.mentorships["program"].mode().sort()[0]
+    _show(qtbot, dashboard, DashboardState(program=program))
+
+    # The same plots and the same bar and line items, now drawing the program's data.
+    for name, plot in plots.items():
+        assert dashboard.panels[name].plot is plot, name
+        assert set(map(id, before[name])) <= set(map(id, plot.getPlotItem().items)), name
+    assert funnel._bars[0] is funnel_bars
+    assert _bar_lengths(funnel) == [float(v) for v in funnel.frame["participants"]]
+    assert [int(t.split()[0].replace(",", "")) for t in funnel.bar_texts] == funnel.frame[
+        "participants"
+    ].to_list()
+    assert engagement.lines == lines[:1]  # one program: its line, the others hidden
+    assert not engagement.keys_label.isVisibleTo(engagement)  # one line needs no keys
+    shown = engagement.lines[0].getData()[1]
+    measure = engagement.measure
+    expected = engagement.frame.sort("period")[measure].cast(pl.Float64).to_numpy()
+    assert np.array_equal(shown, expected)
+    assert all(line.getData()[0] is None or not line.getData()[0].size for line in lines[1:])
+
+    # Back to every program: the hidden lines come back, no item was added on the way.
+    _show(qtbot, dashboard, DashboardState())
+    assert engagement.lines == lines
+    assert {name: len(items) for name, items in _plot_items(dashboard).items()} == {
+        name: len(items) for name, items in before.items()
+    }
+
+
+@sqlite
+def test_a_program_with_fewer_categories_drops_the_old_labels(
+    qtbot, dashboard: DashboardView
+) -> None:
+    completion = dashboard.panels["completion"]
+    assert isinstance(completion, BarPanel)
+    programs = completion.category_ticks
+    assert len(programs) >= 2
+    texts_before = len(completion.bar_texts)
+
+    _show(qtbot, dashboard, DashboardState(program=programs[-1]))
+    assert completion.category_ticks == [programs[-1]]
+    assert len(completion.bar_texts) == len(completion.values) < texts_before
+    hidden = [t for t in completion._text_pool if t not in completion._texts]
+    assert hidden and not any(t.isVisible() for t in hidden)  # old numbers are not drawn
+    assert all(len(_bar_lengths(completion, j)) == 1 for j in range(len(completion.values)))
+    assert completion.describe(50.0, 1.0) == ""  # nothing is read out under a second row
+
+
+@sqlite
+def test_an_empty_period_shows_the_empty_state_then_data_shows_the_charts(
+    qtbot, dashboard: DashboardView
+) -> None:
+    engagement = dashboard.panels["engagement"]
+    heatmap = dashboard.panels["heatmap"]
+    lines = list(engagement.lines)
+    long_ago = DashboardState(period_days=CUSTOM, start=date(2001, 1, 1), end=date(2001, 1, 31))
+    _show(qtbot, dashboard, long_ago)
+    assert engagement.frame.is_empty() and engagement.is_empty
+    assert not engagement.lines and not engagement.describe(0.0, 0.0)
+    assert heatmap.is_empty
+    assert engagement.empty_label.isVisibleTo(engagement)
+    assert not engagement.plot.isVisibleTo(engagement)
+
+    _show(qtbot, dashboard, DashboardState())
+    assert not engagement.is_empty and engagement.plot.isVisibleTo(engagement)
+    assert engagement.lines == lines  # the same items, drawing again
+    assert not heatmap.is_empty
+
+
+def test_every_panel_kind_goes_empty_and_back(qtbot) -> None:
+    """Each chart kind, on its own: data, nothing, data again, with the same items."""
+    bars = BarPanel("Coverage", "group", ["coverage"], horizontal=True, percent=True)
+    histogram = HistogramPanel("Load", ["load"], bins=[0, 0.5, 1.0, 1.5], marker=1.0)
+    series = TimeSeriesPanel("Engagement", ["sessions"], group="group")
+    heatmap = HeatmapPanel("Activity")
+    panels = (bars, histogram, series, heatmap)
+    for panel in panels:
+        qtbot.addWidget(panel)
+        panel.resize(500, 300)
+        panel.show()
+    coverage = pl.DataFrame({"group": ["Sales", "Research"], "coverage": [0.5, 1.0]})
+    load = pl.DataFrame({"load": [0.2, 0.7, 1.2, 1.3]})
+    weeks = pl.date_range(date(2026, 1, 5), date(2026, 2, 2), "1w", eager=True)
+    engagement = pl.DataFrame(
+        {"period": weeks, "group": ["A"] * len(weeks), "sessions": list(range(len(weeks)))}
+    )
+    activity = pl.DataFrame({"weekday": [0, 3], "hour": [9, 14], "events": [4, 7]})
+    full = {bars: coverage, histogram: load, series: engagement, heatmap: activity}
+
+    for panel, frame in full.items():
+        panel.set_frame(frame)
+        assert not panel.is_empty, panel.title
+    items = {panel: list(panel.plot.getPlotItem().items) for panel in panels}
+
+    for panel, frame in full.items():
+        panel.set_frame(frame.clear())
+        assert panel.is_empty, panel.title
+        assert panel.describe(0.5, 0.5) == "", panel.title
+    assert bars.category_ticks == [] and bars.bar_texts == []
+    assert not any(b.isVisible() for b in bars._bars)
+    assert not any(c.isVisible() for c in histogram._curves)
+
+    for panel, frame in full.items():
+        panel.set_frame(frame)
+        assert not panel.is_empty, panel.title
+        assert list(panel.plot.getPlotItem().items) == items[panel], panel.title
+    assert bars.category_ticks == ["Sales", "Research"]
+    assert bars.bar_texts == ["50 %", "100 %"]
+    assert list(histogram._counts[0]) == [1, 1, 2]
+    assert list(series.lines[0].getData()[1]) == list(range(len(weeks)))
+    assert heatmap.grid[3, 14] == 7
