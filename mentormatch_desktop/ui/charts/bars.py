@@ -12,7 +12,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QWidget
 
 from mentormatch_desktop.ui import theme
-from mentormatch_desktop.ui.charts.base import ChartPanel, colour
+from mentormatch_desktop.ui.charts.base import ChartPanel, colour, numbers
 
 RowDrill = Callable[[dict[str, object]], list[int]]
 RangeDrill = Callable[[float, float], list[int]]
@@ -32,6 +32,7 @@ class PercentAxis(pg.AxisItem):
 
     def __init__(self, orientation: str) -> None:
         super().__init__(orientation)
+        self.enableAutoSIPrefix(False)  # fixed ticks; no title re-rendered on a redraw
         self.setStyle(hideOverlappingLabels=False)  # "0 %" and "100 %" sit at the very ends
         self.setTicks([[(v, f"{v} %") for v in (0, 50, 100)], [(25, ""), (75, "")]])
 
@@ -130,7 +131,7 @@ class BarPanel(ChartPanel):
         scale = 100.0 if self.percent else 1.0
         top = 0.0
         for j, column in enumerate(self.values):
-            heights = shown[column].cast(pl.Float64).fill_null(0.0).to_numpy() * scale
+            heights = np.nan_to_num(numbers(shown[column]), nan=0.0) * scale
             top = max(top, float(heights.max()) if len(heights) else 0.0)
             offset = positions - 0.4 + width * (j + 0.5)
             bars = self._bars[j]
@@ -193,8 +194,11 @@ class BarPanel(ChartPanel):
                 else:
                     anchor = (0.5, 0.0) if inside else (0.5, 1.0)
                 text = next(texts)
-                text.setText(label, color="#ffffff" if inside else palette.text)
-                text.setAnchor(anchor)
+                look = (label, inside, palette.text)
+                if getattr(text, "look", None) != look:  # re-rendering text is the dear part
+                    text.setText(label, color="#ffffff" if inside else palette.text)
+                    text.setAnchor(anchor)
+                    text.look = look
                 at = float(positions[i]) - 0.4 + width * (j + 0.5) if len(columns) > 1 else i
                 text.setPos(value, float(at)) if self.horizontal else text.setPos(float(at), value)
                 text.setVisible(True)
@@ -310,8 +314,9 @@ class HistogramPanel(ChartPanel):
             item.addLine(x=marker, pen=dashed)
 
     def draw(self, frame: pl.DataFrame) -> None:
-        values = [frame[c].drop_nulls().cast(pl.Float64).to_numpy() if c in frame.columns
-                  else np.array([]) for c in self.columns]  # fmt: skip
+        values = [numbers(frame[c]) if c in frame.columns else np.array([])
+                  for c in self.columns]  # fmt: skip
+        values = [v[~np.isnan(v)] for v in values]
         everything = np.concatenate(values) if values else np.array([])
         self._counts = []
         self.show_empty(everything.size == 0)

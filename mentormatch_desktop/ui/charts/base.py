@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.ViewBox.ViewBoxMenu import ViewBoxMenu
@@ -45,6 +46,16 @@ class LazyMenuViewBox(pg.ViewBox):
     def getContextMenus(self, event: object) -> list[object]:
         menu = self.getMenu(event) if self.menuEnabled() else None
         return menu.actions() if menu is not None else []
+
+
+def numbers(column: pl.Series) -> np.ndarray:
+    """A numeric column as float64, missing values as NaN.
+
+    Straight to numpy rather than through polars expressions (``cast``, ``fill_null``,
+    ``drop_nulls``): each of those is a query of its own, about a millisecond apiece on the
+    GUI thread, and a redraw made dozens of them.
+    """
+    return np.asarray(column.to_numpy(), dtype=np.float64)
 
 
 SERIES_COLOURS = ("#3b6fd8", "#e07b39", "#2e9d5b", "#c53030", "#8e5ea2", "#7f8c8d", "#c9a227")
@@ -116,6 +127,9 @@ class ChartPanel(QWidget):
             axis = item.getAxis(name)
             axis.setPen(pg.mkPen(palette.border_strong))
             axis.setTextPen(pg.mkPen(palette.muted))
+            # Counts, shares and dates never take a "×10³" prefix; without this every
+            # range change re-rendered each axis title as HTML (a third of a redraw).
+            axis.enableAutoSIPrefix(False)
         plot.scene().sigMouseMoved.connect(self._moved)
         plot.scene().sigMouseClicked.connect(self._clicked)
         # The plot and its empty state share one place; switching pages neither rebuilds

@@ -10,12 +10,22 @@ import polars as pl
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from mentormatch_desktop.ui.charts.base import ChartPanel, colour
+from mentormatch_desktop.ui.charts.base import ChartPanel, colour, numbers
 
 
 def epoch_seconds(dates: pl.Series) -> np.ndarray:
-    """Dates or datetimes as Unix seconds (what ``DateAxisItem`` reads)."""
-    return dates.cast(pl.Datetime("ms")).dt.epoch("s").to_numpy().astype(float)
+    """Dates or datetimes as Unix seconds (what ``DateAxisItem`` reads); missing ones NaN.
+
+    Through numpy: polars' ``cast``/``dt.epoch`` are a query each, a millisecond apiece on
+    the GUI thread.
+    """
+    values = dates.to_numpy()
+    if not np.issubdtype(values.dtype, np.datetime64):
+        return dates.cast(pl.Datetime("ms")).dt.epoch("s").to_numpy().astype(float)
+    seconds = values.astype("datetime64[s]")
+    out = seconds.astype(np.int64).astype(float)
+    out[np.isnat(seconds)] = np.nan
+    return out
 
 
 class TimeSeriesPanel(ChartPanel):
@@ -46,7 +56,9 @@ class TimeSeriesPanel(ChartPanel):
             self.selector.currentIndexChanged.connect(lambda _i: self.draw(self.frame))
             self.add_header_widget(self.selector)
         plot = self.plot_widget()
-        plot.setAxisItems({"bottom": pg.DateAxisItem(orientation="bottom")})
+        dates = pg.DateAxisItem(orientation="bottom")
+        dates.enableAutoSIPrefix(False)  # as ``plot_widget`` does for the other axes
+        plot.setAxisItems({"bottom": dates})
         plot.getPlotItem().getAxis("bottom").setTextPen(
             self.plot.getPlotItem().getAxis("left").textPen()
         )
@@ -62,16 +74,28 @@ class TimeSeriesPanel(ChartPanel):
     def measure(self) -> str:
         return self.selector.currentText() if self.selector is not None else self.columns[0]
 
-    def series(self, frame: pl.DataFrame) -> list[tuple[str, pl.DataFrame, str]]:
-        """(label, rows, value column) for each line to draw."""
+    def series(self, frame: pl.DataFrame) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """(label, times, values) for each line to draw, in time order.
+
+        Split with numpy on columns taken out once: a polars ``filter``/``sort`` per line
+        was a query each on the GUI thread.
+        """
         if frame.is_empty():
             return []
+        times = epoch_seconds(frame[self.x])
+        order = np.argsort(times, kind="stable")
+        times = times[order]
         if self.group is None:
-            return [(c.replace("_", " "), frame, c) for c in self.columns]
-        totals = frame.group_by(self.group).agg(pl.col(self.measure).sum())
-        # A group with nothing for this measure would only add a flat line and a legend entry.
-        groups = totals.filter(pl.col(self.measure) > 0)[self.group].sort().to_list()
-        return [(str(g), frame.filter(pl.col(self.group) == g), self.measure) for g in groups]
+            return [(c.replace("_", " "), times, numbers(frame[c])[order]) for c in self.columns]
+        values = numbers(frame[self.measure])[order]
+        groups = np.array(frame[self.group].to_list(), dtype=object)[order]
+        lines = []
+        for group in sorted({g for g in groups if g is not None}, key=str):
+            mine = groups == group
+            # A group with nothing for this measure would only add a flat line and a key.
+            if np.nansum(values[mine]) > 0:
+                lines.append((str(group), times[mine], values[mine]))
+        return lines
 
     def _curve(self, i: int) -> pg.PlotDataItem:
         while len(self._curves) <= i:
@@ -89,14 +113,12 @@ class TimeSeriesPanel(ChartPanel):
     def draw(self, frame: pl.DataFrame) -> None:
         item = self.plot.getPlotItem()
         self._lines = []
-        times = np.unique(epoch_seconds(frame[self.x])) if not frame.is_empty() else np.array([])
-        self._times = times
         drawn = self.series(frame)
+        times = np.unique(np.concatenate([xs for _, xs, _ in drawn])) if drawn else np.array([])
+        times = times[~np.isnan(times)]
+        self._times = times
         self.show_empty(not drawn)
-        for i, (label, rows, column) in enumerate(drawn):
-            rows = rows.sort(self.x)
-            xs = epoch_seconds(rows[self.x])
-            ys = rows[column].cast(pl.Float64).to_numpy()
+        for i, (label, xs, ys) in enumerate(drawn):
             curve = self._curve(i)
             curve.setData(xs, ys, name=label)
             curve.setVisible(True)
