@@ -132,6 +132,12 @@ def test_an_empty_period_shows_the_empty_state_then_data_shows_the_charts(
     assert engagement.frame.is_empty() and engagement.is_empty
     assert not engagement.lines and not engagement.describe(0.0, 0.0)
     assert heatmap.is_empty
+    # Zero counts draw no bar: the funnel and the ratings say so instead of empty axes,
+    # and no colour keys stand above a chart that is not there.
+    funnel, waiting = dashboard.panels["funnel"], dashboard.panels["time_to_match"]
+    assert funnel.is_empty and dashboard.panels["satisfaction"].is_empty
+    assert funnel.describe(1.0, 0.0) == "" and funnel.category_ticks == []
+    assert waiting.is_empty and not waiting.keys_label.isVisibleTo(waiting)
     assert engagement.empty_label.isVisibleTo(engagement)
     assert not engagement.plot.isVisibleTo(engagement)
 
@@ -139,6 +145,8 @@ def test_an_empty_period_shows_the_empty_state_then_data_shows_the_charts(
     assert not engagement.is_empty and engagement.plot.isVisibleTo(engagement)
     assert engagement.lines == lines  # the same items, drawing again
     assert not heatmap.is_empty
+    assert not funnel.is_empty and len(funnel.bar_texts) == funnel.frame.height
+    assert waiting.keys_label.isVisibleTo(waiting)
 
 
 def test_every_panel_kind_goes_empty_and_back(qtbot) -> None:

@@ -119,8 +119,13 @@ class BarPanel(ChartPanel):
         self._rows = list(shown.iter_rows(named=True))
         self._names = [self._label(r) for r in self._rows]
         n, k = shown.height, len(self.values)
-        self.show_empty(n == 0)
-        if n == 0:
+        columns = [np.nan_to_num(numbers(shown[c]), nan=0.0) for c in self.values]
+        # Counts that are all zero draw nothing at all (an empty period): say so. A share
+        # of 0 % is a finding, written as "0 %", so percent charts always draw.
+        empty = n == 0 or (not self.percent and not any(c.any() for c in columns))
+        self.show_empty(empty)
+        if empty:
+            self._rows, self._names = [], []
             for bars in self._bars:
                 bars.setVisible(False)
             self._use_texts(0)
@@ -130,8 +135,8 @@ class BarPanel(ChartPanel):
         positions = np.arange(n, dtype=float)
         scale = 100.0 if self.percent else 1.0
         top = 0.0
-        for j, column in enumerate(self.values):
-            heights = np.nan_to_num(numbers(shown[column]), nan=0.0) * scale
+        for j, values in enumerate(columns):
+            heights = values * scale
             top = max(top, float(heights.max()) if len(heights) else 0.0)
             offset = positions - 0.4 + width * (j + 0.5)
             bars = self._bars[j]

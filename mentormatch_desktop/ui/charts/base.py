@@ -147,8 +147,12 @@ class ChartPanel(QWidget):
     def show_empty(self, empty: bool) -> None:
         """Show the empty-state message instead of the plot (``True``) or the plot again."""
         stack = getattr(self, "stack", None)
-        if stack is not None:
-            stack.setCurrentWidget(self.empty_label if empty else self.plot)
+        if stack is None or self.is_empty == empty:
+            return
+        stack.setCurrentWidget(self.empty_label if empty else self.plot)
+        keys = getattr(self, "keys_label", None)
+        if keys is not None:  # no colour keys above a chart that is not there
+            keys.setVisible(not empty and bool(keys.text()))
 
     @property
     def is_empty(self) -> bool:
