@@ -117,6 +117,11 @@ class DashboardView(View):
         status.addWidget(self.status_label, 1)
         self.progress = ProgressPanel()
         self.progress.cancel_requested.connect(self._cancel)
+        # The bar keeps its place while hidden: showing it for every filter change and
+        # hiding it again re-laid out the page, and every chart repainted twice (issue 12).
+        policy = self.progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.progress.setSizePolicy(policy)
         status.addWidget(self.progress, 2)
         layout.addLayout(status)
 
