@@ -81,6 +81,18 @@ class Message(Base):
             postgresql_where=text("deleted_at IS NULL"),
             sqlite_where=text("deleted_at IS NULL"),
         ),
+        # A thread's latest edit and deletion (the conversation's change watermark) from
+        # the few edited or deleted rows alone (migration 0014).
+        *(
+            Index(
+                f"ix_messages_thread_{column}",
+                "thread_id",
+                column,
+                postgresql_where=text(f"{column} IS NOT NULL"),
+                sqlite_where=text(f"{column} IS NOT NULL"),
+            )
+            for column in ("edited_at", "deleted_at")
+        ),
         # Keyset paging of a thread walks (thread_id, id) backwards from the newest.
         Index("ix_messages_thread_id_id", "thread_id", "id"),
         # The delivery worker's fan-out queue: only the few rows still waiting are indexed.
