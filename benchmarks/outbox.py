@@ -48,7 +48,7 @@ ADMIN = os.environ.get(
 
 
 SMTP_SINK = """
-import asyncio, signal, sys, threading
+import asyncio, signal, sys, threading, time
 from aiosmtpd.controller import Controller
 
 class Sink:
@@ -64,7 +64,7 @@ controller = Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1]))
 controller.start()
 done.wait()
 controller.stop()
-print(Sink.count, flush=True)
+print(Sink.count, time.process_time(), flush=True)
 """
 
 
@@ -158,23 +158,31 @@ def main() -> None:
         queue(engine, host, ids, args.emails)
         queued = time.perf_counter() - t
         profiler = cProfile.Profile() if args.profile else None
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         if profiler:
             profiler.enable()
         stats = deliver_due(engine, host, batch_size=args.batch)
         if profiler:
             profiler.disable()
         seconds = time.perf_counter() - t
+        cpu = time.process_time() - cpu
         server.send_signal(signal.SIGTERM)
-        received = int(server.communicate(timeout=30)[0].strip() or 0)
+        received_text, server_cpu = server.communicate(timeout=30)[0].split()
+        received = int(received_text)
         assert stats.sent == args.emails == received, (stats, received)
         print(f"queued {args.emails:,} e-mails in {queued:.1f} s ({backend})")
         print(
             f"outbox → loopback SMTP, one worker, batch {args.batch} ({backend}): "
             f"{args.emails / seconds:,.0f} e-mails/s ({seconds:.2f} s)"
         )
+        print(
+            f"CPU per e-mail: worker {1000 * cpu / args.emails:.2f} ms, "
+            f"SMTP server {1000 * float(server_cpu) / args.emails:.2f} ms (whole run)"
+        )
         if profiler:
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+            profile = pstats.Stats(profiler)
+            profile.sort_stats("cumulative").print_stats(35)
+            profile.sort_stats("tottime").print_stats(25)
     finally:
         host.messaging_channels()["email"].close()
         if server.poll() is None:

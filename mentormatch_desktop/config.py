@@ -31,8 +31,10 @@ keyring (service ``mentormatch``, user ``<user>@<host>``) when one is stored the
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import re
+import threading
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,15 +110,37 @@ class ConfigError(ValueError):
     """The config file cannot be used; the message names the file and the problem."""
 
 
+#: The last text parsed from each config file, and what it parsed to.
+_parsed: dict[Path, tuple[bytes, dict[str, Any]]] = {}
+_parsed_lock = threading.Lock()
+
+
 def _read_config_file(path: Path | None = None) -> dict[str, Any]:
+    """The file's settings, read now (``{}`` when there is no file).
+
+    Read on every call, so an edited file counts at once; parsed again only when its
+    bytes changed. Parsing was most of the cost, and the outbox worker asks for a
+    channel's settings for every e-mail. The cache is keyed on the content, not on
+    ``(mtime, size)``: file times tick in jiffies on Linux (and seconds on some file
+    systems), so an edit that keeps the size within one tick would go unseen. The caller
+    gets its own copy to change as it likes.
+    """
     path = config_file() if path is None else path
-    if not path.exists():
-        return {}
     try:
         with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+            text = fh.read()
+    except (FileNotFoundError, NotADirectoryError):  # no file (or no folder) there
+        return {}
+    with _parsed_lock:
+        cached = _parsed.get(path)
+    if cached is None or cached[0] != text:
+        try:
+            cached = (text, tomllib.loads(text.decode("utf-8")))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+        with _parsed_lock:
+            _parsed[path] = cached
+    return copy.deepcopy(cached[1])
 
 
 def _system_values() -> tuple[dict[str, Any], set[str]] | None:

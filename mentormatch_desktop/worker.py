@@ -184,12 +184,17 @@ def _deliver_batches(
 
 
 class _Recorder:
-    """Where outcomes are written: one statement, one round trip per delivery.
+    """Where outcomes are written: one statement, one round trip, its own commit each.
 
-    On PostgreSQL a connection of its own in autocommit mode with ``synchronous_commit``
-    off (see :func:`outbox.relax_commit` for why that is safe), so recording an outcome is
-    a single ``UPDATE`` rather than BEGIN, SET, UPDATE, COMMIT; it is still durable against
-    a killed worker the moment it returns. Elsewhere each outcome is its own unit of work.
+    A connection of its own in autocommit mode, so recording an outcome is a single
+    ``UPDATE`` rather than BEGIN, UPDATE, COMMIT, and it is durable against a killed worker
+    the moment it returns — which the crash guarantee needs: an outcome is stored before
+    the next delivery is handed to its channel, so a kill can only ever leave the one
+    delivery in flight unrecorded. On PostgreSQL with ``synchronous_commit`` off (see
+    :func:`outbox.relax_commit` for why that is safe). On a SQLite file the statement is
+    its own transaction, written to the WAL before it returns. An in-memory SQLite
+    database has one connection per thread, shared with the units of work: there each
+    outcome is its own unit of work.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -198,9 +203,11 @@ class _Recorder:
         self.conn: Connection | None = None
 
     def __enter__(self) -> _Recorder:
-        if self.engine.dialect.name == "postgresql":
+        postgres = self.engine.dialect.name == "postgresql"
+        if postgres or self.engine.url.database not in (None, "", ":memory:"):
             self.conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self.conn.execute(sa.text("SET synchronous_commit = off"))
+            if postgres:
+                self.conn.execute(sa.text("SET synchronous_commit = off"))
             self.session = Session(bind=self.conn, expire_on_commit=False)
             self.session.info[outbox.RELAXED_SESSION] = True
         return self
@@ -209,8 +216,9 @@ class _Recorder:
         if self.session is not None:
             self.session.close()
         if self.conn is not None:
-            with contextlib.suppress(Exception):
-                self.conn.execute(sa.text("RESET synchronous_commit"))
+            if self.engine.dialect.name == "postgresql":
+                with contextlib.suppress(Exception):
+                    self.conn.execute(sa.text("RESET synchronous_commit"))
             self.conn.close()
 
     @contextlib.contextmanager

@@ -179,3 +179,19 @@ def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
         capture_output=True,
     )
     return cert, key
+
+
+def test_smtp_a_changed_setting_counts_from_the_next_email_on_a_kept_connection(
+    engine, org, as_person, host, smtp, clock, monkeypatch
+):
+    # The channel reuses its resolved settings while a connection is open, but only as long
+    # as the environment and the config table they came from are unchanged.
+    _write(as_person, org, ["first"])
+    assert deliver_due(engine, host, clock=clock).sent == 1
+    monkeypatch.setenv("MENTORMATCH_SMTP_FROM", "Mentoring Office <office@example.org>")
+    _write(as_person, org, ["second"])
+    assert deliver_due(engine, host, clock=clock).sent == 1
+    first, second = smtp.messages
+    assert first["From"] == "MentorMatch <mentormatch@127.0.0.1>"
+    assert second["From"] == "Mentoring Office <office@example.org>"
+    assert second["Message-ID"].endswith("@example.org>")

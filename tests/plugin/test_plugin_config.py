@@ -154,3 +154,25 @@ def test_a_plugin_whose_settings_are_wrong_is_disabled_with_the_reason(
     info = {i.name: i for i in host.plugins()}["mm_webhook"]
     assert info.status == "failed"
     assert "could not convert string to float: 'soon'" in (info.error or "")
+
+
+def test_an_edited_config_file_counts_at_once_even_with_the_same_size(config_file: Path) -> None:
+    # The parsed file is cached (the outbox worker reads a channel's settings per e-mail),
+    # keyed on the content: a rewrite of the same size within the same timestamp tick counts.
+    config_file.write_text('[plugins.mm_webhook]\nurl = "https://a.example.org/hook"\n')
+    assert plugin_config("mm_webhook")["url"] == "https://a.example.org/hook"
+    stamp = config_file.stat()
+    config_file.write_text('[plugins.mm_webhook]\nurl = "https://b.example.org/hook"\n')
+    os.utime(config_file, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # same mtime, same size
+    assert plugin_config("mm_webhook")["url"] == "https://b.example.org/hook"
+    config_file.unlink()
+    assert plugin_config("mm_webhook") == {}
+
+
+def test_a_caller_changing_its_settings_does_not_change_the_next_callers(
+    config_file: Path,
+) -> None:
+    config_file.write_text('[plugins.mm_webhook]\nheaders = ["a"]\n')
+    first = plugin_config("mm_webhook")
+    first["headers"].append("b")
+    assert plugin_config("mm_webhook")["headers"] == ["a"]
