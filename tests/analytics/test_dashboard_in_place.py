@@ -191,3 +191,17 @@ def test_every_panel_kind_goes_empty_and_back(qtbot) -> None:
     assert list(histogram._counts[0]) == [1, 1, 2]
     assert list(series.lines[0].getData()[1]) == list(range(len(weeks)))
     assert heatmap.grid[3, 14] == 7
+
+
+def test_heatmap_colour_key_names_the_highest_count_and_fits_it(qtbot) -> None:
+    panel = HeatmapPanel("Activity by weekday and hour")
+    qtbot.addWidget(panel)
+    narrow = panel.colour_scale.minimumWidth()
+    panel.draw(pl.DataFrame({"weekday": [2, 4], "hour": [14, 9], "events": [12_000, 600]}))
+    assert (panel.colour_scale.low, panel.colour_scale.high) == (0.0, 12_000.0)
+    assert panel.image.levels is not None and tuple(panel.image.levels) == (0, 12_000)
+    # "12,000" is wider than "1": the key grows so the number is never cut.
+    assert panel.colour_scale.minimumWidth() > narrow
+    panel.draw(pl.DataFrame({"weekday": [0], "hour": [9], "events": [3]}))
+    assert panel.colour_scale.high == 3.0
+    assert panel.colour_scale.minimumWidth() == narrow  # narrow again for a short number

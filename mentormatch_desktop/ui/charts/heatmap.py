@@ -7,7 +7,9 @@ import polars as pl
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
+from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.charts.base import ChartPanel
+from mentormatch_desktop.ui.charts.colour_scale import ColourScale
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -26,9 +28,8 @@ class HeatmapPanel(ChartPanel):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(pg.colormap.get("viridis"))
         item.addItem(self.image)
-        self.colour_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), width=12,
-                                          interactive=False)  # fmt: skip
-        self.colour_bar.setImageItem(self.image, insert_in=item)
+        self.colour_scale = ColourScale(pg.colormap.get("viridis"), theme.current().muted)
+        self.colour_scale.place_beside(item)
         item.getAxis("left").setTicks([[(i + 0.5, d) for i, d in enumerate(WEEKDAYS)]])
         item.getAxis("bottom").setTicks([[(h + 0.5, f"{h:02d}") for h in range(0, 24, 3)]])
         item.setLabel("bottom", "hour in each participant's own time zone")
@@ -48,7 +49,7 @@ class HeatmapPanel(ChartPanel):
         self.show_empty(not grid.any())  # no session or message at any hour
         levels = (0, max(float(grid.max()), 1.0))
         self.image.setImage(grid, levels=levels)
-        self.colour_bar.setLevels(levels)
+        self.colour_scale.set_levels(*levels)
 
     def describe(self, x: float, y: float) -> str:
         if self.is_empty or not (0 <= x < 24 and 0 <= y < 7):
