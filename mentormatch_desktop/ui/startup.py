@@ -1,4 +1,14 @@
-"""Opening the database behind a progress dialog, then handing over to the main window."""
+"""Opening the database behind a progress dialog, then handing over to the main window.
+
+Start-up work runs in workers, but never *while* the GUI thread is busy (issue 12). A worker
+running Python takes the interpreter lock back after every hand-over, so each call from Qt
+into Python (a virtual method of a Python widget, a delegate, a slot) waits a switch
+interval: the window's first paint, about 30 ms of CPU, took 200–300 ms while the opening
+worker ran alembic and imported the first screen (py-spy: the GUI thread sat in
+``Shiboken::GilState`` / ``take_gil`` inside one ``processEvents`` turn). So the opening work
+starts once the window has been painted, and the preload of the other screens once the
+first screen is built, loaded and drawn.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +19,14 @@ import pkgutil
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QProgressDialog
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from mentormatch_desktop.domain.progress import CancelToken, Progress
 from mentormatch_desktop.services.startup import prepare_database
 from mentormatch_desktop.storage.migrations import SchemaMismatch
 from mentormatch_desktop.ui.main_window import MainWindow
-from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
+from mentormatch_desktop.ui.workers import Task, TaskError, busy_tasks, run_in_background
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +53,45 @@ def ui_modules() -> list[str]:
     return [*names, "mentormatch_desktop.ui.charts", "mentormatch_desktop.analytics"]
 
 
+#: If no paint is seen (a window that never gets exposed), start the opening work anyway.
+FIRST_PAINT_FALLBACK_MS = 500
+
+
+class _AfterFirstPaint(QObject):
+    """Calls ``callback`` on the event-loop turn after ``widget``'s first paint."""
+
+    def __init__(self, widget: QWidget, callback: Any) -> None:
+        super().__init__(widget)
+        self._callback = callback
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._callback)  # after the whole window has painted
+            self.deleteLater()
+        return False
+
+
+def after_first_paint(widget: QWidget, callback: Any) -> None:
+    """Run ``callback`` once ``widget`` has been painted (at once if it is not shown)."""
+    if not widget.isVisible():
+        callback()
+        return
+    _AfterFirstPaint(widget, callback)
+    QTimer.singleShot(FIRST_PAINT_FALLBACK_MS, widget, callback)
+
+
+def screen_settled(window: MainWindow) -> bool:
+    """No worker runs and the visible screen has no build or draw step queued."""
+    screen = window.stack.currentWidget()
+    drawing = getattr(screen, "drawing", None)
+    return busy_tasks() == 0 and not (callable(drawing) and drawing())
+
+
 def preload(window: MainWindow) -> Task:
-    """Import the other screens and load the plugin host in a worker, after start-up."""
+    """Import the other screens and load the plugin host in a worker, once the first screen
+    is settled (built, loaded, drawn): run alongside it, the imports slowed its every step."""
     context = window.context
     names = ui_modules()
 
@@ -61,9 +108,9 @@ def preload(window: MainWindow) -> Task:
         if not gc.isenabled():  # the app switched it off; tests and notebooks may not
             gc_policy.collect_in_gui_thread()
 
-    task = run_in_background(work, owner=window, on_finished=collect_here)
+    task = run_in_background(work, owner=window, on_finished=collect_here, deferred=True)
     task.handles_errors = True
-    return task
+    return task.start_when(lambda: screen_settled(window))
 
 
 def start(window: MainWindow, *, fill_demo: bool) -> Task:
@@ -124,7 +171,9 @@ def start(window: MainWindow, *, fill_demo: bool) -> Task:
         on_cancelled=cancelled,
         on_finished=dialog.close,
         owner=window,
+        deferred=True,  # the window paints first, alone
     )
     dialog.canceled.connect(task.cancel)
     dialog.setValue(0)
+    after_first_paint(window, task.start)
     return task

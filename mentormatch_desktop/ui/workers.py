@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal, Slot
 from sqlalchemy import exc as sa_exc
 
 from mentormatch_desktop.domain.progress import Cancelled, CancelToken
@@ -95,7 +95,9 @@ class Task(QObject):
 
     # Set by the main window: called for failures nobody else handles.
     default_error_handler: ClassVar[Callable[[TaskError], None] | None] = None
-    _alive: ClassVar[set[Task]] = set()  # not finished yet (GUI side)
+    _alive: ClassVar[set[Task]] = set()  # not finished yet (GUI side), deferred ones included
+    # Created but held back until the GUI thread is free (see ``start_when``).
+    _deferred: ClassVar[set[Task]] = set()
     # Kept until the worker thread has dropped every reference (see the module docstring).
     _retained: ClassVar[set[Task]] = set()
 
@@ -121,6 +123,7 @@ class Task(QObject):
         self.result: Any = None
         self.error: TaskError | None = None
         self.done = False
+        self._started = False
         self.was_cancelled = False
         self._worker_exited = threading.Event()
         self._relay = _Relay()
@@ -133,11 +136,56 @@ class Task(QObject):
         self.handles_errors = False
 
     def start(self, pool: QThreadPool | None = None) -> Task:
+        if self._started or self.done:
+            return self  # a deferred task may be started from two places (paint, fallback)
+        self._started = True
+        Task._deferred.discard(self)
         Task._release_exited()
         Task._alive.add(self)
         Task._retained.add(self)
         (pool or QThreadPool.globalInstance()).start(_worker_entry(self))
         return self
+
+    def defer(self) -> Task:
+        """Hold the work back until :meth:`start` is called; it counts as running meanwhile
+        (screenshots, tests and benchmarks that wait for ``running_tasks() == 0`` wait for it).
+
+        Why: a worker running pure Python makes every GIL hand-over cost the GUI thread a
+        switch interval, so a paint or a screen build that calls into Python a few hundred
+        times takes several times its CPU time (issue 12). Work that need not run *now* waits
+        until the GUI thread has nothing to do.
+        """
+        Task._alive.add(self)
+        Task._deferred.add(self)
+        return self
+
+    def start_when(
+        self, ready: Callable[[], bool], *, poll_ms: int = 50, give_up_s: float = 10.0
+    ) -> Task:
+        """Defer, then start once ``ready()`` is true (checked on a GUI-thread timer) or after
+        ``give_up_s`` whatever ``ready`` says; dropped if its owner is deleted first."""
+        self.defer()
+        deadline = time.monotonic() + give_up_s
+        timer = QTimer(self, interval=poll_ms)
+
+        def check() -> None:
+            if not self._owner_alive():
+                timer.stop()
+                self._drop()
+            elif ready() or time.monotonic() >= deadline:
+                timer.stop()
+                self.start()
+
+        timer.timeout.connect(check)
+        timer.start()
+        return self
+
+    def _drop(self) -> None:
+        """A deferred task whose owner went away: never started, never reported."""
+        if self in Task._deferred:
+            Task._deferred.discard(self)
+            Task._alive.discard(self)
+            self.done = True
 
     @staticmethod
     def _release_exited() -> None:
@@ -252,6 +300,7 @@ def run_in_background(
     on_finished: Callable[[], Any] | None = None,
     pool: QThreadPool | None = None,
     owner: QObject | None = None,
+    deferred: bool = False,
     **kwargs: Any,
 ) -> Task:
     """Run ``fn(*args, **kwargs)`` on a pool thread and return its :class:`Task`.
@@ -260,7 +309,8 @@ def run_in_background(
     every update (in the GUI thread). ``cancel``: True creates a token (``task.cancel()``),
     or pass your own token; either way ``fn`` gets it as ``cancel=``. Callbacks are connected
     before the work starts, so none can be missed. With ``owner`` (usually the widget that
-    asked), nothing is delivered once that widget has been deleted.
+    asked), nothing is delivered once that widget has been deleted. With ``deferred`` the
+    task is returned held back (:meth:`Task.defer`): call ``start()`` or ``start_when()``.
     """
     token = cancel if isinstance(cancel, CancelToken) else (CancelToken() if cancel else None)
     task = Task(fn, args, kwargs, pass_progress=bool(progress), token=token, owner=owner)
@@ -275,12 +325,18 @@ def run_in_background(
         task.cancelled.connect(on_cancelled)
     if on_finished is not None:
         task.finished.connect(on_finished)
-    return task.start(pool)
+    return task.defer() if deferred else task.start(pool)
 
 
 def running_tasks() -> int:
-    """How many tasks have not finished yet (screenshots and tests wait for zero)."""
+    """How many tasks have not finished yet, deferred ones included (screenshots and tests
+    wait for zero)."""
     return len(Task._alive)
+
+
+def busy_tasks() -> int:
+    """How many tasks are running now (started and not finished; deferred ones left out)."""
+    return len(Task._alive - Task._deferred)
 
 
 def _name(fn: Callable[..., Any]) -> str:
