@@ -102,6 +102,9 @@ DARK = Palette(
 
 _current: Palette = LIGHT
 
+#: The application font's size; the style sheet sizes titles and hints relative to it.
+APP_FONT_PT = 10.0
+
 
 def current() -> Palette:
     """The palette in use (widgets that paint themselves read colours from it)."""
@@ -135,13 +138,18 @@ def _icon_file(name: str, colour: str) -> str:
     return path.as_posix()
 
 
-def style_sheet(palette: Palette) -> str:
-    template = resources.files("mentormatch_desktop.resources").joinpath("style.qss").read_text()
+def fill_tokens(template: str, palette: Palette) -> str:
+    """``template`` with its ``@tokens`` replaced by ``palette``'s colours and icon files."""
     values = asdict(palette)
     values["chevron_down"] = _icon_file("chevron-down", palette.muted)
     values["chevron_up"] = _icon_file("chevron-up", palette.muted)
     values["check_on_accent"] = _icon_file("check", palette.on_accent)
     return re.sub(r"@([a-z_]+)", lambda m: values.get(m.group(1), m.group(0)), template)
+
+
+def style_sheet(palette: Palette) -> str:
+    template = resources.files("mentormatch_desktop.resources").joinpath("style.qss").read_text()
+    return fill_tokens(template, palette)
 
 
 def apply_theme(app: QApplication, preference: str = "system") -> Palette:
@@ -175,9 +183,11 @@ def apply_theme(app: QApplication, preference: str = "system") -> Palette:
     qp.setColor(QPalette.ColorGroup.Disabled, role.Text, QColor(palette.disabled))
     qp.setColor(QPalette.ColorGroup.Disabled, role.ButtonText, QColor(palette.disabled))
     app.setPalette(qp)
+    # 10 pt everywhere, as the application font rather than a ``QWidget { font-size }`` rule:
+    # a rule that matches every widget gave each its own font copy when created (issue 12).
     font = app.font()
-    if font.pointSizeF() < 10:
-        font.setPointSizeF(10)
+    if font.pointSizeF() != APP_FONT_PT:
+        font.setPointSizeF(APP_FONT_PT)
         app.setFont(font)
     app.setStyleSheet(style_sheet(palette))
     _tinted.cache_clear()
