@@ -175,5 +175,7 @@ def start(window: MainWindow, *, fill_demo: bool) -> Task:
     )
     dialog.canceled.connect(task.cancel)
     dialog.setValue(0)
-    after_first_paint(window, task.start)
+    # A plain function, not the bound method: PySide holds a QObject's bound method weakly in
+    # a timer, and the fallback may fire after the task is finished and freed.
+    after_first_paint(window, lambda: task.start())
     return task

@@ -101,3 +101,41 @@ def test_a_shared_database_behind_the_app_is_explained_never_migrated(
     assert not context.connected
     assert sa.inspect(context.engine).get_table_names() == []
     context.close()
+
+
+def test_the_database_is_opened_after_the_window_has_painted(
+    qtbot, ui_context: AppContext, qsettings: QSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The opening worker waits for the first paint, the preload for the first screen:
+    running beside them, a Python worker made each paint several times slower (issue 12)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from mentormatch_desktop.ui import startup
+
+    events: list[str] = []
+    prepare = startup.prepare_database
+
+    def recording_prepare(*args, **kwargs):
+        events.append("opening work")
+        return prepare(*args, **kwargs)
+
+    monkeypatch.setattr(startup, "prepare_database", recording_prepare)
+
+    class PaintSpy(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and "paint" not in events:
+                events.append("paint")
+            return False
+
+    win = MainWindow(ui_context, settings=qsettings)
+    qtbot.addWidget(win)
+    spy = PaintSpy(win)
+    win.installEventFilter(spy)
+    win.show()
+    task = startup.start(win, fill_demo=False)
+    qtbot.waitUntil(lambda: task.done, timeout=20_000)
+    assert events[:2] == ["paint", "opening work"]
+    qtbot.waitUntil(lambda: win.current_key() is not None, timeout=20_000)
+    screen = win.screen(win.current_key())
+    qtbot.waitUntil(lambda: startup.screen_settled(win), timeout=20_000)
+    assert not screen.drawing()

@@ -170,3 +170,35 @@ def test_the_app_collects_garbage_only_in_the_gui_thread(qtbot) -> None:
         gc_policy.stop_collecting_in_gui_thread()
         gc.callbacks.remove(note)
     assert threads == {threading.main_thread().name}
+
+
+def test_a_deferred_task_counts_as_running_and_starts_when_ready(qtbot) -> None:
+    from mentormatch_desktop.ui.workers import busy_tasks, running_tasks
+
+    ran = threading.Event()
+    ready = [False]
+    task = run_in_background(ran.set, deferred=True)
+    task.start_when(lambda: ready[0], poll_ms=10)
+    assert running_tasks() == 1 and busy_tasks() == 0  # waited for, but not running yet
+    qtbot.wait(100)
+    assert not ran.is_set()
+    ready[0] = True
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        pass
+    assert ran.is_set() and running_tasks() == 0
+    task.start()  # a second start (the fallback of a deferred start) does nothing
+    qtbot.wait(50)
+    assert running_tasks() == 0
+
+
+def test_a_deferred_task_whose_owner_is_deleted_never_runs(qtbot) -> None:
+    from mentormatch_desktop.ui.workers import running_tasks
+
+    ran = threading.Event()
+    owner = QObject()
+    task = run_in_background(ran.set, owner=owner, deferred=True).start_when(
+        lambda: True, poll_ms=10
+    )
+    shiboken6.delete(owner)
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=5000)
+    assert task.done and not ran.is_set()
