@@ -99,7 +99,7 @@ def main() -> int:
         sys.exit(f"no bundle in {args.bundle}: run `make dist` first")
     archives = args.archive
     if archives is None:
-        archives = sorted((args.bundle.parent).glob("mentormatch-*.tar.gz"))
+        archives = sorted((args.bundle.parent).glob("mentormatch-*.tar.*"))
 
     with tempfile.TemporaryDirectory(prefix="mm-bundle-bench-") as scratch:
         home = Path(scratch)

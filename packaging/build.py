@@ -11,6 +11,7 @@ On Linux it also strips the symbol tables from the bundle's shared libraries (ab
 it still loads (see ``strip_shared_libraries``).
 
 Usage: python packaging/build.py [--dist DIR] [--work DIR] [--no-archive] [--no-strip]
+       [--no-icu-filter] [--upx PATH | --no-upx]
 """
 
 from __future__ import annotations
@@ -132,6 +133,84 @@ def strip_shared_libraries(bundle: Path) -> tuple[int, int]:
             refused += 1
         stripped.unlink(missing_ok=True)
     return saved, refused
+
+
+# UPX (https://upx.github.io; Debian: `upx-ucl`, in bookworm-backports and trixie) packs a
+# shared library into a stub that unpacks it into memory each time it is loaded. Packed:
+# every library of the bundle's folder that UPX accepts and that still loads packed, except
+# Qt's plugins (Qt reads their metadata from the file: a packed plugin is "not a Qt
+# plugin"). UPX's default method (NRV), not --lzma: with UPX 4.2.2, LZMA-packed libraries
+# stop with SIGTRAP when loaded (every one tried, lxml's etree as much as polars').
+UPX_MIN_BYTES = 100_000  # below this the stub and the unpacking outweigh the saving
+UPX_SKIP = ("PySide6/Qt/plugins/",)
+
+_LOADS = "import ctypes, sys; ctypes.CDLL(sys.argv[1], mode=ctypes.RTLD_LOCAL)"
+
+
+def library_loads(path: Path, folder: Path) -> bool:
+    """Whether the dynamic loader maps ``path`` (and runs its initialisers) in a fresh
+    process: the build's Python, which is the bundle's Python version, with the bundle's
+    folder first on the library path. A crash counts as not loading."""
+    env = {**os.environ, "LD_LIBRARY_PATH": str(folder)}
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", _LOADS, str(path)], env=env, capture_output=True, timeout=60
+        )
+    except subprocess.TimeoutExpired:
+        return False
+    return result.returncode == 0
+
+
+def upx_libraries(bundle: Path, upx: str, jobs: int = 2) -> tuple[int, int, list[str]]:
+    """Pack the bundle's shared libraries with UPX where that is safe (see ``UPX_SKIP``).
+
+    Returns (bytes saved, libraries packed, libraries left as they were). A library is
+    packed only if it loads before (``library_loads``), UPX accepts it (it refuses
+    libraries whose layout its stub cannot wrap, e.g. "DT_GNU_HASH above stub"), and the
+    packed copy still loads; otherwise the original stays.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    internal = bundle / "_internal"
+    candidates = []
+    for path in sorted(internal.rglob("*.so*")):
+        if path.is_symlink() or not path.is_file() or path.stat().st_size < UPX_MIN_BYTES:
+            continue
+        relative = path.relative_to(internal).as_posix()
+        if relative.startswith(UPX_SKIP) or load_segments_aligned(path) is not True:
+            continue
+        candidates.append((path, relative))
+
+    def pack(item: tuple[Path, str]) -> tuple[str, int, bool]:
+        path, relative = item
+        if not library_loads(path, internal):
+            return relative, 0, False
+        packed = path.with_name(path.name + ".upx")
+        result = subprocess.run([upx, "-qq", "-o", str(packed), str(path)], capture_output=True)
+        before = path.stat().st_size
+        if result.returncode != 0 or not packed.is_file() or packed.stat().st_size >= before:
+            packed.unlink(missing_ok=True)
+            return relative, 0, False
+        original = path.with_name(path.name + ".orig")
+        os.replace(path, original)
+        os.replace(packed, path)
+        shutil.copymode(original, path)
+        if library_loads(path, internal):
+            original.unlink()
+            return relative, before - path.stat().st_size, True
+        os.replace(original, path)
+        return relative, 0, False
+
+    saved = packed_count = 0
+    kept: list[str] = []
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        for relative, bytes_saved, ok in pool.map(pack, candidates):
+            if ok:
+                saved += bytes_saved
+                packed_count += 1
+            else:
+                kept.append(relative)
+    return saved, packed_count, kept
 
 
 # ICU data items the app's Qt needs. QtCore calls ICU only for collation (``ucol_*``),
@@ -319,11 +398,16 @@ def add_linux_desktop_files(bundle: Path) -> None:
     shutil.copy2(PACKAGING / "linux" / "install.sh", bundle / "install.sh")
 
 
-def make_tarball(bundle: Path, dist: Path) -> Path:
+def make_tarball(bundle: Path, dist: Path, compression: str = "gz") -> Path:
+    """The folder as ``mentormatch-<version>-linux-<arch>.tar.<compression>``.
+
+    ``gz`` opens everywhere; ``xz`` is the smaller download (docs/packaging.md has both
+    sizes), and every Linux ``tar`` unpacks it (``tar xf``)."""
     arch = platform.machine().lower() or "unknown"
-    target = dist / f"{BUNDLE_NAME}-{version()}-linux-{arch}.tar.gz"
+    target = dist / f"{BUNDLE_NAME}-{version()}-linux-{arch}.tar.{compression}"
     root_name = f"{BUNDLE_NAME}-{version()}"
-    with tarfile.open(target, "w:gz", compresslevel=6) as tar:
+    options = {"compresslevel": 6} if compression == "gz" else {"preset": 9}
+    with tarfile.open(target, f"w:{compression}", **options) as tar:
         tar.add(bundle, arcname=root_name)
     return target
 
@@ -343,6 +427,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-icu-filter", action="store_true", help="keep Qt's full ICU data (Linux)"
     )
+    parser.add_argument(
+        "--upx",
+        default=os.environ.get("MENTORMATCH_UPX") or shutil.which("upx") or shutil.which("upx-ucl"),
+        help="UPX program that packs the libraries (Linux; default: upx or upx-ucl on PATH)",
+    )
+    parser.add_argument("--no-upx", action="store_true", help="leave the libraries unpacked")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -361,10 +451,21 @@ def main(argv: list[str] | None = None) -> int:
             saved = shrink_icu_data(bundle)
             size = folder_size(bundle) / 1e6
             print(f"icu:     {saved / 1e6:.0f} MB saved; bundle now {size:.0f} MB")
+        if args.no_upx or not args.upx:
+            print("upx:     skipped (no UPX: apt-get install upx-ucl, or --upx PATH)")
+        else:
+            started = time.perf_counter()
+            saved, packed, kept = upx_libraries(bundle, args.upx)
+            print(
+                f"upx:     {packed} libraries packed, {saved / 1e6:.0f} MB saved,"
+                f" {len(kept)} left as they were, in {time.perf_counter() - started:.0f} s;"
+                f" bundle now {folder_size(bundle) / 1e6:.0f} MB"
+            )
         add_linux_desktop_files(bundle)
         if not args.no_archive:
-            archive = make_tarball(bundle, args.dist)
-            print(f"archive: {archive}  ({archive.stat().st_size / 1e6:.0f} MB)")
+            for compression in ("gz", "xz"):
+                archive = make_tarball(bundle, args.dist, compression)
+                print(f"archive: {archive}  ({archive.stat().st_size / 1e6:.0f} MB)")
     return 0
 
 
