@@ -136,13 +136,20 @@ def strip_shared_libraries(bundle: Path) -> tuple[int, int]:
 
 
 # UPX (https://upx.github.io; Debian: `upx-ucl`, in bookworm-backports and trixie) packs a
-# shared library into a stub that unpacks it into memory each time it is loaded. Packed:
-# every library of the bundle's folder that UPX accepts and that still loads packed, except
-# Qt's plugins (Qt reads their metadata from the file: a packed plugin is "not a Qt
-# plugin"). UPX's default method (NRV), not --lzma: with UPX 4.2.2, LZMA-packed libraries
-# stop with SIGTRAP when loaded (every one tried, lxml's etree as much as polars').
+# shared library into a stub that unpacks it into memory each time it is loaded: polars'
+# runtime 138 -> 63 MB, for 0.6-0.8 s more on each command that loads polars, and memory
+# that processes no longer share. Packed: every library that UPX accepts and that still
+# loads packed, except
+# - Qt's plugins: packing strips the metadata Qt's plugin loader reads from the file
+#   (PyInstaller's own UPX step skips them for the same reason);
+# - PySide6 and Qt: the first window loads them, and unpacking them added 0.4-0.6 s to
+#   every start (for 31 MB); benchmarks/bundle.md has the measurements.
+# UPX refuses the libraries auditwheel rewrote with patchelf ("DT_GNU_HASH above stub":
+# numpy's core, OpenBLAS, libpq, Pillow's codecs), which stay as they are. UPX's default
+# method (NRV), not --lzma: with UPX 4.2.2 every LZMA-packed library tried stopped with
+# SIGTRAP when loaded.
 UPX_MIN_BYTES = 100_000  # below this the stub and the unpacking outweigh the saving
-UPX_SKIP = ("PySide6/Qt/plugins/",)
+UPX_SKIP = ("PySide6/", "shiboken6/")
 
 _LOADS = "import ctypes, sys; ctypes.CDLL(sys.argv[1], mode=ctypes.RTLD_LOCAL)"
 
