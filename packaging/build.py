@@ -142,14 +142,30 @@ def strip_shared_libraries(bundle: Path) -> tuple[int, int]:
 # loads packed, except
 # - Qt's plugins: packing strips the metadata Qt's plugin loader reads from the file
 #   (PyInstaller's own UPX step skips them for the same reason);
-# - PySide6 and Qt: the first window loads them, and unpacking them added 0.4-0.6 s to
-#   every start (for 31 MB); benchmarks/bundle.md has the measurements.
+# - what the first window loads: PySide6 and Qt, Python's own and the system libraries at
+#   the top of _internal (X11, fontconfig, glib, OpenSSL …), lib-dynload, SQLAlchemy's and
+#   NumPy's extensions. Unpacking them cost every start 0.4-0.6 s (Qt, 31 MB saved) and
+#   0.2-0.3 s (the others, 18 MB); benchmarks/bundle.md has the measurements.
 # UPX refuses the libraries auditwheel rewrote with patchelf ("DT_GNU_HASH above stub":
 # numpy's core, OpenBLAS, libpq, Pillow's codecs), which stay as they are. UPX's default
 # method (NRV), not --lzma: with UPX 4.2.2 every LZMA-packed library tried stopped with
 # SIGTRAP when loaded.
 UPX_MIN_BYTES = 100_000  # below this the stub and the unpacking outweigh the saving
-UPX_SKIP = ("PySide6/", "shiboken6/")
+UPX_SKIP = (
+    "PySide6/",
+    "shiboken6/",
+    "python3.",  # lib-dynload
+    "sqlalchemy/",
+    "numpy/",
+    "markupsafe/",
+    "charset_normalizer/",
+)
+
+
+def upx_skipped(relative: str) -> bool:
+    """Whether the library at ``relative`` (to _internal, with /) stays unpacked."""
+    return "/" not in relative or relative.startswith(UPX_SKIP)
+
 
 _LOADS = "import ctypes, sys; ctypes.CDLL(sys.argv[1], mode=ctypes.RTLD_LOCAL)"
 
@@ -184,7 +200,7 @@ def upx_libraries(bundle: Path, upx: str, jobs: int = 2) -> tuple[int, int, list
         if path.is_symlink() or not path.is_file() or path.stat().st_size < UPX_MIN_BYTES:
             continue
         relative = path.relative_to(internal).as_posix()
-        if relative.startswith(UPX_SKIP) or load_segments_aligned(path) is not True:
+        if upx_skipped(relative) or load_segments_aligned(path) is not True:
             continue
         candidates.append((path, relative))
 

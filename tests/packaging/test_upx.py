@@ -1,7 +1,8 @@
 """UPX packing of the bundle's libraries (packaging/build.py: upx_libraries).
 
 Runs on small libraries compiled here (no PyInstaller build needed): a library UPX packs
-must still load and work; Qt and PySide6 stay as they are (the first window loads them);
+must still load and work; what the first window loads (PySide6, Qt, the libraries at the top
+of _internal) stays as it is;
 a library that does not load before packing is left alone rather than packed blind.
 Needs UPX (`upx` or `upx-ucl` on PATH, or $MENTORMATCH_UPX) and a C compiler.
 """
@@ -56,18 +57,24 @@ def _compile(target: Path, *extra: str) -> Path:
     return target
 
 
-def test_packs_a_library_that_still_loads_and_leaves_qt_alone(tmp_path: Path) -> None:
+def test_packs_a_library_that_still_loads_and_leaves_the_first_window_alone(
+    tmp_path: Path,
+) -> None:
     internal = tmp_path / "_internal"
-    plain = _compile(internal / "libmmplain.so")
-    qt_plugin = _compile(internal / "PySide6" / "Qt" / "plugins" / "platforms" / "libqmm.so")
-    qt_plugin_bytes = qt_plugin.read_bytes()
+    plain = _compile(internal / "mmpackage" / "libmmplain.so")
+    untouched = [
+        _compile(internal / "PySide6" / "Qt" / "plugins" / "platforms" / "libqmm.so"),
+        _compile(internal / "PySide6" / "Qt" / "lib" / "libQt6Mm.so.6"),
+        _compile(internal / "libmmsystem.so.1"),  # Python's and the system's, next to Qt
+    ]
+    untouched_bytes = [path.read_bytes() for path in untouched]
     before = plain.stat().st_size
 
     saved, packed, kept = build.upx_libraries(tmp_path, UPX, jobs=1)
 
     assert packed == 1 and saved > 0 and kept == []
     assert plain.stat().st_size < before
-    assert qt_plugin.read_bytes() == qt_plugin_bytes
+    assert [path.read_bytes() for path in untouched] == untouched_bytes
     assert ctypes.CDLL(str(plain)).mm_answer(3) == 42  # unpacked in memory, and it works
 
 
@@ -75,7 +82,7 @@ def test_a_library_that_does_not_load_is_not_packed(tmp_path: Path) -> None:
     internal = tmp_path / "_internal"
     dependency = _compile(tmp_path / "elsewhere" / "libmmdep.so")
     broken = _compile(
-        internal / "libmmbroken.so",
+        internal / "mmpackage" / "libmmbroken.so",
         "-Wl,--no-as-needed",
         f"-L{dependency.parent}",
         "-lmmdep",
@@ -86,5 +93,5 @@ def test_a_library_that_does_not_load_is_not_packed(tmp_path: Path) -> None:
     saved, packed, kept = build.upx_libraries(tmp_path, UPX, jobs=1)
 
     assert (saved, packed) == (0, 0)
-    assert kept == ["libmmbroken.so"]
+    assert kept == ["mmpackage/libmmbroken.so"]
     assert broken.read_bytes() == original
