@@ -3,12 +3,14 @@
 Runs PyInstaller on ``packaging/mentormatch.spec`` (one onedir folder with both
 ``mentormatch`` and ``mentormatch-desktop``), then, on Linux, adds the ``.desktop`` entry,
 the icon and ``install.sh`` to the folder and packs it as
-``dist/mentormatch-<version>-linux-<arch>.tar.gz``. Windows (Inno Setup) and macOS (.dmg)
-archives are made by the CI workflow from the same folder (.github/workflows/dist.yml).
+``dist/mentormatch-<version>-linux-<arch>.tar.xz`` (the download) and ``.tar.gz``.
+Windows (Inno Setup) and macOS (.dmg) archives are made by the CI workflow from the same
+folder (.github/workflows/dist.yml).
 
 On Linux it also strips the symbol tables from the bundle's shared libraries (about
 100 MB: polars' runtime alone carries 40 MB of them), keeping a stripped library only if
-it still loads (see ``strip_shared_libraries``).
+it still loads (see ``strip_shared_libraries``), shrinks Qt's ICU data, and packs the
+libraries the first window does not load with UPX when it is installed (``upx_libraries``).
 
 Usage: python packaging/build.py [--dist DIR] [--work DIR] [--no-archive] [--no-strip]
        [--no-icu-filter] [--upx PATH | --no-upx]
