@@ -149,7 +149,8 @@ def strip_shared_libraries(bundle: Path) -> tuple[int, int]:
 #   NumPy's extensions. Unpacking them cost every start 0.4-0.6 s (Qt, 31 MB saved) and
 #   0.2-0.3 s (the others, 18 MB); benchmarks/bundle.md has the measurements.
 # UPX refuses the libraries auditwheel rewrote with patchelf ("DT_GNU_HASH above stub":
-# numpy's core, OpenBLAS, libpq, Pillow's codecs), which stay as they are. UPX's default
+# numpy's core, OpenBLAS, libpq, Pillow's codecs), which stay as they are; libortools
+# packs but then crashes when loaded, which the load check catches. UPX's default
 # method (NRV), not --lzma: with UPX 4.2.2 every LZMA-packed library tried stopped with
 # SIGTRAP when loaded.
 UPX_MIN_BYTES = 100_000  # below this the stub and the unpacking outweigh the saving
