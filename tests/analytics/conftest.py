@@ -8,6 +8,8 @@ the rows below; see the comments next to each row.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
@@ -176,3 +178,32 @@ def org(session: Session) -> dict[str, int]:
         "m1": m1.id,
         "m2": m2.id,
     }
+
+
+@pytest.fixture
+def dashboard(qtbot, qapp, demo_db_url: str) -> Iterator[object]:
+    """The Dashboard on the demo database, loaded, light theme; freed in the GUI thread.
+    Qt is imported here, not at the top: most tests of this folder never open a window."""
+    from mentormatch_desktop.config import Settings
+    from mentormatch_desktop.ui import theme
+    from mentormatch_desktop.ui.context import AppContext
+    from mentormatch_desktop.ui.views.dashboard import DashboardView
+    from mentormatch_desktop.ui.workers import running_tasks
+
+    theme.apply_theme(qapp, "light")
+    context = AppContext(Settings(database_url=demo_db_url))
+    view = DashboardView(context)
+    qtbot.addWidget(view)
+    view.resize(1400, 1800)
+    view.show()
+    with qtbot.waitSignal(view.loaded, timeout=60_000):
+        view.activate()
+    yield view
+    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=60_000)
+    # Free the widgets here, in the GUI thread, rather than whenever (and wherever) the
+    # garbage collector next runs.
+    view.close()
+    view.deleteLater()
+    qapp.processEvents()
+    gc.collect()
+    context.close()

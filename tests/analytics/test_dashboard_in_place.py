@@ -3,42 +3,16 @@ items made when the panel was built, instead of clearing and rebuilding them."""
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
 from datetime import date
 
 import numpy as np
 import polars as pl
 import pytest
-from PySide6.QtWidgets import QApplication
 
-from mentormatch_desktop.config import Settings
-from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.charts import BarPanel, HeatmapPanel, HistogramPanel, TimeSeriesPanel
-from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.views.dashboard import CUSTOM, DashboardState, DashboardView
-from mentormatch_desktop.ui.workers import running_tasks
 
 sqlite = pytest.mark.parametrize("database_factory", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def dashboard(qtbot, qapp: QApplication, demo_db_url: str) -> Iterator[DashboardView]:
-    theme.apply_theme(qapp, "light")
-    context = AppContext(Settings(database_url=demo_db_url))
-    view = DashboardView(context)
-    qtbot.addWidget(view)
-    view.resize(1400, 1800)
-    view.show()
-    with qtbot.waitSignal(view.loaded, timeout=60_000):
-        view.activate()
-    yield view
-    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=60_000)
-    view.close()
-    view.deleteLater()
-    qapp.processEvents()
-    gc.collect()
-    context.close()
 
 
 def _show(qtbot, view: DashboardView, state: DashboardState) -> None:

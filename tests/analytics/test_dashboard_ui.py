@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -13,34 +12,12 @@ from PySide6.QtWidgets import QApplication
 
 from mentormatch_desktop.analytics import drill
 from mentormatch_desktop.config import Settings
-from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.charts import BarPanel, HistogramPanel, TimeSeriesPanel
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.views.dashboard import DashboardState, DashboardView
 from mentormatch_desktop.ui.workers import running_tasks
 
 pytestmark = pytest.mark.parametrize("database_factory", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def dashboard(qtbot, qapp: QApplication, demo_db_url: str) -> Iterator[DashboardView]:
-    theme.apply_theme(qapp, "light")
-    context = AppContext(Settings(database_url=demo_db_url))
-    view = DashboardView(context)
-    qtbot.addWidget(view)
-    view.resize(1400, 1800)
-    view.show()
-    with qtbot.waitSignal(view.loaded, timeout=60_000):
-        view.activate()
-    yield view
-    qtbot.waitUntil(lambda: running_tasks() == 0, timeout=60_000)
-    # Free the widgets here, in the GUI thread, rather than whenever (and wherever) the
-    # garbage collector next runs.
-    view.close()
-    view.deleteLater()
-    qapp.processEvents()
-    gc.collect()
-    context.close()
 
 
 def test_every_panel_draws_from_the_demo(dashboard: DashboardView, tmp_path: Path) -> None:
