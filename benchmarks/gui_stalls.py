@@ -169,7 +169,7 @@ def measure(database_url: str, *, heavy: bool, only_dashboard: bool = False) -> 
 
     # Imported before the window exists, as ``app.py`` does: no window can freeze yet.
     from mentormatch_desktop.config import load_settings
-    from mentormatch_desktop.ui import gc_policy, theme
+    from mentormatch_desktop.ui import gc_policy, native_imports, theme
     from mentormatch_desktop.ui.context import AppContext
     from mentormatch_desktop.ui.main_window import MainWindow
     from mentormatch_desktop.ui.startup import start
@@ -178,6 +178,7 @@ def measure(database_url: str, *, heavy: bool, only_dashboard: bool = False) -> 
     gc_policy.stop_automatic_collection()
     gc_policy.favour_gui_thread()
     theme.apply_theme(app, "light")  # app.py does it before the window exists too
+    native_imports.start_importing()()  # and finishes these imports before any window
 
     def start_up() -> None:
         context = AppContext(load_settings(database_url))

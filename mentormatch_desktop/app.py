@@ -107,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.screenshots is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from mentormatch_desktop.ui import native_imports
+
+    native_imports_done = native_imports.start_importing()
 
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -130,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = replace(settings, database_url=default_database_url(), database_source="flag")
     preference = args.theme or settings.theme
     theme.apply_theme(app, preference)
+    native_imports_done()  # before the first dialog or window is on screen
     try:
         if _should_ask_first(args, settings):
             settings, signed = _first_run(settings)
