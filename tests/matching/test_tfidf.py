@@ -9,7 +9,12 @@ import pytest
 import scipy.sparse as sp
 
 from mentormatch_desktop.matching.text_similarity import EXACT_PAIRS, TfidfSimilarity
-from mentormatch_desktop.matching.tfidf import tfidf_matrix, tokenize, truncated_svd
+from mentormatch_desktop.matching.tfidf import (
+    permuted_lower,
+    tfidf_matrix,
+    tokenize,
+    truncated_svd,
+)
 
 
 def test_tokens_are_lower_case_words_of_two_letters_or_more_without_stop_words() -> None:
@@ -78,3 +83,13 @@ def test_the_latent_path_ranks_like_the_exact_one() -> None:
     scores = factors.block(0, n_q)
     best_topic = np.argmax(scores, axis=1) % len(topics)
     assert np.mean(best_topic == truth) > 0.95
+
+
+@pytest.mark.parametrize("shape", [(400, 30), (20, 35), (35, 35)])
+def test_permuted_lower_is_scipys_p_times_l(shape: tuple[int, int]) -> None:
+    # The power iterations' re-normalisation: tall, wide and square samples alike.
+    from scipy.linalg import lu
+
+    q = np.random.default_rng(7).standard_normal(shape).astype(np.float32)
+    expected = lu(q, permute_l=True, check_finite=False)[0]
+    np.testing.assert_array_equal(permuted_lower(q), expected)
