@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
+from mentormatch_desktop.storage.fetching import all_rows
+
 Source = Connection | Engine | Session
 """Anything a metric can read from: an engine, a connection or an ORM session."""
 
@@ -48,7 +50,7 @@ def read_frame(
     """
     if is_postgres(conn):
         return _copy_frame(conn, stmt, schema)
-    rows = conn.execute(stmt).all()
+    rows = all_rows(conn.execute(stmt))
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in schema]
     return pl.DataFrame(
         [

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from mentormatch_desktop.domain.enums import EnrolmentRole, EnrolmentStatus, SkillDirection
 from mentormatch_desktop.services.context import ServiceContext
+from mentormatch_desktop.storage.fetching import all_rows
 from mentormatch_desktop.storage.models import (
     Department,
     Enrolment,
@@ -121,19 +122,21 @@ def participant_table(
     # Core rows on the session's connection, enum columns read as plain strings: at 20,000
     # people and 120,000 skill rows the ORM's per-row processing would triple the time.
     conn = session.connection()
-    people = conn.execute(
-        sa.select(
-            Person.id,
-            Person.full_name,
-            Person.email,
-            Department.name,
-            Person.title,
-            Person.time_zone,
-            Person.is_active,
+    people = all_rows(
+        conn.execute(
+            sa.select(
+                Person.id,
+                Person.full_name,
+                Person.email,
+                Department.name,
+                Person.title,
+                Person.time_zone,
+                Person.is_active,
+            )
+            .join(wanted, wanted.c.id == Person.id)
+            .outerjoin(Department, Department.id == Person.department_id)
         )
-        .join(wanted, wanted.c.id == Person.id)
-        .outerjoin(Department, Department.id == Person.department_id)
-    ).all()
+    )
     people.sort(key=lambda row: (row[1].casefold(), row[0]))
 
     roles: dict[int, set[str]] = defaultdict(set)
