@@ -290,7 +290,7 @@ class SlotPickerDialog(QDialog):
     of work of its own, after which the app is told and the slots are searched again.
 
     A subclass sets ``context``, ``banner``, ``picker`` and ``choice`` (its last search
-    result) and defines ``load()``.
+    result) and defines ``load()``, the search it runs again after each step.
     """
 
     changed = Signal()  # a session was proposed, answered or moved
@@ -299,9 +299,7 @@ class SlotPickerDialog(QDialog):
     banner: Banner
     picker: SlotPicker
     choice: Any
-
-    def load(self) -> Task | None:
-        raise NotImplementedError
+    load: Callable[[], Task | None]
 
     def selected_slot(self) -> Slot | None:
         return self.picker.selected_slot() if self.choice else None
