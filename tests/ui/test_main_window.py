@@ -139,3 +139,53 @@ def test_the_database_is_opened_after_the_window_has_painted(
     screen = win.screen(win.current_key())
     qtbot.waitUntil(lambda: startup.screen_settled(win), timeout=20_000)
     assert not screen.drawing()
+
+
+def test_the_preload_waits_until_the_loaded_first_screen_has_painted(
+    qtbot, ui_context: AppContext, org: dict[str, int], qsettings: QSettings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The first poll that finds the screen settled can come right after its rows arrived,
+    before the filled table is painted; a preload started then competed with that paint
+    for the interpreter lock (a 156 ms stall on 20,000 people, issue 12)."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from mentormatch_desktop.ui import startup
+
+    events: list[str] = []
+    imports = startup.import_modules
+
+    def recording_imports(names):
+        if len(names) > 1:  # the preload's list, not the opening work's first screen
+            events.append("preload")
+        return imports(names)
+
+    monkeypatch.setattr(startup, "import_modules", recording_imports)
+
+    win = MainWindow(ui_context, settings=qsettings)
+    qtbot.addWidget(win)
+    win.show()
+    startup.start(win, fill_demo=False)
+    qtbot.waitUntil(lambda: win.current_key() == "participants", timeout=20_000)
+    screen = win.screen("participants")
+
+    class PaintSpy(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and screen.model.rowCount():
+                events.append("rows painted")
+            return False
+
+    spy = PaintSpy(screen.table.viewport())
+    screen.table.viewport().installEventFilter(spy)
+    qtbot.waitUntil(lambda: "preload" in events, timeout=20_000)
+    assert "rows painted" in events
+    assert events.index("rows painted") < events.index("preload")
+
+
+def test_settled_means_settled_at_two_polls_in_a_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mentormatch_desktop.ui import startup
+
+    answers = iter([True, False, True, True, True])
+    monkeypatch.setattr(startup, "screen_settled", lambda window: next(answers))
+    ready = startup.settled_and_painted(None)  # type: ignore[arg-type]
+    assert [ready() for _ in range(5)] == [False, False, False, True, True]
