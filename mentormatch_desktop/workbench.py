@@ -280,7 +280,11 @@ class Workbench:
 
 
 def proposals_frame(proposals: list[Any]) -> pl.DataFrame:
-    """Proposal views (from the matching service) as a DataFrame, breakdown flattened."""
+    """Proposal views (from the matching service) as a DataFrame, breakdown flattened.
+
+    Best score first; equal scores by mentee, mentor, then proposal id, so two runs of a
+    notebook print the same table.
+    """
     criteria = sorted({c for p in proposals for c in p.breakdown})
     rows = [
         {
@@ -297,7 +301,11 @@ def proposals_frame(proposals: list[Any]) -> pl.DataFrame:
         "mentor_id": pl.Int64, "mentor": pl.String, "score": pl.Float64, "status": pl.String,
         **{f"score_{c}": pl.Float64 for c in criteria}, "explanation": pl.String,
     }  # fmt: skip
-    return pl.DataFrame(rows, schema=schema).sort("score", descending=True)
+    return pl.DataFrame(rows, schema=schema).sort(
+        ["score", "mentee", "mentor", "proposal_id"],
+        descending=[True, False, False, False],
+        nulls_last=True,
+    )
 
 
 def connect(url: str | None = None) -> Workbench:

@@ -307,9 +307,10 @@ def satisfaction(
     daily = read_frame(conn, stmt, {"day": pl.Date, "rating": pl.Int64, "responses": pl.Int64})
     by_rating = daily.group_by("rating").agg(pl.col("responses").sum())
     total = int(daily["responses"].sum())
+    # Ratings 1 to 5 in that order: polars keeps no side's row order in a join unless told.
     distribution = (
         pl.DataFrame({"rating": [1, 2, 3, 4, 5]}, schema={"rating": pl.Int64})
-        .join(by_rating, on="rating", how="left")
+        .join(by_rating, on="rating", how="left", maintain_order="left")
         .with_columns(pl.col("responses").fill_null(0))
         .with_columns(share=pl.col("responses") / total if total else pl.lit(None, pl.Float64))
     )

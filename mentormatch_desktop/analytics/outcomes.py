@@ -69,7 +69,9 @@ def at_risk(facts: pl.DataFrame, as_of: datetime, days: int = RISK_DAYS) -> pl.D
     """Active mentorships silent for more than ``days`` or with overdue milestones.
 
     Silence is measured from the last session or message, or from the start when the pair
-    never had either (:func:`with_risk`). Sorted with the longest silence first.
+    never had either (:func:`with_risk`). Sorted with the longest silence first, then the
+    most overdue milestones; pairs alike in both (common: whole days) go by program,
+    mentor, mentee and id, so the list and the report's table keep one order.
     """
     frame = with_risk(facts, as_of, days).filter(pl.col("risk_reason").is_not_null())
     return frame.select(
@@ -84,7 +86,11 @@ def at_risk(facts: pl.DataFrame, as_of: datetime, days: int = RISK_DAYS) -> pl.D
         "days_silent",
         "milestones_overdue",
         reason=pl.col("risk_reason"),
-    ).sort(["days_silent", "milestones_overdue"], descending=True)
+    ).sort(
+        ["days_silent", "milestones_overdue", "program", "mentor", "mentee", "mentorship_id"],
+        descending=[True, True, False, False, False, False],
+        nulls_last=True,
+    )
 
 
 def completion(facts: pl.DataFrame, by: str | None = "program") -> pl.DataFrame:
@@ -92,6 +98,7 @@ def completion(facts: pl.DataFrame, by: str | None = "program") -> pl.DataFrame:
 
     ``completion_rate`` = completed / ended and ``early_end_rate`` = ended early / ended;
     running pairs are counted (``running``) but are in neither rate's denominator.
+    One row per group, in the order of the group's name (no group first).
     """
     keys = [by] if by else []
     frame = facts if by else facts.with_columns(pl.lit("all").alias("_all"))
@@ -128,6 +135,10 @@ def score_vs_outcome(facts: pl.DataFrame, bins: int = 5) -> pl.DataFrame:
     Mentorships with a match score are split into ``bins`` equal-count score bands; each
     band reports its score range, mean sessions held, mean rating and completion rate
     (among ended pairs). With fewer scored pairs than bins, there are fewer bands.
+
+    Pairs are ranked by score, equal scores by mentorship id, before they are cut into
+    bands: a rank by row position would let a tied pair change band (and every band's
+    means) whenever the facts arrive in another order.
     """
     scored = facts.filter(pl.col("match_score").is_not_null())
     schema = {
@@ -142,8 +153,8 @@ def score_vs_outcome(facts: pl.DataFrame, bins: int = 5) -> pl.DataFrame:
     if scored.is_empty():
         return pl.DataFrame(schema=schema)
     n = scored.height
-    ranked = scored.with_columns(
-        band=((pl.col("match_score").rank("ordinal") - 1) * min(bins, n) // n).cast(pl.Int64) + 1
+    ranked = scored.sort("match_score", "mentorship_id").with_columns(
+        band=(pl.int_range(pl.len(), dtype=pl.Int64) * min(bins, n) // n) + 1
     )
     ended = pl.col("status").is_in([COMPLETED, ENDED_EARLY])
     out = (

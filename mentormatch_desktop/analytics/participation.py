@@ -107,11 +107,20 @@ def mentors(conn: Connection, f: Filters) -> pl.DataFrame:
 
 
 def mentor_load(mentor_frame: pl.DataFrame) -> pl.DataFrame:
-    """Mentees per mentor against capacity; ``load`` is mentees / capacity."""
+    """Mentees per mentor against capacity; ``load`` is mentees / capacity.
+
+    Busiest first (``load``, then ``mentees``; no capacity last). Many mentors share a
+    load, so ties go by mentor name, program, then the ids: the list reads the same on
+    every refresh, export and report.
+    """
     return mentor_frame.with_columns(
         load=pl.when(pl.col("capacity") > 0).then(pl.col("mentees") / pl.col("capacity")),
         over_capacity=pl.col("mentees") > pl.col("capacity"),
-    ).sort(["load", "mentees"], descending=True, nulls_last=True)
+    ).sort(
+        ["load", "mentees", "mentor", "program", "mentor_id", "program_id"],
+        descending=[True, True, False, False, False, False],
+        nulls_last=True,
+    )
 
 
 def _person_stages(facts: pl.DataFrame, active_sessions: int) -> pl.DataFrame:
@@ -175,7 +184,13 @@ def coverage(
     by: str = "department",
 ) -> pl.DataFrame:
     """Per department (or ``by="time_zone"``): mentees enrolled and matched, and the mentor
-    supply (mentors, seats, seats taken). ``coverage`` is matched / enrolled mentees."""
+    supply (mentors, seats, seats taken). ``coverage`` is matched / enrolled mentees.
+
+    Most mentees first; groups with as many mentees go by name, and the people without a
+    department (or zone), shown as ``(none)``, come last among them. Group names are
+    unique, so the order is total: the group-bys below come back in an arbitrary order
+    (they run on several threads) and only this sort decides what the bars show.
+    """
     if by not in ("department", "time_zone"):
         raise ValueError(f"coverage by {by!r}: choose 'department' or 'time_zone'")
     matched = facts.select("program_id", pl.col("mentee_id").alias("person_id")).unique()
@@ -189,7 +204,8 @@ def coverage(
     supply = mentor_frame.group_by(by).agg(
         mentors=pl.len(), seats=pl.col("capacity").sum(), seats_taken=pl.col("mentees").sum()
     )
-    out = demand.join(supply, on=by, how="full", coalesce=True).with_columns(
+    # nulls_equal: mentees and mentors without a department make one "(none)" row, not two.
+    out = demand.join(supply, on=by, how="full", coalesce=True, nulls_equal=True).with_columns(
         pl.col("mentees", "matched", "mentors", "seats", "seats_taken").fill_null(0)
     )
     return (
@@ -198,6 +214,7 @@ def coverage(
         )
         .rename({by: "group"})
         .with_columns(by=pl.lit(by))
+        # Sorted before "(none)" is filled in, so it can't mix with a group of that name.
+        .sort(["mentees", "group"], descending=[True, False], nulls_last=True)
         .with_columns(pl.col("group").fill_null("(none)"))
-        .sort("mentees", descending=True)
     )
