@@ -179,3 +179,20 @@ def test_heatmap_colour_key_names_the_highest_count_and_fits_it(qtbot) -> None:
     panel.draw(pl.DataFrame({"weekday": [0], "hour": [9], "events": [3]}))
     assert panel.colour_scale.high == 3.0
     assert panel.colour_scale.minimumWidth() == narrow  # narrow again for a short number
+
+
+def test_a_bar_chart_says_when_it_leaves_groups_out(qtbot) -> None:
+    """Coverage draws the first 14 groups; the 15th department must not just vanish."""
+    panel = BarPanel("Coverage", "group", ["coverage"], horizontal=True, percent=True)
+    qtbot.addWidget(panel)
+    panel.resize(420, 320)
+    panel.show()
+    many = pl.DataFrame({"group": [f"Dept {i:02d}" for i in range(23)],
+                         "coverage": [0.5] * 23})  # fmt: skip
+    panel.set_frame(many)
+    assert panel.more_label.isVisible()
+    assert panel.more_label.text() == "The first 14 of 23 are shown; the CSV button saves all."
+    panel.set_frame(many.head(5))
+    assert not panel.more_label.isVisible()
+    panel.set_frame(many.head(0))
+    assert not panel.more_label.isVisible()

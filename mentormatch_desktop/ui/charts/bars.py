@@ -9,7 +9,7 @@ import polars as pl
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.charts.base import ChartPanel, colour, numbers
@@ -116,6 +116,7 @@ class BarPanel(ChartPanel):
     def draw(self, frame: pl.DataFrame) -> None:
         item = self.plot.getPlotItem()
         shown = frame.head(self.max_bars)
+        self._say_what_is_left_out(frame.height, shown.height)
         self._rows = list(shown.iter_rows(named=True))
         self._names = [self._label(r) for r in self._rows]
         n, k = shown.height, len(self.values)
@@ -125,6 +126,7 @@ class BarPanel(ChartPanel):
         empty = n == 0 or (not self.percent and not any(c.any() for c in columns))
         self.show_empty(empty)
         if empty:
+            self._say_what_is_left_out(0, 0)
             self._rows, self._names = [], []
             for bars in self._bars:
                 bars.setVisible(False)
@@ -161,6 +163,22 @@ class BarPanel(ChartPanel):
         else:
             item.setRange(xRange=categories, yRange=values, padding=0)
         self._fit_categories()
+
+    def _say_what_is_left_out(self, total: int, shown: int) -> None:
+        """A footnote when the frame has more rows than bars are drawn: without it a group
+        past the cut (the 15th department) looked as if it had no data at all."""
+        note = getattr(self, "more_label", None)
+        if total <= shown:
+            if note is not None:
+                note.setVisible(False)
+            return
+        if note is None:
+            note = QLabel(objectName="hint")
+            note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            self.body_layout.addWidget(note)
+            self.more_label = note
+        note.setText(f"The first {shown} of {total:,} are shown; the CSV button saves all.")
+        note.setVisible(True)
 
     def _use_texts(self, count: int) -> list[pg.TextItem]:
         """The first ``count`` number labels of the pool (made when first needed), shown;
