@@ -58,7 +58,7 @@ BEGIN
         USING (true) WITH CHECK (true);
 
     -- The shared half of every log of the caller's mentorships' sessions (both authors):
-    -- no private notes, whoever asks.
+    -- no private notes, whoever asks. Helpers as InitPlans, once a call (not once a row).
     CREATE OR REPLACE FUNCTION mm_shared_session_logs()
     RETURNS TABLE (
         id integer, meeting_id integer, author_id integer, held boolean, shared_notes text,
@@ -70,7 +70,8 @@ BEGIN
         SELECT l.id, l.meeting_id, l.author_id, l.held, l.shared_notes, l.rating,
                l.next_steps::jsonb, l.logged_at
         FROM session_logs l JOIN meetings g ON g.id = l.meeting_id
-        WHERE g.mentorship_id = ANY (mm_my_mentorships()) OR mm_is_owner()
+        WHERE g.mentorship_id = ANY ((SELECT mm_my_mentorships())::integer[])
+           OR (SELECT mm_is_owner())
     $f$;
     DROP VIEW IF EXISTS shared_session_logs;
     CREATE VIEW shared_session_logs WITH (security_invoker = true) AS

@@ -158,7 +158,8 @@ BEGIN
     -- mentorship or meeting id. A participant gets rows for themselves and the partners of
     -- their running mentorships; a program coordinator for the people they see; a
     -- coordinator of every program and the owner for anyone; an analyst nothing. Recurring
-    -- sessions come with their rule and zone (the caller expands them).
+    -- sessions come with their rule and zone (the caller expands them). The person and a
+    -- program coordinator's people are InitPlans, computed once a call.
     CREATE OR REPLACE FUNCTION mm_busy_intervals(
         people integer[], from_ts timestamptz, to_ts timestamptz, skip_meeting integer
     )
@@ -170,13 +171,13 @@ BEGIN
     SET search_path = pg_catalog, public, pg_temp
     AS $f$
         WITH asked AS (SELECT DISTINCT unnest(people) AS id),
-        me AS (SELECT mm_current_person() AS id),
+        me AS (SELECT (SELECT mm_current_person()) AS id),
         allowed AS (
             SELECT a.id FROM asked a, me
             WHERE mm_is_owner()
                OR pg_has_role(mm_current_login(), 'mentormatch_coordinator', 'USAGE')
                OR (pg_has_role(mm_current_login(), 'mentormatch_program_coordinator', 'USAGE')
-                   AND a.id = ANY (mm_coordinated_people()))
+                   AND a.id = ANY ((SELECT mm_coordinated_people())::integer[]))
                OR (pg_has_role(mm_current_login(), 'mentormatch_participant', 'USAGE')
                    AND me.id IS NOT NULL
                    AND (a.id = me.id

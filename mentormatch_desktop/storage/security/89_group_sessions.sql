@@ -113,7 +113,8 @@ BEGIN
 
     -- The shared half of logs (85_scheduling.sql defines it for pairs): also every
     -- attendee's log of the group sessions the caller attends. Same columns: never
-    -- private notes.
+    -- private notes. The helpers are InitPlans (SELECT …): called bare in the WHERE clause
+    -- they ran once per log row of the whole organisation.
     CREATE OR REPLACE FUNCTION mm_shared_session_logs()
     RETURNS TABLE (
         id integer, meeting_id integer, author_id integer, held boolean, shared_notes text,
@@ -125,9 +126,9 @@ BEGIN
         SELECT l.id, l.meeting_id, l.author_id, l.held, l.shared_notes, l.rating,
                l.next_steps::jsonb, l.logged_at
         FROM session_logs l JOIN meetings g ON g.id = l.meeting_id
-        WHERE g.mentorship_id = ANY (mm_my_mentorships())
-           OR g.id = ANY (mm_my_meetings())
-           OR mm_is_owner()
+        WHERE g.mentorship_id = ANY ((SELECT mm_my_mentorships())::integer[])
+           OR g.id = ANY ((SELECT mm_my_meetings())::integer[])
+           OR (SELECT mm_is_owner())
     $f$;
 
     -- Notices of group sessions one attends (reminders addressed to others included: they
@@ -144,7 +145,8 @@ BEGIN
                     AND meeting_id = ANY ((SELECT mm_my_meetings())::integer[]));
 
     -- Busy time (87_rls_helpers.sql defines it for pairs): a group session keeps every
-    -- attendee who has not declined busy, whichever mentorship anchors it.
+    -- attendee who has not declined busy, whichever mentorship anchors it. The person and
+    -- a program coordinator's people are computed once, not once per person asked.
     CREATE OR REPLACE FUNCTION mm_busy_intervals(
         people integer[], from_ts timestamptz, to_ts timestamptz, skip_meeting integer
     )
@@ -156,13 +158,13 @@ BEGIN
     SET search_path = pg_catalog, public, pg_temp
     AS $f$
         WITH asked AS (SELECT DISTINCT unnest(people) AS id),
-        me AS (SELECT mm_current_person() AS id),
+        me AS (SELECT (SELECT mm_current_person()) AS id),
         allowed AS (
             SELECT a.id FROM asked a, me
             WHERE mm_is_owner()
                OR pg_has_role(mm_current_login(), 'mentormatch_coordinator', 'USAGE')
                OR (pg_has_role(mm_current_login(), 'mentormatch_program_coordinator', 'USAGE')
-                   AND a.id = ANY (mm_coordinated_people()))
+                   AND a.id = ANY ((SELECT mm_coordinated_people())::integer[]))
                OR (pg_has_role(mm_current_login(), 'mentormatch_participant', 'USAGE')
                    AND me.id IS NOT NULL
                    AND (a.id = me.id
