@@ -65,6 +65,8 @@ def test_an_old_client_on_a_newer_schema_is_told_which_version_to_install(db_url
 
 
 def test_db_upgrade_sql_prints_what_a_dba_can_run(empty_db_url: str) -> None:
+    from mentormatch_desktop import __version__
+
     if not empty_db_url.startswith("postgresql"):
         assert _cli("db", "upgrade", "--database", empty_db_url).returncode == 0
         done = _cli("db", "upgrade", "--sql", "--database", empty_db_url)
@@ -77,10 +79,12 @@ def test_db_upgrade_sql_prints_what_a_dba_can_run(empty_db_url: str) -> None:
     assert "-- MentorMatch schema upgrade from 0007 to" in sql
     assert "CREATE TABLE worker_heartbeats" in sql
     assert f"UPDATE alembic_version SET version_num='{head_revision()}'" in sql
+    assert "psql -v ON_ERROR_STOP=1 -f" in sql  # no -1: the script has its own BEGIN
     engine = create_engine(empty_db_url)
     try:
         assert current_revision(engine) == "0007"  # printing changed nothing
         assert "worker_heartbeats" not in sa.inspect(engine).get_table_names()
+        assert schema_app_version(engine) is None  # --revision 0007 notes no version
         # The DBA runs it as it is.
         dsn = normalise_url(empty_db_url).set(drivername="postgresql")
         with psycopg.connect(dsn.render_as_string(hide_password=False), autocommit=True) as c:
@@ -93,6 +97,9 @@ def test_db_upgrade_sql_prints_what_a_dba_can_run(empty_db_url: str) -> None:
                 "SELECT count(*) FROM pg_policies WHERE tablename = 'worker_heartbeats'"
             ).scalar()
         assert policies == 2  # the security files ran too
+        # ... and the version note `db upgrade` leaves, so that an older client is told
+        # which version to install after a DBA ran the script, as after the command.
+        assert schema_app_version(engine) == __version__
         # Nothing left for `db upgrade --sql` to do.
         again = _cli("db", "upgrade", "--sql", "--database", empty_db_url)
         assert again.returncode == 0 and "is already at" in again.stdout

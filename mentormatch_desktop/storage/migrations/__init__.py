@@ -78,16 +78,17 @@ def stamp_app_version(connection: Connection, version: str | None = None) -> Non
         # for want of this note, so it runs in a savepoint and is skipped if refused.
         try:
             with connection.begin_nested():
-                connection.exec_driver_sql(
-                    "COMMENT ON TABLE alembic_version IS "
-                    + "'MentorMatch "
-                    + version.replace("'", "")
-                    + "'"
-                )
+                connection.exec_driver_sql(_version_comment_sql(version))
         except sa.exc.DBAPIError:
             pass
     elif connection.dialect.name == "sqlite":
         connection.exec_driver_sql(f"PRAGMA user_version = {_version_number(version)}")
+
+
+def _version_comment_sql(version: str) -> str:
+    """The PostgreSQL statement that notes ``version`` (read by :func:`schema_app_version`);
+    shared by :func:`stamp_app_version` and the script :func:`upgrade_sql` prints."""
+    return "COMMENT ON TABLE alembic_version IS 'MentorMatch " + version.replace("'", "") + "'"
 
 
 def _version_number(version: str) -> int:
@@ -149,11 +150,22 @@ def upgrade_sql(engine: Engine, revision: str = "head") -> str:
     cfg = alembic_config(engine.url)
     cfg.output_buffer = buf
     command.upgrade(cfg, f"{current}:{target}" if current else target, sql=True)
+    body = buf.getvalue()
+    if revision in ("head", "heads"):
+        # What `db upgrade` notes after migrating to head, so that running this script
+        # leaves the database exactly as the command would: older clients then name the
+        # version to install. Inside the script's own transaction, before its COMMIT.
+        from mentormatch_desktop._version import __version__
+
+        stamp = f"{_version_comment_sql(__version__)};\n\n"
+        before, commit, after = body.rpartition("COMMIT;")
+        body = before + stamp + commit + after if commit else body + stamp
     head = "\n".join(f"--   {step}" for step in steps)
+    # The script holds its own BEGIN/COMMIT, so psql runs it without -1 (--single-transaction
+    # around it would only add warnings about a transaction already in progress).
     return (
         f"-- MentorMatch schema upgrade from {current or 'an empty database'} to {target}:\n"
-        f"{head}\n-- Run as the database owner, e.g. psql -v ON_ERROR_STOP=1 -1 -f this.sql\n\n"
-        + buf.getvalue()
+        f"{head}\n-- Run as the database owner, e.g. psql -v ON_ERROR_STOP=1 -f this.sql\n\n" + body
     )
 
 
