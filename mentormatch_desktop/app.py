@@ -107,6 +107,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.screenshots is not None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Alembic narrates at INFO every time the schema is compared or migrated ("setup plugin
+    # …", "Context impl PostgresqlImpl"): eleven lines on each start against a shared
+    # database, none of them news to the person at the terminal. Its warnings still show.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     from mentormatch_desktop.ui import native_imports
 
     native_imports_done = native_imports.start_importing()
