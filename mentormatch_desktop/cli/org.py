@@ -101,6 +101,15 @@ def org_grant(
     scope = f" for {', '.join(result.programs)}" if result.programs else ""
     verb = "created" if result.created else "updated"
     click.echo(f"{verb} login {result.login} for {result.email}: {result.role}{scope}")
+    if result.open_to_all_logins:
+        # Migrations alone (`db upgrade`) leave PUBLIC's CONNECT in place; a login of another
+        # MentorMatch database on this server could then read this one's directory.
+        click.echo(
+            "warning: every login on this server may still connect to this database "
+            "(PUBLIC holds CONNECT): run `mentormatch org init` as its owner or a superuser "
+            "so that only its own logins may",
+            err=True,
+        )
 
 
 @org_group.command("revoke")

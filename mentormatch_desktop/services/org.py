@@ -58,6 +58,9 @@ class GrantResult:
     role: str
     created: bool
     programs: tuple[str, ...]
+    # Set when every login on the server may still connect to this database: it was
+    # prepared with `db upgrade` (or restored) but never with `org init`.
+    open_to_all_logins: bool = False
 
 
 def prepare_shared_database(url: str, engine: Engine) -> int:
@@ -279,7 +282,14 @@ def grant_login(
         person.id,
         {"login": name, "role": role, "programs": [p for _, p in scoped]},
     )
-    return GrantResult(person.email, name, role, not exists, tuple(p for _, p in scoped))
+    open_to_all = bool(
+        ctx.session.scalar(
+            sa.text("SELECT has_database_privilege('public', current_database(), 'CONNECT')")
+        )
+    )
+    return GrantResult(
+        person.email, name, role, not exists, tuple(p for _, p in scoped), open_to_all
+    )
 
 
 def revoke_login(ctx: ServiceContext, email: str) -> str:

@@ -255,3 +255,30 @@ def test_a_login_connects_only_to_its_own_database(
     finally:
         engine.dispose()
     assert (may, public) == (False, False)
+
+
+def test_grant_warns_while_every_login_may_still_connect(
+    pg_empty_url: str, login_names: list[str], tmp_path
+) -> None:
+    """`db upgrade` alone migrates and applies the policies but leaves PUBLIC's CONNECT on
+    the database (only `org init` takes it away): `org grant` then says so, because a login
+    of another organisation on the same server could still read this one's directory."""
+    assert _run("db", "upgrade", "--database", pg_empty_url).exit_code == 0
+    people = tmp_path / "people.csv"
+    people.write_text("email,full_name,time_zone\nana@example.org,Ana Lima,UTC\n")
+    assert _run("import", "participants", str(people), "--database", pg_empty_url).exit_code == 0
+
+    def grant(login: str) -> str:
+        result = _run("org", "grant", "ana@example.org", "--role", "participant",
+                      "--login", login, "--database", pg_empty_url)  # fmt: skip
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    login = f"mmt{uuid.uuid4().hex[:10]}_ana"
+    login_names.append(login)
+    before = grant(login)
+    assert "warning: every login on this server may still connect" in before, before
+    assert "mentormatch org init" in before
+    assert _run("org", "init", "--database", pg_empty_url).exit_code == 0
+    after = grant(login)
+    assert f"updated login {login}" in after and "warning" not in after, after
