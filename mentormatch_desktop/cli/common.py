@@ -88,7 +88,11 @@ def open_database(database_url: str | None, *, check: bool = True, create: bool 
             prepare_schema(engine)
         except (DatabaseProblem, SchemaMismatch) as exc:
             engine.dispose()
-            raise DatabaseUnavailable(f"{safe(url)}: {exc}") from exc
+            # Most problems ("cannot connect to URL: …") name the database already; saying
+            # it twice made a wrong password a line and a half of the same URL.
+            where = safe(url)
+            message = str(exc) if where in str(exc) else f"{where}: {exc}"
+            raise DatabaseUnavailable(message) from exc
         except SQLAlchemyError as exc:
             engine.dispose()
             raise DatabaseUnavailable(f"cannot open database: {explain(exc, url)}") from exc

@@ -55,6 +55,15 @@ def test_unsupported_or_malformed_urls_are_one_sentence(url: str, words: str) ->
     assert "Traceback" not in result.output
 
 
+def test_a_server_that_does_not_answer_is_named_once() -> None:
+    """A wrong password or an unreachable server: one sentence naming the database once."""
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/mentoring"
+    result = _run("programs", "list", "--database", url)
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith(f"Error: cannot connect to {url}"), result.output
+    assert result.output.count(url) == 1, result.output
+
+
 def test_a_mistyped_sqlite_path_is_refused_not_created(tmp_path: Path) -> None:
     missing = tmp_path / "mentormach.sqlite3"
     result = _run("export", "participants", str(tmp_path / "out.csv"),
