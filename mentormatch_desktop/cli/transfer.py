@@ -56,7 +56,8 @@ def import_participants_command(
         engine.dispose()
     target = f" into {summary.program}" if summary.program else ""
     click.echo(
-        f"imported {summary.rows} participants{target}: {summary.created} created, "
+        f"imported {summary.rows} participant{'s' if summary.rows != 1 else ''}{target}: "
+        f"{summary.created} created, "
         f"{summary.updated} updated, {summary.unchanged} unchanged"
     )
     if summary.created_skills:

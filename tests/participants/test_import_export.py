@@ -187,6 +187,9 @@ def test_cli_reports_every_problem_and_imports_good_files(tmp_path: Path) -> Non
     out = tmp_path / "out.xlsx"
     result = runner.invoke(cli, ["export", "participants", str(out), "--database", url])
     assert result.exit_code == 0 and "exported 2 participants" in result.output
+    one = _write(tmp_path, "email,full_name,time_zone\njo@example.org,Jo,UTC\n", "one.csv")
+    result = runner.invoke(cli, ["import", "participants", str(one), "--database", url])
+    assert "imported 1 participant: 1 created, 0 updated, 0 unchanged" in result.output
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
