@@ -144,9 +144,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             signed = _sign_in(args, settings)
     except Exception as exc:
+        message = f"Cannot sign in: {_sign_in_problem(exc, settings.database_url)}"
+        if args.screenshots is not None or args.exit_when_shown:
+            # Nobody can dismiss a dialog offscreen: it waited for ever (a login without
+            # its password in the environment or keyring). Say why and stop instead.
+            print(message, file=sys.stderr)
+            return 2
         from PySide6.QtWidgets import QMessageBox
 
-        QMessageBox.critical(None, "MentorMatch Desktop", f"Cannot sign in: {exc}")
+        QMessageBox.critical(None, "MentorMatch Desktop", message)
         return 2
     if signed is False:
         return 1  # sign-in cancelled
@@ -194,6 +200,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     QThreadPool.globalInstance().waitForDone(15_000)
     context.close()
     return code
+
+
+def _sign_in_problem(exc: BaseException, url: str) -> str:
+    """One sentence for a failed sign-in; a driver error gets the CLI's explanation
+    ("cannot connect to URL: no password supplied") rather than SQLAlchemy's paragraph."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from mentormatch_desktop.storage.opening import explain
+
+    return str(explain(exc, url)) if isinstance(exc, SQLAlchemyError) else str(exc)
 
 
 def _exit_when_shown(app: QApplication) -> None:

@@ -37,6 +37,21 @@ def test_screenshots_of_every_screen(db_url: str, tmp_path: Path) -> None:
     assert middle.lightness() < 100  # the dark palette was applied
 
 
+def test_screenshots_stop_with_a_sentence_when_the_sign_in_fails(tmp_path: Path) -> None:
+    """Offscreen nobody can dismiss the "Cannot sign in" dialog: it used to wait for ever
+    (a shared login whose password is in neither the environment nor the keyring)."""
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/mentoring"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "mentormatch_desktop", "--database", url,
+         "--screenshots", str(tmp_path / "shots")],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert f"Cannot sign in: cannot connect to {url}" in done.stderr, done.stderr[-2000:]
+    assert not (tmp_path / "shots").exists()
+
+
 def test_flags() -> None:
     args = parse_args(["--database", "sqlite:///x.db", "--screenshots", "out"])
     assert args.database == "sqlite:///x.db" and args.screenshots == Path("out")
