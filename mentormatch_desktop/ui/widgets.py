@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent, QShowEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -326,19 +326,50 @@ def set_invalid(widget: QWidget, invalid: bool, message: str = "") -> None:
     widget.style().polish(widget)
 
 
+class ReadOnlyTable(QTableWidget):
+    """A :class:`QTableWidget` that says why it is empty: a bare header over a blank box
+    read as "still loading" or "broken" on the Schedule, Time off and Calendars tables."""
+
+    def __init__(self, rows: int, columns: int, empty: str = "") -> None:
+        super().__init__(rows, columns)
+        self.empty_text = empty
+
+    def showing_empty_text(self) -> bool:
+        """Whether the empty-state sentence is drawn (no rows, and one was given)."""
+        return bool(self.empty_text) and self.rowCount() == 0
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self.showing_empty_text():
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(QColor(theme.current().muted))
+        area = self.viewport().rect().adjusted(16, 12, -16, -12)
+        painter.drawText(
+            area,
+            int(
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+            ),
+            self.empty_text,
+        )
+        painter.end()
+
+
 def read_only_table(
     headers: Sequence[str],
     *,
     selection: QAbstractItemView.SelectionMode = QAbstractItemView.SelectionMode.SingleSelection,
     alternating: bool = True,
-) -> QTableWidget:
+    empty: str = "",
+) -> ReadOnlyTable:
     """The look every small result table in a dialog shares: no grid, no row numbers,
     left-aligned headers, columns sized to their contents and the last one stretched.
 
     ``selection`` picks how rows are selected (whole rows always); ``NoSelection`` for a
-    table that only reports.
+    table that only reports. ``empty``: the sentence shown in place of rows while there
+    are none (what the table would hold, or what to do to fill it).
     """
-    table = QTableWidget(0, len(headers))
+    table = ReadOnlyTable(0, len(headers), empty)
     table.setHorizontalHeaderLabels(list(headers))
     table.verticalHeader().hide()
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

@@ -113,7 +113,11 @@ class CalendarSettingsDialog(QDialog):
         layout.addWidget(self.banner)
 
         layout.addWidget(section_title("Connected"))
-        self.table = read_only_table(["Calendar", "Account", "Last sync"])
+        self.table = read_only_table(
+            ["Calendar", "Account", "Last sync"],
+            empty="No calendar connected yet: connect one below so proposed times avoid "
+            "your meetings.",
+        )
         self.table.setMinimumHeight(120)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(self.table, 1)

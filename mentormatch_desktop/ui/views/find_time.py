@@ -10,6 +10,7 @@ worker; every step is a service in a unit of work of its own.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import tzinfo
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -279,7 +280,11 @@ class FindTimeDialog(SlotPickerDialog):
 class LogSessionDialog(QDialog):
     """After a session: held or not, a 1–5 rating, shared and private notes, next steps."""
 
-    def __init__(self, session: SessionRow, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, session: SessionRow, tz: tzinfo | None = None, parent: QWidget | None = None
+    ) -> None:
+        """``tz``: the person's own time zone, the one their Schedule shows the session
+        in (without it the title showed the stored UTC time, hours off the table's)."""
         super().__init__(parent)
         from PySide6.QtWidgets import QCheckBox, QPlainTextEdit
 
@@ -288,7 +293,8 @@ class LogSessionDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(
             QLabel(
-                f"Session with {session.partner}, {when(session.starts_at)}",
+                f"Session with {session.partner}, "
+                f"{when(session.starts_at.astimezone(tz) if tz else session.starts_at)}",
                 objectName="sectionTitle",
             )
         )

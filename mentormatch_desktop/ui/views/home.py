@@ -13,7 +13,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -93,7 +95,10 @@ class HomeView(View):
             tiles.addWidget(tile, 1)
         layout.addLayout(tiles)
 
-        columns = QHBoxLayout()
+        # Side by side on a wide window; stacked when the page is too narrow for both
+        # (a sideways scroll bar hid the right-hand column at 1100 px), with what waits
+        # for the person on top: bottom-to-top puts the second column first.
+        self.columns = columns = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         columns.setSpacing(16)
         left = QVBoxLayout()
         left.setSpacing(10)
@@ -121,6 +126,23 @@ class HomeView(View):
         columns.addLayout(right, 2)
         layout.addLayout(columns, 1)
         context.inbox_changed.connect(self._on_inbox_changed)
+
+    #: below this page width the two columns are stacked
+    STACK_BELOW = 1000
+
+    def stacked(self) -> bool:
+        """Whether "Needs your attention" and "My goals" sit above the mentorships."""
+        return self.columns.direction() == QBoxLayout.Direction.BottomToTop
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wanted = (
+            QBoxLayout.Direction.BottomToTop
+            if event.size().width() < self.STACK_BELOW
+            else QBoxLayout.Direction.LeftToRight
+        )
+        if self.columns.direction() != wanted:
+            self.columns.setDirection(wanted)
 
     # -- loading -------------------------------------------------------------------------
     def _load(self) -> Home:
@@ -240,11 +262,11 @@ class HomeView(View):
         unread = plural(m.unread, "unread message") if m.unread else "All caught up"
         facts.addWidget(self._fact("chat", unread, strong=bool(m.unread)))
         facts.addStretch(1)
-        grid.addLayout(facts, 2, 1)
+        grid.addLayout(facts, 2, 1, 1, 2)  # under the button too: the widest row
         button = make_button("Message", "chat")
         thread_id = m.thread_id or 0
         button.clicked.connect(lambda: self.open_requested.emit("inbox", thread_id))
-        grid.addWidget(button, 0, 2, 2, 1, Qt.AlignmentFlag.AlignVCenter)
+        grid.addWidget(button, 0, 2, 2, 1, Qt.AlignmentFlag.AlignTop)
         grid.setColumnStretch(1, 1)
         return frame
 

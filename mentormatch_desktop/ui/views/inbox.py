@@ -387,6 +387,11 @@ class InboxView(View):
         self.older_hint = QLabel("", objectName="hint")
         self.older_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.older_hint.setContentsMargins(0, 6, 0, 0)
+        # Its line stays reserved when hidden: hiding it as the reader scrolls away from
+        # the top must not resize the list under them.
+        policy = self.older_hint.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.older_hint.setSizePolicy(policy)
         conv.addWidget(self.older_hint)
 
         self.model = MessageListModel(self._run_for_model, self)
@@ -716,6 +721,7 @@ class InboxView(View):
         if value <= FETCH_MARGIN:
             self._maybe_fetch_older()
         self.position.scrolled()
+        self._show_older_hint(self.model.loading)
 
     # -- a conversation opened at a search hit ---------------------------------------------
     def _unread_here(self) -> int:
@@ -785,11 +791,17 @@ class InboxView(View):
     def _show_older_hint(self, loading: bool) -> None:
         if loading:
             self.older_hint.setText("Loading earlier messages…")
-        elif self.model.rows and not self.model.has_older:
+        elif self.model.rows and not self.model.has_older and self._at_top():
+            # Only while the first message is in view: above a half-scrolled list it
+            # claimed a start the reader could not see.
             self.older_hint.setText("This is the start of the conversation.")
         else:
             self.older_hint.setText("")
         self.older_hint.setVisible(bool(self.older_hint.text()))
+
+    def _at_top(self) -> bool:
+        bar = self.view.verticalScrollBar()
+        return bar.value() <= bar.minimum()
 
     def message_at(self, pos: QPoint) -> inbox.MessageView | None:
         """The message shown at ``pos`` (viewport coordinates of the conversation)."""

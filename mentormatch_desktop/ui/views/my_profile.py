@@ -7,7 +7,11 @@ participant's own rows whatever it asks for.
 
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCompleter,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -16,9 +20,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mentormatch_desktop.domain.enums import MentorshipStatus
 from mentormatch_desktop.domain.errors import FieldError
 from mentormatch_desktop.services.me import MyProfile, my_profile, update_my_profile
 from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.formatting import format_date
+from mentormatch_desktop.ui.models.mentorships import STATUS_LABELS
 from mentormatch_desktop.ui.views.base import View
 from mentormatch_desktop.ui.widgets import (
     Banner,
@@ -47,7 +54,13 @@ class MyProfileView(View):
         form = QFormLayout()
         self.full_name = QLineEdit()
         self.title = QLineEdit()
-        self.time_zone = QLineEdit()
+        self.time_zone = QLineEdit(placeholderText="e.g. Europe/London")
+        # The zone must be an IANA name; completing from the list saves a round trip
+        # to the "unknown time zone" error for a typo.
+        zones = QCompleter(sorted(available_timezones()), self.time_zone)
+        zones.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        zones.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.time_zone.setCompleter(zones)
         self.email = QLabel()
         self.department = QLabel()
         self.bio = QPlainTextEdit()
@@ -60,9 +73,16 @@ class MyProfileView(View):
         form.addRow("About me", self.bio)
         layout.addLayout(form)
         layout.addWidget(section_title("My mentorships"))
-        self.mentorships = read_only_table(["Program", "With", "I am", "Status", "Since"])
+        self.mentorships = read_only_table(
+            ["Program", "With", "I am", "Status", "Since"],
+            empty="No mentorships yet: once your coordinator approves a match it is listed here.",
+        )
         layout.addWidget(self.mentorships, 1)
         self.profile: MyProfile | None = None
+        # Saving is offered once something differs from what is stored.
+        for edit in (self.full_name, self.title, self.time_zone):
+            edit.textChanged.connect(self._update_save)
+        self.bio.textChanged.connect(self._update_save)
 
     def _load(self) -> MyProfile:
         with self.context.unit_of_work() as ctx:
@@ -81,18 +101,43 @@ class MyProfileView(View):
         self.department.setText(profile.department or "—")
         self.mentorships.setRowCount(len(profile.mentorships))
         for row, m in enumerate(profile.mentorships):
-            values = [m.program, m.partner, m.my_side, m.status, m.started_at.date().isoformat()]
+            values = [
+                m.program,
+                m.partner,
+                m.my_side.capitalize(),
+                STATUS_LABELS.get(MentorshipStatus(m.status), m.status),
+                format_date(m.started_at),
+            ]
             for column, value in enumerate(values):
                 self.mentorships.setItem(row, column, QTableWidgetItem(value))
-        self.save_button.setEnabled(True)
+        self._update_save()
 
-    def save(self) -> None:
-        fields = {
+    def _fields(self) -> dict[str, str]:
+        return {
             "full_name": self.full_name.text(),
             "title": self.title.text(),
             "time_zone": self.time_zone.text(),
             "bio": self.bio.toPlainText(),
         }
+
+    def has_changes(self) -> bool:
+        """Whether the form differs from the profile as last read or saved."""
+        p = self.profile
+        if p is None:
+            return False
+        stored = {
+            "full_name": p.full_name,
+            "title": p.title,
+            "time_zone": p.time_zone,
+            "bio": p.bio,
+        }
+        return self._fields() != stored
+
+    def _update_save(self) -> None:
+        self.save_button.setEnabled(self.has_changes())
+
+    def save(self) -> None:
+        fields = self._fields()
         for widget in (self.full_name, self.time_zone):
             set_invalid(widget, False)
 
@@ -110,7 +155,7 @@ class MyProfileView(View):
         self.context.notify("participants", source=self)
 
     def _failed(self, error: TaskError) -> None:
-        self.save_button.setEnabled(self.profile is not None)
+        self._update_save()
         exc = error.exception
         if isinstance(exc, FieldError):
             widget = {"full_name": self.full_name, "time_zone": self.time_zone}.get(exc.field)

@@ -71,8 +71,22 @@ ANSWER_TEXT = {
 }
 
 
-def state_of(s: SessionRow, *, own: bool = True) -> str:
-    """ "Proposed · your answer" (``own``: the signed-in person's schedule, else "their")."""
+#: a past session still in one of these states was never logged or never answered:
+#: "Booked" under *Past* read as if nothing were left to do
+PAST_STATE_TEXT = {
+    "scheduled": "Not logged yet",
+    "proposed": "Never answered",
+}
+
+
+def state_of(s: SessionRow, *, own: bool = True, past: bool = False) -> str:
+    """ "Proposed · your answer" (``own``: the signed-in person's schedule, else "their";
+    ``past``: the session has begun, so what it still waits for is a log, not an answer)."""
+    if past and s.status in PAST_STATE_TEXT:
+        text = PAST_STATE_TEXT[s.status]
+        if s.is_group:
+            text = "Group · " + text
+        return text + (" · logged" if s.logged_by_me else "")
     text = STATE_TEXT.get(s.status, s.status)
     if s.is_group:
         coming = sum(1 for _, r in s.attendees if r in ("accepted", "organiser"))
@@ -154,7 +168,10 @@ class ScheduleView(View):
         page = QWidget()
         col = QVBoxLayout(page)
         col.addWidget(QLabel("Upcoming", objectName="sectionTitle"))
-        self.upcoming = read_only_table(["When (your time)", "With", "Length", "State", "Agenda"])
+        self.upcoming = read_only_table(
+            ["When (your time)", "With", "Length", "State", "Agenda"],
+            empty="No upcoming sessions. Use Find a time… to propose one.",
+        )
         self.upcoming.itemSelectionChanged.connect(self._update_buttons)
         col.addWidget(self.upcoming, 3)
         actions = QHBoxLayout()
@@ -180,7 +197,10 @@ class ScheduleView(View):
         self.attendees_label.setWordWrap(True)
         col.addWidget(self.attendees_label)
         col.addWidget(QLabel("Past", objectName="sectionTitle"))
-        self.past = read_only_table(["When (your time)", "With", "Length", "State", "Agenda"])
+        self.past = read_only_table(
+            ["When (your time)", "With", "Length", "State", "Agenda"],
+            empty="No past sessions yet.",
+        )
         self.past.itemSelectionChanged.connect(self._update_buttons)
         col.addWidget(self.past, 2)
         past_actions = QHBoxLayout()
@@ -239,7 +259,10 @@ class ScheduleView(View):
                 objectName="muted",
             )
         )
-        self.exceptions = read_only_table(["From", "To", "Hours", "Note"])
+        self.exceptions = read_only_table(
+            ["From", "To", "Hours", "Note"],
+            empty="No time off planned. Add days or hours you cannot meet below.",
+        )
         self.exceptions.itemSelectionChanged.connect(self._update_buttons)
         col.addWidget(self.exceptions, 1)
         form = QHBoxLayout()
@@ -327,7 +350,7 @@ class ScheduleView(View):
         for table in (self.upcoming, self.past):
             table.horizontalHeaderItem(0).setText(column)
         self._fill(self.upcoming, s.upcoming)
-        self._fill(self.past, s.past)
+        self._fill(self.past, s.past, past=True)
         self.grid.working = s.working_hours
         self.grid.set_windows(s.weekly)
         tz = self._tz()
@@ -380,7 +403,7 @@ class ScheduleView(View):
 
         return zone(self.schedule.time_zone if self.schedule else "UTC")
 
-    def _fill(self, table, rows: list[SessionRow]) -> None:  # type: ignore[no-untyped-def]
+    def _fill(self, table, rows: list[SessionRow], *, past: bool = False) -> None:  # type: ignore[no-untyped-def]
         table.setRowCount(len(rows))
         tz = self._tz()
         for row, s in enumerate(rows):
@@ -389,13 +412,13 @@ class ScheduleView(View):
                 when(local) + (" · weekly" if s.recurring else ""),
                 s.partner,
                 f"{s.minutes} min",
-                state_of(s, own=self.participant),
+                state_of(s, own=self.participant, past=past),
                 s.agenda or "—",
             ]
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, s.id)
-                if column == 3 and s.awaiting_me:
+                if column == 3 and s.awaiting_me and not past:
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
@@ -529,7 +552,7 @@ class ScheduleView(View):
         if s is None:
             return None
         if values is None:
-            dialog = LogSessionDialog(s, self)
+            dialog = LogSessionDialog(s, self._tz(), self)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return None
             values = dialog.values()

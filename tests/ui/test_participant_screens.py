@@ -1,0 +1,234 @@
+"""The participant's screens as a demanding user sees them (pytest-qt, offscreen, both
+backends): nothing cut off on a small window, words and dates as on every other screen, an
+empty table that says why, buttons enabled only when they can do something, and times in
+the person's own zone everywhere.
+
+Alan (a mentee) mentors nobody; Ada mentors him. Both open the app as themselves
+(``--as`` on the test's database).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from PySide6.QtWidgets import QScrollArea
+
+from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus
+from mentormatch_desktop.plugin.host import PluginHost
+from mentormatch_desktop.services import inbox
+from mentormatch_desktop.services.context import unit_of_work
+from mentormatch_desktop.services.identity import Identity
+from mentormatch_desktop.storage.db import create_engine, transaction
+from mentormatch_desktop.storage.models import Meeting, Mentorship, Person
+from mentormatch_desktop.ui.main_window import MainWindow
+from mentormatch_desktop.ui.views.find_time import LogSessionDialog
+from mentormatch_desktop.ui.views.home import HomeView
+from mentormatch_desktop.ui.views.my_profile import MyProfileView
+from mentormatch_desktop.ui.views.schedule import ScheduleView
+from mentormatch_desktop.ui.widgets import ReadOnlyTable
+
+
+def _seed():
+    spec = importlib.util.spec_from_file_location(
+        "mm_participant_seed", Path(__file__).with_name("seed.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Org:
+    url: str
+    ids: dict[str, int]
+
+
+@pytest.fixture
+def org_with_pair(db_url: str, shared_plugin_host: PluginHost) -> Iterator[Org]:
+    """Ada mentors Alan (active, with a thread); Alan lives in Singapore."""
+    owner = create_engine(db_url)
+    ids = _seed().seed_small_org(owner)
+    with transaction(owner) as s:
+        s.get(Person, ids["alan"]).time_zone = "Asia/Singapore"
+        m = Mentorship(
+            program_id=ids["program"],
+            mentor_id=ids["ada"],
+            mentee_id=ids["alan"],
+            started_at=datetime(2026, 3, 2, tzinfo=UTC),
+            status=MentorshipStatus.ACTIVE,
+        )
+        s.add(m)
+        s.flush()
+        ids["mentorship"] = m.id
+    with unit_of_work(owner, plugins=shared_plugin_host) as ctx:
+        inbox.ensure_mentorship_thread(ctx, ids["mentorship"])
+    yield Org(db_url, ids)
+    owner.dispose()
+
+
+def _open(main_windows, org: Org, who: str, name: str, size=None) -> MainWindow:
+    return main_windows(
+        org.url,
+        identity=Identity("local", "participant", org.ids[who], name),
+        plugin_host=PluginHost(),
+        settings=f"{who}.ini",
+        size=size,
+    )
+
+
+def test_home_stacks_its_columns_on_a_small_window(qtbot, org_with_pair, main_windows) -> None:
+    """At 1100×700 the right-hand column was pushed past a sideways scroll bar; now the
+    columns stack, what waits for the person first, and nothing scrolls sideways."""
+    window = _open(main_windows, org_with_pair, "alan", "Alan Turing", size=(1100, 700))
+    home = window.navigate("home")
+    assert isinstance(home, HomeView)
+    qtbot.waitUntil(lambda: home.home is not None, timeout=30_000)
+    scroll = home.findChild(QScrollArea)
+    qtbot.wait(50)  # the layout settles on the next turns
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
+    assert not scroll.horizontalScrollBar().isVisible()
+    assert home.stacked()
+
+    window.resize(1440, 900)
+    qtbot.waitUntil(lambda: not home.stacked(), timeout=5_000)
+    assert not scroll.horizontalScrollBar().isVisible()
+
+
+def test_my_profile_words_dates_and_save_button(qtbot, org_with_pair, main_windows) -> None:
+    """The mentorships table says "Mentee"/"Active" and "2 Mar 2026" like the rest of the
+    app (it showed "mentee", "active", "2026-03-02"); Save is offered only after an edit,
+    and again disabled once the edit is undone or saved."""
+    window = _open(main_windows, org_with_pair, "alan", "Alan Turing")
+    view = window.navigate("my_profile")
+    assert isinstance(view, MyProfileView)
+    qtbot.waitUntil(lambda: view.profile is not None, timeout=30_000)
+    row = [view.mentorships.item(0, c).text() for c in range(view.mentorships.columnCount())]
+    assert row[1:] == ["Ada Lovelace", "Mentee", "Active", "2 Mar 2026"]
+    assert not view.save_button.isEnabled()
+    assert not view.mentorships.showing_empty_text()
+
+    view.title.setText("Research engineer")
+    assert view.save_button.isEnabled()
+    view.title.setText("Engineer")  # back to what is stored
+    assert not view.save_button.isEnabled()
+
+    view.title.setText("Research engineer")
+    view.save()
+    qtbot.waitUntil(lambda: view.profile.title == "Research engineer", timeout=30_000)
+    assert not view.save_button.isEnabled()
+    completer = view.time_zone.completer()
+    assert completer is not None and completer.model().rowCount() > 300
+
+
+def test_my_profile_without_mentorships_says_so(qtbot, org_with_pair, main_windows) -> None:
+    window = _open(main_windows, org_with_pair, "zora", "Zora Neale")
+    view = window.navigate("my_profile")
+    qtbot.waitUntil(lambda: view.profile is not None, timeout=30_000)
+    assert view.mentorships.rowCount() == 0
+    assert view.mentorships.showing_empty_text()
+    assert "No mentorships yet" in view.mentorships.empty_text
+
+
+def test_empty_schedule_tables_say_why(qtbot, org_with_pair, main_windows) -> None:
+    """No sessions and no time off: each table says so instead of a bare header."""
+    window = _open(main_windows, org_with_pair, "alan", "Alan Turing")
+    view = window.navigate("schedule")
+    assert isinstance(view, ScheduleView)
+    qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
+    view.finish_building()
+    for table in (view.upcoming, view.past, view.exceptions):
+        assert isinstance(table, ReadOnlyTable)
+        assert table.showing_empty_text(), table.empty_text
+    assert "Find a time" in view.upcoming.empty_text
+    # The sentence is painted: the empty viewport is no longer one flat colour.
+    picture = view.upcoming.viewport().grab().toImage()
+    colours = {picture.pixel(x, y) for x in range(picture.width()) for y in range(0, 40)}
+    assert len(colours) > 2
+
+
+def _past_meeting(org: Org, status: MeetingStatus, hours_ago: int) -> datetime:
+    owner = create_engine(org.url)
+    start = (datetime.now(UTC) - timedelta(hours=hours_ago)).replace(microsecond=0)
+    with transaction(owner) as s:
+        s.add(
+            Meeting(
+                mentorship_id=org.ids["mentorship"],
+                organiser_id=org.ids["ada"],
+                starts_at=start,
+                ends_at=start + timedelta(minutes=45),
+                status=status,
+            )
+        )
+    owner.dispose()
+    return start
+
+
+def test_past_session_never_logged_is_not_called_booked(
+    qtbot, org_with_pair, main_windows
+) -> None:
+    """A booked session whose time has passed waits for a log: under *Past* it said
+    "Booked", as if nothing were left to do."""
+    _past_meeting(org_with_pair, MeetingStatus.SCHEDULED, hours_ago=30)
+    window = _open(main_windows, org_with_pair, "alan", "Alan Turing")
+    view = window.navigate("schedule")
+    qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
+    assert view.past.rowCount() == 1
+    assert view.past.item(0, 3).text() == "Not logged yet"
+    assert not view.past.showing_empty_text()
+    view.past.selectRow(0)
+    assert view.log_button.isEnabled()
+
+
+def test_log_dialog_shows_the_session_in_the_persons_zone(
+    qtbot, org_with_pair, main_windows
+) -> None:
+    """The log dialog's title said the stored UTC time ("06:00 UTC") while the table beside
+    it said "14:00 +08"; both now use the person's own zone."""
+    _past_meeting(org_with_pair, MeetingStatus.SCHEDULED, hours_ago=30)
+    window = _open(main_windows, org_with_pair, "alan", "Alan Turing")
+    view = window.navigate("schedule")
+    qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
+    [past] = view.schedule.past
+    dialog = LogSessionDialog(past, view._tz(), view)
+    qtbot.addWidget(dialog)
+    title = dialog.findChildren(type(view.zone_label))[0].text()
+    shown_in_table = view.past.item(0, 0).text()
+    assert shown_in_table.split(" ")[:4] == title.split(", ", 1)[1].split(" ")[:4]
+    assert "UTC" not in title
+
+
+def test_conversation_start_hint_only_with_the_first_message_in_view(
+    qtbot, org_with_pair, main_windows
+) -> None:
+    """ "This is the start of the conversation." sat above a list scrolled to its end,
+    over a half-hidden message; it shows only while the top is in view."""
+    owner = create_engine(org_with_pair.url)
+    with owner.connect() as conn:
+        thread = conn.execute(sa.text("SELECT id FROM threads")).scalar_one()
+    from mentormatch_desktop.domain.enums import AppRole
+    from mentormatch_desktop.services.context import Actor
+
+    actor = Actor(person_id=org_with_pair.ids["ada"], login=None, role=AppRole.PARTICIPANT)
+    with unit_of_work(owner, plugins=PluginHost(), actor=actor) as ctx:
+        for i in range(30):
+            inbox.send_message(ctx, thread, f"Line {i} of a long welcome")
+    owner.dispose()
+    window = _open(main_windows, org_with_pair, "alan", "Alan Turing", size=(1100, 700))
+    view = window.navigate("inbox")
+    qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
+    view.open_thread(thread)
+    qtbot.waitUntil(lambda: view.model.rowCount() >= 30, timeout=30_000)
+    bar = view.view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=10_000)
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: not view.older_hint.isVisible(), timeout=5_000)
+    assert not view.model.has_older  # the whole thread is loaded: only the scroll hides it
+    bar.setValue(bar.minimum())
+    qtbot.waitUntil(lambda: view.older_hint.isVisible(), timeout=5_000)
+    assert view.older_hint.text() == "This is the start of the conversation."
