@@ -169,9 +169,7 @@ def _past_meeting(org: Org, status: MeetingStatus, hours_ago: int) -> datetime:
     return start
 
 
-def test_past_session_never_logged_is_not_called_booked(
-    qtbot, org_with_pair, main_windows
-) -> None:
+def test_past_session_never_logged_is_not_called_booked(qtbot, org_with_pair, main_windows) -> None:
     """A booked session whose time has passed waits for a log: under *Past* it said
     "Booked", as if nothing were left to do."""
     _past_meeting(org_with_pair, MeetingStatus.SCHEDULED, hours_ago=30)
