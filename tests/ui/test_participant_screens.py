@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtWidgets import QLabel, QScrollArea
 
 from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus
 from mentormatch_desktop.plugin.host import PluginHost
@@ -230,3 +230,54 @@ def test_conversation_start_hint_only_with_the_first_message_in_view(
     bar.setValue(bar.minimum())
     qtbot.waitUntil(lambda: view.older_hint.isVisible(), timeout=5_000)
     assert view.older_hint.text() == "This is the start of the conversation."
+
+
+def _meeting(org: Org, status: MeetingStatus, start: datetime, **extra: object) -> None:
+    owner = create_engine(org.url)
+    with transaction(owner) as s:
+        s.add(
+            Meeting(
+                mentorship_id=org.ids["mentorship"],
+                organiser_id=org.ids["ada"],
+                starts_at=start,
+                ends_at=start + timedelta(minutes=45),
+                status=status,
+                **extra,
+            )
+        )
+    owner.dispose()
+
+
+def test_home_proposal_to_answer_leads_to_the_schedule(qtbot, org_with_pair, main_windows) -> None:
+    """ "Confirm the session Ada proposed" had no link (a reply had one); it now has an
+    Answer link that opens the Schedule."""
+    soon = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    _meeting(org_with_pair, MeetingStatus.PROPOSED, soon, proposed_by_id=org_with_pair.ids["ada"])
+    window = _open(main_windows, org_with_pair, "alan", "Alan Turing")
+    home = window.navigate("home")
+    qtbot.waitUntil(lambda: home.home is not None, timeout=30_000)
+    assert [t.kind for t in home.home.todo] == ["confirm"]
+    [link] = home.todo_card.findChildren(QLabel, "todoLink")
+    assert "Answer" in link.text()
+    link.linkActivated.emit("#")
+    assert window.current_key() == "schedule"
+
+
+def test_schedule_selects_one_session_at_a_time(qtbot, org_with_pair, main_windows) -> None:
+    """A row picked under Upcoming and another under Past left both highlighted; picking
+    in one table now clears the other, so the buttons act on what is highlighted."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    _meeting(org_with_pair, MeetingStatus.SCHEDULED, now + timedelta(days=2))
+    _meeting(org_with_pair, MeetingStatus.HELD, now - timedelta(days=2))
+    window = _open(main_windows, org_with_pair, "alan", "Alan Turing")
+    view = window.navigate("schedule")
+    qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
+    view.upcoming.selectRow(0)
+    assert view.reschedule_button.isEnabled()
+    view.past.selectRow(0)
+    assert not view.upcoming.selectionModel().hasSelection()
+    assert not view.reschedule_button.isEnabled()
+    assert view.log_button.isEnabled()
+    view.upcoming.selectRow(0)
+    assert not view.past.selectionModel().hasSelection()
+    assert not view.log_button.isEnabled()

@@ -301,12 +301,18 @@ class HomeView(View):
             text.setWordWrap(True)
             line.addWidget(picture, 0, Qt.AlignmentFlag.AlignTop)
             line.addWidget(text, 1)
+            # Every item leads to where it is done: a proposal waiting for an answer had
+            # no link, and the person had to find it on the Schedule themselves.
             if item.thread_id is not None:
-                link = QLabel("<a href='#'>Reply</a>")
+                link = QLabel("<a href='#'>Reply</a>", objectName="todoLink")
                 thread_id = item.thread_id
                 link.linkActivated.connect(
                     lambda _=None, t=thread_id: self.open_requested.emit("inbox", t)
                 )
+                line.addWidget(link)
+            elif item.kind == "confirm":
+                link = QLabel("<a href='#'>Answer</a>", objectName="todoLink")
+                link.linkActivated.connect(lambda _=None: self.open_requested.emit("schedule", 0))
                 line.addWidget(link)
             self.todo_box.addWidget(row)
 

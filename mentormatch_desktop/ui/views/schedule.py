@@ -172,7 +172,7 @@ class ScheduleView(View):
             ["When (your time)", "With", "Length", "State", "Agenda"],
             empty="No upcoming sessions. Use Find a time… to propose one.",
         )
-        self.upcoming.itemSelectionChanged.connect(self._update_buttons)
+        self.upcoming.itemSelectionChanged.connect(lambda: self._picked(self.upcoming))
         col.addWidget(self.upcoming, 3)
         actions = QHBoxLayout()
         self.accept_button = make_button("Accept", "approve", on_click=self.accept_selected)
@@ -201,7 +201,7 @@ class ScheduleView(View):
             ["When (your time)", "With", "Length", "State", "Agenda"],
             empty="No past sessions yet.",
         )
-        self.past.itemSelectionChanged.connect(self._update_buttons)
+        self.past.itemSelectionChanged.connect(lambda: self._picked(self.past))
         col.addWidget(self.past, 2)
         past_actions = QHBoxLayout()
         self.log_button = make_button("Log this session…", "edit", on_click=self.log_selected)
@@ -438,6 +438,14 @@ class ScheduleView(View):
 
     def selected_past(self) -> SessionRow | None:
         return self._selected(self.past, self.schedule.past) if self.schedule else None
+
+    def _picked(self, table) -> None:  # type: ignore[no-untyped-def]
+        """One session selected at a time: with a row picked in both tables, which one
+        would the buttons act on? Picking in one clears the other."""
+        other = self.past if table is self.upcoming else self.upcoming
+        if table.selectionModel().hasSelection() and other.selectionModel().hasSelection():
+            other.clearSelection()
+        self._update_buttons()
 
     def _update_buttons(self) -> None:
         s = self.selected_upcoming()
