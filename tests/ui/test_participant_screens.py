@@ -281,3 +281,21 @@ def test_schedule_selects_one_session_at_a_time(qtbot, org_with_pair, main_windo
     view.upcoming.selectRow(0)
     assert not view.past.selectionModel().hasSelection()
     assert not view.log_button.isEnabled()
+
+
+def test_inbox_search_says_what_it_did(qtbot, org_with_pair, main_windows) -> None:
+    """Enter on one letter did nothing, silently; no hit said only "Nothing found"."""
+    window = _open(main_windows, org_with_pair, "alan", "Alan Turing")
+    view = window.navigate("inbox")
+    qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
+    listed = view.list_title.text()
+    assert listed.startswith("1 conversation")
+    view.search_box.setText("q")
+    assert view.search("q") is None
+    assert view.list_title.text() == "Type at least 2 letters to search"
+    view.search_box.setText("qx")  # typing on: the hint goes
+    assert view.list_title.text() == listed
+    view.search_box.setText("zzzz")
+    view.search("zzzz")
+    qtbot.waitUntil(lambda: view.results is not None, timeout=30_000)
+    assert view.list_title.text() == "No messages contain \u201czzzz\u201d"

@@ -659,12 +659,7 @@ class InboxView(View):
                 item.setSelected(True)
                 self.thread_list.setCurrentItem(item)
         self.thread_list.blockSignals(False)
-        unread = sum(t.unread for t in self.state.threads)
-        self.list_title.setText(
-            f"{plural(len(self.state.threads), 'conversation')} · {unread} unread"
-            if self.state.threads
-            else "No conversations yet"
-        )
+        self._show_list_title()
         current = self._current_summary()
         if current is not None:
             self._show_header(current)
@@ -1058,6 +1053,8 @@ class InboxView(View):
         """Show the messages containing ``text`` in place of the thread list."""
         query = text.strip()
         if len(query) < 2:
+            if query:  # Enter on one letter did nothing, without a word why
+                self.list_title.setText("Type at least 2 letters to search")
             return None
 
         def find(ctx: ServiceContext) -> list[inbox.MessageView]:
@@ -1078,7 +1075,20 @@ class InboxView(View):
             self.thread_list.addItem(item)
         found = len(results)
         self.list_title.setText(
-            f"{found} message{'s' if found != 1 else ''} found" if found else "Nothing found"
+            f"{found} message{'s' if found != 1 else ''} found"
+            if found
+            else f"No messages contain “{self._query}”"
+        )
+
+    def _show_list_title(self) -> None:
+        """How many conversations, and how many unread (the thread list is shown)."""
+        if self.state is None:
+            return
+        unread = sum(t.unread for t in self.state.threads)
+        self.list_title.setText(
+            f"{plural(len(self.state.threads), 'conversation')} · {unread} unread"
+            if self.state.threads
+            else "No conversations yet"
         )
 
     def _search_text_changed(self, text: str) -> None:
@@ -1086,6 +1096,8 @@ class InboxView(View):
             self.results = None
             if self.state is not None:
                 self._fill_threads()
+        elif self.results is None:
+            self._show_list_title()  # a "type at least 2 letters" hint goes as they type
 
     # -- screenshots -----------------------------------------------------------------------
     def prepare_screenshot(self) -> None:
