@@ -25,10 +25,11 @@ from mentormatch_desktop.services import inbox
 from mentormatch_desktop.services.context import unit_of_work
 from mentormatch_desktop.services.identity import Identity
 from mentormatch_desktop.storage.db import create_engine, transaction
-from mentormatch_desktop.storage.models import Meeting, Mentorship, Person
+from mentormatch_desktop.storage.models import Meeting, Mentorship, Milestone, Person
 from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.views.find_time import LogSessionDialog
 from mentormatch_desktop.ui.views.home import HomeView
+from mentormatch_desktop.ui.views.milestones_dialog import MilestonesDialog
 from mentormatch_desktop.ui.views.my_profile import MyProfileView
 from mentormatch_desktop.ui.views.schedule import ScheduleView
 from mentormatch_desktop.ui.widgets import ReadOnlyTable
@@ -299,3 +300,45 @@ def test_inbox_search_says_what_it_did(qtbot, org_with_pair, main_windows) -> No
     view.search("zzzz")
     qtbot.waitUntil(lambda: view.results is not None, timeout=30_000)
     assert view.list_title.text() == "No messages contain \u201czzzz\u201d"
+
+
+def test_home_milestone_count_opens_them_and_marks_one_done(
+    qtbot, org_with_pair, main_windows
+) -> None:
+    """ "1 open milestone" on a Home card led nowhere; it opens the pair's milestones,
+    where the person marks their own done (not their partner's), and Home's count drops."""
+    owner = create_engine(org_with_pair.url)
+    with transaction(owner) as s:
+        mine = Milestone(
+            mentorship_id=org_with_pair.ids["mentorship"],
+            owner_id=org_with_pair.ids["alan"],
+            title="Pair on a code review",
+        )
+        theirs = Milestone(
+            mentorship_id=org_with_pair.ids["mentorship"],
+            owner_id=org_with_pair.ids["ada"],
+            title="Send the reading list",
+        )
+        s.add_all([mine, theirs])
+    owner.dispose()
+    window = _open(main_windows, org_with_pair, "alan", "Alan Turing")
+    home = window.navigate("home")
+    qtbot.waitUntil(lambda: home.home is not None, timeout=30_000)
+    [link] = home.findChildren(QLabel, "factLink")
+    assert "2 open milestones" in link.text()
+    link.linkActivated.emit("#")
+    [dialog] = home.findChildren(MilestonesDialog)
+    qtbot.waitUntil(lambda: dialog.milestones is not None, timeout=30_000)
+    titles = [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())]
+    assert titles == ["Pair on a code review", "Send the reading list"]
+    dialog.table.selectRow(1)  # Ada's: not Alan's to tick off
+    assert not dialog.done_button.isEnabled()
+    assert "Ada Lovelace" in dialog.done_button.toolTip()
+    dialog.table.selectRow(0)
+    assert dialog.done_button.isEnabled()
+    with qtbot.waitSignal(dialog.changed, timeout=30_000):
+        dialog.mark_selected_done()
+    assert dialog.table.item(1, 4).text() != "Open"  # done rows sort last
+    assert dialog.summary.text() == "1 open milestone · 1 done"
+    qtbot.waitUntil(lambda: home.home.mentorships[0].open_milestones == 1, timeout=30_000)
+    dialog.close()

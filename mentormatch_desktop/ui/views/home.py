@@ -9,6 +9,7 @@ arrived, or they read one), so the unread figures never go stale.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -32,6 +33,7 @@ from mentormatch_desktop.ui.charts.kpi import KpiTile
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.formatting import format_date, plural
 from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.views.milestones_dialog import MilestonesDialog
 from mentormatch_desktop.ui.widgets import Banner, PageHeader, card, make_button, section_title
 from mentormatch_desktop.ui.workers import Task, TaskError
 
@@ -258,7 +260,13 @@ class HomeView(View):
         facts.addWidget(
             self._fact("calendar", session_text(m.next_session, zone, m.next_session_confirmed))
         )
-        facts.addWidget(self._fact("check", plural(m.open_milestones, "open milestone")))
+        milestones = self._fact(
+            "check",
+            plural(m.open_milestones, "open milestone"),
+            on_click=lambda: self.open_milestones(m.id, m.partner),
+        )
+        milestones.setToolTip("See the milestones and mark yours done")
+        facts.addWidget(milestones)
         unread = plural(m.unread, "unread message") if m.unread else "All caught up"
         facts.addWidget(self._fact("chat", unread, strong=bool(m.unread)))
         facts.addStretch(1)
@@ -270,7 +278,27 @@ class HomeView(View):
         grid.setColumnStretch(1, 1)
         return frame
 
-    def _fact(self, icon: str, text: str, *, strong: bool = False) -> QWidget:
+    def open_milestones(self, mentorship_id: int, partner: str) -> MilestonesDialog:
+        """The pair's milestones; marking one done refreshes the counts here and on the
+        other screens."""
+        dialog = MilestonesDialog(self.context, mentorship_id, partner, self)
+        dialog.changed.connect(self._milestone_done)
+        dialog.open()
+        return dialog
+
+    def _milestone_done(self) -> None:
+        self.reload()
+        self.context.notify("mentorships", source=self)
+
+    def _fact(
+        self,
+        icon: str,
+        text: str,
+        *,
+        strong: bool = False,
+        on_click: Callable[[], object] | None = None,
+    ) -> QWidget:
+        """An icon and a few words; with ``on_click`` the words are a link."""
         box = QWidget()
         row = QHBoxLayout(box)
         row.setContentsMargins(0, 4, 0, 0)
@@ -279,6 +307,10 @@ class HomeView(View):
         colour = theme.current().accent if strong else theme.current().muted
         picture.setPixmap(theme.pixmap(icon, colour, 16))
         label = QLabel(f"<b>{html.escape(text)}</b>" if strong else html.escape(text))
+        if on_click is not None:
+            label.setText(f"<a href='#'>{html.escape(text)}</a>")
+            label.setObjectName("factLink")
+            label.linkActivated.connect(lambda _=None: on_click())
         row.addWidget(picture)
         row.addWidget(label)
         return box
