@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea
 
 from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus
@@ -342,3 +343,28 @@ def test_home_milestone_count_opens_them_and_marks_one_done(
     assert dialog.summary.text() == "1 open milestone · 1 done"
     qtbot.waitUntil(lambda: home.home.mentorships[0].open_milestones == 1, timeout=30_000)
     dialog.close()
+
+
+def test_home_next_session_tile_opens_the_schedule(qtbot, org_with_pair, main_windows) -> None:
+    window = _open(main_windows, org_with_pair, "alan", "Alan Turing")
+    home = window.navigate("home")
+    qtbot.waitUntil(lambda: home.home is not None, timeout=30_000)
+    qtbot.mouseClick(home.session_tile, Qt.MouseButton.LeftButton)
+    assert window.current_key() == "schedule"
+
+
+def test_log_dialog_rates_only_a_session_that_happened(qtbot, org_with_pair, main_windows) -> None:
+    """ "No, it did not happen" with four stars saved a rating of a meeting nobody had."""
+    _past_meeting(org_with_pair, MeetingStatus.SCHEDULED, hours_ago=30)
+    window = _open(main_windows, org_with_pair, "alan", "Alan Turing")
+    view = window.navigate("schedule")
+    qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
+    dialog = LogSessionDialog(view.schedule.past[0], view._tz(), view)
+    qtbot.addWidget(dialog)
+    dialog.rating.setCurrentIndex(2)  # four stars
+    assert dialog.values()["rating"] == 4
+    dialog.held.setCurrentIndex(1)  # "No, it did not happen"
+    assert not dialog.rating.isEnabled()
+    assert dialog.values()["rating"] is None
+    dialog.held.setCurrentIndex(0)
+    assert dialog.rating.isEnabled()

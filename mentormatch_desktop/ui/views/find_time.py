@@ -312,6 +312,9 @@ class LogSessionDialog(QDialog):
         for box in (self.shared, self.private, self.steps):
             box.setMaximumHeight(80)
         self.as_milestones = QCheckBox("Add the next steps as milestones")
+        # A session that did not happen has nothing to rate: a rating left on one was
+        # stored as feedback about a meeting nobody had.
+        self.held.currentIndexChanged.connect(self._held_changed)
         form.addRow("Did it happen?", self.held)
         form.addRow("How useful was it?", self.rating)
         form.addRow("Shared notes", self.shared)
@@ -326,10 +329,17 @@ class LogSessionDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
+    def _held_changed(self) -> None:
+        held = bool(self.held.currentData())
+        if not held:
+            self.rating.setCurrentIndex(0)  # "No rating"
+        self.rating.setEnabled(held)
+
     def values(self) -> dict[str, object]:
+        held = bool(self.held.currentData())
         return {
-            "held": bool(self.held.currentData()),
-            "rating": self.rating.currentData(),
+            "held": held,
+            "rating": self.rating.currentData() if held else None,
             "shared_notes": self.shared.toPlainText().strip(),
             "private_notes": self.private.toPlainText().strip(),
             "next_steps": [s for s in self.steps.toPlainText().splitlines() if s.strip()],

@@ -58,7 +58,7 @@ class HomeView(View):
     """The participant's start screen."""
 
     watches = ("mentorships", "participants")
-    #: the screen a click leads to ("inbox") and, for a thread, its id (else 0)
+    #: the screen a click leads to ("inbox", "schedule") and, for a thread, its id (else 0)
     open_requested = Signal(str, int)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
@@ -92,6 +92,9 @@ class HomeView(View):
         self.unread_tile.clicked.connect(lambda: self.open_requested.emit("inbox", 0))
         self.mentorship_tile = KpiTile("Mentorships", "running now")
         self.session_tile = KpiTile("Next session", "")
+        self.session_tile.make_clickable()  # like the unread tile: to where it is managed
+        self.session_tile.setToolTip("Open your schedule")
+        self.session_tile.clicked.connect(lambda: self.open_requested.emit("schedule", 0))
         self.goal_tile = KpiTile("Open goals", "")
         for tile in (self.unread_tile, self.mentorship_tile, self.session_tile, self.goal_tile):
             tiles.addWidget(tile, 1)
