@@ -387,11 +387,6 @@ class InboxView(View):
         self.older_hint = QLabel("", objectName="hint")
         self.older_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.older_hint.setContentsMargins(0, 6, 0, 0)
-        # Its line stays reserved when hidden: hiding it as the reader scrolls away from
-        # the top must not resize the list under them.
-        policy = self.older_hint.sizePolicy()
-        policy.setRetainSizeWhenHidden(True)
-        self.older_hint.setSizePolicy(policy)
         conv.addWidget(self.older_hint)
 
         self.model = MessageListModel(self._run_for_model, self)
