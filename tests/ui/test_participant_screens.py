@@ -189,7 +189,7 @@ def test_log_dialog_shows_the_session_in_the_persons_zone(
     qtbot, org_with_pair, main_windows
 ) -> None:
     """The log dialog's title said the stored UTC time ("06:00 UTC") while the table beside
-    it said "14:00 +08"; both now use the person's own zone."""
+    it said "14:00 UTC+08"; both now use the person's own zone."""
     _past_meeting(org_with_pair, MeetingStatus.SCHEDULED, hours_ago=30)
     window = _open(main_windows, org_with_pair, "alan", "Alan Turing")
     view = window.navigate("schedule")
@@ -200,7 +200,8 @@ def test_log_dialog_shows_the_session_in_the_persons_zone(
     title = dialog.findChildren(type(view.zone_label))[0].text()
     shown_in_table = view.past.item(0, 0).text()
     assert shown_in_table.split(" ")[:4] == title.split(", ", 1)[1].split(" ")[:4]
-    assert "UTC" not in title
+    assert title.endswith(shown_in_table.split(" ")[-1])  # the same zone, named alike
+    assert " UTC" not in title.replace("UTC+08", "")  # not the stored UTC time
 
 
 def test_conversation_start_hint_only_with_the_first_message_in_view(
@@ -368,3 +369,21 @@ def test_log_dialog_rates_only_a_session_that_happened(qtbot, org_with_pair, mai
     assert dialog.values()["rating"] is None
     dialog.held.setCurrentIndex(0)
     assert dialog.rating.isEnabled()
+
+
+def test_zone_without_an_abbreviation_reads_as_an_offset_from_utc(
+    qtbot, org_with_pair, main_windows
+) -> None:
+    """Singapore has no abbreviation in the time-zone database: times read "14:00 +08",
+    under a heading that says "UTC+08:00"; they now read "14:00 UTC+08"."""
+    from zoneinfo import ZoneInfo
+
+    from mentormatch_desktop.ui.views.slot_picker import when, zone_label
+
+    assert zone_label(datetime(2026, 1, 5, 9, tzinfo=ZoneInfo("Europe/Berlin"))) == "CET"
+    assert when(datetime(2026, 1, 5, 9, tzinfo=ZoneInfo("America/Sao_Paulo"))).endswith("UTC-03")
+    _past_meeting(org_with_pair, MeetingStatus.HELD, hours_ago=30)
+    window = _open(main_windows, org_with_pair, "alan", "Alan Turing")
+    view = window.navigate("schedule")
+    qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
+    assert view.past.item(0, 0).text().endswith("UTC+08")

@@ -45,21 +45,29 @@ LENGTHS = (30, 45, 60, 90)
 FITS_MIN_WIDTH = 220
 
 
+def zone_label(value: datetime) -> str:
+    """The zone's abbreviation (``CET``); ``UTC+08`` where the zone has none and the
+    database gives a bare offset (``+08`` for Asia/Singapore read like a typo, and the
+    Schedule's heading says ``UTC+08:00``)."""
+    name = f"{value:%Z}"
+    return f"UTC{name}" if name[:1] in "+-" and name[1:2].isdigit() else name
+
+
 def when(value: datetime, tz_label: bool = True) -> str:
     """``Tue 3 Mar 14:30`` (and the zone abbreviation) in the time the value carries."""
     text = f"{value:%a} {value.day} {value:%b %H:%M}"
-    return f"{text} {value:%Z}" if tz_label else text
+    return f"{text} {zone_label(value)}" if tz_label else text
 
 
 def when_range(start: datetime, end: datetime) -> str:
     """``Tue 3 Mar 14:30–15:15 CET``."""
-    return f"{when(start, False)}–{end:%H:%M} {start:%Z}"
+    return f"{when(start, False)}–{end:%H:%M} {zone_label(start)}"
 
 
 def day_and_time(start: datetime, end: datetime) -> str:
     """``Tue 3 Mar`` over ``14:30–15:15 CET``: a slot table cell. Two short lines keep a
     column per person narrow enough that eight people and "Fits" share a dialog."""
-    return f"{start:%a} {start.day} {start:%b}\n{start:%H:%M}–{end:%H:%M} {start:%Z}"
+    return f"{start:%a} {start.day} {start:%b}\n{start:%H:%M}–{end:%H:%M} {zone_label(start)}"
 
 
 def fits(slot: Slot, names: dict[int, str] | None = None, everyone: str = "both") -> str:
