@@ -350,6 +350,8 @@ def test_home_next_session_tile_opens_the_schedule(qtbot, org_with_pair, main_wi
     window = _open(main_windows, org_with_pair, "alan", "Alan Turing")
     home = window.navigate("home")
     qtbot.waitUntil(lambda: home.home is not None, timeout=30_000)
+    assert home.session_tile.hint.text() == "nothing planned yet"
+    assert home.goal_tile.hint.text() == "none open"  # a blank line before
     qtbot.mouseClick(home.session_tile, Qt.MouseButton.LeftButton)
     assert window.current_key() == "schedule"
 

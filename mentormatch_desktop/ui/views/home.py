@@ -200,10 +200,11 @@ class HomeView(View):
         else:
             self.session_tile.set_value("—", "nothing planned yet")
         due = [g for g in home.goals if g.target_date is not None]
-        self.goal_tile.set_value(
-            str(len(home.goals)),
-            f"next due {format_date(min(g.target_date for g in due))}" if due else "",
-        )
+        if due:
+            goal_hint = f"next due {format_date(min(g.target_date for g in due))}"
+        else:  # never a blank line under the number, as the other tiles have one
+            goal_hint = "no due dates set" if home.goals else "none open"
+        self.goal_tile.set_value(str(len(home.goals)), goal_hint)
         self._fill_mentorships(home)
         self._fill_todo(home)
         self._fill_goals(home)
