@@ -389,3 +389,15 @@ def test_zone_without_an_abbreviation_reads_as_an_offset_from_utc(
     view = window.navigate("schedule")
     qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
     assert view.past.item(0, 0).text().endswith("UTC+08")
+
+
+def test_time_off_cannot_end_before_it_starts(qtbot, org_with_pair, main_windows) -> None:
+    window = _open(main_windows, org_with_pair, "alan", "Alan Turing")
+    view = window.navigate("schedule")
+    qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
+    view.finish_building()
+    later = view.off_from.date().addDays(10)
+    view.off_from.setDate(later)
+    assert view.off_to.date() == later  # moved along with the first day
+    view.off_to.setDate(later.addDays(-3))
+    assert view.off_to.date() == later

@@ -269,6 +269,10 @@ class ScheduleView(View):
         today = QDate.currentDate()
         self.off_from = QDateEdit(today, calendarPopup=True, displayFormat="d MMM yyyy")
         self.off_to = QDateEdit(today, calendarPopup=True, displayFormat="d MMM yyyy")
+        # The last day cannot come before the first: the form follows instead of the
+        # save failing with an error about the dates.
+        self.off_from.dateChanged.connect(self.off_to.setMinimumDate)
+        self.off_to.setMinimumDate(today)
         self.whole_day = QCheckBox("Whole days")
         self.whole_day.setChecked(True)
         self.off_start = QTimeEdit(QTime(9, 0), displayFormat="HH:mm")
