@@ -153,9 +153,14 @@ def my_home(ctx: ServiceContext) -> Home:
             )
     for t in threads:
         if t.unread and not t.muted:
-            who = ", ".join(t.members[:2]) or t.subject
+            # Where the messages are, not who wrote them: the thread's members are not the
+            # senders (a coordinator's introduction in a pair's thread read as the partner's).
+            if len(t.members) == 1:
+                where = f"your conversation with {t.members[0]}"
+            else:
+                where = t.subject or ", ".join(t.members[:2])
             word = "message" if t.unread == 1 else "messages"
-            todo.append(ToDo("reply", f"{t.unread} new {word} from {who}", thread_id=t.id))
+            todo.append(ToDo("reply", f"{t.unread} new {word} in {where}", thread_id=t.id))
     goals = tuple(
         HomeGoal(g.id, g.title, g.target_date)
         for g in ctx.session.scalars(

@@ -35,7 +35,7 @@ from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services import inbox
 from mentormatch_desktop.services.context import Actor, unit_of_work
 from mentormatch_desktop.storage.db import create_engine, transaction
-from mentormatch_desktop.storage.models import Mentorship
+from mentormatch_desktop.storage.models import Mentorship, Thread
 from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.sign_in import sign_in
 
@@ -131,7 +131,7 @@ def test_unread_counts_in_badge_home_and_thread_list(qtbot, pair: Pair, alan_win
     [mine] = home.home.mentorships
     assert (mine.partner, mine.my_side, mine.unread) == ("Ada Lovelace", "mentee", 2)
     todo = " ".join(label.text() for label in home.todo_card.findChildren(QLabel))
-    assert "2 new messages from Ada Lovelace" in todo
+    assert "2 new messages in your conversation with Ada Lovelace" in todo
     assert [t.kind for t in home.home.todo] == ["reply"]
     view = alan_window.navigate("inbox")
     qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
@@ -611,3 +611,17 @@ def test_coordinator_sends_an_announcement_from_programs(
     qtbot.waitUntil(lambda: alan_window.badge("inbox") == 2, timeout=30_000)  # read on opening
     alan_window.resize(1280, 760)
     alan_window.grab().save("/tmp/announcement_in_inbox.png")
+
+
+def test_home_names_the_conversation_not_a_sender_who_did_not_write(pair: Pair) -> None:
+    """A coordinator's note in the pair's thread (the introduction) is not the partner's:
+    the to-do used to say "3 new messages from Ada Lovelace" after it."""
+    from mentormatch_desktop.services.home import my_home
+
+    with unit_of_work(pair.owner, plugins=pair.host) as ctx:
+        inbox.post(ctx, ctx.session.get(Thread, pair.thread), "Hello both, welcome!",
+                   sender_id=pair.ids["grace"])  # fmt: skip
+    actor = Actor(person_id=pair.ids["alan"], login=None, role=AppRole.PARTICIPANT)
+    with unit_of_work(pair.owner, plugins=pair.host, actor=actor) as ctx:
+        [todo] = my_home(ctx).todo
+    assert todo.text == "3 new messages in your conversation with Ada Lovelace"
