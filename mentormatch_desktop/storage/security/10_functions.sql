@@ -68,7 +68,9 @@ $$;
 -- nowhere yet (to enrol them) and themselves; nobody who only takes part elsewhere.
 -- The person and the programs are read into variables first: as a FROM-subquery they were
 -- pulled up into the WHERE clause, and mm_current_person() ran once per row of people
--- (20,000 calls, 320 ms a call of this function on the demo).
+-- (20,000 calls, 320 ms a call of this function on the demo). The three parts are a UNION
+-- of set operations (an anti-join for "enrolled nowhere"), not one filter of people with
+-- OR'd EXISTS tests, which probed enrolments twice for each person.
 CREATE OR REPLACE FUNCTION mm_coordinated_people() RETURNS integer[]
 LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public, pg_temp
@@ -78,11 +80,38 @@ DECLARE
     programs integer[] := mm_coordinated_programs();
 BEGIN
     RETURN ARRAY(
+        SELECT p.id FROM people p WHERE p.id = me
+        UNION
+        SELECT e.person_id FROM enrolments e WHERE e.program_id = ANY (programs)
+        UNION
         SELECT p.id FROM people p
-        WHERE p.id = me
-           OR EXISTS (SELECT 1 FROM enrolments e
-                      WHERE e.person_id = p.id AND e.program_id = ANY (programs))
-           OR NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id)
+        WHERE NOT EXISTS (SELECT 1 FROM enrolments e WHERE e.person_id = p.id)
+    );
+END
+$$;
+
+-- The same rule seen from the other side, for policies: the people such a coordinator may
+-- NOT see, i.e. everyone enrolled somewhere but in none of their programs (and not
+-- themselves). Every other person is visible: enrolled in one of their programs, enrolled
+-- nowhere, or the coordinator. For a row of people, "id NOT IN mm_hidden_people()" is
+-- exactly "id IN mm_coordinated_people()", but it is read from enrolments alone (one pass,
+-- grouped by person: 5 ms on the demo, against 15-20 ms for the people it leaves visible),
+-- it is the smaller set whenever most people are enrolled nowhere, and a person added
+-- after the statement began (no enrolment yet) is in no such set, so the policy lets a
+-- coordinator insert them without asking mm_enrolled_anywhere() row by row.
+CREATE OR REPLACE FUNCTION mm_hidden_people() RETURNS integer[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    me integer := mm_current_person();
+    programs integer[] := mm_coordinated_programs();
+BEGIN
+    RETURN ARRAY(
+        SELECT e.person_id FROM enrolments e
+        WHERE e.person_id IS DISTINCT FROM me
+        GROUP BY e.person_id
+        HAVING NOT bool_or(e.program_id = ANY (programs))
     );
 END
 $$;

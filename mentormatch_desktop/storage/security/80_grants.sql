@@ -61,7 +61,7 @@ GRANT SELECT, INSERT ON engagement_events TO mentormatch_participant;
 
 -- ---- coordinators (both kinds hold the same privileges; policies tell them apart) -------
 GRANT EXECUTE ON FUNCTION mm_coordinated_programs(), mm_coordinated_people(),
-    mm_enrolled_anywhere(integer)
+    mm_hidden_people(), mm_enrolled_anywhere(integer)
     TO mentormatch_program_coordinator;
 GRANT EXECUTE ON FUNCTION mm_directory_rows(), mm_person_names(integer[]),
     mm_mentorship_people(integer)

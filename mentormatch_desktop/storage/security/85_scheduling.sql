@@ -34,8 +34,8 @@ BEGIN
         $p$, tbl);
         EXECUTE format($p$
             CREATE POLICY mm_program_coordinator_scope ON %I TO mentormatch_program_coordinator
-                USING (person_id = ANY ((SELECT mm_coordinated_people())::integer[]))
-                WITH CHECK (person_id = ANY ((SELECT mm_coordinated_people())::integer[]))
+                USING (person_id NOT IN (SELECT unnest((SELECT mm_hidden_people())::integer[])))
+                WITH CHECK (person_id NOT IN (SELECT unnest((SELECT mm_hidden_people())::integer[])))
         $p$, tbl);
         EXECUTE format(
             'CREATE POLICY mm_coordinator_all ON %I TO mentormatch_coordinator'

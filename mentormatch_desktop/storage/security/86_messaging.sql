@@ -30,7 +30,7 @@ BEGIN
         WITH CHECK (person_id = (SELECT mm_current_person()));
     CREATE POLICY mm_program_coordinator_read ON notification_preferences FOR SELECT
         TO mentormatch_program_coordinator
-        USING (person_id = ANY ((SELECT mm_coordinated_people())::integer[]));
+        USING (person_id NOT IN (SELECT unnest((SELECT mm_hidden_people())::integer[])));
     CREATE POLICY mm_coordinator_read ON notification_preferences FOR SELECT
         TO mentormatch_coordinator USING (true);
 
