@@ -125,6 +125,7 @@ def test_definer_functions_are_not_for_everyone(shared_world) -> None:
     for fn in (
         "mm_coordinated_programs()",
         "mm_coordinated_people()",
+        "mm_hidden_people()",
         f"mm_enrolled_anywhere({victim})",
     ):
         assert _denied(participant.engine, f"SELECT {fn}"), fn

@@ -20,8 +20,8 @@
 -- and 7 s for the participants table. "NOT IN (SELECT unnest(...))" is a hashed SubPlan:
 -- the set is hashed once per statement and probed per row; and it is the set of people
 -- hidden from "me" (enrolled only in other programs), which is read from enrolments alone.
--- Both sets are NULL-free (enrolments.person_id is NOT NULL), so NOT IN means "not one of".
--- See migration 0016.
+-- The hidden set holds no NULL (enrolments.person_id is NOT NULL), so NOT IN means "not
+-- one of"; a row whose person_id is NULL passes neither form. See migration 0016.
 
 DO $$
 DECLARE
