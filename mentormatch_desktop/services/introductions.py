@@ -40,8 +40,8 @@ You have been matched in {{ program }}: {{ mentor_name }} as mentor, {{ mentee_n
 Why you two:
 {% for reason in reasons %}- {{ reason }}
 {% endfor %}{% endif %}
-A good first step: agree on a time for a first conversation and what you each hope to get
-out of the next months. Reply here to start.
+A good first step: agree on a time for a first conversation and what you each hope to \
+get out of the next months. Reply here to start.
 """
 
 _SAMPLE = {

@@ -52,6 +52,9 @@ def test_introduction_names_why_the_pair_was_matched(engine, org, run_id, as_per
     assert message.kind == "introduction" and message.sender_name == "MentorMatch"
     assert message.body.startswith("Hello Mary and Grace,")
     assert "- Teaches Negotiation, which you want to learn\n- Same time zone" in message.body
+    # Paragraphs are one line each: the inbox and mail clients wrap them to the reader's width
+    # (a hard break mid-sentence showed as a ragged line in the message bubble).
+    assert "what you each hope to get out of the next months. Reply here to start." in message.body
     with engine.connect() as c:
         recipients = set(c.scalars(sa.select(MessageDelivery.recipient_id)))
     assert recipients == {org["mary"], org["grace"]}
