@@ -243,7 +243,13 @@ class Task(QObject):
     @Slot(object)
     def _on_error(self, error: TaskError) -> None:
         self.error = error
-        log.warning("background task %s failed: %s", _name(self.fn), error.details)
+        if error.is_connection_error:
+            # An unreachable server or a refused sign-in is the user's situation, not a bug:
+            # one line (the banner or dialog says the rest); the traceback only at DEBUG.
+            log.warning("background task %s failed: %s", _name(self.fn), error.message)
+            log.debug("background task %s failed: %s", _name(self.fn), error.details)
+        else:
+            log.warning("background task %s failed: %s", _name(self.fn), error.details)
         handler = Task.default_error_handler
 
         def emit() -> None:

@@ -69,6 +69,30 @@ def test_errors_are_reported_with_a_readable_message(qtbot) -> None:
     assert not error.is_connection_error
 
 
+def test_a_refused_connection_is_logged_in_one_line_a_bug_with_its_traceback(
+    qtbot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A sign-in the server refuses printed a whole traceback as a warning on every start."""
+    import logging
+
+    def refused() -> None:
+        raise sa_exc.OperationalError(
+            "connect", {}, Exception('password authentication failed for user "bo"')
+        )
+
+    def bug() -> None:
+        raise KeyError("missing")
+
+    caplog.set_level(logging.WARNING, logger="mentormatch_desktop.ui.workers")
+    for fn in (refused, bug):
+        task = run_in_background(fn, on_error=lambda _e: None)
+        qtbot.waitUntil(lambda task=task: task.done, timeout=5000)
+    refused_line, bug_lines = (r.getMessage() for r in caplog.records)
+    assert refused_line.endswith('password authentication failed for user "bo"')
+    assert "Traceback" not in refused_line
+    assert "Traceback" in bug_lines and "KeyError" in bug_lines
+
+
 def test_unhandled_errors_go_to_the_default_handler(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
     received = []
     monkeypatch.setattr(Task, "default_error_handler", received.append)
