@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from mentormatch_desktop.analytics.outcomes import ACTIVE, COMPLETED, ENDED_EARLY
+from mentormatch_desktop.analytics.outcomes import ACTIVE, COMPLETED, ENDED_EARLY, score_bands
 from mentormatch_desktop.analytics.participation import ACTIVE_MIN_SESSIONS
 from mentormatch_desktop.domain.enums import MentorshipStatus
 
@@ -47,9 +47,11 @@ def ended_in_program(data: DashboardData, program: str) -> list[int]:
     return _ids(data.mentorships.filter((pl.col("program") == program) & ended))
 
 
-def score_band(data: DashboardData, low: float, high: float) -> list[int]:
-    """Scored mentorships with ``low <= match_score <= high``."""
-    return _ids(data.mentorships.filter(pl.col("match_score").is_between(low, high)))
+def score_band(data: DashboardData, band: int) -> list[int]:
+    """The scored mentorships of score band ``band``, cut as the chart cut them (a score
+    range would also list the next band's pairs that share its boundary score)."""
+    members = score_bands(data.mentorships).filter(pl.col("band") == band)["mentorship_id"]
+    return _ids(data.mentorships.filter(pl.col("mentorship_id").is_in(members.implode())))
 
 
 def department(data: DashboardData, name: str) -> list[int]:

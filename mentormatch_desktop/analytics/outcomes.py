@@ -129,7 +129,26 @@ def time_to_match(facts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def score_vs_outcome(facts: pl.DataFrame, bins: int = 5) -> pl.DataFrame:
+#: How many equal-count score bands the dashboard cuts scored pairs into.
+SCORE_BANDS = 5
+
+
+def score_bands(facts: pl.DataFrame, bins: int = SCORE_BANDS) -> pl.DataFrame:
+    """The scored mentorships of ``facts``, each with its ``band`` (1 = lowest scores).
+
+    One function for the chart and its click-through: selecting a band by its score range
+    listed the pairs of both neighbouring bands whose score equals the shared boundary.
+    """
+    scored = facts.filter(pl.col("match_score").is_not_null())
+    n = scored.height
+    if n == 0:
+        return scored.with_columns(band=pl.lit(None, dtype=pl.Int64))
+    return scored.sort("match_score", "mentorship_id").with_columns(
+        band=(pl.int_range(pl.len(), dtype=pl.Int64) * min(bins, n) // n) + 1
+    )
+
+
+def score_vs_outcome(facts: pl.DataFrame, bins: int = SCORE_BANDS) -> pl.DataFrame:
     """Do higher-scored pairs meet more, rate higher and complete more often?
 
     Mentorships with a match score are split into ``bins`` equal-count score bands; each
@@ -140,7 +159,7 @@ def score_vs_outcome(facts: pl.DataFrame, bins: int = 5) -> pl.DataFrame:
     bands: a rank by row position would let a tied pair change band (and every band's
     means) whenever the facts arrive in another order.
     """
-    scored = facts.filter(pl.col("match_score").is_not_null())
+    ranked = score_bands(facts, bins)
     schema = {
         "band": pl.Int64,
         "score_min": pl.Float64,
@@ -150,12 +169,8 @@ def score_vs_outcome(facts: pl.DataFrame, bins: int = 5) -> pl.DataFrame:
         "mean_rating": pl.Float64,
         "completion_rate": pl.Float64,
     }
-    if scored.is_empty():
+    if ranked.is_empty():
         return pl.DataFrame(schema=schema)
-    n = scored.height
-    ranked = scored.sort("match_score", "mentorship_id").with_columns(
-        band=(pl.int_range(pl.len(), dtype=pl.Int64) * min(bins, n) // n) + 1
-    )
     ended = pl.col("status").is_in([COMPLETED, ENDED_EARLY])
     out = (
         ranked.group_by("band")

@@ -263,9 +263,37 @@ def test_click_through_finds_the_pairs_behind_each_bar(engine, org: dict[str, in
     assert sorted(drill.funnel_stage(data, "completed")) == [p2]
     assert drill.rating(data, 2) == [p3]
     assert sorted(drill.ended_in_program(data, "Alpha")) == [p2, p3]
-    assert sorted(drill.score_band(data, 0.2, 0.5)) == [p2, p3]
+    bands = data.score_vs_outcome
+    listed = [drill.score_band(data, band) for band in bands["band"]]
+    assert [len(ids) for ids in listed] == bands["mentorships"].to_list()
+    assert sorted(i for ids in listed for i in ids) == sorted(
+        data.mentorships.filter(pl.col("match_score").is_not_null())["mentorship_id"]
+    )
     assert drill.department(data, "Sales") == [p3]
     assert drill.mentor_load_bin(data, 1.0, 1.25) == [p4]  # m1 is full in Beta
     assert sorted(drill.days_bin(data, 5.0, 6.0)) == [p2, p3]
     assert sorted(drill.at_risk(data)) == [p1, p4]
     assert sorted(drill.running(data)) == [p1, p4]
+
+
+def test_a_score_band_lists_its_own_pairs_when_scores_tie_across_a_boundary() -> None:
+    """Selecting a band by its score range also listed the next band's pairs with the
+    boundary score: the click said 2 mentorships, the list showed 4."""
+    from types import SimpleNamespace
+
+    from mentormatch_desktop.analytics import drill
+    from mentormatch_desktop.analytics.outcomes import score_vs_outcome
+
+    facts = pl.DataFrame({
+        "mentorship_id": list(range(1, 12)),
+        "match_score": [0.1, 0.2, 0.3, 0.5, 0.5, 0.5, 0.6, 0.7, 0.8, 0.9, None],
+        "sessions_held": list(range(11)),
+        "mean_rating": [4.0] * 11,
+        "status": ["active"] * 11,
+    })  # fmt: skip
+    bands = score_vs_outcome(facts)  # five bands of two, as the dashboard cuts them
+    assert bands["score_max"][1] == bands["score_min"][2] == 0.5  # a shared boundary
+    data = SimpleNamespace(mentorships=facts)
+    assert drill.score_band(data, 2) == [3, 4]
+    assert drill.score_band(data, 3) == [5, 6]
+    assert [len(drill.score_band(data, b)) for b in bands["band"]] == bands["mentorships"].to_list()

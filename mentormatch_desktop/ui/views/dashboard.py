@@ -234,9 +234,7 @@ class DashboardView(View):
             "funnel": lambda data, row: drill.funnel_stage(data, str(row["stage"])),
             "satisfaction": lambda data, row: drill.rating(data, int(row["rating"])),
             "completion": lambda data, row: drill.ended_in_program(data, str(row["program"])),
-            "score_vs_outcome": lambda data, row: drill.score_band(
-                data, row["score_min"], row["score_max"]
-            ),
+            "score_vs_outcome": lambda data, row: drill.score_band(data, int(row["band"])),
             "coverage": lambda data, row: (
                 drill.time_zone if row["by"] == "time_zone" else drill.department
             )(data, str(row["group"])),
