@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sqlalchemy as sa
 
 from mentormatch_desktop.domain.enums import MentorshipStatus, ProposalStatus
@@ -178,6 +180,7 @@ def test_a_rejected_pair_is_not_counted_as_matched() -> None:
         weights={}, criterion_labels={}, mentees_enrolled=3, unmatched=[(13, "Cy")],
     )  # fmt: skip
     text = run_summary(detail, "Optimal")
+    assert "Approved (optimal)" in text
     assert "1 of 3 unpaired mentees matched" in text
     assert "Not matched: Cy, Bob" in text
     assert "mean score 0.60" in text and "solved in 0.30 s" in text
@@ -204,3 +207,47 @@ def test_a_stale_decision_is_refused_and_the_run_reloaded(qtbot, demo_window: Ma
     assert "reloaded" in view.banner.message.text()
     now = next(p for p in view.model.proposals if p.id == seen.id)
     assert now.status == ProposalStatus.REJECTED and now.version != seen.version
+
+
+def test_counts_follow_each_decision_and_peers_count_both_sides(
+    qtbot, demo_window: MainWindow
+) -> None:
+    """Rejecting a pair updates the run's counts at once (the summary and what Approve
+    will create), not when the run is next loaded; a peer run counts both people."""
+    from mentormatch_desktop.ui.views.matching import run_summary
+
+    view = _open(qtbot, demo_window)
+    index = view.program_combo.findText("Company Mentoring Program")
+    if view.program_combo.currentIndex() != index:
+        with qtbot.waitSignal(view.loaded, timeout=30_000):
+            view.program_combo.setCurrentIndex(index)
+    with qtbot.waitSignal(view.loaded, timeout=120_000):
+        view.run_button.click()
+    assert "Awaiting review" in view.run_combo.currentText()
+    assert "· completed" not in view.summary.text()
+    n = view.model.rowCount()
+    assert n >= 2
+    assert f"{n} of " in view.summary.text()
+    first = view.model.proposal(0)
+    with qtbot.waitSignal(view.decided, timeout=10_000):
+        view.decide(first, "reject")
+    assert f"{n - 1} of " in view.summary.text()
+    assert first.mentee_name in view.summary.text().split("Not matched:")[1]
+    rejected = [p for p in view.detail.proposals if p.status == ProposalStatus.REJECTED]
+    assert [p.id for p in rejected] == [first.id]  # what the approval counts from
+
+    # An approved run says why its decision buttons are greyed out.
+    with qtbot.waitSignal(view.loaded, timeout=60_000):
+        view.approve(confirm=False)
+    assert not view.panel.accept_button.isEnabled()
+    assert "approved" in view.panel.decision_hint.text()
+
+    # A peer run: both people of a pair are peers matched, like the banner counts them.
+    from mentormatch_desktop.services.match_records import ProposalView
+
+    pairs = [ProposalView(1, 1, 11, "Ann", 12, "Bea", 0.6, {}, "", "proposed"),
+             ProposalView(2, 1, 13, "Cy", 14, "Dee", 0.5, {}, "", "rejected")]  # fmt: skip
+    peer = replace(view.detail, proposals=pairs, mentees_enrolled=4, unmatched=[])
+    text = run_summary(peer, "Peer", peer=True)
+    assert "2 of 4 unpaired peers matched" in text
+    assert "Not matched: Cy, Dee" in text

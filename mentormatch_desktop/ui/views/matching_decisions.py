@@ -7,6 +7,7 @@ updates the row in place or reloads the run afterwards.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -38,11 +39,23 @@ class MatchingDecisions(_Base):
 
         def done(view: ProposalView) -> None:
             self.model.replace(view)
+            self._keep_decision(view)
             if self.panel.proposal and self.panel.proposal.id == view.id:
                 self.panel.show_proposal(view)
             self.decided.emit()
 
         return self.run(store, on_success=done, on_error=self._decision_failed)
+
+    def _keep_decision(self, view: ProposalView) -> None:
+        """Store a decided proposal in the run on screen, so what is counted from the run
+        (the summary's matched and not matched, the approval's number of pairs, the swap
+        list) says what the table says, not what the run said when it was loaded."""
+        if self.detail is None:
+            return
+        proposals = [view if p.id == view.id else p for p in self.detail.proposals]
+        self.detail = replace(self.detail, proposals=proposals)
+        self.panel.detail = self.detail
+        self.show_summary()
 
     def apply_swap(self, a: int, b: int) -> Task:
         context = self.context
