@@ -106,3 +106,27 @@ def test_last_activity_is_always_a_date_with_the_age_on_hover(qtbot) -> None:
     assert model.index(1, 5).data() == "7 Sep 2026"
     assert model.index(0, 5).data(Qt.ItemDataRole.ToolTipRole) == "7 Sep 2026 · 86 days ago"
     assert model.index(0, 4).data() == "2 Mar 2026"
+
+
+def test_status_and_program_are_readable_and_one_is_singular(
+    qtbot, demo_window: MainWindow
+) -> None:
+    """ "Ended early" and the demo's program names fit their columns (they read "End…rly"
+    and "Peer Lea… Circles"), and one pairing is "1 mentorship"."""
+    view = _open(qtbot, demo_window)
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        view.status_combo.setCurrentIndex(0)  # all statuses
+    metrics = view.table.fontMetrics()
+    padding = 2 * view.table.style().pixelMetric(
+        view.table.style().PixelMetric.PM_FocusFrameHMargin
+    )
+    for column in (2, 3):  # Program, Status
+        widest = max(metrics.horizontalAdvance(str(view.model.index(r, column).data()))
+                     for r in range(view.model.rowCount()))  # fmt: skip
+        assert widest + padding + 8 <= view.table.columnWidth(column), column
+    view.show_ids([view.model.row(0).id])
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=30_000)
+    assert (
+        view.count_label.text().startswith("1 mentorship")
+        and "mentorships" not in view.count_label.text()
+    )

@@ -26,7 +26,7 @@ from mentormatch_desktop.services import matching as matching_service
 from mentormatch_desktop.services.match_records import ProposalView
 from mentormatch_desktop.services.match_runs import ProgramOption, RunDetail, RunInfo
 from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.formatting import format_datetime
+from mentormatch_desktop.ui.formatting import format_datetime, plural
 from mentormatch_desktop.ui.models.proposals import (
     BREAKDOWN_COLUMN,
     ProposalsTableModel,
@@ -451,6 +451,9 @@ class MatchingView(MatchingDecisions, View):
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
+        # The run picker takes at most two fifths of the row: on a small window the
+        # summary beside it was squeezed into a column of six lines.
+        self.run_combo.setMaximumWidth(max(220, min(470, self.width() * 2 // 5)))
         narrow = self.width() < 900
         target = self._controls_second if narrow else self._controls
         if target.indexOf(self.run_button) < 0:
@@ -540,7 +543,7 @@ class MatchingView(MatchingDecisions, View):
         program = self.program()
         name = f"{program.name}: " if program is not None else ""
         self.banner.show_message(
-            f"{name}proposed {len(summary.proposals)} pairs; {summary.matched} of "
+            f"{name}proposed {plural(len(summary.proposals), 'pair')}; {summary.matched} of "
             f"{summary.n_mentees} {self.mentee_word()} matched. Review them below.",
             "info",
         )

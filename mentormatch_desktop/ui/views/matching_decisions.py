@@ -17,6 +17,7 @@ from mentormatch_desktop.domain.errors import StaleDecisionError
 from mentormatch_desktop.services import introductions
 from mentormatch_desktop.services import matching as matching_service
 from mentormatch_desktop.services.match_records import ProposalView
+from mentormatch_desktop.ui.formatting import plural
 from mentormatch_desktop.ui.workers import Task, TaskError
 
 if TYPE_CHECKING:
@@ -93,7 +94,8 @@ class MatchingDecisions(_Base):
             answer = QMessageBox.question(
                 self,
                 "Approve run",
-                f"Create mentorships for the {len(self.detail.proposals) - rejected} pairs of run "
+                f"Create mentorships for the "
+                f"{plural(len(self.detail.proposals) - rejected, 'pair')} of run "
                 f"#{run.id} that are not rejected?",
             )
             if answer != QMessageBox.StandardButton.Yes:
@@ -110,7 +112,8 @@ class MatchingDecisions(_Base):
 
         def done(summary: Any) -> None:
             self.banner.show_message(
-                f"Approved run #{run.id}: {summary.mentorships_created} mentorships created"
+                f"Approved run #{run.id}: {plural(summary.mentorships_created, 'mentorship')} "
+                "created"
                 + (f", {summary.already_active} already active" if summary.already_active else "")
                 + ". See them in Mentorships.",
                 "info",
