@@ -251,3 +251,23 @@ def test_counts_follow_each_decision_and_peers_count_both_sides(
     text = run_summary(peer, "Peer", peer=True)
     assert "2 of 4 unpaired peers matched" in text
     assert "Not matched: Cy, Dee" in text
+
+
+def test_a_rebuilt_breakdown_shows_only_its_own_rows(qtbot) -> None:
+    """Selecting another pair rebuilds the breakdown in place: the old rows are hidden at
+    once, not left painted under the new ones until they are deleted."""
+    from PySide6.QtWidgets import QLabel
+
+    from mentormatch_desktop.ui.views.breakdown import BreakdownPanel
+
+    panel = BreakdownPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    weights, labels = {"a": 0.6, "b": 0.4}, {"a": "Skill fit", "b": "Goal fit"}
+    panel.show_breakdown({"a": 0.1, "b": 0.2}, weights, labels)
+    qtbot.waitUntil(lambda: all(w.isVisible() for w in panel.findChildren(QLabel)))
+    old = panel.findChildren(QLabel)
+    assert len(old) == 6  # swatch, name and figures per criterion
+    panel.show_breakdown({"a": 0.9, "b": 0.0}, weights, labels)
+    assert not any(w.isVisible() for w in old)  # before the event loop deletes them
+    qtbot.waitUntil(lambda: sum(w.isVisible() for w in panel.findChildren(QLabel)) == 6)
