@@ -49,8 +49,9 @@ PERIODS: list[tuple[str, int | None]] = [
     ("Custom dates", -1),
 ]
 CUSTOM = -1
-# Below this page width (pixels) the charts go in two columns: three need about 970.
-NARROW_BELOW = 980
+# Below this screen width (pixels) the charts go in two columns: three need about 970 of
+# page, and the page is the screen less about 60 (margins and the scroll bar).
+NARROW_BELOW = 1040
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,6 @@ class DashboardView(View):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(content)
         layout.addWidget(scroll, 1)
-        self._scroll = scroll
 
     def placement(self) -> dict[str, tuple[int, int, int, int]]:
         return PLACEMENT if self.columns == 3 else PLACEMENT_NARROW
@@ -175,7 +175,9 @@ class DashboardView(View):
         """Three columns of charts when they fit beside each other, else two: nothing is
         cut off at the right edge (the page does not scroll sideways). Only a change of
         the number of columns moves the panels."""
-        columns = 3 if self._scroll.viewport().width() >= NARROW_BELOW else 2
+        # The screen's own width: in its resizeEvent the scroll area inside has not been
+        # laid out yet, so its viewport still has the old size.
+        columns = 3 if self.width() >= NARROW_BELOW else 2
         if columns == self.columns:
             return
         self.columns = columns
