@@ -130,3 +130,27 @@ def test_status_and_program_are_readable_and_one_is_singular(
         view.count_label.text().startswith("1 mentorship")
         and "mentorships" not in view.count_label.text()
     )
+
+
+def test_rematch_in_a_peer_program_speaks_of_peers(qtbot, demo_window: MainWindow) -> None:
+    """A peer program has no mentors: Re-match… offers another peer for the person, by
+    name, where it said "New mentor" and "Score with this mentee"."""
+    from PySide6.QtWidgets import QLabel
+
+    view = _open(qtbot, demo_window)
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        view.program_combo.setCurrentIndex(view.program_combo.findText("Peer Learning Circles"))
+    view.table.selectRow(0)
+    row = view.selected()
+    assert row is not None and row.peer
+    dialog = view.rematch_selected()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() > 0 or "free seat." in dialog.hint.text(),
+                    timeout=20_000)  # fmt: skip
+    texts = [label.text() for label in dialog.findChildren(QLabel)]
+    headers = [dialog.table.horizontalHeaderItem(c).text() for c in range(3)]
+    assert f"New peer for {row.mentee}" in texts
+    assert headers[:2] == ["Peer", f"Score with {row.mentee}"]
+    assert not any(
+        "mentor" in text.lower() for text in [*texts, *headers] if row.mentor not in text
+    )
+    dialog.reject()
