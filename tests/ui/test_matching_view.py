@@ -93,6 +93,7 @@ def test_compare_strategies_side_by_side(qtbot, demo_window: MainWindow) -> None
     view = _open(qtbot, demo_window)
     dialog = view.open_compare()
     assert dialog is not None
+    assert "click Compare" in dialog.empty_hint.text() and dialog.empty_hint.isVisible()
     for name, box in dialog.checks.items():
         box.setChecked(name in ("optimizer", "greedy"))
     with qtbot.waitSignal(dialog.compared, timeout=120_000) as compared:
@@ -100,6 +101,11 @@ def test_compare_strategies_side_by_side(qtbot, demo_window: MainWindow) -> None
     rows = compared.args[0]
     assert {r.strategy for r in rows} == {"optimizer", "greedy"}
     assert dialog.table.rowCount() == 2
+    assert not dialog.empty_hint.isVisible()
+    # rows are named as the checkboxes name them, statuses as words
+    shown = {dialog.table.item(r, 0).text() for r in range(2)}
+    assert shown == {dialog.checks["optimizer"].text(), dialog.checks["greedy"].text()}
+    assert all(dialog.table.item(r, 1).text()[:1].isupper() for r in range(2))
     score = {r.strategy: r.total_score for r in rows}
     assert score["optimizer"] >= score["greedy"] - 1e-6  # optimal never loses to greedy
     dialog.accept()
