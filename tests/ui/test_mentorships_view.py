@@ -149,7 +149,10 @@ def test_rematch_in_a_peer_program_speaks_of_peers(qtbot, demo_window: MainWindo
     texts = [label.text() for label in dialog.findChildren(QLabel)]
     headers = [dialog.table.horizontalHeaderItem(c).text() for c in range(3)]
     assert f"New peer for {row.mentee}" in texts
-    assert headers[:2] == ["Peer", f"Score with {row.mentee}"]
+    assert headers == ["Peer", "Score", "Free seats"]
+    metrics = dialog.table.horizontalHeader().fontMetrics()
+    for c, text in enumerate(headers):  # no header cut off
+        assert metrics.horizontalAdvance(text) + 16 <= dialog.table.columnWidth(c), text
     assert not any(
         "mentor" in text.lower() for text in [*texts, *headers] if row.mentor not in text
     )

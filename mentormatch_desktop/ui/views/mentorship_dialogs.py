@@ -112,9 +112,8 @@ class RematchDialog(_ReasonDialog):
         self.hint = QLabel(f"Finding {self.side}s with a free seat…", objectName="hint")
         self.layout_.addWidget(self.hint)
         self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(
-            [self.side.capitalize(), f"Score with {row.mentee}", "Free seats"]
-        )
+        # The title above names the person; a header holding the name was cut off.
+        self.table.setHorizontalHeaderLabels([self.side.capitalize(), "Score", "Free seats"])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
