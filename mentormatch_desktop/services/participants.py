@@ -168,8 +168,45 @@ def _email_of(by_email: dict[str, int], pid: int) -> str:
     return next((e for e, p in by_email.items() if p == pid), "?")
 
 
+@dataclass(frozen=True)
+class _RowReferences:
+    """What the database checks read from a row that failed a field check (so it has no
+    :class:`ParticipantRecord`): its raw manager, must-not-match people and role."""
+
+    row: int
+    manager_email: str
+    must_not_match: list[str]
+    role: str
+
+
+def _references_of_invalid_rows(
+    rows: Sequence[dict[str, str]],
+    records: Sequence[ParticipantRecord],
+    errors: Sequence[ImportRowError],
+) -> list[_RowReferences]:
+    """The rows with a field error, read raw for the checks only the database can make.
+
+    Without this, a row with a bad time zone hid that its manager is unknown too, and the
+    user met that second problem only after fixing the first: the review is meant to list
+    a file's problems in one round. A cell that already has a problem is left out (its
+    value is not worth checking further)."""
+    valid = {rec.row for rec in records}
+    flagged = {(e.row, e.field) for e in errors}
+    found = []
+    for row, values in enumerate(rows, start=2):
+        if row in valid or not any(v.strip() for v in values.values()):
+            continue
+
+        def cell(column: str, row: int = row, values: dict[str, str] = values) -> str:
+            return "" if (row, column) in flagged else (values.get(column) or "").strip()
+
+        others = [e.strip() for e in cell("must_not_match").split(";") if e.strip()]
+        found.append(_RowReferences(row, cell("manager_email"), others, cell("role").lower()))
+    return found
+
+
 def _check_roles(
-    records: Sequence[ParticipantRecord], program: Program | None, file: str
+    records: Sequence[ParticipantRecord | _RowReferences], program: Program | None, file: str
 ) -> list[ImportRowError]:
     """Every row's role must be one the program's kind has (peer programs: peer only)."""
     if program is None:
@@ -184,12 +221,12 @@ def _check_roles(
             f"are {', '.join(allowed)}, not {rec.role}",
         )
         for rec in records
-        if rec.role and rec.role not in allowed
+        if rec.role and rec.role not in allowed and rec.role in ("mentor", "mentee", "peer")
     ]
 
 
 def _check_references(
-    records: Sequence[ParticipantRecord], known_emails: set[str], file: str
+    records: Sequence[ParticipantRecord | _RowReferences], known_emails: set[str], file: str
 ) -> list[ImportRowError]:
     errors = []
     for rec in records:
@@ -366,9 +403,15 @@ def review_import(
     )
     check(cancel)
     matches: dict[int, int | None] = {}
+    more: list[ImportRowError] = []
     if records:
         matches, more = _database_problems(session, records, rows, target, file)
-        errors = _in_file_order(errors + more)
+    invalid = _references_of_invalid_rows(rows, records, errors)
+    if invalid:
+        stored = {email_key(e) for e in session.scalars(sa.select(Person.email))}
+        known = stored | {email_key(r.get("email") or "") for r in rows}
+        more += _check_references(invalid, known, file) + _check_roles(invalid, target, file)
+    errors = _in_file_order(errors + more)
     known = sum(1 for pid in matches.values() if pid is not None)
     return ImportReview(
         file, list(header), list(rows), errors, target.name if target is not None else None,

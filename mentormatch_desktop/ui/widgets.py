@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QProgressBar,
     QPushButton,
     QSizePolicy,
@@ -309,6 +310,23 @@ class CollapsibleSection(QWidget):
         self.button.setArrowType(Qt.ArrowType.DownArrow if expanded else Qt.ArrowType.RightArrow)
         self.button.setToolTip(f"{'Fold' if expanded else 'Show'} {self.title.lower()}")
         self.body.setVisible(expanded)
+
+
+def discard(widget: QWidget) -> None:
+    """Hide a widget now and delete it later. ``deleteLater`` alone leaves it painted
+    until the event loop comes round to deleting it, so a list rebuilt in place showed
+    the old rows drawn under the new ones ("0.17 × 30%" over "0.00 × 30%")."""
+    widget.hide()
+    widget.deleteLater()
+
+
+def clear_layout(layout: QLayout, keep: Sequence[QWidget] = ()) -> None:
+    """Take every item out of ``layout``, discarding its widgets (except ``keep``)."""
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget()
+        if widget is not None and widget not in keep:
+            discard(widget)
 
 
 def card(parent: QWidget | None = None) -> QFrame:

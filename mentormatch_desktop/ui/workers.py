@@ -63,13 +63,19 @@ def is_connection_error(exc: BaseException) -> bool:
 
 
 def describe_error(exc: BaseException) -> str:
-    """One readable line for an exception: the database's first line, not a traceback."""
+    """One readable line for an exception: the database's first line, not a traceback.
+
+    Other messages keep their whole first paragraph, joined: a sentence wrapped over
+    several lines in the source ("An attempt has been made to start a new process before
+    the / current process has finished …") reached the banner cut after "before the"."""
     if isinstance(exc, sa_exc.DBAPIError) and exc.orig is not None:
-        text = str(exc.orig)
-    else:
-        text = str(exc)
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return first
+        text = str(exc.orig).strip()  # then DETAIL/HINT lines and the SQL: not for a banner
+        return text.splitlines()[0] if text else type(exc).__name__
+    text = str(exc).strip()
+    if not text:
+        return type(exc).__name__
+    paragraph = text.split("\n\n")[0]
+    return " ".join(line.strip() for line in paragraph.splitlines() if line.strip())
 
 
 class _Relay(QObject):

@@ -34,7 +34,7 @@ def test_import_with_errors_then_fix_and_import(
     result = checked.args[0]
     assert {(e.row, e.field) for e in result.errors} == {(3, "email"), (4, "time_zone")}
     assert wizard.review.errors.rowCount() == 2
-    assert "2 problems</b> in 2 rows of 3" in wizard.review.summary.text()
+    assert "2 problems</b> in people.csv, on 2 rows of 3" in wizard.review.summary.text()
     assert "(s)" not in wizard.review.summary.text()
     assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()  # nothing to import
     bad_cell = wizard.review.preview.item(1, 1)  # file row 3, column "email"
@@ -96,3 +96,37 @@ def test_database_problems_are_found_at_review_with_the_file_problems(
     wizard.close()
     view.set_search("kim park")
     assert view.model.rowCount() == 0  # nothing was written by the review
+
+
+def test_a_row_with_a_field_error_still_gets_the_database_checks(
+    qtbot, window: MainWindow, org: dict[str, int], tmp_path: Path
+) -> None:
+    """One pass: a row whose time zone is wrong still says that its manager is unknown
+    and that the program does not take its role; before, those came up only once the
+    field errors were fixed (and not at all when no row of the file was valid)."""
+    view = window.screen("participants")
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        window.set_ready()
+    path = tmp_path / "joiners.csv"
+    path.write_text(
+        "email,full_name,time_zone,role,manager_email,must_not_match\n"
+        "kim@example.org,Kim Park,Mars/Olympus,peer,nobody@example.org,\n"
+        "lee@example.org,,Europe/Paris,mentee,,ghost@example.org\n",
+        encoding="utf-8",
+    )
+    wizard = view.open_import_wizard()
+    qtbot.waitUntil(lambda: wizard.choose.program.count() > 1, timeout=10_000)
+    wizard.set_file(path, org["program"])
+    with qtbot.waitSignal(wizard.checked, timeout=10_000) as checked:
+        wizard.button(QWizard.WizardButton.NextButton).click()
+    found = {(e.row, e.field) for e in checked.args[0].errors}
+    assert found == {
+        (2, "time_zone"), (2, "manager_email"), (2, "role"),
+        (3, "full_name"), (3, "must_not_match"),
+    }  # fmt: skip
+    shown = {
+        (wizard.review.errors.item(r, 0).text(), wizard.review.errors.item(r, 1).text())
+        for r in range(wizard.review.errors.rowCount())
+    }
+    assert ("2", "manager_email") in shown and ("3", "must_not_match") in shown
+    assert "5 problems</b> in joiners.csv, on 2 rows of 2" in wizard.review.summary.text()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sqlalchemy as sa
 
 from mentormatch_desktop.domain.enums import MentorshipStatus, ProposalStatus
@@ -91,6 +93,7 @@ def test_compare_strategies_side_by_side(qtbot, demo_window: MainWindow) -> None
     view = _open(qtbot, demo_window)
     dialog = view.open_compare()
     assert dialog is not None
+    assert "click Compare" in dialog.empty_hint.text() and dialog.empty_hint.isVisible()
     for name, box in dialog.checks.items():
         box.setChecked(name in ("optimizer", "greedy"))
     with qtbot.waitSignal(dialog.compared, timeout=120_000) as compared:
@@ -98,6 +101,11 @@ def test_compare_strategies_side_by_side(qtbot, demo_window: MainWindow) -> None
     rows = compared.args[0]
     assert {r.strategy for r in rows} == {"optimizer", "greedy"}
     assert dialog.table.rowCount() == 2
+    assert not dialog.empty_hint.isVisible()
+    # rows are named as the checkboxes name them, statuses as words
+    shown = {dialog.table.item(r, 0).text() for r in range(2)}
+    assert shown == {dialog.checks["optimizer"].text(), dialog.checks["greedy"].text()}
+    assert all(dialog.table.item(r, 1).text()[:1].isupper() for r in range(2))
     score = {r.strategy: r.total_score for r in rows}
     assert score["optimizer"] >= score["greedy"] - 1e-6  # optimal never loses to greedy
     dialog.accept()
@@ -178,6 +186,7 @@ def test_a_rejected_pair_is_not_counted_as_matched() -> None:
         weights={}, criterion_labels={}, mentees_enrolled=3, unmatched=[(13, "Cy")],
     )  # fmt: skip
     text = run_summary(detail, "Optimal")
+    assert "Approved (optimal)" in text
     assert "1 of 3 unpaired mentees matched" in text
     assert "Not matched: Cy, Bob" in text
     assert "mean score 0.60" in text and "solved in 0.30 s" in text
@@ -204,3 +213,67 @@ def test_a_stale_decision_is_refused_and_the_run_reloaded(qtbot, demo_window: Ma
     assert "reloaded" in view.banner.message.text()
     now = next(p for p in view.model.proposals if p.id == seen.id)
     assert now.status == ProposalStatus.REJECTED and now.version != seen.version
+
+
+def test_counts_follow_each_decision_and_peers_count_both_sides(
+    qtbot, demo_window: MainWindow
+) -> None:
+    """Rejecting a pair updates the run's counts at once (the summary and what Approve
+    will create), not when the run is next loaded; a peer run counts both people."""
+    from mentormatch_desktop.ui.views.matching import run_summary
+
+    view = _open(qtbot, demo_window)
+    index = view.program_combo.findText("Company Mentoring Program")
+    if view.program_combo.currentIndex() != index:
+        with qtbot.waitSignal(view.loaded, timeout=30_000):
+            view.program_combo.setCurrentIndex(index)
+    with qtbot.waitSignal(view.loaded, timeout=120_000):
+        view.run_button.click()
+    assert "Awaiting review" in view.run_combo.currentText()
+    assert "· completed" not in view.summary.text()
+    n = view.model.rowCount()
+    assert n >= 2
+    assert f"{n} of " in view.summary.text()
+    first = view.model.proposal(0)
+    with qtbot.waitSignal(view.decided, timeout=10_000):
+        view.decide(first, "reject")
+    assert f"{n - 1} of " in view.summary.text()
+    assert first.mentee_name in view.summary.text().split("Not matched:")[1]
+    rejected = [p for p in view.detail.proposals if p.status == ProposalStatus.REJECTED]
+    assert [p.id for p in rejected] == [first.id]  # what the approval counts from
+
+    # An approved run says why its decision buttons are greyed out.
+    with qtbot.waitSignal(view.loaded, timeout=60_000):
+        view.approve(confirm=False)
+    assert not view.panel.accept_button.isEnabled()
+    assert "approved" in view.panel.decision_hint.text()
+
+    # A peer run: both people of a pair are peers matched, like the banner counts them.
+    from mentormatch_desktop.services.match_records import ProposalView
+
+    pairs = [ProposalView(1, 1, 11, "Ann", 12, "Bea", 0.6, {}, "", "proposed"),
+             ProposalView(2, 1, 13, "Cy", 14, "Dee", 0.5, {}, "", "rejected")]  # fmt: skip
+    peer = replace(view.detail, proposals=pairs, mentees_enrolled=4, unmatched=[])
+    text = run_summary(peer, "Peer", peer=True)
+    assert "2 of 4 unpaired peers matched" in text
+    assert "Not matched: Cy, Dee" in text
+
+
+def test_a_rebuilt_breakdown_shows_only_its_own_rows(qtbot) -> None:
+    """Selecting another pair rebuilds the breakdown in place: the old rows are hidden at
+    once, not left painted under the new ones until they are deleted."""
+    from PySide6.QtWidgets import QLabel
+
+    from mentormatch_desktop.ui.views.breakdown import BreakdownPanel
+
+    panel = BreakdownPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    weights, labels = {"a": 0.6, "b": 0.4}, {"a": "Skill fit", "b": "Goal fit"}
+    panel.show_breakdown({"a": 0.1, "b": 0.2}, weights, labels)
+    qtbot.waitUntil(lambda: all(w.isVisible() for w in panel.findChildren(QLabel)))
+    old = panel.findChildren(QLabel)
+    assert len(old) == 6  # swatch, name and figures per criterion
+    panel.show_breakdown({"a": 0.9, "b": 0.0}, weights, labels)
+    assert not any(w.isVisible() for w in old)  # before the event loop deletes them
+    qtbot.waitUntil(lambda: sum(w.isVisible() for w in panel.findChildren(QLabel)) == 6)

@@ -106,3 +106,54 @@ def test_last_activity_is_always_a_date_with_the_age_on_hover(qtbot) -> None:
     assert model.index(1, 5).data() == "7 Sep 2026"
     assert model.index(0, 5).data(Qt.ItemDataRole.ToolTipRole) == "7 Sep 2026 · 86 days ago"
     assert model.index(0, 4).data() == "2 Mar 2026"
+
+
+def test_status_and_program_are_readable_and_one_is_singular(
+    qtbot, demo_window: MainWindow
+) -> None:
+    """ "Ended early" and the demo's program names fit their columns (they read "End…rly"
+    and "Peer Lea… Circles"), and one pairing is "1 mentorship"."""
+    view = _open(qtbot, demo_window)
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        view.status_combo.setCurrentIndex(0)  # all statuses
+    metrics = view.table.fontMetrics()
+    padding = 2 * view.table.style().pixelMetric(
+        view.table.style().PixelMetric.PM_FocusFrameHMargin
+    )
+    for column in (2, 3):  # Program, Status
+        widest = max(metrics.horizontalAdvance(str(view.model.index(r, column).data()))
+                     for r in range(view.model.rowCount()))  # fmt: skip
+        assert widest + padding + 8 <= view.table.columnWidth(column), column
+    view.show_ids([view.model.row(0).id])
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=30_000)
+    assert (
+        view.count_label.text().startswith("1 mentorship")
+        and "mentorships" not in view.count_label.text()
+    )
+
+
+def test_rematch_in_a_peer_program_speaks_of_peers(qtbot, demo_window: MainWindow) -> None:
+    """A peer program has no mentors: Re-match… offers another peer for the person, by
+    name, where it said "New mentor" and "Score with this mentee"."""
+    from PySide6.QtWidgets import QLabel
+
+    view = _open(qtbot, demo_window)
+    with qtbot.waitSignal(view.loaded, timeout=30_000):
+        view.program_combo.setCurrentIndex(view.program_combo.findText("Peer Learning Circles"))
+    view.table.selectRow(0)
+    row = view.selected()
+    assert row is not None and row.peer
+    dialog = view.rematch_selected()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() > 0 or "free seat." in dialog.hint.text(),
+                    timeout=20_000)  # fmt: skip
+    texts = [label.text() for label in dialog.findChildren(QLabel)]
+    headers = [dialog.table.horizontalHeaderItem(c).text() for c in range(3)]
+    assert f"New peer for {row.mentee}" in texts
+    assert headers == ["Peer", "Score", "Free seats"]
+    metrics = dialog.table.horizontalHeader().fontMetrics()
+    for c, text in enumerate(headers):  # no header cut off
+        assert metrics.horizontalAdvance(text) + 16 <= dialog.table.columnWidth(c), text
+    assert not any(
+        "mentor" in text.lower() for text in [*texts, *headers] if row.mentor not in text
+    )
+    dialog.reject()

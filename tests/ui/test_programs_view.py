@@ -71,6 +71,14 @@ def test_learned_weights_dialog_opens_for_the_selected_program(
     dialog = view.open_weights_review()
     assert dialog is not None and dialog.isVisible()
     assert dialog.program_id == org["program"]
+    # Without the semantic extra the line says so in sentences, not "fit. the 'semantic'"
+    from mentormatch_desktop.matching.embeddings import semantic_status
+
+    if not semantic_status().available:
+        qtbot.waitUntil(lambda: "not available" in dialog.text_label.text(), timeout=10_000)
+        text = dialog.text_label.text()
+        assert "Semantic fit is not available: The " in text and ". the " not in text
+        assert not dialog.switch_button.isEnabled() and dialog.switch_button.toolTip()
     dialog.reject()
 
 

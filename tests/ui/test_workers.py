@@ -93,6 +93,25 @@ def test_a_refused_connection_is_logged_in_one_line_a_bug_with_its_traceback(
     assert "Traceback" in bug_lines and "KeyError" in bug_lines
 
 
+def test_a_wrapped_error_message_reaches_the_user_whole(qtbot) -> None:
+    """A message wrapped over lines is one sentence on the banner, not its first line."""
+
+    def boom() -> None:
+        raise RuntimeError(
+            "An attempt has been made to start a new process before the\n"
+            "        current process has finished its bootstrapping phase.\n\n"
+            "        This probably means that you are not using fork."
+        )
+
+    errors = []
+    task = run_in_background(boom, on_error=errors.append)
+    qtbot.waitUntil(lambda: task.done, timeout=5000)
+    assert errors[0].message == (
+        "An attempt has been made to start a new process before the current process has "
+        "finished its bootstrapping phase."
+    )
+
+
 def test_unhandled_errors_go_to_the_default_handler(qtbot, monkeypatch: pytest.MonkeyPatch) -> None:
     received = []
     monkeypatch.setattr(Task, "default_error_handler", received.append)

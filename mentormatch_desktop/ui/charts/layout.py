@@ -25,6 +25,18 @@ PLACEMENT: dict[str, tuple[int, int, int, int]] = {
     "completion": (4, 0, 1, 1), "score_vs_outcome": (4, 1, 1, 1), "coverage": (4, 2, 1, 1),
     "at_risk": (5, 0, 1, 3),
 }  # fmt: skip
+#: The same panels in two columns, for a window too narrow for three: the charts' own
+#: minimum widths (axes, header controls) add up to more than a 1100-pixel window leaves
+#: the page, and the third column was cut off at the right edge.
+PLACEMENT_NARROW: dict[str, tuple[int, int, int, int]] = {
+    "engagement": (1, 0, 1, 2),
+    "funnel": (2, 0, 1, 1), "burnup": (2, 1, 1, 1),
+    "satisfaction": (3, 0, 1, 1), "satisfaction_trend": (3, 1, 1, 1),
+    "heatmap": (4, 0, 1, 1), "mentor_load": (4, 1, 1, 1),
+    "time_to_match": (5, 0, 1, 1), "completion": (5, 1, 1, 1),
+    "score_vs_outcome": (6, 0, 1, 1), "coverage": (6, 1, 1, 1),
+    "at_risk": (7, 0, 1, 2),
+}  # fmt: skip
 
 
 def _funnel_text(row: dict[str, object]) -> str:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.models.proposals import BreakdownRole
+from mentormatch_desktop.ui.widgets import clear_layout
 
 # Distinct, colour-blind-friendly hues (Okabe–Ito), reused in order of the criteria.
 CRITERION_COLOURS = (
@@ -88,10 +89,7 @@ class BreakdownPanel(QWidget):
     def show_breakdown(
         self, breakdown: dict[str, float], weights: dict[str, float], labels: dict[str, str]
     ) -> None:
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+        clear_layout(self.grid)
         names = list(weights)
         for row, (name, part) in enumerate(segments(breakdown, weights)):
             swatch = QLabel()

@@ -74,6 +74,15 @@ class CompareDialog(QDialog):
         layout.addWidget(self.banner)
         self.table = read_only_table(HEADERS)
         layout.addWidget(self.table, 1)
+        # Until the first comparison the table is empty: say what fills it.
+        self.empty_hint = QLabel(
+            "Tick the strategies to compare and click Compare: each one solves the program "
+            "in turn, and its matches, scores and time appear here, one row each.",
+            objectName="muted",
+        )
+        self.empty_hint.setWordWrap(True)
+        layout.insertWidget(layout.indexOf(self.table), self.empty_hint)
+        self.labels = dict(strategies)
         close = QHBoxLayout()
         close.addStretch(1)
         close.addWidget(make_button("Close", on_click=self.accept))
@@ -119,12 +128,13 @@ class CompareDialog(QDialog):
 
     def _show(self, rows: list[Any]) -> None:
         self.rows = rows
+        self.empty_hint.hide()
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
             median = (row.quantiles or {}).get("median")
             values = (
-                row.strategy,
-                row.status,
+                self.labels.get(row.strategy, row.strategy),  # as the picker says it
+                str(row.status).replace("_", " ").capitalize(),
                 str(row.matched),
                 f"{row.total_score:.2f}",
                 "—" if row.min_score is None else f"{row.min_score:.2f}",

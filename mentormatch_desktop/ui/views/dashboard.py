@@ -13,6 +13,7 @@ from pathlib import Path
 
 import polars as pl
 from PySide6.QtCore import QDate, QMetaMethod, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -32,8 +33,9 @@ from mentormatch_desktop.analytics.filters import FilterChoices, filter_choices
 from mentormatch_desktop.services.reports import program_report
 from mentormatch_desktop.ui.charts import ChartPanel, KpiTile
 from mentormatch_desktop.ui.charts.drill import MentorshipListDialog
-from mentormatch_desktop.ui.charts.layout import PLACEMENT, panel_factories
+from mentormatch_desktop.ui.charts.layout import PLACEMENT, PLACEMENT_NARROW, panel_factories
 from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.formatting import format_datetime, plural
 from mentormatch_desktop.ui.views.base import View
 from mentormatch_desktop.ui.widgets import PageHeader, ProgressPanel, card, page_layout
 from mentormatch_desktop.ui.workers import Task, TaskError
@@ -47,6 +49,9 @@ PERIODS: list[tuple[str, int | None]] = [
     ("Custom dates", -1),
 ]
 CUSTOM = -1
+# Below this screen width (pixels) the charts go in two columns: three need about 970 of
+# page, and the page is the screen less about 60 (margins and the scroll bar).
+NARROW_BELOW = 1040
 
 
 @dataclass(frozen=True)
@@ -130,11 +135,12 @@ class DashboardView(View):
         grid.setContentsMargins(0, 0, 8, 0)
         grid.setSpacing(12)
         self.tiles = self._tiles()
-        tiles_row = QHBoxLayout()
-        tiles_row.setSpacing(12)
-        for tile in self.tiles.values():
-            tiles_row.addWidget(tile)
-        grid.addLayout(tiles_row, 0, 0, 1, 3)
+        self._tiles_grid = QGridLayout()
+        self._tiles_grid.setSpacing(12)
+        for index, tile in enumerate(self.tiles.values()):
+            self._tiles_grid.addWidget(tile, 0, index)
+        grid.addLayout(self._tiles_grid, 0, 0, 1, 3)
+        self.columns = 3  # 2 on a narrow window (``_fit_columns``)
         # Panels are built, and later drawn, one per event-loop turn (``ui/steps.py``):
         # building all twelve plots at once froze the window for seconds on first open,
         # and drawing several in one turn coalesced their repaints into one long paint.
@@ -158,6 +164,37 @@ class DashboardView(View):
         scroll.setWidget(content)
         layout.addWidget(scroll, 1)
 
+    def placement(self) -> dict[str, tuple[int, int, int, int]]:
+        return PLACEMENT if self.columns == 3 else PLACEMENT_NARROW
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Three columns of charts when they fit beside each other, else two: nothing is
+        cut off at the right edge (the page does not scroll sideways). Only a change of
+        the number of columns moves the panels."""
+        # The screen's own width: in its resizeEvent the scroll area inside has not been
+        # laid out yet, so its viewport still has the old size.
+        columns = 3 if self.width() >= NARROW_BELOW else 2
+        if columns == self.columns:
+            return
+        self.columns = columns
+        placement = self.placement()
+        for name, widget in [*self._placeholders.items(), *self.panels.items()]:
+            self._grid.removeWidget(widget)
+            self._grid.addWidget(widget, *placement[name])
+        self._grid.setColumnStretch(2, 1 if columns == 3 else 0)
+        # The tiles: one row of eight, or two rows of four ("Completion" was cut to
+        # "Completio" in a tile an eighth of a narrow page wide).
+        per_row = len(self.tiles) if columns == 3 else (len(self.tiles) + 1) // 2
+        for index, tile in enumerate(self.tiles.values()):
+            self._tiles_grid.removeWidget(tile)
+            self._tiles_grid.addWidget(tile, index // per_row, index % per_row)
+        for column in range(len(self.tiles)):
+            self._tiles_grid.setColumnStretch(column, 1 if column < per_row else 0)
+
     # -- construction ------------------------------------------------------------------
     def _filter_bar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
@@ -173,7 +210,7 @@ class DashboardView(View):
         self.start_edit = QDateEdit(today.addDays(-90), calendarPopup=True)
         self.end_edit = QDateEdit(today, calendarPopup=True)
         for edit in (self.start_edit, self.end_edit):
-            edit.setDisplayFormat("yyyy-MM-dd")
+            edit.setDisplayFormat("d MMM yyyy")  # the app's one date format (formatting.py)
             edit.dateChanged.connect(self._on_filter_changed)
             edit.setVisible(False)
         for widget in (self.program_combo, self.cohort_combo, self.department_combo):
@@ -224,7 +261,7 @@ class DashboardView(View):
             holder = card()
             holder.setFixedHeight(360 if name == "at_risk" else 290)
             QVBoxLayout(holder).addWidget(QLabel("Preparing chart…", objectName="muted"))
-            self._grid.addWidget(holder, *PLACEMENT[name])
+            self._grid.addWidget(holder, *self.placement()[name])
             self._placeholders[name] = holder
 
     def _build_panel(self, name: str, make: Callable[[], ChartPanel]) -> None:
@@ -410,11 +447,11 @@ class DashboardView(View):
         for name in list(self.panels):
             self.steps.add(lambda name=name: self._draw(data, name, frames[name]))
         scope = self.state.filters().describe()
-        summary = f"{scope} · as of {data.as_of:%Y-%m-%d %H:%M} UTC · "
+        summary = f"{scope} · as of {format_datetime(data.as_of)} UTC · "
         if k["enrolled"] == 0 and data.mentorships.is_empty():
             summary += "nobody is enrolled here yet: import participants or load the demo"
         else:
-            summary += f"{data.mentorships.height:,} mentorships"
+            summary += plural(data.mentorships.height, "mentorship")
         self.status_label.setText(summary)
 
     def _frames(self, data: DashboardData) -> dict[str, pl.DataFrame]:

@@ -8,6 +8,7 @@ is one transaction and reports the same way, so a failed import still writes not
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -165,18 +166,21 @@ class _ReviewPage(QWizardPage):
         self.result = result
         palette = theme.current()
         n_rows = len(result.rows)
+        # The file's name in the sentence: a coordinator fixing several files sees which
+        # one this report is about (the row and column are in the table below).
+        name = html.escape(Path(result.file).name)
         if result.ok:
             where = f" into <b>{result.program}</b>" if result.program else ""
             self.summary.setText(
                 f"<span style='color:{palette.success}'>✔</span> All {plural(n_rows, 'row')} "
-                f"are valid: {plural(result.new_people, 'new person', 'new people')} and "
+                f"of {name} are valid: {plural(result.new_people, 'new person', 'new people')} and "
                 f"{plural(result.known_people, 'update')} of people already here. "
                 f"Click Import to save them{where}."
             )
         else:
             bad_rows = len({e.row for e in result.errors if e.row and e.row > 1})
             header = [e for e in result.errors if e.row == 1]
-            where = f"in {plural(bad_rows, 'row')} of {n_rows}"
+            where = f"in {name}, on {plural(bad_rows, 'row')} of {n_rows}"
             if header:
                 where += f" and {plural(len(header), 'column problem')}"
             self.summary.setText(

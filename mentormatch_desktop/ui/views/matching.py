@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
 from mentormatch_desktop.domain.enums import ProgramKind, ProposalStatus
 from mentormatch_desktop.services import match_runs
 from mentormatch_desktop.services import matching as matching_service
+from mentormatch_desktop.services.match_records import ProposalView
 from mentormatch_desktop.services.match_runs import ProgramOption, RunDetail, RunInfo
 from mentormatch_desktop.ui.context import AppContext
-from mentormatch_desktop.ui.formatting import format_datetime
+from mentormatch_desktop.ui.formatting import format_datetime, plural
 from mentormatch_desktop.ui.models.proposals import (
     BREAKDOWN_COLUMN,
     ProposalsTableModel,
@@ -60,23 +61,47 @@ def worth_reviewing(runs: list[RunInfo]) -> int | None:
     return None
 
 
-def run_summary(detail: RunDetail, strategy: str, mentees: str = "mentees") -> str:
+#: A run's status as the screen says it: "completed" meant, to a coordinator, that the
+#: pairs were done with, when it is exactly when they wait for review.
+RUN_STATUS_LABELS = {
+    "running": "Running",
+    "completed": "Awaiting review",
+    "approved": "Approved",
+    "failed": "Failed",
+    "discarded": "Discarded",
+}
+
+
+def run_status_label(status: str) -> str:
+    return RUN_STATUS_LABELS.get(str(status), str(status).capitalize())
+
+
+def run_summary(detail: RunDetail, strategy: str, *, peer: bool = False) -> str:
     """The line above the proposals: what the run did, counted as a coordinator would.
 
     A rejected proposal does not count as a match, and its mentee is listed as not
-    matched (unless another proposal of the run still pairs them).
+    matched (unless another proposal of the run still pairs them). In a peer program
+    both people of a pair are peers to be matched, so both sides count (as the banner
+    after a run counts them).
     """
     run = detail.run
     live = [p for p in detail.proposals if p.status != ProposalStatus.REJECTED]
-    paired = {p.mentee_id for p in live}
+
+    def people(p: ProposalView) -> list[tuple[int, str]]:
+        sides = [(p.mentee_id, p.mentee_name)]
+        return [*sides, (p.mentor_id, p.mentor_name)] if peer else sides
+
+    paired = {pid for p in live for pid, _ in people(p)}
     unmatched = list(detail.unmatched)
     listed = {pid for pid, _ in unmatched} | paired
     for p in detail.proposals:
-        if p.mentee_id not in listed:
-            unmatched.append((p.mentee_id, p.mentee_name))
-            listed.add(p.mentee_id)
+        for pid, name in people(p):
+            if pid not in listed:
+                unmatched.append((pid, name))
+                listed.add(pid)
     scores = [p.score for p in live]
-    head = f"Run #{run.id} · {strategy} · {run.status}"
+    mentees = "peers" if peer else "mentees"
+    head = f"Run #{run.id} · {strategy} · {run_status_label(run.status)}"
     if run.solver_status:
         head += f" ({run.solver_status.lower()})"
     parts = [head, f"{len(paired)} of {detail.mentees_enrolled} unpaired {mentees} matched"]
@@ -173,7 +198,10 @@ class MatchingView(MatchingDecisions, View):
         self.summary.setWordWrap(True)
         run_row.addWidget(self.summary, 1)
         run_row.addWidget(QLabel("Run"), 0, Qt.AlignmentFlag.AlignTop)
-        self.run_combo = QComboBox(minimumWidth=220)
+        # Wide enough for "#12 · Optimizer (OR-Tools) · 2 Dec 2026 14:20 · Awaiting review"
+        # on a wide window; the summary beside it wraps rather than the label being cut.
+        self.run_combo = QComboBox(minimumWidth=220, maximumWidth=470)
+        self.run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.run_combo.currentIndexChanged.connect(self._on_run_changed)
         run_row.addWidget(self.run_combo, 0, Qt.AlignmentFlag.AlignTop)
         layout.addLayout(run_row)
@@ -338,7 +366,10 @@ class MatchingView(MatchingDecisions, View):
         self.run_combo.clear()
         for run in runs:
             when = format_datetime(run.started_at)
-            label = f"#{run.id} · {self.strategy_label(run.strategy)} · {when} · {run.status}"
+            label = (
+                f"#{run.id} · {self.strategy_label(run.strategy)} · {when} · "
+                f"{run_status_label(run.status)}"
+            )
             if run.status != "failed" and not run.matched:
                 label += " · no pairs"
             self.run_combo.addItem(label, run.id)
@@ -387,8 +418,7 @@ class MatchingView(MatchingDecisions, View):
         self.model.set_proposals(detail.proposals, detail.weights)
         self._count_shown()
         self.pages.setCurrentWidget(self.review_page)
-        self.summary.setText(run_summary(detail, self.strategy_label(detail.run.strategy),
-                                         self.mentee_word()))  # fmt: skip
+        self.show_summary()
         self.panel.set_run(detail)
         if detail.proposals and self.proxy.rowCount():
             if selected is None or not self.select_proposal(selected):
@@ -397,6 +427,13 @@ class MatchingView(MatchingDecisions, View):
             self.panel.show_proposal(None)
         self._update_buttons()
         self.loaded.emit()
+
+    def show_summary(self) -> None:
+        """The run's counts, from ``self.detail`` as it stands (after each decision too)."""
+        if self.detail is not None:
+            peer = self.mentee_word() == "peers"
+            strategy = self.strategy_label(self.detail.run.strategy)
+            self.summary.setText(run_summary(self.detail, strategy, peer=peer))
 
     def _on_selection(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()
@@ -414,6 +451,9 @@ class MatchingView(MatchingDecisions, View):
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
+        # The run picker takes at most two fifths of the row: on a small window the
+        # summary beside it was squeezed into a column of six lines.
+        self.run_combo.setMaximumWidth(max(220, min(470, self.width() * 2 // 5)))
         narrow = self.width() < 900
         target = self._controls_second if narrow else self._controls
         if target.indexOf(self.run_button) < 0:
@@ -503,7 +543,7 @@ class MatchingView(MatchingDecisions, View):
         program = self.program()
         name = f"{program.name}: " if program is not None else ""
         self.banner.show_message(
-            f"{name}proposed {len(summary.proposals)} pairs; {summary.matched} of "
+            f"{name}proposed {plural(len(summary.proposals), 'pair')}; {summary.matched} of "
             f"{summary.n_mentees} {self.mentee_word()} matched. Review them below.",
             "info",
         )

@@ -7,6 +7,7 @@ updates the row in place or reloads the run afterwards.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -16,6 +17,7 @@ from mentormatch_desktop.domain.errors import StaleDecisionError
 from mentormatch_desktop.services import introductions
 from mentormatch_desktop.services import matching as matching_service
 from mentormatch_desktop.services.match_records import ProposalView
+from mentormatch_desktop.ui.formatting import plural
 from mentormatch_desktop.ui.workers import Task, TaskError
 
 if TYPE_CHECKING:
@@ -38,11 +40,23 @@ class MatchingDecisions(_Base):
 
         def done(view: ProposalView) -> None:
             self.model.replace(view)
+            self._keep_decision(view)
             if self.panel.proposal and self.panel.proposal.id == view.id:
                 self.panel.show_proposal(view)
             self.decided.emit()
 
         return self.run(store, on_success=done, on_error=self._decision_failed)
+
+    def _keep_decision(self, view: ProposalView) -> None:
+        """Store a decided proposal in the run on screen, so what is counted from the run
+        (the summary's matched and not matched, the approval's number of pairs, the swap
+        list) says what the table says, not what the run said when it was loaded."""
+        if self.detail is None:
+            return
+        proposals = [view if p.id == view.id else p for p in self.detail.proposals]
+        self.detail = replace(self.detail, proposals=proposals)
+        self.panel.detail = self.detail
+        self.show_summary()
 
     def apply_swap(self, a: int, b: int) -> Task:
         context = self.context
@@ -80,7 +94,8 @@ class MatchingDecisions(_Base):
             answer = QMessageBox.question(
                 self,
                 "Approve run",
-                f"Create mentorships for the {len(self.detail.proposals) - rejected} pairs of run "
+                f"Create mentorships for the "
+                f"{plural(len(self.detail.proposals) - rejected, 'pair')} of run "
                 f"#{run.id} that are not rejected?",
             )
             if answer != QMessageBox.StandardButton.Yes:
@@ -97,7 +112,8 @@ class MatchingDecisions(_Base):
 
         def done(summary: Any) -> None:
             self.banner.show_message(
-                f"Approved run #{run.id}: {summary.mentorships_created} mentorships created"
+                f"Approved run #{run.id}: {plural(summary.mentorships_created, 'mentorship')} "
+                "created"
                 + (f", {summary.already_active} already active" if summary.already_active else "")
                 + ". See them in Mentorships.",
                 "info",

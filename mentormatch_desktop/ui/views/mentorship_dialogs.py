@@ -100,16 +100,20 @@ class EndMentorshipDialog(_ReasonDialog):
 
 
 class RematchDialog(_ReasonDialog):
-    """Pick another mentor (best first, only mentors with a free seat) and give a reason."""
+    """Pick another mentor (a peer, in a peer program), best first and only those with a
+    free seat, and give a reason."""
 
     def __init__(self, context: AppContext, row: MentorshipRow, parent: QWidget | None = None):
         super().__init__(context, row, "Re-match", parent)
         self.candidates: list[Candidate] = []
-        self.layout_.addWidget(section_title("New mentor"))
-        self.hint = QLabel("Finding mentors with a free seat…", objectName="hint")
+        # A peer program has no mentors: the person re-matched gets another peer.
+        self.side = "peer" if row.peer else "mentor"
+        self.layout_.addWidget(section_title(f"New {self.side} for {row.mentee}"))
+        self.hint = QLabel(f"Finding {self.side}s with a free seat…", objectName="hint")
         self.layout_.addWidget(self.hint)
         self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels(["Mentor", "Score with this mentee", "Free seats"])
+        # The title above names the person; a header holding the name was cut off.
+        self.table.setHorizontalHeaderLabels([self.side.capitalize(), "Score", "Free seats"])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -135,7 +139,7 @@ class RematchDialog(_ReasonDialog):
         self.hint.setText(
             "Best first, under the program's weights and rules."
             if candidates
-            else "No other mentor in this program has a free seat."
+            else f"No other {self.side} in this program has a free seat."
         )
         self.table.setRowCount(len(candidates))
         for r, c in enumerate(candidates):
@@ -146,7 +150,7 @@ class RematchDialog(_ReasonDialog):
             self.ok_button.setEnabled(True)
 
     def _load_failed(self, error: TaskError) -> None:
-        self.hint.setText(f"Cannot suggest mentors: {error.message}")
+        self.hint.setText(f"Cannot suggest {self.side}s: {error.message}")
 
     def submit(self) -> None:
         rows = self.table.selectionModel().selectedRows()

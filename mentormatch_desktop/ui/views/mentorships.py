@@ -26,6 +26,7 @@ from mentormatch_desktop.services import mentorships as service
 from mentormatch_desktop.services.mentorships import RUNNING, MentorshipFilter, MentorshipRow
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.formatting import plural
 from mentormatch_desktop.ui.models.mentorships import (
     HEALTH_COLUMN,
     STATUS_LABELS,
@@ -152,7 +153,9 @@ class MentorshipsView(View):
         # Logical columns: Mentee, Mentor, Program, Status, Started, Last activity, Sessions,
         # Milestones, Health. Health is what a coordinator scans for: it sits next to the
         # names; Started is one right-click away (the header's menu).
-        for column, width in enumerate((140, 140, 140, 80, 105, 110, 80, 90, 220)):
+        # Status fits "Ended early" and Program a usual program name: they read
+        # "End…rly" and "Compan… Program" at 80 and 140 pixels.
+        for column, width in enumerate((140, 140, 210, 100, 105, 110, 80, 90, 220)):
             self.table.setColumnWidth(column, width)
         head.moveSection(head.visualIndex(HEALTH_COLUMN), 2)
         self.table.setItemDelegate(ElidedToolTipDelegate(self.table))
@@ -223,7 +226,7 @@ class MentorshipsView(View):
             self.pages.setCurrentWidget(self.table)
         risky = sum(1 for r in rows if r.at_risk)
         self.count_label.setText(
-            f"{len(rows):,} mentorships" + (f" · {risky} at risk" if risky else "")
+            plural(len(rows), "mentorship") + (f" · {risky} at risk" if risky else "")
         )
         self._update_buttons()
 

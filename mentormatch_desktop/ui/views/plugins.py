@@ -11,6 +11,8 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QStackedWidget,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -68,6 +70,24 @@ def capabilities(rows: list[PluginRow]) -> str:
     return "Installed: " + " · ".join(parts)
 
 
+def registered_nothing(row: PluginRow) -> bool:
+    """Loaded, with a hook that registers things, yet it registered none: the plugin runs
+    but adds nothing (an optional dependency is missing, say). "Loaded" with a green tick
+    told a coordinator all was well while the note beside it said the opposite."""
+    info = row.info
+    registers = any(hook.startswith("register_") for hook in info.hooks)
+    return info.status == "loaded" and registers and not row.provides
+
+
+class _TopIconDelegate(QStyledItemDelegate):
+    """The status icon at the top of its cell, beside the text (Qt centres it vertically,
+    which on a row of several lines put it a line or two below its word)."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: object) -> None:  # type: ignore[override]
+        super().initStyleOption(option, index)  # type: ignore[arg-type]
+        option.decorationAlignment = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+
+
 class PluginsView(View):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -92,6 +112,7 @@ class PluginsView(View):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(True)
         self.table.setShowGrid(False)
+        self.table.setItemDelegateForColumn(0, _TopIconDelegate(self.table))
         head = self.table.horizontalHeader()
         head.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         head.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -122,10 +143,12 @@ class PluginsView(View):
         self.rows = rows
         self.pages.setCurrentWidget(self.table if rows else self.empty)
         failed = sum(1 for r in rows if r.info.status != "loaded")
+        idle = sum(1 for r in rows if registered_nothing(r))
         builtin = sum(1 for r in rows if r.info.builtin)
         self.summary.setText(
             f"{len(rows)} plugins · {builtin} built-in · {len(rows) - builtin} third-party"
             + (f" · {failed} failed" if failed else " · all loaded")
+            + (f" · {idle} added nothing (see Notes)" if idle else "")
             + "\n"
             + capabilities(rows)
         )
@@ -134,12 +157,16 @@ class PluginsView(View):
         for r, row in enumerate(rows):
             info = row.info
             ok = info.status == "loaded"
-            status = QTableWidgetItem(
-                theme.icon(
-                    "check" if ok else "error", palette.success if ok else palette.error, 16
-                ),
-                info.status.capitalize(),
-            )
+            if registered_nothing(row):
+                status = QTableWidgetItem(theme.icon("warning", palette.warning, 16), "Inactive")
+                status.setToolTip("Loaded, but it registered nothing: see its note")
+            else:
+                status = QTableWidgetItem(
+                    theme.icon(
+                        "check" if ok else "error", palette.success if ok else palette.error, 16
+                    ),
+                    info.status.capitalize(),
+                )
             values = [
                 status,
                 QTableWidgetItem(info.name),

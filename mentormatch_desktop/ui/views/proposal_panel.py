@@ -31,6 +31,20 @@ if TYPE_CHECKING:
     from mentormatch_desktop.ui.views.matching import MatchingView
 
 
+def decision_hint(detail: RunDetail | None, editable: bool) -> str:
+    """Under the decision buttons: what a decision does, or why the buttons are greyed
+    out (an approved or failed run is a record; only a new run can change it)."""
+    status = str(detail.run.status) if detail is not None else ""
+    if editable or detail is None or status == "completed":
+        return "Locked and accepted pairs are kept when you run matching again."
+    if status == "approved":
+        return (
+            "This run is approved: its pairs are mentorships now (see Mentorships). "
+            "Run matching again for new proposals."
+        )
+    return f"This run is {status}: its pairs can no longer be changed."
+
+
 class ProposalPanel(QScrollArea):
     def __init__(self, view: MatchingView) -> None:
         super().__init__()
@@ -76,11 +90,9 @@ class ProposalPanel(QScrollArea):
             decisions.addWidget(button)
         decisions.addStretch(1)
         self.decision_section.addLayout(decisions)
-        hint = QLabel(
-            "Locked and accepted pairs are kept when you run matching again.", objectName="hint"
-        )
-        hint.setWordWrap(True)
-        self.decision_section.addWidget(hint)
+        self.decision_hint = QLabel(objectName="hint")
+        self.decision_hint.setWordWrap(True)
+        self.decision_section.addWidget(self.decision_hint)
 
         self.swap_section = CollapsibleSection("Swap mentors", expanded=False)
         pair.addWidget(self.swap_section)
@@ -170,10 +182,14 @@ class ProposalPanel(QScrollArea):
             self.unmatched.addItem(name, pid)
         self.why_label.setText("" if detail.unmatched else "Everyone enrolled is matched.")
         self.why_button.setEnabled(bool(detail.unmatched))
+        # Nobody to ask about: the sentence says so, without an empty picker above it.
+        self.unmatched.setVisible(bool(detail.unmatched))
+        self.why_button.setVisible(bool(detail.unmatched))
         self.pair_why.set_run(detail)
 
     def set_editable(self, editable: bool) -> None:
         self.editable = editable
+        self.decision_hint.setText(decision_hint(self.detail, editable))
         self._refresh_buttons()
 
     def show_proposal(self, proposal: ProposalView | None) -> None:

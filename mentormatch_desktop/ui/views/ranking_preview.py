@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
+from mentormatch_desktop.ui.widgets import clear_layout, discard
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
 
 SLIDER_STEPS = 100  # a slider position p means weight p / 100 * MAX_WEIGHT
@@ -55,11 +56,8 @@ class WeightSliders(QWidget):
     def set_criteria(self, criteria: list[CriterionInfo]) -> None:
         current = self.weights()
         for widget in [*self.sliders.values(), *self.shares.values()]:
-            widget.deleteLater()
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item.widget() is not None and item.widget() is not self.empty:
-                item.widget().deleteLater()
+            discard(widget)
+        clear_layout(self.grid, keep=[self.empty])
         self.sliders, self.shares = {}, {}
         self.empty.setVisible(not criteria)
         if not criteria:

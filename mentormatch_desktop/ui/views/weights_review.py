@@ -118,8 +118,12 @@ class WeightsReviewDialog(QDialog):
         def show(weights: dict[str, float]) -> None:
             semantic_on = weights.get("semantic_fit", 0.0) > 0
             if not status.available:
-                self.text_label.setText(f"Text criterion: keyword goal fit. {status.reason}.")
+                reason = status.reason[:1].upper() + status.reason[1:]  # a sentence of its own
+                self.text_label.setText(
+                    f"Text criterion: keyword goal fit. Semantic fit is not available: {reason}."
+                )
                 self.switch_button.setEnabled(False)
+                self.switch_button.setToolTip("Semantic fit is not installed on this computer")
             elif semantic_on:
                 self.text_label.setText(
                     "Text criterion: semantic fit (sentence embeddings, understands paraphrases)."
