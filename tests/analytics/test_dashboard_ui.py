@@ -70,7 +70,8 @@ def test_click_through_lists_the_mentorships_behind_a_bar(qtbot, dashboard: Dash
     with qtbot.waitSignal(funnel.drill_down) as signal:
         funnel.clicked_at(10.0, 2.0)  # third bar: first session
     title, ids = signal.args
-    assert "first session" in title
+    assert "First session" in title  # stages written as the tiles write them
+    assert funnel._names[:3] == ["Enrolled", "Matched", "First session"]
     facts = dashboard.data.mentorships
     expected = facts.filter(pl.col("sessions_held") >= 1)["mentorship_id"].to_list()
     assert sorted(ids) == sorted(expected)

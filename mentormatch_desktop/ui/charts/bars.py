@@ -66,10 +66,13 @@ class BarPanel(ChartPanel):
         category_label: str = "",
         value_label: str = "",
         hint: str = "",
+        name_of: Callable[[object], str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(title, hint, parent)
         self.labels, self.values = labels, list(values)
+        #: how a category value is written on the axis and in the read-out
+        self.name_of = name_of or (lambda value: str(value).replace("_", " "))
         self.horizontal, self.percent, self.max_bars = horizontal, percent, max_bars
         self.annotate = annotate
         self.drill: RowDrill | None = None
@@ -293,7 +296,7 @@ class BarPanel(ChartPanel):
         self.drill_down.emit(f"{self.title}: {self._label(row)} ({_mentorships(len(ids))})", ids)
 
     def _label(self, row: dict[str, object]) -> str:
-        return str(row[self.labels]).replace("_", " ")
+        return self.name_of(row[self.labels])
 
 
 class HistogramPanel(ChartPanel):

@@ -46,6 +46,11 @@ def _funnel_text(row: dict[str, object]) -> str:
     return text + (f" ({share:.0%})" if isinstance(share, float) else "")
 
 
+def _stage_name(stage: object) -> str:
+    """A funnel stage as the tiles write it: "First session", not "first_session"."""
+    return str(stage).replace("_", " ").capitalize()
+
+
 def build_panels() -> dict[str, ChartPanel]:
     """A fresh panel per dashboard chart, keyed like :class:`DashboardData` fields."""
     return {name: make() for name, make in panel_factories().items()}
@@ -61,7 +66,7 @@ def panel_factories() -> dict[str, Callable[[], ChartPanel]]:
         ),
         "funnel": lambda: BarPanel(
             "Participation funnel", "stage", ["participants"], horizontal=True,
-            annotate=_funnel_text,
+            annotate=_funnel_text, name_of=_stage_name,
             hint="People at each stage, counting those who also reached every earlier one; "
             "a click lists their mentorships.",
         ),
