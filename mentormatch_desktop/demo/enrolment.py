@@ -269,6 +269,7 @@ class MatchRecorder:
                 "accepted" if approve else "proposed",
                 coordinator if approve else None,
                 decided if approve else None,
+                peer=spec.kind == "peer",
             )
             if approve:
                 begin = start + timedelta(
@@ -305,7 +306,9 @@ class MatchRecorder:
                             "rejected",
                             coordinator,
                             decided,
-                            note="Same team last year; chose another mentor.",
+                            note="Same team last year; chose another "
+                            + ("peer." if spec.kind == "peer" else "mentor."),
+                            peer=spec.kind == "peer",
                         )
         return used
 
@@ -321,11 +324,19 @@ class MatchRecorder:
         decided_by: int | None,
         decided_at: datetime | None,
         note: str = "",
+        *,
+        peer: bool = False,
     ) -> int:
         fit, hours, gap = (float(block[k][i, j]) for k in ("fit", "hours", "gap"))
         breakdown = {k: round(float(block[k][i, j]), 4) for k in DEFAULT_WEIGHTS}
+        # A peer pair has no mentee: each teaches the other (the scorer's peer mode).
+        whose = (
+            "what the two want to learn from each other"
+            if peer
+            else ("the mentee's learning wishes at a higher level")
+        )
         explanation = (
-            f"Covers {fit:.0%} of the mentee's learning wishes at a higher level; "
+            f"Covers {fit:.0%} of {whose}; "
             f"{hours:.1f} h/week of shared availability; {gap:g} h time-zone difference."
         )
         pid = self.proposals.next_id()

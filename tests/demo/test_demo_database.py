@@ -208,3 +208,21 @@ def test_demo_leaves_planner_statistics_for_what_it_loaded(engine: Engine) -> No
         else:
             analysed = set(conn.execute(sa.text("SELECT DISTINCT tbl FROM sqlite_stat1")).scalars())
     assert set(loaded) <= analysed
+
+
+def test_peer_proposals_never_speak_of_a_mentee(demo_session: Session) -> None:
+    """A peer pair has no mentee: the stored explanations used the mentor/mentee wording."""
+    from mentormatch_desktop.domain.enums import ProgramKind
+    from mentormatch_desktop.storage.models import MatchProposal, MatchRun
+
+    def explanations(kind: ProgramKind) -> list[str]:
+        return list(demo_session.scalars(
+            sa.select(MatchProposal.explanation)
+            .join(MatchRun, MatchRun.id == MatchProposal.run_id)
+            .join(Program, Program.id == MatchRun.program_id)
+            .where(Program.kind == kind)
+        ))  # fmt: skip
+
+    peer = explanations(ProgramKind.PEER)
+    assert peer and not any("mentee" in text for text in peer)
+    assert any("mentee" in text for text in explanations(ProgramKind.ONE_TO_ONE))
