@@ -90,6 +90,11 @@ class SessionEntry:
     agenda: str
     notes: str
     ratings: tuple[int, ...]  # feedback given about this session
+    id: int = 0
+    #: what the pair wrote for each other after it: (author, shared notes); the
+    #: participant's own view only (coordinators hold no grant on session notes)
+    shared_notes: tuple[tuple[str, str], ...] = ()
+    private_note: str = ""  # the viewer's own private note (participant's view only)
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,9 @@ class MilestoneEntry:
     due_on: date | None
     completed_at: datetime | None
     overdue: bool
+    id: int = 0
+    owner: str = ""  # whose step it is ("You" in a participant's view)
+    mine: bool = False  # the viewing participant owns it, so may mark it done
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,7 @@ class FeedbackEntry:
     author: str
     rating: int
     comment: str
+    private: bool = False  # kept from coordinators (the author's choice)
 
 
 @dataclass(frozen=True)
@@ -158,10 +167,20 @@ class MentorshipDetail:
     activity: list[tuple[date, int]]  # (Monday of the week, events that week)
     #: room for other areas (messages, badges …) to add what they know; keyed by section
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the participant this was read for (:mod:`.my_mentorship`), None for a coordinator
+    viewer_id: int | None = None
+    viewer_time_zone: str = "UTC"
+    thread_id: int | None = None  # the pair's conversation, when the viewer is in it
+    as_of: datetime | None = None  # when it was read: sessions after it are upcoming
 
     @property
     def running(self) -> bool:
         return self.status in RUNNING
+
+    @property
+    def partner(self) -> PersonSummary:
+        """The other person, seen by the viewing participant (the mentor for a coordinator)."""
+        return self.mentee if self.viewer_id == self.mentor.id else self.mentor
 
     @property
     def sessions_held(self) -> int:

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from mentormatch_desktop.domain.enums import EnrolmentRole, ProgramKind, SkillDirection
+from mentormatch_desktop.domain.enums import (
+    EnrolmentRole,
+    MeetingStatus,
+    ProgramKind,
+    SkillDirection,
+)
 from mentormatch_desktop.storage.db import transaction
 from mentormatch_desktop.storage.models import (
     Department,
     Enrolment,
+    Feedback,
+    Goal,
+    Meeting,
+    Mentorship,
+    Milestone,
     Person,
     PersonSkill,
     Program,
+    SessionLog,
     Skill,
 )
 
@@ -71,3 +82,63 @@ def seed_small_org(engine: Engine) -> dict[str, int]:
             negotiation=negotiation.id,
         )
     return ids
+
+
+def seed_pair_life(
+    engine: Engine, mentorship_id: int, mentor_id: int, mentee_id: int, now: datetime
+) -> dict[str, int]:
+    """What a running pair accumulates, with rows each side may see and rows that are the
+    partner's or the coordinator's alone (for the participant's mentorship detail).
+
+    Shared goal "Ship a feature" (the mentee's, attached to the pair) with the mentee's
+    milestone; a private goal of each person (not attached) that one milestone of theirs
+    serves; a private goal of the mentor's with no milestone; a held session a week ago
+    logged by both (shared and private notes, ratings as feedback); an upcoming session;
+    feedback of each side, the mentor's also private. Strings meant for one side only
+    start with ``MENTOR`` or ``MENTEE`` and say so.
+    """
+    week = timedelta(days=7)
+    with transaction(engine) as s:
+        m = s.get(Mentorship, mentorship_id)
+        m.match_score = 0.87  # the coordinator's number: never on the participant's page
+        shared = Goal(person_id=mentee_id, mentorship_id=mentorship_id, title="Ship a feature")
+        mentee_own = Goal(person_id=mentee_id, title="MENTEE own goal: speak at a meetup")
+        mentor_private = Goal(person_id=mentor_id, title="MENTOR private goal: delegate more")
+        mentor_bare = Goal(person_id=mentor_id, title="MENTOR private goal: run a marathon")
+        s.add_all([shared, mentee_own, mentor_private, mentor_bare])
+        s.flush()
+        steps = [
+            Milestone(mentorship_id=mentorship_id, owner_id=mentee_id, goal_id=shared.id,
+                      title="Write the design note", due_on=(now + week).date()),
+            Milestone(mentorship_id=mentorship_id, owner_id=mentee_id, goal_id=mentee_own.id,
+                      title="Submit a talk proposal"),
+            Milestone(mentorship_id=mentorship_id, owner_id=mentor_id, goal_id=mentor_private.id,
+                      title="Hand over the weekly report"),
+        ]  # fmt: skip
+        s.add_all(steps)
+        held = Meeting(mentorship_id=mentorship_id, organiser_id=mentor_id,
+                       starts_at=now - week, ends_at=now - week + timedelta(hours=1),
+                       status=MeetingStatus.HELD, agenda="Kick-off")  # fmt: skip
+        upcoming = Meeting(mentorship_id=mentorship_id, organiser_id=mentee_id,
+                           starts_at=now + 2 * week, ends_at=now + 2 * week + timedelta(hours=1),
+                           status=MeetingStatus.SCHEDULED, agenda="Design review")  # fmt: skip
+        s.add_all([held, upcoming])
+        s.flush()
+        s.add_all([
+            SessionLog(meeting_id=held.id, author_id=mentor_id, held=True, rating=5,
+                       shared_notes="Shared by the mentor: read chapter 3",
+                       private_notes="MENTOR private note: seems shy", logged_at=now - week),
+            SessionLog(meeting_id=held.id, author_id=mentee_id, held=True, rating=4,
+                       shared_notes="Shared by the mentee: will draft the note",
+                       private_notes="MENTEE private note: ask about promotion",
+                       logged_at=now - week),
+            Feedback(mentorship_id=mentorship_id, meeting_id=held.id, author_id=mentee_id,
+                     rating=4, comment="MENTEE feedback: very helpful"),
+            Feedback(mentorship_id=mentorship_id, meeting_id=held.id, author_id=mentor_id,
+                     rating=5, comment="MENTOR feedback: great start"),
+            Feedback(mentorship_id=mentorship_id, author_id=mentor_id, rating=2,
+                     comment="MENTOR private feedback: not sure it fits", is_private=True),
+        ])  # fmt: skip
+        s.flush()
+        return {"held": held.id, "upcoming": upcoming.id, "shared_goal": shared.id,
+                **{f"step{i}": x.id for i, x in enumerate(steps)}}  # fmt: skip

@@ -14,7 +14,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
@@ -34,6 +34,7 @@ from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.formatting import format_date, plural
 from mentormatch_desktop.ui.views.base import View
 from mentormatch_desktop.ui.views.milestones_dialog import MilestonesDialog
+from mentormatch_desktop.ui.views.my_mentorship import MyMentorshipDialog
 from mentormatch_desktop.ui.widgets import Banner, PageHeader, card, make_button, section_title
 from mentormatch_desktop.ui.workers import Task, TaskError
 
@@ -52,6 +53,31 @@ def session_text(when: datetime | None, zone: str, confirmed: bool = True) -> st
     local = when.astimezone(_zone(zone))
     text = f"{local:%a} {local.day} {local:%b}, {local:%H:%M}"
     return text if confirmed else f"{text} (proposed)"
+
+
+class MentorshipCard(QFrame):
+    """A mentorship on Home: double-click it, or Enter while it has focus, to open it."""
+
+    activated = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.activated.emit()
+            event.accept()
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.activated.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
 
 class HomeView(View):
@@ -236,7 +262,9 @@ class HomeView(View):
             self.mentorship_box.addWidget(self._mentorship_card(m, home.time_zone))
 
     def _mentorship_card(self, m: HomeMentorship, zone: str) -> QFrame:
-        frame = card()
+        frame = MentorshipCard()
+        frame.setToolTip("Double-click or press Enter for the details")
+        frame.activated.connect(lambda: self.open_details(m.id, m.partner))
         frame.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         grid = QGridLayout(frame)
         grid.setContentsMargins(16, 12, 16, 12)
@@ -275,12 +303,36 @@ class HomeView(View):
         facts.addWidget(self._fact("chat", unread, strong=bool(m.unread)))
         facts.addStretch(1)
         grid.addLayout(facts, 2, 1, 1, 2)  # under the button too: the widest row
+        buttons = QHBoxLayout()
+        buttons.setSpacing(8)
+        details = make_button("Details", "info")
+        details.clicked.connect(lambda: self.open_details(m.id, m.partner))
+        details.setObjectName("mentorshipDetails")
+        details.setToolTip("Goals, sessions and notes of this mentorship")
         button = make_button("Message", "chat")
         thread_id = m.thread_id or 0
         button.clicked.connect(lambda: self.open_requested.emit("inbox", thread_id))
-        grid.addWidget(button, 0, 2, 2, 1, Qt.AlignmentFlag.AlignTop)
+        buttons.addWidget(details)
+        buttons.addWidget(button)
+        grid.addLayout(buttons, 0, 2, 2, 1, Qt.AlignmentFlag.AlignTop)
         grid.setColumnStretch(1, 1)
         return frame
+
+    def open_details(self, mentorship_id: int, partner: str) -> MyMentorshipDialog:
+        """The mentorship's own page (goals, sessions, notes, feedback given); its Message
+        and Schedule buttons lead where this screen's own links do."""
+        dialog = MyMentorshipDialog(self.context, mentorship_id, partner, self)
+        dialog.changed.connect(self._milestone_done)
+        dialog.open_requested.connect(self.open_requested)
+        dialog.open()
+        return dialog
+
+    def screenshot_extras(self) -> list[tuple[str, object]]:
+        """The detail of the first mentorship (``--screenshots`` as a participant)."""
+        if self.home is None or not self.home.mentorships:
+            return []
+        first = self.home.mentorships[0]
+        return [("my-mentorship-detail", lambda: self.open_details(first.id, first.partner))]
 
     def open_milestones(self, mentorship_id: int, partner: str) -> MilestonesDialog:
         """The pair's milestones; marking one done refreshes the counts here and on the

@@ -2,16 +2,22 @@
 
 Opened by double-click or Enter on a row of the Mentorships screen. The page is a grid of
 cards built from :data:`SECTIONS`; another area adds its own card with
-:func:`register_section` (the participant side will add messages, for example) without
-touching this module. Actions live in the header: End and Re-match (the existing dialogs)
-and Message both, which stays disabled until the inbox exists.
+:func:`register_section` without touching this module. Actions live in the header: End
+and Re-match (the existing dialogs) and Message both, which stays disabled until the inbox
+exists.
+
+:class:`DetailPage` and the section builders are shared with the participant's view of
+their own mentorship (:mod:`.my_mentorship`): the builders draw what the detail holds, and
+the participant's service leaves out what is not theirs to see.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPaintEvent
@@ -29,7 +35,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from mentormatch_desktop.services.mentorship_detail import MentorshipDetail, mentorship_detail
+from mentormatch_desktop.services.mentorship_detail import (
+    MentorshipDetail,
+    MilestoneEntry,
+    SessionEntry,
+    mentorship_detail,
+)
 from mentormatch_desktop.services.mentorships import RUNNING, MentorshipRow
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
@@ -60,48 +71,36 @@ def register_section(section: DetailSection, *, before: str | None = None) -> No
     SECTIONS.insert(keys.index(before) if before in keys else len(SECTIONS), section)
 
 
-class MentorshipDetailDialog(QDialog):
-    """The detail page of one mentorship; ``changed`` carries the id after an end/re-match."""
+class DetailPage(QDialog):
+    """The page both detail views share: a title, a line under it, header actions, and a
+    grid of cards built from ``sections`` once ``load`` (run in a worker) returns.
 
-    changed = Signal(int)
+    The coordinator's :class:`MentorshipDetailDialog` and the participant's
+    :class:`~mentormatch_desktop.ui.views.my_mentorship.MyMentorshipDialog` differ only in
+    what they load, which sections they draw and which actions they offer.
+    """
+
     loaded = Signal()
 
-    def __init__(self, context: AppContext, row: MentorshipRow, parent: QWidget | None = None):
+    def __init__(self, title: str, subtitle: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.context = context
-        self.row = row
         self.detail: MentorshipDetail | None = None
-        self.setWindowTitle(f"Mentorship · {row.mentee} ↔ {row.mentor}")
         self.resize(1180, 780)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(20, 16, 20, 16)
         outer.setSpacing(10)
 
-        header = QHBoxLayout()
+        self.header = QHBoxLayout()
         titles = QVBoxLayout()
         titles.setSpacing(2)
-        self.title = QLabel(f"{row.mentee} ↔ {row.mentor}", objectName="pageTitle")
-        self.subtitle = QLabel(row.program, objectName="muted")
+        self.title = QLabel(title, objectName="pageTitle")
+        self.subtitle = QLabel(subtitle, objectName="muted")
         self.health = QLabel("")
         titles.addWidget(self.title)
         titles.addWidget(self.subtitle)
         titles.addWidget(self.health)
-        header.addLayout(titles, 1)
-        running = row.status in RUNNING
-        self.end_button = make_button("End…", "stop", on_click=self.end)
-        self.rematch_button = make_button("Re-match…", "swap", on_click=self.rematch)
-        self.message_button = make_button("Message both", "mail")
-        self.message_button.setEnabled(False)
-        self.message_button.setToolTip(MESSAGE_TOOLTIP)
-        for button in (self.message_button, self.end_button, self.rematch_button):
-            header.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
-        self.end_button.setEnabled(running)
-        self.rematch_button.setEnabled(running)
-        if not running:
-            tip = "Only an active or paused mentorship can be ended or re-matched"
-            self.end_button.setToolTip(tip)
-            self.rematch_button.setToolTip(tip)
-        outer.addLayout(header)
+        self.header.addLayout(titles, 1)
+        outer.addLayout(self.header)
         self.banner = Banner("error")
         outer.addWidget(self.banner)
 
@@ -127,17 +126,25 @@ class MentorshipDetailDialog(QDialog):
         close.addWidget(make_button("Close", on_click=self.accept))
         outer.addLayout(close)
         self.cards: dict[str, QWidget] = {}
-        self.reload()
+
+    def add_action(self, button: QWidget) -> None:
+        self.header.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+
+    # -- what a page decides -------------------------------------------------------------
+    def load(self) -> MentorshipDetail:
+        """Read the detail (runs in a worker)."""
+        raise NotImplementedError
+
+    def sections(self) -> list[DetailSection]:
+        return SECTIONS
+
+    def show_header(self, detail: MentorshipDetail) -> None:
+        """The line under the title and the coloured health line."""
 
     # -- loading -------------------------------------------------------------------------
     def reload(self) -> None:
-        context, mid = self.context, self.row.id
-
-        def load() -> MentorshipDetail:
-            with context.unit_of_work() as ctx:
-                return mentorship_detail(ctx, mid)
-
-        task = run_in_background(load, on_success=self._show, on_error=self._failed, owner=self)
+        task = run_in_background(self.load, on_success=self._show, on_error=self._failed,
+                                 owner=self)  # fmt: skip
         task.handles_errors = True
 
     def _failed(self, error: TaskError) -> None:
@@ -147,23 +154,16 @@ class MentorshipDetailDialog(QDialog):
     def _show(self, detail: MentorshipDetail) -> None:
         self.detail = detail
         self.placeholder.hide()
-        status = detail.status.value.replace("_", " ").capitalize()
-        if detail.ended_at is not None:
-            when = f"{format_date(detail.started_at)} – {format_date(detail.ended_at)}"
-        else:
-            when = f"since {format_date(detail.started_at)}"
-        self.subtitle.setText(f"{detail.program} · {status} {when}")
-        palette = theme.current()
-        colour = (
-            palette.error
-            if detail.at_risk
-            else palette.success
-            if detail.health == "On track"
-            else palette.muted
-        )
-        self.health.setText(detail.health)
-        self.health.setStyleSheet(f"color: {colour}; font-weight: 600;")
-        for section in SECTIONS:
+        self.show_header(detail)
+        for box in self.cards.values():  # a reload draws the cards afresh
+            box.setParent(None)
+            box.deleteLater()
+        self.cards.clear()
+        for column in self.columns:  # the stretch the last draw ended with
+            last = column.itemAt(column.count() - 1) if column.count() else None
+            if last is not None and last.spacerItem() is not None:
+                column.takeAt(column.count() - 1)
+        for section in self.sections():
             widget = section.build(detail)
             if widget is None:
                 continue
@@ -178,6 +178,50 @@ class MentorshipDetailDialog(QDialog):
         for column in self.columns:
             column.addStretch(1)
         self.loaded.emit()
+
+
+class MentorshipDetailDialog(DetailPage):
+    """The coordinator's detail page; ``changed`` carries the id after an end/re-match."""
+
+    changed = Signal(int)
+
+    def __init__(self, context: AppContext, row: MentorshipRow, parent: QWidget | None = None):
+        super().__init__(f"{row.mentee} ↔ {row.mentor}", row.program, parent)
+        self.context = context
+        self.row = row
+        self.setWindowTitle(f"Mentorship · {row.mentee} ↔ {row.mentor}")
+        running = row.status in RUNNING
+        self.end_button = make_button("End…", "stop", on_click=self.end)
+        self.rematch_button = make_button("Re-match…", "swap", on_click=self.rematch)
+        self.message_button = make_button("Message both", "mail")
+        self.message_button.setEnabled(False)
+        self.message_button.setToolTip(MESSAGE_TOOLTIP)
+        for button in (self.message_button, self.end_button, self.rematch_button):
+            self.add_action(button)
+        self.end_button.setEnabled(running)
+        self.rematch_button.setEnabled(running)
+        if not running:
+            tip = "Only an active or paused mentorship can be ended or re-matched"
+            self.end_button.setToolTip(tip)
+            self.rematch_button.setToolTip(tip)
+        self.reload()
+
+    def load(self) -> MentorshipDetail:
+        with self.context.unit_of_work() as ctx:
+            return mentorship_detail(ctx, self.row.id)
+
+    def show_header(self, detail: MentorshipDetail) -> None:
+        self.subtitle.setText(f"{detail.program} · {status_and_dates(detail)}")
+        palette = theme.current()
+        colour = (
+            palette.error
+            if detail.at_risk
+            else palette.success
+            if detail.health == "On track"
+            else palette.muted
+        )
+        self.health.setText(detail.health)
+        self.health.setStyleSheet(f"color: {colour}; font-weight: 600;")
 
     # -- actions -------------------------------------------------------------------------
     def end(self) -> QWidget:
@@ -201,6 +245,14 @@ class MentorshipDetailDialog(QDialog):
         self.accept()
 
 
+def status_and_dates(detail: MentorshipDetail) -> str:
+    """``Active since 2 Mar 2026`` or ``Completed 2 Mar 2026 – 1 Sep 2026``."""
+    status = detail.status.value.replace("_", " ").capitalize()
+    if detail.ended_at is not None:
+        return f"{status} {format_date(detail.started_at)} – {format_date(detail.ended_at)}"
+    return f"{status} since {format_date(detail.started_at)}"
+
+
 # -- the built-in sections --------------------------------------------------------------
 def _label(text: str, name: str = "", *, wrap: bool = True) -> QLabel:
     label = QLabel(text, objectName=name) if name else QLabel(text)
@@ -217,7 +269,7 @@ def _vbox(spacing: int = 6) -> tuple[QWidget, QVBoxLayout]:
     return widget, box
 
 
-def _people(detail: MentorshipDetail) -> QWidget:
+def people_section(detail: MentorshipDetail) -> QWidget:
     widget = QWidget()
     row = QHBoxLayout(widget)
     row.setContentsMargins(0, 0, 0, 0)
@@ -225,12 +277,14 @@ def _people(detail: MentorshipDetail) -> QWidget:
     for person in (detail.mentee, detail.mentor):
         side, box = _vbox(2)
         box.addWidget(_label(person.role.upper(), "hint"))
-        box.addWidget(_label(f"<b>{person.name}</b>"))
+        box.addWidget(_label(f"<b>{html.escape(person.name)}</b>"))
         role = " · ".join(x for x in (person.title, person.department) if x)
         if role:
             box.addWidget(_label(role, "muted"))
-        box.addWidget(_label(person.email, "muted"))
-        box.addWidget(_label(f"Time zone: {person.time_zone}", "muted"))
+        if person.email:
+            box.addWidget(_label(person.email, "muted"))
+        if person.time_zone:
+            box.addWidget(_label(f"Time zone: {person.time_zone}", "muted"))
         box.addStretch(1)
         row.addWidget(side, 1)
     return widget
@@ -262,7 +316,7 @@ def _why(detail: MentorshipDetail) -> QWidget:
     return widget
 
 
-def _history(detail: MentorshipDetail) -> QWidget:
+def history_section(detail: MentorshipDetail) -> QWidget:
     widget, box = _vbox(4)
     for change in detail.history:
         text = f"<b>{format_date(change.at)}</b> · {change.label}"
@@ -272,34 +326,86 @@ def _history(detail: MentorshipDetail) -> QWidget:
     return widget
 
 
-def _sessions(detail: MentorshipDetail) -> QWidget:
-    if not detail.sessions:
-        return _label("No sessions yet.", "muted")
+def _session_notes(s: SessionEntry, participant: bool) -> str:
+    """What a row says about the session: for a participant what each wrote for the other
+    and their own private note; for a coordinator the meeting's notes or agenda."""
+    if not participant:
+        return s.notes or s.agenda or ""
+    parts = [f"{who}: {text}" for who, text in s.shared_notes]
+    if s.private_note:
+        parts.append(f"Your private note: {s.private_note}")
+    return " · ".join(parts) or s.notes or s.agenda or ""
+
+
+def _session_table(detail: MentorshipDetail, sessions: list[SessionEntry]) -> QWidget:
+    participant = detail.viewer_id is not None
+    zone = zone_of(detail.viewer_time_zone)
     table = read_only_table(
-        ["Date", "Length", "Status", "Rating", "Notes"],
+        ["Date", "Length", "Status", "Your rating" if participant else "Rating", "Notes"],
         selection=QAbstractItemView.SelectionMode.NoSelection,
     )
-    table.setRowCount(len(detail.sessions))
-    for r, s in enumerate(reversed(detail.sessions)):  # latest first
+    table.setRowCount(len(sessions))
+    for r, s in enumerate(sessions):
         rating = " ".join("★" * x for x in s.ratings) if s.ratings else "—"
-        notes = s.notes or s.agenda or ""
-        cells = (format_date(s.starts_at), f"{s.minutes} min", s.status, rating, notes)
+        when = (
+            f"{format_date(s.starts_at)} {s.starts_at.astimezone(zone):%H:%M}"
+            if participant
+            else format_date(s.starts_at)
+        )
+        notes = _session_notes(s, participant)
+        cells = (when, f"{s.minutes} min", s.status, rating, notes)
         for c, text in enumerate(cells):
             item = QTableWidgetItem(text)
             if c == 4 and text:
                 item.setToolTip(text)
             table.setItem(r, c, item)
-    table.setFixedHeight(min(260, 32 + 30 * len(detail.sessions)))
+    table.setFixedHeight(min(260, 32 + 30 * len(sessions)))
     table.verticalHeader().setDefaultSectionSize(28)
+    return table
+
+
+def zone_of(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def sessions_section(detail: MentorshipDetail) -> QWidget:
+    if not detail.sessions:
+        if detail.viewer_id is not None:
+            return _label("No sessions yet: propose one from your Schedule.", "muted")
+        return _label("No sessions yet.", "muted")
     held = detail.sessions_held
     widget, box = _vbox()
     box.addWidget(_label(f"{plural(held, 'session')} held of {len(detail.sessions)} planned",
                          "muted"))  # fmt: skip
-    box.addWidget(table)
+    if detail.viewer_id is None or detail.as_of is None:
+        box.addWidget(_session_table(detail, list(reversed(detail.sessions))))  # latest first
+        return widget
+    # A participant: what is coming (soonest first) apart from what happened (latest first).
+    upcoming = [s for s in detail.sessions if s.starts_at >= detail.as_of]
+    past = [s for s in reversed(detail.sessions) if s.starts_at < detail.as_of]
+    for title, rows, empty in (
+        ("Upcoming", upcoming, "Nothing planned yet."),
+        ("Past", past, "None yet."),
+    ):
+        box.addWidget(_label(f"<b>{title}</b>"))
+        box.addWidget(_session_table(detail, rows) if rows else _label(empty, "muted"))
     return widget
 
 
-def _goals(detail: MentorshipDetail) -> QWidget:
+def goals_section(
+    on_done: Callable[[MilestoneEntry], object] | None = None,
+) -> Callable[[MentorshipDetail], QWidget]:
+    """The goals card; with ``on_done`` each of the viewer's own open milestones gets a
+    "Mark done" link that calls it (the participant's view)."""
+    return lambda detail: _goals(detail, on_done)
+
+
+def _goals(
+    detail: MentorshipDetail, on_done: Callable[[MilestoneEntry], object] | None = None
+) -> QWidget:
     widget, box = _vbox(8)
     if not detail.goals and not detail.loose_milestones:
         box.addWidget(_label("No goals or milestones set.", "muted"))
@@ -311,9 +417,10 @@ def _goals(detail: MentorshipDetail) -> QWidget:
                        tuple(detail.loose_milestones)))  # fmt: skip
     for title, owner, status, progress, milestones in groups:
         head = QHBoxLayout()
-        who = f" · {owner}" if owner else ""
+        who = f" · {html.escape(owner)}" if owner else ""
         state = f" · {status}" if status else ""
-        head.addWidget(_label(f"<b>{title}</b><span style='color:gray'>{who}{state}</span>"), 1)
+        head.addWidget(_label(f"<b>{html.escape(title)}</b>"
+                              f"<span style='color:gray'>{who}{state}</span>"), 1)  # fmt: skip
         bar = QProgressBar()
         bar.setRange(0, 100)
         bar.setValue(round(progress * 100))
@@ -329,14 +436,25 @@ def _goals(detail: MentorshipDetail) -> QWidget:
                 mark, when = "!", f"overdue since {format_date(m.due_on)}"
             else:
                 mark, when = "○", f"due {format_date(m.due_on)}" if m.due_on else "no date"
-            line = _label(f"&nbsp;&nbsp;{mark} {m.title} <span style='color:gray'>· {when}</span>")
+            whose = f"{html.escape(m.owner)} · " if m.owner else ""
+            line = _label(f"&nbsp;&nbsp;{mark} {html.escape(m.title)} "
+                          f"<span style='color:gray'>· {whose}{when}</span>")  # fmt: skip
             if m.overdue:
                 line.setStyleSheet(f"color: {theme.current().error};")
-            box.addWidget(line)
+            if on_done is not None and m.mine and m.completed_at is None:
+                row = QHBoxLayout()
+                row.addWidget(line, 1)
+                link = QLabel("<a href='#'>Mark done</a>", objectName="markDone")
+                link.setToolTip(f"Mark “{m.title}” done")
+                link.linkActivated.connect(lambda _=None, m=m: on_done(m))
+                row.addWidget(link, 0, Qt.AlignmentFlag.AlignTop)
+                box.addLayout(row)
+            else:
+                box.addWidget(line)
     return widget
 
 
-def _feedback(detail: MentorshipDetail) -> QWidget:
+def feedback_section(detail: MentorshipDetail) -> QWidget:
     widget, box = _vbox(6)
     if not detail.feedback:
         box.addWidget(_label("No feedback given yet.", "muted"))
@@ -347,9 +465,10 @@ def _feedback(detail: MentorshipDetail) -> QWidget:
                          "muted"))  # fmt: skip
     for f in detail.feedback[:8]:
         stars = "★" * f.rating + "☆" * (5 - f.rating)
-        text = f"<b>{f.author}</b> · {format_date(f.at)} · {stars}"
+        private = " · <i>private: coordinators do not see it</i>" if f.private else ""
+        text = f"<b>{html.escape(f.author)}</b> · {format_date(f.at)} · {stars}{private}"
         if f.comment:
-            text += f"<br>{f.comment}"
+            text += f"<br>{html.escape(f.comment)}"
         box.addWidget(_label(text))
     if len(detail.feedback) > 8:
         box.addWidget(_label(f"… and {len(detail.feedback) - 8} earlier", "muted"))
@@ -410,12 +529,12 @@ def _activity(detail: MentorshipDetail) -> QWidget:
 
 
 for _section in (
-    DetailSection("people", "People", 0, _people),
+    DetailSection("people", "People", 0, people_section),
     DetailSection("why", "Why they were matched", 0, _why),
-    DetailSection("history", "Status history", 0, _history),
-    DetailSection("feedback", "Feedback", 0, _feedback),
+    DetailSection("history", "Status history", 0, history_section),
+    DetailSection("feedback", "Feedback", 0, feedback_section),
     DetailSection("activity", "Activity over time", 1, _activity),
-    DetailSection("sessions", "Sessions", 1, _sessions),
-    DetailSection("goals", "Goals and milestones", 1, _goals),
+    DetailSection("sessions", "Sessions", 1, sessions_section),
+    DetailSection("goals", "Goals and milestones", 1, goals_section()),
 ):
     register_section(_section)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCompleter,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -22,14 +24,21 @@ from PySide6.QtWidgets import (
 
 from mentormatch_desktop.domain.enums import MentorshipStatus
 from mentormatch_desktop.domain.errors import FieldError
-from mentormatch_desktop.services.me import MyProfile, my_profile, update_my_profile
+from mentormatch_desktop.services.me import (
+    MyMentorship,
+    MyProfile,
+    my_profile,
+    update_my_profile,
+)
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.formatting import format_date
 from mentormatch_desktop.ui.models.mentorships import STATUS_LABELS
 from mentormatch_desktop.ui.views.base import View
+from mentormatch_desktop.ui.views.my_mentorship import MyMentorshipDialog
 from mentormatch_desktop.ui.widgets import (
     Banner,
     PageHeader,
+    make_button,
     page_layout,
     read_only_table,
     section_title,
@@ -40,6 +49,8 @@ from mentormatch_desktop.ui.workers import TaskError
 
 class MyProfileView(View):
     watches = ("participants", "mentorships")
+    #: a mentorship's page asked for the inbox (with its thread) or the schedule
+    open_requested = Signal(str, int)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -72,11 +83,23 @@ class MyProfileView(View):
         form.addRow("Time zone", self.time_zone)
         form.addRow("About me", self.bio)
         layout.addLayout(form)
-        layout.addWidget(section_title("My mentorships"))
+        heading = QHBoxLayout()
+        heading.addWidget(section_title("My mentorships"), 1)
+        self.details_button = make_button("Details", "info", on_click=self.open_details)
+        self.details_button.setToolTip("Goals, sessions and notes of the selected mentorship")
+        self.details_button.setEnabled(False)
+        heading.addWidget(self.details_button)
+        layout.addLayout(heading)
         self.mentorships = read_only_table(
             ["Program", "With", "I am", "Status", "Since"],
             empty="No mentorships yet: once your coordinator approves a match it is listed here.",
         )
+        self.mentorships.itemSelectionChanged.connect(self._update_details)
+        self.mentorships.doubleClicked.connect(lambda _i: self.open_details())
+        for key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            enter = QShortcut(QKeySequence(key), self.mentorships)
+            enter.setContext(Qt.ShortcutContext.WidgetShortcut)
+            enter.activated.connect(self.open_details)
         layout.addWidget(self.mentorships, 1)
         self.profile: MyProfile | None = None
         # Saving is offered once something differs from what is stored.
@@ -111,6 +134,28 @@ class MyProfileView(View):
             for column, value in enumerate(values):
                 self.mentorships.setItem(row, column, QTableWidgetItem(value))
         self._update_save()
+        self._update_details()
+
+    # -- a mentorship's own page ---------------------------------------------------------
+    def selected_mentorship(self) -> MyMentorship | None:
+        rows = self.mentorships.selectionModel().selectedRows()
+        if self.profile is None or not rows or rows[0].row() >= len(self.profile.mentorships):
+            return None
+        return self.profile.mentorships[rows[0].row()]
+
+    def _update_details(self) -> None:
+        self.details_button.setEnabled(self.selected_mentorship() is not None)
+
+    def open_details(self) -> MyMentorshipDialog | None:
+        """The selected mentorship's page (goals, sessions, notes, feedback given)."""
+        m = self.selected_mentorship()
+        if m is None:
+            return None
+        dialog = MyMentorshipDialog(self.context, m.id, m.partner, self)
+        dialog.changed.connect(lambda: self.context.notify("mentorships", source=self))
+        dialog.open_requested.connect(self.open_requested)
+        dialog.open()
+        return dialog
 
     def _fields(self) -> dict[str, str]:
         return {
