@@ -20,9 +20,10 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QBoxLayout,
     QDialog,
     QFrame,
     QHBoxLayout,
@@ -85,7 +86,13 @@ class DetailPage(QDialog):
     def __init__(self, title: str, subtitle: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.detail: MentorshipDetail | None = None
-        self.resize(1180, 780)
+        # As large as the page wants, but never past the window it opens over (on a
+        # 1100 × 700 window the page stuck out of it).
+        window = parent.window() if parent is not None else None
+        width, height = 1180, 780
+        if window is not None and window.width() > 400 and window.height() > 300:
+            width, height = min(width, window.width() - 40), min(height, window.height() - 40)
+        self.resize(width, height)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(20, 16, 20, 16)
         outer.setSpacing(10)
@@ -269,11 +276,40 @@ def _vbox(spacing: int = 6) -> tuple[QWidget, QVBoxLayout]:
     return widget, box
 
 
+class PeopleRow(QWidget):
+    """The two people side by side, or one above the other when the card is too narrow
+    for both (long e-mail addresses do not wrap: side by side they held the left column
+    at 500 px, and on a small window the sessions table beside it was cut off)."""
+
+    def __init__(self, sides: list[QWidget], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sides = sides
+        self.row = QBoxLayout(QBoxLayout.Direction.LeftToRight, self)
+        self.row.setContentsMargins(0, 0, 0, 0)
+        self.row.setSpacing(16)
+        for side in sides:
+            self.row.addWidget(side, 1)
+
+    def side_by_side_width(self) -> int:
+        return sum(s.minimumSizeHint().width() for s in self.sides) + 16 * (len(self.sides) - 1)
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(max(s.minimumSizeHint().width() for s in self.sides), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wanted = (
+            QBoxLayout.Direction.LeftToRight
+            if event.size().width() >= self.side_by_side_width()
+            else QBoxLayout.Direction.TopToBottom
+        )
+        if self.row.direction() != wanted:
+            self.row.setDirection(wanted)
+
+
 def people_section(detail: MentorshipDetail) -> QWidget:
-    widget = QWidget()
-    row = QHBoxLayout(widget)
-    row.setContentsMargins(0, 0, 0, 0)
-    row.setSpacing(16)
+    sides = []
     for person in (detail.mentee, detail.mentor):
         side, box = _vbox(2)
         box.addWidget(_label(person.role.upper(), "hint"))
@@ -286,8 +322,8 @@ def people_section(detail: MentorshipDetail) -> QWidget:
         if person.time_zone:
             box.addWidget(_label(f"Time zone: {person.time_zone}", "muted"))
         box.addStretch(1)
-        row.addWidget(side, 1)
-    return widget
+        sides.append(side)
+    return PeopleRow(sides)
 
 
 def _why(detail: MentorshipDetail) -> QWidget:
@@ -359,6 +395,9 @@ def _session_table(detail: MentorshipDetail, sessions: list[SessionEntry]) -> QW
             if c == 4 and text:
                 item.setToolTip(text)
             table.setItem(r, c, item)
+    # The notes column takes what is left and elides (the whole text is its tooltip): a
+    # sideways scroll bar inside a fixed-height table hid its last row.
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     table.setFixedHeight(min(260, 32 + 30 * len(sessions)))
     table.verticalHeader().setDefaultSectionSize(28)
     return table

@@ -102,7 +102,6 @@ class MyMentorshipDialog(DetailPage):
             self.health.setText("No session planned")
         else:
             self.health.setText("")
-        self.health.setObjectName("muted")
         running = detail.status in RUNNING
         self.schedule_button.setEnabled(running)
         if not running:
