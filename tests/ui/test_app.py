@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QImage
 
 from mentormatch_desktop.app import parse_args
@@ -74,3 +75,38 @@ def test_quitting_while_start_up_work_runs_leaves_no_traceback(tmp_path: Path) -
     assert done.returncode == 0, done.stderr[-2000:]
     assert "window shown" in done.stdout
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
+
+
+def test_participant_screenshots_include_their_mentorship_page(db_url: str, tmp_path: Path) -> None:
+    """``--as`` shoots the participant's screens and their own mentorship page, which fits
+    the small window it opens over (it was 1180 × 780 whatever the window)."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("--as on a shared database signs in with the person's own login")
+    import importlib.util
+    from datetime import UTC, datetime
+
+    from mentormatch_desktop.storage.db import create_engine, transaction
+    from mentormatch_desktop.storage.models import Mentorship
+
+    spec = importlib.util.spec_from_file_location(
+        "mm_app_seed", Path(__file__).with_name("seed.py")
+    )
+    seed = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(seed)
+    engine = create_engine(db_url)
+    ids = seed.seed_small_org(engine)
+    with transaction(engine) as s:
+        s.add(Mentorship(program_id=ids["program"], mentor_id=ids["ada"], mentee_id=ids["alan"],
+                         started_at=datetime(2026, 3, 2, tzinfo=UTC)))  # fmt: skip
+    engine.dispose()
+    out = tmp_path / "shots"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", MENTORMATCH_DATA_DIR=str(tmp_path))
+    done = subprocess.run(
+        [sys.executable, "-m", "mentormatch_desktop", "--database", db_url,
+         "--as", "alan@example.org", "--screenshots", str(out), "--screenshot-size", "1100x700"],
+        env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    [page] = out.glob("*-my-mentorship-detail.png")
+    image = QImage(str(page))
+    assert image.width() <= 1100 and image.height() <= 700
