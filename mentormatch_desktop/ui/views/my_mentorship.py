@@ -17,7 +17,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
-from mentormatch_desktop.domain.enums import MentorshipStatus
+from mentormatch_desktop.domain.enums import MentorshipStatus, ProgramKind
 from mentormatch_desktop.services.mentorship_detail import MentorshipDetail, MilestoneEntry
 from mentormatch_desktop.services.my_mentorship import my_mentorship_detail
 from mentormatch_desktop.services.my_milestones import complete_my_milestone
@@ -85,7 +85,10 @@ class MyMentorshipDialog(DetailPage):
         return self._sections
 
     def show_header(self, detail: MentorshipDetail) -> None:
-        side = "mentee" if detail.viewer_id == detail.mentor.id else "mentor"
+        if detail.program_kind == ProgramKind.PEER:
+            side = "peer"
+        else:
+            side = "mentee" if detail.viewer_id == detail.mentor.id else "mentor"
         self.subtitle.setText(f"Your {side} · {detail.program} · {status_and_dates(detail)}")
         upcoming = [
             s
