@@ -122,3 +122,20 @@ def test_other_areas_can_add_a_section(qtbot, demo_window: MainWindow) -> None:
         dialog.close()
     finally:
         SECTIONS[:] = [s for s in SECTIONS if s.key != "messages"]
+
+
+def test_status_line_says_since_only_for_an_active_pair() -> None:
+    """ "Paused since <start>" read as if the pair had paused the day it began."""
+    from dataclasses import replace
+    from datetime import UTC, datetime
+
+    from mentormatch_desktop.domain.enums import MentorshipStatus
+    from mentormatch_desktop.services.mentorship_detail import MentorshipDetail
+    from mentormatch_desktop.ui.views.mentorship_detail import status_and_dates
+
+    fields = {f: None for f in MentorshipDetail.__dataclass_fields__}
+    fields.update(status=MentorshipStatus.ACTIVE, started_at=datetime(2026, 3, 2, tzinfo=UTC))
+    detail = MentorshipDetail(**fields)
+    assert status_and_dates(detail) == "Active since 2 Mar 2026"
+    paused = replace(detail, status=MentorshipStatus.PAUSED)
+    assert status_and_dates(paused) == "Paused · started 2 Mar 2026"

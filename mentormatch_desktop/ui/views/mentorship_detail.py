@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mentormatch_desktop.domain.enums import MentorshipStatus
 from mentormatch_desktop.services.mentorship_detail import (
     MentorshipDetail,
     MilestoneEntry,
@@ -253,11 +254,15 @@ class MentorshipDetailDialog(DetailPage):
 
 
 def status_and_dates(detail: MentorshipDetail) -> str:
-    """``Active since 2 Mar 2026`` or ``Completed 2 Mar 2026 – 1 Sep 2026``."""
+    """``Active since 2 Mar 2026``, ``Paused · started 2 Mar 2026`` or ``Completed 2 Mar
+    2026 – 1 Sep 2026``. Only an active pair is "since" its start: "Paused since" the start
+    date read as if the pair had paused the day it began (when it paused is not stored)."""
     status = detail.status.value.replace("_", " ").capitalize()
     if detail.ended_at is not None:
         return f"{status} {format_date(detail.started_at)} – {format_date(detail.ended_at)}"
-    return f"{status} since {format_date(detail.started_at)}"
+    if detail.status is MentorshipStatus.ACTIVE:
+        return f"{status} since {format_date(detail.started_at)}"
+    return f"{status} · started {format_date(detail.started_at)}"
 
 
 # -- the built-in sections --------------------------------------------------------------
