@@ -1,8 +1,10 @@
 """Suite-wide settings. Fixtures come from ``mentormatch_desktop.testing`` (a pytest11 plugin)."""
 
 import gc
+import importlib.util
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -133,3 +135,16 @@ def main_windows(qtbot: Any, tmp_path: Any) -> Iterator[MainWindows]:
     yield windows
     for window in list(windows.opened):
         windows.close(window)
+
+
+@pytest.fixture(scope="session")
+def ui_seed() -> Any:
+    """``tests/ui/seed.py``: the small organisation (and a pair's life) that UI, service and
+    security tests build on. The test folders are not packages, so it is loaded by path,
+    once, here (each test file used to load its own copy)."""
+    path = Path(__file__).resolve().parent / "ui" / "seed.py"
+    spec = importlib.util.spec_from_file_location("mm_test_seed", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

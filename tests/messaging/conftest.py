@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import email
-import importlib.util
 import json
 import socket
 import threading
@@ -31,14 +30,6 @@ from mentormatch_desktop.storage.models import Mentorship
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
-def _load_seed():
-    path = Path(__file__).resolve().parents[1] / "ui" / "seed.py"
-    spec = importlib.util.spec_from_file_location("mm_test_seed_messaging", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(autouse=True)
 def _no_smtp_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in (
@@ -60,9 +51,9 @@ def host() -> PluginHost:
 
 
 @pytest.fixture
-def org(engine: Engine) -> dict[str, int]:
+def org(engine: Engine, ui_seed) -> dict[str, int]:
     """Ada mentors Alan (a running mentorship); Grace, Mary, Zora are enrolled too."""
-    ids = _load_seed().seed_small_org(engine)
+    ids = ui_seed.seed_small_org(engine)
     with transaction(engine) as s:
         m = Mentorship(
             program_id=ids["program"],

@@ -6,10 +6,8 @@ nothing of it (not even that it exists)."""
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import asdict
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -22,15 +20,7 @@ from mentormatch_desktop.services.my_mentorship import my_mentorship_detail
 from mentormatch_desktop.storage.db import create_engine
 
 
-def _seed():
-    path = Path(__file__).resolve().parents[1] / "ui" / "seed.py"
-    spec = importlib.util.spec_from_file_location("mm_rls_seed_life", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_detail_on_each_persons_own_login(pg_demo_url: str, participant_login) -> None:
+def test_detail_on_each_persons_own_login(pg_demo_url: str, participant_login, ui_seed) -> None:
     host = PluginHost(autoload=False).load()
     owner = create_engine(pg_demo_url)
     engines: list[Engine] = []
@@ -51,7 +41,7 @@ def test_detail_on_each_persons_own_login(pg_demo_url: str, participant_login) -
                 ),
                 {"a": mentor_id, "b": mentee_id},
             ).scalar_one()
-        ids = _seed().seed_pair_life(owner, ms, mentor_id, mentee_id, datetime.now(UTC))
+        ids = ui_seed.seed_pair_life(owner, ms, mentor_id, mentee_id, datetime.now(UTC))
         e_mentee, e_mentor, e_third = (
             participant_login(owner, pg_demo_url, email) for email in (mentee, mentor, third)
         )

@@ -6,10 +6,8 @@ outsider gets nothing (both backends, the owner's connection: the service's own 
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import asdict
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -22,16 +20,8 @@ from mentormatch_desktop.storage.db import transaction
 from mentormatch_desktop.storage.models import Mentorship
 
 
-def _seed():
-    path = Path(__file__).resolve().parents[1] / "ui" / "seed.py"
-    spec = importlib.util.spec_from_file_location("mm_test_seed_life", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture
-def pair(engine, org) -> dict[str, int]:
+def pair(engine, org, ui_seed) -> dict[str, int]:
     with transaction(engine) as s:
         m = Mentorship(
             program_id=org["program"],
@@ -42,7 +32,7 @@ def pair(engine, org) -> dict[str, int]:
         s.add(m)
         s.flush()
         mid = m.id
-    life = _seed().seed_pair_life(engine, mid, org["ada"], org["alan"], datetime.now(UTC))
+    life = ui_seed.seed_pair_life(engine, mid, org["ada"], org["alan"], datetime.now(UTC))
     return {**org, **life, "mentorship": mid}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,13 +23,6 @@ from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.screenshots import wait_idle
 from mentormatch_desktop.ui.sign_in import sign_in
 from mentormatch_desktop.ui.workers import running_tasks
-
-
-def _load_seed():
-    spec = importlib.util.spec_from_file_location("mm_ui_seed", Path(__file__).with_name("seed.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -75,8 +67,8 @@ def ui_context(db_url: str, shared_plugin_host: PluginHost) -> Iterator[AppConte
 
 
 @pytest.fixture
-def org(ui_context: AppContext) -> dict[str, int]:
-    return _load_seed().seed_small_org(ui_context.engine)
+def org(ui_context: AppContext, ui_seed) -> dict[str, int]:
+    return ui_seed.seed_small_org(ui_context.engine)
 
 
 @pytest.fixture
@@ -141,11 +133,11 @@ START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def big_thread(db_url: str, shared_plugin_host: PluginHost) -> Iterator[tuple[str, dict]]:
+def big_thread(db_url: str, shared_plugin_host: PluginHost, ui_seed) -> Iterator[tuple[str, dict]]:
     """Ada mentors Alan and Mary; Ada and Alan's thread holds 10,000 messages, every tenth
     pair sharing one timestamp (so only the id orders them)."""
     owner = create_engine(db_url)
-    ids = _load_seed().seed_small_org(owner)
+    ids = ui_seed.seed_small_org(owner)
     with transaction(owner) as s:
         for mentee in ("alan", "mary"):
             m = Mentorship(

@@ -77,22 +77,19 @@ def test_quitting_while_start_up_work_runs_leaves_no_traceback(tmp_path: Path) -
     assert "Traceback" not in done.stderr, done.stderr[-2000:]
 
 
-def test_participant_screenshots_include_their_mentorship_page(db_url: str, tmp_path: Path) -> None:
+def test_participant_screenshots_include_their_mentorship_page(
+    db_url: str, tmp_path: Path, ui_seed
+) -> None:
     """``--as`` shoots the participant's screens and their own mentorship page, which fits
     the small window it opens over (it was 1180 × 780 whatever the window)."""
     if not db_url.startswith("sqlite"):
         pytest.skip("--as on a shared database signs in with the person's own login")
-    import importlib.util
     from datetime import UTC, datetime
 
     from mentormatch_desktop.storage.db import create_engine, transaction
     from mentormatch_desktop.storage.models import Mentorship
 
-    spec = importlib.util.spec_from_file_location(
-        "mm_app_seed", Path(__file__).with_name("seed.py")
-    )
-    seed = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(seed)
+    seed = ui_seed
     engine = create_engine(db_url)
     ids = seed.seed_small_org(engine)
     with transaction(engine) as s:

@@ -11,7 +11,6 @@ catches up on reconnect.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import statistics
 import subprocess
@@ -22,7 +21,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -38,15 +36,6 @@ from mentormatch_desktop.storage.db import create_engine, transaction
 from mentormatch_desktop.storage.models import Mentorship, Thread
 from mentormatch_desktop.ui.main_window import MainWindow
 from mentormatch_desktop.ui.sign_in import sign_in
-
-
-def _seed():
-    spec = importlib.util.spec_from_file_location(
-        "mm_inbox_seed", Path(__file__).with_name("seed.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass
@@ -74,10 +63,12 @@ class Pair:
 
 
 @pytest.fixture
-def pair(db_url: str, shared_plugin_host: PluginHost, login_names: list[str]) -> Iterator[Pair]:
+def pair(
+    db_url: str, shared_plugin_host: PluginHost, login_names: list[str], ui_seed
+) -> Iterator[Pair]:
     """Ada mentors Alan; their thread holds two messages from Ada that Alan has not read."""
     owner = create_engine(db_url)
-    ids = _seed().seed_small_org(owner)
+    ids = ui_seed.seed_small_org(owner)
     with transaction(owner) as s:
         m = Mentorship(
             program_id=ids["program"],

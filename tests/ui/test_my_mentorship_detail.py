@@ -10,11 +10,9 @@ PostgreSQL the owner's connection, so what is hidden here is hidden by the servi
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -33,15 +31,6 @@ from mentormatch_desktop.ui.views.my_mentorship import MyMentorshipDialog
 from mentormatch_desktop.ui.views.my_profile import MyProfileView
 
 
-def _seed():
-    spec = importlib.util.spec_from_file_location(
-        "mm_detail_seed", Path(__file__).with_name("seed.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @dataclass
 class Org:
     url: str
@@ -49,9 +38,9 @@ class Org:
 
 
 @pytest.fixture
-def org(db_url: str, shared_plugin_host: PluginHost) -> Iterator[Org]:
+def org(db_url: str, shared_plugin_host: PluginHost, ui_seed) -> Iterator[Org]:
     owner = create_engine(db_url)
-    seed = _seed()
+    seed = ui_seed
     ids = seed.seed_small_org(owner)
     with transaction(owner) as s:
         m = Mentorship(

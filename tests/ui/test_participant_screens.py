@@ -9,11 +9,9 @@ Alan (a mentee) mentors nobody; Ada mentors him. Both open the app as themselves
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -36,15 +34,6 @@ from mentormatch_desktop.ui.views.schedule import ScheduleView
 from mentormatch_desktop.ui.widgets import ReadOnlyTable
 
 
-def _seed():
-    spec = importlib.util.spec_from_file_location(
-        "mm_participant_seed", Path(__file__).with_name("seed.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @dataclass
 class Org:
     url: str
@@ -52,10 +41,10 @@ class Org:
 
 
 @pytest.fixture
-def org_with_pair(db_url: str, shared_plugin_host: PluginHost) -> Iterator[Org]:
+def org_with_pair(db_url: str, shared_plugin_host: PluginHost, ui_seed) -> Iterator[Org]:
     """Ada mentors Alan (active, with a thread); Alan lives in Singapore."""
     owner = create_engine(db_url)
-    ids = _seed().seed_small_org(owner)
+    ids = ui_seed.seed_small_org(owner)
     with transaction(owner) as s:
         s.get(Person, ids["alan"]).time_zone = "Asia/Singapore"
         m = Mentorship(
