@@ -255,6 +255,14 @@ def group_session_thread(
     return _new_thread(ctx, "group", subject, list(person_ids), program_id=program_id)
 
 
+def new_group_thread(
+    ctx: ServiceContext, person_ids: Sequence[int], subject: str, *, program_id: int | None
+) -> Thread:
+    """A new group conversation of ``person_ids`` started by the acting person (no actor
+    check: the calling service decided who is in it, as :func:`group_session_thread`)."""
+    return _new_thread(ctx, "group", subject, list(person_ids), program_id=program_id)
+
+
 def add_members(ctx: ServiceContext, thread: Thread, person_ids: Sequence[int]) -> None:
     """Add whoever of ``person_ids`` is not in ``thread`` yet (system use, like ``post``)."""
     present = set(

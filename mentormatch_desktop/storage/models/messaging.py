@@ -20,8 +20,9 @@ class Thread(Base):
     """A conversation: a mentorship's own thread, a program announcement, a group or a chat.
 
     ``kind`` is ``mentorship`` (at most one per mentorship: the unique index), ``announcement``
-    (coordinators to a program or cohort), ``group`` (a peer circle or a group program's
-    mentor with their mentees, ``group_key``) or ``direct``.
+    (coordinators to a program or cohort), ``group`` (a peer circle, a group program's
+    mentor with their mentees, ``group_key``, or a coordinator with both people of a pair:
+    ``services/pair_messages.py``) or ``direct``.
     """
 
     __tablename__ = "threads"

@@ -3,8 +3,11 @@
 Opened by double-click or Enter on a row of the Mentorships screen. The page is a grid of
 cards built from :data:`SECTIONS`; another area adds its own card with
 :func:`register_section` without touching this module. Actions live in the header: End
-and Re-match (the existing dialogs) and Message both, which stays disabled until the inbox
-exists.
+and Re-match (the existing dialogs) and Message both (:mod:`.message_both_dialog`: a new
+conversation of the coordinator with the two of them, never their own thread). Message
+both is disabled, with a tooltip saying why and what to do, for a coordinator who is no
+person (the local coordinator of an embedded database): the pair would have nobody to
+reply to (:func:`mentormatch_desktop.services.pair_messages.refusal`).
 
 :class:`DetailPage` and the section builders are shared with the participant's view of
 their own mentorship (:mod:`.my_mentorship`): the builders draw what the detail holds, and
@@ -35,6 +38,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.engine import make_url
 
 from mentormatch_desktop.domain.enums import MentorshipStatus
 from mentormatch_desktop.services.mentorship_detail import (
@@ -44,13 +48,16 @@ from mentormatch_desktop.services.mentorship_detail import (
     mentorship_detail,
 )
 from mentormatch_desktop.services.mentorships import RUNNING, MentorshipRow
+from mentormatch_desktop.services.pair_messages import refusal
 from mentormatch_desktop.ui import theme
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.formatting import format_date, plural
 from mentormatch_desktop.ui.widgets import Banner, card, make_button, read_only_table, section_title
 from mentormatch_desktop.ui.workers import TaskError, run_in_background
 
-MESSAGE_TOOLTIP = "Messaging both people arrives with the inbox"
+MESSAGE_TOOLTIP = (
+    "Start a new conversation with both of them (their own conversation stays private)"
+)
 
 
 @dataclass(frozen=True)
@@ -201,9 +208,11 @@ class MentorshipDetailDialog(DetailPage):
         running = row.status in RUNNING
         self.end_button = make_button("End…", "stop", on_click=self.end)
         self.rematch_button = make_button("Re-match…", "swap", on_click=self.rematch)
-        self.message_button = make_button("Message both", "mail")
-        self.message_button.setEnabled(False)
-        self.message_button.setToolTip(MESSAGE_TOOLTIP)
+        self.message_button = make_button("Message both…", "mail", on_click=self.message_both)
+        embedded = make_url(context.database_url).get_backend_name() == "sqlite"
+        refused = refusal(context.actor, embedded=embedded)
+        self.message_button.setEnabled(refused is None)
+        self.message_button.setToolTip(refused or MESSAGE_TOOLTIP)
         for button in (self.message_button, self.end_button, self.rematch_button):
             self.add_action(button)
         self.end_button.setEnabled(running)
@@ -247,6 +256,28 @@ class MentorshipDetailDialog(DetailPage):
         dialog.done_signal.connect(self._acted)
         dialog.open()
         return dialog
+
+    def message_both(self) -> QWidget:
+        from mentormatch_desktop.ui.views.message_both_dialog import MessageBothDialog
+
+        program = self.detail.program if self.detail is not None else self.row.program
+        dialog = MessageBothDialog(
+            self.context,
+            self.row.id,
+            mentee=self.row.mentee,
+            mentor=self.row.mentor,
+            program=program,
+            parent=self,
+        )
+        dialog.sent.connect(self._messaged)
+        dialog.open()
+        return dialog
+
+    def _messaged(self, _sent: object) -> None:
+        self.banner.show_message(
+            f"Sent to {self.row.mentee} and {self.row.mentor}. Their replies reach you by e-mail.",
+            "info",
+        )
 
     def _acted(self, mentorship_id: int) -> None:
         self.changed.emit(mentorship_id)
