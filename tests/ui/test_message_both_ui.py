@@ -4,10 +4,8 @@ worker and shows a failure in itself."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -35,12 +33,8 @@ from mentormatch_desktop.ui.views.message_both_dialog import MessageBothDialog
 pytestmark = pytest.mark.parametrize("database_factory", ["sqlite"], indirect=True)
 
 
-def _seed(engine: sa.Engine) -> dict[str, int]:
-    path = Path(__file__).resolve().parent / "seed.py"
-    spec = importlib.util.spec_from_file_location("mm_test_seed_message_both", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    ids = module.seed_small_org(engine)
+def _seed(engine: sa.Engine, ui_seed) -> dict[str, int]:
+    ids = ui_seed.seed_small_org(engine)
     with transaction(engine) as s:
         cora = Person(
             full_name="Cora Ordinator",
@@ -61,10 +55,10 @@ def _seed(engine: sa.Engine) -> dict[str, int]:
 
 
 @pytest.fixture
-def cora_context(db_url: str, shared_plugin_host: PluginHost) -> Iterator[AppContext]:
+def cora_context(db_url: str, shared_plugin_host: PluginHost, ui_seed) -> Iterator[AppContext]:
     """The app as Cora (``--as cora@example.org`` on SQLite), and the seeded ids."""
     context = AppContext(Settings(database_url=db_url), plugin_host=shared_plugin_host)
-    context.ids = _seed(context.engine)
+    context.ids = _seed(context.engine, ui_seed)
     context.identity = Identity("local", "coordinator", context.ids["cora"], "Cora Ordinator")
     yield context
     wait_idle(30)
@@ -81,8 +75,8 @@ def _detail(qtbot, context: AppContext) -> MentorshipDetailDialog:
     return dialog
 
 
-def test_button_disabled_for_the_local_coordinator(qtbot, ui_context: AppContext) -> None:
-    _seed(ui_context.engine)  # opened as the embedded database's user: nobody
+def test_button_disabled_for_the_local_coordinator(qtbot, ui_context: AppContext, ui_seed) -> None:
+    _seed(ui_context.engine, ui_seed)  # opened as the embedded database's user: nobody
     dialog = _detail(qtbot, ui_context)
     assert not dialog.message_button.isEnabled()
     tip = dialog.message_button.toolTip()
