@@ -441,6 +441,7 @@ class HistoryBuilder(ConversationsMixin):
             g for g in self.goal_of.get(pair.mentee, ()) if self.goals.rows[g - 1][2] == pair.id
         ]
         p_done = float(relation.milestone_probability(z))
+        titles: set[str] = set()
         for k in range(count):
             due = pair.start + span * ((k + 1) / (count + 1))
             skill = self.skill_names[int(skills[k % skills.size])] if skills.size else "the plan"
@@ -449,12 +450,14 @@ class HistoryBuilder(ConversationsMixin):
                 done = min(due - r.uniform(-6, 8) * DAY, active_until, self.now)
                 done = max(done, pair.start + DAY)
                 self.event(pair.mentee, pair.program + 1, pair.id, "milestone_completed", done)
+            title = self.writer.milestone(skill, titles)
+            titles.add(title)
             self.milestones.add(
                 self.milestones.next_id(),
                 pair.id,
                 pair.mentee + 1,
                 goals[k % len(goals)] if goals else None,
-                self.writer.milestone(skill),
+                title,
                 "",
                 due.date(),
                 done,

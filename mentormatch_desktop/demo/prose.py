@@ -76,8 +76,13 @@ class Writer:
         band = "low" if rating <= 2 else "mid" if rating == 3 else "high"
         return self.pick(self.text["feedback"][band])
 
-    def milestone(self, skill: str) -> str:
-        return self.pick(self.text["milestones"]["titles"]).format(skill=skill)
+    def milestone(self, skill: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+        """A milestone title about ``skill``, none of ``taken`` (a pair's plan listed
+        "Apply Roadmapping on a real task" twice). One draw either way, so the rest of the
+        demo's random stream is unchanged."""
+        titles = [t.format(skill=skill) for t in self.text["milestones"]["titles"]]
+        fresh = tuple(t for t in titles if t not in taken) or tuple(titles)
+        return self.pick(fresh)
 
     def end_reason(self, early: bool) -> str:
         return self.pick(self.text["mentorships"]["ended_early" if early else "completed"])

@@ -226,3 +226,12 @@ def test_peer_proposals_never_speak_of_a_mentee(demo_session: Session) -> None:
     peer = explanations(ProgramKind.PEER)
     assert peer and not any("mentee" in text for text in peer)
     assert any("mentee" in text for text in explanations(ProgramKind.ONE_TO_ONE))
+
+
+def test_no_pair_plans_the_same_milestone_twice(demo_session: Session) -> None:
+    repeats = demo_session.execute(
+        sa.select(Milestone.mentorship_id, Milestone.title)
+        .group_by(Milestone.mentorship_id, Milestone.title)
+        .having(sa.func.count() > 1)
+    ).all()
+    assert repeats == []
