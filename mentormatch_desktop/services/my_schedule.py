@@ -51,6 +51,7 @@ from mentormatch_desktop.storage.models import (
     Program,
     SchedulingPreference,
     SessionLog,
+    Thread,
 )
 
 
@@ -556,6 +557,8 @@ class TimeChoice:
     #: Why there are no slots (``None`` when there are): the dialog says it and offers
     #: the action that fixes it.
     no_fit: NoFit | None = None
+    #: The pair's conversation, when there is one: "Message them" after nothing fitted.
+    thread_id: int | None = None
 
 
 def _viewer(ctx: ServiceContext, ms: Mentorship, as_person: int | None) -> int:
@@ -622,6 +625,11 @@ def find_a_time(
         minutes=minutes,
         slots=tuple(slots),
         no_fit=no_fit,
+        thread_id=(
+            None
+            if slots
+            else ctx.session.scalar(select(Thread.id).where(Thread.mentorship_id == ms.id))
+        ),
     )
 
 

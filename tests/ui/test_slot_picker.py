@@ -63,7 +63,6 @@ def _picker(qtbot, width: int) -> SlotPicker:
     picker = SlotPicker(
         Banner(),
         default_minutes=60,
-        search_label="Find times",
         propose_label="Invite the group to this time",
         agenda_hint="What the group will talk about",
         on_search=lambda: None,

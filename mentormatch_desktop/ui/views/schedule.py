@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -110,6 +110,8 @@ def state_of(s: SessionRow, *, own: bool = True, past: bool = False) -> str:
 
 class ScheduleView(View):
     watches = ("mentorships", "schedule", "participants")  # participants: a changed zone
+    #: (screen, thread id): "Message <partner>" from Find a time opens the conversation.
+    open_requested = Signal(str, int)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -579,15 +581,38 @@ class ScheduleView(View):
             return None
         pair = mentorship_id or self.schedule.pairs[0].id
         dialog = FindTimeDialog(self.context, pair, as_person=self._as(), parent=self)
-        dialog.changed.connect(self.reload)
+        self._wire(dialog)
         dialog.open()
         return dialog
+
+    def _wire(self, dialog: FindTimeDialog | GroupTimeDialog) -> None:
+        """What a Find a time dialog may ask of this screen: reload after a step, show
+        Weekly availability or the partner's conversation after nothing fitted."""
+        dialog.changed.connect(self.reload)
+        dialog.edit_availability_requested.connect(lambda: self.edit_availability(dialog))
+        dialog.offers_editing_availability = True
+        if isinstance(dialog, FindTimeDialog):
+            dialog.message_requested.connect(lambda thread: self._message(dialog, thread))
+            dialog.offers_messaging = True
+
+    def edit_availability(self, dialog: QDialog | None = None) -> None:
+        """Close the dialog and show the Weekly availability tab."""
+        if dialog is not None:
+            dialog.close()
+        self.finish_building()
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index) == "Weekly availability":
+                self.tabs.setCurrentIndex(index)
+
+    def _message(self, dialog: QDialog, thread_id: int) -> None:
+        dialog.close()
+        self.open_requested.emit("inbox", thread_id)
 
     def find_group_time(self) -> GroupTimeDialog | None:
         if self.schedule is None:
             return None
         dialog = GroupTimeDialog(self.context, as_person=self._as(), parent=self)
-        dialog.changed.connect(self.reload)
+        self._wire(dialog)
         dialog.open()
         return dialog
 
@@ -603,13 +628,13 @@ class ScheduleView(View):
                 attendee_ids=s.attendee_ids,
                 parent=self,
             )
-            group.changed.connect(self.reload)
+            self._wire(group)
             group.open()
             return group
         dialog = FindTimeDialog(
             self.context, s.mentorship_id, as_person=self._as(), reschedule=s, parent=self
         )
-        dialog.changed.connect(self.reload)
+        self._wire(dialog)
         dialog.open()
         return dialog
 
