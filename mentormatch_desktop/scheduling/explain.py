@@ -271,7 +271,7 @@ def _message(fit: NoFit, viewer_id: int, names: Mapping[int, str]) -> str:
     def name(p: int) -> str:
         return "you" if p == viewer_id else names.get(p, "someone")
 
-    period = f"the next {fit.weeks} week{'s' if fit.weeks > 1 else ''}"
+    period = f"the next {fit.weeks} weeks" if fit.weeks > 1 else "the next week"
     length = duration_words(fit.minutes)
     others = [p for p in fit.people if p != viewer_id]
     me = viewer_id in fit.people

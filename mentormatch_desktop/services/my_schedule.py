@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import delete, select
+from sqlalchemy.orm import aliased
 
 from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus
 from mentormatch_desktop.scheduling import (
@@ -878,6 +879,65 @@ def _group_finder_through_free_busy(
         notice = max(notice, int(prefs[3]) if prefs else schedule.DEFAULT_NOTICE_MINUTES)
         buffer = max(buffer, int(prefs[4]) if prefs else schedule.DEFAULT_BUFFER_MINUTES)
     return SlotFinder(horizon, people, busy, now=now, notice_minutes=notice, buffer_minutes=buffer)
+
+
+# ----------------------------------------------------------------- for screenshots
+def showcase_person(ctx: ServiceContext) -> tuple[int, str] | None:
+    """A participant whose Schedule has something to show (``--screenshots``): sessions
+    both ahead and behind, with a running partner in another time zone. The lowest id of
+    those, so the same demo always gives the same person: ``(id, e-mail)``, or ``None``
+    when nobody qualifies.
+    """
+    now = ctx.now()
+    mentor, mentee = aliased(Person), aliased(Person)
+    rows = ctx.session.execute(
+        select(Mentorship.mentor_id, Mentorship.mentee_id, Meeting.starts_at)
+        .join(Meeting, Meeting.mentorship_id == Mentorship.id)
+        .join(mentor, mentor.id == Mentorship.mentor_id)
+        .join(mentee, mentee.id == Mentorship.mentee_id)
+        .where(
+            Mentorship.status == MentorshipStatus.ACTIVE,
+            mentor.time_zone != mentee.time_zone,
+            Meeting.status != MeetingStatus.CANCELLED,
+        )
+    ).all()
+    ahead: set[int] = set()
+    behind: set[int] = set()
+    for a, b, starts in rows:
+        (ahead if _aware(starts) >= now else behind).update((a, b))
+    both = sorted(ahead & behind)
+    if not both:
+        return None
+    email = ctx.session.scalar(select(Person.email).where(Person.id == both[0]))
+    return both[0], str(email)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def nothing_fits_example(
+    ctx: ServiceContext, person_id: int | None = None
+) -> tuple[int, int, int] | None:
+    """``(mentorship, minutes, weeks)`` for which the person's Find a time finds nothing
+    today, searched as the dialog would (their pairs by id, the longest length and the
+    shortest look-ahead first); ``None`` when every search finds a slot. Only reads."""
+    me = person_for(ctx, person_id)
+    pairs = ctx.session.scalars(
+        select(Mentorship.id)
+        .where(
+            sa.or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me),
+            Mentorship.status == MentorshipStatus.ACTIVE,
+        )
+        .order_by(Mentorship.id)
+    ).all()
+    for weeks in (1, 2):
+        for minutes in (90, 60, 45):
+            for ms in pairs:
+                choice = find_a_time(ctx, ms, minutes=minutes, weeks=weeks, as_person=person_id)
+                if not choice.slots:
+                    return ms, minutes, weeks
+    return None
 
 
 def local_time(instant: datetime, time_zone: str) -> datetime:

@@ -146,9 +146,10 @@ def test_partner_away_says_so_without_the_note_and_offers_further_ahead(qtbot, p
     assert "Hospital" not in text
     assert dialog.picker.remedy_labels()[0] == "Look 4 weeks ahead"
     dialog.picker.remedies.findChildren(type(dialog.picker.search_button))[0].click()
-    qtbot.waitUntil(lambda: dialog.picker.weeks.value() == 4, timeout=5_000)
-    _searched(qtbot, dialog)
-    assert dialog.choice.slots  # day 21 onwards is free again
+    assert dialog.picker.weeks.value() == 4
+    # Day 21 onwards is free again: the four-week search finds slots.
+    qtbot.waitUntil(lambda: bool(dialog.choice.slots), timeout=30_000)
+    assert not dialog.picker.remedies.isVisible()
     dialog.close()
 
 
@@ -200,6 +201,7 @@ def test_group_names_who_has_no_hours_in_common_with_the_rest(
         _hours(context.engine, odd, [(6, 3 * 60, 4 * 60)])
         _hours(context.engine, first, [(d, 9 * 60, 17 * 60) for d in range(5)])
         _hours(context.engine, mentor, [(d, 9 * 60, 17 * 60) for d in range(5)])
+        dialog.choice = None  # wait for this search's answer, not the last one
         dialog.load()
         text = _searched(qtbot, dialog)
         assert text.startswith(f"{odd_name} has no weekly hours in common with the rest.")
@@ -208,3 +210,34 @@ def test_group_names_who_has_no_hours_in_common_with_the_rest(
     finally:
         wait_idle(30)
         context.close()
+
+
+def test_screenshots_open_a_participant_with_sessions_ahead_and_behind(qtbot, demo_window) -> None:
+    """``--screenshots`` as the coordinator: the Schedule opens the demo's showcase
+    participant (the lowest id with sessions ahead and behind), and its extras are Find a
+    time with the next session's partner and a real search that finds nothing, explained."""
+    demo_window.set_ready()
+    view = demo_window.navigate("schedule")
+    wait_idle(30)
+    view.prepare_screenshot()
+    qtbot.waitUntil(lambda: view.schedule is not None, timeout=30_000)
+    wait_idle(30)
+    s = view.schedule
+    assert s.upcoming and s.past and "@" in view.email.text()
+    again = view.person_id
+    view.prepare_screenshot()  # deterministic: the same person a second time
+    wait_idle(30)
+    assert view.person_id == again
+    extras = dict(view.screenshot_extras())
+    dialog = extras["find-a-time"]()
+    _searched(qtbot, dialog)
+    assert dialog.choice.slots and dialog.choice.viewer_id == s.person_id
+    dialog.close()
+    if "find-a-time-nothing-fits" in extras:
+        empty = extras["find-a-time-nothing-fits"]()
+        text = _searched(qtbot, empty)
+        assert not empty.choice.slots and empty.choice.no_fit is not None
+        assert text == empty.choice.no_fit.message(
+            s.person_id, {empty.choice.partner_id: empty.choice.partner}
+        )
+        empty.close()
