@@ -692,13 +692,7 @@ class ScheduleView(View):
         dialog = FindTimeDialog(self.context, pair, as_person=self._as(), parent=self)
         self._wire(dialog)
         if minutes is not None and weeks is not None:
-            picker = dialog.picker
-            for widget in (picker.length, picker.weeks):
-                widget.blockSignals(True)
-            picker.length.setCurrentIndex(picker.length.findData(minutes))
-            picker.weeks.setValue(weeks)
-            for widget in (picker.length, picker.weeks):
-                widget.blockSignals(False)
+            dialog.picker.set_search(minutes, weeks)
             dialog.load()  # replaces the search the dialog started with
         dialog.show()
         return dialog

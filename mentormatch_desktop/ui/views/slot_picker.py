@@ -137,6 +137,10 @@ class SlotPicker(QWidget):
         start = current_minutes if current_minutes in LENGTHS else default_minutes
         self.length.setCurrentIndex(LENGTHS.index(start))
         self.weeks = QSpinBox(minimum=1, maximum=8, value=2, suffix=" weeks")
+        # "1 week", not "1 weeks" (the "nothing fits" search often looks one week ahead).
+        self.weeks.valueChanged.connect(
+            lambda n: self.weeks.setSuffix(" week" if n == 1 else " weeks")
+        )
         self.search_button = make_button(SEARCH_LABEL, "search", on_click=on_search)
         controls.addWidget(QLabel("Length"))
         controls.addWidget(self.length)
@@ -177,6 +181,16 @@ class SlotPicker(QWidget):
     # -- searching -------------------------------------------------------------------------
     def minutes(self) -> int:
         return int(self.length.currentData())
+
+    def set_search(self, minutes: int, weeks: int) -> None:
+        """Set length and look-ahead without starting a search (the caller runs one)."""
+        for widget in (self.length, self.weeks):
+            widget.blockSignals(True)
+        self.length.setCurrentIndex(self.length.findData(minutes))
+        self.weeks.setValue(weeks)
+        self.weeks.setSuffix(" week" if weeks == 1 else " weeks")
+        for widget in (self.length, self.weeks):
+            widget.blockSignals(False)
 
     def shorter_length(self, at_most: int | None = None) -> int | None:
         """The longest offered length under the current one (and within ``at_most``)."""
