@@ -225,6 +225,12 @@ def availability_mask(person: PersonAvailability, horizon: Horizon) -> np.ndarra
     return free
 
 
+def weekly_mask(person: PersonAvailability, horizon: Horizon) -> np.ndarray:
+    """The weekly rules alone over a horizon, without dated exceptions (read only): what
+    "their hours" mean when telling someone why two people's hours never meet."""
+    return _weekly_mask(person.time_zone, person.weekly, horizon)
+
+
 @lru_cache(maxsize=4096)
 def _weekly_mask(time_zone: str, weekly: tuple[WeeklyWindow, ...], horizon: Horizon) -> np.ndarray:
     """The weekly rules alone over a horizon; shared by people with the same rules and zone."""

@@ -128,17 +128,25 @@ class SlotFinder:
         busy = busy or {}
         n_people = len(people)
         self._row = {p.person_id: i for i, p in enumerate(people)}
-        free = np.empty((n_people, horizon.n_slots), dtype=bool)
+        available = np.empty((n_people, horizon.n_slots), dtype=bool)
         for i, p in enumerate(people):
-            free[i] = availability_mask(p, horizon)
+            available[i] = availability_mask(p, horizon)
         spans = [(self._row[pid], s, e) for pid, (s, e) in busy.items() if pid in self._row]
+        self._busy_rows: np.ndarray | None = None
         if spans:
             rows = np.concatenate([np.full(len(s), r, dtype=np.int64) for r, s, _ in spans])
             starts = np.concatenate([np.asarray(s, dtype=np.int64) for _, s, _ in spans])
             ends = np.concatenate([np.asarray(e, dtype=np.int64) for _, _, e in spans])
-            free &= ~interval_matrix(
+            self._busy_rows = interval_matrix(
                 horizon, rows, starts, ends, n_people, buffer_minutes=buffer_minutes
             )
+            free = available & ~self._busy_rows
+        else:
+            free = available.copy()
+        # Kept apart from ``free`` so :mod:`.explain` can say which of rules, time off,
+        # busy time or notice took the common time away when nothing fits.
+        self._available_rows = available
+        self.notice_minutes = notice_minutes
         self._free_rows = free
         self._free = {p.person_id: free[i] for i, p in enumerate(people)}
         self._cost = {p.person_id: inconvenience(p, horizon) for p in people}
@@ -150,6 +158,16 @@ class SlotFinder:
     def free_mask(self, person_id: int) -> np.ndarray:
         """The person's free slots (read it, do not change it)."""
         return self._free[person_id]
+
+    def available_mask(self, person_id: int) -> np.ndarray:
+        """The person's rules and dated exceptions, before busy time (read only)."""
+        return self._available_rows[self._row[person_id]]
+
+    def busy_mask(self, person_id: int) -> np.ndarray:
+        """Slots the person's busy time and sessions (widened by the buffer) take."""
+        if self._busy_rows is None:
+            return np.zeros(self.horizon.n_slots, dtype=bool)
+        return self._busy_rows[self._row[person_id]]
 
     def _candidates(
         self, person_ids: Sequence[int], minutes: int, step_minutes: int

@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
 from sqlalchemy import delete, select
+from sqlalchemy.orm import aliased
 
 from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus
 from mentormatch_desktop.scheduling import (
@@ -33,6 +34,7 @@ from mentormatch_desktop.scheduling import (
     WeeklyWindow,
     WorkingHours,
 )
+from mentormatch_desktop.scheduling.explain import NoFit, explain_no_fit
 from mentormatch_desktop.scheduling.recurrence import occurrences
 from mentormatch_desktop.scheduling.zones import epoch_minutes, zone
 from mentormatch_desktop.services import schedule
@@ -50,6 +52,7 @@ from mentormatch_desktop.storage.models import (
     Program,
     SchedulingPreference,
     SessionLog,
+    Thread,
 )
 
 
@@ -552,6 +555,11 @@ class TimeChoice:
     partner_zone: str
     minutes: int
     slots: tuple[Slot, ...]
+    #: Why there are no slots (``None`` when there are): the dialog says it and offers
+    #: the action that fixes it.
+    no_fit: NoFit | None = None
+    #: The pair's conversation, when there is one: "Message them" after nothing fitted.
+    thread_id: int | None = None
 
 
 def _viewer(ctx: ServiceContext, ms: Mentorship, as_person: int | None) -> int:
@@ -592,16 +600,17 @@ def find_a_time(
     )
     try:
         if restricted:
-            slots = _slots_through_free_busy(
-                ctx, ms.id, viewer, partner, minutes, weeks, limit, ignore_meeting, names
+            finder = _finder_through_free_busy(
+                ctx, ms.id, viewer, partner, minutes, weeks, ignore_meeting, names
             )
         else:
-            slots = schedule.find_slots(
-                ctx, [viewer, partner], minutes=minutes, weeks=weeks, limit=limit,
-                ignore_meeting=ignore_meeting,
-            )  # fmt: skip
+            finder = schedule.checked_finder(
+                ctx, [viewer, partner], minutes=minutes, weeks=weeks, ignore_meeting=ignore_meeting
+            )
     except schedule.ScheduleError as exc:
         raise MyScheduleError(str(exc)) from exc
+    slots = finder.common([viewer, partner], minutes, limit=limit)
+    no_fit = None if slots else explain_no_fit(finder, [viewer, partner], minutes, viewer_id=viewer)
     first = slots[0].people if slots else ()
     zones = {v.person_id: v.time_zone for v in first}
     if not zones:
@@ -616,6 +625,12 @@ def find_a_time(
         partner_zone=zones.get(partner, "UTC"),
         minutes=minutes,
         slots=tuple(slots),
+        no_fit=no_fit,
+        thread_id=(
+            None
+            if slots
+            else ctx.session.scalar(select(Thread.id).where(Thread.mentorship_id == ms.id))
+        ),
     )
 
 
@@ -642,17 +657,16 @@ def _when(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def _slots_through_free_busy(
+def _finder_through_free_busy(
     ctx: ServiceContext,
     ms_id: int,
     viewer: int,
     partner: int,
     minutes: int,
     weeks: int,
-    limit: int,
     ignore_meeting: int | None,
     names: dict[int, str],
-) -> list[Slot]:
+) -> SlotFinder:
     """The slot finder with the partner's side from ``mm_partner_free_busy()``."""
     if not 15 <= minutes <= 8 * 60:
         raise MyScheduleError(f"a session lasts 15 minutes to 8 hours, not {minutes} minutes")
@@ -669,10 +683,9 @@ def _slots_through_free_busy(
     needs = schedule.needs_of(ctx.session, [viewer])
     notice = max(needs.notice_minutes, int(prefs[3]) if prefs else schedule.DEFAULT_NOTICE_MINUTES)
     buffer = max(needs.buffer_minutes, int(prefs[4]) if prefs else schedule.DEFAULT_BUFFER_MINUTES)
-    finder = SlotFinder(
+    return SlotFinder(
         horizon, [own, other], busy, now=now, notice_minutes=notice, buffer_minutes=buffer
     )
-    return finder.common([viewer, partner], minutes, limit=limit)
 
 
 def _add_spans(busy: dict[int, Any], person: int, spans: list[tuple[int, int]]) -> None:
@@ -770,6 +783,7 @@ class GroupTimeChoice:
     people: tuple[tuple[int, str, str], ...]  # (id, name, zone), the viewer first
     minutes: int
     slots: tuple[Slot, ...]
+    no_fit: NoFit | None = None  # why there are no slots, as for a pair
 
 
 def find_group_time(
@@ -801,16 +815,15 @@ def find_group_time(
     restricted = sees_only_some_people(ctx.session)
     try:
         if not restricted:
-            slots = schedule.find_slots(
-                ctx, everyone, minutes=minutes, weeks=weeks, limit=limit,
-                ignore_meeting=ignore_meeting,
-            )  # fmt: skip
-        else:
-            slots = _group_slots_through_free_busy(
-                ctx, me, others, minutes, weeks, limit, ignore_meeting, names
+            finder = schedule.checked_finder(
+                ctx, everyone, minutes=minutes, weeks=weeks, ignore_meeting=ignore_meeting
             )
+        else:
+            finder = _group_finder_through_free_busy(ctx, me, others, weeks, ignore_meeting, names)
     except schedule.ScheduleError as exc:
         raise MyScheduleError(str(exc)) from exc
+    slots = finder.common(everyone, minutes, limit=limit)
+    no_fit = None if slots else explain_no_fit(finder, everyone, minutes, viewer_id=me)
     zones = {v.person_id: v.time_zone for v in slots[0].people} if slots else {}
     if not zones:
         for p in schedule.load_people(ctx.session, [me]):
@@ -822,19 +835,18 @@ def find_group_time(
         tuple((p, names.get(p, "—"), zones.get(p, "UTC")) for p in everyone),
         minutes,
         tuple(slots),
+        no_fit,
     )
 
 
-def _group_slots_through_free_busy(
+def _group_finder_through_free_busy(
     ctx: ServiceContext,
     me: int,
     others: list[int],
-    minutes: int,
     weeks: int,
-    limit: int,
     ignore_meeting: int | None,
     names: dict[int, str],
-) -> list[Slot]:
+) -> SlotFinder:
     if not 1 <= weeks <= 26:
         raise MyScheduleError(f"look 1 to 26 weeks ahead, not {weeks}")
     ms_of = {
@@ -866,10 +878,66 @@ def _group_slots_through_free_busy(
         _add_spans(busy, p, spans)
         notice = max(notice, int(prefs[3]) if prefs else schedule.DEFAULT_NOTICE_MINUTES)
         buffer = max(buffer, int(prefs[4]) if prefs else schedule.DEFAULT_BUFFER_MINUTES)
-    finder = SlotFinder(
-        horizon, people, busy, now=now, notice_minutes=notice, buffer_minutes=buffer
-    )
-    return finder.common([me, *others], minutes, limit=limit)
+    return SlotFinder(horizon, people, busy, now=now, notice_minutes=notice, buffer_minutes=buffer)
+
+
+# ----------------------------------------------------------------- for screenshots
+def showcase_person(ctx: ServiceContext) -> tuple[int, str] | None:
+    """A participant whose Schedule has something to show (``--screenshots``): sessions
+    both ahead and behind, with a running partner in another time zone. The lowest id of
+    those, so the same demo always gives the same person: ``(id, e-mail)``, or ``None``
+    when nobody qualifies.
+    """
+    now = ctx.now()
+    mentor, mentee = aliased(Person), aliased(Person)
+    rows = ctx.session.execute(
+        select(Mentorship.mentor_id, Mentorship.mentee_id, Meeting.starts_at)
+        .join(Meeting, Meeting.mentorship_id == Mentorship.id)
+        .join(mentor, mentor.id == Mentorship.mentor_id)
+        .join(mentee, mentee.id == Mentorship.mentee_id)
+        .where(
+            Mentorship.status == MentorshipStatus.ACTIVE,
+            mentor.time_zone != mentee.time_zone,
+            Meeting.status != MeetingStatus.CANCELLED,
+        )
+    ).all()
+    ahead: set[int] = set()
+    behind: set[int] = set()
+    for a, b, starts in rows:
+        (ahead if _aware(starts) >= now else behind).update((a, b))
+    both = sorted(ahead & behind)
+    if not both:
+        return None
+    email = ctx.session.scalar(select(Person.email).where(Person.id == both[0]))
+    return both[0], str(email)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def nothing_fits_example(
+    ctx: ServiceContext, person_id: int | None = None
+) -> tuple[int, int, int] | None:
+    """``(mentorship, minutes, weeks)`` for which the person's Find a time finds nothing
+    today, searched as the dialog would (their pairs by id, the longest length and the
+    shortest look-ahead first); ``None`` when every search finds a slot. Only reads."""
+    me = person_for(ctx, person_id)
+    pairs = ctx.session.scalars(
+        select(Mentorship.id)
+        .where(
+            sa.or_(Mentorship.mentor_id == me, Mentorship.mentee_id == me),
+            Mentorship.status == MentorshipStatus.ACTIVE,
+        )
+        .order_by(Mentorship.id)
+    ).all()
+    for weeks in (1, 2):
+        for minutes in (90, 60, 45):
+            for ms in pairs:
+                choice = find_a_time(ctx, ms, minutes=minutes, weeks=weeks, as_person=person_id)
+                if not choice.slots:
+                    return ms, minutes, weeks
+    return None
 
 
 def local_time(instant: datetime, time_zone: str) -> datetime:

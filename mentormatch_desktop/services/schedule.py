@@ -386,12 +386,26 @@ def find_slots(
 ) -> list[Slot]:
     """Ranked common free slots for 2–8 people (see :mod:`.scheduling.slots` for the order)."""
     ids = list(dict.fromkeys(person_ids))
+    finder = checked_finder(ctx, ids, minutes=minutes, weeks=weeks, ignore_meeting=ignore_meeting)
+    return finder.common(ids, minutes, limit=limit, step_minutes=step_minutes)
+
+
+def checked_finder(
+    ctx: ServiceContext,
+    person_ids: Sequence[int],
+    *,
+    minutes: int,
+    weeks: int = 2,
+    ignore_meeting: int | None = None,
+) -> SlotFinder:
+    """:func:`slot_finder` for 2–8 people and a 15-minute to 8-hour session, so a caller
+    can both ask it for slots and, when there are none, ask it why (:mod:`.explain`)."""
+    ids = list(dict.fromkeys(person_ids))
     if not 2 <= len(ids) <= 8:
         raise ScheduleError(f"find slots for 2 to 8 different people, not {len(ids)}")
     if not 15 <= minutes <= 8 * 60:
         raise ScheduleError(f"a session lasts 15 minutes to 8 hours, not {minutes} minutes")
-    finder = slot_finder(ctx, ids, weeks=weeks, ignore_meeting=ignore_meeting)
-    return finder.common(ids, minutes, limit=limit, step_minutes=step_minutes)
+    return slot_finder(ctx, ids, weeks=weeks, ignore_meeting=ignore_meeting)
 
 
 def people_by_email(session: Session, emails: Sequence[str]) -> list[int]:

@@ -63,7 +63,6 @@ def _picker(qtbot, width: int) -> SlotPicker:
     picker = SlotPicker(
         Banner(),
         default_minutes=60,
-        search_label="Find times",
         propose_label="Invite the group to this time",
         agenda_hint="What the group will talk about",
         on_search=lambda: None,
@@ -128,3 +127,13 @@ def test_group_find_time_with_eight_people_scrolls_rather_than_squeezing_fits(qt
     # Widen the dialog: "Fits" stretches over the room again and the scroll bar goes.
     picker.resize(1900, 520)
     qtbot.waitUntil(lambda: table.horizontalScrollBar().maximum() == 0)
+
+
+def test_one_week_ahead_reads_in_the_singular(qtbot) -> None:
+    picker = _picker(qtbot, 700)
+    picker.weeks.setValue(1)
+    assert picker.weeks.text() == "1 week"
+    picker.weeks.setValue(3)
+    assert picker.weeks.text() == "3 weeks"
+    picker.set_search(90, 1)
+    assert (picker.minutes(), picker.weeks.text()) == (90, "1 week")

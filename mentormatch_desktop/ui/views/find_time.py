@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import tzinfo
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -52,6 +53,10 @@ __all__ = ["FindTimeDialog", "LogSessionDialog", "when"]
 class FindTimeDialog(SlotPickerDialog):
     """Find, propose and answer session times for one mentorship."""
 
+    #: "Message <partner>" chosen after nothing fitted: the pair's conversation id.
+    message_requested = Signal(int)
+    offers_messaging = False  # set by a screen that listens to message_requested
+
     def __init__(
         self,
         context: AppContext,
@@ -83,7 +88,6 @@ class FindTimeDialog(SlotPickerDialog):
             self.banner,
             default_minutes=45,
             current_minutes=reschedule.minutes if reschedule else None,
-            search_label="Search again",
             propose_label="Move to this time" if reschedule else "Propose this time",
             agenda_hint="What you would like to talk about",
             on_search=self.load,
@@ -178,10 +182,19 @@ class FindTimeDialog(SlotPickerDialog):
             everyone="both",
         )
         if not choice.slots:
-            self.banner.show_message(
-                "No common free time in this period. Look further ahead, pick a shorter "
-                "length, or widen your weekly availability.",
-                "warning",
+            thread = choice.thread_id
+            # Only the signed-in person writes as themselves: a coordinator looking at
+            # someone's schedule is not offered to write in their name.
+            message = (
+                (f"Message {choice.partner}", lambda: self.message_requested.emit(thread))
+                if thread and self.as_person is None and self.offers_messaging
+                else None
+            )
+            self.show_no_fit(
+                choice.no_fit,
+                choice.viewer_id,
+                {choice.partner_id: choice.partner},
+                message_partner=message,
             )
         else:
             self.banner.hide()

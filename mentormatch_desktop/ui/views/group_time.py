@@ -97,7 +97,6 @@ class GroupTimeDialog(SlotPickerDialog):
             self.banner,
             default_minutes=60,
             current_minutes=reschedule.minutes if reschedule else None,
-            search_label="Find times",
             propose_label="Move to this time" if reschedule else "Invite the group to this time",
             agenda_hint="What the group will talk about",
             on_search=self.load,
@@ -220,11 +219,7 @@ class GroupTimeDialog(SlotPickerDialog):
             "everyone's working hours, then the least inconvenient for whoever is worse off."
         )
         if not choice.slots:
-            self.banner.show_message(
-                "No time suits everyone in this period. Look further ahead, pick a shorter "
-                "length, or leave someone out.",
-                "warning",
-            )
+            self.show_no_fit(choice.no_fit, viewer[0], {p: n for p, n, _ in others})
         self._selection_changed()
 
     # -- actions -------------------------------------------------------------------------

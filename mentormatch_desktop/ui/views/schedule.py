@@ -8,9 +8,10 @@ read. Everything runs on workers, one unit of work per action.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
-from PySide6.QtCore import QDate, Qt, QTime
+from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -32,9 +33,11 @@ from mentormatch_desktop.services.my_schedule import (
     SessionRow,
     add_exception,
     my_schedule,
+    nothing_fits_example,
     person_by_email,
     remove_exception,
     save_weekly_availability,
+    showcase_person,
 )
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.views.availability_grid import AvailabilityGrid
@@ -110,6 +113,8 @@ def state_of(s: SessionRow, *, own: bool = True, past: bool = False) -> str:
 
 class ScheduleView(View):
     watches = ("mentorships", "schedule", "participants")  # participants: a changed zone
+    #: (screen, thread id): "Message <partner>" from Find a time opens the conversation.
+    open_requested = Signal(str, int)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
@@ -579,15 +584,38 @@ class ScheduleView(View):
             return None
         pair = mentorship_id or self.schedule.pairs[0].id
         dialog = FindTimeDialog(self.context, pair, as_person=self._as(), parent=self)
-        dialog.changed.connect(self.reload)
+        self._wire(dialog)
         dialog.open()
         return dialog
+
+    def _wire(self, dialog: FindTimeDialog | GroupTimeDialog) -> None:
+        """What a Find a time dialog may ask of this screen: reload after a step, show
+        Weekly availability or the partner's conversation after nothing fitted."""
+        dialog.changed.connect(self.reload)
+        dialog.edit_availability_requested.connect(lambda: self.edit_availability(dialog))
+        dialog.offers_editing_availability = True
+        if isinstance(dialog, FindTimeDialog):
+            dialog.message_requested.connect(lambda thread: self._message(dialog, thread))
+            dialog.offers_messaging = True
+
+    def edit_availability(self, dialog: QDialog | None = None) -> None:
+        """Close the dialog and show the Weekly availability tab."""
+        if dialog is not None:
+            dialog.close()
+        self.finish_building()
+        for index in range(self.tabs.count()):
+            if self.tabs.tabText(index) == "Weekly availability":
+                self.tabs.setCurrentIndex(index)
+
+    def _message(self, dialog: QDialog, thread_id: int) -> None:
+        dialog.close()
+        self.open_requested.emit("inbox", thread_id)
 
     def find_group_time(self) -> GroupTimeDialog | None:
         if self.schedule is None:
             return None
         dialog = GroupTimeDialog(self.context, as_person=self._as(), parent=self)
-        dialog.changed.connect(self.reload)
+        self._wire(dialog)
         dialog.open()
         return dialog
 
@@ -603,14 +631,70 @@ class ScheduleView(View):
                 attendee_ids=s.attendee_ids,
                 parent=self,
             )
-            group.changed.connect(self.reload)
+            self._wire(group)
             group.open()
             return group
         dialog = FindTimeDialog(
             self.context, s.mentorship_id, as_person=self._as(), reschedule=s, parent=self
         )
-        dialog.changed.connect(self.reload)
+        self._wire(dialog)
         dialog.open()
+        return dialog
+
+    # -- screenshots -----------------------------------------------------------------------
+    def prepare_screenshot(self) -> Task:
+        """``--screenshots``: a coordinator's Schedule opens the demo's showcase participant
+        (sessions ahead and behind, a partner in another zone) instead of an empty form;
+        for either, find a real search of theirs that finds nothing (the "nothing fits"
+        picture). Read-only, on a worker: nothing in the database changes."""
+        coordinator = not self.participant and self.person_id is None
+
+        def find() -> tuple[str | None, tuple[int, int, int] | None]:
+            with self.context.unit_of_work() as ctx:
+                email = None
+                person = self.person_id
+                if coordinator:
+                    showcase = showcase_person(ctx)
+                    if showcase is None:
+                        return None, None
+                    person, email = showcase
+                return email, nothing_fits_example(ctx, person)
+
+        def found(result: tuple[str | None, tuple[int, int, int] | None]) -> None:
+            email, self._nothing_fits = result
+            if email:
+                self.email.setText(email)
+                self.open_person()
+
+        self._nothing_fits: tuple[int, int, int] | None = None
+        return self.run(find, on_success=found, on_error=self._failed)
+
+    def screenshot_extras(self) -> list[tuple[str, Callable[[], QWidget]]]:
+        """Find a time with the partner of the next session, and the "nothing fits" state."""
+        if self.schedule is None or not self.schedule.pairs:
+            return []
+        upcoming = [s for s in self.schedule.upcoming if not s.is_group]
+        pair = upcoming[0].mentorship_id if upcoming else self.schedule.pairs[0].id
+        extras: list[tuple[str, Callable[[], QWidget]]] = [
+            ("find-a-time", lambda: self._shown_find_time(pair))
+        ]
+        example = getattr(self, "_nothing_fits", None)
+        if example is not None:
+            ms, minutes, weeks = example
+            extras.append(
+                ("find-a-time-nothing-fits", lambda: self._shown_find_time(ms, minutes, weeks))
+            )
+        return extras
+
+    def _shown_find_time(
+        self, pair: int, minutes: int | None = None, weeks: int | None = None
+    ) -> FindTimeDialog:
+        dialog = FindTimeDialog(self.context, pair, as_person=self._as(), parent=self)
+        self._wire(dialog)
+        if minutes is not None and weeks is not None:
+            dialog.picker.set_search(minutes, weeks)
+            dialog.load()  # replaces the search the dialog started with
+        dialog.show()
         return dialog
 
     def open_calendars(self) -> CalendarSettingsDialog | None:

@@ -33,12 +33,15 @@ from PySide6.QtWidgets import (
 )
 
 from mentormatch_desktop.scheduling import Slot
+from mentormatch_desktop.scheduling.explain import Cause, NoFit, Remedy
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.widgets import Banner, ProgressPanel, make_button, read_only_table
 from mentormatch_desktop.ui.workers import Task, TaskError, run_in_background
 
 LENGTHS = (30, 45, 60, 90)
+#: Both dialogs' search button: the same words whether it is the first search or not.
+SEARCH_LABEL = "Find times"
 #: The "Fits" column never gets narrower than this; its text wraps onto a second line
 #: rather than being cut, and the table scrolls sideways only when the people's time
 #: columns alone leave less room than this.
@@ -110,7 +113,6 @@ class SlotPicker(QWidget):
         *,
         default_minutes: int,
         current_minutes: int | None = None,
-        search_label: str,
         propose_label: str,
         agenda_hint: str,
         on_search: Callable[[], object],
@@ -135,7 +137,11 @@ class SlotPicker(QWidget):
         start = current_minutes if current_minutes in LENGTHS else default_minutes
         self.length.setCurrentIndex(LENGTHS.index(start))
         self.weeks = QSpinBox(minimum=1, maximum=8, value=2, suffix=" weeks")
-        self.search_button = make_button(search_label, "search", on_click=on_search)
+        # "1 week", not "1 weeks" (the "nothing fits" search often looks one week ahead).
+        self.weeks.valueChanged.connect(
+            lambda n: self.weeks.setSuffix(" week" if n == 1 else " weeks")
+        )
+        self.search_button = make_button(SEARCH_LABEL, "search", on_click=on_search)
         controls.addWidget(QLabel("Length"))
         controls.addWidget(self.length)
         controls.addWidget(QLabel("Look ahead"))
@@ -146,6 +152,12 @@ class SlotPicker(QWidget):
         self.progress = ProgressPanel()
         self.progress.cancel_requested.connect(self._cancel)
         layout.addWidget(self.progress)
+        # What fixes "nothing fits" (a shorter session, further ahead, …): set per search.
+        self.remedies = QWidget()
+        self._remedy_row = QHBoxLayout(self.remedies)
+        self._remedy_row.setContentsMargins(0, 0, 0, 0)
+        self.remedies.setVisible(False)
+        layout.addWidget(self.remedies)
 
         self.slots = read_only_table(["Your time", "Fits"])
         self.slots.setWordWrap(True)
@@ -170,6 +182,46 @@ class SlotPicker(QWidget):
     def minutes(self) -> int:
         return int(self.length.currentData())
 
+    def set_search(self, minutes: int, weeks: int) -> None:
+        """Set length and look-ahead without starting a search (the caller runs one)."""
+        for widget in (self.length, self.weeks):
+            widget.blockSignals(True)
+        self.length.setCurrentIndex(self.length.findData(minutes))
+        self.weeks.setValue(weeks)
+        self.weeks.setSuffix(" week" if weeks == 1 else " weeks")
+        for widget in (self.length, self.weeks):
+            widget.blockSignals(False)
+
+    def shorter_length(self, at_most: int | None = None) -> int | None:
+        """The longest offered length under the current one (and within ``at_most``)."""
+        fits = [m for m in LENGTHS if m < self.minutes() and (at_most is None or m <= at_most)]
+        return fits[-1] if fits else None
+
+    def further_weeks(self) -> int | None:
+        """Twice as far ahead, up to the spin box's limit (``None`` at the limit)."""
+        weeks, top = self.weeks.value(), self.weeks.maximum()
+        return min(top, weeks * 2) if weeks < top else None
+
+    def set_remedies(self, actions: Sequence[tuple[str, str, Callable[[], object]]]) -> None:
+        """Buttons under the controls, one per ``(label, icon, action)``; none hides the row."""
+        while self._remedy_row.count():
+            item = self._remedy_row.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for label, icon, action in actions:
+            self._remedy_row.addWidget(make_button(label, icon, on_click=action))
+        self._remedy_row.addStretch(1)
+        self.remedies.setVisible(bool(actions))
+
+    def remedy_labels(self) -> list[str]:
+        """The remedy buttons' texts, in order (what tests and screenshots read)."""
+        out = []
+        for i in range(self._remedy_row.count()):
+            w = self._remedy_row.itemAt(i).widget()
+            if w is not None:
+                out.append(w.text())
+        return out
+
     def search(
         self,
         fetch: Callable[..., Any],
@@ -185,6 +237,7 @@ class SlotPicker(QWidget):
         if self.task is not None and not self.task.done:
             self.task.cancel()  # superseded by this search: no "cancelled" message
         self._user_cancelled = False
+        self.set_remedies([])
         self.progress.start(message)
         self.search_button.setEnabled(False)
         self.task = run_in_background(
@@ -302,6 +355,10 @@ class SlotPickerDialog(QDialog):
     """
 
     changed = Signal()  # a session was proposed, answered or moved
+    #: "Edit my weekly availability" chosen after nothing fitted: the Schedule shows it.
+    edit_availability_requested = Signal()
+    #: Set by a screen that listens to :attr:`edit_availability_requested`.
+    offers_editing_availability = False
 
     context: AppContext
     banner: Banner
@@ -314,6 +371,53 @@ class SlotPickerDialog(QDialog):
 
     def _failed(self, error: TaskError) -> None:
         self.banner.show_message(error.message, "error")
+
+    def show_no_fit(
+        self,
+        no_fit: NoFit | None,
+        viewer_id: int,
+        names: dict[int, str],
+        *,
+        message_partner: tuple[str, Callable[[], object]] | None = None,
+    ) -> None:
+        """Say why nothing fits (the core's reason) and offer the actions this dialog has
+        for it: a shorter length, further ahead, editing availability, writing the partner.
+        """
+        if no_fit is None:  # the core found slots after all (should not happen): stay vague
+            self.banner.show_message("No common free time in this period.", "warning")
+            return
+        self.banner.show_message(no_fit.message(viewer_id, names), "warning")
+        picker, actions = self.picker, []
+        for remedy in no_fit.remedies:
+            if remedy is Remedy.SHORTER:
+                limit = no_fit.longest_minutes if no_fit.cause is Cause.SHORT_OVERLAP else None
+                shorter = picker.shorter_length(limit)
+                if shorter is not None:
+                    index = LENGTHS.index(shorter)
+                    actions.append(
+                        (
+                            f"Try {shorter} minutes",
+                            "calendar",
+                            lambda i=index: picker.length.setCurrentIndex(i),
+                        )
+                    )
+            elif remedy is Remedy.FURTHER_AHEAD:
+                weeks = picker.further_weeks()
+                if weeks is not None:
+                    actions.append(
+                        (
+                            f"Look {weeks} weeks ahead",
+                            "search",
+                            lambda w=weeks: picker.weeks.setValue(w),
+                        )
+                    )
+            elif remedy is Remedy.EDIT_AVAILABILITY and self.offers_editing_availability:
+                actions.append(
+                    ("Edit my weekly availability", "edit", self.edit_availability_requested.emit)
+                )
+            elif remedy is Remedy.MESSAGE_PARTNER and message_partner is not None:
+                actions.append((message_partner[0], "chat", message_partner[1]))
+        picker.set_remedies(actions)
 
     def run_step(
         self,
