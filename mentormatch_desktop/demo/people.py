@@ -26,9 +26,10 @@ class Org:
     """Everything later stages need about the people (index i ↔ person id ``i + 1``)."""
 
     n: int
-    first_names: list[str]
+    first_names: list[str]  # what each is called: the preferred name, else the given name
     full_names: list[str]
     emails: list[str]
+    preferred_names: list[str | None]
     seniority: np.ndarray
     role: np.ndarray
     division: np.ndarray  # -1 for the CEO
@@ -178,6 +179,7 @@ def _assemble(
 
     traditions = list(recipe.names)
     first_names, full_names, emails, langs = [], [], [], []
+    preferred_names: list[str | None] = []
     seen: dict[str, int] = {}
     for i in range(n):
         home = offices[office[i]]
@@ -189,7 +191,9 @@ def _assemble(
         seen[local] = seen.get(local, 0) + 1
         if seen[local] > 1:
             local = f"{local}{seen[local]}"
-        first_names.append(given)
+        preferred = _preferred_name(i + 1, given)
+        preferred_names.append(preferred)
+        first_names.append(preferred or given)
         full_names.append(f"{given} {family}")
         emails.append(f"{local}@{recipe.email_domain}")
         spoken = {"en"}
@@ -212,6 +216,7 @@ def _assemble(
         first_names=first_names,
         full_names=full_names,
         emails=emails,
+        preferred_names=preferred_names,
         seniority=seniority,
         role=role,
         division=division,
@@ -232,6 +237,34 @@ def _assemble(
     org.admin = org.coordinators[0]
     _write_people(recipe, ds, rng, now, org, slots)
     return org
+
+
+# Short forms some people go by; a third of those with such a given name use it.
+NICKNAMES = {
+    "Maximilian": "Max",
+    "Oluwaseun": "Seun",
+    "Babatunde": "Tunde",
+    "Funmilayo": "Funmi",
+    "Siddharth": "Sid",
+    "Santiago": "Santi",
+    "Oliver": "Ollie",
+    "Agnieszka": "Aga",
+}
+
+
+def _preferred_name(pid: int, given: str) -> str | None:
+    """The preferred name a demo person gave, from their id and given name alone (no
+    draw from the generator, so the rest of the demo is unchanged).
+
+    Everyone whose given name has several words is called by all of it (Jun Jie Goh is
+    "Jun Jie", never "Jun"), and every third person with a :data:`NICKNAMES` name goes by
+    the short form; everyone else has none and is greeted by their first word.
+    """
+    if " " in given:
+        return given
+    if given in NICKNAMES and pid % 3 == 0:
+        return NICKNAMES[given]
+    return None
 
 
 def _skill_levels(
@@ -310,6 +343,7 @@ def _write_people(
             "external_id",
             "email",
             "full_name",
+            "preferred_name",
             "title",
             "department_id",
             "manager_id",
@@ -362,6 +396,7 @@ def _write_people(
             f"NW{100000 + pid}",
             org.emails[i],
             org.full_names[i],
+            org.preferred_names[i],
             title,
             departments[i],
             managers[i] + 1 if managers[i] >= 0 else None,

@@ -22,6 +22,7 @@ from functools import cache
 from email_validator import EmailNotValidError, validate_email
 
 from mentormatch_desktop.domain.languages import ISO_639_1
+from mentormatch_desktop.domain.names import PREFERRED_NAME_LIMIT
 
 # ---- errors ---------------------------------------------------------------------------
 
@@ -62,6 +63,7 @@ COLUMNS = (
     "external_id",
     "email",
     "full_name",
+    "preferred_name",
     "title",
     "department",
     "manager_email",
@@ -87,6 +89,7 @@ LIST_SEPARATOR = ";"
 LIMITS = {
     "external_id": 64,
     "full_name": 200,
+    "preferred_name": PREFERRED_NAME_LIMIT,
     "title": 120,
     "department": 120,
     "cohort": 40,
@@ -319,6 +322,7 @@ class ParticipantRecord:
     time_zone: str
     present: frozenset[str]
     external_id: str | None = None
+    preferred_name: str | None = None
     title: str | None = None
     department: str | None = None
     manager_email: str | None = None

@@ -20,6 +20,7 @@ from mentormatch_desktop.domain.enums import (
     MeetingStatus,
     MentorshipStatus,
 )
+from mentormatch_desktop.domain.names import address_name
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.inbox import list_threads
 from mentormatch_desktop.services.me import _me, person_names
@@ -77,6 +78,8 @@ class Home:
     goals: tuple[HomeGoal, ...]
     unread: int
     todo: tuple[ToDo, ...]
+    #: what the greeting calls them (:func:`address_name`: preferred name, else first word)
+    address: str = ""
 
 
 def my_home(ctx: ServiceContext) -> Home:
@@ -177,4 +180,5 @@ def my_home(ctx: ServiceContext) -> Home:
         goals=goals,
         unread=sum(t.unread for t in threads),
         todo=tuple(todo),
+        address=address_name(full_name, person.preferred_name if person is not None else None),
     )

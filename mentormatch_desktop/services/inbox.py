@@ -38,7 +38,7 @@ from mentormatch_desktop.domain.enums import (
 )
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.identity import participant_login
-from mentormatch_desktop.services.me import person_names
+from mentormatch_desktop.services.me import person_addresses, person_names
 from mentormatch_desktop.services.notifications import (
     MessagingError,
     check_topic,
@@ -785,6 +785,8 @@ class LastMessage:
     sender_name: str
     body: str
     created_at: datetime
+    #: how a preview names the sender ("Jun Jie: …"): :func:`address_name` of them
+    sender_short: str = ""
 
 
 def last_messages(ctx: ServiceContext, thread_ids: list[int]) -> dict[int, LastMessage]:
@@ -808,7 +810,11 @@ def last_messages(ctx: ServiceContext, thread_ids: list[int]) -> dict[int, LastM
     )
     rows = list(ctx.session.scalars(sa.select(Message).join(newest, newest.c.id == Message.id)))
     names = _sender_names(ctx, rows)
-    return {m.thread_id: LastMessage(_sender(names, m), m.body, m.created_at) for m in rows}
+    short = person_addresses(ctx, {m.sender_id for m in rows if m.sender_id is not None})
+    return {
+        m.thread_id: LastMessage(_sender(names, m), m.body, m.created_at, _sender(short, m))
+        for m in rows
+    }
 
 
 def inbox_marker(ctx: ServiceContext) -> tuple[object, ...]:

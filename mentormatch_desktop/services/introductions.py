@@ -6,9 +6,10 @@ that e-mail them commit together or not at all. The text comes from the program'
 (``programs.settings["introduction_template"]``), which a coordinator edits; it is Jinja2
 in a sandbox with these names:
 
-``mentor``, ``mentee`` (first names), ``mentor_name``, ``mentee_name`` (full names),
-``program``, ``reasons`` (why the pair was matched: the proposal's explanation, one
-reason per entry) and ``score`` (0–100).
+``mentor``, ``mentee`` (how each is addressed: their preferred name, else the first
+word of the full name, see :func:`~mentormatch_desktop.domain.names.address_name`),
+``mentor_name``, ``mentee_name`` (full names), ``program``, ``reasons`` (why the pair was
+matched: the proposal's explanation, one reason per entry) and ``score`` (0–100).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import jinja2
 import sqlalchemy as sa
 from jinja2.sandbox import SandboxedEnvironment
 
+from mentormatch_desktop.domain.names import address_name
 from mentormatch_desktop.matching.explain import SEPARATOR
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.inbox import ensure_mentorship_thread, post
@@ -96,10 +98,6 @@ def render_introduction(template: str, values: dict[str, Any]) -> str:
     return _compile(template).render(**values).strip()
 
 
-def _first_name(full: str) -> str:
-    return full.split()[0] if full.strip() else full
-
-
 def introduce_run(ctx: ServiceContext, run_id: int) -> int:
     """Post the introduction into the thread of every mentorship approved from ``run_id``.
 
@@ -118,9 +116,12 @@ def introduce_run(ctx: ServiceContext, run_id: int) -> int:
         return 0
     templates: dict[int, jinja2.Template] = {}
     ids = {pid for m, _, _ in rows for pid in (m.mentor_id, m.mentee_id)}
-    names = dict(
-        ctx.session.execute(sa.select(Person.id, Person.full_name).where(Person.id.in_(ids))).all()
-    )
+    people = {
+        pid: (full, preferred)
+        for pid, full, preferred in ctx.session.execute(
+            sa.select(Person.id, Person.full_name, Person.preferred_name).where(Person.id.in_(ids))
+        )
+    }
     written = 0
     for mentorship, explanation, program_name in rows:
         thread = ensure_mentorship_thread(ctx, mentorship.id)
@@ -135,15 +136,16 @@ def introduce_run(ctx: ServiceContext, run_id: int) -> int:
             templates[mentorship.program_id] = _compile(
                 introduction_template(ctx, mentorship.program_id)
             )
-        mentor, mentee = names[mentorship.mentor_id], names[mentorship.mentee_id]
+        mentor, mentor_preferred = people[mentorship.mentor_id]
+        mentee, mentee_preferred = people[mentorship.mentee_id]
         reasons = [
             r.strip(" -•")
             for r in (explanation or "").replace(SEPARATOR, "\n").splitlines()
             if r.strip(" -•")
         ]
         body = templates[mentorship.program_id].render(
-            mentor=_first_name(mentor),
-            mentee=_first_name(mentee),
+            mentor=address_name(mentor, mentor_preferred),
+            mentee=address_name(mentee, mentee_preferred),
             mentor_name=mentor,
             mentee_name=mentee,
             program=program_name,

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from mentormatch_desktop.domain.enums import EngagementKind
 from mentormatch_desktop.domain.errors import FieldError
+from mentormatch_desktop.domain.names import PREFERRED_NAME_LIMIT, address_name
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.storage.models import (
     Department,
@@ -46,6 +47,7 @@ class MyProfile:
     time_zone: str
     bio: str
     mentorships: tuple[MyMentorship, ...]
+    preferred_name: str = ""  # empty: addressed by the first word of full_name
 
 
 def _me(ctx: ServiceContext) -> int:
@@ -71,6 +73,26 @@ def person_names(ctx: ServiceContext, ids: set[int]) -> dict[int, str]:
 
 
 _names = person_names
+
+
+def person_addresses(ctx: ServiceContext, ids: set[int]) -> dict[int, str]:
+    """How to address each of ``ids`` briefly (an inbox preview's "Jun Jie: …"): their
+    preferred name, else the first word of their full name (:func:`address_name`).
+
+    Read like :func:`person_names`: through ``mm_person_addresses`` on PostgreSQL, which
+    answers exactly the people ``mm_person_names`` does, from the table on SQLite."""
+    if not ids:
+        return {}
+    if ctx.session.get_bind().dialect.name == "postgresql":
+        rows = ctx.session.execute(
+            sa.text("SELECT id, full_name, preferred_name FROM mm_person_addresses(:ids)"),
+            {"ids": sorted(ids)},
+        )
+    else:
+        rows = ctx.session.execute(
+            sa.select(Person.id, Person.full_name, Person.preferred_name).where(Person.id.in_(ids))
+        )
+    return {int(i): address_name(str(full), preferred) for i, full, preferred in rows}
 
 
 def my_profile(ctx: ServiceContext) -> MyProfile:
@@ -112,17 +134,32 @@ def my_profile(ctx: ServiceContext) -> MyProfile:
         time_zone=person.time_zone,
         bio=person.bio,
         mentorships=mentorships,
+        preferred_name=person.preferred_name or "",
     )
 
 
 def update_my_profile(
-    ctx: ServiceContext, *, full_name: str, title: str, time_zone: str, bio: str
+    ctx: ServiceContext,
+    *,
+    full_name: str,
+    title: str,
+    time_zone: str,
+    bio: str,
+    preferred_name: str | None = None,
 ) -> None:
-    """Change the fields a participant owns; logs a ``profile_updated`` event if any changed."""
+    """Change the fields a participant owns; logs a ``profile_updated`` event if any changed.
+
+    ``preferred_name`` ``None`` leaves the stored one alone (callers that predate it);
+    an empty string clears it, so the person is addressed by the first word of their name.
+    """
     me = _me(ctx)
     full_name, title, time_zone = full_name.strip(), title.strip(), time_zone.strip()
     if not full_name:
         raise FieldError("full_name", "your name cannot be empty")
+    if preferred_name is not None:
+        preferred_name = " ".join(preferred_name.split())
+        if len(preferred_name) > PREFERRED_NAME_LIMIT:
+            raise FieldError("preferred_name", f"at most {PREFERRED_NAME_LIMIT} characters, please")
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -130,7 +167,14 @@ def update_my_profile(
     person = ctx.session.get(Person, me)
     if person is None:
         raise FieldError("person", "your profile is not visible to this login")
-    wanted = {"full_name": full_name, "title": title or None, "time_zone": time_zone, "bio": bio}
+    wanted: dict[str, str | None] = {
+        "full_name": full_name,
+        "title": title or None,
+        "time_zone": time_zone,
+        "bio": bio,
+    }
+    if preferred_name is not None:
+        wanted["preferred_name"] = preferred_name or None
     changed = [k for k, v in wanted.items() if getattr(person, k) != v]
     if not changed:
         return

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus
+from mentormatch_desktop.domain.names import address_name
 from mentormatch_desktop.scheduling.slots import Slot
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.inbox import ensure_mentorship_thread, post
@@ -164,9 +165,10 @@ def _slot_line(slot: Slot, names: dict[int, str]) -> str:
 
 
 def nudge_body(mentor: str, mentee: str, slots: list[Slot], names: dict[int, str]) -> str:
-    first = lambda full: full.split()[0] if full.strip() else full  # noqa: E731
+    """The reminder's text; ``mentor`` and ``mentee`` are the names to greet them by
+    (:func:`~mentormatch_desktop.domain.names.address_name`), ``names`` full names by id."""
     lines = [
-        f"Hello {first(mentee)} and {first(mentor)},",
+        f"Hello {mentee} and {mentor},",
         "",
         "You have not booked a first session yet. A first conversation early on is what",
         "makes a mentorship work: pick a time and propose it from the Schedule screen.",
@@ -210,20 +212,24 @@ def nudge_pairs(
         if row[1] is not None and _aware(row[1]) > now - timedelta(days=cooldown):
             skipped.append(mid)
             continue
-        names = dict(
-            ctx.session.execute(
-                sa.select(Person.id, Person.full_name).where(
+        people = {
+            pid: (full, preferred)
+            for pid, full, preferred in ctx.session.execute(
+                sa.select(Person.id, Person.full_name, Person.preferred_name).where(
                     Person.id.in_([m.mentor_id, m.mentee_id])
                 )
-            ).all()
-        )
+            )
+        }
+        names = {pid: full for pid, (full, _) in people.items()}
         try:
             slots = find_slots(
                 ctx, [m.mentee_id, m.mentor_id], minutes=minutes, limit=SUGGESTED_SLOTS
             )
         except ScheduleError:
             slots = []
-        body = nudge_body(names[m.mentor_id], names[m.mentee_id], slots, names)
+        body = nudge_body(
+            address_name(*people[m.mentor_id]), address_name(*people[m.mentee_id]), slots, names
+        )
         thread = ensure_mentorship_thread(ctx, m.id)
         post(ctx, thread, body, sender_id=ctx.actor.person_id, kind=NUDGE_KIND, activity=False)
         sent.append(mid)

@@ -123,6 +123,8 @@ def apply_record(
     put("time_zone", rec.time_zone)
     if rec.external_id:  # an empty cell never erases a stable id
         put("external_id", rec.external_id)
+    if "preferred_name" in present:
+        put("preferred_name", rec.preferred_name or None)
     if "title" in present:
         put("title", rec.title or None)
     if "bio" in present:

@@ -531,6 +531,7 @@ def participant_rows(session: Session, program: Program | None = None) -> list[d
                 "external_id": p.external_id or "",
                 "email": p.email,
                 "full_name": p.full_name,
+                "preferred_name": p.preferred_name or "",
                 "title": p.title or "",
                 "department": department_names.get(p.department_id, "") if p.department_id else "",
                 "manager_email": emails.get(p.manager_id, "") if p.manager_id else "",

@@ -93,6 +93,7 @@ class Profile:
 
     id: int | None = None
     full_name: str = ""
+    preferred_name: str = ""  # empty: addressed by the first word of full_name
     email: str = ""
     title: str = ""
     department: str = ""
@@ -127,7 +128,7 @@ def validate_profile(profile: Profile, known_skills: set[str] | None = None) -> 
 
     if not profile.full_name.strip():
         issues.append(ProfileIssue("full_name", "a name is required"))
-    for name in ("full_name", "title", "department", "bio"):
+    for name in ("full_name", "preferred_name", "title", "department", "bio"):
         check(name, lambda n=name: rules.check_length(n, getattr(profile, n).strip()))
         check(name, lambda n=name: rules.check_characters(n, getattr(profile, n).strip()))
     check("email", lambda: rules.parse_email(profile.email.strip()))
@@ -214,6 +215,7 @@ def load_profile(ctx: ServiceContext, person_id: int) -> Profile:
     return Profile(
         id=person.id,
         full_name=person.full_name,
+        preferred_name=person.preferred_name or "",
         email=person.email,
         title=person.title or "",
         department=person.department.name if person.department else "",
@@ -263,6 +265,7 @@ def save_profile(ctx: ServiceContext, profile: Profile) -> int:
     if person is None:
         raise ProfileInvalid([ProfileIssue("id", f"participant {profile.id} no longer exists")])
     person.full_name = profile.full_name.strip()
+    person.preferred_name = " ".join(profile.preferred_name.split()) or None
     person.email = email
     person.title = profile.title.strip() or None
     person.time_zone = profile.time_zone

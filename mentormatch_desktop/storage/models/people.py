@@ -45,6 +45,9 @@ class Person(Base):
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     full_name: Mapped[str] = mapped_column(String(200))
+    # What the person wants to be called ("Jun Jie", "Bob"); NULL means address them by
+    # domain.names.address_name's fallback. See that function for why it is not derived.
+    preferred_name: Mapped[str | None] = mapped_column(String(80))
     title: Mapped[str | None] = mapped_column(String(120))
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)

@@ -205,8 +205,8 @@ class HomeView(View):
     def show_home(self, home: Home) -> None:
         self.home = home
         self.banner.hide()
-        first = home.full_name.split()[0] if home.full_name else ""
-        self.header.title.setText(f"Welcome back, {first}" if first else "Home")
+        # The service decides how to address the person (preferred name, else first word).
+        self.header.title.setText(f"Welcome back, {home.address}" if home.address else "Home")
         self.unread_tile.set_value(
             f"{home.unread:,}", tone="warn" if home.unread else "", hint=None
         )

@@ -209,7 +209,7 @@ class ThreadDelegate(QStyledItemDelegate):
             title, when = thread.subject, short_time(thread.last_message_at)
             preview: inbox.LastMessage | None = index.data(PREVIEW_ROLE)
             kind = KIND_LABEL.get(thread.kind, "")
-            second = f"{preview.sender_name.split()[0]}: {preview.body}" if preview else ""
+            second = f"{preview.sender_short}: {preview.body}" if preview else ""
             if kind:
                 second = f"{kind} · {second}" if second else kind
             unread = thread.unread

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from mentormatch_desktop.domain.enums import MentorshipStatus
 from mentormatch_desktop.domain.errors import FieldError
+from mentormatch_desktop.domain.names import PREFERRED_NAME_LIMIT
 from mentormatch_desktop.services.me import (
     MyMentorship,
     MyProfile,
@@ -64,6 +65,14 @@ class MyProfileView(View):
         layout.addWidget(self.banner)
         form = QFormLayout()
         self.full_name = QLineEdit()
+        self.preferred_name = QLineEdit(
+            placeholderText="What should we call you? Leave empty for your first name"
+        )
+        self.preferred_name.setMaxLength(PREFERRED_NAME_LIMIT)
+        self.preferred_name.setToolTip(
+            "How the app greets you and how your messages are signed in previews and"
+            " introductions, e.g. “Jun Jie” for Jun Jie Goh."
+        )
         self.title = QLineEdit()
         self.time_zone = QLineEdit(placeholderText="e.g. Europe/London")
         # The zone must be an IANA name; completing from the list saves a round trip
@@ -77,6 +86,7 @@ class MyProfileView(View):
         self.bio = QPlainTextEdit()
         self.bio.setMaximumHeight(120)
         form.addRow("Name", self.full_name)
+        form.addRow("Preferred name", self.preferred_name)
         form.addRow("Title", self.title)
         form.addRow("Department", self.department)
         form.addRow("E-mail", self.email)
@@ -103,7 +113,7 @@ class MyProfileView(View):
         layout.addWidget(self.mentorships, 1)
         self.profile: MyProfile | None = None
         # Saving is offered once something differs from what is stored.
-        for edit in (self.full_name, self.title, self.time_zone):
+        for edit in (self.full_name, self.preferred_name, self.title, self.time_zone):
             edit.textChanged.connect(self._update_save)
         self.bio.textChanged.connect(self._update_save)
 
@@ -117,6 +127,7 @@ class MyProfileView(View):
     def show_profile(self, profile: MyProfile) -> None:
         self.profile = profile
         self.full_name.setText(profile.full_name)
+        self.preferred_name.setText(profile.preferred_name)
         self.title.setText(profile.title)
         self.time_zone.setText(profile.time_zone)
         self.bio.setPlainText(profile.bio)
@@ -160,6 +171,7 @@ class MyProfileView(View):
     def _fields(self) -> dict[str, str]:
         return {
             "full_name": self.full_name.text(),
+            "preferred_name": self.preferred_name.text(),
             "title": self.title.text(),
             "time_zone": self.time_zone.text(),
             "bio": self.bio.toPlainText(),
@@ -172,6 +184,7 @@ class MyProfileView(View):
             return False
         stored = {
             "full_name": p.full_name,
+            "preferred_name": p.preferred_name,
             "title": p.title,
             "time_zone": p.time_zone,
             "bio": p.bio,
@@ -183,7 +196,7 @@ class MyProfileView(View):
 
     def save(self) -> None:
         fields = self._fields()
-        for widget in (self.full_name, self.time_zone):
+        for widget in (self.full_name, self.preferred_name, self.time_zone):
             set_invalid(widget, False)
 
         def write() -> MyProfile:
@@ -203,7 +216,11 @@ class MyProfileView(View):
         self._update_save()
         exc = error.exception
         if isinstance(exc, FieldError):
-            widget = {"full_name": self.full_name, "time_zone": self.time_zone}.get(exc.field)
+            widget = {
+                "full_name": self.full_name,
+                "preferred_name": self.preferred_name,
+                "time_zone": self.time_zone,
+            }.get(exc.field)
             if widget is not None:
                 set_invalid(widget, True, exc.message)
             self.banner.show_message(exc.message, "error")

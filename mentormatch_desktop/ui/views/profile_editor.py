@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from mentormatch_desktop.domain.enums import EnrolmentRole, SkillDirection
+from mentormatch_desktop.domain.names import PREFERRED_NAME_LIMIT
 from mentormatch_desktop.services import directory, profiles
 from mentormatch_desktop.services.profiles import (
     BlockedPerson,
@@ -42,7 +43,8 @@ from mentormatch_desktop.ui.widgets import Banner, make_button, section_title, s
 from mentormatch_desktop.ui.workers import TaskError, run_in_background
 
 TAB_OF_FIELD = {
-    "full_name": 0, "email": 0, "title": 0, "department": 0, "time_zone": 0,
+    "full_name": 0, "preferred_name": 0, "email": 0, "title": 0, "department": 0,
+    "time_zone": 0,
     "skills": 1, "goals": 1, "languages": 2, "availability": 2,
     "enrolments": 3, "must_not_match": 3,
 }  # fmt: skip
@@ -113,6 +115,14 @@ class ProfileEditor(QDialog):
         form.setVerticalSpacing(10)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.full_name = QLineEdit(placeholderText="First and last name")
+        self.preferred_name = QLineEdit(
+            placeholderText="What should we call you? Empty: the first word of the name"
+        )
+        self.preferred_name.setMaxLength(PREFERRED_NAME_LIMIT)
+        self.preferred_name.setToolTip(
+            "How greetings, inbox previews and introductions address this person,"
+            " e.g. “Jun Jie” for Jun Jie Goh."
+        )
         self.email = QLineEdit(placeholderText="name@example.org")
         self.title = QLineEdit(placeholderText="Job title")
         self.department = QComboBox(editable=True)
@@ -125,6 +135,7 @@ class ProfileEditor(QDialog):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.bio = QPlainTextEdit(placeholderText="A few lines about experience and interests")
         form.addRow("Name", self.full_name)
+        form.addRow("Preferred name", self.preferred_name)
         form.addRow("E-mail", self.email)
         form.addRow("Title", self.title)
         form.addRow("Department", self.department)
@@ -348,6 +359,7 @@ class ProfileEditor(QDialog):
         if p.id is not None:
             self.heading.setText(p.full_name)
         self.full_name.setText(p.full_name)
+        self.preferred_name.setText(p.preferred_name)
         self.email.setText(p.email)
         self.title.setText(p.title)
         self.department.addItems(self.lookups.departments)
@@ -391,6 +403,7 @@ class ProfileEditor(QDialog):
         return Profile(
             id=self.person_id,
             full_name=self.full_name.text(),
+            preferred_name=self.preferred_name.text(),
             email=self.email.text(),
             title=self.title.text(),
             department=self.department.currentText(),
@@ -435,9 +448,14 @@ class ProfileEditor(QDialog):
 
     def show_issues(self, issues: list[ProfileIssue]) -> None:
         """List every problem above the tabs, mark the fields, and open the first tab concerned."""
-        for widget in (self.full_name, self.email, self.time_zone):
+        singles = {
+            "full_name": self.full_name,
+            "preferred_name": self.preferred_name,
+            "email": self.email,
+            "time_zone": self.time_zone,
+        }
+        for widget in singles.values():
             set_invalid(widget, False)
-        singles = {"full_name": self.full_name, "email": self.email, "time_zone": self.time_zone}
         for issue in issues:
             if issue.field in singles:
                 set_invalid(singles[issue.field], True, issue.message)
@@ -450,7 +468,8 @@ class ProfileEditor(QDialog):
 def _describe_field(field: str) -> str:
     """``skills[2].level`` → "Skill 3, level"."""
     names = {
-        "full_name": "Name", "email": "E-mail", "time_zone": "Time zone", "skills": "Skill",
+        "full_name": "Name", "preferred_name": "Preferred name", "email": "E-mail",
+        "time_zone": "Time zone", "skills": "Skill",
         "goals": "Goal", "languages": "Language", "availability": "Availability window",
         "enrolments": "Enrolment", "must_not_match": "Must-not-match entry",
     }  # fmt: skip
