@@ -66,7 +66,7 @@ class MyProfileView(View):
         form = QFormLayout()
         self.full_name = QLineEdit()
         self.preferred_name = QLineEdit(
-            placeholderText="What should we call you? Leave empty for your first name"
+            placeholderText="What should we call you? (if empty: the first word of your name)"
         )
         self.preferred_name.setMaxLength(PREFERRED_NAME_LIMIT)
         self.preferred_name.setToolTip(

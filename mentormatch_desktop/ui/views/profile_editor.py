@@ -116,7 +116,7 @@ class ProfileEditor(QDialog):
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         self.full_name = QLineEdit(placeholderText="First and last name")
         self.preferred_name = QLineEdit(
-            placeholderText="What should we call you? Empty: the first word of the name"
+            placeholderText="What should we call you? (if empty: the first word of the name)"
         )
         self.preferred_name.setMaxLength(PREFERRED_NAME_LIMIT)
         self.preferred_name.setToolTip(
