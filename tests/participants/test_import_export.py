@@ -11,7 +11,11 @@ from sqlalchemy.orm import Session
 
 from mentormatch_desktop.cli import cli
 from mentormatch_desktop.services.context import ServiceContext
-from mentormatch_desktop.services.participants import export_participants, import_participants
+from mentormatch_desktop.services.participants import (
+    ImportFailed,
+    export_participants,
+    import_participants,
+)
 from mentormatch_desktop.storage.models import (
     AvailabilitySlot,
     Enrolment,
@@ -214,3 +218,47 @@ def test_formula_like_text_is_exported_inert_and_round_trips(
     session.expire_all()
     ana = session.scalars(sa.select(Person).where(Person.external_id == "E1")).one()
     assert (ana.bio, ana.title) == (risky, "+1 engineer")
+
+
+def test_preferred_name_column_is_optional_imported_and_exported(
+    session: Session, tmp_path: Path, ctx: ServiceContext
+) -> None:
+    """``preferred_name`` sets what a person is called; a file without the column (or with
+    an empty cell) leaves it alone, and export writes it back."""
+    text = (
+        "email,full_name,preferred_name,time_zone\n"
+        "jj.goh@example.com,Jun Jie Goh,Jun Jie,Asia/Singapore\n"
+        "siew.goh@example.com,Goh Siew Ling,Siew Ling,Asia/Singapore\n"
+        "ana.lima@example.com,Ana Lima,,America/Sao_Paulo\n"
+    )
+    summary = import_participants(ctx, _write(tmp_path, text))
+    assert summary.created == 3
+
+    def preferred() -> dict[str, str | None]:
+        session.expire_all()
+        return dict(session.execute(sa.select(Person.email, Person.preferred_name)).all())
+
+    assert preferred() == {
+        "jj.goh@example.com": "Jun Jie",
+        "siew.goh@example.com": "Siew Ling",
+        "ana.lima@example.com": None,
+    }
+    # Without the column nothing changes; the people are unchanged, not updated.
+    plain = "email,full_name,time_zone\njj.goh@example.com,Jun Jie Goh,Asia/Singapore\n"
+    again = import_participants(ctx, _write(tmp_path, plain, "plain.csv"))
+    assert (again.updated, again.unchanged) == (0, 1)
+    assert preferred()["jj.goh@example.com"] == "Jun Jie"
+    # A new value replaces it.
+    renamed = "email,full_name,preferred_name,time_zone\njj.goh@example.com,Jun Jie Goh,JJ,UTC\n"
+    assert import_participants(ctx, _write(tmp_path, renamed, "renamed.csv")).updated == 1
+    assert preferred()["jj.goh@example.com"] == "JJ"
+
+    out = tmp_path / "out.csv"
+    export_participants(ctx, out)
+    header, *rows = out.read_text(encoding="utf-8-sig").splitlines()
+    assert header.split(",")[:4] == ["external_id", "email", "full_name", "preferred_name"]
+    assert any(r.startswith(",jj.goh@example.com,Jun Jie Goh,JJ,") for r in rows)
+    too_long = f"email,full_name,preferred_name,time_zone\nx@example.com,X Y,{'z' * 81},UTC\n"
+    with pytest.raises(ImportFailed) as failed:
+        import_participants(ctx, _write(tmp_path, too_long, "long.csv"))
+    assert [(e.row, e.field) for e in failed.value.errors] == [(2, "preferred_name")]
