@@ -15,6 +15,7 @@ from mentormatch_desktop.demo.features import (
     skill_fit_matrix,
     tz_gap_hours,
 )
+from mentormatch_desktop.demo.people import NICKNAMES
 
 NOW = datetime(2026, 3, 15, tzinfo=UTC)
 
@@ -81,3 +82,20 @@ def test_generated_profiles_are_plausible() -> None:
     descriptions = [row[goals.columns.index("description")] for row in goals.rows]
     assert len(set(descriptions)) > 0.9 * len(descriptions)  # prose, not one template
     assert all(len(d) <= 255 for d in descriptions)
+
+
+def test_preferred_names_follow_the_given_name() -> None:
+    """Everyone with a several-word given name is called by all of it (Jun Jie Goh is
+    "Jun Jie", never "Jun"); a few go by a short form; most have none. Drawn from nothing
+    random, so the rest of the organisation is what it was before preferred names."""
+    ds = generate(DemoConfig(participants=2000, seed=7, now=NOW))
+    people = ds.tables["people"]
+    full = people.columns.index("full_name")
+    preferred = people.columns.index("preferred_name")
+    chosen = [(row[full], row[preferred]) for row in people.rows if row[preferred]]
+    assert 0 < len(chosen) < len(people.rows) // 4
+    assert all(n.startswith(c) or c in NICKNAMES.values() for n, c in chosen)
+    assert any(c in NICKNAMES.values() for _, c in chosen)
+    several_words = ("Jun Jie", "Xin Yi", "Hui Min", "Zhi Hao", "Mei Ling", "Li Na", "Siew Ling")
+    multi = [row for row in people.rows if row[full].startswith(several_words)]
+    assert multi and all(row[full].startswith(row[preferred] + " ") for row in multi)
