@@ -132,6 +132,7 @@ def test_definer_functions_are_not_for_everyone(shared_world) -> None:
     for fn in (
         "mm_directory_rows()",
         "mm_person_names(ARRAY[1])",
+        "mm_person_addresses(ARRAY[1])",
         "mm_my_threads()",
         "mm_my_mentorships()",
     ):
@@ -303,7 +304,12 @@ def test_person_names_answer_exactly_what_the_directory_does(shared_world) -> No
                 directory = conn.execute(
                     sa.text("SELECT id, full_name FROM directory ORDER BY id")
                 ).all()
-            assert names == directory, role
+                # The preferred names' lookup answers exactly the same people.
+                addresses = conn.execute(
+                    sa.text("SELECT id, full_name FROM mm_person_addresses(:ids) ORDER BY id"),
+                    {"ids": ids},
+                ).all()
+            assert names == directory == addresses, role
             assert inactive not in {i for i, _ in names}
     finally:
         with shared_world.owner.connect() as owner:

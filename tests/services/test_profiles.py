@@ -88,3 +88,28 @@ def test_new_participant_and_duplicate_email(session: Session, org, ctx: Service
     clash = Profile(full_name="Someone", email="ADA@example.org", time_zone="UTC")
     with pytest.raises(ProfileInvalid, match="already belongs"):
         profiles.save_profile(ctx, clash)
+
+
+def test_preferred_name_is_saved_normalised_and_cleared(
+    session: Session, org, ctx: ServiceContext
+) -> None:
+    profile = profiles.load_profile(ctx, org["grace"])
+    assert profile.preferred_name == ""
+    profile.preferred_name = "  Amazing   Grace "
+    profiles.save_profile(ctx, profile)
+    session.expire_all()
+    assert session.get(Person, org["grace"]).preferred_name == "Amazing Grace"
+    again = profiles.load_profile(ctx, org["grace"])
+    assert again.preferred_name == "Amazing Grace"
+
+    again.preferred_name = "x" * 81
+    with pytest.raises(ProfileInvalid) as invalid:
+        profiles.save_profile(ctx, again)
+    assert [i.field for i in invalid.value.issues] == ["preferred_name"]
+    again.preferred_name = "Line\nbreak"
+    assert [i.field for i in profiles.validate_profile(again)] == ["preferred_name"]
+
+    again.preferred_name = "   "
+    profiles.save_profile(ctx, again)
+    session.expire_all()
+    assert session.get(Person, org["grace"]).preferred_name is None
