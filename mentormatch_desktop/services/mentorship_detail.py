@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from mentormatch_desktop.domain.activity import SIGNS_OF_LIFE
 from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus, ProgramKind
+from mentormatch_desktop.domain.names import address_name
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.mentorships import (
     RUNNING,
@@ -73,6 +74,8 @@ class PersonSummary:
     department: str
     time_zone: str
     role: str  # "Mentor", "Mentee", "Peer A", "Peer B"
+    #: how to address them ("Message Jun Jie", "Hello Jun Jie"): :func:`address_name`
+    address: str = ""
 
 
 @dataclass(frozen=True)
@@ -264,6 +267,7 @@ def _person(ctx: ServiceContext, person_id: int, role: str) -> PersonSummary:
         department=department or "",
         time_zone=person.time_zone,
         role=role,
+        address=address_name(person.full_name, person.preferred_name),
     )
 
 

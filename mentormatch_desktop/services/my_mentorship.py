@@ -45,8 +45,9 @@ from datetime import date
 import sqlalchemy as sa
 
 from mentormatch_desktop.domain.enums import MeetingStatus, MentorshipStatus, ProgramKind
+from mentormatch_desktop.domain.names import address_name
 from mentormatch_desktop.services.context import ServiceContext
-from mentormatch_desktop.services.me import _me, person_names
+from mentormatch_desktop.services.me import _me, person_addresses, person_names
 from mentormatch_desktop.services.mentorship_detail import (
     FeedbackEntry,
     GoalEntry,
@@ -176,10 +177,13 @@ def _people(
         m.mentee_id: "Peer A" if peer else "Mentee",
     }
     mine = PersonSummary(me, own.full_name, own.email, own.title or "", own_department or "",
-                         own.time_zone, roles[me] + " · you")  # fmt: skip
+                         own.time_zone, roles[me] + " · you",
+                         address_name(own.full_name, own.preferred_name))  # fmt: skip
     name, email, title, department, zone = other
+    address = person_addresses(ctx, {partner}).get(partner) or address_name(str(name))
     theirs = PersonSummary(partner, str(name), str(email or ""), str(title or ""),
-                           str(department or ""), str(zone or ""), roles[partner])  # fmt: skip
+                           str(department or ""), str(zone or ""), roles[partner],
+                           address)  # fmt: skip
     return (mine, theirs) if m.mentor_id == me else (theirs, mine)
 
 

@@ -16,6 +16,8 @@ from mentormatch_desktop.services import home, inbox, introductions, nudges
 from mentormatch_desktop.services.context import Actor, unit_of_work
 from mentormatch_desktop.services.match_decisions import approve_run
 from mentormatch_desktop.services.me import my_profile, update_my_profile
+from mentormatch_desktop.services.mentorship_detail import mentorship_detail
+from mentormatch_desktop.services.my_mentorship import my_mentorship_detail
 from mentormatch_desktop.storage.db import transaction
 from mentormatch_desktop.storage.models import MatchProposal, MatchRun, Person
 
@@ -119,6 +121,18 @@ def test_introduction_and_nudge_greet_by_preferred_names(engine, org, run_id, as
     assert body.startswith("Hello Al and Ada,")
 
 
+def test_mentorship_pages_carry_how_to_address_each_person(engine, org, as_person):
+    """The coordinator's page (Message both's greeting) and the participant's own page
+    ("Message Countess Ada") know each person's form of address."""
+    _prefer(engine, org["ada"], "Countess Ada")
+    with as_person(None, AppRole.COORDINATOR) as ctx:
+        detail = mentorship_detail(ctx, org["mentorship"])
+    assert (detail.mentor.address, detail.mentee.address) == ("Countess Ada", "Alan")
+    with as_person(org["alan"]) as ctx:
+        own = my_mentorship_detail(ctx, org["mentorship"])
+    assert (own.mentor.address, own.mentee.address) == ("Countess Ada", "Alan")
+
+
 def _denied(engine: Engine, statement: str, params: dict[str, object]) -> bool:
     with engine.connect() as conn:
         try:
@@ -168,6 +182,9 @@ def test_preferred_name_under_rls_own_only(engine, org, logins, host):
     with unit_of_work(logins["alan"], plugins=host, actor=alan) as ctx:
         [preview] = inbox.last_messages(ctx, [thread.id]).values()
     assert (preview.sender_name, preview.sender_short) == ("Ada Lovelace", "Countess Ada")
+    with unit_of_work(logins["alan"], plugins=host, actor=alan) as ctx:
+        own = my_mentorship_detail(ctx, org["mentorship"])
+    assert (own.mentor.address, own.mentee.address) == ("Countess Ada", "Alan")
     with logins["alan"].connect() as conn:
         visible = conn.execute(sa.text("SELECT array_agg(id) FROM people")).scalar_one()
     assert visible == [org["alan"]]

@@ -154,3 +154,14 @@ def test_failure_is_shown_in_the_dialog(qtbot, cora_context: AppContext) -> None
         assert s.scalar(sa.select(sa.func.count()).select_from(Thread)) == 0
     compose.reject()
     detail.close()
+
+
+def test_compose_suggests_a_greeting_by_preferred_names(qtbot, cora_context: AppContext) -> None:
+    with transaction(cora_context.engine) as s:
+        s.get(Person, cora_context.ids["ada"]).preferred_name = "Countess Ada"
+    detail = _detail(qtbot, cora_context)
+    compose = detail.message_both()
+    # Alan has none: the first word of his name.
+    assert compose.body.placeholderText().startswith("e.g. Hello Alan and Countess Ada,")
+    compose.reject()
+    detail.close()

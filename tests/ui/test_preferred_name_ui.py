@@ -8,20 +8,23 @@ Screens are grabbed at 1440×900 to ``MENTORMATCH_GRAB_DIR`` when it is set, to 
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 from PySide6.QtWidgets import QWidget
 
+from mentormatch_desktop.config import Settings
 from mentormatch_desktop.plugin.host import PluginHost
 from mentormatch_desktop.services.identity import Identity
 from mentormatch_desktop.storage.db import create_engine, transaction
-from mentormatch_desktop.storage.models import Person
+from mentormatch_desktop.storage.models import Mentorship, Person
+from mentormatch_desktop.ui.context import AppContext
 from mentormatch_desktop.ui.main_window import MainWindow
+from mentormatch_desktop.ui.screenshots import wait_idle
 from mentormatch_desktop.ui.views.home import HomeView
+from mentormatch_desktop.ui.views.my_mentorship import MyMentorshipDialog
 from mentormatch_desktop.ui.views.my_profile import MyProfileView
-
-from .conftest import _load_seed
 
 
 def _grab(widget: QWidget, name: str) -> None:
@@ -40,10 +43,10 @@ def _preferred(url: str, person_id: int) -> str | None:
 
 
 def test_home_greets_by_the_preferred_name_and_my_profile_saves_it(
-    qtbot, db_url: str, main_windows
+    qtbot, db_url: str, main_windows, ui_seed
 ) -> None:
     owner = create_engine(db_url)
-    ids = _load_seed().seed_small_org(owner)
+    ids = ui_seed.seed_small_org(owner)
     with transaction(owner) as s:
         alan = s.get(Person, ids["alan"])
         alan.full_name = "Jun Jie Goh"
@@ -112,3 +115,33 @@ def test_coordinator_profile_editor_saves_the_preferred_name(
     editor.preferred_name.setText("x" * 90)  # the field stops at the column's 80
     assert len(editor.preferred_name.text()) == 80
     editor.reject()
+
+
+def test_own_mentorship_page_offers_to_message_the_partner_by_preferred_name(
+    qtbot, db_url: str, shared_plugin_host, ui_seed
+) -> None:
+    context = AppContext(Settings(database_url=db_url), plugin_host=shared_plugin_host)
+    ids = ui_seed.seed_small_org(context.engine)
+    with transaction(context.engine) as s:
+        s.get(Person, ids["ada"]).preferred_name = "Countess Ada"
+        m = Mentorship(
+            program_id=ids["program"],
+            mentor_id=ids["ada"],
+            mentee_id=ids["alan"],
+            started_at=datetime(2026, 3, 2, tzinfo=UTC),
+        )
+        s.add(m)
+        s.flush()
+        mentorship_id = m.id
+    context.identity = Identity("local", "participant", ids["alan"], "Alan Turing")
+    try:
+        dialog = MyMentorshipDialog(context, mentorship_id, "Ada Lovelace")
+        qtbot.addWidget(dialog)
+        assert dialog.message_button.text() == "Message Ada"  # until the page is read
+        dialog.show()
+        qtbot.waitUntil(lambda: dialog.detail is not None, timeout=30_000)
+        assert dialog.message_button.text() == "Message Countess Ada"
+        dialog.close()
+    finally:
+        wait_idle(30)
+        context.close()

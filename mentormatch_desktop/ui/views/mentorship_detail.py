@@ -267,6 +267,8 @@ class MentorshipDetailDialog(DetailPage):
             mentee=self.row.mentee,
             mentor=self.row.mentor,
             program=program,
+            mentee_address=self.detail.mentee.address if self.detail is not None else "",
+            mentor_address=self.detail.mentor.address if self.detail is not None else "",
             parent=self,
         )
         dialog.sent.connect(self._messaged)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from mentormatch_desktop.domain.names import address_name
 from mentormatch_desktop.services import pair_messages
 from mentormatch_desktop.services.inbox import SentMessage
 from mentormatch_desktop.services.notifications import MessagingError
@@ -44,8 +45,12 @@ class MessageBothDialog(QDialog):
         mentee: str,
         mentor: str,
         program: str,
+        mentee_address: str = "",
+        mentor_address: str = "",
         parent: QWidget | None = None,
     ) -> None:
+        """``mentee_address``/``mentor_address``: how each is greeted (their preferred
+        name); empty, the first word of the full name (:func:`address_name`)."""
         super().__init__(parent)
         self.context = context
         self.mentorship_id = mentorship_id
@@ -77,8 +82,8 @@ class MessageBothDialog(QDialog):
         self.subject.textChanged.connect(self._update)
         form.addRow("Subject", self.subject)
         self.body = QPlainTextEdit()
-        first = mentee.split()[0] if mentee.strip() else mentee
-        other = mentor.split()[0] if mentor.strip() else mentor
+        first = mentee_address or address_name(mentee)
+        other = mentor_address or address_name(mentor)
         self.body.setPlaceholderText(
             f"e.g. Hello {first} and {other}, how are your sessions going? "
             "Is there anything I can help with?"

@@ -18,6 +18,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
 from mentormatch_desktop.domain.enums import MentorshipStatus, ProgramKind
+from mentormatch_desktop.domain.names import address_name
 from mentormatch_desktop.services.mentorship_detail import MentorshipDetail, MilestoneEntry
 from mentormatch_desktop.services.my_mentorship import my_mentorship_detail
 from mentormatch_desktop.services.my_milestones import complete_my_milestone
@@ -60,7 +61,8 @@ class MyMentorshipDialog(DetailPage):
         super().__init__(f"Mentorship with {partner}", "", parent)
         self.context, self.mentorship_id = context, mentorship_id
         self.setWindowTitle(f"Mentorship with {partner}")
-        self.message_button = make_button(f"Message {partner.split()[0] if partner else ''}",
+        # The first word until the page is read; then the name the partner chose.
+        self.message_button = make_button(f"Message {address_name(partner)}".rstrip(),
                                           "chat", primary=True, on_click=self.message)  # fmt: skip
         self.message_button.setToolTip(f"Open your conversation with {partner} in the inbox")
         self.schedule_button = make_button("Schedule", "calendar", on_click=self.schedule)
@@ -85,6 +87,9 @@ class MyMentorshipDialog(DetailPage):
         return self._sections
 
     def show_header(self, detail: MentorshipDetail) -> None:
+        partner = detail.mentee if detail.viewer_id == detail.mentor.id else detail.mentor
+        if partner.address:
+            self.message_button.setText(f"Message {partner.address}")
         if detail.program_kind == ProgramKind.PEER:
             side = "peer"
         else:
