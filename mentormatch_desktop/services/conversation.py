@@ -28,6 +28,7 @@ from mentormatch_desktop.services.inbox import (
     _view,
     me,
 )
+from mentormatch_desktop.services.member_messages import readable
 from mentormatch_desktop.services.notifications import MessagingError
 from mentormatch_desktop.storage.models import Message
 
@@ -97,9 +98,10 @@ def _is_member(ctx: ServiceContext, thread_id: int) -> bool:
 
 
 def _watermark(ctx: ServiceContext, thread_id: int) -> datetime | None:
+    msg = readable(ctx)
     edited, deleted = ctx.session.execute(
-        sa.select(sa.func.max(Message.edited_at), sa.func.max(Message.deleted_at)).where(
-            Message.thread_id == thread_id
+        sa.select(sa.func.max(msg.edited_at), sa.func.max(msg.deleted_at)).where(
+            msg.thread_id == thread_id
         )
     ).one()
     present = [t for t in (edited, deleted) if t is not None]
@@ -129,8 +131,9 @@ def around(ctx: ServiceContext, thread_id: int, message_id: int, *, limit: int =
     read (row-level security hides it), is refused alike."""
     _check(ctx, thread_id, limit)
     mark = _watermark(ctx, thread_id)  # first, as in newest()
+    msg = readable(ctx)
     target = ctx.session.scalar(
-        sa.select(Message).where(Message.id == message_id, Message.thread_id == thread_id)
+        sa.select(msg).where(msg.id == message_id, msg.thread_id == thread_id)
     )
     if target is None:
         raise MessagingError("message", f"no message {message_id} in this conversation")
@@ -150,19 +153,20 @@ def _rows_before(
 ) -> tuple[list[Message], bool]:
     """Up to ``limit`` rows just before ``before`` (None: the newest), oldest first, and
     whether more lie before them."""
+    msg = readable(ctx)
     query = (
-        sa.select(Message)
-        .where(Message.thread_id == thread_id)
-        .order_by(Message.created_at.desc(), Message.id.desc())
+        sa.select(msg)
+        .where(msg.thread_id == thread_id)
+        .order_by(msg.created_at.desc(), msg.id.desc())
         .limit(limit + 1)
     )
     if before is not None:
         at, mid = before
         query = query.where(
-            Message.created_at <= at,  # the index's bound: see _KEYSET_BOUND
+            msg.created_at <= at,  # the index's bound: see _KEYSET_BOUND
             sa.or_(
-                Message.created_at < at,
-                sa.and_(Message.created_at == at, Message.id < mid),
+                msg.created_at < at,
+                sa.and_(msg.created_at == at, msg.id < mid),
             ),
         )
     rows = list(ctx.session.scalars(query))
@@ -177,18 +181,19 @@ def _rows_after(
 ) -> tuple[list[Message], bool]:
     """Up to ``limit`` rows just after ``after``, oldest first, and whether more follow."""
     at, mid = after
+    msg = readable(ctx)
     rows = list(
         ctx.session.scalars(
-            sa.select(Message)
+            sa.select(msg)
             .where(
-                Message.thread_id == thread_id,
-                Message.created_at >= at,  # the index's bound: see _KEYSET_BOUND
+                msg.thread_id == thread_id,
+                msg.created_at >= at,  # the index's bound: see _KEYSET_BOUND
                 sa.or_(
-                    Message.created_at > at,
-                    sa.and_(Message.created_at == at, Message.id > mid),
+                    msg.created_at > at,
+                    sa.and_(msg.created_at == at, msg.id > mid),
                 ),
             )
-            .order_by(Message.created_at, Message.id)
+            .order_by(msg.created_at, msg.id)
             .limit(limit + 1)
         )
     )
@@ -214,40 +219,41 @@ def updates(
     """
     _check(ctx, thread_id, 1)
     mark = _watermark(ctx, thread_id)  # first, as in newest()
+    msg = readable(ctx)
     new_rows: list[Message] = []
     if newest is None:
         new_rows = list(
             ctx.session.scalars(
-                sa.select(Message)
-                .where(Message.thread_id == thread_id, Message.id > after_id)
-                .order_by(Message.id)
+                sa.select(msg)
+                .where(msg.thread_id == thread_id, msg.id > after_id)
+                .order_by(msg.id)
                 .limit(MAX_CATCH_UP + 1)
             )
         )
     if len(new_rows) > MAX_CATCH_UP:
         return Updates([], [], True)
     if changed_since is None:
-        changed = sa.or_(Message.edited_at.is_not(None), Message.deleted_at.is_not(None))
+        changed = sa.or_(msg.edited_at.is_not(None), msg.deleted_at.is_not(None))
     else:
-        changed = sa.or_(Message.edited_at > changed_since, Message.deleted_at > changed_since)
+        changed = sa.or_(msg.edited_at > changed_since, msg.deleted_at > changed_since)
     changed_rows: list[Message] = []
     if oldest is not None:
-        query = sa.select(Message).where(
-            Message.thread_id == thread_id, Message.id <= after_id, changed
+        query = sa.select(msg).where(
+            msg.thread_id == thread_id, msg.id <= after_id, changed
         )
         at, mid = oldest
         query = query.where(
-            sa.or_(Message.created_at > at, sa.and_(Message.created_at == at, Message.id >= mid))
+            sa.or_(msg.created_at > at, sa.and_(msg.created_at == at, msg.id >= mid))
         )
         if newest is not None:
             top, top_id = newest
             query = query.where(
                 sa.or_(
-                    Message.created_at < top,
-                    sa.and_(Message.created_at == top, Message.id <= top_id),
+                    msg.created_at < top,
+                    sa.and_(msg.created_at == top, msg.id <= top_id),
                 )
             )
-        changed_rows = list(ctx.session.scalars(query.order_by(Message.id)))
+        changed_rows = list(ctx.session.scalars(query.order_by(msg.id)))
     new_rows.sort(key=lambda m: (m.created_at, m.id))
     views = _views(ctx, new_rows + changed_rows)
     return Updates(views[: len(new_rows)], views[len(new_rows) :], False, mark)
@@ -256,9 +262,10 @@ def updates(
 def count(ctx: ServiceContext, thread_id: int) -> int:
     """How many messages the thread holds (deleted ones too: they keep their place)."""
     _check(ctx, thread_id, 1)
+    msg = readable(ctx)
     return int(
         ctx.session.scalar(
-            sa.select(sa.func.count(Message.id)).where(Message.thread_id == thread_id)
+            sa.select(sa.func.count(msg.id)).where(msg.thread_id == thread_id)
         )
         or 0
     )

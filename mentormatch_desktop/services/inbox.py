@@ -39,6 +39,7 @@ from mentormatch_desktop.domain.enums import (
 from mentormatch_desktop.services.context import ServiceContext
 from mentormatch_desktop.services.identity import participant_login
 from mentormatch_desktop.services.me import person_addresses, person_names
+from mentormatch_desktop.services.member_messages import readable
 from mentormatch_desktop.services.notifications import (
     MessagingError,
     check_topic,
@@ -564,7 +565,7 @@ def _notify_members(ctx: ServiceContext, message: Message) -> None:
 NEVER_READ = datetime(1900, 1, 1, tzinfo=UTC)
 
 
-def _unread_count(person_id: int) -> sa.ScalarSelect[int]:
+def _unread_count(person_id: int, msg: type[Message] = Message) -> sa.ScalarSelect[int]:
     """Messages by others after the person's ``last_read_at`` (correlated per thread).
 
     Written so that ``ix_messages_thread_unread`` answers it alone: a range on
@@ -584,12 +585,12 @@ def _unread_count(person_id: int) -> sa.ScalarSelect[int]:
     )
     return (
         sa.select(sa.func.count())
-        .select_from(Message)
+        .select_from(msg)
         .where(
-            Message.thread_id == ThreadParticipant.thread_id,
-            Message.created_at > read_up_to,
-            Message.deleted_at.is_(None),
-            sa.or_(Message.sender_id.is_(None), Message.sender_id != person_id),
+            msg.thread_id == ThreadParticipant.thread_id,
+            msg.created_at > read_up_to,
+            msg.deleted_at.is_(None),
+            sa.or_(msg.sender_id.is_(None), msg.sender_id != person_id),
         )
         .scalar_subquery()
     )
@@ -598,8 +599,9 @@ def _unread_count(person_id: int) -> sa.ScalarSelect[int]:
 def list_threads(ctx: ServiceContext, *, with_members: bool = True) -> list[ThreadSummary]:
     """The acting person's threads, most recent first, each with its unread count."""
     mine = me(ctx)
+    msg = readable(ctx)
     rows = ctx.session.execute(
-        sa.select(Thread, ThreadParticipant.muted, _unread_count(mine).label("unread"))
+        sa.select(Thread, ThreadParticipant.muted, _unread_count(mine, msg).label("unread"))
         .join(ThreadParticipant, ThreadParticipant.thread_id == Thread.id)
         .where(ThreadParticipant.person_id == mine)
         .order_by(Thread.last_message_at.desc().nulls_last(), Thread.id.desc())
@@ -650,14 +652,15 @@ def read_page(
     _membership(ctx, thread_id, me(ctx))
     if not 1 <= limit <= 500:
         raise MessagingError("limit", "a page holds 1 to 500 messages")
+    msg = readable(ctx)
     query = (
-        sa.select(Message)
-        .where(Message.thread_id == thread_id)
-        .order_by(Message.id.desc())
+        sa.select(msg)
+        .where(msg.thread_id == thread_id)
+        .order_by(msg.id.desc())
         .limit(limit)
     )
     if before is not None:
-        query = query.where(Message.id < before)
+        query = query.where(msg.id < before)
     rows = list(ctx.session.scalars(query))
     names = _sender_names(ctx, rows)
     views = [_view(m, _sender(names, m)) for m in reversed(rows)]
@@ -711,8 +714,9 @@ def _read_up_to(ctx: ServiceContext, thread_id: int, up_to: datetime, *, partial
     mine = me(ctx)
     member = _membership(ctx, thread_id, mine)
     before = member.last_read_at
+    msg = readable(ctx)
     unread = ctx.session.scalar(
-        sa.select(_unread_count(mine)).where(
+        sa.select(_unread_count(mine, msg)).where(
             ThreadParticipant.thread_id == thread_id, ThreadParticipant.person_id == mine
         )
     )
@@ -722,7 +726,7 @@ def _read_up_to(ctx: ServiceContext, thread_id: int, up_to: datetime, *, partial
         # what is still unread past the new mark: the difference is what became read
         unread -= (
             ctx.session.scalar(
-                sa.select(_unread_count(mine)).where(
+                sa.select(_unread_count(mine, msg)).where(
                     ThreadParticipant.thread_id == thread_id, ThreadParticipant.person_id == mine
                 )
             )
@@ -763,16 +767,17 @@ def search_messages(ctx: ServiceContext, query: str, *, limit: int = 50) -> list
     if len(words) < 2:
         raise MessagingError("query", "search for at least two characters")
     pattern = "%" + words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    msg = readable(ctx)
     rows = list(
         ctx.session.scalars(
-            sa.select(Message)
-            .join(ThreadParticipant, ThreadParticipant.thread_id == Message.thread_id)
+            sa.select(msg)
+            .join(ThreadParticipant, ThreadParticipant.thread_id == msg.thread_id)
             .where(
                 ThreadParticipant.person_id == me(ctx),
-                Message.deleted_at.is_(None),
-                Message.body.ilike(pattern, escape="\\"),
+                msg.deleted_at.is_(None),
+                msg.body.ilike(pattern, escape="\\"),
             )
-            .order_by(Message.id.desc())
+            .order_by(msg.id.desc())
             .limit(limit)
         )
     )
@@ -797,18 +802,19 @@ def last_messages(ctx: ServiceContext, thread_ids: list[int]) -> dict[int, LastM
     """
     if not thread_ids:
         return {}
+    msg = readable(ctx)
     newest = (
-        sa.select(sa.func.max(Message.id).label("id"))
-        .join(ThreadParticipant, ThreadParticipant.thread_id == Message.thread_id)
+        sa.select(sa.func.max(msg.id).label("id"))
+        .join(ThreadParticipant, ThreadParticipant.thread_id == msg.thread_id)
         .where(
-            Message.thread_id.in_(thread_ids),
-            Message.deleted_at.is_(None),
+            msg.thread_id.in_(thread_ids),
+            msg.deleted_at.is_(None),
             ThreadParticipant.person_id == me(ctx),
         )
-        .group_by(Message.thread_id)
+        .group_by(msg.thread_id)
         .subquery()
     )
-    rows = list(ctx.session.scalars(sa.select(Message).join(newest, newest.c.id == Message.id)))
+    rows = list(ctx.session.scalars(sa.select(msg).join(newest, newest.c.id == msg.id)))
     names = _sender_names(ctx, rows)
     short = person_addresses(ctx, {m.sender_id for m in rows if m.sender_id is not None})
     return {

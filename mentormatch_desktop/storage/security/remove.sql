@@ -31,6 +31,10 @@ BEGIN
     IF to_regclass('messages') IS NOT NULL THEN
         DROP TRIGGER IF EXISTS mm_touch_thread ON messages;
     END IF;
+    IF to_regclass('thread_participants') IS NOT NULL THEN
+        DROP TRIGGER IF EXISTS mm_guard_membership ON thread_participants;
+        DROP TRIGGER IF EXISTS mm_guard_thread_origin ON threads;
+    END IF;
     DROP VIEW IF EXISTS shared_session_logs;
     DROP VIEW IF EXISTS directory;
     DROP VIEW IF EXISTS coordinator_program_summary;
