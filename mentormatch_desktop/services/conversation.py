@@ -238,9 +238,7 @@ def updates(
         changed = sa.or_(msg.edited_at > changed_since, msg.deleted_at > changed_since)
     changed_rows: list[Message] = []
     if oldest is not None:
-        query = sa.select(msg).where(
-            msg.thread_id == thread_id, msg.id <= after_id, changed
-        )
+        query = sa.select(msg).where(msg.thread_id == thread_id, msg.id <= after_id, changed)
         at, mid = oldest
         query = query.where(
             sa.or_(msg.created_at > at, sa.and_(msg.created_at == at, msg.id >= mid))
@@ -264,8 +262,5 @@ def count(ctx: ServiceContext, thread_id: int) -> int:
     _check(ctx, thread_id, 1)
     msg = readable(ctx)
     return int(
-        ctx.session.scalar(
-            sa.select(sa.func.count(msg.id)).where(msg.thread_id == thread_id)
-        )
-        or 0
+        ctx.session.scalar(sa.select(sa.func.count(msg.id)).where(msg.thread_id == thread_id)) or 0
     )

@@ -653,12 +653,7 @@ def read_page(
     if not 1 <= limit <= 500:
         raise MessagingError("limit", "a page holds 1 to 500 messages")
     msg = readable(ctx)
-    query = (
-        sa.select(msg)
-        .where(msg.thread_id == thread_id)
-        .order_by(msg.id.desc())
-        .limit(limit)
-    )
+    query = sa.select(msg).where(msg.thread_id == thread_id).order_by(msg.id.desc()).limit(limit)
     if before is not None:
         query = query.where(msg.id < before)
     rows = list(ctx.session.scalars(query))

@@ -85,7 +85,12 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.context = context
         self.qsettings = settings or QSettings()
-        self.specs = views if views is not None else available_views(context.identity.role)
+        identity = context.identity
+        self.specs = (
+            views
+            if views is not None
+            else available_views(identity.role, is_person=identity.person_id is not None)
+        )
         self.screens: dict[str, QWidget] = {}
         self._ready = False
         self._reconnecting: Task | None = None

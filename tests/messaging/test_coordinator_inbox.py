@@ -5,6 +5,7 @@ coordinator's own login (every program, and limited to one), with row-level secu
 from __future__ import annotations
 
 import uuid
+
 import psycopg
 import pytest
 import sqlalchemy as sa
@@ -71,9 +72,7 @@ def test_coordinator_reads_and_answers_own_conversation_sqlite(coord_org, as_per
         assert [(t.id, t.unread) for t in threads] == [(sent.thread_id, 1)]
         assert inbox.unread_total(ctx) == 1
         assert _bodies(ctx, sent.thread_id) == ["How is it?", "Going well"]
-        assert inbox.last_messages(ctx, [sent.thread_id, pair.id, other]).keys() == {
-            sent.thread_id
-        }
+        assert inbox.last_messages(ctx, [sent.thread_id, pair.id, other]).keys() == {sent.thread_id}
         assert [m.body for m in inbox.search_messages(ctx, "SECRET")] == []
         inbox.send_message(ctx, sent.thread_id, "Glad to hear it")
         assert inbox.mark_read(ctx, sent.thread_id) == 1

@@ -616,3 +616,69 @@ def test_home_names_the_conversation_not_a_sender_who_did_not_write(pair: Pair) 
     with unit_of_work(pair.owner, plugins=pair.host, actor=actor) as ctx:
         [todo] = my_home(ctx).todo
     assert todo.text == "3 new messages in your conversation with Ada Lovelace"
+
+
+# ---- a coordinator's own conversations ----------------------------------------------------
+
+
+def test_coordinator_who_is_a_person_has_an_inbox_the_local_one_none(
+    qtbot, pair: Pair, main_windows, shared_plugin_host: PluginHost, login_names: list[str]
+) -> None:
+    """Cora (her own login on PostgreSQL, ``--as`` on SQLite) reads her Message both
+    conversation in the Inbox, with the pair's reply counted unread; the coordinator who
+    is nobody (the embedded database's user, the owner login) gets no Inbox."""
+    from mentormatch_desktop.services import pair_messages
+    from mentormatch_desktop.storage.models import Person
+
+    with transaction(pair.owner) as s:
+        cora = Person(
+            full_name="Cora Ordinator",
+            email="cora@example.org",
+            time_zone="Europe/London",
+            app_role=AppRole.COORDINATOR,
+        )
+        s.add(cora)
+        s.flush()
+        pair.ids["cora"] = cora.id
+    as_cora = Actor(person_id=pair.ids["cora"], login=None, role=AppRole.COORDINATOR)
+    with unit_of_work(pair.owner, plugins=pair.host, actor=as_cora) as ctx:
+        sent = pair_messages.message_both(ctx, pair.ids["mentorship"], "Checking in", "How is it?")
+    as_alan = Actor(person_id=pair.ids["alan"], login=None, role=AppRole.PARTICIPANT)
+    with unit_of_work(pair.owner, plugins=pair.host, actor=as_alan) as ctx:
+        inbox.send_message(ctx, sent.thread_id, "Going well, thank you")
+
+    url, as_email = pair.url, "cora@example.org"
+    if pair.postgres:
+        from mentormatch_desktop.services.org import grant_login
+
+        login = f"mm_cora_{uuid.uuid4().hex[:8]}"
+        with unit_of_work(pair.owner, plugins=shared_plugin_host) as ctx:
+            grant_login(ctx, "cora@example.org", "coordinator", login=login)
+        login_names.append(login)
+        url = make_url(pair.url).set(username=login, password=None).render_as_string(False)
+        as_email = None
+    signed = sign_in(url, as_email=as_email)
+    assert (signed.identity.role, signed.identity.person_id) == ("coordinator", pair.ids["cora"])
+    window = main_windows(signed, plugin_host=shared_plugin_host, settings="cora.ini")
+    screens = window.keys()
+    assert "inbox" in screens and "home" not in screens
+    qtbot.waitUntil(lambda: window.badge("inbox") == 1, timeout=30_000)
+    view = window.navigate("inbox")
+    qtbot.waitUntil(lambda: view.state is not None, timeout=30_000)
+    assert view.thread_ids() == [sent.thread_id]  # never the pair's own thread
+    assert view.unread_of(sent.thread_id) == 1
+    assert view.state.previews[sent.thread_id].body == "Going well, thank you"
+    assert not view.new_group_button.isVisible()
+    view.open_thread(sent.thread_id)
+    qtbot.waitUntil(lambda: view.unread_of(sent.thread_id) == 0, timeout=30_000)
+    qtbot.waitUntil(lambda: window.badge("inbox") == 0, timeout=30_000)
+    assert not view.add_people_button.isVisible()
+    main_windows.close(window)
+
+    nobody = sign_in(pair.url)  # the local coordinator / the owner login: no person
+    assert nobody.identity.person_id is None
+    local = main_windows(nobody, plugin_host=shared_plugin_host, settings="local.ini")
+    screens = local.keys()
+    assert "inbox" not in screens and "programs" in screens
+    assert local.live is None
+    main_windows.close(local)

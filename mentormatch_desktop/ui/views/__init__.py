@@ -8,9 +8,12 @@ in a worker) and ``refresh()`` (called after the database reconnects). Deriving 
 
 To add a screen, add one line to ``VIEWS``; ``roles`` says who sees it (the identity the
 database reports: owner, coordinator, participant, analyst). The database enforces the
-same limits whatever the navigation shows. A screen whose module is not present in this
-installation is left out of the navigation (no empty placeholders); a screen that fails to
-import for any other reason is a bug and raises.
+same limits whatever the navigation shows. ``person_roles`` adds roles that see it only when
+signed in as a person: the Inbox for a coordinator who is someone (a PostgreSQL login mapped
+to a person, ``--as EMAIL`` on SQLite), who has conversations of their own; the local
+coordinator of an embedded database is nobody a message could reach. A screen whose module
+is not present in this installation is left out of the navigation (no empty placeholders);
+a screen that fails to import for any other reason is a bug and raises.
 """
 
 from __future__ import annotations
@@ -32,6 +35,11 @@ class ViewSpec:
     icon: str  # name of an SVG in resources/icons
     target: str  # "package.module:ClassName"
     roles: tuple[str, ...] = ("owner", "coordinator")
+    #: roles that see the screen only when the signed-in identity is a person
+    person_roles: tuple[str, ...] = ()
+
+    def shown_to(self, role: str, *, is_person: bool) -> bool:
+        return role in self.roles or (is_person and role in self.person_roles)
 
     @property
     def module(self) -> str:
@@ -49,7 +57,14 @@ _PKG = "mentormatch_desktop.ui.views"
 
 VIEWS: list[ViewSpec] = [
     ViewSpec("home", "Home", "home", f"{_PKG}.home:HomeView", roles=("participant",)),
-    ViewSpec("inbox", "Inbox", "inbox", f"{_PKG}.inbox:InboxView", roles=("participant",)),
+    ViewSpec(
+        "inbox",
+        "Inbox",
+        "inbox",
+        f"{_PKG}.inbox:InboxView",
+        roles=("participant",),
+        person_roles=("coordinator",),
+    ),
     ViewSpec("programs", "Programs", "programs", f"{_PKG}.programs:ProgramsView"),
     ViewSpec(
         "participants", "Participants", "participants", f"{_PKG}.participants:ParticipantsView"
@@ -81,11 +96,12 @@ VIEWS: list[ViewSpec] = [
 ]
 
 
-def available_views(role: str = "coordinator") -> list[ViewSpec]:
-    """The registered screens for ``role`` whose modules exist in this installation."""
+def available_views(role: str = "coordinator", *, is_person: bool = False) -> list[ViewSpec]:
+    """The registered screens for ``role`` (a person, or not: see ``person_roles``) whose
+    modules exist in this installation."""
     found = []
     for spec in VIEWS:
-        if role not in spec.roles:
+        if not spec.shown_to(role, is_person=is_person):
             continue
         if spec.available():
             found.append(spec)

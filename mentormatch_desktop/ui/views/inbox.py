@@ -1,4 +1,4 @@
-"""The Inbox: a participant's conversations, live.
+"""The Inbox: a participant's conversations, and a coordinator's own ones (Message both), live.
 
 Left, the threads (newest first, unread in bold with a count, a preview of the last message),
 a search box over all of one's own messages and "New group…"; right, the open conversation
@@ -117,12 +117,20 @@ def short_time(value: datetime | None, now: datetime | None = None) -> str:
     return f"{local.day} {local:%b %Y}"
 
 
-def change_refusal(m: inbox.MessageView, me: int | None, now: datetime | None = None) -> str | None:
-    """Why the signed-in person may not edit or delete ``m`` (None: they may)."""
+def change_refusal(
+    m: inbox.MessageView, me: int | None, now: datetime | None = None, *, coordinator: bool = False
+) -> str | None:
+    """Why the signed-in person may not edit or delete ``m`` (None: they may).
+
+    A coordinator's messages stay as sent: on PostgreSQL their role may add messages but
+    change none (the grants give participants alone an update of their own), so the app
+    says so on both databases rather than offer what would fail there."""
     if m.deleted:
         return "This message was deleted."
     if me is None or m.sender_id != me:
         return "You can only edit or delete your own messages."
+    if coordinator:
+        return "A coordinator's messages stay as sent: write another one to correct it."
     minutes = int(inbox.EDIT_WINDOW.total_seconds() // 60)
     if (now or datetime.now(UTC)) - aware(m.created_at) > inbox.EDIT_WINDOW:
         sent = aware(m.created_at).astimezone()
@@ -275,6 +283,9 @@ class InboxView(View):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         self.me = context.identity.person_id
+        #: a coordinator who is a person reads and answers their own conversations here,
+        #: but starts them with Message both and edits nothing already sent
+        self.coordinator = context.identity.role != "participant"
         self.state: InboxState | None = None
         self.thread_id: int | None = None
         self.results: list[inbox.MessageView] | None = None
@@ -291,7 +302,10 @@ class InboxView(View):
         layout.setContentsMargins(24, 20, 24, 16)
         layout.setSpacing(12)
         self.header = PageHeader(
-            "Inbox", "Conversations with your mentors, mentees and coordinators."
+            "Inbox",
+            "Your conversations with the pairs you wrote to (Message both), and their replies."
+            if self.coordinator
+            else "Conversations with your mentors, mentees and coordinators.",
         )
         layout.addWidget(self.header)
         self.banner = Banner()
@@ -324,6 +338,7 @@ class InboxView(View):
         )
         self.new_group_button.clicked.connect(lambda: self.new_group())
         self.new_group_button.setEnabled(self.me is not None)
+        self.new_group_button.setVisible(not self.coordinator)
         search_row.addWidget(self.new_group_button)
         left_column.addLayout(search_row)
         self.list_title = QLabel("", objectName="hint")
@@ -693,7 +708,10 @@ class InboxView(View):
         self.composer_box.setVisible(not read_only)
         self.read_only_hint.setVisible(read_only)
         self.add_people_button.setVisible(
-            t.kind == "group" and self.me is not None and t.created_by_id == self.me
+            t.kind == "group"
+            and self.me is not None
+            and t.created_by_id == self.me
+            and not self.coordinator  # the picker lists whom a participant may write to
         )
         self.bubbles.group = t.kind in ("group", "announcement")
 
@@ -810,13 +828,13 @@ class InboxView(View):
         return g.bubble.center()
 
     def _refusal(self, m: inbox.MessageView) -> str | None:
-        return change_refusal(m, self.me)
+        return change_refusal(m, self.me, coordinator=self.coordinator)
 
     def message_menu(self, message: inbox.MessageView) -> QMenu:
         """Edit and delete ``message`` — disabled, with the reason as tooltip, if not allowed."""
         menu = QMenu(self.view)
         menu.setToolTipsVisible(True)
-        refusal = change_refusal(message, self.me)
+        refusal = change_refusal(message, self.me, coordinator=self.coordinator)
         edit = menu.addAction("Edit message")
         edit.triggered.connect(lambda: self.start_edit(message.id))
         delete = menu.addAction("Delete message")
@@ -898,7 +916,7 @@ class InboxView(View):
         message = self._message(message_id)
         if message is None:
             return False
-        refusal = change_refusal(message, self.me)
+        refusal = change_refusal(message, self.me, coordinator=self.coordinator)
         if refusal is not None:
             self.banner.show_message(refusal, "warning")
             return False
@@ -969,7 +987,7 @@ class InboxView(View):
         thread_id = self.thread_id
         if message is None or thread_id is None:
             return None
-        refusal = change_refusal(message, self.me)
+        refusal = change_refusal(message, self.me, coordinator=self.coordinator)
         if refusal is not None:
             self.banner.show_message(refusal, "warning")
             return None
