@@ -164,6 +164,15 @@ def test_coordinator_inbox_under_rls(coord_org, logins, host, engine, login_name
         for thread in (pair.id, other):
             for statement in (add, move, claim):
                 assert _denied(cora, statement, {"t": thread, "p": org["cora"]}), statement
+        # Had Cora opened the pair's thread herself (introductions do) and its mentorship
+        # been deleted since, it is still the pair's: a mentorship thread nobody joins.
+        with transaction(engine) as s:
+            s.execute(
+                sa.update(Thread)
+                .where(Thread.id == pair.id)
+                .values(created_by_id=org["cora"], mentorship_id=None)
+            )
+        assert _denied(cora, add, {"t": pair.id, "p": org["cora"]})
         # The pair's messages stayed theirs: Cora's login still reads 0 bodies there.
         with cora.connect() as conn:
             assert conn.execute(sa.text(mine), {"t": pair.id}).all() == []

@@ -13,9 +13,10 @@
 -- threads in their programs (introductions add a pair to its mentorship thread; Message both
 -- writes a new group), so the triggers below add what a policy cannot say (it never sees
 -- the row before an update): a coordinator adds themselves, or moves a membership row to
--- themselves, only in a thread they started that is neither a mentorship's thread nor a
--- group program's (no mentorship_id, no group_key); and no client changes who started a
--- thread, its mentorship or its group key afterwards. The owner role (migrations, the
+-- themselves, only in a thread they started that is neither a mentorship's thread (kind
+-- 'mentorship', which stays when a deleted mentorship leaves mentorship_id NULL) nor a group
+-- program's (group_key); and no client gives a thread another creator, mentorship, kind or
+-- group key afterwards (only the foreign keys' SET NULL). The owner role (migrations, the
 -- delivery worker) is not limited. Idempotent; applied with every other file.
 DO $member$
 BEGIN
@@ -54,6 +55,7 @@ BEGIN
         END IF;
         IF NOT EXISTS (SELECT 1 FROM threads t
                        WHERE t.id = NEW.thread_id AND t.created_by_id = me
+                         AND t.kind <> 'mentorship'
                          AND t.mentorship_id IS NULL AND t.group_key IS NULL) THEN
             RAISE EXCEPTION 'a coordinator joins only conversations they started'
                 USING ERRCODE = 'insufficient_privilege',
@@ -74,8 +76,12 @@ BEGIN
         IF mm_is_owner() THEN
             RETURN NEW;
         END IF;
-        IF NEW.created_by_id IS DISTINCT FROM OLD.created_by_id
-           OR NEW.mentorship_id IS DISTINCT FROM OLD.mentorship_id
+        -- Set to NULL is allowed: the foreign keys' ON DELETE SET NULL when a coordinator
+        -- deletes a mentorship (the thread keeps kind 'mentorship', which nobody joins).
+        IF (NEW.created_by_id IS DISTINCT FROM OLD.created_by_id AND NEW.created_by_id IS NOT NULL)
+           OR (NEW.mentorship_id IS DISTINCT FROM OLD.mentorship_id
+               AND NEW.mentorship_id IS NOT NULL)
+           OR NEW.kind IS DISTINCT FROM OLD.kind
            OR NEW.group_key IS DISTINCT FROM OLD.group_key THEN
             RAISE EXCEPTION 'a thread keeps who started it, its mentorship and its group'
                 USING ERRCODE = 'insufficient_privilege';
