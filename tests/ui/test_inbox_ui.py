@@ -673,6 +673,12 @@ def test_coordinator_who_is_a_person_has_an_inbox_the_local_one_none(
     qtbot.waitUntil(lambda: view.unread_of(sent.thread_id) == 0, timeout=30_000)
     qtbot.waitUntil(lambda: window.badge("inbox") == 0, timeout=30_000)
     assert not view.add_people_button.isVisible()
+    # live, as for participants: a reply while she is elsewhere shows on the badge by itself
+    qtbot.waitUntil(lambda: window.live is not None and window.live.live is True, timeout=30_000)
+    window.navigate("programs")
+    with unit_of_work(pair.owner, plugins=pair.host, actor=as_alan) as ctx:
+        inbox.send_message(ctx, sent.thread_id, "One more thing")
+    qtbot.waitUntil(lambda: window.badge("inbox") == 1, timeout=30_000)
     main_windows.close(window)
 
     nobody = sign_in(pair.url)  # the local coordinator / the owner login: no person
