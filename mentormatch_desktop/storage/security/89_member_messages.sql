@@ -1,4 +1,4 @@
--- A coordinator reads and answers the conversations they are a member of (migration 0017).
+-- A coordinator reads and answers the conversations they are a member of (migration 0018).
 --
 -- Coordinators' grants leave out messages.body and deleted_at: they see that messages exist
 -- in the threads of their programs, never what the pairs wrote. A column grant holds for

@@ -1,7 +1,7 @@
 """coordinators read and answer the conversations they are a member of
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-02 15:15:00
 
 No schema change: re-applies the security files (all idempotent). New in them
@@ -20,8 +20,8 @@ from alembic import op
 
 from mentormatch_desktop.storage.security import apply_security
 
-revision: str = '0017'
-down_revision: str | None = '0016'
+revision: str = '0018'
+down_revision: str | None = '0017'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
