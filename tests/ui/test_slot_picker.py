@@ -137,3 +137,32 @@ def test_one_week_ahead_reads_in_the_singular(qtbot) -> None:
     assert picker.weeks.text() == "3 weeks"
     picker.set_search(90, 1)
     assert (picker.minutes(), picker.weeks.text()) == (90, "1 week")
+
+
+def test_a_superseded_search_never_reaches_the_screen(qtbot) -> None:
+    """Cancelling is a request: the first search's answer, already on its way, used to
+    show its slots (for the people ticked before) and stop the progress panel while the
+    second search still ran; the group dialog then proposed to the wrong people."""
+    import threading
+
+    picker = _picker(qtbot, 900)
+    picker.show()
+    first_may_answer, second_may_answer = threading.Event(), threading.Event()
+
+    def fetch(who: str, gate: threading.Event, *, cancel) -> str:
+        gate.wait(10)
+        return who  # answers even when cancelled meanwhile, as a finished query does
+
+    shown: list[str] = []
+    first = picker.search(fetch, "four people", first_may_answer, message="…",
+                          on_success=shown.append, on_error=lambda _e: None)  # fmt: skip
+    second = picker.search(fetch, "two people", second_may_answer, message="…",
+                           on_success=shown.append, on_error=lambda _e: None)  # fmt: skip
+    first_may_answer.set()
+    qtbot.waitUntil(lambda: first.done, timeout=10_000)
+    assert shown == []
+    assert picker.progress.isVisible() and not picker.search_button.isEnabled()
+    second_may_answer.set()
+    qtbot.waitUntil(lambda: second.done, timeout=10_000)
+    assert shown == ["two people"]
+    assert not picker.progress.isVisible() and picker.search_button.isEnabled()

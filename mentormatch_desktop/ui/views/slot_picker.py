@@ -232,7 +232,11 @@ class SlotPicker(QWidget):
     ) -> Task:
         """Run ``fetch(*args, cancel=token)`` on a worker with the progress panel showing.
 
-        A search still running is cancelled without a word: the new one replaces it.
+        A search still running is cancelled without a word: the new one replaces it, and
+        nothing of the old one reaches the screen. Cancelling is only a request: a search
+        whose answer was already on its way used to show its slots (for the people ticked
+        before) and stop the progress panel while the new search still ran, so "Propose"
+        could invite the wrong people.
         """
         if self.task is not None and not self.task.done:
             self.task.cancel()  # superseded by this search: no "cancelled" message
@@ -240,17 +244,27 @@ class SlotPicker(QWidget):
         self.set_remedies([])
         self.progress.start(message)
         self.search_button.setEnabled(False)
-        self.task = run_in_background(
+        task: Task | None = None
+
+        def current(callback: Callable[..., object]) -> Callable[..., None]:
+            def call(*answer: Any) -> None:
+                if self.task is task:
+                    callback(*answer)
+
+            return call
+
+        task = run_in_background(
             fetch,
             *args,
             cancel=True,
-            on_success=on_success,
-            on_error=on_error,
-            on_cancelled=self._cancelled,
-            on_finished=self._finished,
+            on_success=current(on_success),
+            on_error=current(on_error),
+            on_cancelled=current(self._cancelled),
+            on_finished=current(self._finished),
             owner=self,
         )
-        return self.task
+        self.task = task
+        return task
 
     def _cancel(self) -> None:
         self._user_cancelled = True
