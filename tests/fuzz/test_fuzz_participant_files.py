@@ -58,6 +58,9 @@ POOLS: dict[str, st.SearchStrategy[str]] = {
     ),
     "full_name": st.one_of(st.sampled_from(["Ann", "Ben Chen", "José Núñez", ""]), EDGE_TEXT),
     "title": st.one_of(st.sampled_from(["Analyst", "", "T" * 130]), EDGE_TEXT),
+    "preferred_name": st.one_of(
+        st.sampled_from(["Jun Jie", "", "  Max  ", "P" * 90, "two\nlines"]), EDGE_TEXT
+    ),
     "department": st.sampled_from(["Finance", "finance", "Platform", "", "D" * 130]),
     "manager_email": st.sampled_from(["", "ann@example.com", "ben@example.com", "boss@x.org"]),
     "time_zone": st.sampled_from(
