@@ -248,6 +248,27 @@ def drop_logins(names: list[str]) -> None:
         admin.dispose()
 
 
+def refused_by_database(
+    engine: Engine, statement: str, params: dict[str, object] | None = None
+) -> bool:
+    """True when PostgreSQL refuses ``statement`` for lack of privilege (a grant, a policy's
+    WITH CHECK or a guard trigger), as seen over ``engine``'s own login; rolled back either
+    way. Other errors propagate: a typo in a test must not pass as a refusal."""
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
+    with engine.connect() as conn:
+        try:
+            conn.execute(sa.text(statement), params or {})
+        except DBAPIError as exc:
+            if isinstance(exc.orig, psycopg.errors.InsufficientPrivilege):
+                return True
+            raise
+        finally:
+            conn.rollback()
+    return False
+
+
 @pytest.fixture
 def login_names() -> Iterator[list[str]]:
     """Collects login roles a test creates (``org grant``, ``grant_login``), and drops them

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError
 
 from mentormatch_desktop.domain.enums import AppRole
 from mentormatch_desktop.services import conversation, inbox, pair_messages
 from mentormatch_desktop.services.context import Actor, unit_of_work
 from mentormatch_desktop.storage.db import create_engine, transaction
 from mentormatch_desktop.storage.models import Message, Person, Thread, ThreadParticipant
+from mentormatch_desktop.testing import refused_by_database
 
 
 @pytest.fixture
@@ -84,17 +83,6 @@ def test_coordinator_reads_and_answers_own_conversation_sqlite(coord_org, as_per
 # ---- PostgreSQL: the coordinator's own login, row-level security on ---------------------
 
 
-def _denied(engine: Engine, statement: str, params: dict[str, object]) -> bool:
-    with engine.connect() as conn:
-        try:
-            conn.execute(sa.text(statement), params)
-        except DBAPIError as exc:
-            return isinstance(exc.orig, psycopg.errors.InsufficientPrivilege)
-        finally:
-            conn.rollback()
-    return False
-
-
 @pytest.mark.parametrize("database_factory", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("scope", ["program", "all"])
 def test_coordinator_inbox_under_rls(coord_org, logins, host, engine, login_names, scope):
@@ -152,7 +140,9 @@ def test_coordinator_inbox_under_rls(coord_org, logins, host, engine, login_name
                 ).scalar_one()
                 == 0
             )
-        assert _denied(cora, "SELECT body FROM messages WHERE thread_id = :t", {"t": pair.id})
+        assert refused_by_database(
+            cora, "SELECT body FROM messages WHERE thread_id = :t", {"t": pair.id}
+        )
         # She cannot make herself a member of the pair's thread or Otto's conversation,
         # neither by adding a row, nor by moving one, nor by claiming to have started it.
         add = (
@@ -163,7 +153,9 @@ def test_coordinator_inbox_under_rls(coord_org, logins, host, engine, login_name
         claim = "UPDATE threads SET created_by_id = :p WHERE id = :t"
         for thread in (pair.id, other):
             for statement in (add, move, claim):
-                assert _denied(cora, statement, {"t": thread, "p": org["cora"]}), statement
+                assert refused_by_database(cora, statement, {"t": thread, "p": org["cora"]}), (
+                    statement
+                )
         # Had Cora opened the pair's thread herself (introductions do) and its mentorship
         # been deleted since, it is still the pair's: a mentorship thread nobody joins.
         with transaction(engine) as s:
@@ -172,7 +164,7 @@ def test_coordinator_inbox_under_rls(coord_org, logins, host, engine, login_name
                 .where(Thread.id == pair.id)
                 .values(created_by_id=org["cora"], mentorship_id=None)
             )
-        assert _denied(cora, add, {"t": pair.id, "p": org["cora"]})
+        assert refused_by_database(cora, add, {"t": pair.id, "p": org["cora"]})
         # The pair's messages stayed theirs: Cora's login still reads 0 bodies there.
         with cora.connect() as conn:
             assert conn.execute(sa.text(mine), {"t": pair.id}).all() == []

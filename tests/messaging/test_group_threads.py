@@ -8,11 +8,9 @@ Mary, so she may start a circle with them; nobody may bring in Zora.
 
 from __future__ import annotations
 
-import psycopg.errors
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
 from mentormatch_desktop.domain.enums import AppRole
 from mentormatch_desktop.services import groups, inbox
@@ -20,6 +18,7 @@ from mentormatch_desktop.services.context import Actor, unit_of_work
 from mentormatch_desktop.services.notifications import MessagingError
 from mentormatch_desktop.storage.db import transaction
 from mentormatch_desktop.storage.models import Mentorship, Person
+from mentormatch_desktop.testing import refused_by_database
 
 from .conftest import NOW
 
@@ -117,17 +116,6 @@ def test_coordinators_of_the_program_may_be_in_a_participants_group(circle_org, 
 # ---- PostgreSQL: the participants' own logins, row-level security on -------------------
 
 
-def _denied(engine: Engine, statement: str, params: dict[str, object]) -> bool:
-    with engine.connect() as conn:
-        try:
-            conn.execute(sa.text(statement), params)
-        except DBAPIError as exc:
-            return isinstance(exc.orig, psycopg.errors.InsufficientPrivilege)
-        finally:
-            conn.rollback()
-    return False
-
-
 @pytest.mark.parametrize("database_factory", ["postgresql"], indirect=True)
 def test_group_under_rls_participant_logins(circle_org, logins, host):
     org = circle_org
@@ -157,21 +145,21 @@ def test_group_under_rls_participant_logins(circle_org, logins, host):
         "INSERT INTO thread_participants (thread_id, person_id, joined_at, muted)"
         " VALUES (:t, :p, now(), false)"
     )
-    assert _denied(logins["ada"], add, {"t": thread_id, "p": org["zora"]})
-    assert _denied(
+    assert refused_by_database(logins["ada"], add, {"t": thread_id, "p": org["zora"]})
+    assert refused_by_database(
         logins["ada"],
         "INSERT INTO threads (kind, subject, created_by_id, created_at, mentorship_id)"
         " VALUES ('group', 'x', :me, now(), NULL) RETURNING id",
         {"me": org["alan"]},  # a group in someone else's name
     )
-    assert _denied(
+    assert refused_by_database(
         logins["ada"],
         "INSERT INTO threads (kind, subject, created_by_id, created_at)"
         " VALUES ('direct', 'x', :me, now())",
         {"me": org["ada"]},  # only groups
     )
     # A member who did not start it adds nobody, not even a person they may write to.
-    assert _denied(logins["alan"], add, {"t": thread_id, "p": org["ada"]})
+    assert refused_by_database(logins["alan"], add, {"t": thread_id, "p": org["ada"]})
     # Zora is in no group: raw SQL reads nothing of it, and she cannot join it.
     with logins["zora"].connect() as conn:
         for query in (
@@ -182,7 +170,7 @@ def test_group_under_rls_participant_logins(circle_org, logins, host):
         ):
             assert conn.execute(sa.text(query), {"t": thread_id}).scalar_one() == 0, query
         assert conn.execute(sa.text("SELECT count(*) FROM mm_messageable_people()")).scalar() == 0
-    assert _denied(logins["zora"], add, {"t": thread_id, "p": org["zora"]})
+    assert refused_by_database(logins["zora"], add, {"t": thread_id, "p": org["zora"]})
     with as_("zora") as ctx, pytest.raises(MessagingError, match="no thread"):
         groups.add_members(ctx, thread_id, [org["zora"]])
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DBAPIError
 
 from mentormatch_desktop.domain.enums import AppRole
 from mentormatch_desktop.services import inbox, outbox, pair_messages
@@ -25,6 +23,7 @@ from mentormatch_desktop.storage.models import (
     Thread,
     ThreadParticipant,
 )
+from mentormatch_desktop.testing import refused_by_database
 
 
 @pytest.fixture
@@ -141,17 +140,6 @@ def test_refusal_says_how_to_become_a_person():
 # ---- PostgreSQL: the coordinator's own login, row-level security on ---------------------
 
 
-def _denied(engine: Engine, statement: str, params: dict[str, object]) -> bool:
-    with engine.connect() as conn:
-        try:
-            conn.execute(sa.text(statement), params)
-        except DBAPIError as exc:
-            return isinstance(exc.orig, psycopg.errors.InsufficientPrivilege)
-        finally:
-            conn.rollback()
-    return False
-
-
 @pytest.mark.parametrize("database_factory", ["postgresql"], indirect=True)
 @pytest.mark.parametrize("scope", ["program", "all"])
 def test_message_both_under_rls_coordinator_login(
@@ -214,11 +202,11 @@ def test_message_both_under_rls_coordinator_login(
         "INSERT INTO thread_participants (thread_id, person_id, joined_at, muted)"
         " VALUES (:t, :p, now(), false)"
     )
-    assert _denied(logins["mary"], add, {"t": sent.thread_id, "p": org["mary"]})
+    assert refused_by_database(logins["mary"], add, {"t": sent.thread_id, "p": org["mary"]})
     # A member who did not start it adds nobody; a participant starts no thread in the
     # coordinator's name (nor a group with people they may not write to).
-    assert _denied(logins["alan"], add, {"t": sent.thread_id, "p": org["mary"]})
-    assert _denied(
+    assert refused_by_database(logins["alan"], add, {"t": sent.thread_id, "p": org["mary"]})
+    assert refused_by_database(
         logins["mary"],
         "INSERT INTO threads (kind, subject, created_by_id, created_at)"
         " VALUES ('group', 'x', :c, now())",

@@ -3,11 +3,9 @@ who may change a preferred name (a participant their own, through their own logi
 
 from __future__ import annotations
 
-import psycopg.errors
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 
 from mentormatch_desktop.domain.enums import AppRole, MatchRunStatus, ProposalStatus
 from mentormatch_desktop.domain.errors import FieldError
@@ -20,6 +18,7 @@ from mentormatch_desktop.services.mentorship_detail import mentorship_detail
 from mentormatch_desktop.services.my_mentorship import my_mentorship_detail
 from mentormatch_desktop.storage.db import transaction
 from mentormatch_desktop.storage.models import MatchProposal, MatchRun, Person
+from mentormatch_desktop.testing import refused_by_database
 
 
 def test_address_name_prefers_the_preferred_name_else_the_first_word():
@@ -133,17 +132,6 @@ def test_mentorship_pages_carry_how_to_address_each_person(engine, org, as_perso
     assert (own.mentor.address, own.mentee.address) == ("Countess Ada", "Alan")
 
 
-def _denied(engine: Engine, statement: str, params: dict[str, object]) -> bool:
-    with engine.connect() as conn:
-        try:
-            conn.execute(sa.text(statement), params)
-        except DBAPIError as exc:
-            return isinstance(exc.orig, psycopg.errors.InsufficientPrivilege)
-        finally:
-            conn.rollback()
-    return False
-
-
 @pytest.mark.parametrize("database_factory", ["postgresql"], indirect=True)
 def test_preferred_name_under_rls_own_only(engine, org, logins, host):
     """Through her own login Mary sets her own preferred name with the profile service; a
@@ -166,7 +154,7 @@ def test_preferred_name_under_rls_own_only(engine, org, logins, host):
         names = dict(conn.execute(sa.select(Person.id, Person.preferred_name)).all())
     assert names[org["ada"]] is None and names[org["mary"]] == "MJ"
     # Column grants: the preferred name is hers to change, the e-mail is not.
-    assert _denied(
+    assert refused_by_database(
         logins["mary"], "UPDATE people SET email = 'x@example.org' WHERE id = :me", {"me": 0}
     )
 

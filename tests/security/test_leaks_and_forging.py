@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
 from mentormatch_desktop.storage.security import ANALYTICS_SCHEMA
+from mentormatch_desktop.testing import refused_by_database
 
 
 def readable_text(engine: sa.Engine) -> str:
@@ -78,17 +79,6 @@ def test_coordinator_reads_own_programs_non_private_rows(shared_world) -> None:
     assert isinstance(denied.value.orig, psycopg.errors.InsufficientPrivilege)
 
 
-def _denied(engine: sa.Engine, statement: str, params: dict | None = None) -> bool:
-    with engine.connect() as conn:
-        try:
-            conn.execute(sa.text(statement), params or {})
-        except DBAPIError as exc:
-            return isinstance(exc.orig, psycopg.errors.InsufficientPrivilege)
-        finally:
-            conn.rollback()
-    return False
-
-
 def test_set_role_to_anyone_else_is_refused(shared_world) -> None:
     participant = shared_world.login("participant")
     others = [
@@ -98,8 +88,10 @@ def test_set_role_to_anyone_else_is_refused(shared_world) -> None:
         "postgres",
     ]
     for role in others:
-        assert _denied(participant.engine, f'SET ROLE "{role}"'), role
-        assert _denied(participant.engine, "SELECT set_config('role', :r, false)", {"r": role})
+        assert refused_by_database(participant.engine, f'SET ROLE "{role}"'), role
+        assert refused_by_database(
+            participant.engine, "SELECT set_config('role', :r, false)", {"r": role}
+        )
 
 
 def test_custom_settings_do_not_change_who_i_am(shared_world) -> None:
@@ -128,7 +120,7 @@ def test_definer_functions_are_not_for_everyone(shared_world) -> None:
         "mm_hidden_people()",
         f"mm_enrolled_anywhere({victim})",
     ):
-        assert _denied(participant.engine, f"SELECT {fn}"), fn
+        assert refused_by_database(participant.engine, f"SELECT {fn}"), fn
     for fn in (
         "mm_directory_rows()",
         "mm_person_names(ARRAY[1])",
@@ -136,7 +128,7 @@ def test_definer_functions_are_not_for_everyone(shared_world) -> None:
         "mm_my_threads()",
         "mm_my_mentorships()",
     ):
-        assert _denied(analyst.engine, f"SELECT * FROM {fn}"), fn
+        assert refused_by_database(analyst.engine, f"SELECT * FROM {fn}"), fn
     # The participant's own helpers take no person: they answer for the caller only.
     with participant.engine.connect() as conn:
         mine = conn.execute(sa.text("SELECT mm_my_mentorships()")).scalar_one()
@@ -156,13 +148,13 @@ def test_joining_someone_elses_thread_is_refused(shared_world) -> None:
             ),
             {"me": participant.person_id},
         ).scalar_one()
-    assert _denied(
+    assert refused_by_database(
         participant.engine,
         "INSERT INTO thread_participants (thread_id, person_id, joined_at, muted)"
         " VALUES (:t, :me, now(), false)",
         {"t": thread, "me": participant.person_id},
     )
-    assert _denied(
+    assert refused_by_database(
         participant.engine,
         "INSERT INTO messages (thread_id, sender_id, kind, body, created_at)"
         " VALUES (:t, :me, 'text', 'hello', now())",
@@ -173,7 +165,7 @@ def test_joining_someone_elses_thread_is_refused(shared_world) -> None:
 def test_identity_columns_are_the_owners_alone(shared_world) -> None:
     participant = shared_world.login("participant")
     coordinator = shared_world.login("coordinator")
-    assert _denied(
+    assert refused_by_database(
         participant.engine,
         "UPDATE people SET db_login = 'x' WHERE id = :me",
         {"me": participant.person_id},
@@ -187,7 +179,7 @@ def test_identity_columns_are_the_owners_alone(shared_world) -> None:
             {"b": shared_world.program_b, "me": coordinator.person_id},
         ).scalar_one()
     for column, value in (("db_login", coordinator.name), ("app_role", "coordinator")):
-        assert _denied(
+        assert refused_by_database(
             coordinator.engine,
             f"UPDATE people SET {column} = :v WHERE id = :p",
             {"v": value, "p": someone},
@@ -239,7 +231,7 @@ def test_analyst_workbench_runs_on_pseudonymised_views(shared_world) -> None:
         facts = bench.mentorships()
         dashboard = bench.dashboard()
         with bench.engine.connect() as conn:
-            assert _denied(analyst.engine, "SELECT email FROM public.people")
+            assert refused_by_database(analyst.engine, "SELECT email FROM public.people")
             total = conn.execute(sa.text("SELECT count(*) FROM mentorships")).scalar_one()
     finally:
         bench.engine.dispose()

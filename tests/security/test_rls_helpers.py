@@ -8,11 +8,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import psycopg.errors
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from mentormatch_desktop.domain.errors import FieldError
@@ -22,6 +20,7 @@ from mentormatch_desktop.services.context import resolve_actor, unit_of_work
 from mentormatch_desktop.services.identity import who_am_i
 from mentormatch_desktop.services.org import grant_login
 from mentormatch_desktop.storage.db import create_engine
+from mentormatch_desktop.testing import refused_by_database
 
 NOWHERE = 2_000_000_000  # an id no person has
 
@@ -29,17 +28,6 @@ NOWHERE = 2_000_000_000  # an id no person has
 def _scalar(engine: sa.Engine, query: str, **params: object) -> object:
     with engine.begin() as conn:
         return conn.execute(sa.text(query), params).scalar()
-
-
-def _denied(engine: sa.Engine, statement: str, params: dict | None = None) -> bool:
-    with engine.connect() as conn:
-        try:
-            conn.execute(sa.text(statement), params or {})
-        except DBAPIError as exc:
-            return isinstance(exc.orig, psycopg.errors.InsufficientPrivilege)
-        finally:
-            conn.rollback()
-    return False
 
 
 @pytest.fixture(scope="module")
@@ -155,12 +143,16 @@ def test_helpers_are_granted_deliberately(shared_world, partner) -> None:
     partner_id, partner_email = partner
     for role in ("coordinator", "coordinator_all", "analyst"):
         engine = shared_world.login(role).engine
-        assert _denied(engine, "SELECT mm_messageable_person(:e)", {"e": partner_email}), role
-        assert _denied(engine, "SELECT mm_thread_with(:p, NULL)", {"p": partner_id}), role
+        assert refused_by_database(
+            engine, "SELECT mm_messageable_person(:e)", {"e": partner_email}
+        ), role
+        assert refused_by_database(engine, "SELECT mm_thread_with(:p, NULL)", {"p": partner_id}), (
+            role
+        )
     participant = shared_world.login("participant").engine
-    assert _denied(participant, "SELECT mm_may_message(:p)", {"p": partner_id})
+    assert refused_by_database(participant, "SELECT mm_may_message(:p)", {"p": partner_id})
     # Queuing deliveries stays the worker's: a participant writes no outbox row.
-    assert _denied(
+    assert refused_by_database(
         participant,
         "INSERT INTO message_deliveries (message_id, recipient_id, channel, topic,"
         " idempotency_key, status, attempts, last_error, created_at)"
@@ -277,7 +269,7 @@ def test_busy_intervals_only_for_people_one_schedules_with(shared_world, partner
             {"ids": [shared_world.victim_a], "me": participant.person_id},
         ).scalar()
     assert cal == 0
-    assert _denied(
+    assert refused_by_database(
         shared_world.login("analyst").engine,
         "SELECT * FROM mm_busy_intervals(ARRAY[1], now(), now(), NULL)",
     )
