@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         )
         self.screens: dict[str, QWidget] = {}
         self._ready = False
+        self._closed = False
         self._reconnecting: Task | None = None
         self.setWindowTitle("MentorMatch Desktop")
         self.setWindowIcon(theme.icon("app", theme.current().accent, 64))
@@ -366,6 +367,8 @@ class MainWindow(QMainWindow):
 
     def reconnect(self) -> Task | None:
         """Check the database again (in a worker); on success reload the visible screen."""
+        if self._closed:
+            return None
         if self._reconnecting is not None and not self._reconnecting.done:
             return self._reconnecting
         self.banner.button.setEnabled(False)
@@ -436,6 +439,11 @@ class MainWindow(QMainWindow):
         self.resize(1360, 860)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # A closed window stops asking the database: its retry timer kept firing (the
+        # object lives on until it is deleted), and each failed check, a connection error,
+        # went to the app-wide error handler, which by then belonged to another window.
+        self._closed = True
+        self._retry_timer.stop()
         if self.live is not None:
             self.live.stop()
         self.qsettings.setValue("main/geometry", self.saveGeometry())

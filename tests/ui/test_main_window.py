@@ -66,6 +66,26 @@ def test_unreachable_database_shows_a_banner_and_reconnects(
     context.close()
 
 
+def test_a_closed_window_stops_checking_the_database(
+    qtbot, tmp_path: Path, qsettings: QSettings, shared_plugin_host
+) -> None:
+    """A closed window's retry timer kept firing until the object was deleted, and each
+    failed check went to the app-wide error handler, by then another window's: the next
+    window opened said "Not connected" on a database that answered (seen in CI)."""
+    url = f"sqlite:///{tmp_path / 'not-yet' / 'db.sqlite3'}"  # cannot be created
+    context = AppContext(Settings(database_url=url), plugin_host=shared_plugin_host)
+    win = MainWindow(context, settings=qsettings)
+    qtbot.addWidget(win)
+    win.show()
+    task = win.reconnect()
+    qtbot.waitUntil(lambda: task.done, timeout=10_000)
+    assert win._retry_timer.isActive()  # unreachable: it retries while open
+    win.close()
+    assert not win._retry_timer.isActive()
+    assert win.reconnect() is None
+    context.close()
+
+
 def test_keyboard_shortcuts_switch_screens(qtbot, window: MainWindow) -> None:
     window.set_ready()
     keys = window.keys()
