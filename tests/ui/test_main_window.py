@@ -37,6 +37,11 @@ def test_navigation_lists_the_installed_screens_and_remembers_the_last(
 
 def test_status_bar_names_the_database(window: MainWindow, ui_context: AppContext) -> None:
     assert window.database_label.text() == ui_context.database_label()
+    # Both ways, driven here: the state the fixture left may already have been changed by
+    # an earlier test's late connection error (they reach the newest window's handler).
+    ui_context.mark_unreachable("the server does not answer")
+    assert window.connection_label.text() == "● Not connected"
+    ui_context.mark_connected()
     assert window.connection_label.text() == "● Connected"
 
 
