@@ -146,9 +146,9 @@ class DetailPage(QDialog):
         self.header.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
 
     # -- what a page decides -------------------------------------------------------------
-    def load(self) -> MentorshipDetail:
-        """Read the detail (runs in a worker)."""
-        raise NotImplementedError
+    #: Reads the detail (runs in a worker): each page defines it with the read its viewer
+    #: is allowed (the coordinator's or the participant's own).
+    load: Callable[[], MentorshipDetail]
 
     def sections(self) -> list[DetailSection]:
         return SECTIONS
